@@ -1,0 +1,246 @@
+/**
+ * Future: a result that will exist later (asyncio/futures.py).
+ *
+ * Invariant: `_state` moves once, from PENDING to FINISHED or CANCELLED. Done callbacks are
+ * never called synchronously: completing a future schedules each of them on its loop with
+ * `callSoon`, in the order they were added. A task waiting on a future is one such callback,
+ * kept as the task itself so the loop can report who woke it.
+ */
+import { CancelledError, InvalidStateError } from "./errors.ts";
+import { running } from "./current.ts";
+import { emit, instruments, type AwaitTarget } from "./instrument.ts";
+import type { EventLoop } from "./event-loop.ts";
+import type { Task } from "./task.ts";
+
+export const FutureState = { PENDING: "pending", CANCELLED: "cancelled", FINISHED: "finished" } as const;
+export type FutureState = (typeof FutureState)[keyof typeof FutureState];
+
+export type DoneCallback<T> = (future: Future<T>) => void;
+
+/** A task parked on a future: woken through the loop when the future completes. */
+export interface FutureWaiter {
+  _wakeup(future: Future<unknown>): void;
+}
+
+/** Anything usable with `yield*`: its iterator's return value is the result. */
+export interface Operation<T> {
+  [Symbol.iterator](): Iterator<unknown, T, unknown>;
+}
+
+const DEFAULT_FUTURE_TARGET: AwaitTarget = Object.freeze({ kind: "future", label: "Future" });
+
+export class Future<T> implements PromiseLike<T>, Operation<T> {
+  /** @internal */ _state: FutureState = FutureState.PENDING;
+  /** @internal */ _result: T | undefined = undefined;
+  /** @internal */ _exception: unknown = undefined;
+  /** @internal */ _hasException = false;
+  /** @internal */ _cancelMessage: string | undefined = undefined;
+  /** @internal */ _cancelledError: CancelledError | undefined = undefined;
+  /** @internal Typed loosely so that Future<T> stays covariant in T. */
+  _callbacks: (((future: never) => void) | FutureWaiter)[] | null = null;
+  /** @internal The error has not been read by anyone yet. */
+  _logTraceback = false;
+  /** @internal What a task awaiting this future is shown as waiting on. */
+  _target: AwaitTarget | undefined = undefined;
+  /** @internal */ _promise: Promise<T> | undefined = undefined;
+  /** @internal */ readonly _loop: EventLoop;
+
+  constructor(loop: EventLoop) {
+    this._loop = loop;
+  }
+
+  getLoop(): EventLoop {
+    return this._loop;
+  }
+
+  done(): boolean {
+    return this._state !== FutureState.PENDING;
+  }
+
+  cancelled(): boolean {
+    return this._state === FutureState.CANCELLED;
+  }
+
+  /**
+   * The result; throws the future's error, `CancelledError` if it was cancelled, or
+   * `InvalidStateError` while it is pending.
+   */
+  result(): T {
+    if (this._state === FutureState.CANCELLED) throw this._makeCancelledError();
+    if (this._state !== FutureState.FINISHED) throw new InvalidStateError(`result() called on ${this}: the result is not ready yet`);
+    this._markRetrieved();
+    if (this._hasException) throw this._exception;
+    return this._result as T;
+  }
+
+  /** The error, or null if the future succeeded; throws as `result()` does when cancelled or pending. */
+  exception(): unknown {
+    if (this._state === FutureState.CANCELLED) throw this._makeCancelledError();
+    if (this._state !== FutureState.FINISHED) throw new InvalidStateError(`exception() called on ${this}: the result is not ready yet`);
+    this._markRetrieved();
+    return this._hasException ? this._exception : null;
+  }
+
+  setResult(value: T): void {
+    if (this._state !== FutureState.PENDING) throw new InvalidStateError(`setResult() called on ${this}: it is already done`);
+    this._result = value;
+    this._state = FutureState.FINISHED;
+    this._scheduleCallbacks();
+  }
+
+  setException(error: unknown): void {
+    if (this._state !== FutureState.PENDING) throw new InvalidStateError(`setException() called on ${this}: it is already done`);
+    this._exception = error;
+    this._hasException = true;
+    this._state = FutureState.FINISHED;
+    this._logTraceback = true;
+    this._scheduleCallbacks();
+  }
+
+  /** Cancels the future and schedules its callbacks; false if it was already done. */
+  cancel(msg?: string): boolean {
+    if (this._state !== FutureState.PENDING) return false;
+    this._state = FutureState.CANCELLED;
+    this._cancelMessage = msg;
+    this._scheduleCallbacks();
+    return true;
+  }
+
+  /** Calls `callback(future)` through the loop once the future is done (at once if it is). */
+  addDoneCallback(callback: DoneCallback<T>): void {
+    if (this._state !== FutureState.PENDING) {
+      this._loop._callSoonInternal(callback as (f: unknown) => void, this);
+    } else {
+      (this._callbacks ??= []).push(callback);
+    }
+  }
+
+  /** Removes every registration of `callback`; returns how many were removed. */
+  removeDoneCallback(callback: DoneCallback<T>): number {
+    const callbacks = this._callbacks;
+    if (callbacks === null) return 0;
+    const kept = callbacks.filter((c) => c !== callback);
+    const removed = callbacks.length - kept.length;
+    if (removed !== 0) this._callbacks = kept;
+    return removed;
+  }
+
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this._asPromise().then(onFulfilled, onRejected);
+  }
+
+  *[Symbol.iterator](): Generator<unknown, T, unknown> {
+    if (this._state === FutureState.PENDING) yield this;
+    return this.result();
+  }
+
+  toString(): string {
+    return `<${this._describe()}>`;
+  }
+
+  /** @internal The words inside `<…>`; tasks add their name and what they wait on. */
+  _describe(): string {
+    const kind = this.constructor.name;
+    if (this._state === FutureState.PENDING) return `${kind} pending`;
+    if (this._state === FutureState.CANCELLED) return `${kind} cancelled`;
+    return this._hasException
+      ? `${kind} finished exception=${describeValue(this._exception)}`
+      : `${kind} finished result=${describeValue(this._result)}`;
+  }
+
+  /** @internal What a task yielding this future waits on. */
+  _awaitTarget(): AwaitTarget {
+    return this._target ?? DEFAULT_FUTURE_TARGET;
+  }
+
+  /** @internal Park a task on this future (asyncio adds `task.__wakeup` as a done callback). */
+  _addWaiter(waiter: FutureWaiter): void {
+    (this._callbacks ??= []).push(waiter);
+  }
+
+  /** @internal */
+  _makeCancelledError(): CancelledError {
+    const stored = this._cancelledError;
+    if (stored !== undefined) {
+      this._cancelledError = undefined;
+      return stored;
+    }
+    return new CancelledError(this._cancelMessage);
+  }
+
+  /** @internal */
+  _markRetrieved(): void {
+    if (this._logTraceback) {
+      this._logTraceback = false;
+      this._onRetrieved();
+    }
+  }
+
+  /** @internal Tasks report the retrieval to instruments and the loop. */
+  _onRetrieved(): void {}
+
+  /** @internal */
+  _scheduleCallbacks(): void {
+    const callbacks = this._callbacks;
+    if (callbacks === null) return;
+    this._callbacks = null;
+    const loop = this._loop;
+    for (let k = 0; k < callbacks.length; k++) {
+      const callback = callbacks[k]!;
+      if (typeof callback === "function") {
+        loop._callSoonInternal(callback as (f: unknown) => void, this);
+      } else {
+        loop._callSoonInternal(wakeWaiter, callback, this);
+        if (instruments.length !== 0) emit("taskScheduled", callback as unknown as Task<unknown>, running.task);
+      }
+    }
+  }
+
+  /** @internal */
+  _asPromise(): Promise<T> {
+    if (this._promise !== undefined) return this._promise;
+    if (this._state === FutureState.PENDING) {
+      this._promise = new Promise<T>((resolve, reject) => {
+        this.addDoneCallback((f) => {
+          try {
+            resolve(f.result());
+          } catch (error) {
+            reject(error);
+          }
+        });
+      });
+    } else {
+      try {
+        this._promise = Promise.resolve(this.result());
+      } catch (error) {
+        this._promise = Promise.reject(error);
+      }
+    }
+    return this._promise;
+  }
+}
+
+function wakeWaiter(waiter: unknown, future: unknown): void {
+  (waiter as FutureWaiter)._wakeup(future as Future<unknown>);
+}
+
+/** A short, safe rendering of a value for `toString()` output. */
+export function describeValue(value: unknown): string {
+  if (value instanceof Error) return `${value.name}(${JSON.stringify(value.message)})`;
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === "function") return `[function ${value.name || "anonymous"}]`;
+  if (typeof value === "object" && value !== null) return Array.isArray(value) ? `Array(${value.length})` : `[object ${value.constructor?.name ?? "Object"}]`;
+  return String(value);
+}
+
+export function isFuture(value: unknown): value is Future<unknown> {
+  return value instanceof Future;
+}
+
+/** Completes `future` with `value` unless it was cancelled meanwhile (a timer's callback). */
+export function setResultUnlessCancelled<T>(future: Future<T>, value: T): void {
+  if (!future.done()) future.setResult(value);
+}

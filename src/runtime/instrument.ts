@@ -1,0 +1,159 @@
+/**
+ * Instrumentation: the profiler's view into the runtime.
+ *
+ * Instruments are global to the realm: every event loop of every copy of the runtime in the
+ * page reports to the same list, which lives on `globalThis` under a registered symbol. Hooks
+ * are named after the points where asyncio registers, enters and leaves a task. Every call
+ * site is guarded by `instruments.length !== 0`, so an absent instrument costs one branch.
+ * An instrument that throws is removed and reported, never allowed to break the program it
+ * observes (trio's `_instrumentation.py` does the same).
+ */
+import type { Task } from "./task.ts";
+
+/** What a task is suspended on. `id` is the awaited task's or resource's id, when it has one. */
+export interface AwaitTarget {
+  readonly kind: AwaitKind;
+  readonly label: string;
+  readonly id?: number;
+}
+
+export type AwaitKind =
+  | "sleep" | "future" | "task" | "gather" | "wait" | "waitFor" | "shield" | "promise"
+  | "lock" | "event" | "condition" | "semaphore" | "barrier"
+  | "queue.get" | "queue.put" | "queue.join";
+
+export type TaskOutcome = "done" | "error" | "cancelled";
+
+/** The kinds of synchronisation primitive that report resource operations. */
+export type ResourceKind = "lock" | "event" | "condition" | "semaphore" | "barrier" | "queue";
+
+/**
+ * What happened to a resource. `value` carries the state after the operation, where one
+ * number describes it: a semaphore's free slots, a queue's size, a barrier's waiting count.
+ */
+export type ResourceOp =
+  | "create" | "acquire" | "release" | "put" | "get" | "set" | "clear" | "notify"
+  | "taskDone" | "shutdown" | "break" | "reset";
+
+/** A synchronisation primitive as instruments see it: a stable id and a readable label. */
+export interface Resource {
+  readonly id: number;
+  readonly kind: ResourceKind;
+  label(): string;
+}
+
+/**
+ * Every hook is optional and called synchronously: keep them cheap. Times are read by the
+ * instrument itself (e.g. `performance.now()`), so an instrument pays for what it needs.
+ */
+export interface Instrument {
+  taskSpawned?(task: Task<unknown>, parent: Task<unknown> | null): void;
+  /** The task became ready to run; `wokenBy` is the task whose step resolved what it awaited (null: timer or host). */
+  taskScheduled?(task: Task<unknown>, wokenBy: Task<unknown> | null): void;
+  beforeTaskStep?(task: Task<unknown>): void;
+  /** `waitingOn` is what the task now awaits, or null when the step ended the task. */
+  afterTaskStep?(task: Task<unknown>, waitingOn: AwaitTarget | null): void;
+  taskExited?(task: Task<unknown>, outcome: TaskOutcome): void;
+  cancelRequested?(task: Task<unknown>, msg: string | undefined, by: Task<unknown> | null): void;
+  timeoutArmed?(task: Task<unknown>, deadline: number): void;
+  timeoutExpired?(task: Task<unknown>): void;
+  slowStep?(task: Task<unknown>, ms: number): void;
+  /** Someone read the error of a task that failed (its exception is not "never retrieved"). */
+  exceptionRetrieved?(task: Task<unknown>): void;
+  /** A lock, event, condition, semaphore, barrier or queue changed state. */
+  resourceOp?(resource: Resource, op: ResourceOp, task: Task<unknown> | null, value?: number): void;
+}
+
+/** The runtime as a page-wide hook sees it when a copy registers (see `__AIOSCOPE_HOOK__`). */
+export interface RegisteredRuntime {
+  readonly version: string;
+  addInstrument(instrument: Instrument): void;
+  removeInstrument(instrument: Instrument): void;
+}
+
+/** Installed by the aioscope extension before page scripts run; every runtime copy registers. */
+export interface RuntimeHook {
+  registerRuntime(runtime: RegisteredRuntime): void;
+}
+
+export const RUNTIME_VERSION = "1.0.0";
+
+interface RealmState {
+  nextTaskId: number;
+  nextResourceId: number;
+  readonly instruments: Instrument[];
+}
+
+const REALM_KEY = Symbol.for("aioscope.realm.v1");
+const realmHolder = globalThis as typeof globalThis & { [REALM_KEY]?: RealmState };
+
+/** Shared by every copy of the runtime in this realm: ids stay unique, instruments see all. */
+export const realm: RealmState = realmHolder[REALM_KEY] ??= { nextTaskId: 1, nextResourceId: 1, instruments: [] };
+
+/** The live list every call site checks; mutated in place so all copies see changes. */
+export const instruments: Instrument[] = realm.instruments;
+
+/**
+ * Start reporting to `instrument`. Adding the same instrument twice has no effect.
+ *
+ * @example
+ * const log: Instrument = { taskExited: (t, outcome) => console.warn(t.getName(), outcome) };
+ * addInstrument(log);
+ */
+export function addInstrument(instrument: Instrument): void {
+  if (!instruments.includes(instrument)) instruments.push(instrument);
+}
+
+/**
+ * Stop reporting to `instrument`; unknown instruments are ignored.
+ *
+ * @example
+ * removeInstrument(log);
+ */
+export function removeInstrument(instrument: Instrument): void {
+  const index = instruments.indexOf(instrument);
+  if (index >= 0) instruments.splice(index, 1);
+}
+
+/** A resource id unique across every runtime copy in the realm. */
+export function nextResourceId(): number {
+  return realm.nextResourceId++;
+}
+
+/** A task id unique across every runtime copy in the realm, increasing. */
+export function nextTaskId(): number {
+  return realm.nextTaskId++;
+}
+
+type HookName = keyof Instrument;
+
+/**
+ * Calls `hook` on every instrument that has it. An instrument that throws is removed and the
+ * error reported, so a broken profiler never breaks the program it watches.
+ */
+export function emit<K extends HookName>(hook: K, ...args: Parameters<NonNullable<Instrument[K]>>): void {
+  for (let k = 0; k < instruments.length; k++) {
+    const instrument = instruments[k]!;
+    const fn = instrument[hook] as ((...a: unknown[]) => void) | undefined;
+    if (fn === undefined) continue;
+    try {
+      fn.apply(instrument, args);
+    } catch (error) {
+      instruments.splice(k, 1);
+      k--;
+      console.error(`aioscope: instrument removed after its ${hook} hook threw:`, error);
+    }
+  }
+}
+
+function registerWithHook(): void {
+  const hook = (globalThis as { __AIOSCOPE_HOOK__?: Partial<RuntimeHook> }).__AIOSCOPE_HOOK__;
+  if (hook === undefined || typeof hook.registerRuntime !== "function") return;
+  try {
+    hook.registerRuntime({ version: RUNTIME_VERSION, addInstrument, removeInstrument });
+  } catch (error) {
+    console.error("aioscope: the page hook refused this runtime copy:", error);
+  }
+}
+
+registerWithHook();

@@ -1,0 +1,73 @@
+/** Suspending for a while, and awaiting host promises (asyncio.sleep, wrap_future). */
+import { getRunningLoop } from "./event-loop.ts";
+import { setResultUnlessCancelled, type Operation } from "./future.ts";
+import { HostPromiseFuture } from "./host-promise.ts";
+
+/**
+ * An iterator for `sleep(0)` without a generator: one bare `yield` (a single loop turn,
+ * as asyncio's `__sleep0`), then `value`. It is the hot path of cooperative loops.
+ */
+class YieldOnce<T> implements Iterator<unknown, T, unknown> {
+  private yielded = false;
+  constructor(private readonly value: T) {}
+  next(): IteratorResult<unknown, T> {
+    if (this.yielded) return { done: true, value: this.value };
+    this.yielded = true;
+    return { done: false, value: undefined };
+  }
+  throw(error: unknown): IteratorResult<unknown, T> {
+    throw error;
+  }
+  return(value: T): IteratorResult<unknown, T> {
+    return { done: true, value };
+  }
+}
+
+/**
+ * Suspends the current task for `ms` milliseconds, then returns `value`. `sleep(0)` gives
+ * every other ready task one turn. Cancelling the task ends the sleep with CancelledError.
+ *
+ * @example
+ * function* tick() { for (let i = 0; i < 3; i++) { yield* sleep(1000); console.warn(i) } }
+ */
+export function sleep<T = void>(ms: number, value?: T): Operation<T> {
+  if (!(ms > 0)) {
+    if (Number.isNaN(ms)) throw new TypeError("sleep(): the delay is NaN");
+    return { [Symbol.iterator]: () => new YieldOnce(value as T) };
+  }
+  return {
+    *[Symbol.iterator]() {
+      const loop = getRunningLoop();
+      const future = loop.createFuture<T>();
+      future._target = { kind: "sleep", label: `sleep(${ms})` };
+      const timer = loop._callLaterInternal(ms, setResultUnlessCancelled as (f: unknown, v: unknown) => void, future, value);
+      try {
+        return yield* future;
+      } finally {
+        timer.cancel();
+      }
+    },
+  };
+}
+
+/**
+ * Awaits a host promise. Given a factory instead, it is called with an AbortSignal that
+ * aborts when the awaiting task is cancelled; the task then waits for the promise to
+ * settle, and a rejection after the abort ends the await with CancelledError.
+ *
+ * @example
+ * const res = yield* awaitPromise((signal) => fetch("/api/items", { signal }), "GET /api/items");
+ */
+export function awaitPromise<T>(source: PromiseLike<T> | ((signal: AbortSignal) => PromiseLike<T>), label?: string): Operation<T> {
+  return {
+    *[Symbol.iterator]() {
+      const loop = getRunningLoop();
+      if (typeof source === "function") {
+        const controller = new AbortController();
+        const promise = source(controller.signal);
+        return yield* new HostPromiseFuture<T>(loop, promise, controller, label ?? (source.name || "promise"));
+      }
+      return yield* new HostPromiseFuture<T>(loop, source, null, label ?? "promise");
+    },
+  };
+}
