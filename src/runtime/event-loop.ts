@@ -14,12 +14,17 @@
 import { RuntimeError } from "./errors.ts";
 import { running } from "./current.ts";
 import { Future } from "./future.ts";
+import { RingQueue } from "./ring-queue.ts";
 import { hostClearTimer, hostMacrotask, hostNow, hostSetTimer, type HostTimer } from "./host.ts";
 import { Task, type CoroutineSource, type TaskOptions } from "./task.ts";
 import { ensureFuture, type Awaitable } from "./ensure-future.ts";
 
 /** How long the loop may run iterations before it yields to the host. */
 const SLICE_BUDGET_MS = 8;
+/** Iterations between clock reads when they are cheap, at most. */
+const MAX_CHECK_EVERY = 64;
+/** Iterations this fast since the last clock read count as cheap. */
+const CHEAP_INTERVAL_MS = 0.25;
 /** A host pause longer than this means the host ran its own work: a new slice starts. */
 const HOST_TURN_GAP_MS = 1;
 
@@ -44,6 +49,15 @@ export interface ExceptionContext {
 export type ExceptionHandler = (loop: EventLoop, context: ExceptionContext) => void;
 
 type Callback = (...args: never[]) => unknown;
+
+/**
+ * What the ready queue holds: a Handle, or a Task whose next step is due (tasks schedule
+ * themselves, sparing a Handle per step on the hottest path).
+ */
+export interface Runnable {
+  readonly _cancelled?: boolean;
+  _run(): void;
+}
 
 /** A callback scheduled on the loop; `cancel()` keeps it from running. */
 export class Handle {
@@ -120,8 +134,7 @@ export class TimerHandle extends Handle {
  * await loop.runUntilComplete(sleep(1000));
  */
 export class EventLoop {
-  /** @internal */ _ready: Handle[] = [];
-  /** @internal */ _spare: Handle[] = [];
+  /** @internal */ readonly _ready = new RingQueue<Runnable>();
   /** @internal */ readonly _timers: TimerHandle[] = [];
   /** @internal */ _timerSeq = 0;
   /** @internal */ _cancelledTimers = 0;
@@ -211,7 +224,7 @@ export class EventLoop {
     if (this._inDrain) throw new RuntimeError("Cannot close a running event loop");
     if (this._closed) return;
     this._closed = true;
-    this._ready.length = 0;
+    this._ready.clear();
     this._timers.length = 0;
     if (this._hostTimer !== null) hostClearTimer(this._hostTimer);
     this._hostTimer = null;
@@ -258,6 +271,13 @@ export class EventLoop {
     this._ready.push(handle);
     if (!this._inDrain && !this._wakePending) this._scheduleDrain();
     return handle;
+  }
+
+  /** @internal Queue a task step (or anything runnable) for the next iteration. */
+  _schedule(runnable: Runnable): void {
+    this._checkClosed();
+    this._ready.push(runnable);
+    if (!this._inDrain && !this._wakePending) this._scheduleDrain();
   }
 
   /** @internal */
@@ -329,6 +349,11 @@ export class EventLoop {
     const outerLoop = running.loop;
     running.loop = this;
     this._inDrain = true;
+    // Reading the clock costs as much as a cheap iteration, so while iterations are short
+    // it is read every 2, 4 … 64 iterations; one slow interval brings it back to every one.
+    let checkEvery = 1;
+    let sinceCheck = 0;
+    let lastCheck = this._sliceStart;
     try {
       for (;;) {
         this._runOnce();
@@ -336,11 +361,16 @@ export class EventLoop {
           if (this._virtual && this._pendingHostOps === 0 && this._advanceVirtualClock()) continue;
           break;
         }
-        if (hostNow() - this._sliceStart >= SLICE_BUDGET_MS) {
+        if (++sinceCheck < checkEvery) continue;
+        sinceCheck = 0;
+        const now = hostNow();
+        if (now - this._sliceStart >= SLICE_BUDGET_MS) {
           this._wakePending = true;
           hostMacrotask(this._drainInNewSlice);
           break;
         }
+        checkEvery = now - lastCheck < CHEAP_INTERVAL_MS ? Math.min(checkEvery * 2, MAX_CHECK_EVERY) : 1;
+        lastCheck = now;
       }
     } finally {
       this._inDrain = false;
@@ -369,15 +399,12 @@ export class EventLoop {
         this._ready.push(top);
       }
     }
-    const todo = this._ready;
-    if (todo.length === 0) return;
-    this._ready = this._spare;
-    for (let k = 0; k < todo.length; k++) {
-      const handle = todo[k]!;
-      if (!handle._cancelled) handle._run();
+    // Only what is ready now runs in this iteration; what it schedules waits for the next.
+    const ready = this._ready;
+    for (let todo = ready.length; todo > 0; todo--) {
+      const runnable = ready.shift();
+      if (runnable._cancelled !== true) runnable._run();
     }
-    todo.length = 0;
-    this._spare = todo;
   }
 
   /** Moves virtual time to the next live timer; false if there is none. */

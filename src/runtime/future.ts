@@ -19,7 +19,8 @@ export type DoneCallback<T> = (future: Future<T>) => void;
 
 /** A task parked on a future: woken through the loop when the future completes. */
 export interface FutureWaiter {
-  _wakeup(future: Future<unknown>): void;
+  /** Schedule the waiter's wake-up on the loop (never run it synchronously). */
+  _scheduleWakeup(future: Future<unknown>): void;
 }
 
 /** Anything usable with `yield*`: its iterator's return value is the result. */
@@ -193,7 +194,7 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
       if (typeof callback === "function") {
         loop._callSoonInternal(callback as (f: unknown) => void, this);
       } else {
-        loop._callSoonInternal(wakeWaiter, callback, this);
+        callback._scheduleWakeup(this);
         if (instruments.length !== 0) emit("taskScheduled", callback as unknown as Task<unknown>, running.task);
       }
     }
@@ -221,10 +222,6 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
     }
     return this._promise;
   }
-}
-
-function wakeWaiter(waiter: unknown, future: unknown): void {
-  (waiter as FutureWaiter)._wakeup(future as Future<unknown>);
 }
 
 /** A short, safe rendering of a value for `toString()` output. */

@@ -129,15 +129,17 @@ type HookName = keyof Instrument;
 
 /**
  * Calls `hook` on every instrument that has it. An instrument that throws is removed and the
- * error reported, so a broken profiler never breaks the program it watches.
+ * error reported, so a broken profiler never breaks the program it watches. Fixed arity (no
+ * rest array): this runs several times per task step while recording.
  */
-export function emit<K extends HookName>(hook: K, ...args: Parameters<NonNullable<Instrument[K]>>): void {
+export function emit<K extends HookName>(hook: K, ...args: Parameters<NonNullable<Instrument[K]>>): void;
+export function emit(hook: HookName, a: unknown, b?: unknown, c?: unknown, d?: unknown): void {
   for (let k = 0; k < instruments.length; k++) {
     const instrument = instruments[k]!;
-    const fn = instrument[hook] as ((...a: unknown[]) => void) | undefined;
+    const fn = instrument[hook] as ((a: unknown, b: unknown, c: unknown, d: unknown) => void) | undefined;
     if (fn === undefined) continue;
     try {
-      fn.apply(instrument, args);
+      fn.call(instrument, a, b, c, d);
     } catch (error) {
       instruments.splice(k, 1);
       k--;

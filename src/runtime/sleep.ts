@@ -3,17 +3,29 @@ import { getRunningLoop } from "./event-loop.ts";
 import { setResultUnlessCancelled, type Operation } from "./future.ts";
 import { HostPromiseFuture } from "./host-promise.ts";
 
+const YIELDED: IteratorResult<unknown, never> = Object.freeze({ done: false, value: undefined });
+const RETURNED_UNDEFINED: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+
 /**
- * An iterator for `sleep(0)` without a generator: one bare `yield` (a single loop turn,
- * as asyncio's `__sleep0`), then `value`. It is the hot path of cooperative loops.
+ * `sleep(0)` without a generator: one bare `yield` (a single loop turn, as asyncio's
+ * `__sleep0`), then `value`. It is the hot path of cooperative loops, so it is both the
+ * operation and, the first time it is iterated, its own iterator.
  */
-class YieldOnce<T> implements Iterator<unknown, T, unknown> {
+class YieldOnce<T> implements Operation<T>, Iterator<unknown, T, unknown> {
+  private iterated = false;
   private yielded = false;
   constructor(private readonly value: T) {}
+  [Symbol.iterator](): Iterator<unknown, T, unknown> {
+    if (this.iterated) return new YieldOnce(this.value);
+    this.iterated = true;
+    return this;
+  }
   next(): IteratorResult<unknown, T> {
-    if (this.yielded) return { done: true, value: this.value };
-    this.yielded = true;
-    return { done: false, value: undefined };
+    if (!this.yielded) {
+      this.yielded = true;
+      return YIELDED;
+    }
+    return this.value === undefined ? RETURNED_UNDEFINED as IteratorResult<unknown, T> : { done: true, value: this.value };
   }
   throw(error: unknown): IteratorResult<unknown, T> {
     throw error;
@@ -33,7 +45,7 @@ class YieldOnce<T> implements Iterator<unknown, T, unknown> {
 export function sleep<T = void>(ms: number, value?: T): Operation<T> {
   if (!(ms > 0)) {
     if (Number.isNaN(ms)) throw new TypeError("sleep(): the delay is NaN");
-    return { [Symbol.iterator]: () => new YieldOnce(value as T) };
+    return new YieldOnce(value as T);
   }
   return {
     *[Symbol.iterator]() {

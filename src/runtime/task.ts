@@ -54,6 +54,10 @@ export class Task<T> extends Future<T> {
   /** @internal */ _numCancelsRequested = 0;
   /** @internal */ _controller: AbortController | null = null;
   /** @internal */ _asTarget: AwaitTarget | null = null;
+  /** @internal The scheduled step's arguments: the error to throw in, or the value to send. */
+  _nextError: unknown = NO_ERROR;
+  /** @internal Set when the scheduled step is a wake-up by this completed future. */
+  _wakeFrom: Future<unknown> | null = null;
 
   constructor(source: CoroutineSource<T>, options: TaskOptions = {}) {
     const loop = options.loop ?? getEventLoop();
@@ -78,7 +82,7 @@ export class Task<T> extends Future<T> {
       throw new TypeError(`createTask() expects a coroutine (generator), a coroutine function or an async function; got ${describeValue(source)}`);
     }
     loop._tasks.add(this);
-    loop._callSoonInternal(stepTask, this, NO_ERROR);
+    this._scheduleStep(NO_ERROR);
     if (instruments.length !== 0) {
       emit("taskSpawned", this, this.parent);
       emit("taskScheduled", this, this.parent);
@@ -174,6 +178,31 @@ export class Task<T> extends Future<T> {
   override _onRetrieved(): void {
     this._loop._unretrieved.delete(this);
     if (instruments.length !== 0) emit("exceptionRetrieved", this);
+  }
+
+  /** @internal */
+  _scheduleWakeup(future: Future<unknown>): void {
+    this._wakeFrom = future;
+    this._loop._schedule(this);
+  }
+
+  /** @internal */
+  _scheduleStep(error: unknown): void {
+    this._nextError = error;
+    this._loop._schedule(this);
+  }
+
+  /** @internal Runs the scheduled step: the loop calls this from its ready queue. */
+  _run(): void {
+    const from = this._wakeFrom;
+    if (from !== null) {
+      this._wakeFrom = null;
+      this._wakeup(from);
+      return;
+    }
+    const error = this._nextError;
+    this._nextError = NO_ERROR;
+    this._step(error, undefined);
   }
 
   /** @internal The future this task awaited is done: resume with its result or error. */
@@ -279,7 +308,7 @@ export class Task<T> extends Future<T> {
     if (yielded === undefined) {
       // A bare `yield`, as sleep(0): give every other ready callback one turn.
       this._waitingOn = YIELD_TARGET;
-      loop._callSoonInternal(stepTask, this, NO_ERROR);
+      this._scheduleStep(NO_ERROR);
       if (instruments.length !== 0) emit("taskScheduled", this, this);
       return;
     }
@@ -314,7 +343,7 @@ export class Task<T> extends Future<T> {
   /** @internal Throw `error` into the coroutine on its next step, so it can see where it went wrong. */
   private _failSoon(error: Error): void {
     this._nextTarget = null;
-    this._loop._callSoonInternal(stepTask, this, error);
+    this._scheduleStep(error);
     if (instruments.length !== 0) emit("taskScheduled", this, this);
   }
 
@@ -332,10 +361,6 @@ export class Task<T> extends Future<T> {
     if (instruments.length !== 0) emit("slowStep", this, ms);
     console.warn(`aioscope: executing ${this} took ${ms.toFixed(1)} ms (slowStepMs=${loop._slowStepMs})`);
   }
-}
-
-function stepTask(task: unknown, error: unknown): void {
-  (task as Task<unknown>)._step(error, undefined);
 }
 
 function* delegate<T>(operation: Operation<T>): Generator<unknown, T, unknown> {

@@ -1,0 +1,91 @@
+/**
+ * Runtime core: the cost of a task and of a step, against the same work written with plain
+ * Promises and async functions, with and without a recording instrument.
+ */
+import { addInstrument, removeInstrument, run, sleep, gather, createTask, type Task } from "../../src/runtime/index.ts";
+import { makeRecordingInstrument } from "../recording.ts";
+import { measure, type BenchRow } from "../harness.ts";
+
+const SPAWN_TASKS = 100_000;
+const YIELDS = 200_000;
+const CANCELLED_TASKS = 20_000;
+
+async function spawnGather(): Promise<void> {
+  await run(function* () {
+    const children: Generator<unknown, void, unknown>[] = [];
+    for (let k = 0; k < SPAWN_TASKS; k++) children.push(sleepOnce());
+    yield* gather(children);
+  });
+}
+
+function* sleepOnce(): Generator<unknown, void, unknown> {
+  yield* sleep(0);
+}
+
+async function plainSpawnGather(): Promise<void> {
+  const children: Promise<void>[] = [];
+  for (let k = 0; k < SPAWN_TASKS; k++) children.push((async () => { await null; })());
+  await Promise.all(children);
+}
+
+async function yieldLoop(): Promise<void> {
+  await run(function* () {
+    for (let k = 0; k < YIELDS; k++) yield* sleep(0);
+  });
+}
+
+async function plainYieldLoop(): Promise<void> {
+  for (let k = 0; k < YIELDS; k++) await null;
+}
+
+async function cancelGather(): Promise<void> {
+  await run(function* () {
+    const tasks: Task<void>[] = [];
+    for (let k = 0; k < CANCELLED_TASKS; k++) tasks.push(createTask(sleep(60_000)));
+    yield* sleep(0);
+    for (const t of tasks) t.cancel();
+    yield* gather(tasks, { returnExceptions: true });
+  });
+}
+
+async function plainCancelGather(): Promise<void> {
+  const controllers: AbortController[] = [];
+  const sleepers: Promise<void>[] = [];
+  for (let k = 0; k < CANCELLED_TASKS; k++) {
+    const controller = new AbortController();
+    controllers.push(controller);
+    sleepers.push(new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(resolve, 60_000);
+      controller.signal.addEventListener("abort", () => { clearTimeout(timer); reject(controller.signal.reason); }, { once: true });
+    }));
+  }
+  await null;
+  for (const c of controllers) c.abort();
+  await Promise.allSettled(sleepers);
+}
+
+async function withRecording(body: () => Promise<void>): Promise<void> {
+  const { instrument } = makeRecordingInstrument();
+  addInstrument(instrument);
+  try {
+    await body();
+  } finally {
+    removeInstrument(instrument);
+  }
+}
+
+export async function runtimeCoreCases(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const cases: [string, number, () => Promise<void>, () => Promise<void>][] = [
+    [`spawn+gather ${SPAWN_TASKS.toLocaleString("en-US")} tasks (sleep(0) once)`, SPAWN_TASKS, spawnGather, plainSpawnGather],
+    [`one task yielding ${YIELDS.toLocaleString("en-US")} times`, YIELDS, yieldLoop, plainYieldLoop],
+    [`${CANCELLED_TASKS.toLocaleString("en-US")} sleeping tasks cancelled + gathered`, CANCELLED_TASKS, cancelGather, plainCancelGather],
+  ];
+  for (const [group, ops, runtimeBody, plainBody] of cases) {
+    const budget = group.startsWith("spawn") || group.startsWith("one task") ? 3 : undefined;
+    rows.push({ group, variant: "plain Promise / async fn", ops, nsPerOp: await measure(plainBody, ops), baseline: true });
+    rows.push({ group, variant: "runtime", ops, nsPerOp: await measure(runtimeBody, ops), ...(budget !== undefined ? { budget } : {}) });
+    rows.push({ group, variant: "runtime + recording instrument", ops, nsPerOp: await measure(() => withRecording(runtimeBody), ops), ...(budget !== undefined ? { budget: 1.3, against: "runtime" } : {}) });
+  }
+  return rows;
+}

@@ -1,0 +1,94 @@
+/**
+ * A small benchmark harness: every case is measured side by side in one process, warmed up
+ * first, and reported as the median of several runs in nanoseconds per operation. Budgets
+ * are ratios between rows of one run, never absolute timings.
+ *
+ * No forced GC between samples: V8 drops optimised code on a full collection, so a forced
+ * `gc()` before every sample measures JIT warm-up instead of the steady state a long-running
+ * page is in. Memory figures force collections themselves.
+ */
+
+export interface BenchRow {
+  /** What is being done, e.g. "spawn+gather 100k tasks". Rows of one group are compared. */
+  readonly group: string;
+  /** Who does it, e.g. "runtime", "runtime + recorder", "plain Promise". */
+  readonly variant: string;
+  readonly ops: number;
+  readonly nsPerOp: number;
+  /** The variant the budget compares against in this group. */
+  readonly baseline?: boolean;
+  /** The largest ratio allowed, if the row has a budget: to the baseline, or to `against`. */
+  readonly budget?: number;
+  /** The variant the budget is measured against, when it is not the baseline. */
+  readonly against?: string;
+  readonly note?: string;
+}
+
+export interface MeasureOptions {
+  runs?: number;
+  warmups?: number;
+}
+
+/** Median ns per operation of `body` (which performs `ops` operations per call). */
+export async function measure(body: () => Promise<unknown> | unknown, ops: number, options: MeasureOptions = {}): Promise<number> {
+  const runs = options.runs ?? 7;
+  const warmups = options.warmups ?? 5;
+  for (let k = 0; k < warmups; k++) await body();
+  const samples: number[] = [];
+  for (let k = 0; k < runs; k++) {
+    const start = process.hrtime.bigint();
+    await body();
+    samples.push(Number(process.hrtime.bigint() - start) / ops);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[samples.length >> 1]!;
+}
+
+function formatNs(ns: number): string {
+  return ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`;
+}
+
+/** Prints rows grouped, each with its ratio to the group's baseline and its budget verdict. */
+export function printTable(rows: readonly BenchRow[]): boolean {
+  const groups = new Map<string, BenchRow[]>();
+  for (const row of rows) {
+    const list = groups.get(row.group) ?? [];
+    list.push(row);
+    groups.set(row.group, list);
+  }
+  const lines: string[][] = [["benchmark", "variant", "ops", "per op", "vs baseline", "budget"]];
+  let withinBudgets = true;
+  for (const [group, list] of groups) {
+    const baseline = list.find((r) => r.baseline === true);
+    for (const row of list) {
+      const ratio = baseline !== undefined ? row.nsPerOp / baseline.nsPerOp : NaN;
+      let verdict = "";
+      const reference = row.against !== undefined ? list.find((r) => r.variant === row.against) : baseline;
+      if (row.budget !== undefined && reference !== undefined) {
+        const budgetRatio = row.nsPerOp / reference.nsPerOp;
+        const ok = budgetRatio <= row.budget;
+        if (!ok) withinBudgets = false;
+        verdict = `${ok ? "ok" : "OVER"}: ${budgetRatio.toFixed(2)}× ${row.against ?? "baseline"} (≤ ${row.budget}×)`;
+      }
+      lines.push([
+        group,
+        row.variant + (row.note !== undefined ? ` (${row.note})` : ""),
+        row.ops.toLocaleString("en-US"),
+        formatNs(row.nsPerOp),
+        row.baseline === true ? "baseline" : Number.isNaN(ratio) ? "" : `${ratio.toFixed(2)}×`,
+        verdict,
+      ]);
+    }
+  }
+  const widths = lines[0]!.map((_, col) => Math.max(...lines.map((l) => l[col]!.length)));
+  const render = (l: string[]): string => l.map((cell, col) => (col >= 2 && col <= 4 ? cell.padStart(widths[col]!) : cell.padEnd(widths[col]!))).join("  ").trimEnd();
+  console.log(render(lines[0]!));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  let previous = "";
+  for (const line of lines.slice(1)) {
+    if (line[0] === previous) line[0] = "";
+    else previous = line[0]!;
+    console.log(render(line));
+  }
+  return withinBudgets;
+}
