@@ -51,7 +51,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["test/**/*.ts", "bench/**/*.ts", "src/cli/**/*.ts", "scripts/**/*.{js,mjs,ts}"],
+    files: ["test/**/*.{ts,mts}", "bench/**/*.{ts,mts}", "demo/server.ts", "src/cli/**/*.ts", "scripts/**/*.{js,mjs,ts,mts}"],
     rules: { "no-console": "off" },
   },
 );

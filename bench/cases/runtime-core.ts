@@ -87,5 +87,49 @@ export async function runtimeCoreCases(): Promise<BenchRow[]> {
     rows.push({ group, variant: "runtime", ops, nsPerOp: await measure(runtimeBody, ops), ...(budget !== undefined ? { budget } : {}) });
     rows.push({ group, variant: "runtime + recording instrument", ops, nsPerOp: await measure(() => withRecording(runtimeBody), ops), ...(budget !== undefined ? { budget: 1.3, against: "runtime" } : {}) });
   }
+  const memory = await finishedTaskMemory();
+  console.log(`memory: a finished task retains ${memory.perTask.toFixed(0)} bytes; holding its generator too would make it ${memory.perTaskWithGenerator.toFixed(0)} bytes (${RETAINED_TASKS.toLocaleString("en-US")} tasks)`);
   return rows;
+}
+
+const RETAINED_TASKS = 1_000_000;
+
+declare const gc: (() => void) | undefined;
+
+function heapAfterGc(): number {
+  if (typeof gc !== "function") throw new Error("run the benchmarks with node --expose-gc (npm run bench does)");
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/**
+ * Bytes of heap per finished task that is still referenced — with the task alone, and with
+ * its generator also held, which is what a task that kept its coroutine would cost.
+ */
+export async function finishedTaskMemory(): Promise<{ perTask: number; perTaskWithGenerator: number }> {
+  const measureRetained = async (keepGenerators: boolean): Promise<number> => {
+    const tasks: Task<number>[] = [];
+    const generators: Generator[] = [];
+    const before = heapAfterGc();
+    await run(function* () {
+      for (let k = 0; k < RETAINED_TASKS; k++) {
+        const coroutine = finishAt(k);
+        if (keepGenerators) generators.push(coroutine);
+        tasks.push(createTask(coroutine));
+        if (k % 10_000 === 9_999) yield* sleep(0);
+      }
+      yield* gather(tasks.slice(-10_000));
+    });
+    const after = heapAfterGc();
+    if (tasks.some((t) => !t.done() || t.getCoro() !== null)) throw new Error("a finished task still holds its coroutine");
+    return (after - before) / RETAINED_TASKS;
+  };
+  return { perTask: await measureRetained(false), perTaskWithGenerator: await measureRetained(true) };
+}
+
+function* finishAt(k: number): Generator<unknown, number, unknown> {
+  const scratch = new Array<number>(8).fill(k); // locals a suspended coroutine would pin
+  yield* sleep(0);
+  return scratch.length;
 }

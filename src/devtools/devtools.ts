@@ -1,0 +1,34 @@
+/**
+ * The manifest's devtools_page: an invisible page that DevTools loads once per DevTools window,
+ * as soon as it registers the extension, and keeps until the window closes. It adds the
+ * "Async" panel and keeps that panel in the DevTools colour theme.
+ *
+ * The theme is tracked here rather than in the panel for two DevTools behaviours:
+ * - `chrome.devtools.panels.themeName` is fixed into each extension frame's API when DevTools
+ *   registers the extension. The panel's iframe is only created when the panel is first shown,
+ *   so if the theme changed in between, the panel's own `themeName` is out of date.
+ * - DevTools sends theme changes to one handler per extension: the frame that last called
+ *   `setThemeChangeHandler`. So exactly one page may call it, and it must live as long as the
+ *   DevTools window does: this one. The panel must not call it.
+ */
+import { applyTheme } from "./theme.ts";
+
+/** Relative to the extension root, as `panels.create` wants it. */
+const PANEL_PAGE = "src/devtools/panel.html";
+
+let theme = chrome.devtools.panels.themeName;
+let shownPanelWindow: Window | null = null;
+
+chrome.devtools.panels.setThemeChangeHandler((newTheme) => {
+  theme = newTheme;
+  if (shownPanelWindow) applyTheme(shownPanelWindow.document.documentElement, theme);
+});
+
+chrome.devtools.panels.create("Async", "", PANEL_PAGE, (panel) => {
+  // DevTools passes the panel page's window (same origin as this page) each time it is shown,
+  // including after the panel's iframe has been reloaded.
+  panel.onShown.addListener((panelWindow) => {
+    shownPanelWindow = panelWindow;
+    applyTheme(panelWindow.document.documentElement, theme);
+  });
+});
