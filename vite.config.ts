@@ -12,7 +12,13 @@ export default defineConfig({
   plugins: [
     preact(),
     // package.json is the one place the version is set; the built manifest follows it.
-    crx({ manifest: { ...manifest, version: pkg.version } }),
+    crx({
+      manifest: { ...manifest, version: pkg.version },
+      // Both content scripts are built as self-contained IIFEs. crxjs would otherwise wrap a
+      // script that shares chunks in a loader that import()s it asynchronously — and the
+      // MAIN-world hook must run before any page script, synchronously at document_start.
+      contentScripts: { standaloneFiles: ["src/content/main-world.ts", "src/content/bridge.ts"] },
+    }),
   ],
   build: {
     outDir: "dist/extension",

@@ -1,8 +1,9 @@
 /**
- * The extension's background service worker (a module worker; see manifest.json).
- *
- * Intentionally empty for now. It will become the relay of architecture.md: it routes each
- * tab's content-script bridge to that tab's DevTools panel, keyed by tab id. The browser may
- * stop this worker at any moment, so whatever it later holds must survive a restart.
+ * The background service worker: the relay between the bridges in each tab and that tab's
+ * Async panel (see router.ts). The browser may stop it at any time; both ends reconnect and
+ * the router starts afresh.
  */
-export {};
+import { Router } from "./router.ts";
+
+const router = new Router();
+chrome.runtime.onConnect.addListener((port) => router.connect(port));

@@ -1,0 +1,187 @@
+/**
+ * Routes between the bridges of a tab and that tab's panel, and nothing else: two tabs never
+ * mix, and a page's messages only ever reach the panel of its own tab, tagged with the frame
+ * identity the browser gives (`port.sender`), never one the page claims.
+ *
+ * The router holds no state that matters across a service-worker restart: panels re-attach
+ * with their recording state and bridges reconnect, so a fresh router rebuilds everything.
+ */
+import {
+  BRIDGE_PORT, PANEL_PORT, PROTOCOL_VERSION,
+  type BackgroundToBridgeMessage, type BackgroundToPanelMessage, type FrameRef, type PanelToBackgroundMessage,
+  type RecordingState,
+} from "../protocol/messages.ts";
+import { checkPageEvent } from "../protocol/validate.ts";
+
+/** The part of chrome.runtime.Port the router uses (tests pass in-memory ports). */
+export interface RouterPort {
+  readonly name: string;
+  readonly sender?: { readonly tab?: { readonly id?: number }; readonly frameId?: number; readonly documentId?: string };
+  postMessage(message: unknown): void;
+  readonly onMessage: { addListener(listener: (message: unknown) => void): void };
+  readonly onDisconnect: { addListener(listener: () => void): void };
+  disconnect(): void;
+}
+
+interface BridgeEntry {
+  readonly frame: FrameRef;
+  readonly port: RouterPort;
+}
+
+interface TabEntry {
+  panel: RouterPort | null;
+  recording: RecordingState | null;
+  readonly bridges: Map<string, BridgeEntry>;
+}
+
+const frameKey = (frameId: number, documentId: string): string => `${frameId}/${documentId}`;
+
+/**
+ * After a service-worker restart, a page may say it is recording before its panel has
+ * re-attached. It is told to stop only if no panel claims the recording by then.
+ */
+export const PANEL_GRACE_MS = 5000;
+
+export interface RouterHost {
+  setTimer(callback: () => void, ms: number): void;
+}
+
+export class Router {
+  private readonly tabs = new Map<number, TabEntry>();
+
+  constructor(private readonly host: RouterHost = { setTimer: (callback, ms) => void setTimeout(callback, ms) }) {}
+
+  connect(port: RouterPort): void {
+    if (port.name === BRIDGE_PORT) this.connectBridge(port);
+    else if (port.name === PANEL_PORT) this.connectPanel(port);
+    else port.disconnect();
+  }
+
+  private tab(tabId: number): TabEntry {
+    let entry = this.tabs.get(tabId);
+    if (entry === undefined) {
+      entry = { panel: null, recording: null, bridges: new Map() };
+      this.tabs.set(tabId, entry);
+    }
+    return entry;
+  }
+
+  private forgetIfEmpty(tabId: number): void {
+    const entry = this.tabs.get(tabId);
+    if (entry !== undefined && entry.panel === null && entry.bridges.size === 0) this.tabs.delete(tabId);
+  }
+
+  private connectBridge(port: RouterPort): void {
+    const sender = port.sender;
+    const tabId = sender?.tab?.id;
+    // Only content scripts in a tab can be bridges; the identity comes from the browser.
+    if (typeof tabId !== "number" || tabId < 0 || typeof sender?.frameId !== "number") {
+      port.disconnect();
+      return;
+    }
+    const frame: FrameRef = { tabId, frameId: sender.frameId, documentId: sender.documentId ?? `frame-${sender.frameId}` };
+    const key = frameKey(frame.frameId, frame.documentId);
+    this.tab(tabId).bridges.set(key, { frame, port });
+    port.onMessage.addListener((message) => this.fromBridge(frame, port, message));
+    port.onDisconnect.addListener(() => {
+      const entry = this.tabs.get(tabId);
+      if (entry?.bridges.get(key)?.port === port) {
+        entry.bridges.delete(key);
+        this.toPanel(entry, { kind: "frameGone", data: { frame } });
+      }
+      this.forgetIfEmpty(tabId);
+    });
+  }
+
+  private fromBridge(frame: FrameRef, port: RouterPort, message: unknown): void {
+    const entry = this.tabs.get(frame.tabId);
+    if (entry === undefined) return;
+    // Checked again here: the renderer a content script runs in is not trusted either.
+    const checked = checkPageEvent(message);
+    if (!checked.ok) {
+      this.toPanel(entry, { kind: "refused", data: { frame, reason: checked.reason } });
+      return;
+    }
+    const event = checked.value;
+    if (event.kind === "hello") {
+      // Every new document learns at once whether its tab is being recorded; if so, what it
+      // recorded since document_start belongs to the session (a reload or navigation).
+      const pageSession = event.data.session;
+      if (entry.recording !== null) {
+        this.toBridge(port, { kind: "start", data: { ...entry.recording, keepStartup: true } });
+      } else if (pageSession === null) {
+        this.toBridge(port, { kind: "stop", data: { session: "" } });
+      } else {
+        this.host.setTimer(() => {
+          const now = this.tabs.get(frame.tabId);
+          if (now?.recording?.session !== pageSession) this.toBridge(port, { kind: "stop", data: { session: pageSession } });
+        }, PANEL_GRACE_MS);
+      }
+    }
+    this.toPanel(entry, { kind: "frameEvent", data: { frame, event } });
+  }
+
+  private connectPanel(port: RouterPort): void {
+    let tabId: number | null = null;
+    port.onMessage.addListener((message) => {
+      const msg = message as PanelToBackgroundMessage;
+      if (typeof msg !== "object" || msg === null) return;
+      if (msg.kind === "attach") {
+        if (msg.data.protocol !== PROTOCOL_VERSION || typeof msg.data.tabId !== "number") {
+          port.disconnect();
+          return;
+        }
+        tabId = msg.data.tabId;
+        const entry = this.tab(tabId);
+        entry.panel = port;
+        entry.recording = msg.data.recording;
+        this.toPanel(entry, { kind: "attached", data: { protocol: PROTOCOL_VERSION, frames: [...entry.bridges.values()].map((b) => b.frame) } });
+        // After a service-worker restart the pages may not know the recording goes on.
+        if (entry.recording !== null) this.broadcast(entry, { kind: "start", data: { ...entry.recording, keepStartup: false } });
+        return;
+      }
+      if (tabId === null) return;
+      const entry = this.tab(tabId);
+      if (msg.kind === "record") {
+        const previous = entry.recording;
+        entry.recording = msg.data.recording;
+        if (entry.recording !== null) this.broadcast(entry, { kind: "start", data: { ...entry.recording, keepStartup: msg.data.keepStartup } });
+        else if (previous !== null) this.broadcast(entry, { kind: "stop", data: { session: previous.session } });
+      } else if (msg.kind === "ack") {
+        const bridge = entry.bridges.get(frameKey(msg.data.frame.frameId, msg.data.frame.documentId));
+        if (bridge !== undefined) this.toBridge(bridge.port, { kind: "ack", data: { session: msg.data.session, seq: msg.data.seq } });
+      }
+    });
+    port.onDisconnect.addListener(() => {
+      if (tabId === null) return;
+      const entry = this.tabs.get(tabId);
+      if (entry?.panel === port) {
+        entry.panel = null;
+        // DevTools closed: nobody is recording this tab any more.
+        if (entry.recording !== null) this.broadcast(entry, { kind: "stop", data: { session: entry.recording.session } });
+        entry.recording = null;
+      }
+      this.forgetIfEmpty(tabId);
+    });
+  }
+
+  private broadcast(entry: TabEntry, message: BackgroundToBridgeMessage): void {
+    for (const bridge of entry.bridges.values()) this.toBridge(bridge.port, message);
+  }
+
+  private toBridge(port: RouterPort, message: BackgroundToBridgeMessage): void {
+    try {
+      port.postMessage(message);
+    } catch {
+      // Disconnected meanwhile; its onDisconnect cleans up.
+    }
+  }
+
+  private toPanel(entry: TabEntry, message: BackgroundToPanelMessage): void {
+    try {
+      entry.panel?.postMessage(message);
+    } catch {
+      // Disconnected meanwhile.
+    }
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The page side of a recording, in each frame: it owns the recorder, ships batches to the
+ * bridge and obeys the panel's commands. It talks only through a `Wall`, so tests drive it
+ * with an in-memory one.
+ *
+ * Start-up: the agent records from the moment it is installed (before any page script), into
+ * a bounded start-up recorder, until the extension says whether this tab is being recorded.
+ * If it is (reload-and-record, or a navigation during a recording), that start-up recording
+ * becomes the start of the session; if not, it is thrown away. So a page's first tasks are
+ * never lost, and a page nobody records pays only for those first moments.
+ */
+import { Recorder } from "../trace/recorder.ts";
+import type { RegisteredRuntime } from "../runtime/instrument.ts";
+import { MAX_BATCH_EVENTS } from "../protocol/validate.ts";
+import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHello, type RecordingOptions, type Wall } from "../protocol/messages.ts";
+import type { PageHook } from "./install-hook.ts";
+
+/** How often the recorder's events are shipped while recording. */
+export const FLUSH_INTERVAL_MS = 50;
+/** Give up the start-up recording if the extension has not answered by then. */
+export const STARTUP_ANSWER_TIMEOUT_MS = 10_000;
+
+export interface AgentHost {
+  hello(): Omit<PageHello, "protocol" | "runtimes" | "session">;
+  setTimer(callback: () => void, ms: number): unknown;
+  clearTimer(timer: unknown): void;
+}
+
+type AgentState =
+  | { readonly name: "startup"; readonly recorder: Recorder }
+  | { readonly name: "idle" }
+  | { readonly name: "recording"; readonly session: string; readonly recorder: Recorder };
+
+export class PageAgent {
+  private state: AgentState;
+  private flushTimer: unknown = null;
+  private startupTimer: unknown = null;
+  private bridgeReady = false;
+  private lastDropped = 0;
+  private readonly detachers = new Map<Recorder, () => void>();
+
+  constructor(
+    private readonly wall: Wall<BridgeToPageMessage, PageEvent>,
+    private readonly hook: PageHook,
+    private readonly host: AgentHost,
+  ) {
+    const recorder = this.makeRecorder({ creationSites: true });
+    this.attachRecorder(recorder);
+    this.state = { name: "startup", recorder };
+    this.startupTimer = host.setTimer(() => this.abandonStartup(), STARTUP_ANSWER_TIMEOUT_MS);
+    wall.listen((message) => this.receive(message));
+    hook.onRuntime(() => {
+      // A new runtime copy: the panel shows which copies report.
+      if (this.bridgeReady) this.sendHello();
+    });
+    this.sendHello();
+  }
+
+  /** What the agent is doing, for tests and diagnostics. */
+  get stateName(): AgentState["name"] {
+    return this.state.name;
+  }
+
+  private receive(message: BridgeToPageMessage): void {
+    switch (message.kind) {
+      case "ready":
+        this.bridgeReady = true;
+        this.sendHello();
+        return;
+      case "start":
+        this.start(message.data.session, message.data.options, message.data.keepStartup);
+        return;
+      case "stop":
+        this.stop(message.data.session);
+        return;
+      case "ack":
+        return; // the bridge keeps batches until acknowledged; nothing is held here
+    }
+  }
+
+  private start(session: string, options: RecordingOptions, keepStartup: boolean): void {
+    const state = this.state;
+    if (state.name === "recording" && state.session === session) return; // a repeat after a reconnect
+    this.clearStartupTimer();
+    if (state.name === "recording") this.finish(state.recorder, state.session);
+    let recorder: Recorder;
+    if (state.name === "startup" && keepStartup) {
+      // A document loaded into a recording tab (a reload or a navigation): it joins the session
+      // with everything it recorded since document_start.
+      recorder = state.recorder;
+      recorder.mark("navigation", this.host.hello().url);
+    } else {
+      if (state.name === "startup") this.detachRecorder(state.recorder);
+      recorder = this.makeRecorder(options);
+      this.attachRecorder(recorder);
+    }
+    recorder.mark("recordingStart", session);
+    this.state = { name: "recording", session, recorder };
+    this.scheduleFlush();
+  }
+
+  private stop(session: string): void {
+    const state = this.state;
+    if (state.name === "startup") {
+      this.clearStartupTimer();
+      this.detachRecorder(state.recorder);
+      this.state = { name: "idle" };
+      return;
+    }
+    if (state.name !== "recording" || (session !== "" && state.session !== session)) return;
+    this.finish(state.recorder, state.session);
+    this.state = { name: "idle" };
+  }
+
+  private finish(recorder: Recorder, session: string): void {
+    recorder.mark("recordingStop", session);
+    this.detachRecorder(recorder);
+    this.flush(recorder, session);
+    if (this.flushTimer !== null) this.host.clearTimer(this.flushTimer);
+    this.flushTimer = null;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== null) return;
+    this.flushTimer = this.host.setTimer(() => {
+      this.flushTimer = null;
+      const state = this.state;
+      if (state.name !== "recording") return;
+      this.flush(state.recorder, state.session);
+      this.scheduleFlush();
+    }, FLUSH_INTERVAL_MS);
+  }
+
+  private flush(recorder: Recorder, session: string): void {
+    const stats = recorder.stats();
+    if (stats.held === 0 && stats.droppedEvents === this.lastDropped) return;
+    this.lastDropped = stats.droppedEvents;
+    const batch = recorder.takeBatch();
+    this.wall.send({ kind: "batch", data: { session, batch } });
+  }
+
+  private abandonStartup(): void {
+    this.startupTimer = null;
+    if (this.state.name !== "startup") return;
+    this.detachRecorder(this.state.recorder);
+    this.state = { name: "idle" };
+  }
+
+  private clearStartupTimer(): void {
+    if (this.startupTimer !== null) this.host.clearTimer(this.startupTimer);
+    this.startupTimer = null;
+  }
+
+  private sendHello(): void {
+    this.wall.send({
+      kind: "hello",
+      data: {
+        protocol: PROTOCOL_VERSION,
+        ...this.host.hello(),
+        runtimes: this.hook.runtimes.map((r) => String(r.version).slice(0, 32)).slice(0, 16),
+        session: this.state.name === "recording" ? this.state.session : null,
+      },
+    });
+  }
+
+  private makeRecorder(options: RecordingOptions): Recorder {
+    // One batch must fit the bridge's bound; more than that between two flushes is overload,
+    // and is dropped and counted.
+    return new Recorder({ capacity: MAX_BATCH_EVENTS, creationSites: options.creationSites });
+  }
+
+  /** Every runtime copy shares its realm's instrument list, but copies of other versions may not: add to each. */
+  private attachRecorder(recorder: Recorder): void {
+    this.detachers.set(recorder, this.hook.onRuntime((runtime: RegisteredRuntime) => runtime.addInstrument(recorder)));
+  }
+
+  private detachRecorder(recorder: Recorder): void {
+    this.detachers.get(recorder)?.();
+    this.detachers.delete(recorder);
+    for (const runtime of this.hook.runtimes) runtime.removeInstrument(recorder);
+  }
+}

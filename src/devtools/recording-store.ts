@@ -1,0 +1,237 @@
+/**
+ * The panel's recording: what the person asked for (record, stop, clear), and every batch
+ * the tab's frames sent, appended to one SessionBuilder. No `chrome.*` here: the store talks
+ * to the background through a Wall, so tests drive it with an in-memory one.
+ *
+ * Each document of each frame is one source of the session. Batches are applied in sequence
+ * order exactly once: a batch sent again after a service-worker restart is recognised by its
+ * sequence number, acknowledged again and skipped.
+ */
+import { SessionBuilder } from "../trace/session.ts";
+import type { Trace } from "../trace/model.ts";
+import {
+  PROTOCOL_VERSION,
+  type BackgroundToPanelMessage, type FrameRef, type PageHello, type PanelToBackgroundMessage, type RecordingOptions,
+  type RecordingState, type Wall,
+} from "../protocol/messages.ts";
+
+export type RecordingPhase = "idle" | "recording" | "stopped";
+
+export interface FrameStatus {
+  readonly frame: FrameRef;
+  readonly hello: PageHello | null;
+  readonly source: number | null;
+  readonly nextSeq: number;
+  readonly droppedEvents: number;
+  /** Why this frame's batches are no longer applied, if they are not. */
+  readonly error: string | null;
+}
+
+export interface StoreSnapshot {
+  readonly phase: RecordingPhase;
+  readonly session: string | null;
+  readonly events: number;
+  readonly droppedEvents: number;
+  /** Messages the background refused from this tab's pages (malformed or oversized). */
+  readonly refused: number;
+  readonly frames: readonly FrameStatus[];
+  readonly problems: readonly string[];
+}
+
+interface FrameEntry {
+  frame: FrameRef;
+  hello: PageHello | null;
+  source: number | null;
+  nextSeq: number;
+  droppedEvents: number;
+  error: string | null;
+}
+
+const frameKey = (frame: FrameRef): string => `${frame.frameId}/${frame.documentId}`;
+
+export interface RecordingStoreHost {
+  /** A fresh, unguessable session id. */
+  newSessionId(): string;
+  /** Reload the inspected page (reload-and-record). */
+  reloadPage(): void;
+}
+
+export class RecordingStore {
+  private phase: RecordingPhase = "idle";
+  private recording: RecordingState | null = null;
+  /** The session the builder holds: still set after stop, so the pages' last batches land. */
+  private session: string | null = null;
+  private builder: SessionBuilder | null = null;
+  private frames = new Map<string, FrameEntry>();
+  private events = 0;
+  private refused = 0;
+  private problems: string[] = [];
+  private cachedTrace: Trace | null = null;
+  private readonly listeners = new Set<() => void>();
+  private readonly options: RecordingOptions = { creationSites: true };
+
+  constructor(
+    private readonly tabId: number,
+    private readonly wall: Wall<BackgroundToPanelMessage, PanelToBackgroundMessage>,
+    private readonly host: RecordingStoreHost,
+  ) {
+    wall.listen((message) => this.receive(message));
+  }
+
+  /** (Re)attach to the background: on start and after every reconnect. */
+  attach(): void {
+    this.wall.send({ kind: "attach", data: { protocol: PROTOCOL_VERSION, tabId: this.tabId, recording: this.recording } });
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  snapshot(): StoreSnapshot {
+    let dropped = 0;
+    for (const f of this.frames.values()) dropped += f.droppedEvents;
+    return {
+      phase: this.phase,
+      session: this.session,
+      events: this.events,
+      droppedEvents: dropped,
+      refused: this.refused,
+      frames: [...this.frames.values()].map((f) => ({ ...f })),
+      problems: [...this.problems],
+    };
+  }
+
+  /** The session so far, or null before the first recording. Rebuilt only when it changed. */
+  trace(): Trace | null {
+    if (this.builder === null) return null;
+    this.cachedTrace ??= this.builder.trace();
+    return this.cachedTrace;
+  }
+
+  /** Starts a new recording (the old one is replaced); with `reload`, reloads the page first. */
+  record(options: { reload?: boolean } = {}): void {
+    this.resetSession();
+    this.recording = { session: this.host.newSessionId(), options: this.options };
+    this.session = this.recording.session;
+    this.builder = new SessionBuilder();
+    this.phase = "recording";
+    // Frames of the current documents record from now on; after a reload the new documents
+    // keep what they recorded since document_start.
+    this.wall.send({ kind: "record", data: { recording: this.recording, keepStartup: options.reload === true } });
+    if (options.reload === true) this.host.reloadPage();
+    this.changed();
+  }
+
+  stop(): void {
+    if (this.phase !== "recording") return;
+    this.wall.send({ kind: "record", data: { recording: null, keepStartup: false } });
+    this.recording = null;
+    this.phase = "stopped";
+    this.changed();
+  }
+
+  /** Forgets the session (and stops recording). */
+  clear(): void {
+    if (this.phase === "recording") this.wall.send({ kind: "record", data: { recording: null, keepStartup: false } });
+    this.recording = null;
+    this.resetSession();
+    this.phase = "idle";
+    this.changed();
+  }
+
+  private resetSession(): void {
+    this.session = null;
+    this.builder = null;
+    this.cachedTrace = null;
+    this.events = 0;
+    this.refused = 0;
+    this.problems = [];
+    // Frames stay known (their documents live on) but start afresh in the next session.
+    for (const entry of this.frames.values()) {
+      entry.source = null;
+      entry.nextSeq = 0;
+      entry.droppedEvents = 0;
+      entry.error = null;
+    }
+  }
+
+  private receive(message: BackgroundToPanelMessage): void {
+    switch (message.kind) {
+      case "attached":
+        for (const frame of message.data.frames) this.frameEntry(frame);
+        break;
+      case "frameGone":
+        // Its events stay in the session; the frame itself is gone.
+        this.frames.delete(frameKey(message.data.frame));
+        break;
+      case "refused":
+        this.refused++;
+        this.addProblem(`a message from ${message.data.frame === null ? "a page" : `frame ${message.data.frame.frameId}`} was refused: ${message.data.reason}`);
+        break;
+      case "frameEvent": {
+        const entry = this.frameEntry(message.data.frame);
+        const event = message.data.event;
+        // A navigation during a recording needs no marker from here: the new document's
+        // recording starts with its own recordingStart marker.
+        if (event.kind === "hello") {
+          entry.hello = event.data;
+        } else if (event.kind === "batch") {
+          this.applyBatch(entry, event.data.session, event.data.batch);
+        }
+        break;
+      }
+    }
+    this.changed();
+  }
+
+  private applyBatch(entry: FrameEntry, session: string, batch: Parameters<SessionBuilder["append"]>[0]): void {
+    if (this.builder === null || session !== this.session) return;
+    if (entry.error !== null) return;
+    if (batch.seq < entry.nextSeq) {
+      // Sent again after a reconnect: we have it already.
+      this.ack(entry, session, entry.nextSeq - 1);
+      return;
+    }
+    if (entry.source === null) {
+      entry.source = this.builder.addSource({
+        label: entry.hello?.isTopFrame === false ? `frame ${entry.frame.frameId}` : "page",
+        url: entry.hello?.url ?? null,
+        frameId: entry.frame.frameId,
+      });
+    }
+    const result = this.builder.append(batch, entry.source);
+    if (!result.ok) {
+      entry.error = `${result.error.path}: ${result.error.message}`;
+      this.addProblem(`frame ${entry.frame.frameId}: ${entry.error}`);
+      return;
+    }
+    entry.nextSeq = batch.seq + 1;
+    entry.droppedEvents = batch.droppedEvents;
+    this.events += batch.count;
+    this.cachedTrace = null;
+    this.ack(entry, session, batch.seq);
+  }
+
+  private ack(entry: FrameEntry, session: string, seq: number): void {
+    this.wall.send({ kind: "ack", data: { frame: entry.frame, session, seq } });
+  }
+
+  private frameEntry(frame: FrameRef): FrameEntry {
+    const key = frameKey(frame);
+    let entry = this.frames.get(key);
+    if (entry === undefined) {
+      entry = { frame, hello: null, source: null, nextSeq: 0, droppedEvents: 0, error: null };
+      this.frames.set(key, entry);
+    }
+    return entry;
+  }
+
+  private addProblem(problem: string): void {
+    if (this.problems.length < 100) this.problems.push(problem);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+}

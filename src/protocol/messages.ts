@@ -1,0 +1,136 @@
+/**
+ * Every message that crosses a boundary in the extension, in one place: page hook ⇄ bridge
+ * (window.postMessage), bridge ⇄ background (runtime port), background ⇄ panel (runtime
+ * port). Each direction is a map of channels turned into a `{ kind, data }` union, so a
+ * sender cannot invent a message and a receiver's `switch` is exhaustive.
+ *
+ * Events flow page → panel; commands flow panel → page. The background adds the frame's
+ * identity from the port's `sender`: nothing from the page says which tab or frame it is.
+ */
+import type { TraceBatch } from "../trace/encoding.ts";
+
+/** Bumped on any incompatible change; both ends check it in the first message. */
+export const PROTOCOL_VERSION = 1;
+
+/** Marks window messages from the page hook to the bridge. */
+export const PAGE_TAG = "aioscope:page";
+/** Marks window messages from the bridge to the page hook. */
+export const BRIDGE_TAG = "aioscope:bridge";
+
+/** Runtime port names. */
+export const BRIDGE_PORT = "aioscope-bridge";
+export const PANEL_PORT = "aioscope-panel";
+
+export type Message<Channels> = { [K in keyof Channels]: { readonly kind: K; readonly data: Channels[K] } }[keyof Channels];
+
+/** What a recording asks of the page. */
+export interface RecordingOptions {
+  /** Capture each task's creation site (a stack trace per task). */
+  readonly creationSites: boolean;
+}
+
+export interface PageHello {
+  readonly protocol: number;
+  readonly url: string;
+  readonly title: string;
+  readonly userAgent: string;
+  /** Epoch ms of the page's performance.timeOrigin. */
+  readonly timeOrigin: number;
+  /** Versions of the runtime copies registered with the hook so far. */
+  readonly runtimes: readonly string[];
+  readonly isTopFrame: boolean;
+  /** The session this document is recording now, or null (after a service-worker restart it still is). */
+  readonly session: string | null;
+}
+
+export interface PageBatch {
+  readonly session: string;
+  readonly batch: TraceBatch;
+}
+
+export interface PageStatus {
+  readonly session: string | null;
+  /** Events recorded in this document since recording started. */
+  readonly recorded: number;
+  readonly droppedEvents: number;
+}
+
+/** Page hook → bridge → background → panel. */
+export interface PageEvents {
+  hello: PageHello;
+  batch: PageBatch;
+  status: PageStatus;
+}
+export type PageEvent = Message<PageEvents>;
+
+/** Panel → background → bridge → page hook. */
+export interface PageCommands {
+  /** Start (or keep) recording into `session`; `keepStartup` keeps what the page recorded before it was told. */
+  start: { readonly session: string; readonly options: RecordingOptions; readonly keepStartup: boolean };
+  stop: { readonly session: string };
+}
+export type PageCommand = Message<PageCommands>;
+
+/** Bridge → page hook, besides the commands it relays. */
+export interface BridgeToPage extends PageCommands {
+  /** The bridge listens now: the hook may send what it buffered. */
+  ready: { readonly protocol: number };
+  /** The panel holds batches up to `seq` of `session`: the page may forget them. */
+  ack: { readonly session: string; readonly seq: number };
+}
+export type BridgeToPageMessage = Message<BridgeToPage>;
+
+/** The envelope of a window message between page and bridge. */
+export interface WindowEnvelope<M> {
+  readonly tag: typeof PAGE_TAG | typeof BRIDGE_TAG;
+  readonly message: M;
+}
+
+/** Bridge → background. */
+export type BridgeToBackground = PageEvent;
+
+/** Background → bridge. */
+export type BackgroundToBridgeMessage = Message<Pick<BridgeToPage, "start" | "stop" | "ack">>;
+
+/** Which frame of which tab an event came from, as the extension (not the page) says. */
+export interface FrameRef {
+  readonly tabId: number;
+  readonly frameId: number;
+  /** Changes on every navigation of the frame. */
+  readonly documentId: string;
+}
+
+/** The recording a panel runs in its tab, mirrored by the background. */
+export interface RecordingState {
+  readonly session: string;
+  readonly options: RecordingOptions;
+}
+
+/** Panel → background. */
+export interface PanelToBackground {
+  /** First message on a panel port (and again after a reconnect). */
+  attach: { readonly protocol: number; readonly tabId: number; readonly recording: RecordingState | null };
+  /** Start or stop recording in every frame of the tab, now and after navigations. */
+  record: { readonly recording: RecordingState | null; readonly keepStartup: boolean };
+  ack: { readonly frame: FrameRef; readonly session: string; readonly seq: number };
+}
+export type PanelToBackgroundMessage = Message<PanelToBackground>;
+
+/** Background → panel. */
+export interface BackgroundToPanel {
+  attached: { readonly protocol: number; readonly frames: readonly FrameRef[] };
+  frameEvent: { readonly frame: FrameRef; readonly event: PageEvent };
+  frameGone: { readonly frame: FrameRef };
+  /** A message the background refused, so overload or abuse is visible, never silent. */
+  refused: { readonly frame: FrameRef | null; readonly reason: string };
+}
+export type BackgroundToPanelMessage = Message<BackgroundToPanel>;
+
+/**
+ * One side of a connection, as each layer sees it (React DevTools' "wall"): the real one is
+ * a port or window.postMessage, tests use an in-memory pair.
+ */
+export interface Wall<In, Out> {
+  listen(listener: (message: In) => void): () => void;
+  send(message: Out): void;
+}
