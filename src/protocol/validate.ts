@@ -5,8 +5,9 @@
  * sending something huge or strange through the extension at all.
  */
 import { BATCH_FORMAT, BATCH_VERSION, OPS_PER_EVENT, type TraceBatch } from "../trace/encoding.ts";
-import {
-  BRIDGE_TAG, PAGE_TAG, PROTOCOL_VERSION,
+import type {
+  BRIDGE_TAG, PAGE_TAG} from "./messages.ts";
+import { PROTOCOL_VERSION,
   type BridgeToPageMessage, type PageEvent, type PageHello, type PageStatus, type RecordingOptions,
 } from "./messages.ts";
 
