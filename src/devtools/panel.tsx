@@ -9,6 +9,7 @@ import { App } from "./app.tsx";
 import { applyTheme } from "./theme.ts";
 import { connectToBackground } from "./background-wall.ts";
 import { RecordingStore } from "./recording-store.ts";
+import { exposeAutomation } from "./automation.ts";
 import "./panel.css";
 
 applyTheme(document.documentElement, chrome.devtools.panels.themeName);
@@ -20,6 +21,7 @@ store = new RecordingStore(chrome.devtools.inspectedWindow.tabId, wall, {
   reloadPage: () => chrome.devtools.inspectedWindow.reload({}),
 });
 store.attach();
+exposeAutomation(window, store);
 
 const mountPoint = document.getElementById("app");
 if (!mountPoint) throw new Error("panel.html has no #app element to mount the panel in");
