@@ -27,6 +27,8 @@ const MAX_CHECK_EVERY = 64;
 const CHEAP_INTERVAL_MS = 0.25;
 /** A host pause longer than this means the host ran its own work: a new slice starts. */
 const HOST_TURN_GAP_MS = 1;
+/** Hosts run a longer setTimeout delay (over 2^31-1 ms) at once: arm at most this, then re-arm. */
+const MAX_HOST_TIMER_MS = 0x7fffffff;
 
 export interface RunOptions {
   /** Report task steps longer than `slowStepMs` (instrument hook and console.warn). */
@@ -145,6 +147,8 @@ export class EventLoop {
   /** @internal */ _closed = false;
   /** @internal */ _runDepth = 0;
   /** @internal */ _inDrain = false;
+  /** @internal A runUntilComplete() future completed: stop after the current iteration. */
+  _stopping = false;
   /** @internal */ _wakePending = false;
   /** @internal */ _sliceStart = -Infinity;
   /** @internal */ _lastDrainEnd = -Infinity;
@@ -203,6 +207,10 @@ export class EventLoop {
     this._checkClosed();
     if (running.loop === this) throw new RuntimeError("runUntilComplete() called from inside this loop's own callback: await the awaitable instead");
     const future = ensureFuture(awaitable, this);
+    // As asyncio's _run_until_complete_cb stops the loop: once the future is done, the loop
+    // finishes that iteration and lets the awaiter resume before it runs on. Otherwise the
+    // virtual clock would race ahead (run() would find leftover tasks far in the future).
+    if (!future.done()) future.addDoneCallback(this._stopAfterThisIteration);
     this._runDepth++;
     try {
       return await future._asPromise();
@@ -221,7 +229,8 @@ export class EventLoop {
 
   /** Closes the loop: pending callbacks and timers are dropped; unread task errors are reported. */
   close(): void {
-    if (this._inDrain) throw new RuntimeError("Cannot close a running event loop");
+    // As asyncio: a pending runUntilComplete() would never settle on a closed loop.
+    if (this.isRunning()) throw new RuntimeError("Cannot close a running event loop");
     if (this._closed) return;
     this._closed = true;
     this._ready.clear();
@@ -330,6 +339,11 @@ export class EventLoop {
     else hostMacrotask(this._drainInNewSlice);
   }
 
+  /** runUntilComplete's future is done: pause after this iteration (asyncio's `loop.stop()`). */
+  private readonly _stopAfterThisIteration = (): void => {
+    this._stopping = true;
+  };
+
   private readonly _drainInNewSlice = (): void => {
     this._sliceStart = hostNow();
     this._drain();
@@ -357,6 +371,13 @@ export class EventLoop {
     try {
       for (;;) {
         this._runOnce();
+        if (this._stopping) {
+          // Let the awaiter of runUntilComplete resume (in microtasks) before going on.
+          this._stopping = false;
+          this._wakePending = true;
+          hostMacrotask(this._drainInNewSlice);
+          break;
+        }
         if (this._ready.length === 0) {
           if (this._virtual && this._pendingHostOps === 0 && this._advanceVirtualClock()) continue;
           break;
@@ -414,7 +435,8 @@ export class EventLoop {
       heapPop(timers)!._inHeap = false;
       this._cancelledTimers--;
     }
-    if (timers.length === 0) return false;
+    // A timer at Infinity (sleep(Infinity)) never fires, as on the real clock.
+    if (timers.length === 0 || timers[0]!._when === Infinity) return false;
     this._virtualNow = Math.max(this._virtualNow, timers[0]!._when);
     return true;
   }
@@ -428,13 +450,14 @@ export class EventLoop {
     }
     if (timers.length === 0) return;
     const when = timers[0]!._when;
+    if (when === Infinity) return; // sleep(Infinity): nothing to wake up for
     if (this._hostTimer !== null) {
       if (this._hostTimerWhen <= when) return;
       hostClearTimer(this._hostTimer);
     }
     this._hostTimerWhen = when;
     // Host timers have whole-millisecond granularity; firing early just re-arms.
-    this._hostTimer = hostSetTimer(this._onHostTimer, Math.max(0, Math.ceil(when - hostNow())));
+    this._hostTimer = hostSetTimer(this._onHostTimer, Math.min(MAX_HOST_TIMER_MS, Math.max(0, Math.ceil(when - hostNow()))));
   }
 
   private _compactTimers(): void {

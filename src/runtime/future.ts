@@ -159,6 +159,13 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
 
   /** @internal Park a task on this future (asyncio adds `task.__wakeup` as a done callback). */
   _addWaiter(waiter: FutureWaiter): void {
+    if (this._state !== FutureState.PENDING) {
+      // A bare `yield` of a finished future (`yield*` never parks on one): wake the task
+      // through the loop, as add_done_callback does on a done future, rather than never.
+      waiter._scheduleWakeup(this);
+      if (instruments.length !== 0) emit("taskScheduled", waiter as unknown as Task<unknown>, running.task);
+      return;
+    }
     (this._callbacks ??= []).push(waiter);
   }
 

@@ -58,6 +58,7 @@ export function gather<T extends readonly unknown[]>(
   const children: Future<unknown>[] = [];
   let finished = 0;
   let outer: GatheringFuture<T> | null = null;
+  const alreadyDone: Future<unknown>[] = [];
 
   const onChildDone = (child: Future<unknown>): void => {
     finished++;
@@ -94,11 +95,15 @@ export function gather<T extends readonly unknown[]>(
       child = ensureFuture(argument as Awaitable<unknown>, loop);
       loop ??= child.getLoop();
       byArgument.set(argument, child);
-      child.addDoneCallback(onChildDone);
+      if (child.done()) alreadyDone.push(child);
+      else child.addDoneCallback(onChildDone);
     }
     children.push(child);
   }
   outer = new GatheringFuture<T>(loop!, children);
+  // As tasks.py does since 3.12: children already done are counted at once, so a gather of
+  // finished futures is itself finished on return.
+  for (const child of alreadyDone) onChildDone(child);
   return outer;
 }
 

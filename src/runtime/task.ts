@@ -233,7 +233,8 @@ export class Task<T> extends Future<T> {
     running.task = this;
     const instrumented = instruments.length !== 0;
     if (instrumented) emit("beforeTaskStep", this);
-    const startedAt = loop._debug ? hostNow() : 0;
+    // -1: not timed (debug mode was off when the step began, even if the step turns it on).
+    const startedAt = loop._debug ? hostNow() : -1;
     let outcome: TaskOutcome | null = null;
     try {
       let coro = this._coro;
@@ -271,7 +272,7 @@ export class Task<T> extends Future<T> {
     } finally {
       running.task = outerTask;
     }
-    if (loop._debug) this._reportIfSlow(hostNow() - startedAt);
+    if (startedAt >= 0) this._reportIfSlow(hostNow() - startedAt);
     if (outcome !== null) this._finish(outcome);
     if (instrumented && instruments.length !== 0) {
       emit("afterTaskStep", this, outcome === null ? this._waitingOn : null);
@@ -321,7 +322,8 @@ export class Task<T> extends Future<T> {
       const hint = isGenerator(yielded) || isIterableObject(yielded)
         ? "a coroutine or operation: use `yield*` to await it"
         : "not awaitable: yield a Future, a Task or a promise, or use `yield*` on an operation";
-      this._failSoon(new TypeError(`${this} yielded ${describeValue(yielded)}, which is ${hint}`));
+      // tasks.py raises RuntimeError ("Task got bad yield"), as errors.ts documents.
+      this._failSoon(new RuntimeError(`${this} yielded ${describeValue(yielded)}, which is ${hint}`));
       return;
     }
     if (future._loop !== loop) {

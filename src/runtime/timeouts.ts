@@ -57,8 +57,9 @@ export class Timeout {
     return this._state === TimeoutState.EXPIRING || this._state === TimeoutState.EXPIRED;
   }
 
+  /** As asyncio's `Timeout.__repr__`: the deadline shows only while the scope is active. */
   toString(): string {
-    const when = this._when === null ? "" : ` when=${this._when}`;
+    const when = this._state === TimeoutState.ENTERED ? ` when=${this._when}` : "";
     return `<Timeout [${this._state}]${when}>`;
   }
 

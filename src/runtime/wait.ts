@@ -71,11 +71,14 @@ export function asCompleted<T>(awaitables: Iterable<Awaitable<T>>, options: { ti
   const todo = new Set<Future<T>>();
   for (const a of awaitables) todo.add(ensureFuture(a));
   const completed: (Future<T> | null)[] = [];
-  let waiter: Future<void> | null = null;
+  // One waiter per task awaiting one of the operations: several may wait at once (asyncio
+  // hands out completions through a Queue). Each wake-up re-checks `completed`.
+  const waiters = new Set<Future<void>>();
   let timer: TimerHandle | null = null;
 
   const wakeWaiter = (): void => {
-    if (waiter !== null && !waiter.done()) waiter.setResult();
+    for (const waiter of waiters) if (!waiter.done()) waiter.setResult();
+    waiters.clear();
   };
   const onCompletion = (f: Future<T>): void => {
     if (!todo.has(f)) return;
@@ -99,9 +102,13 @@ export function asCompleted<T>(awaitables: Iterable<Awaitable<T>>, options: { ti
 
   function* waitForOne(): Generator<unknown, T, unknown> {
     while (completed.length === 0) {
-      waiter = getRunningLoop().createFuture<void>();
-      yield* awaitAs(waiter, { kind: "wait", label: `asCompleted(${count})` });
-      waiter = null;
+      const waiter = getRunningLoop().createFuture<void>();
+      waiters.add(waiter);
+      try {
+        yield* awaitAs(waiter, { kind: "wait", label: `asCompleted(${count})` });
+      } finally {
+        waiters.delete(waiter);
+      }
     }
     const next = completed.shift()!;
     if (next === null) throw new TimeoutError(`asCompleted(): ${timeout} ms passed`);
