@@ -55,8 +55,15 @@ export interface Instrument {
   afterTaskStep?(task: Task<unknown>, waitingOn: AwaitTarget | null): void;
   taskExited?(task: Task<unknown>, outcome: TaskOutcome): void;
   cancelRequested?(task: Task<unknown>, msg: string | undefined, by: Task<unknown> | null): void;
-  timeoutArmed?(task: Task<unknown>, deadline: number): void;
-  timeoutExpired?(task: Task<unknown>): void;
+  /**
+   * A timeout scope of `task` is armed for `deadline` (loop clock). `scope` identifies the
+   * scope while it lives: scopes nest, and a reschedule arms the same scope again.
+   */
+  timeoutArmed?(task: Task<unknown>, deadline: number, scope: number): void;
+  /** The scope's deadline passed: it is about to cancel `task`. */
+  timeoutExpired?(task: Task<unknown>, scope: number): void;
+  /** The scope was left, or rescheduled, before its deadline. */
+  timeoutDisarmed?(task: Task<unknown>, scope: number): void;
   slowStep?(task: Task<unknown>, ms: number): void;
   /** Someone read the error of a task that failed (its exception is not "never retrieved"). */
   exceptionRetrieved?(task: Task<unknown>): void;

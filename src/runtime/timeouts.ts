@@ -3,7 +3,7 @@ import { RuntimeError, TimeoutError, isCancelledError } from "./errors.ts";
 import { getRunningLoop, type Handle } from "./event-loop.ts";
 import { ensureFuture, isOperation, type Awaitable } from "./ensure-future.ts";
 import { Future, type Operation } from "./future.ts";
-import { emit, instruments } from "./instrument.ts";
+import { emit, instruments, nextResourceId } from "./instrument.ts";
 import { HostPromiseFuture, isGenerator, isThenable } from "./host-promise.ts";
 import { currentTask, awaitAs, type Task } from "./task.ts";
 
@@ -27,6 +27,8 @@ export class Timeout {
   /** @internal */ _handle: Handle | null = null;
   /** @internal */ _task: Task<unknown> | null = null;
   /** @internal */ _cancelling = 0;
+  /** @internal Identifies the scope to instruments. */
+  readonly _id = nextResourceId();
 
   constructor(when: number | null) {
     this._when = when;
@@ -44,12 +46,11 @@ export class Timeout {
       throw new RuntimeError(`Cannot change state of ${this._state} Timeout`);
     }
     this._when = when;
-    this._handle?.cancel();
-    this._handle = null;
+    this._disarm();
     if (when === null) return;
     const loop = getRunningLoop();
     this._handle = when <= loop.time() ? loop.callSoon(this._onTimeout) : loop.callAt(when, this._onTimeout);
-    if (instruments.length !== 0) emit("timeoutArmed", this._task!, when);
+    if (instruments.length !== 0) emit("timeoutArmed", this._task!, when, this._id);
   }
 
   /** True once the deadline has passed and the scope cancelled its task. */
@@ -79,8 +80,7 @@ export class Timeout {
    * TimeoutError), or undefined to let the outcome stand.
    */
   _exit(failed: boolean, error: unknown): TimeoutError | undefined {
-    this._handle?.cancel();
-    this._handle = null;
+    this._disarm();
     if (this._state === TimeoutState.EXPIRING) {
       this._state = TimeoutState.EXPIRED;
       if (this._task!.uncancel() <= this._cancelling && failed && isCancelledError(error)) {
@@ -92,12 +92,21 @@ export class Timeout {
     return undefined;
   }
 
+  /** Cancels the pending deadline, if one is armed, and says so to instruments. */
+  private _disarm(): void {
+    if (this._handle === null) return;
+    this._handle.cancel();
+    this._handle = null;
+    if (instruments.length !== 0) emit("timeoutDisarmed", this._task!, this._id);
+  }
+
   private readonly _onTimeout = (): void => {
     if (this._state !== TimeoutState.ENTERED) return;
+    this._handle = null;
+    // Reported first: the cancellation that follows is the timeout's doing.
+    if (instruments.length !== 0) emit("timeoutExpired", this._task!, this._id);
     this._task!.cancel();
     this._state = TimeoutState.EXPIRING;
-    this._handle = null;
-    if (instruments.length !== 0) emit("timeoutExpired", this._task!);
   };
 }
 

@@ -67,6 +67,9 @@ export function recordInstrument(options: { only?: (task: Task<unknown>) => bool
     timeoutExpired(task) {
       if (keep(task)) events.push(`timeoutExpired ${name(task)}`);
     },
+    timeoutDisarmed(task) {
+      if (keep(task)) events.push(`timeoutDisarmed ${name(task)}`);
+    },
     slowStep(task, ms) {
       if (keep(task)) events.push(`slowStep ${name(task)} ${ms > 0 ? "ms>0" : "ms<=0"}`);
     },

@@ -201,13 +201,40 @@ describe("timeout hooks", () => {
       "before main",
       "timeoutArmed main at=5",
       "after main sleep:sleep(10)",
+      "timeoutExpired main", // reported first: the cancellation is its doing
       "cancel main msg=- by=-", // the deadline's timer cancels the task
       "scheduled main by=-",
-      "timeoutExpired main",
       "before main",
       "after main ended",
       "exit main done",
     ]);
+  });
+
+  test("a scope left before its deadline is disarmed, and nested scopes are told apart", async () => {
+    const scopes: string[] = [];
+    const recorder: Instrument = {
+      timeoutArmed: (_t, deadline, scope) => scopes.push(`armed ${scope} at=${deadline}`),
+      timeoutDisarmed: (_t, scope) => scopes.push(`disarmed ${scope}`),
+      timeoutExpired: (_t, scope) => scopes.push(`expired ${scope}`),
+    };
+    addInstrument(recorder);
+    onTestFinished(() => removeInstrument(recorder));
+    let outer = 0;
+    let inner = 0;
+    await runVirtual(function* () {
+      try {
+        yield* timeout(20, function* (o) {
+          outer = o._id;
+          yield* timeout(100, function* (i) {
+            inner = i._id;
+            yield* sleep(50);
+          });
+        });
+      } catch {
+        // expected: the outer scope's TimeoutError
+      }
+    }, "main");
+    expect(scopes).toEqual([`armed ${outer} at=20`, `armed ${inner} at=100`, `expired ${outer}`, `disarmed ${inner}`]);
   });
 
   test("rescheduling a scope arms it again", async () => {
@@ -221,7 +248,9 @@ describe("timeout hooks", () => {
     }, "main");
     expect(recording.events.filter((line) => line.startsWith("timeout"))).toEqual([
       "timeoutArmed main at=5",
+      "timeoutDisarmed main",
       "timeoutArmed main at=50",
+      "timeoutDisarmed main",
     ]);
   });
 });
