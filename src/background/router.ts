@@ -38,7 +38,8 @@ const frameKey = (frameId: number, documentId: string): string => `${frameId}/${
 
 /**
  * After a service-worker restart, a page may say it is recording before its panel has
- * re-attached. It is told to stop only if no panel claims the recording by then.
+ * re-attached; a panel's port also disconnects when the worker is being stopped. Pages are
+ * told to stop only if no panel claims the recording within this time.
  */
 export const PANEL_GRACE_MS = 5000;
 
@@ -136,8 +137,10 @@ export class Router {
         entry.panel = port;
         entry.recording = msg.data.recording;
         this.toPanel(entry, { kind: "attached", data: { protocol: PROTOCOL_VERSION, frames: [...entry.bridges.values()].map((b) => b.frame) } });
-        // After a service-worker restart the pages may not know the recording goes on.
+        // After a service-worker restart the pages may not know the recording goes on, and
+        // batches sent while no panel was attached were dropped here: the bridges resend them.
         if (entry.recording !== null) this.broadcast(entry, { kind: "start", data: { ...entry.recording, keepStartup: false } });
+        this.broadcast(entry, { kind: "resend", data: {} });
         return;
       }
       if (tabId === null) return;
@@ -149,7 +152,7 @@ export class Router {
         else if (previous !== null) this.broadcast(entry, { kind: "stop", data: { session: previous.session } });
       } else if (msg.kind === "ack") {
         const bridge = entry.bridges.get(frameKey(msg.data.frame.frameId, msg.data.frame.documentId));
-        if (bridge !== undefined) this.toBridge(bridge.port, { kind: "ack", data: { session: msg.data.session, seq: msg.data.seq } });
+        if (bridge !== undefined) this.toBridge(bridge.port, { kind: "ack", data: { session: msg.data.session, stream: msg.data.stream, seq: msg.data.seq } });
       }
     });
     port.onDisconnect.addListener(() => {
@@ -157,9 +160,18 @@ export class Router {
       const entry = this.tabs.get(tabId);
       if (entry?.panel === port) {
         entry.panel = null;
-        // DevTools closed: nobody is recording this tab any more.
-        if (entry.recording !== null) this.broadcast(entry, { kind: "stop", data: { session: entry.recording.session } });
-        entry.recording = null;
+        // DevTools may have closed, or this worker may be stopping (its ports disconnect
+        // too): the pages stop recording only if no panel re-attaches meanwhile.
+        const recording = entry.recording;
+        if (recording !== null) {
+          this.host.setTimer(() => {
+            const now = this.tabs.get(tabId!);
+            if (now === undefined || now.panel !== null || now.recording?.session !== recording.session) return;
+            now.recording = null;
+            this.broadcast(now, { kind: "stop", data: { session: recording.session } });
+            this.forgetIfEmpty(tabId!);
+          }, PANEL_GRACE_MS);
+        }
       }
       this.forgetIfEmpty(tabId);
     });

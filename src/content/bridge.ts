@@ -50,11 +50,12 @@ function retain(batch: PageBatch): void {
   }
 }
 
-function acknowledge(session: string, seq: number): void {
+function acknowledge(session: string, stream: number, seq: number): void {
   let k = 0;
   while (k < retained.length) {
     const item = retained[k]!;
-    if (item.session !== session || item.batch.seq <= seq) {
+    // Batches of older sessions are of no use to anyone any more.
+    if (item.session !== session || (item.stream === stream && item.batch.seq <= seq)) {
       retainedBytes -= batchBytes(item.batch);
       retained.splice(k, 1);
     } else {
@@ -66,7 +67,11 @@ function acknowledge(session: string, seq: number): void {
 function onBackgroundMessage(message: BackgroundToBridgeMessage): void {
   reconnectAttempt = 0;
   if (message.kind === "ack") {
-    acknowledge(message.data.session, message.data.seq);
+    acknowledge(message.data.session, message.data.stream, message.data.seq);
+    return;
+  }
+  if (message.kind === "resend") {
+    for (const batch of retained) send({ kind: "batch", data: batch });
     return;
   }
   toPage(message);

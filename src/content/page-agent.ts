@@ -26,10 +26,16 @@ export interface AgentHost {
   clearTimer(timer: unknown): void;
 }
 
+interface Stream {
+  readonly recorder: Recorder;
+  /** Numbers the recorders of this document (see PageBatch.stream). */
+  readonly id: number;
+}
+
 type AgentState =
-  | { readonly name: "startup"; readonly recorder: Recorder }
+  | { readonly name: "startup"; readonly stream: Stream }
   | { readonly name: "idle" }
-  | { readonly name: "recording"; readonly session: string; readonly recorder: Recorder };
+  | { readonly name: "recording"; readonly session: string; readonly stream: Stream };
 
 export class PageAgent {
   private state: AgentState;
@@ -37,6 +43,7 @@ export class PageAgent {
   private startupTimer: unknown = null;
   private bridgeReady = false;
   private lastDropped = 0;
+  private streams = 0;
   private readonly detachers = new Map<Recorder, () => void>();
 
   constructor(
@@ -44,9 +51,7 @@ export class PageAgent {
     private readonly hook: PageHook,
     private readonly host: AgentHost,
   ) {
-    const recorder = this.makeRecorder({ creationSites: true });
-    this.attachRecorder(recorder);
-    this.state = { name: "startup", recorder };
+    this.state = { name: "startup", stream: this.newStream({ creationSites: true }) };
     this.startupTimer = host.setTimer(() => this.abandonStartup(), STARTUP_ANSWER_TIMEOUT_MS);
     wall.listen((message) => this.receive(message));
     hook.onRuntime(() => {
@@ -73,8 +78,6 @@ export class PageAgent {
       case "stop":
         this.stop(message.data.session);
         return;
-      case "ack":
-        return; // the bridge keeps batches until acknowledged; nothing is held here
     }
   }
 
@@ -82,20 +85,19 @@ export class PageAgent {
     const state = this.state;
     if (state.name === "recording" && state.session === session) return; // a repeat after a reconnect
     this.clearStartupTimer();
-    if (state.name === "recording") this.finish(state.recorder, state.session);
-    let recorder: Recorder;
+    if (state.name === "recording") this.finish(state.stream, state.session);
+    let stream: Stream;
     if (state.name === "startup" && keepStartup) {
       // A document loaded into a recording tab (a reload or a navigation): it joins the session
       // with everything it recorded since document_start.
-      recorder = state.recorder;
-      recorder.mark("navigation", this.host.hello().url);
+      stream = state.stream;
+      stream.recorder.mark("navigation", this.host.hello().url);
     } else {
-      if (state.name === "startup") this.detachRecorder(state.recorder);
-      recorder = this.makeRecorder(options);
-      this.attachRecorder(recorder);
+      if (state.name === "startup") this.detachRecorder(state.stream.recorder);
+      stream = this.newStream(options);
     }
-    recorder.mark("recordingStart", session);
-    this.state = { name: "recording", session, recorder };
+    stream.recorder.mark("recordingStart", session);
+    this.state = { name: "recording", session, stream };
     this.scheduleFlush();
   }
 
@@ -103,19 +105,19 @@ export class PageAgent {
     const state = this.state;
     if (state.name === "startup") {
       this.clearStartupTimer();
-      this.detachRecorder(state.recorder);
+      this.detachRecorder(state.stream.recorder);
       this.state = { name: "idle" };
       return;
     }
     if (state.name !== "recording" || (session !== "" && state.session !== session)) return;
-    this.finish(state.recorder, state.session);
+    this.finish(state.stream, state.session);
     this.state = { name: "idle" };
   }
 
-  private finish(recorder: Recorder, session: string): void {
-    recorder.mark("recordingStop", session);
-    this.detachRecorder(recorder);
-    this.flush(recorder, session);
+  private finish(stream: Stream, session: string): void {
+    stream.recorder.mark("recordingStop", session);
+    this.detachRecorder(stream.recorder);
+    this.flush(stream, session);
     if (this.flushTimer !== null) this.host.clearTimer(this.flushTimer);
     this.flushTimer = null;
   }
@@ -126,23 +128,23 @@ export class PageAgent {
       this.flushTimer = null;
       const state = this.state;
       if (state.name !== "recording") return;
-      this.flush(state.recorder, state.session);
+      this.flush(state.stream, state.session);
       this.scheduleFlush();
     }, FLUSH_INTERVAL_MS);
   }
 
-  private flush(recorder: Recorder, session: string): void {
-    const stats = recorder.stats();
+  private flush(stream: Stream, session: string): void {
+    const stats = stream.recorder.stats();
     if (stats.held === 0 && stats.droppedEvents === this.lastDropped) return;
     this.lastDropped = stats.droppedEvents;
-    const batch = recorder.takeBatch();
-    this.wall.send({ kind: "batch", data: { session, batch } });
+    const batch = stream.recorder.takeBatch();
+    this.wall.send({ kind: "batch", data: { session, stream: stream.id, batch } });
   }
 
   private abandonStartup(): void {
     this.startupTimer = null;
     if (this.state.name !== "startup") return;
-    this.detachRecorder(this.state.recorder);
+    this.detachRecorder(this.state.stream.recorder);
     this.state = { name: "idle" };
   }
 
@@ -163,10 +165,13 @@ export class PageAgent {
     });
   }
 
-  private makeRecorder(options: RecordingOptions): Recorder {
+  private newStream(options: RecordingOptions): Stream {
     // One batch must fit the bridge's bound; more than that between two flushes is overload,
     // and is dropped and counted.
-    return new Recorder({ capacity: MAX_BATCH_EVENTS, creationSites: options.creationSites });
+    const recorder = new Recorder({ capacity: MAX_BATCH_EVENTS, creationSites: options.creationSites });
+    this.attachRecorder(recorder);
+    this.lastDropped = 0;
+    return { recorder, id: this.streams++ };
   }
 
   /** Every runtime copy shares its realm's instrument list, but copies of other versions may not: add to each. */

@@ -45,6 +45,11 @@ export interface PageHello {
 
 export interface PageBatch {
   readonly session: string;
+  /**
+   * Which recorder of this document made the batch. A document that stops and starts
+   * recording again gets a new recorder, whose sequence numbers start again at 0.
+   */
+  readonly stream: number;
   readonly batch: TraceBatch;
 }
 
@@ -75,8 +80,6 @@ export type PageCommand = Message<PageCommands>;
 export interface BridgeToPage extends PageCommands {
   /** The bridge listens now: the hook may send what it buffered. */
   ready: { readonly protocol: number };
-  /** The panel holds batches up to `seq` of `session`: the page may forget them. */
-  ack: { readonly session: string; readonly seq: number };
 }
 export type BridgeToPageMessage = Message<BridgeToPage>;
 
@@ -89,8 +92,14 @@ export interface WindowEnvelope<M> {
 /** Bridge → background. */
 export type BridgeToBackground = PageEvent;
 
-/** Background → bridge. */
-export type BackgroundToBridgeMessage = Message<Pick<BridgeToPage, "start" | "stop" | "ack">>;
+/** Background → bridge: the page's commands, acknowledgements, and a request to send again. */
+export interface BackgroundToBridge extends Pick<BridgeToPage, "start" | "stop"> {
+  /** The panel holds the batches of `session`'s `stream` up to `seq`: the bridge may forget them. */
+  ack: { readonly session: string; readonly stream: number; readonly seq: number };
+  /** A panel (re)attached: send every batch it has not acknowledged yet. */
+  resend: Record<string, never>;
+}
+export type BackgroundToBridgeMessage = Message<BackgroundToBridge>;
 
 /** Which frame of which tab an event came from, as the extension (not the page) says. */
 export interface FrameRef {
@@ -112,7 +121,7 @@ export interface PanelToBackground {
   attach: { readonly protocol: number; readonly tabId: number; readonly recording: RecordingState | null };
   /** Start or stop recording in every frame of the tab, now and after navigations. */
   record: { readonly recording: RecordingState | null; readonly keepStartup: boolean };
-  ack: { readonly frame: FrameRef; readonly session: string; readonly seq: number };
+  ack: { readonly frame: FrameRef; readonly session: string; readonly stream: number; readonly seq: number };
 }
 export type PanelToBackgroundMessage = Message<PanelToBackground>;
 

@@ -59,8 +59,9 @@ export function checkPageEvent(message: unknown): Checked<PageEvent> {
     }
     case "batch": {
       if (!isString(data.session, MAX_SESSION_CHARS)) return refuse("batch: session is not a short string");
+      if (!isCount(data.stream)) return refuse("batch: stream is not a count");
       const batch = checkBatch(data.batch);
-      return batch.ok ? ok({ kind, data: { session: data.session, batch: batch.value } }) : refuse(`batch: ${batch.reason}`);
+      return batch.ok ? ok({ kind, data: { session: data.session, stream: data.stream, batch: batch.value } }) : refuse(`batch: ${batch.reason}`);
     }
     case "status": {
       const status = checkStatus(data);
@@ -149,10 +150,6 @@ export function checkBridgeMessage(message: unknown): Checked<BridgeToPageMessag
     }
     case "stop":
       return isString(data.session, MAX_SESSION_CHARS) ? ok({ kind, data: { session: data.session } }) : refuse("stop: session is not a short string");
-    case "ack":
-      return isString(data.session, MAX_SESSION_CHARS) && isCount(data.seq)
-        ? ok({ kind, data: { session: data.session, seq: data.seq } })
-        : refuse("ack: session or seq is malformed");
     default:
       return refuse(`unknown kind ${JSON.stringify(String(kind)).slice(0, 40)}`);
   }

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import puppeteer from "puppeteer-core";
 import type { Browser, Frame, Page } from "puppeteer-core";
+import type { Trace } from "../../src/trace/model.ts";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -224,4 +225,66 @@ export async function screenshotPanel(devtools: Page, panel: Frame, name: string
   const path = join(ARTIFACTS_DIR, `${name}.png`);
   await devtools.screenshot({ path, clip: { x: box.x, y: 0, width: box.width, height: box.y + box.height } });
   return path;
+}
+
+// ── Recording through the real panel ────────────────────────────────────────────────────────
+
+/** A page with DevTools open on the Async panel. */
+export interface InspectedPage {
+  readonly page: Page;
+  readonly devtools: Page;
+  readonly panel: Frame;
+}
+
+/** Opens `url` in a new tab of `browser`, with DevTools showing the Async panel. */
+export async function openInspectedPage(browser: Browser, url: string): Promise<InspectedPage> {
+  const page = await browser.newPage();
+  await page.goto(url);
+  const devtools = await openDevTools(page);
+  const panel = await showAsyncPanel(devtools);
+  await panel.waitForFunction(() => window.__aioscopePanel !== undefined, POLL);
+  return { page, devtools, panel };
+}
+
+/** Presses the panel's record button, as a person does, and waits until it records. */
+export async function startRecording(panel: Frame): Promise<void> {
+  await panel.click("[data-testid=record-button]");
+  await panel.waitForFunction(() => window.__aioscopePanel?.snapshot().phase === "recording", POLL);
+}
+
+/** Presses stop and waits until the panel has stopped. */
+export async function stopRecording(panel: Frame): Promise<void> {
+  await panel.click("[data-testid=record-button]");
+  await panel.waitForFunction(() => window.__aioscopePanel?.snapshot().phase === "stopped", POLL);
+}
+
+/** The panel's session as it holds it now (a structured clone of the Trace). */
+export async function panelTrace(panel: Frame): Promise<Trace> {
+  const trace = await panel.evaluate(() => window.__aioscopePanel?.trace() ?? null);
+  if (trace === null) throw new Error("The panel has no session yet.");
+  return trace;
+}
+
+/** Waits until the panel's session satisfies `predicate` (checked in the test, on each poll). */
+export async function waitForTrace(panel: Frame, predicate: (trace: Trace) => boolean, timeoutMs = 20_000): Promise<Trace> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Trace | null = null;
+  for (;;) {
+    last = await panel.evaluate(() => window.__aioscopePanel?.trace() ?? null);
+    if (last !== null && predicate(last)) return last;
+    if (Date.now() > deadline) {
+      const snapshot = await panel.evaluate(() => window.__aioscopePanel?.snapshot() ?? null);
+      const tasks = last === null ? "no session" : summariseTasks(last);
+      throw new Error(`The panel's session did not reach the expected state in ${timeoutMs} ms. Tasks: ${tasks}. Store: ${JSON.stringify(snapshot)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL.polling));
+  }
+}
+
+/** "12 tasks: 10 done, 2 pending (main, worker-3)": short enough for an error message. */
+function summariseTasks(trace: Trace): string {
+  const byOutcome = new Map<string, string[]>();
+  for (const task of trace.tasks) byOutcome.set(task.outcome, [...(byOutcome.get(task.outcome) ?? []), task.name]);
+  const parts = [...byOutcome].map(([outcome, names]) => `${names.length} ${outcome}${outcome !== "done" ? ` (${names.slice(0, 5).join(", ")}${names.length > 5 ? ", …" : ""})` : ""}`);
+  return `${trace.tasks.length} tasks: ${parts.join(", ")}`;
 }
