@@ -6,11 +6,14 @@ import type { Browser } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { join } from "node:path";
 import {
-  ARTIFACTS_DIR, POLL, closeBrowsers, launchBrowserWithExtension, openInspectedPage, panelTrace, serveFixturePage,
+  ARTIFACTS_DIR, POLL, closeBrowsers, launchBrowserWithExtension, openInspectedPage, serveFixturePage,
   startRecording, stopRecording, waitForTrace, type FixtureServer,
 } from "./helpers.ts";
 import { startDemoServer } from "../../demo/server.ts";
 import type { Trace } from "../../src/trace/model.ts";
+import type * as RuntimeModule from "../../src/runtime/index.ts";
+
+type Runtime = typeof RuntimeModule;
 
 /**
  * A page that uses the runtime the extension injects (`globalThis.aioscope`): `startJobs(n,
@@ -176,7 +179,7 @@ describe("recording through the extension", () => {
       post({ kind: "evil", data: {} });
       for (let i = 0; i < 5000; i++) post({ kind: "status", data: { session: null, recorded: -i, droppedEvents: "many" } });
       // A runtime task whose name is markup: it must be shown as text.
-      const { run, sleep } = (globalThis as unknown as { aioscope: typeof import("../../src/runtime/index.ts") }).aioscope;
+      const { run, sleep } = (globalThis as unknown as { aioscope: Runtime }).aioscope;
       void run(function* () { yield* sleep(1); }, { name: `<img src=x onerror="window.__pwned=1">` });
     });
     const trace = await waitForTrace(panel, (t) => t.tasks.some((task) => task.name.startsWith("<img") && task.outcome === "done"));
