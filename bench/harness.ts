@@ -92,3 +92,31 @@ export function printTable(rows: readonly BenchRow[]): boolean {
   }
   return withinBudgets;
 }
+
+/** A figure that is not a per-operation time: a rate, a size, a ratio measured elsewhere. */
+export interface BenchFigure {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly budget?: { readonly max?: number; readonly min?: number };
+  readonly note?: string;
+}
+
+function formatFigure(value: number, unit: string): string {
+  if (unit === "×") return `${value.toFixed(3)}×`;
+  if (Math.abs(value) >= 1000) return `${Math.round(value).toLocaleString("en-US")} ${unit}`;
+  return `${value.toFixed(2)} ${unit}`;
+}
+
+/** Prints figures with their budget verdicts; returns whether every budget holds. */
+export function printFigures(figures: readonly BenchFigure[]): boolean {
+  let ok = true;
+  for (const figure of figures) {
+    const { max, min } = figure.budget ?? {};
+    const within = (max === undefined || figure.value <= max) && (min === undefined || figure.value >= min);
+    if (!within) ok = false;
+    const budget = figure.budget === undefined ? "" : `  ${within ? "ok" : "OVER"} (${[min !== undefined ? `≥ ${formatFigure(min, figure.unit)}` : "", max !== undefined ? `≤ ${formatFigure(max, figure.unit)}` : ""].filter(Boolean).join(", ")})`;
+    console.log(`${figure.name}: ${formatFigure(figure.value, figure.unit)}${figure.note !== undefined ? ` — ${figure.note}` : ""}${budget}`);
+  }
+  return ok;
+}

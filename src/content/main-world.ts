@@ -6,9 +6,11 @@
  * Everything the agent needs from the page's globals is taken now, before page scripts can
  * replace them.
  */
-import { pageHook } from "./install-hook.ts"; // first: runtime copies register as they load
+import { hookStartedAt } from "./start-time.ts"; // first of all: the clock for our own cost
+import { pageHook } from "./install-hook.ts"; // next: runtime copies register as they load
 import * as runtime from "../runtime/index.ts";
 import { PageAgent } from "./page-agent.ts";
+import { NativeInstrumentation } from "./native/index.ts"; // captures fetch, timers… as the page will first see them
 import { BRIDGE_TAG, PAGE_TAG, type BridgeToPageMessage, type PageEvent, type Wall } from "../protocol/messages.ts";
 import { checkBridgeMessage, openEnvelope } from "../protocol/validate.ts";
 
@@ -44,6 +46,10 @@ const wall: Wall<BridgeToPageMessage, PageEvent> = {
   },
 };
 
+// Created after the agent's own globals were taken above: the agent keeps the originals, so its
+// flush timers and messages are never recorded as the page's work.
+const native = new NativeInstrumentation(pageHook);
+
 new PageAgent(wall, pageHook, {
   hello: () => ({
     url: String(location.href).slice(0, 8192),
@@ -54,4 +60,8 @@ new PageAgent(wall, pageHook, {
   }),
   setTimer: (callback, ms) => setTimer(callback, ms),
   clearTimer: (timer) => clearTimer(timer as number),
+  native,
 });
+
+// What this script cost the page, on its own timeline (the Performance panel shows it).
+performance.measure("aioscope:hook", { start: hookStartedAt, end: performance.now() });

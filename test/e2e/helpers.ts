@@ -28,7 +28,7 @@ export const PANEL_PAGE = "src/devtools/panel.html";
  * Flags that let Chromium run headless on a CI machine. The networking flags stop it from
  * trying, and waiting on, hosts that a machine without internet cannot reach.
  */
-const CHROMIUM_FLAGS = [
+export const CHROMIUM_FLAGS = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-background-networking",
