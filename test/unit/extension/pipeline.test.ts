@@ -1,0 +1,289 @@
+/**
+ * The extension's pipeline in one process: page agents, bridges, the background router and
+ * the panel's store, joined by in-memory walls and ports. The bridge logic that lives in the
+ * ISOLATED world (acknowledged resends) is modelled by `FakeBridge`; the real one is covered
+ * end to end in Chromium (test/e2e/pipeline.test.ts).
+ */
+import { afterEach, describe, expect, test } from "vitest";
+import { run, sleep, createTask, gather, addInstrument, removeInstrument, RUNTIME_VERSION } from "../../../src/runtime/index.ts";
+import { pageHook } from "../../../src/content/install-hook.ts";
+import { PageAgent } from "../../../src/content/page-agent.ts";
+import { Router, type RouterPort } from "../../../src/background/router.ts";
+import { RecordingStore } from "../../../src/devtools/recording-store.ts";
+import {
+  BRIDGE_PORT, PANEL_PORT,
+  type BackgroundToBridgeMessage, type BackgroundToPanelMessage, type BridgeToPageMessage, type PageBatch, type PageEvent,
+  type PanelToBackgroundMessage, type Wall,
+} from "../../../src/protocol/messages.ts";
+import { checkBridgeMessage, checkPageEvent } from "../../../src/protocol/validate.ts";
+import type { Trace } from "../../../src/trace/model.ts";
+
+// The test realm's runtime registers with the hook as a page's would.
+if (pageHook.runtimes.length === 0) pageHook.registerRuntime({ version: RUNTIME_VERSION, addInstrument, removeInstrument });
+
+/** Runs queued timers in order when asked; nothing runs on its own. */
+class ManualTimers {
+  private queue: { at: number; callback: () => void; id: number }[] = [];
+  private now = 0;
+  private ids = 0;
+  set = (callback: () => void, ms: number): number => {
+    const id = ++this.ids;
+    this.queue.push({ at: this.now + ms, callback, id });
+    return id;
+  };
+  clear = (id: unknown): void => {
+    this.queue = this.queue.filter((t) => t.id !== id);
+  };
+  advance(ms: number): void {
+    const until = this.now + ms;
+    for (;;) {
+      this.queue.sort((a, b) => a.at - b.at);
+      const next = this.queue[0];
+      if (next === undefined || next.at > until) break;
+      this.queue.shift();
+      this.now = next.at;
+      next.callback();
+    }
+    this.now = until;
+  }
+}
+
+/** One end of an in-memory runtime port; messages are cloned, as the browser does. */
+class FakePort implements RouterPort {
+  peer: FakePort | null = null;
+  private open = true;
+  private readonly messageListeners: ((message: unknown) => void)[] = [];
+  private readonly disconnectListeners: (() => void)[] = [];
+  readonly onMessage = { addListener: (listener: (message: unknown) => void) => void this.messageListeners.push(listener) };
+  readonly onDisconnect = { addListener: (listener: () => void) => void this.disconnectListeners.push(listener) };
+
+  constructor(readonly name: string, readonly sender?: RouterPort["sender"]) {}
+
+  postMessage(message: unknown): void {
+    if (!this.open) throw new Error("Attempting to use a disconnected port object");
+    this.peer!.deliver(structuredClone(message));
+  }
+
+  /** As in Chrome, only the other end hears about a disconnect. */
+  disconnect(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.peer!.peerDisconnected();
+  }
+
+  private deliver(message: unknown): void {
+    if (this.open) for (const listener of this.messageListeners) listener(message);
+  }
+
+  private peerDisconnected(): void {
+    if (!this.open) return;
+    this.open = false;
+    for (const listener of this.disconnectListeners) listener();
+  }
+}
+
+/** Both ends of a port: [the connecting side, the worker's side]. */
+function portPair(name: string, sender?: RouterPort["sender"]): [FakePort, FakePort] {
+  const client = new FakePort(name);
+  const worker = new FakePort(name, sender);
+  client.peer = worker;
+  worker.peer = client;
+  return [client, worker];
+}
+
+/**
+ * The ISOLATED-world bridge's job: check page messages, forward them, keep batches until
+ * acknowledged, resend on reconnect or on request.
+ */
+class FakeBridge {
+  port: RouterPort | null = null;
+  retained: PageBatch[] = [];
+  hello: PageEvent | null = null;
+  readonly toPage = new Set<(m: BridgeToPageMessage) => void>();
+  constructor(private readonly connect: () => RouterPort) {
+    this.reconnect();
+  }
+  pageWall(): Wall<BridgeToPageMessage, PageEvent> {
+    return {
+      listen: (listener) => {
+        this.toPage.add(listener);
+        return () => this.toPage.delete(listener);
+      },
+      send: (message) => {
+        const checked = checkPageEvent(structuredClone(message));
+        if (!checked.ok) return;
+        if (checked.value.kind === "hello") this.hello = checked.value;
+        if (checked.value.kind === "batch") this.retained.push(checked.value.data);
+        this.port?.postMessage(checked.value);
+      },
+    };
+  }
+  reconnect(): void {
+    const port = this.connect();
+    this.port = port;
+    port.onMessage.addListener((raw) => {
+      const message = raw as BackgroundToBridgeMessage;
+      if (message.kind === "ack") {
+        this.retained = this.retained.filter((b) => !(b.session === message.data.session && b.stream === message.data.stream && b.batch.seq <= message.data.seq));
+      } else if (message.kind === "resend") {
+        for (const batch of this.retained) port.postMessage({ kind: "batch", data: batch });
+      } else {
+        const checked = checkBridgeMessage(message);
+        if (checked.ok) for (const listener of this.toPage) listener(checked.value);
+      }
+    });
+    port.onDisconnect.addListener(() => {
+      if (this.port === port) this.port = null;
+    });
+    if (this.hello !== null) port.postMessage(this.hello);
+    for (const batch of this.retained) port.postMessage({ kind: "batch", data: batch });
+  }
+}
+
+/** A background worker that can be stopped and started again, as the browser does. */
+class World {
+  router = new Router({ setTimer: (callback, ms) => void this.timers.set(callback, ms) });
+  readonly timers = new ManualTimers();
+  private readonly livePorts: RouterPort[] = [];
+  private documents = 0;
+
+  connect(name: string, sender?: RouterPort["sender"]): RouterPort {
+    const [client, worker] = portPair(name, sender);
+    this.livePorts.push(worker);
+    this.router.connect(worker);
+    return client;
+  }
+
+  /** The worker is stopped: every port drops, the next connect starts a fresh router. */
+  restartWorker(): void {
+    for (const port of this.livePorts.splice(0)) port.disconnect();
+    this.router = new Router({ setTimer: (callback, ms) => void this.timers.set(callback, ms) });
+  }
+
+  openPage(tabId: number): { bridge: FakeBridge; agent: PageAgent } {
+    const documentId = `doc-${++this.documents}`;
+    const bridge = new FakeBridge(() => this.connect(BRIDGE_PORT, { tab: { id: tabId }, frameId: 0, documentId }));
+    const agent = new PageAgent(bridge.pageWall(), pageHook, {
+      hello: () => ({ url: `https://tab${tabId}.test/`, title: "t", userAgent: "node", timeOrigin: 1_700_000_000_000, isTopFrame: true }),
+      setTimer: this.timers.set,
+      clearTimer: this.timers.clear,
+    });
+    // The real bridge says "ready" once it listens.
+    for (const listener of bridge.toPage) listener({ kind: "ready", data: { protocol: 1 } });
+    return { bridge, agent };
+  }
+
+  openPanel(tabId: number): { store: RecordingStore; reconnect(): void; close(): void } {
+    let port: RouterPort | null = null;
+    const listeners = new Set<(m: BackgroundToPanelMessage) => void>();
+    const connect = (): void => {
+      port = this.connect(PANEL_PORT);
+      port.onMessage.addListener((m) => { for (const l of listeners) l(m as BackgroundToPanelMessage); });
+    };
+    connect();
+    const wall: Wall<BackgroundToPanelMessage, PanelToBackgroundMessage> = {
+      listen: (l) => { listeners.add(l); return () => listeners.delete(l); },
+      send: (m) => port?.postMessage(m),
+    };
+    let sessions = 0;
+    const store = new RecordingStore(tabId, wall, { newSessionId: () => `session-${tabId}-${++sessions}`, reloadPage: () => {} });
+    store.attach();
+    return { store, reconnect: () => { connect(); store.attach(); }, close: () => port?.disconnect() };
+  }
+}
+
+/** The session as readable lines: task name and outcome, in creation order. */
+function tasksOf(trace: Trace | null): string[] {
+  return trace?.tasks.map((t) => `${t.name} ${t.outcome}`) ?? [];
+}
+
+function* jobs(prefix: string, n: number): Generator<unknown, void, unknown> {
+  const tasks = [];
+  for (let k = 0; k < n; k++) tasks.push(createTask(function* () { yield* sleep(1); }, { name: `${prefix}-${k}` }));
+  yield* gather(tasks);
+}
+
+const agents: PageAgent[] = [];
+afterEach(() => {
+  // Agents attach recorders to the realm's runtime: stop them between tests.
+  for (const agent of agents.splice(0)) (agent as unknown as { stop(session: string): void }).stop("");
+});
+
+describe("the pipeline from page agent to panel store", () => {
+  test("a page nobody records drops its start-up recording as soon as the extension answers", () => {
+    const world = new World();
+    const { agent } = world.openPage(1);
+    agents.push(agent);
+    expect(agent.stateName).toBe("idle");
+  });
+
+  test("a recording delivers every task of the page to the panel", async () => {
+    const world = new World();
+    const { store } = world.openPanel(1);
+    const { agent } = world.openPage(1);
+    agents.push(agent);
+    store.record();
+    expect(agent.stateName).toBe("recording");
+    await run(() => jobs("job", 3), { clock: "virtual", name: "main" });
+    world.timers.advance(100); // the agent's flush
+    expect(tasksOf(store.trace())).toEqual(["main done", "job-0 done", "job-1 done", "job-2 done"]);
+    expect(store.snapshot().problems).toEqual([]);
+  });
+
+  test("a worker restart between batches loses and repeats nothing", async () => {
+    const world = new World();
+    const panel = world.openPanel(1);
+    const { bridge, agent } = world.openPage(1);
+    agents.push(agent);
+    panel.store.record();
+    await run(() => jobs("early", 2), { clock: "virtual", name: "first" });
+    world.timers.advance(60);
+    world.restartWorker();
+    // Batches made while nothing is connected stay with the bridge.
+    await run(() => jobs("late", 2), { clock: "virtual", name: "second" });
+    world.timers.advance(60);
+    expect(bridge.retained.length).toBeGreaterThan(0);
+    bridge.reconnect();
+    panel.reconnect();
+    world.timers.advance(60);
+    expect(tasksOf(panel.store.trace())).toEqual(["first done", "early-0 done", "early-1 done", "second done", "late-0 done", "late-1 done"]);
+    expect(bridge.retained).toEqual([]);
+    // The grace period passes with the panel back: the page keeps recording.
+    world.timers.advance(10_000);
+    expect(agent.stateName).toBe("recording");
+  });
+
+  test("a panel that goes away for good stops its pages after the grace period", () => {
+    const world = new World();
+    const panel = world.openPanel(1);
+    const { agent } = world.openPage(1);
+    agents.push(agent);
+    panel.store.record();
+    expect(agent.stateName).toBe("recording");
+    // DevTools closes: the panel's port disconnects while the worker lives on.
+    panel.close();
+    world.timers.advance(1000);
+    expect(agent.stateName).toBe("recording");
+    world.timers.advance(10_000);
+    expect(agent.stateName).toBe("idle");
+  });
+
+  test("two tabs recording at once each see only their own page", async () => {
+    const world = new World();
+    const left = world.openPanel(1);
+    const right = world.openPanel(2);
+    const a = world.openPage(1);
+    agents.push(a.agent);
+    left.store.record();
+    await run(() => jobs("left", 1), { clock: "virtual", name: "left-main" });
+    world.timers.advance(60);
+    a.agent["stop"]("");
+    const b = world.openPage(2);
+    agents.push(b.agent);
+    right.store.record();
+    await run(() => jobs("right", 1), { clock: "virtual", name: "right-main" });
+    world.timers.advance(60);
+    expect(tasksOf(left.store.trace())).toEqual(["left-main done", "left-0 done"]);
+    expect(tasksOf(right.store.trace())).toEqual(["right-main done", "right-0 done"]);
+  });
+});
