@@ -33,3 +33,11 @@ export type {
   Instrument, AwaitTarget, AwaitKind, TaskOutcome, Resource, ResourceKind, ResourceOp,
   RegisteredRuntime, RuntimeHook,
 } from "./instrument.ts";
+export { Lock } from "./lock.ts";
+export { Event } from "./event.ts";
+export { Condition } from "./condition.ts";
+export { Semaphore, BoundedSemaphore } from "./semaphore.ts";
+export { Barrier } from "./barrier.ts";
+export type { BarrierState } from "./barrier.ts";
+export { Queue } from "./queues.ts";
+export { PriorityQueue, LifoQueue, naturalOrder } from "./queue-variants.ts";
