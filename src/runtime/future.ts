@@ -144,7 +144,8 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
 
   /** @internal The words inside `<…>`; tasks add their name and what they wait on. */
   _describe(): string {
-    const kind = this.constructor.name;
+    // Spelled out, not read from constructor.name: minifiers rename classes. Tasks override this.
+    const kind = this._target === undefined ? "Future" : `Future ${this._target.label}`;
     if (this._state === FutureState.PENDING) return `${kind} pending`;
     if (this._state === FutureState.CANCELLED) return `${kind} cancelled`;
     return this._hasException

@@ -308,6 +308,7 @@ export class Task<T> extends Future<T> {
     const loop = this._loop;
     if (yielded === undefined) {
       // A bare `yield`, as sleep(0): give every other ready callback one turn.
+      this._nextTarget = null;
       this._waitingOn = YIELD_TARGET;
       this._scheduleStep(NO_ERROR);
       if (instruments.length !== 0) emit("taskScheduled", this, this);

@@ -2,7 +2,7 @@
 /** Future: states, results, errors, cancellation and done callbacks (asyncio/futures.py). */
 import { describe, expect, test } from "vitest";
 import {
-  CancelledError, EventLoop, Future, InvalidStateError, createTask, sleep,
+  CancelledError, EventLoop, Future, InvalidStateError, createTask, gather, getRunningLoop, run, sleep,
 } from "../../../src/runtime/index.ts";
 
 function virtualLoop(): EventLoop {
@@ -234,5 +234,19 @@ describe("awaiting a Future", () => {
     }, { loop });
     future.setResult(41);
     expect(await loop.runUntilComplete(waiter)).toBe(42);
+  });
+});
+
+describe("a future's text form", () => {
+  test("names what the future stands for, and survives minified class names", async () => {
+    await run(function* () {
+      const loop = getRunningLoop();
+      const sleeping = loop.createFuture<void>();
+      sleeping._target = { kind: "sleep", label: "sleep(100)" };
+      expect(String(sleeping)).toBe("<Future sleep(100) pending>");
+      const gathered = gather([sleep(1)]);
+      expect(String(gathered)).toBe("<Future gather(1) pending>");
+      yield* gathered;
+    }, { clock: "virtual" });
   });
 });
