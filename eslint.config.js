@@ -17,6 +17,20 @@ const DOM_ONLY_GLOBALS = [
   "chrome", "browser",
 ].map((name) => ({ name, message: "src/runtime must run in Node and in pages alike: no DOM or extension globals." }));
 
+/**
+ * The trace model (src/trace) runs in the page, the panel, a Web Worker and Node: the same
+ * hosts' common ground as the runtime, minus Node's own globals. It may use the runtime only
+ * through its public index.
+ */
+const TRACE_FORBIDDEN_GLOBALS = [
+  ...DOM_ONLY_GLOBALS.map(({ name }) => name).filter((name) => name !== "self"),
+  "process", "Buffer", "require", "module", "__dirname", "__filename", "global",
+].map((name) => ({ name, message: "src/trace runs in pages, workers and Node alike: no DOM, extension or Node-only globals." }));
+const TRACE_UI_IMPORTS = {
+  group: ["preact", "preact/*", "chart.js", "chart.js/*", "webextension-polyfill", "idb", "node:*", "fs", "path", "os", "child_process"],
+  message: "src/trace is shared by page, panel, worker and CLI: no UI, extension or Node modules.",
+};
+
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "artifacts/", "coverage/"] },
   js.configs.recommended,
@@ -46,6 +60,37 @@ export default tseslint.config(
           { group: ["preact", "preact/*", "chart.js", "chart.js/*", "webextension-polyfill", "idb"], message: "src/runtime is a UI- and extension-free library." },
           { group: ["node:*", "fs", "path", "os", "child_process"], message: "src/runtime must also run in pages: no Node built-ins." },
           { group: ["../*", "!./*"], message: "src/runtime imports nothing from other layers." },
+        ],
+      }],
+    },
+  },
+  {
+    files: ["src/trace/**/*.ts"],
+    languageOptions: { globals: { ...globals.es2021 } },
+    rules: {
+      "no-restricted-globals": ["error", ...TRACE_FORBIDDEN_GLOBALS],
+      "no-restricted-properties": ["error",
+        { object: "globalThis", property: "document", message: "No DOM in src/trace." },
+        { object: "globalThis", property: "window", message: "No DOM in src/trace." },
+        { object: "globalThis", property: "chrome", message: "No extension APIs in src/trace." },
+        { object: "globalThis", property: "browser", message: "No extension APIs in src/trace." },
+        { object: "globalThis", property: "process", message: "No Node globals in src/trace." },
+      ],
+      "no-restricted-imports": ["error", {
+        patterns: [
+          TRACE_UI_IMPORTS,
+          { group: ["../*", "!../runtime", "../runtime/*", "!../runtime/index.ts"], message: "src/trace uses the runtime only through src/runtime/index.ts, and no other layer." },
+        ],
+      }],
+    },
+  },
+  {
+    files: ["src/trace/*/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          TRACE_UI_IMPORTS,
+          { group: ["../../*"], message: "src/trace's subfolders import only from src/trace." },
         ],
       }],
     },

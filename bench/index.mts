@@ -2,11 +2,21 @@
  * `npm run bench`: every benchmark, one table, one run. Budgets are ratios to a baseline row
  * measured in the same process. Exit status stays 0: the table is the report.
  */
-import { printTable, type BenchRow } from "./harness.ts";
+import { printFigures, printTable, type BenchFigure, type BenchRow } from "./harness.ts";
 import { runtimeCoreCases } from "./cases/runtime-core.ts";
+import { primitivesCases } from "./cases/primitives.ts";
+import { traceCases } from "./cases/trace.ts";
+import { pipelineFigures } from "./browser/pipeline.ts";
 
 const suites: [string, () => Promise<BenchRow[]>][] = [
   ["runtime core", runtimeCoreCases],
+  ["primitives", primitivesCases],
+  ["trace", traceCases],
+];
+
+/** Suites that report figures rather than per-operation rows (rates, sizes, browser timings). */
+const figureSuites: [string, () => Promise<BenchFigure[]>][] = [
+  ["extension pipeline (headless Chromium)", pipelineFigures],
 ];
 
 const only = process.argv[2];
@@ -16,6 +26,16 @@ for (const [name, suite] of suites) {
   process.stderr.write(`measuring ${name}…\n`);
   rows.push(...(await suite()));
 }
+const figures: [string, BenchFigure[]][] = [];
+for (const [name, suite] of figureSuites) {
+  if (only !== undefined && !name.includes(only)) continue;
+  process.stderr.write(`measuring ${name}…\n`);
+  figures.push([name, await suite()]);
+}
 console.log(`aioscope benchmarks — node ${process.version}, ${new Date().toISOString()}`);
-const ok = printTable(rows);
-console.log(ok ? "\nall budgets met" : "\nsome budgets are not met (rows marked OVER)");
+let ok = rows.length === 0 || printTable(rows);
+for (const [name, list] of figures) {
+  console.log(`\n${name}`);
+  ok = printFigures(list) && ok;
+}
+console.log(ok ? "\nall budgets met" : "\nsome budgets are not met (marked OVER)");

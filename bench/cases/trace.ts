@@ -1,0 +1,160 @@
+/**
+ * The trace model at scale: a recorded session of about 1 000 000 events (a real runtime
+ * program: workers sleeping, taking a lock, passing work through a queue), then the bytes
+ * per event in the recorder's buffer, export to both formats, analysis, and import of each
+ * exported file. Those budgets are absolute (issue 4: ≤ 32 bytes/event, export and analysis
+ * < 2 s, import < 3 s on the project's 2-core machine), so they are printed as times too.
+ * Recording overhead is measured both ways: with and without creation sites.
+ */
+import { addInstrument, removeInstrument, run, sleep, createTask, gather, Lock, Queue, type Task } from "../../src/runtime/index.ts";
+import { Recorder, SessionBuilder, analyse, exportAioscope, exportChrome, importTrace, type Trace } from "../../src/trace/index.ts";
+import { measure, type BenchRow } from "../harness.ts";
+
+const WORKERS = 1000;
+const ROUNDS = 300;
+const TARGET_EVENTS = 1_000_000;
+
+/** ~3 events a step; a few extra for the lock and the queue. */
+function* worker(k: number, lock: Lock, queue: Queue<number>): Generator<unknown, void, unknown> {
+  for (let round = 0; round < ROUNDS; round++) {
+    yield* sleep(1 + ((k * 7 + round * 13) % 17));
+    if (round % 25 === 0) {
+      yield* lock.acquire();
+      try {
+        yield* sleep(0);
+      } finally {
+        lock.release();
+      }
+    }
+    if (round % 50 === 0) queue.putNowait(k);
+  }
+}
+
+async function program(): Promise<void> {
+  await run(function* main() {
+    const lock = new Lock();
+    const queue = new Queue<number>();
+    const tasks: Task<void>[] = [];
+    for (let k = 0; k < WORKERS; k++) tasks.push(createTask(worker(k, lock, queue), { name: `worker-${k % 50}` }));
+    yield* gather(tasks);
+  }, { clock: "virtual" });
+}
+
+async function recordSession(creationSites: boolean): Promise<Recorder> {
+  const recorder = new Recorder({ capacity: 4 * TARGET_EVENTS, creationSites });
+  addInstrument(recorder);
+  try {
+    await program();
+  } finally {
+    removeInstrument(recorder);
+  }
+  return recorder;
+}
+
+function time<T>(body: () => T): [T, number] {
+  const start = process.hrtime.bigint();
+  const value = body();
+  return [value, Number(process.hrtime.bigint() - start) / 1e6];
+}
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1]!;
+}
+
+/** Median wall time (ms) of `body` over `runs` runs after one warm-up, whose result it returns. */
+function timed<T>(body: () => T, runs = 3): [T, number] {
+  const value = body();
+  const samples: number[] = [];
+  for (let k = 0; k < runs; k++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    samples.push(time(body)[1]);
+  }
+  return [value, median(samples)];
+}
+
+const SPAWNED = 100_000;
+
+/** Spawn-heavy: where creation sites cost the most (one stack capture per task). */
+async function spawnMany(): Promise<void> {
+  await run(function* main() {
+    const tasks: Task<void>[] = [];
+    for (let k = 0; k < SPAWNED; k++) tasks.push(createTask(sleep(0)));
+    yield* gather(tasks);
+  }, { clock: "virtual" });
+}
+
+async function withRecorder(body: () => Promise<void>, creationSites: boolean): Promise<void> {
+  const recorder = new Recorder({ capacity: 4 * TARGET_EVENTS, creationSites });
+  addInstrument(recorder);
+  try {
+    await body();
+  } finally {
+    removeInstrument(recorder);
+  }
+}
+
+/** Recording overhead first, while the heap is small: the model's cases keep ~0.5 GB alive. */
+async function recordingRows(events: number): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const options = { runs: 3, warmups: 1 };
+  const group = `record the ${WORKERS}-worker program (per event)`;
+  rows.push({ group, variant: "runtime, no recorder", ops: events, nsPerOp: await measure(program, events, options), baseline: true });
+  rows.push({ group, variant: "runtime + recorder", ops: events, nsPerOp: await measure(() => withRecorder(program, false), events, options), budget: 1.3 });
+  rows.push({ group, variant: "runtime + recorder + creation sites", ops: events, nsPerOp: await measure(() => withRecorder(program, true), events, options) });
+  const spawn = `spawn+gather ${SPAWNED.toLocaleString("en-US")} tasks (per task)`;
+  rows.push({ group: spawn, variant: "runtime, no recorder", ops: SPAWNED, nsPerOp: await measure(spawnMany, SPAWNED, options), baseline: true });
+  rows.push({ group: spawn, variant: "runtime + recorder", ops: SPAWNED, nsPerOp: await measure(() => withRecorder(spawnMany, false), SPAWNED, options) });
+  rows.push({ group: spawn, variant: "runtime + recorder + creation sites", ops: SPAWNED, nsPerOp: await measure(() => withRecorder(spawnMany, true), SPAWNED, options) });
+  return rows;
+}
+
+export async function traceCases(): Promise<BenchRow[]> {
+  let recorder = await recordSession(false);
+  const rows: BenchRow[] = await recordingRows(recorder.stats().recorded);
+  const stats = recorder.stats();
+
+  const events = stats.recorded;
+  const bytesUsed = stats.usedBytes / events;
+  const bytesAllocated = stats.allocatedBytes / events;
+  const stringBytes = stats.stringBytes / events;
+
+  const [trace, buildMs] = time((): Trace => {
+    const builder = new SessionBuilder({ url: "bench://trace" });
+    const appended = builder.append(recorder.takeBatch());
+    recorder = new Recorder();
+    if (!appended.ok) throw new Error(appended.error.message);
+    return builder.trace();
+  });
+  const [aioscopeText, exportAioscopeMs] = timed(() => exportAioscope(trace));
+  const [chromeText, exportChromeMs] = timed(() => exportChrome(trace));
+  const [, analyseMs] = timed(() => analyse(trace));
+  const [fromAioscope, importAioscopeMs] = timed(() => importTrace(aioscopeText));
+  const [fromChrome, importChromeMs] = timed(() => importTrace(chromeText));
+  if (!fromAioscope.ok || !fromChrome.ok) throw new Error("bench: an exported file did not import");
+
+  const mb = (text: string): string => `${(text.length / 1e6).toFixed(1)} MB`;
+  const budgets: [string, number, number, string][] = [
+    ["bytes per event in the buffer", bytesUsed, 32, `${bytesUsed.toFixed(1)} B used, ${bytesAllocated.toFixed(1)} B allocated, + ${stringBytes.toFixed(2)} B strings`],
+    ["session build (batch → trace)", buildMs, Infinity, `${trace.steps.length.toLocaleString("en-US")} steps, ${trace.awaits.length.toLocaleString("en-US")} awaits, ${trace.tasks.length} tasks`],
+    ["export aioscope JSON", exportAioscopeMs, 2000, mb(aioscopeText)],
+    ["export Chrome trace", exportChromeMs, 2000, mb(chromeText)],
+    ["analysis", analyseMs, 2000, ""],
+    ["import aioscope JSON", importAioscopeMs, 3000, mb(aioscopeText)],
+    ["import Chrome trace", importChromeMs, 3000, mb(chromeText)],
+  ];
+  console.log(`\ntrace model: a session of ${events.toLocaleString("en-US")} recorded events (absolute budgets, this machine)`);
+  for (const [what, value, budget, note] of budgets) {
+    const unit = what.startsWith("bytes") ? "B" : "ms";
+    const verdict = Number.isFinite(budget) ? (value <= budget ? `ok (≤ ${budget} ${unit})` : `OVER (budget ${budget} ${unit})`) : "";
+    console.log(`  ${what.padEnd(32)} ${value.toFixed(unit === "B" ? 1 : 0).padStart(7)} ${unit.padEnd(2)}  ${verdict.padEnd(20)} ${note}`);
+  }
+
+  const group = `trace model, ${events.toLocaleString("en-US")}-event session`;
+  rows.push({ group, variant: "bytes per event (buffer)", ops: events, nsPerOp: bytesUsed, note: "value is bytes, not ns; budget ≤ 32" });
+  for (const [what, ms] of [["export aioscope", exportAioscopeMs], ["export chrome", exportChromeMs], ["analysis", analyseMs], ["import aioscope", importAioscopeMs], ["import chrome", importChromeMs]] as const) {
+    rows.push({ group, variant: what, ops: events, nsPerOp: (ms * 1e6) / events, note: `${ms.toFixed(0)} ms total` });
+  }
+
+  return rows;
+}

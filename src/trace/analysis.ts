@@ -1,0 +1,78 @@
+/**
+ * Analysis of a trace: pure functions of the model, the same for the panel (in a worker) and
+ * the CLI. Results are plain objects and typed arrays, so they survive structured clone.
+ *
+ * @example
+ * const result = analyse(trace, { slowStepMs: 50 });
+ * result.summary.alive.peak;            // the most tasks alive at once
+ * result.warnings.filter((w) => w.kind === "deadlock");
+ * criticalPath(indexTrace(trace), mainTaskId);
+ */
+import type { Trace, WakeKind } from "./model.ts";
+import { indexTrace, type TraceIndex } from "./analysis/trace-index.ts";
+import { concurrencySeries, concurrencySummary, loopStats, type ConcurrencySeries, type ConcurrencySummary, type LoopStats } from "./analysis/concurrency.ts";
+import { nameStats, taskStats, wakeEdges, type NameStats, type TaskStats, type WakeEdge } from "./analysis/tasks.ts";
+import { awaitGraph, criticalPath, type AwaitGraph, type CriticalPath } from "./analysis/graph.ts";
+import { resourceWaits, type ResourceWaitStats } from "./analysis/resources.ts";
+import { warnings, type Warning, type WarningOptions } from "./analysis/warnings.ts";
+
+export { indexTrace, percentile, type TraceIndex } from "./analysis/trace-index.ts";
+export { concurrencySeries, concurrencySummary, loopStats, seriesStats } from "./analysis/concurrency.ts";
+export type { ConcurrencySeries, ConcurrencySummary, LoopStats, SeriesStats } from "./analysis/concurrency.ts";
+export { nameStats, taskStats, wakeEdges, nameGroup, DEFAULT_NAME_GROUP } from "./analysis/tasks.ts";
+export type { NameStats, TaskStats, WakeEdge } from "./analysis/tasks.ts";
+export { awaitGraph, criticalPath, holdersAt } from "./analysis/graph.ts";
+export type { AwaitEdge, AwaitGraph, CriticalPath, PathSegment } from "./analysis/graph.ts";
+export { resourceWaits } from "./analysis/resources.ts";
+export type { ResourceWaitStats } from "./analysis/resources.ts";
+export { warnings } from "./analysis/warnings.ts";
+export type { Warning, WarningOptions } from "./analysis/warnings.ts";
+
+export interface AnalysisOptions extends WarningOptions {
+  /** Also compute the critical path of these tasks. */
+  criticalPaths?: readonly number[];
+}
+
+export interface TraceAnalysis {
+  readonly end: number;
+  readonly concurrency: ConcurrencySeries;
+  readonly summary: ConcurrencySummary;
+  /** Per source (frame): the event loop's utilisation by task steps. */
+  readonly loops: readonly LoopStats[];
+  readonly tasks: readonly TaskStats[];
+  readonly byName: readonly NameStats[];
+  readonly wakeups: readonly WakeEdge[];
+  readonly wakeKinds: Readonly<Record<WakeKind, number>>;
+  readonly resources: readonly ResourceWaitStats[];
+  /** Who awaits whom at the end of the trace. */
+  readonly awaitGraph: AwaitGraph;
+  readonly criticalPaths: readonly CriticalPath[];
+  readonly warnings: readonly Warning[];
+}
+
+export function analyse(trace: Trace, options: AnalysisOptions = {}): TraceAnalysis {
+  const index: TraceIndex = indexTrace(trace);
+  const concurrency = concurrencySeries(trace);
+  const tasks = taskStats(index);
+  const { edges, byKind } = wakeEdges(trace);
+  const sourceOf = new Map(trace.tasks.map((t) => [t.id, t.source]));
+  const paths: CriticalPath[] = [];
+  for (const id of options.criticalPaths ?? []) {
+    const path = criticalPath(index, id);
+    if (path !== null) paths.push(path);
+  }
+  return {
+    end: trace.end,
+    concurrency,
+    summary: concurrencySummary(concurrency, trace.end),
+    loops: loopStats(trace, (id) => sourceOf.get(id) ?? 0),
+    tasks,
+    byName: nameStats(trace, tasks),
+    wakeups: edges,
+    wakeKinds: byKind,
+    resources: resourceWaits(trace),
+    awaitGraph: awaitGraph(index),
+    criticalPaths: paths,
+    warnings: warnings(index, options),
+  };
+}

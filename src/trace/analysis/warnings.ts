@@ -1,0 +1,131 @@
+/**
+ * What deserves a person's attention: slow steps that blocked the loop, task errors nobody
+ * retrieved, tasks still pending at the end, a deadlock, and a trace that misses events.
+ */
+import type { ErrorInfo } from "../model.ts";
+import { us, type TraceIndex } from "./trace-index.ts";
+import { awaitGraph, type AwaitEdge } from "./graph.ts";
+
+export type Warning =
+  | { readonly kind: "slowStep"; readonly task: number; readonly start: number; readonly duration: number; readonly message: string }
+  | { readonly kind: "unretrievedError"; readonly task: number; readonly error: ErrorInfo | null; readonly message: string }
+  | { readonly kind: "pendingAtEnd"; readonly tasks: readonly number[]; readonly message: string }
+  | {
+    readonly kind: "deadlock";
+    /** Every live task: all of them wait, and nothing outside them could wake any. */
+    readonly tasks: readonly number[];
+    /** A wait-for cycle among them (first task repeated at the end), when the awaits name their targets. */
+    readonly cycle: readonly number[] | null;
+    readonly waits: readonly AwaitEdge[];
+    readonly message: string;
+  }
+  | { readonly kind: "droppedEvents"; readonly count: number; readonly message: string };
+
+export interface WarningOptions {
+  /** A step longer than this (ms) blocked the loop. Default 100, as asyncio's slow_callback_duration. */
+  slowStepMs?: number;
+}
+
+/** Await kinds a timer or the host ends by itself, whatever the other tasks do. */
+const SELF_ENDING_KINDS = new Set(["sleep", "promise"]);
+/** `wait(…, 500ms)` carries its timeout only in its label. */
+const WAIT_WITH_TIMEOUT = /\d(?:\.\d+)?ms\)$/;
+
+export function warnings(index: TraceIndex, options: WarningOptions = {}): Warning[] {
+  const { trace } = index;
+  const slowStepMs = options.slowStepMs ?? 100;
+  const names = new Map(trace.tasks.map((t) => [t.id, t.name]));
+  const name = (id: number): string => names.get(id) ?? `#${id}`;
+  const out: Warning[] = [];
+  if (trace.droppedEvents > 0) {
+    out.push({ kind: "droppedEvents", count: trace.droppedEvents, message: `${trace.droppedEvents} events were dropped (the recorder's buffer was full): the trace is incomplete` });
+  }
+  for (const step of trace.steps) {
+    const duration = us((step.end ?? trace.end) - step.start);
+    if (duration > slowStepMs) {
+      out.push({ kind: "slowStep", task: step.task, start: step.start, duration, message: `a step of ${name(step.task)} blocked the event loop for ${duration} ms (more than ${slowStepMs} ms)` });
+    }
+  }
+  const awaited = new Set<number>();
+  for (const a of trace.awaits) if (a.targetTask !== null) awaited.add(a.targetTask);
+  for (const task of trace.tasks) {
+    if (task.outcome === "error" && task.errorRetrieved === null && !awaited.has(task.id)) {
+      const what = task.error !== null ? `${task.error.name}: ${task.error.message}` : "an error";
+      out.push({ kind: "unretrievedError", task: task.id, error: task.error, message: `${task.name} failed with ${what}, and nobody retrieved it` });
+    }
+  }
+  const pending = trace.tasks.filter((t) => t.outcome === "pending").map((t) => t.id);
+  if (pending.length > 0) {
+    out.push({ kind: "pendingAtEnd", tasks: pending, message: `${pending.length} task${pending.length === 1 ? " was" : "s were"} still pending at the end: ${pending.slice(0, 5).map(name).join(", ")}${pending.length > 5 ? "…" : ""}` });
+  }
+  const deadlock = findDeadlock(index, pending);
+  if (deadlock !== null) out.push(deadlock);
+  return out;
+}
+
+/**
+ * A deadlock at the end of the trace: every live task waits, none on something a timer, the
+ * host or a native operation ends by itself, no live task has an unexpired timeout, and no
+ * native operation is still pending. The wait-for graph (awaited tasks, holders of awaited
+ * locks and semaphores) then shows the cycle, when the awaits name their targets.
+ */
+function findDeadlock(index: TraceIndex, live: readonly number[]): Warning | null {
+  const { trace } = index;
+  if (live.length === 0) return null;
+  if (trace.nativeOps.some((op) => op.end === null)) return null;
+  const graph = awaitGraph(index, trace.end);
+  if (graph.running.length > 0 || graph.ready.length > 0) return null;
+  const edgeOf = new Map(graph.edges.map((e) => [e.task, e]));
+  const liveSet = new Set(live);
+  for (const t of trace.timeouts) if (t.expired === null && t.deadline > trace.end && liveSet.has(t.task)) return null;
+  for (const id of live) {
+    const edge = edgeOf.get(id);
+    if (edge === undefined) return null; // not waiting: it could still run
+    if (SELF_ENDING_KINDS.has(edge.kind)) return null;
+    if (edge.kind === "wait" && WAIT_WITH_TIMEOUT.test(edge.label)) return null;
+  }
+  const successors = (id: number): number[] => {
+    const edge = edgeOf.get(id)!;
+    const next = edge.targetTask !== null ? [edge.targetTask, ...edge.holders] : [...edge.holders];
+    return next.filter((n) => liveSet.has(n));
+  };
+  const cycle = findCycle(live, successors);
+  const names = new Map(trace.tasks.map((t) => [t.id, t.name]));
+  const waits = live.map((id) => edgeOf.get(id)!);
+  const described = cycle !== null
+    ? `wait-for cycle: ${cycle.map((id) => names.get(id)).join(" → ")}`
+    : `each waits on something only another of them could finish: ${waits.slice(0, 4).map((w) => `${names.get(w.task)} on ${w.label}`).join(", ")}${waits.length > 4 ? "…" : ""}`;
+  return {
+    kind: "deadlock", tasks: live, cycle, waits,
+    message: `deadlock: all ${live.length} live task${live.length === 1 ? "" : "s"} wait and nothing can wake them; ${described}`,
+  };
+}
+
+/** A cycle in the graph (iterative DFS, first found in task order), closed by repeating its first node. */
+function findCycle(nodes: readonly number[], successors: (id: number) => number[]): number[] | null {
+  const state = new Map<number, 1 | 2>(); // 1 on the stack, 2 finished
+  for (const start of nodes) {
+    if (state.has(start)) continue;
+    const stack: { id: number; next: number[]; k: number }[] = [{ id: start, next: successors(start), k: 0 }];
+    state.set(start, 1);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      if (top.k >= top.next.length) {
+        state.set(top.id, 2);
+        stack.pop();
+        continue;
+      }
+      const n = top.next[top.k++]!;
+      const s = state.get(n);
+      if (s === 1) {
+        const from = stack.findIndex((f) => f.id === n);
+        return [...stack.slice(from).map((f) => f.id), n];
+      }
+      if (s === undefined) {
+        state.set(n, 1);
+        stack.push({ id: n, next: successors(n), k: 0 });
+      }
+    }
+  }
+  return null;
+}

@@ -1,0 +1,261 @@
+/**
+ * The importer: text or bytes of an aioscope JSON file or of aioscope's Chrome export, in,
+ * and either a whole, checked Trace or one precise error out. It never throws and never
+ * returns part of a session. Pure (no DOM): the panel runs it in a Web Worker, and its
+ * results are plain data that survive structured clone.
+ *
+ * Too-large inputs are refused before anything is read or parsed (V8 cannot hold a string
+ * much above 512 MB anyway). `importTraceAsync` reads Blobs in chunks, reports progress and
+ * pauses between slices of work, so a 100 MB file never blocks the thread for long.
+ */
+import { TRACE_FORMAT, TRACE_VERSION, type Trace, type TraceError } from "./model.ts";
+import { countRecords, readTrace, TraceInputError } from "./validate.ts";
+import { isAioscopeChromeTrace, readChromeTrace, versionError } from "./import-chrome.ts";
+
+/** The largest input accepted: 512 MiB. */
+export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
+
+export type TraceFileFormat = "aioscope" | "chrome";
+
+export type ImportResult =
+  | { readonly ok: true; readonly trace: Trace; readonly format: TraceFileFormat }
+  | { readonly ok: false; readonly error: TraceError };
+
+/** A Blob or File, or anything shaped like one (tests pass a fake with a huge `size`). */
+export interface BlobLike {
+  readonly size: number;
+  text(): Promise<string>;
+  stream?(): ReadableStream<Uint8Array>;
+}
+
+export type TraceInput = string | ArrayBuffer | ArrayBufferView;
+
+export interface ImportOptions {
+  /** Refuse inputs larger than this many bytes (characters, for text). Default MAX_IMPORT_BYTES. */
+  maxBytes?: number;
+}
+
+export interface ImportProgress {
+  readonly phase: "read" | "parse" | "check";
+  /** Bytes read, or records checked. */
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface AsyncImportOptions extends ImportOptions {
+  onProgress?: (progress: ImportProgress) => void;
+  signal?: AbortSignal;
+  /** How long (ms) to work before pausing for the host's other work. Default 25. */
+  sliceMs?: number;
+}
+
+function formatBytes(bytes: number): string {
+  const units = ["bytes", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]} (${bytes} bytes)`;
+}
+
+function sizeError(size: number, max: number, unit: "bytes" | "characters"): ImportResult {
+  const what = unit === "bytes" ? formatBytes(size) : `${size} characters`;
+  return { ok: false, error: { path: "$", message: `the file is too large to import: ${what}; aioscope imports files of up to ${formatBytes(max)}` } };
+}
+
+function failure(path: string, message: string): ImportResult {
+  return { ok: false, error: { path, message } };
+}
+
+function toText(input: TraceInput, max: number): { text: string } | ImportResult {
+  if (typeof input === "string") {
+    if (input.length > max) return sizeError(input.length, max, "characters");
+    return { text: input.charCodeAt(0) === 0xfeff ? input.slice(1) : input };
+  }
+  let bytes: Uint8Array;
+  if (input instanceof ArrayBuffer) bytes = new Uint8Array(input);
+  else if (ArrayBuffer.isView(input)) bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  else return failure("$", `expected the file as text, an ArrayBuffer or a Uint8Array, got ${input === null ? "null" : typeof input}`);
+  if (bytes.byteLength > max) return sizeError(bytes.byteLength, max, "bytes");
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+  } catch {
+    return failure("$", "the file is not UTF-8 text (JSON must be UTF-8)");
+  }
+}
+
+/** JSON.parse, with the position of a syntax error turned into line and column, and truncation named. */
+function parse(text: string): { value: unknown } | ImportResult {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const match = /position (\d+)/.exec(message);
+    let where = "";
+    let truncated = /end of JSON input|Unterminated/i.test(message);
+    if (match !== null) {
+      const position = Number(match[1]);
+      const before = text.slice(0, position);
+      const line = before.split("\n").length;
+      const column = position - before.lastIndexOf("\n");
+      where = ` at line ${line}, column ${column}`;
+      if (position >= text.trimEnd().length - 1) truncated = true;
+    }
+    if (text.trim() === "") return failure("$", "the file is empty");
+    const hint = truncated ? "the file is truncated: it ends before the JSON does" : "the file is not valid JSON";
+    return failure("$", `${hint}${where} (${message.replace(/\s*\(line \d+ column \d+\)/, "")})`);
+  }
+}
+
+type Reading = Generator<number, Trace>;
+
+/** Which of our formats `raw` is, or why it is neither. */
+function detect(raw: unknown): { format: TraceFileFormat; reading: Reading } | ImportResult {
+  if (Array.isArray(raw)) {
+    return failure("$", "this is a Chrome trace in array form, not written by aioscope: aioscope imports its own files (aioscope JSON, or its Chrome export with otherData.aioscope)");
+  }
+  if (typeof raw !== "object" || raw === null) return failure("$", `expected a JSON object (an aioscope trace), got ${raw === null ? "null" : typeof raw}`);
+  const top = raw as Record<string, unknown>;
+  if ("format" in top) {
+    if (top.format !== TRACE_FORMAT) return failure("$.format", `not an aioscope trace: format is ${JSON.stringify(top.format)}, expected "${TRACE_FORMAT}"`);
+    if (top.version !== TRACE_VERSION) {
+      const error = versionError("$.version", top.version);
+      return failure(error.path, error.message);
+    }
+    return { format: "aioscope", reading: readTrace(raw) };
+  }
+  if (Array.isArray(top.traceEvents)) {
+    if (!isAioscopeChromeTrace(raw)) {
+      return failure("$.otherData", "this Chrome trace was not written by aioscope (it has no otherData.aioscope): aioscope imports only traces it exported");
+    }
+    return { format: "chrome", reading: readChromeTrace(top) };
+  }
+  return failure("$", `not an aioscope trace: expected "format": "${TRACE_FORMAT}" or a Chrome trace with traceEvents`);
+}
+
+function caught(error: unknown): ImportResult {
+  if (error instanceof TraceInputError) return failure(error.path, error.message);
+  if (error instanceof RangeError) return failure("$", `the trace is too large to process here: ${error.message}`);
+  return failure("$", `the trace could not be read: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+/**
+ * Reads a whole trace at once.
+ *
+ * @example
+ * const result = importTrace(text);
+ * if (result.ok) show(result.trace); else report(`${result.error.path}: ${result.error.message}`);
+ */
+export function importTrace(input: TraceInput, options: ImportOptions = {}): ImportResult {
+  try {
+    const decoded = toText(input, options.maxBytes ?? MAX_IMPORT_BYTES);
+    if (!("text" in decoded)) return decoded;
+    const parsed = parse(decoded.text);
+    if (!("value" in parsed)) return parsed;
+    const detected = detect(parsed.value);
+    if (!("reading" in detected)) return detected;
+    for (;;) {
+      const step = detected.reading.next();
+      if (step.done === true) return { ok: true, trace: step.value, format: detected.format };
+    }
+  } catch (error) {
+    return caught(error);
+  }
+}
+
+const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
+
+function isBlobLike(input: unknown): input is BlobLike {
+  return typeof input === "object" && input !== null && typeof (input as BlobLike).size === "number" && typeof (input as BlobLike).text === "function";
+}
+
+async function readBlob(blob: BlobLike, options: AsyncImportOptions): Promise<string> {
+  const total = blob.size;
+  if (typeof blob.stream !== "function") {
+    options.onProgress?.({ phase: "read", done: 0, total });
+    return blob.text();
+  }
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const parts: string[] = [];
+  let done = 0;
+  const reader = blob.stream().getReader();
+  for (;;) {
+    const chunk = await reader.read();
+    if (chunk.done === true) break;
+    done += chunk.value.byteLength;
+    parts.push(decoder.decode(chunk.value, { stream: true }));
+    options.onProgress?.({ phase: "read", done, total });
+    if (options.signal?.aborted === true) {
+      await reader.cancel();
+      throw new ImportCancelled("the import was cancelled");
+    }
+  }
+  parts.push(decoder.decode());
+  const text = parts.join("");
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+class ImportCancelled extends Error {}
+
+const aborted = (options: AsyncImportOptions): boolean => options.signal?.aborted === true;
+
+/**
+ * Reads a trace in slices, reporting progress and pausing between slices; for the panel's
+ * worker. Accepts a Blob/File too, whose size is checked before a byte is read.
+ *
+ * @example
+ * const result = await importTraceAsync(file, { onProgress: (p) => post({ kind: "progress", data: p }) });
+ */
+export async function importTraceAsync(input: TraceInput | BlobLike, options: AsyncImportOptions = {}): Promise<ImportResult> {
+  const max = options.maxBytes ?? MAX_IMPORT_BYTES;
+  const sliceMs = options.sliceMs ?? 25;
+  const cancelled = (): ImportResult => failure("$", "the import was cancelled");
+  try {
+    let text: string;
+    if (isBlobLike(input)) {
+      if (input.size > max) return sizeError(input.size, max, "bytes");
+      try {
+        text = await readBlob(input, options);
+      } catch (error) {
+        if (error instanceof ImportCancelled) return cancelled();
+        if (error instanceof TypeError) return failure("$", "the file is not UTF-8 text (JSON must be UTF-8)");
+        throw error;
+      }
+    } else {
+      const decoded = toText(input, max);
+      if (!("text" in decoded)) return decoded;
+      text = decoded.text;
+    }
+    if (aborted(options)) return cancelled();
+    options.onProgress?.({ phase: "parse", done: 0, total: text.length });
+    await pause();
+    const parsed = parse(text);
+    if (!("value" in parsed)) return parsed;
+    const detected = detect(parsed.value);
+    if (!("reading" in detected)) return detected;
+    const raw = parsed.value as Record<string, unknown>;
+    const total = detected.format === "aioscope" ? countRecords(raw) : (raw.traceEvents as unknown[]).length + countRecords(raw);
+    let done = 0;
+    let sliceStart = now();
+    options.onProgress?.({ phase: "check", done, total });
+    for (;;) {
+      const step = detected.reading.next();
+      if (step.done === true) {
+        options.onProgress?.({ phase: "check", done: total, total });
+        return { ok: true, trace: step.value, format: detected.format };
+      }
+      done += step.value;
+      if (now() - sliceStart >= sliceMs) {
+        options.onProgress?.({ phase: "check", done: Math.min(done, total), total });
+        await pause();
+        if (aborted(options)) return cancelled();
+        sliceStart = now();
+      }
+    }
+  } catch (error) {
+    return caught(error);
+  }
+}

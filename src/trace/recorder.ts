@@ -1,0 +1,477 @@
+/**
+ * The recorder: an `Instrument` that writes every runtime event, and the native operations
+ * and markers the extension feeds it, into a compact columnar buffer (see encoding.ts:
+ * 25 bytes an event, strings interned once). The page takes the events recorded since the
+ * last time with `takeBatch()` and streams them; a `SessionBuilder` turns batches into a
+ * `Trace`.
+ *
+ * Drop policy: the buffer holds at most `capacity` events not yet taken. When it is full,
+ * new events are dropped (the oldest are kept, so every recorded task keeps its beginning)
+ * and counted in `droppedEvents`, which travels in every batch and in the trace. Taking a
+ * batch frees the space again. Hooks never throw: a broken recorder must not break the page.
+ */
+import { addInstrument, removeInstrument } from "../runtime/index.ts";
+import type { AwaitTarget, Instrument, Resource, ResourceOp, Task, TaskOutcome } from "../runtime/index.ts";
+import {
+  BATCH_FORMAT, BATCH_VERSION, EV_CANCEL, EV_ERROR, EV_EXIT, EV_MARK, EV_NATIVE_END, EV_NATIVE_PARENT,
+  EV_NATIVE_START, EV_NATIVE_TICK, EV_RESOURCE, EV_RESOURCE_OP, EV_RETRIEVED, EV_SCHEDULED, EV_SITE,
+  EV_SITE_FUNCTION, EV_SPAWN, EV_STEP_BEGIN, EV_STEP_END, EV_TIMEOUT_ARMED, EV_TIMEOUT_EXPIRED, OPS_PER_EVENT,
+  OUTCOME_CANCELLED, OUTCOME_DONE, OUTCOME_ERROR, TASK_KIND_ASYNC, TASK_KIND_COROUTINE, VALUE_NONE,
+  BYTES_PER_EVENT, markerKindCode, nativeKindCode, nativeOutcomeCode, type TraceBatch,
+} from "./encoding.ts";
+import { RECORDER_VERSION, type MarkerKind, type NativeKind, type NativeOutcome } from "./model.ts";
+import { captureSite, captureStack, DEFAULT_INTERNAL_FRAMES, firstExternalFrame } from "./stack.ts";
+
+/** Where event times come from: see `RecorderOptions.clock`. */
+export type RecorderClock = "host" | "loop" | ((task: Task<unknown> | null) => number);
+
+export interface RecorderOptions {
+  /** The most events held before they are taken; newer ones are dropped and counted. Default 1 048 576. */
+  capacity?: number;
+  /**
+   * Capture each task's creation site from the stack (a few µs a task). Off by default for
+   * library users; the extension turns it on. `true` reads V8's structured call sites:
+   * positions in the code as loaded, as a page's own stack traces show them. `"mapped"`
+   * parses the formatted stack text instead, so a host's source-map support (Node's
+   * --enable-source-maps, tsx, vitest) maps positions to the sources; much slower there.
+   */
+  creationSites?: boolean | "mapped";
+  /** Frames to skip when looking for a creation site; default: the runtime's, aioscope's and the host's. */
+  internalFrames?: RegExp;
+  /**
+   * `"host"` (default): `performance.now()`, relative to when the recorder was made.
+   * `"loop"`: the clock of the task's event loop — with `clock: "virtual"` loops this makes
+   * deterministic traces. A function: any clock (tests). Times are kept non-decreasing.
+   */
+  clock?: RecorderClock;
+  /** Epoch ms of time 0 for the `"loop"` and custom clocks; default `Date.now()` at construction. */
+  timeOrigin?: number;
+  /** The most distinct strings; later new strings are recorded as "…". Default 1 048 576. */
+  maxStrings?: number;
+  /** Longer names, labels and messages are cut. Default 2048 (16384 for stacks). */
+  maxStringLength?: number;
+}
+
+/** A task as the native-operation API accepts it: the task, its runtime id, or none. */
+export type TaskRef = Task<unknown> | number | null;
+
+export interface RecorderStats {
+  /** Events held, not yet taken. */
+  readonly held: number;
+  /** Events accepted since the recorder was made. */
+  readonly recorded: number;
+  readonly droppedEvents: number;
+  readonly strings: number;
+  /** Bytes of the event columns holding `held` events (25 an event). */
+  readonly usedBytes: number;
+  /** Bytes allocated for event columns (whole chunks). */
+  readonly allocatedBytes: number;
+  /** Approximate bytes of the strings interned so far (UTF-16). */
+  readonly stringBytes: number;
+}
+
+const CHUNK_EVENTS = 1 << 14;
+const DEFAULT_CAPACITY = 1 << 20;
+const OVERFLOW_STRING = "…";
+
+interface Chunk {
+  readonly time: Float64Array;
+  readonly kind: Uint8Array;
+  readonly ops: Int32Array;
+  /** The same memory as `ops`, for Float64 operands in the (c, d) slots. */
+  readonly f64: Float64Array;
+}
+
+function makeChunk(): Chunk {
+  const ops = new Int32Array(CHUNK_EVENTS * OPS_PER_EVENT);
+  return { time: new Float64Array(CHUNK_EVENTS), kind: new Uint8Array(CHUNK_EVENTS), ops, f64: new Float64Array(ops.buffer) };
+}
+
+const hostPerformance: { now(): number; timeOrigin?: number } | undefined =
+  typeof performance !== "undefined" && typeof performance.now === "function" ? performance : undefined;
+const hostNow = (): number => (hostPerformance !== undefined ? hostPerformance.now() : Date.now());
+
+export class Recorder implements Instrument {
+  readonly capacity: number;
+  readonly timeOrigin: number;
+  readonly clockKind: "host" | "loop" | "custom";
+  private readonly read: (task: Task<unknown> | null) => number;
+  private readonly hostStart: number;
+  private readonly creationSites: boolean | "mapped";
+  private readonly internalFrames: RegExp;
+  private readonly maxStrings: number;
+  private readonly maxStringLength: number;
+
+  private chunks: Chunk[] = [makeChunk()];
+  private chunk: Chunk = this.chunks[0]!;
+  private fill = 0;
+  private held = 0;
+  private recorded = 0;
+  private dropped = 0;
+  private lastTime = 0;
+  private seq = 0;
+
+  private readonly stringIds = new Map<string, number>();
+  private newStrings: string[] = [];
+  private nextStringId = 1;
+  private batchStringBase = 1;
+  private stringChars = 0;
+  private overflowId = 0;
+  private lastTarget: AwaitTarget | null = null;
+  private lastTargetKind = 0;
+  private lastTargetLabel = 0;
+
+  private readonly seenResources = new Set<number>();
+  private nextNativeId = 1;
+  /** The task whose step runs now (the hooks see every runtime copy of the realm), or 0. */
+  private runningTask = 0;
+
+  constructor(options: RecorderOptions = {}) {
+    this.capacity = Math.max(1, Math.floor(options.capacity ?? DEFAULT_CAPACITY));
+    this.creationSites = options.creationSites ?? false;
+    this.internalFrames = options.internalFrames ?? DEFAULT_INTERNAL_FRAMES;
+    this.maxStrings = options.maxStrings ?? 1 << 20;
+    this.maxStringLength = options.maxStringLength ?? 2048;
+    this.hostStart = hostNow();
+    const clock = options.clock ?? "host";
+    if (clock === "host") {
+      this.clockKind = "host";
+      const origin = hostPerformance?.timeOrigin;
+      this.timeOrigin = typeof origin === "number" ? origin + this.hostStart : Date.now();
+      this.read = () => hostNow() - this.hostStart;
+    } else if (clock === "loop") {
+      this.clockKind = "loop";
+      this.timeOrigin = options.timeOrigin ?? Date.now();
+      this.read = (task) => (task !== null ? task.getLoop().time() : this.lastTime);
+    } else {
+      this.clockKind = "custom";
+      this.timeOrigin = options.timeOrigin ?? Date.now();
+      this.read = clock;
+    }
+  }
+
+  /** Starts recording every runtime copy of this realm, with a `recordingStart` marker. */
+  start(): void {
+    addInstrument(this);
+    this.mark("recordingStart");
+  }
+
+  /** Stops recording, with a `recordingStop` marker. */
+  stop(): void {
+    this.mark("recordingStop");
+    removeInstrument(this);
+  }
+
+  /** The recorder's clock now (ms since its time origin). */
+  now(task: Task<unknown> | null = null): number {
+    let t = this.read(task);
+    if (!(t >= this.lastTime)) t = this.lastTime; // also catches NaN
+    this.lastTime = t;
+    return t;
+  }
+
+  /** A `performance.now()` reading (as PerformanceObserver entries carry) on the recorder's clock. */
+  fromHostTime(hostTime: number): number {
+    return this.clockKind === "host" ? Math.max(0, hostTime - this.hostStart) : this.now();
+  }
+
+  get droppedEvents(): number {
+    return this.dropped;
+  }
+
+  stats(): RecorderStats {
+    return {
+      held: this.held,
+      recorded: this.recorded,
+      droppedEvents: this.dropped,
+      strings: this.nextStringId - 1,
+      usedBytes: this.held * BYTES_PER_EVENT,
+      allocatedBytes: this.chunks.length * CHUNK_EVENTS * BYTES_PER_EVENT,
+      stringBytes: this.stringChars * 2,
+    };
+  }
+
+  // --- Instrument hooks --------------------------------------------------------------------
+
+  taskSpawned(task: Task<unknown>, parent: Task<unknown> | null): void {
+    if (!this.hasRoom()) return;
+    const t = this.now(task);
+    this.push(EV_SPAWN, t, task.id, parent === null ? 0 : parent.id, this.nameId(task), task.kind === "async" ? TASK_KIND_ASYNC : TASK_KIND_COROUTINE);
+    if (this.creationSites !== false) this.recordSite(task.id, t);
+  }
+
+  taskScheduled(task: Task<unknown>, wokenBy: Task<unknown> | null): void {
+    if (!this.hasRoom()) return;
+    // A task rescheduling itself (sleep(0)) does so at the end of its own step: the builder
+    // dates that wake-up by the step's end, so no clock read is needed here.
+    const t = task.id === this.runningTask ? this.lastTime : this.now(task);
+    this.push(EV_SCHEDULED, t, task.id, wokenBy === null ? 0 : wokenBy.id, 0, 0);
+  }
+
+  beforeTaskStep(task: Task<unknown>): void {
+    this.runningTask = task.id;
+    if (!this.hasRoom()) return;
+    this.push(EV_STEP_BEGIN, this.now(task), task.id, 0, 0, 0);
+  }
+
+  afterTaskStep(task: Task<unknown>, waitingOn: AwaitTarget | null): void {
+    this.runningTask = 0;
+    if (!this.hasRoom()) return;
+    let kind = 0;
+    let label = 0;
+    let target = 0;
+    if (waitingOn !== null) {
+      if (waitingOn === this.lastTarget) {
+        kind = this.lastTargetKind;
+        label = this.lastTargetLabel;
+      } else {
+        kind = this.intern(waitingOn.kind);
+        label = this.intern(waitingOn.label);
+        this.lastTarget = waitingOn;
+        this.lastTargetKind = kind;
+        this.lastTargetLabel = label;
+      }
+      target = waitingOn.id ?? 0;
+    }
+    this.push(EV_STEP_END, this.now(task), task.id, kind, label, target);
+  }
+
+  taskExited(task: Task<unknown>, outcome: TaskOutcome): void {
+    if (!this.hasRoom()) return;
+    const t = this.now(task);
+    const code = outcome === "done" ? OUTCOME_DONE : outcome === "error" ? OUTCOME_ERROR : OUTCOME_CANCELLED;
+    this.push(EV_EXIT, t, task.id, code, this.nameId(task), task.kind === "async" ? TASK_KIND_ASYNC : TASK_KIND_COROUTINE);
+    if (outcome === "error" && this.hasRoom()) {
+      // The runtime does not pass the error, and `exception()` would mark it retrieved:
+      // read the stored error directly (see the report on the Instrument interface).
+      const error = (task as unknown as { _exception?: unknown })._exception;
+      const info = describeError(error);
+      this.push(EV_ERROR, t, task.id, this.intern(info.name), this.intern(info.message),
+        info.stack === null ? 0 : this.intern(info.stack, 16384));
+    }
+  }
+
+  cancelRequested(task: Task<unknown>, msg: string | undefined, by: Task<unknown> | null): void {
+    if (!this.hasRoom()) return;
+    this.push(EV_CANCEL, this.now(task), task.id, by === null ? 0 : by.id, msg === undefined ? 0 : this.intern(String(msg)), 0);
+  }
+
+  timeoutArmed(task: Task<unknown>, deadline: number): void {
+    if (!this.hasRoom()) return;
+    const t = this.now(task);
+    // The deadline is on the task's loop clock; the trace keeps it on the recorder's.
+    let onTrace = t + (deadline - task.getLoop().time());
+    if (!Number.isFinite(onTrace)) onTrace = t;
+    this.push(EV_TIMEOUT_ARMED, t, task.id, 0, 0, 0);
+    const index = this.fill - 1;
+    this.chunk.f64[(index * OPS_PER_EVENT + 2) >> 1] = onTrace;
+  }
+
+  timeoutExpired(task: Task<unknown>): void {
+    if (!this.hasRoom()) return;
+    this.push(EV_TIMEOUT_EXPIRED, this.now(task), task.id, 0, 0, 0);
+  }
+
+  exceptionRetrieved(task: Task<unknown>): void {
+    if (!this.hasRoom()) return;
+    this.push(EV_RETRIEVED, this.now(task), task.id, 0, 0, 0);
+  }
+
+  resourceOp(resource: Resource, op: ResourceOp, task: Task<unknown> | null, value?: number): void {
+    if (!this.hasRoom()) return;
+    const t = this.now(task);
+    if (!this.seenResources.has(resource.id)) {
+      this.seenResources.add(resource.id);
+      let label: string;
+      try {
+        label = String(resource.label());
+      } catch {
+        label = `${resource.kind} ${resource.id}`;
+      }
+      this.push(EV_RESOURCE, t, resource.id, this.intern(resource.kind), this.intern(label), 0);
+      if (!this.hasRoom()) return;
+    }
+    const v = value === undefined || !Number.isFinite(value) ? VALUE_NONE : Math.max(VALUE_NONE + 1, Math.min(0x7fffffff, Math.round(value)));
+    this.push(EV_RESOURCE_OP, t, resource.id, this.intern(op), task === null ? 0 : task.id, v);
+  }
+
+  // --- What the extension feeds it -----------------------------------------------------------
+
+  /**
+   * A native operation began (a fetch, a timer, an abort signal, a Promise.all…). Returns its
+   * id for `nativeEnd`. `task` defaults to the task whose step is running; `at` is an explicit
+   * start on the recorder's clock (see `fromHostTime`) for operations reported after the fact.
+   */
+  nativeStart(kind: NativeKind, label: string, options: { task?: TaskRef; parent?: number; at?: number } = {}): number {
+    const id = this.nextNativeId++;
+    const code = nativeKindCode(kind);
+    if (code < 0 || !this.hasRoom()) return id;
+    const task = options.task === undefined ? this.runningTask : taskIdOf(options.task);
+    this.push(EV_NATIVE_START, this.timeOf(options.at), id, code, this.intern(String(label)), task);
+    if (options.parent !== undefined && options.parent > 0 && this.hasRoom()) {
+      this.push(EV_NATIVE_PARENT, this.lastPushedTime(), id, options.parent | 0, 0, 0);
+    }
+    return id;
+  }
+
+  /** A native operation ended: `ok`, `error`, `aborted` (an abort signal fired) or `cancelled` (cleared). */
+  nativeEnd(id: number, outcome: NativeOutcome = "ok", options: { detail?: string; at?: number } = {}): void {
+    const code = nativeOutcomeCode(outcome);
+    if (code < 0 || !this.hasRoom()) return;
+    this.push(EV_NATIVE_END, this.timeOf(options.at), id | 0, code, options.detail === undefined ? 0 : this.intern(String(options.detail)), 0);
+  }
+
+  /** A repeating native operation fired (an interval's tick, a frame of a rAF loop). */
+  nativeTick(id: number, at?: number): void {
+    if (!this.hasRoom()) return;
+    this.push(EV_NATIVE_TICK, this.timeOf(at), id | 0, 0, 0, 0);
+  }
+
+  /** A point in time worth showing: navigation, load, recording start/stop, or the user's own. */
+  mark(kind: MarkerKind, label = "", options: { detail?: string; at?: number } = {}): void {
+    const code = markerKindCode(kind);
+    if (code < 0 || !this.hasRoom()) return;
+    this.push(EV_MARK, this.timeOf(options.at), code, this.intern(String(label)), options.detail === undefined ? 0 : this.intern(String(options.detail)), 0);
+  }
+
+  // --- Streaming -----------------------------------------------------------------------------
+
+  /**
+   * The events recorded since the previous batch, with the strings new since then, and
+   * empties the buffer. Structured-clone friendly; its three buffers may be transferred.
+   */
+  takeBatch(): TraceBatch {
+    const count = this.held;
+    const time = new Float64Array(count);
+    const kind = new Uint8Array(count);
+    const ops = new Int32Array(count * OPS_PER_EVENT);
+    let offset = 0;
+    for (const chunk of this.chunks) {
+      const n = Math.min(CHUNK_EVENTS, count - offset);
+      if (n <= 0) break;
+      time.set(chunk.time.subarray(0, n), offset);
+      kind.set(chunk.kind.subarray(0, n), offset);
+      ops.set(chunk.ops.subarray(0, n * OPS_PER_EVENT), offset * OPS_PER_EVENT);
+      offset += n;
+    }
+    const batch: TraceBatch = {
+      format: BATCH_FORMAT,
+      version: BATCH_VERSION,
+      seq: this.seq++,
+      recorderVersion: RECORDER_VERSION,
+      timeOrigin: this.timeOrigin,
+      clock: this.clockKind,
+      count,
+      time,
+      kind,
+      ops,
+      stringBase: this.batchStringBase,
+      strings: this.newStrings,
+      droppedEvents: this.dropped,
+    };
+    this.newStrings = [];
+    this.batchStringBase = this.nextStringId;
+    this.chunks = [this.chunks[0]!];
+    this.chunk = this.chunks[0]!;
+    this.fill = 0;
+    this.held = 0;
+    return batch;
+  }
+
+  // --- Internals -----------------------------------------------------------------------------
+
+  private hasRoom(): boolean {
+    if (this.held < this.capacity) return true;
+    this.dropped++;
+    return false;
+  }
+
+  private push(kind: number, time: number, a: number, b: number, c: number, d: number): void {
+    let chunk = this.chunk;
+    let i = this.fill;
+    if (i === CHUNK_EVENTS) {
+      chunk = makeChunk();
+      this.chunks.push(chunk);
+      this.chunk = chunk;
+      i = 0;
+    }
+    chunk.time[i] = time;
+    chunk.kind[i] = kind;
+    const o = i * OPS_PER_EVENT;
+    const ops = chunk.ops;
+    ops[o] = a;
+    ops[o + 1] = b;
+    ops[o + 2] = c;
+    ops[o + 3] = d;
+    this.fill = i + 1;
+    this.held++;
+    this.recorded++;
+  }
+
+  private lastPushedTime(): number {
+    return this.chunk.time[this.fill - 1]!;
+  }
+
+  private timeOf(at: number | undefined): number {
+    return at !== undefined && Number.isFinite(at) ? Math.max(0, at) : this.now();
+  }
+
+  private intern(value: string, maxLength = this.maxStringLength): number {
+    let s = value;
+    if (s.length > maxLength) s = `${s.slice(0, maxLength - 1)}…`;
+    const known = this.stringIds.get(s);
+    if (known !== undefined) return known;
+    if (this.nextStringId > this.maxStrings) {
+      if (this.overflowId === 0) this.overflowId = this.addString(OVERFLOW_STRING);
+      return this.overflowId;
+    }
+    return this.addString(s);
+  }
+
+  private addString(s: string): number {
+    const id = this.nextStringId++;
+    this.stringIds.set(s, id);
+    this.newStrings.push(s);
+    this.stringChars += s.length;
+    return id;
+  }
+
+  /** 0 for the default `Task-<id>` name, so the string table does not grow a name per task. */
+  private nameId(task: Task<unknown>): number {
+    const name = task.getName();
+    if (name.length > 5 && name.startsWith("Task-") && name.slice(5) === String(task.id)) return 0;
+    return this.intern(name);
+  }
+
+  private recordSite(taskId: number, t: number): void {
+    let site;
+    try {
+      site = this.creationSites === "mapped" ? firstExternalFrame(captureStack(), this.internalFrames) : captureSite(this.internalFrames);
+    } catch {
+      site = null;
+    }
+    if (site === null || !this.hasRoom()) return;
+    this.push(EV_SITE, t, taskId, this.intern(site.file), site.line | 0, site.column | 0);
+    if (site.function !== null && this.hasRoom()) this.push(EV_SITE_FUNCTION, t, taskId, this.intern(site.function), 0, 0);
+  }
+}
+
+function taskIdOf(task: TaskRef): number {
+  if (task === null) return 0;
+  return typeof task === "number" ? task | 0 : task.id;
+}
+
+/** Name, message and stack of anything thrown, without ever throwing itself. */
+export function describeError(error: unknown): { name: string; message: string; stack: string | null } {
+  try {
+    if (typeof error === "object" && error !== null) {
+      const e = error as { name?: unknown; message?: unknown; stack?: unknown; constructor?: { name?: unknown } };
+      const name = typeof e.name === "string" ? e.name : typeof e.constructor?.name === "string" ? e.constructor.name : "Object";
+      const message = typeof e.message === "string" ? e.message : String(error);
+      return { name, message, stack: typeof e.stack === "string" ? e.stack : null };
+    }
+    return { name: typeof error, message: String(error), stack: null };
+  } catch {
+    return { name: "unknown", message: "(the error could not be described)", stack: null };
+  }
+}

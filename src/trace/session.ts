@@ -1,0 +1,636 @@
+/**
+ * The consumer side of the stream: a SessionBuilder appends recorder batches (from one or
+ * several sources, e.g. the frames of a page) and yields the trace model.
+ *
+ * It never throws and never half-applies a batch: `append` checks the whole batch first and
+ * refuses it with a precise error, leaving the session as it was. It keeps every Trace
+ * invariant (model.ts) even when events were dropped or a recording began mid-session:
+ * tasks and resources seen before their creation become `preexisting` records, a step left
+ * open by a lost event is closed by the next one, and so on.
+ */
+import {
+  BATCH_FORMAT, BATCH_VERSION, EV_CANCEL, EV_ERROR, EV_EXIT, EV_MARK, EV_MAX, EV_NATIVE_END, EV_NATIVE_PARENT,
+  EV_NATIVE_START, EV_NATIVE_TICK, EV_RESOURCE, EV_RESOURCE_OP, EV_RETRIEVED, EV_SCHEDULED, EV_SITE,
+  EV_SITE_FUNCTION, EV_SPAWN, EV_STEP_BEGIN, EV_STEP_END, EV_TIMEOUT_ARMED, EV_TIMEOUT_EXPIRED, OPS_PER_EVENT,
+  OUTCOME_CANCELLED, OUTCOME_DONE, OUTCOME_ERROR, TASK_KIND_ASYNC, VALUE_NONE, type TraceBatch,
+} from "./encoding.ts";
+import {
+  CLOCK_KINDS, MARKER_KINDS, NATIVE_KINDS, NATIVE_OUTCOMES, RECORDER_VERSION, RESOURCE_AWAIT_KINDS, TRACE_FORMAT,
+  TRACE_VERSION, quantize, traceId,
+  type AwaitOutcome, type AwaitRecord, type CancellationRecord, type ClockKind, type CreationSite, type ErrorInfo,
+  type MarkerRecord, type NativeOpRecord, type PendingWake, type ResourceOpRecord, type ResourceRecord,
+  type SourceInfo, type StepRecord, type TaskKind, type TaskOutcome, type TaskRecord, type TimeoutRecord,
+  type Trace, type TraceError, type WakeKind,
+} from "./model.ts";
+
+export interface SessionMetadataInput {
+  url?: string | null;
+  title?: string | null;
+  userAgent?: string | null;
+}
+
+export interface SourceOptions {
+  label?: string;
+  url?: string | null;
+  frameId?: number | null;
+}
+
+export type AppendResult = { readonly ok: true } | { readonly ok: false; readonly error: TraceError };
+
+/** Which operands (bit 0 = a … bit 3 = d) of each event kind are string ids. */
+const STRING_OPERANDS: readonly number[] = (() => {
+  const masks = new Array<number>(EV_MAX + 1).fill(0);
+  masks[EV_SPAWN] = 0b0100;
+  masks[EV_SITE] = 0b0010;
+  masks[EV_SITE_FUNCTION] = 0b0010;
+  masks[EV_STEP_END] = 0b0110;
+  masks[EV_EXIT] = 0b0100;
+  masks[EV_ERROR] = 0b1110;
+  masks[EV_CANCEL] = 0b0100;
+  masks[EV_RESOURCE] = 0b0110;
+  masks[EV_RESOURCE_OP] = 0b0010;
+  masks[EV_NATIVE_START] = 0b0100;
+  masks[EV_NATIVE_END] = 0b0100;
+  masks[EV_MARK] = 0b0110;
+  return masks;
+})();
+
+/** Event kinds whose operand a is a task id (> 0). */
+const TASK_EVENTS = new Set([EV_SPAWN, EV_SITE, EV_SITE_FUNCTION, EV_SCHEDULED, EV_STEP_BEGIN, EV_STEP_END, EV_EXIT,
+  EV_ERROR, EV_CANCEL, EV_TIMEOUT_ARMED, EV_TIMEOUT_EXPIRED, EV_RETRIEVED]);
+
+interface SourceState {
+  readonly id: number;
+  readonly label: string;
+  readonly url: string | null;
+  readonly frameId: number | null;
+  timeOrigin: number | null;
+  /** Added to the source's times to put them on the session's clock. */
+  offset: number;
+  nextSeq: number;
+  readonly strings: string[];
+  dropped: number;
+  openStep: TaskState | null;
+  recorderVersion: string;
+  clock: ClockKind;
+}
+
+interface TaskState {
+  readonly id: number;
+  readonly localId: number;
+  readonly source: number;
+  name: string;
+  parent: number | null;
+  kind: TaskKind;
+  created: number;
+  site: CreationSite | null;
+  end: number | null;
+  outcome: TaskOutcome;
+  error: ErrorInfo | null;
+  errorRetrieved: number | null;
+  preexisting: boolean;
+  /** Has stepped or awaited (so its next wake-up is not its spawn). */
+  stepped: boolean;
+  stepIndex: number;
+  awaitIndex: number;
+  wake: PendingWake | null;
+  /** The await the pending wake-up ended, so a timeout can reclassify it. */
+  wokenAwaitIndex: number;
+  selfWake: boolean;
+  /** Set by a cancellation request until the task's next step: undefined when none. */
+  cancelBy: number | null | undefined;
+  /** Its timeout expired since its last step: the loop's cancellation that follows is that timeout. */
+  expiredSinceStep: boolean;
+  openTimeouts: number[];
+  record: TaskRecord | null;
+}
+
+interface NativeState {
+  readonly index: number;
+  readonly ticks: number[];
+}
+
+/** An array of records plus whether it is still in non-decreasing time order. */
+class Column<T> {
+  readonly items: T[] = [];
+  sorted = true;
+  private last = -Infinity;
+
+  push(item: T, time: number): number {
+    if (time < this.last) this.sorted = false;
+    else this.last = time;
+    return this.items.push(item) - 1;
+  }
+
+  snapshot(timeOf: (item: T) => number): T[] {
+    const copy = this.items.slice();
+    if (!this.sorted) copy.sort((x, y) => timeOf(x) - timeOf(y)); // stable: equal times keep their order
+    return copy;
+  }
+}
+
+export class SessionBuilder {
+  private readonly metadata: SessionMetadataInput;
+  private readonly sources: SourceState[] = [];
+  private readonly taskStates = new Map<number, TaskState>();
+  private readonly taskOrder = new Column<TaskState>();
+  private readonly steps = new Column<StepRecord>();
+  private readonly awaits = new Column<AwaitRecord>();
+  private readonly cancellations = new Column<CancellationRecord>();
+  private readonly timeouts = new Column<TimeoutRecord>();
+  private readonly resources = new Column<ResourceRecord>();
+  private readonly resourceIndex = new Map<number, number>();
+  private readonly resourceOps = new Column<ResourceOpRecord>();
+  private readonly nativeOps = new Column<NativeOpRecord>();
+  private readonly nativeIndex = new Map<number, number>();
+  private readonly openNative = new Map<number, NativeState>();
+  private readonly markers = new Column<MarkerRecord>();
+  private sessionOrigin: number | null = null;
+  private latest = 0;
+
+  constructor(metadata: SessionMetadataInput = {}) {
+    this.metadata = metadata;
+  }
+
+  /** Registers a recording realm (a frame); returns its id for `append`. Source 0 exists once used. */
+  addSource(options: SourceOptions = {}): number {
+    const id = this.sources.length;
+    this.sources.push({
+      id,
+      label: options.label ?? (id === 0 ? "main" : `source ${id}`),
+      url: options.url ?? null,
+      frameId: options.frameId ?? null,
+      timeOrigin: null,
+      offset: 0,
+      nextSeq: 0,
+      strings: [""],
+      dropped: 0,
+      openStep: null,
+      recorderVersion: RECORDER_VERSION,
+      clock: "host",
+    });
+    return id;
+  }
+
+  /** Adds a batch from `source`. A refused batch leaves the session exactly as it was. */
+  append(batch: TraceBatch, source = 0): AppendResult {
+    if (source === 0 && this.sources.length === 0) this.addSource();
+    const state = this.sources[source];
+    if (state === undefined) return fail("$.source", `source ${source} was never added (there are ${this.sources.length})`);
+    const problem = checkBatch(batch, state);
+    if (problem !== null) return { ok: false, error: problem };
+    if (state.timeOrigin === null) {
+      state.timeOrigin = batch.timeOrigin;
+      state.recorderVersion = batch.recorderVersion;
+      state.clock = batch.clock;
+      this.sessionOrigin ??= batch.timeOrigin;
+      state.offset = batch.timeOrigin - this.sessionOrigin;
+    }
+    state.nextSeq++;
+    for (const s of batch.strings) state.strings.push(s);
+    state.dropped = Math.max(state.dropped, batch.droppedEvents);
+    this.applyEvents(batch, state);
+    return { ok: true };
+  }
+
+  /** A consistent snapshot of the session so far: later appends never change it. */
+  trace(): Trace {
+    const first = this.sources.find((s) => s.timeOrigin !== null);
+    const tasks = this.taskOrder.snapshot((s) => s.created).map((s) => (s.record ??= materializeTask(s)));
+    const nativeOps = this.nativeOps.items.slice();
+    for (const open of this.openNative.values()) {
+      nativeOps[open.index] = { ...nativeOps[open.index]!, ticks: sortedCopy(open.ticks) };
+    }
+    if (!this.nativeOps.sorted) nativeOps.sort((x, y) => x.start - y.start);
+    const sources: SourceInfo[] = this.sources.map((s) => ({
+      id: s.id, label: s.label, url: s.url, frameId: s.frameId, timeOrigin: s.timeOrigin ?? this.sessionOrigin ?? 0, droppedEvents: s.dropped,
+    }));
+    return {
+      format: TRACE_FORMAT,
+      version: TRACE_VERSION,
+      metadata: {
+        url: this.metadata.url ?? null,
+        title: this.metadata.title ?? null,
+        userAgent: this.metadata.userAgent ?? null,
+        timeOrigin: this.sessionOrigin ?? 0,
+        recorderVersion: first?.recorderVersion ?? RECORDER_VERSION,
+        clock: first?.clock ?? "host",
+      },
+      sources,
+      end: this.latest,
+      droppedEvents: sources.reduce((sum, s) => sum + s.droppedEvents, 0),
+      tasks,
+      steps: this.steps.snapshot((r) => r.start),
+      awaits: this.awaits.snapshot((r) => r.start),
+      cancellations: this.cancellations.snapshot((r) => r.time),
+      timeouts: this.timeouts.snapshot((r) => r.armed),
+      resources: this.resources.snapshot((r) => r.created),
+      resourceOps: this.resourceOps.snapshot((r) => r.time),
+      nativeOps,
+      markers: this.markers.snapshot((r) => r.time),
+    };
+  }
+
+  // --- Decoding ------------------------------------------------------------------------------
+
+  private applyEvents(batch: TraceBatch, source: SourceState): void {
+    const { time, kind, ops, count } = batch;
+    const strings = source.strings;
+    const sid = source.id;
+    for (let i = 0; i < count; i++) {
+      const t = Math.max(0, quantize(time[i]! + source.offset));
+      if (t > this.latest) this.latest = t;
+      const o = i * OPS_PER_EVENT;
+      const a = ops[o]!;
+      const b = ops[o + 1]!;
+      const c = ops[o + 2]!;
+      const d = ops[o + 3]!;
+      switch (kind[i]) {
+        case EV_SPAWN: this.onSpawn(source, t, a, b, c, d); break;
+        case EV_SITE: this.withTask(sid, a, t, (s) => { s.site = { file: strings[b]!, line: c, column: d, function: s.site?.function ?? null }; }); break;
+        case EV_SITE_FUNCTION: this.withTask(sid, a, t, (s) => { if (s.site !== null) s.site = { ...s.site, function: strings[b]! }; }); break;
+        case EV_SCHEDULED: this.onScheduled(source, t, a, b); break;
+        case EV_STEP_BEGIN: this.onStepBegin(source, t, a); break;
+        case EV_STEP_END: this.onStepEnd(source, t, a, b === 0 ? null : strings[b]!, strings[c]!, d); break;
+        case EV_EXIT: this.onExit(source, t, a, b, c, d); break;
+        case EV_ERROR:
+          this.withTask(sid, a, t, (s) => {
+            if (s.outcome === "error") s.error = { name: strings[b]!, message: strings[c]!, stack: d === 0 ? null : strings[d]! };
+          });
+          break;
+        case EV_CANCEL: this.onCancel(source, t, a, b, c === 0 ? null : strings[c]!); break;
+        case EV_TIMEOUT_ARMED: {
+          const deadline = Math.max(0, quantize(readFloat(c, d) + source.offset));
+          const s = this.task(sid, a, t);
+          s.openTimeouts.push(this.timeouts.push({ task: s.id, armed: t, deadline, expired: null }, t));
+          break;
+        }
+        case EV_TIMEOUT_EXPIRED: this.onTimeoutExpired(sid, t, a); break;
+        case EV_RETRIEVED: this.withTask(sid, a, t, (s) => { if (s.outcome === "error") s.errorRetrieved ??= t; }); break;
+        case EV_RESOURCE: this.onResource(sid, t, a, strings[b]!, strings[c]!); break;
+        case EV_RESOURCE_OP: {
+          const resource = this.resource(sid, a, t, "unknown", "");
+          this.resourceOps.push({ time: t, resource, op: strings[b]!, task: c === 0 ? null : this.task(sid, c, t).id, value: d === VALUE_NONE ? null : d }, t);
+          break;
+        }
+        case EV_NATIVE_START: this.onNativeStart(sid, t, a, b, strings[c]!, d); break;
+        case EV_NATIVE_PARENT: {
+          const id = traceId(sid, a);
+          const parent = traceId(sid, b);
+          const index = this.nativeIndex.get(id);
+          if (index !== undefined && this.nativeIndex.has(parent) && parent !== id) {
+            this.nativeOps.items[index] = { ...this.nativeOps.items[index]!, parent };
+          }
+          break;
+        }
+        case EV_NATIVE_END: this.onNativeEnd(sid, t, a, b, c === 0 ? null : strings[c]!); break;
+        case EV_NATIVE_TICK: {
+          const open = this.openNative.get(traceId(sid, a));
+          if (open !== undefined) open.ticks.push(Math.max(t, this.nativeOps.items[open.index]!.start));
+          break;
+        }
+        case EV_MARK:
+          this.markers.push({ time: t, source: sid, kind: MARKER_KINDS[a]!, label: strings[b]!, detail: c === 0 ? null : strings[c]! }, t);
+          break;
+      }
+    }
+  }
+
+  private onSpawn(source: SourceState, t: number, local: number, parent: number, name: number, kind: number): void {
+    const id = traceId(source.id, local);
+    const known = this.taskStates.get(id);
+    const parentId = parent === 0 ? null : this.task(source.id, parent, t).id;
+    if (known !== undefined) {
+      known.parent ??= parentId;
+      return;
+    }
+    const state = newTaskState(id, local, source.id, t, false);
+    state.name = name === 0 ? `Task-${local}` : source.strings[name]!;
+    state.parent = parentId === id ? null : parentId;
+    state.kind = kind === TASK_KIND_ASYNC ? "async" : "coroutine";
+    this.addTask(state);
+  }
+
+  private onScheduled(source: SourceState, t: number, local: number, wakerLocal: number): void {
+    const state = this.task(source.id, local, t);
+    const waker = wakerLocal === 0 ? null : this.task(source.id, wakerLocal, t).id;
+    if (state.outcome !== "pending") return;
+    if (source.openStep === state) {
+      state.selfWake = true;
+      return;
+    }
+    if (state.wake !== null) return; // already ready: the first wake-up made it so
+    let kind: WakeKind;
+    let by = waker;
+    const open = state.awaitIndex >= 0 ? this.awaits.items[state.awaitIndex]! : null;
+    if (!state.stepped && open === null) kind = "spawn";
+    else if (state.cancelBy !== undefined) {
+      kind = state.cancelBy === null && state.expiredSinceStep ? "timeout" : "cancel";
+      by = state.cancelBy;
+    } else if (waker !== null) kind = waker === state.id ? "self" : "task";
+    else if (open?.kind === "sleep") kind = "timer";
+    else if (open?.kind === "promise") kind = "host";
+    else kind = "callback";
+    this.setWake(state, { time: t, kind, waker: by });
+  }
+
+  private setWake(state: TaskState, wake: PendingWake): void {
+    state.wake = wake;
+    state.record = null;
+    state.wokenAwaitIndex = -1;
+    if (state.awaitIndex >= 0) {
+      const outcome: AwaitOutcome = wake.kind === "cancel" ? "cancelled" : wake.kind === "timeout" ? "timeout" : "resumed";
+      this.closeAwait(state, wake.time, outcome);
+      state.wokenAwaitIndex = state.awaitIndex;
+      state.awaitIndex = -1;
+    }
+  }
+
+  private closeAwait(state: TaskState, t: number, outcome: AwaitOutcome): void {
+    const items = this.awaits.items;
+    items[state.awaitIndex] = { ...items[state.awaitIndex]!, end: t, outcome };
+  }
+
+  private onStepBegin(source: SourceState, t: number, local: number): void {
+    const state = this.task(source.id, local, t);
+    const other = source.openStep;
+    if (other !== null) this.closeStep(other, source, t); // its end was lost
+    if (state.outcome !== "pending") return;
+    if (state.awaitIndex >= 0) {
+      this.closeAwait(state, t, "resumed");
+      state.awaitIndex = -1;
+    }
+    const wake = state.wake;
+    state.stepIndex = this.steps.push({
+      task: state.id, start: t, end: null, ready: wake?.time ?? null, wake: wake?.kind ?? null, waker: wake?.waker ?? null,
+    }, t);
+    source.openStep = state;
+    state.stepped = true;
+    state.wake = null;
+    state.wokenAwaitIndex = -1;
+    state.cancelBy = undefined;
+    state.expiredSinceStep = false;
+    state.selfWake = false;
+    state.record = null;
+  }
+
+  private closeStep(state: TaskState, source: SourceState, t: number): void {
+    if (state.stepIndex >= 0) {
+      const items = this.steps.items;
+      items[state.stepIndex] = { ...items[state.stepIndex]!, end: t };
+      state.stepIndex = -1;
+    }
+    if (source.openStep === state) source.openStep = null;
+  }
+
+  private onStepEnd(source: SourceState, t: number, local: number, kind: string | null, label: string, target: number): void {
+    const state = this.task(source.id, local, t);
+    this.closeStep(state, source, t);
+    if (state.outcome !== "pending") return;
+    state.stepped = true;
+    if (kind !== null) {
+      let targetTask: number | null = null;
+      let resource: number | null = null;
+      if (target !== 0) {
+        if (RESOURCE_AWAIT_KINDS.has(kind)) resource = this.resource(source.id, target, t, resourceKindOf(kind), label);
+        else targetTask = this.task(source.id, target, t).id;
+      }
+      if (state.awaitIndex >= 0) this.closeAwait(state, t, "resumed");
+      state.awaitIndex = this.awaits.push({ task: state.id, start: t, end: null, kind, label, targetTask, resource, outcome: null }, t);
+    }
+    if (state.selfWake) {
+      state.selfWake = false;
+      const cancelled = state.cancelBy !== undefined;
+      this.setWake(state, cancelled ? { time: t, kind: "cancel", waker: state.cancelBy ?? null } : { time: t, kind: "self", waker: state.id });
+    }
+    state.record = null;
+  }
+
+  private onExit(source: SourceState, t: number, local: number, outcome: number, name: number, kind: number): void {
+    const state = this.task(source.id, local, t);
+    if (state.outcome !== "pending") return;
+    this.closeStep(state, source, t);
+    if (state.awaitIndex >= 0) {
+      this.closeAwait(state, t, "resumed");
+      state.awaitIndex = -1;
+    }
+    state.end = t;
+    state.outcome = outcome === OUTCOME_DONE ? "done" : outcome === OUTCOME_ERROR ? "error" : outcome === OUTCOME_CANCELLED ? "cancelled" : "error";
+    state.name = name === 0 ? `Task-${state.localId}` : source.strings[name]!;
+    state.kind = kind === TASK_KIND_ASYNC ? "async" : "coroutine";
+    state.wake = null;
+    state.openTimeouts = [];
+    state.record = null;
+  }
+
+  private onCancel(source: SourceState, t: number, local: number, byLocal: number, message: string | null): void {
+    const state = this.task(source.id, local, t);
+    const by = byLocal === 0 ? null : this.task(source.id, byLocal, t).id;
+    this.cancellations.push({ time: t, task: state.id, by, message }, t);
+    if (state.outcome === "pending") state.cancelBy = by;
+  }
+
+  private onTimeoutExpired(sid: number, t: number, local: number): void {
+    const state = this.task(sid, local, t);
+    const items = this.timeouts.items;
+    // Which scope expired is not reported: the one whose deadline passed first, else the oldest.
+    let pick = -1;
+    for (let k = 0; k < state.openTimeouts.length; k++) {
+      const candidate = items[state.openTimeouts[k]!]!;
+      if (candidate.deadline > t) continue;
+      if (pick < 0 || candidate.deadline < items[state.openTimeouts[pick]!]!.deadline) pick = k;
+    }
+    if (pick < 0 && state.openTimeouts.length > 0) pick = 0;
+    if (pick >= 0) {
+      const index = state.openTimeouts[pick]!;
+      state.openTimeouts.splice(pick, 1);
+      items[index] = { ...items[index]!, expired: t };
+    }
+    // Runtimes report the expiry before or after the cancellation it causes: either way, the
+    // wake-up that cancellation brings is the timeout's.
+    state.expiredSinceStep = true;
+    const wake = state.wake;
+    if (wake !== null && wake.kind === "cancel" && wake.waker === null) {
+      state.wake = { time: wake.time, kind: "timeout", waker: null };
+      state.record = null;
+      if (state.wokenAwaitIndex >= 0) {
+        const awaits = this.awaits.items;
+        awaits[state.wokenAwaitIndex] = { ...awaits[state.wokenAwaitIndex]!, outcome: "timeout" };
+      }
+    }
+  }
+
+  private onResource(sid: number, t: number, local: number, kind: string, label: string): void {
+    const id = traceId(sid, local);
+    const index = this.resourceIndex.get(id);
+    if (index === undefined) {
+      this.resourceIndex.set(id, this.resources.push({ id, source: sid, kind, label, created: t, preexisting: false }, t));
+    } else {
+      const known = this.resources.items[index]!;
+      this.resources.items[index] = { ...known, kind, label };
+    }
+  }
+
+  private onNativeStart(sid: number, t: number, local: number, kind: number, label: string, taskLocal: number): void {
+    const id = traceId(sid, local);
+    if (this.nativeIndex.has(id)) return;
+    const task = taskLocal === 0 ? null : this.task(sid, taskLocal, t).id;
+    const index = this.nativeOps.push({
+      id, source: sid, kind: NATIVE_KINDS[kind]!, label, start: t, end: null, outcome: null, task, parent: null, detail: null, ticks: [],
+    }, t);
+    this.nativeIndex.set(id, index);
+    this.openNative.set(id, { index, ticks: [] });
+  }
+
+  private onNativeEnd(sid: number, t: number, local: number, outcome: number, detail: string | null): void {
+    const id = traceId(sid, local);
+    const open = this.openNative.get(id);
+    if (open === undefined) return;
+    this.openNative.delete(id);
+    const items = this.nativeOps.items;
+    const record = items[open.index]!;
+    const end = Math.max(t, record.start);
+    items[open.index] = { ...record, end, outcome: NATIVE_OUTCOMES[outcome]!, detail, ticks: sortedCopy(open.ticks).filter((x) => x <= end) };
+  }
+
+  /** The state of a task, made as a `preexisting` placeholder if the trace has not seen it. */
+  private task(sid: number, local: number, t: number): TaskState {
+    const id = traceId(sid, local);
+    const known = this.taskStates.get(id);
+    if (known !== undefined) return known;
+    const state = newTaskState(id, local, sid, t, true);
+    this.addTask(state);
+    return state;
+  }
+
+  private withTask(sid: number, local: number, t: number, change: (state: TaskState) => void): void {
+    const state = this.task(sid, local, t);
+    change(state);
+    state.record = null;
+  }
+
+  private addTask(state: TaskState): void {
+    this.taskStates.set(state.id, state);
+    this.taskOrder.push(state, state.created);
+  }
+
+  private resource(sid: number, local: number, t: number, kind: string, label: string): number {
+    const id = traceId(sid, local);
+    if (!this.resourceIndex.has(id)) {
+      this.resourceIndex.set(id, this.resources.push({ id, source: sid, kind, label: label || `${kind} ${local}`, created: t, preexisting: true }, t));
+    }
+    return id;
+  }
+}
+
+function newTaskState(id: number, localId: number, source: number, created: number, preexisting: boolean): TaskState {
+  return {
+    id, localId, source, name: `Task-${localId}`, parent: null, kind: "coroutine", created, site: null, end: null,
+    outcome: "pending", error: null, errorRetrieved: null, preexisting, stepped: preexisting, stepIndex: -1,
+    awaitIndex: -1, wake: null, wokenAwaitIndex: -1, selfWake: false, cancelBy: undefined, expiredSinceStep: false, openTimeouts: [], record: null,
+  };
+}
+
+function materializeTask(s: TaskState): TaskRecord {
+  return {
+    id: s.id, source: s.source, name: s.name, parent: s.parent, kind: s.kind, created: s.created, site: s.site,
+    end: s.end, outcome: s.outcome, error: s.error, errorRetrieved: s.errorRetrieved, preexisting: s.preexisting,
+    ready: s.outcome === "pending" ? s.wake : null,
+  };
+}
+
+const scratchInts = new Int32Array(2);
+const scratchFloat = new Float64Array(scratchInts.buffer);
+
+/** The Float64 a recorder wrote into two Int32 operand slots. */
+function readFloat(low: number, high: number): number {
+  scratchInts[0] = low;
+  scratchInts[1] = high;
+  return scratchFloat[0]!;
+}
+
+function resourceKindOf(awaitKind: string): string {
+  return awaitKind.startsWith("queue.") ? "queue" : awaitKind;
+}
+
+function sortedCopy(values: readonly number[]): number[] {
+  return values.slice().sort((x, y) => x - y);
+}
+
+function fail(path: string, message: string): AppendResult {
+  return { ok: false, error: { path, message } };
+}
+
+/** Everything that could make a batch unusable, checked before any of it is applied. */
+function checkBatch(batch: TraceBatch, source: SourceState): TraceError | null {
+  const err = (path: string, message: string): TraceError => ({ path: `$.batch${path}`, message });
+  if (typeof batch !== "object" || batch === null) return err("", "expected a batch object");
+  if (batch.format !== BATCH_FORMAT) return err(".format", `expected "${BATCH_FORMAT}", got ${JSON.stringify(batch.format)}`);
+  if (batch.version !== BATCH_VERSION) return err(".version", `batch version ${String(batch.version)} is not supported (this reader knows version ${BATCH_VERSION})`);
+  if (batch.seq !== source.nextSeq) {
+    return err(".seq", batch.seq > source.nextSeq
+      ? `batch ${batch.seq} arrived but batch ${source.nextSeq} was expected: a batch was lost`
+      : `batch ${batch.seq} arrived again (batch ${source.nextSeq} was expected)`);
+  }
+  if (typeof batch.timeOrigin !== "number" || !Number.isFinite(batch.timeOrigin)) return err(".timeOrigin", "expected a finite number");
+  if (source.timeOrigin !== null && batch.timeOrigin !== source.timeOrigin) return err(".timeOrigin", `changed from ${source.timeOrigin} to ${batch.timeOrigin} within one source`);
+  if (typeof batch.recorderVersion !== "string") return err(".recorderVersion", "expected a string");
+  if (!CLOCK_KINDS.includes(batch.clock)) return err(".clock", `expected one of ${CLOCK_KINDS.join(", ")}`);
+  const count = batch.count;
+  if (!Number.isSafeInteger(count) || count < 0) return err(".count", "expected a non-negative integer");
+  if (!(batch.time instanceof Float64Array) || batch.time.length !== count) return err(".time", `expected a Float64Array of ${count} times`);
+  if (!(batch.kind instanceof Uint8Array) || batch.kind.length !== count) return err(".kind", `expected a Uint8Array of ${count} kinds`);
+  if (!(batch.ops instanceof Int32Array) || batch.ops.length !== count * OPS_PER_EVENT) return err(".ops", `expected an Int32Array of ${count * OPS_PER_EVENT} operands`);
+  if (batch.stringBase !== source.strings.length) return err(".stringBase", `expected ${source.strings.length} (the next string id), got ${String(batch.stringBase)}`);
+  if (!Array.isArray(batch.strings) || batch.strings.some((s) => typeof s !== "string")) return err(".strings", "expected an array of strings");
+  if (!Number.isSafeInteger(batch.droppedEvents) || batch.droppedEvents < 0) return err(".droppedEvents", "expected a non-negative integer");
+  const stringLimit = source.strings.length + batch.strings.length;
+  const { time, kind, ops } = batch;
+  for (let i = 0; i < count; i++) {
+    const k = kind[i]!;
+    if (k < 1 || k > EV_MAX) return err(`.kind[${i}]`, `unknown event kind ${k}`);
+    if (!Number.isFinite(time[i]!)) return err(`.time[${i}]`, `expected a finite time, got ${time[i]}`);
+    const o = i * OPS_PER_EVENT;
+    if (TASK_EVENTS.has(k) && ops[o]! <= 0) return err(`.ops[${o}]`, `expected a task id > 0, got ${ops[o]}`);
+    const mask = STRING_OPERANDS[k]!;
+    for (let j = 0; j < 4; j++) {
+      if ((mask & (1 << j)) === 0) continue;
+      const value = ops[o + j]!;
+      if (value < 0 || value >= stringLimit) return err(`.ops[${o + j}]`, `string id ${value} is not in the string table (${stringLimit} strings)`);
+    }
+    const b = ops[o + 1]!;
+    if (k === EV_NATIVE_START && (b < 0 || b >= NATIVE_KINDS.length)) return err(`.ops[${o + 1}]`, `unknown native operation kind ${b}`);
+    if (k === EV_NATIVE_END && (b < 0 || b >= NATIVE_OUTCOMES.length)) return err(`.ops[${o + 1}]`, `unknown native outcome ${b}`);
+    if (k === EV_MARK && (ops[o]! < 0 || ops[o]! >= MARKER_KINDS.length)) return err(`.ops[${o}]`, `unknown marker kind ${ops[o]}`);
+    if (k === EV_EXIT && (b < 0 || b > 2)) return err(`.ops[${o + 1}]`, `unknown task outcome ${b}`);
+    if ((k === EV_RESOURCE || k === EV_RESOURCE_OP || k === EV_NATIVE_START || k === EV_NATIVE_END || k === EV_NATIVE_TICK || k === EV_NATIVE_PARENT) && ops[o]! <= 0) {
+      return err(`.ops[${o}]`, `expected an id > 0, got ${ops[o]}`);
+    }
+    if ((k === EV_SCHEDULED || k === EV_CANCEL || k === EV_SPAWN || k === EV_RESOURCE_OP) && ops[o + (k === EV_RESOURCE_OP ? 2 : 1)]! < 0) {
+      return err(`.ops[${o + 1}]`, "expected a task id ≥ 0");
+    }
+    if (k === EV_TIMEOUT_ARMED) {
+      const deadline = readFloat(ops[o + 2]!, ops[o + 3]!);
+      if (!Number.isFinite(deadline)) return err(`.ops[${o + 2}]`, "expected a finite deadline");
+    }
+  }
+  return null;
+}
+
+/**
+ * Everything a recorder holds, as a trace: takes its pending batch into a new session.
+ * For tests, the CLI and one-shot recordings; streaming consumers append batches themselves.
+ *
+ * @example
+ * const recorder = new Recorder({ clock: "loop" });
+ * addInstrument(recorder);
+ * await run(main, { clock: "virtual" });
+ * removeInstrument(recorder);
+ * const trace = traceOf(recorder);
+ */
+export function traceOf(recorder: { takeBatch(): TraceBatch }, metadata: SessionMetadataInput = {}): Trace {
+  const builder = new SessionBuilder(metadata);
+  const result = builder.append(recorder.takeBatch());
+  if (!result.ok) throw new Error(`aioscope: the recorder's own batch was refused: ${result.error.path}: ${result.error.message}`);
+  return builder.trace();
+}

@@ -1,0 +1,110 @@
+/**
+ * Creation sites from stack traces: the first frame outside the runtime and the recorder.
+ * V8 formats frames as `    at fn (file:line:col)` or `    at file:line:col`; Firefox and
+ * Safari as `fn@file:line:col`. Anything else is skipped.
+ */
+import type { CreationSite } from "./model.ts";
+
+/**
+ * Frames of aioscope itself (the runtime, this module, the injected extension scripts) and of
+ * the host's internals: never the place a person created a task.
+ */
+export const DEFAULT_INTERNAL_FRAMES =
+  /[\\/](?:src[\\/](?:runtime|trace)|dist[\\/]runtime|node_modules[\\/]aioscope)[\\/]|^(?:chrome|moz)-extension:|^node:|^internal[\\/]/;
+
+const V8_FRAME = /^\s*at (?:(.*?) \()?(.+?):(\d+):(\d+)\)?\s*$/;
+const GECKO_FRAME = /^\s*(.*?)@(.+?):(\d+):(\d+)\s*$/;
+
+/** Parses one stack line into a site, or null when the line is not a frame with a position. */
+export function parseStackFrame(line: string): CreationSite | null {
+  const match = V8_FRAME.exec(line) ?? GECKO_FRAME.exec(line);
+  if (match === null) return null;
+  let file = match[2]!;
+  // `at fn (eval at outer (file:1:2), <anonymous>:3:4)`: the position is the eval's.
+  const evalAt = /\(([^()]+?):\d+:\d+\), (.*)$/.exec(file);
+  if (evalAt !== null) file = evalAt[2]!;
+  const fn = match[1] !== undefined && match[1] !== "" ? match[1].replace(/^async /, "") : null;
+  return { file, line: Number(match[3]), column: Number(match[4]), function: fn };
+}
+
+/** The first frame of `stack` whose file `internal` does not match. */
+export function firstExternalFrame(stack: string, internal: RegExp = DEFAULT_INTERNAL_FRAMES): CreationSite | null {
+  let start = 0;
+  while (start < stack.length) {
+    let end = stack.indexOf("\n", start);
+    if (end < 0) end = stack.length;
+    const site = parseStackFrame(stack.slice(start, end));
+    if (site !== null && !internal.test(site.file)) return site;
+    start = end + 1;
+  }
+  return null;
+}
+
+interface V8CallSite {
+  getFileName(): string | null | undefined;
+  getScriptNameOrSourceURL?(): string | null | undefined;
+  getLineNumber(): number | null;
+  getColumnNumber(): number | null;
+  getFunctionName(): string | null;
+  getTypeName?(): string | null;
+  getMethodName?(): string | null;
+}
+
+interface V8ErrorConstructor {
+  stackTraceLimit?: number;
+  prepareStackTrace?: (error: Error, sites: V8CallSite[]) => unknown;
+}
+
+/**
+ * The stack of the current call, deep enough to get past the runtime's own frames (a task
+ * made by gather → ensureFuture → createTask → Task → emit → the hook is ~10 frames deep,
+ * V8's default limit).
+ */
+export function captureStack(depth = 32): string {
+  const errorClass = Error as unknown as V8ErrorConstructor;
+  const limit = errorClass.stackTraceLimit;
+  if (typeof limit === "number") errorClass.stackTraceLimit = depth;
+  try {
+    return new Error().stack ?? "";
+  } finally {
+    if (typeof limit === "number") errorClass.stackTraceLimit = limit;
+  }
+}
+
+/**
+ * Where the current call comes from: the first frame outside `internal`. On V8 it reads the
+ * structured call sites (no stack text is formatted, and no installed source-map hook runs:
+ * positions are those of the code as loaded, as a page's own stack traces show them);
+ * elsewhere it parses the stack text.
+ */
+export function captureSite(internal: RegExp = DEFAULT_INTERNAL_FRAMES, depth = 32): CreationSite | null {
+  const errorClass = Error as unknown as V8ErrorConstructor;
+  if (typeof errorClass.stackTraceLimit !== "number") return firstExternalFrame(captureStack(depth), internal);
+  const limit = errorClass.stackTraceLimit;
+  const prepare = errorClass.prepareStackTrace;
+  let sites: unknown;
+  errorClass.stackTraceLimit = depth;
+  errorClass.prepareStackTrace = (_error, callSites) => callSites;
+  try {
+    sites = new Error().stack;
+  } finally {
+    errorClass.stackTraceLimit = limit;
+    errorClass.prepareStackTrace = prepare;
+  }
+  if (!Array.isArray(sites)) return typeof sites === "string" ? firstExternalFrame(sites, internal) : null;
+  for (const site of sites as V8CallSite[]) {
+    const file = site.getFileName() ?? site.getScriptNameOrSourceURL?.() ?? null;
+    if (file === null || file === "" || internal.test(file)) continue;
+    const line = site.getLineNumber();
+    const column = site.getColumnNumber();
+    if (line === null || column === null) continue;
+    let fn = site.getFunctionName();
+    if (fn === null && typeof site.getMethodName === "function") {
+      const method = site.getMethodName();
+      const type = site.getTypeName?.() ?? null;
+      if (method !== null) fn = type !== null ? `${type}.${method}` : method;
+    }
+    return { file, line, column, function: fn };
+  }
+  return null;
+}

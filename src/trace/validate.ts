@@ -1,0 +1,541 @@
+/**
+ * Reading a parsed aioscope trace (v1) into a Trace, checking everything on the way: shapes
+ * and types, finite non-negative times, end ≥ start, arrays in non-decreasing time order,
+ * steps of one source never overlapping, and no dangling ids. The first problem stops the
+ * read with its JSONPath and what was wrong.
+ *
+ * It is a generator that yields the number of records read so far every few thousand
+ * records, so the importer can report progress and pause between slices; run to the end
+ * in one go it is an ordinary function.
+ */
+import {
+  AWAIT_OUTCOMES, CLOCK_KINDS, MARKER_KINDS, NATIVE_KINDS, NATIVE_OUTCOMES, TRACE_FORMAT,
+  TRACE_VERSION, WAKE_KINDS, quantize, sourceOfId,
+  type AwaitRecord, type CancellationRecord, type CreationSite, type ErrorInfo, type MarkerRecord, type NativeOpRecord,
+  type PendingWake, type ResourceOpRecord, type ResourceRecord, type SourceInfo, type StepRecord, type TaskRecord,
+  type TimeoutRecord, type Trace, type TraceMetadata,
+} from "./model.ts";
+
+/** Thrown inside the reader, caught by the importer: `collection`/`index` locate the record. */
+export class TraceInputError extends Error {
+  constructor(readonly path: string, message: string, readonly collection?: string, readonly index?: number) {
+    super(message);
+    this.name = "TraceInputError";
+  }
+}
+
+export const PROGRESS_EVERY = 16384;
+const MAX_KIND_LENGTH = 64;
+const TASK_KINDS = ["coroutine", "async", "native"] as const;
+const TASK_OUTCOMES = ["done", "error", "cancelled", "pending"] as const;
+
+type Obj = Record<string, unknown>;
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === "object") return "an object";
+  if (typeof value === "undefined") return "nothing (the field is missing)";
+  return `${typeof value} ${String(value)}`;
+}
+
+/** Field readers: each checks one member of `o` and names `path.key` when it is wrong. */
+class Reader {
+  constructor(private readonly collection?: string, private index?: number, private readonly fixed = "$") {}
+
+  at(index: number): this {
+    this.index = index;
+    return this;
+  }
+
+  private base(): string {
+    return this.collection === undefined ? this.fixed : `$.${this.collection}[${this.index}]`;
+  }
+
+  fail(key: string, message: string): never {
+    throw new TraceInputError(key === "" ? this.base() : `${this.base()}.${key}`, message, this.collection, this.index);
+  }
+
+  object(value: unknown, key = ""): Obj {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) this.fail(key, `expected an object, got ${describe(value)}`);
+    return value as Obj;
+  }
+
+  array(o: Obj, key: string): unknown[] {
+    const v = o[key];
+    if (!Array.isArray(v)) this.fail(key, `expected an array, got ${describe(v)}`);
+    return v;
+  }
+
+  time(o: Obj, key: string): number {
+    const v = o[key];
+    if (typeof v !== "number" || !Number.isFinite(v)) this.fail(key, `expected a time (finite number of ms), got ${describe(v)}`);
+    if (v < 0) this.fail(key, `expected a time ≥ 0, got ${v}`);
+    return quantize(v);
+  }
+
+  timeOrNull(o: Obj, key: string): number | null {
+    return o[key] === null ? null : this.time(o, key);
+  }
+
+  number(o: Obj, key: string): number {
+    const v = o[key];
+    if (typeof v !== "number" || !Number.isFinite(v)) this.fail(key, `expected a finite number, got ${describe(v)}`);
+    return v;
+  }
+
+  int(o: Obj, key: string, min = 0): number {
+    const v = o[key];
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) this.fail(key, `expected an integer ≥ ${min}, got ${describe(v)}`);
+    return v;
+  }
+
+  intOrNull(o: Obj, key: string, min = 0): number | null {
+    return o[key] === null ? null : this.int(o, key, min);
+  }
+
+  string(o: Obj, key: string, maxLength = Infinity): string {
+    const v = o[key];
+    if (typeof v !== "string") this.fail(key, `expected a string, got ${describe(v)}`);
+    if (v.length > maxLength) this.fail(key, `expected at most ${maxLength} characters, got ${v.length}`);
+    return v;
+  }
+
+  stringOrNull(o: Obj, key: string): string | null {
+    const v = o[key];
+    if (v !== null && typeof v !== "string") this.fail(key, `expected a string or null, got ${describe(v)}`);
+    return v as string | null;
+  }
+
+  boolean(o: Obj, key: string): boolean {
+    const v = o[key];
+    if (typeof v !== "boolean") this.fail(key, `expected true or false, got ${describe(v)}`);
+    return v;
+  }
+
+  oneOf<T extends string>(o: Obj, key: string, allowed: readonly T[]): T {
+    const v = o[key];
+    if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
+      this.fail(key, `expected one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${describe(v)}`);
+    }
+    return v as T;
+  }
+
+  oneOfOrNull<T extends string>(o: Obj, key: string, allowed: readonly T[]): T | null {
+    return o[key] === null ? null : this.oneOf(o, key, allowed);
+  }
+
+  kind(o: Obj, key: string): string {
+    const v = this.string(o, key, MAX_KIND_LENGTH);
+    if (v === "") this.fail(key, "expected a non-empty string");
+    return v;
+  }
+}
+
+/** How many own enumerable members `o` has. */
+function keyCount(o: Obj): number {
+  let n = 0;
+  for (const key in o) if (Object.prototype.hasOwnProperty.call(o, key)) n++;
+  return n;
+}
+
+/**
+ * The big collections keep the parsed objects when they hold exactly the model's members
+ * (normalised in place), instead of copying: half the allocations of a large import.
+ */
+function adopt<T extends object>(o: Obj, members: number, record: T): T {
+  if (keyCount(o) !== members) return record;
+  return Object.assign(o, record) as unknown as T;
+}
+
+/** What the records refer to, filled as collections are read. */
+interface Context {
+  end: number;
+  sources: number;
+  tasks: Map<number, TaskRecord>;
+  resources: Set<number>;
+}
+
+function checkOrder(r: Reader, key: string, previous: number, value: number, what: string): void {
+  if (value < previous) r.fail(key, `${what} go back in time: ${value} comes after ${previous} (records must be in non-decreasing time order)`);
+}
+
+function checkWithinEnd(r: Reader, key: string, value: number, ctx: Context): void {
+  if (value > ctx.end) r.fail(key, `${value} is after the end of the trace (${ctx.end})`);
+}
+
+function taskRef(r: Reader, o: Obj, key: string, ctx: Context): TaskRecord {
+  const id = r.int(o, key, 1);
+  const task = ctx.tasks.get(id);
+  if (task === undefined) r.fail(key, `task ${id} does not exist in tasks`);
+  return task;
+}
+
+function taskRefOrNull(r: Reader, o: Obj, key: string, ctx: Context): number | null {
+  return o[key] === null ? null : taskRef(r, o, key, ctx).id;
+}
+
+function readMetadata(value: unknown): TraceMetadata {
+  const m = new Reader().object(value, "metadata");
+  const r = new Reader(undefined, undefined, "$.metadata");
+  return {
+    url: r.stringOrNull(m, "url"), title: r.stringOrNull(m, "title"), userAgent: r.stringOrNull(m, "userAgent"),
+    timeOrigin: r.number(m, "timeOrigin"), recorderVersion: r.string(m, "recorderVersion"), clock: r.oneOf(m, "clock", CLOCK_KINDS),
+  };
+}
+
+function readSources(list: unknown[]): SourceInfo[] {
+  const r = new Reader("sources");
+  return list.map((value, i) => {
+    r.at(i);
+    const o = r.object(value);
+    const id = r.int(o, "id");
+    if (id !== i) r.fail("id", `expected ${i} (a source's id is its index), got ${id}`);
+    return {
+      id, label: r.string(o, "label"), url: r.stringOrNull(o, "url"), frameId: r.intOrNull(o, "frameId"),
+      timeOrigin: r.number(o, "timeOrigin"), droppedEvents: r.int(o, "droppedEvents"),
+    };
+  });
+}
+
+function readSite(r: Reader, o: Obj): CreationSite | null {
+  if (o.site === null) return null;
+  const s = r.object(o.site, "site");
+  const sub = (key: string, message: string): never => r.fail(`site.${key}`, message);
+  if (typeof s.file !== "string") sub("file", `expected a string, got ${describe(s.file)}`);
+  if (!Number.isSafeInteger(s.line) || (s.line as number) < 0) sub("line", `expected an integer ≥ 0, got ${describe(s.line)}`);
+  if (!Number.isSafeInteger(s.column) || (s.column as number) < 0) sub("column", `expected an integer ≥ 0, got ${describe(s.column)}`);
+  if (s.function !== null && typeof s.function !== "string") sub("function", `expected a string or null, got ${describe(s.function)}`);
+  return { file: s.file as string, line: s.line as number, column: s.column as number, function: s.function as string | null };
+}
+
+function readError(r: Reader, o: Obj): ErrorInfo | null {
+  if (o.error === null) return null;
+  const e = r.object(o.error, "error");
+  for (const key of ["name", "message"]) if (typeof e[key] !== "string") r.fail(`error.${key}`, `expected a string, got ${describe(e[key])}`);
+  if (e.stack !== null && typeof e.stack !== "string") r.fail("error.stack", `expected a string or null, got ${describe(e.stack)}`);
+  return { name: e.name as string, message: e.message as string, stack: e.stack as string | null };
+}
+
+function readTasks(list: unknown[], ctx: Context): TaskRecord[] {
+  const r = new Reader("tasks");
+  const tasks: TaskRecord[] = [];
+  const parents: number[] = [];
+  const wakers: number[] = [];
+  let previous = 0;
+  for (let i = 0; i < list.length; i++) {
+    r.at(i);
+    const o = r.object(list[i]);
+    const id = r.int(o, "id", 1);
+    if (ctx.tasks.has(id)) r.fail("id", `task ${id} appears twice`);
+    const source = r.int(o, "source");
+    if (source >= ctx.sources) r.fail("source", `source ${source} does not exist (there are ${ctx.sources})`);
+    if (sourceOfId(id) !== source) r.fail("id", `task ${id} belongs to source ${sourceOfId(id)}, not ${source}`);
+    const created = r.time(o, "created");
+    checkOrder(r, "created", previous, created, "tasks");
+    checkWithinEnd(r, "created", created, ctx);
+    previous = created;
+    const end = r.timeOrNull(o, "end");
+    const outcome = r.oneOf(o, "outcome", TASK_OUTCOMES);
+    if (end !== null) {
+      if (end < created) r.fail("end", `the task ends (${end}) before it was created (${created})`);
+      checkWithinEnd(r, "end", end, ctx);
+    }
+    if ((end === null) !== (outcome === "pending")) r.fail("end", outcome === "pending" ? "a pending task has no end: expected null" : `a task that ended (${outcome}) needs its end time`);
+    const error = readError(r, o);
+    if (error !== null && outcome !== "error") r.fail("error", `only a task whose outcome is "error" has an error (outcome is "${outcome}")`);
+    const errorRetrieved = r.timeOrNull(o, "errorRetrieved");
+    if (errorRetrieved !== null) {
+      if (outcome !== "error") r.fail("errorRetrieved", `only a failed task's error can be retrieved (outcome is "${outcome}")`);
+      if (errorRetrieved < end!) r.fail("errorRetrieved", `retrieved at ${errorRetrieved}, before the task ended (${end})`);
+      checkWithinEnd(r, "errorRetrieved", errorRetrieved, ctx);
+    }
+    let ready: PendingWake | null = null;
+    if (o.ready !== null) {
+      const w = r.object(o.ready, "ready");
+      if (outcome !== "pending") r.fail("ready", "only a pending task can be waiting for its next step");
+      const time = r.time(w, "time");
+      if (time < created) r.fail("ready.time", `woken at ${time}, before the task was created (${created})`);
+      checkWithinEnd(r, "ready.time", time, ctx);
+      if (!WAKE_KINDS.includes(w.kind as never)) r.fail("ready.kind", `expected one of ${WAKE_KINDS.join(", ")}, got ${describe(w.kind)}`);
+      if (w.waker !== null && !Number.isSafeInteger(w.waker)) r.fail("ready.waker", `expected a task id or null, got ${describe(w.waker)}`);
+      ready = { time, kind: w.kind as PendingWake["kind"], waker: w.waker as number | null };
+      wakers[i] = ready.waker ?? 0;
+    }
+    const parent = r.intOrNull(o, "parent", 1);
+    parents[i] = parent ?? 0;
+    const task: TaskRecord = {
+      id, source, name: r.string(o, "name"), parent, kind: r.oneOf(o, "kind", TASK_KINDS), created, site: readSite(r, o),
+      end, outcome, error, errorRetrieved, preexisting: r.boolean(o, "preexisting"), ready,
+    };
+    tasks.push(task);
+    ctx.tasks.set(id, task);
+  }
+  for (let i = 0; i < tasks.length; i++) {
+    r.at(i);
+    if (parents[i] !== 0 && !ctx.tasks.has(parents[i]!)) r.fail("parent", `task ${parents[i]} does not exist in tasks`);
+    if (parents[i] === tasks[i]!.id) r.fail("parent", "a task cannot be its own parent");
+    if (wakers[i] !== undefined && wakers[i] !== 0 && !ctx.tasks.has(wakers[i]!)) r.fail("ready.waker", `task ${wakers[i]} does not exist in tasks`);
+  }
+  return tasks;
+}
+
+/** A record's [start, end] must lie within its task's life; an ended task leaves nothing open. */
+function checkWithinTask(r: Reader, task: TaskRecord, start: number, end: number | null, ctx: Context): void {
+  if (start < task.created) r.fail("start", `${start} is before task ${task.id} was created (${task.created})`);
+  if (end !== null) {
+    if (end < start) r.fail("end", `ends (${end}) before it starts (${start})`);
+    checkWithinEnd(r, "end", end, ctx);
+  }
+  if (task.end !== null) {
+    if (end === null) r.fail("end", `still open, but task ${task.id} ended at ${task.end}`);
+    if (end > task.end) r.fail("end", `${end} is after task ${task.id} ended (${task.end})`);
+  }
+}
+
+function* readSteps(list: unknown[], ctx: Context): Generator<number, StepRecord[]> {
+  const r = new Reader("steps");
+  const steps: StepRecord[] = [];
+  const lastEnd = new Float64Array(ctx.sources).fill(-1);
+  let previous = 0;
+  for (let i = 0; i < list.length; i++) {
+    if ((i & (PROGRESS_EVERY - 1)) === 0 && i > 0) yield PROGRESS_EVERY;
+    r.at(i);
+    const o = r.object(list[i]);
+    const task = taskRef(r, o, "task", ctx);
+    const start = r.time(o, "start");
+    checkOrder(r, "start", previous, start, "steps");
+    previous = start;
+    const end = r.timeOrNull(o, "end");
+    checkWithinTask(r, task, start, end, ctx);
+    const before = lastEnd[task.source]!;
+    if (Number.isNaN(before)) r.fail("start", `a step of source ${task.source} begins while its previous step is still open`);
+    if (start < before) r.fail("start", `overlaps the previous step on the same event loop, which ended at ${before}`);
+    lastEnd[task.source] = end === null ? NaN : end;
+    const ready = r.timeOrNull(o, "ready");
+    if (ready !== null && (ready > start || ready < task.created)) r.fail("ready", `expected a time between the task's creation (${task.created}) and the step's start (${start}), got ${ready}`);
+    steps.push(adopt(o, 6, { task: task.id, start, end, ready, wake: r.oneOfOrNull(o, "wake", WAKE_KINDS), waker: taskRefOrNull(r, o, "waker", ctx) }));
+  }
+  return steps;
+}
+
+function* readAwaits(list: unknown[], ctx: Context): Generator<number, AwaitRecord[]> {
+  const r = new Reader("awaits");
+  const awaits: AwaitRecord[] = [];
+  const lastEnd = new Map<number, number>();
+  let previous = 0;
+  for (let i = 0; i < list.length; i++) {
+    if ((i & (PROGRESS_EVERY - 1)) === 0 && i > 0) yield PROGRESS_EVERY;
+    r.at(i);
+    const o = r.object(list[i]);
+    const task = taskRef(r, o, "task", ctx);
+    const start = r.time(o, "start");
+    checkOrder(r, "start", previous, start, "awaits");
+    previous = start;
+    const end = r.timeOrNull(o, "end");
+    checkWithinTask(r, task, start, end, ctx);
+    const before = lastEnd.get(task.id);
+    if (before !== undefined) {
+      if (Number.isNaN(before)) r.fail("start", `task ${task.id} begins an await while its previous one is still open`);
+      if (start < before) r.fail("start", `overlaps task ${task.id}'s previous await, which ended at ${before}`);
+    }
+    lastEnd.set(task.id, end === null ? NaN : end);
+    const outcome = r.oneOfOrNull(o, "outcome", AWAIT_OUTCOMES);
+    if ((end === null) !== (outcome === null)) r.fail("outcome", end === null ? "an await still open has no outcome: expected null" : "an await that ended needs an outcome");
+    let resource: number | null = null;
+    if (o.resource !== null) {
+      resource = r.int(o, "resource", 1);
+      if (!ctx.resources.has(resource)) r.fail("resource", `resource ${resource} does not exist in resources`);
+    }
+    awaits.push(adopt(o, 8, {
+      task: task.id, start, end, kind: r.kind(o, "kind"), label: r.string(o, "label"),
+      targetTask: taskRefOrNull(r, o, "targetTask", ctx), resource, outcome,
+    }));
+  }
+  return awaits;
+}
+
+function readCancellations(list: unknown[], ctx: Context): CancellationRecord[] {
+  const r = new Reader("cancellations");
+  let previous = 0;
+  return list.map((value, i) => {
+    r.at(i);
+    const o = r.object(value);
+    const time = r.time(o, "time");
+    checkOrder(r, "time", previous, time, "cancellations");
+    checkWithinEnd(r, "time", time, ctx);
+    previous = time;
+    const task = taskRef(r, o, "task", ctx);
+    if (time < task.created) r.fail("time", `${time} is before task ${task.id} was created (${task.created})`);
+    return { time, task: task.id, by: taskRefOrNull(r, o, "by", ctx), message: r.stringOrNull(o, "message") };
+  });
+}
+
+function readTimeouts(list: unknown[], ctx: Context): TimeoutRecord[] {
+  const r = new Reader("timeouts");
+  let previous = 0;
+  return list.map((value, i) => {
+    r.at(i);
+    const o = r.object(value);
+    const task = taskRef(r, o, "task", ctx);
+    const armed = r.time(o, "armed");
+    checkOrder(r, "armed", previous, armed, "timeouts");
+    checkWithinEnd(r, "armed", armed, ctx);
+    previous = armed;
+    if (armed < task.created) r.fail("armed", `${armed} is before task ${task.id} was created (${task.created})`);
+    const expired = r.timeOrNull(o, "expired");
+    if (expired !== null) {
+      if (expired < armed) r.fail("expired", `expired (${expired}) before it was armed (${armed})`);
+      checkWithinEnd(r, "expired", expired, ctx);
+    }
+    return { task: task.id, armed, deadline: r.time(o, "deadline"), expired };
+  });
+}
+
+function readResources(list: unknown[], ctx: Context): ResourceRecord[] {
+  const r = new Reader("resources");
+  let previous = 0;
+  return list.map((value, i) => {
+    r.at(i);
+    const o = r.object(value);
+    const id = r.int(o, "id", 1);
+    if (ctx.resources.has(id)) r.fail("id", `resource ${id} appears twice`);
+    const source = r.int(o, "source");
+    if (source >= ctx.sources) r.fail("source", `source ${source} does not exist (there are ${ctx.sources})`);
+    if (sourceOfId(id) !== source) r.fail("id", `resource ${id} belongs to source ${sourceOfId(id)}, not ${source}`);
+    const created = r.time(o, "created");
+    checkOrder(r, "created", previous, created, "resources");
+    checkWithinEnd(r, "created", created, ctx);
+    previous = created;
+    ctx.resources.add(id);
+    return { id, source, kind: r.kind(o, "kind"), label: r.string(o, "label"), created, preexisting: r.boolean(o, "preexisting") };
+  });
+}
+
+function* readResourceOps(list: unknown[], ctx: Context): Generator<number, ResourceOpRecord[]> {
+  const r = new Reader("resourceOps");
+  const ops: ResourceOpRecord[] = [];
+  let previous = 0;
+  for (let i = 0; i < list.length; i++) {
+    if ((i & (PROGRESS_EVERY - 1)) === 0 && i > 0) yield PROGRESS_EVERY;
+    r.at(i);
+    const o = r.object(list[i]);
+    const time = r.time(o, "time");
+    checkOrder(r, "time", previous, time, "resource operations");
+    checkWithinEnd(r, "time", time, ctx);
+    previous = time;
+    const resource = r.int(o, "resource", 1);
+    if (!ctx.resources.has(resource)) r.fail("resource", `resource ${resource} does not exist in resources`);
+    ops.push(adopt(o, 5, { time, resource, op: r.kind(o, "op"), task: taskRefOrNull(r, o, "task", ctx), value: o.value === null ? null : r.number(o, "value") }));
+  }
+  return ops;
+}
+
+function readNativeOps(list: unknown[], ctx: Context): NativeOpRecord[] {
+  const r = new Reader("nativeOps");
+  const ids = new Set<number>();
+  const parents: (number | null)[] = [];
+  let previous = 0;
+  const ops = list.map((value, i): NativeOpRecord => {
+    r.at(i);
+    const o = r.object(value);
+    const id = r.int(o, "id", 1);
+    if (ids.has(id)) r.fail("id", `native operation ${id} appears twice`);
+    ids.add(id);
+    const source = r.int(o, "source");
+    if (source >= ctx.sources) r.fail("source", `source ${source} does not exist (there are ${ctx.sources})`);
+    const start = r.time(o, "start");
+    checkOrder(r, "start", previous, start, "native operations");
+    checkWithinEnd(r, "start", start, ctx);
+    previous = start;
+    const end = r.timeOrNull(o, "end");
+    if (end !== null) {
+      if (end < start) r.fail("end", `ends (${end}) before it starts (${start})`);
+      checkWithinEnd(r, "end", end, ctx);
+    }
+    const outcome = r.oneOfOrNull(o, "outcome", NATIVE_OUTCOMES);
+    if ((end === null) !== (outcome === null)) r.fail("outcome", end === null ? "a pending operation has no outcome: expected null" : "an operation that ended needs an outcome");
+    const ticks = r.array(o, "ticks").map((tick, k) => {
+      if (typeof tick !== "number" || !Number.isFinite(tick) || tick < start || tick > (end ?? ctx.end)) {
+        r.fail(`ticks[${k}]`, `expected a time within the operation (${start} to ${end ?? ctx.end}), got ${describe(tick)}`);
+      }
+      return quantize(tick as number);
+    });
+    for (let k = 1; k < ticks.length; k++) if (ticks[k]! < ticks[k - 1]!) r.fail(`ticks[${k}]`, `ticks go back in time: ${ticks[k]} after ${ticks[k - 1]}`);
+    parents.push(r.intOrNull(o, "parent", 1));
+    return {
+      id, source, kind: r.oneOf(o, "kind", NATIVE_KINDS), label: r.string(o, "label"), start, end, outcome,
+      task: taskRefOrNull(r, o, "task", ctx), parent: parents[i]!, detail: r.stringOrNull(o, "detail"), ticks,
+    };
+  });
+  parents.forEach((parent, i) => {
+    r.at(i);
+    if (parent !== null && (!ids.has(parent) || parent === ops[i]!.id)) r.fail("parent", `native operation ${parent} does not exist in nativeOps`);
+  });
+  return ops;
+}
+
+function readMarkers(list: unknown[], ctx: Context): MarkerRecord[] {
+  const r = new Reader("markers");
+  let previous = 0;
+  return list.map((value, i) => {
+    r.at(i);
+    const o = r.object(value);
+    const time = r.time(o, "time");
+    checkOrder(r, "time", previous, time, "markers");
+    checkWithinEnd(r, "time", time, ctx);
+    previous = time;
+    const source = r.int(o, "source");
+    if (source >= ctx.sources) r.fail("source", `source ${source} does not exist (there are ${ctx.sources})`);
+    return { time, source, kind: r.oneOf(o, "kind", MARKER_KINDS), label: r.string(o, "label"), detail: r.stringOrNull(o, "detail") };
+  });
+}
+
+/** How many records `raw` holds, for progress totals (0 for anything malformed). */
+export function countRecords(raw: unknown): number {
+  if (typeof raw !== "object" || raw === null) return 0;
+  let n = 0;
+  for (const key of ["tasks", "steps", "awaits", "resourceOps"]) {
+    const v = (raw as Obj)[key];
+    if (Array.isArray(v)) n += v.length;
+  }
+  return n;
+}
+
+/**
+ * Reads an aioscope v1 trace whose `format` and `version` the caller has already recognised.
+ * Throws TraceInputError at the first problem; yields progress (records read) as it goes.
+ */
+export function* readTrace(raw: unknown): Generator<number, Trace> {
+  const r = new Reader();
+  const top = r.object(raw);
+  if (top.format !== TRACE_FORMAT) r.fail("format", `expected "${TRACE_FORMAT}", got ${describe(top.format)}`);
+  if (top.version !== TRACE_VERSION) r.fail("version", `expected ${TRACE_VERSION}, got ${describe(top.version)}`);
+  const metadata = readMetadata(top.metadata);
+  const sources = readSources(r.array(top, "sources"));
+  const end = r.time(top, "end");
+  const droppedEvents = r.int(top, "droppedEvents");
+  const dropSum = sources.reduce((sum, s) => sum + s.droppedEvents, 0);
+  if (droppedEvents !== dropSum) r.fail("droppedEvents", `expected ${dropSum}, the sum of the sources' droppedEvents, got ${droppedEvents}`);
+  const ctx: Context = { end, sources: sources.length, tasks: new Map(), resources: new Set() };
+  const lists = {
+    tasks: r.array(top, "tasks"), steps: r.array(top, "steps"), awaits: r.array(top, "awaits"),
+    cancellations: r.array(top, "cancellations"), timeouts: r.array(top, "timeouts"), resources: r.array(top, "resources"),
+    resourceOps: r.array(top, "resourceOps"), nativeOps: r.array(top, "nativeOps"), markers: r.array(top, "markers"),
+  };
+  const tasks = readTasks(lists.tasks, ctx);
+  yield tasks.length;
+  const resources = readResources(lists.resources, ctx);
+  const steps = yield* readSteps(lists.steps, ctx);
+  yield lists.steps.length % PROGRESS_EVERY;
+  const awaits = yield* readAwaits(lists.awaits, ctx);
+  yield lists.awaits.length % PROGRESS_EVERY;
+  const resourceOps = yield* readResourceOps(lists.resourceOps, ctx);
+  yield lists.resourceOps.length % PROGRESS_EVERY;
+  return {
+    format: TRACE_FORMAT, version: TRACE_VERSION, metadata, sources, end, droppedEvents, tasks, steps, awaits,
+    cancellations: readCancellations(lists.cancellations, ctx), timeouts: readTimeouts(lists.timeouts, ctx), resources,
+    resourceOps, nativeOps: readNativeOps(lists.nativeOps, ctx), markers: readMarkers(lists.markers, ctx),
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * What the analysis must find, stated as whole results on recorded programs (ids are
+ * normalised to creation order; see helpers.ts).
+ */
+import { describe, expect, test } from "vitest";
+import { run, sleep, createTask, type EventLoop } from "../../../src/runtime/index.ts";
+import { analyse, criticalPath, indexTrace, type Warning } from "../../../src/trace/index.ts";
+import { crawler, futureStandoff, lockOrder, taskCycle, unretrieved } from "./programs.ts";
+import { normalized, record, runStuck } from "./helpers.ts";
+
+const deadlocks = (warnings: readonly Warning[]): Warning[] => warnings.filter((w) => w.kind === "deadlock");
+
+describe("deadlocks", () => {
+  test("two tasks awaiting each other are a deadlock with their wait-for cycle", async () => {
+    const trace = normalized(await taskCycle());
+    expect(analyse(trace).warnings).toEqual([
+      { kind: "pendingAtEnd", tasks: [1, 2], message: "2 tasks were still pending at the end: a, b" },
+      {
+        kind: "deadlock", tasks: [1, 2], cycle: [1, 2, 1],
+        waits: [
+          { task: 1, kind: "task", label: "b", since: 2.875, targetTask: 2, resource: null, holders: [] },
+          { task: 2, kind: "task", label: "a", since: 4.25, targetTask: 1, resource: null, holders: [] },
+        ],
+        message: "deadlock: all 2 live tasks wait and nothing can wake them; wait-for cycle: a → b → a",
+      },
+    ]);
+  });
+
+  test("two tasks taking two locks in opposite orders deadlock through the locks' holders", async () => {
+    const trace = normalized(await lockOrder());
+    expect(deadlocks(analyse(trace).warnings)).toEqual([{
+      kind: "deadlock", tasks: [1, 2], cycle: [1, 2, 1],
+      waits: [
+        { task: 1, kind: "lock", label: "Lock#2", since: 3.5, targetTask: null, resource: 2, holders: [2] },
+        { task: 2, kind: "lock", label: "Lock#1", since: 3.75, targetTask: null, resource: 1, holders: [1] },
+      ],
+      message: "deadlock: all 2 live tasks wait and nothing can wake them; wait-for cycle: forward → backward → forward",
+    }]);
+  });
+
+  test("tasks each waiting on a future only the other would resolve are a deadlock with no named cycle", async () => {
+    const trace = normalized(await futureStandoff());
+    expect(deadlocks(analyse(trace).warnings)).toEqual([{
+      kind: "deadlock", tasks: [1, 2], cycle: null,
+      waits: [
+        { task: 1, kind: "future", label: "Future", since: 1, targetTask: null, resource: null, holders: [] },
+        { task: 2, kind: "future", label: "Future", since: 1.25, targetTask: null, resource: null, holders: [] },
+      ],
+      message: "deadlock: all 2 live tasks wait and nothing can wake them; each waits on something only another of them could finish: left on Future, right on Future",
+    }]);
+  });
+
+  test("a task still sleeping at the end is pending, not deadlocked", async () => {
+    const trace = normalized(await record(() => runStuck((loop: EventLoop) => {
+      loop.createTask(sleep(10_000), { name: "sleeper" });
+    })));
+    expect(analyse(trace).warnings).toEqual([{ kind: "pendingAtEnd", tasks: [1], message: "1 task was still pending at the end: sleeper" }]);
+  });
+
+  test("a pending native operation could still wake the tasks: no deadlock", async () => {
+    const trace = normalized(await record((recorder) => runStuck((loop: EventLoop) => {
+      recorder.nativeStart("setTimeout", "setTimeout(1000)", { task: null });
+      loop.createTask(function* () { yield* loop.createFuture<void>(); }, { name: "waiter" });
+    })));
+    expect(deadlocks(analyse(trace).warnings)).toEqual([]);
+  });
+});
+
+describe("errors", () => {
+  test("an error nobody retrieved is reported; one gather read is not", async () => {
+    const trace = normalized(await unretrieved());
+    expect(analyse(trace).warnings).toEqual([{
+      kind: "unretrievedError", task: 2,
+      error: { name: "RangeError", message: "nobody reads this", stack: "RangeError: nobody reads this" },
+      message: "forgotten failed with RangeError: nobody reads this, and nobody retrieved it",
+    }]);
+    expect(trace.tasks.map((t) => [t.name, t.outcome, t.errorRetrieved !== null])).toEqual([
+      ["main", "done", false], ["forgotten", "error", false], ["watched", "error", true],
+    ]);
+  });
+});
+
+describe("time accounting", () => {
+  test("the crawler's per-name statistics, lock and queue waits and wake-up kinds", async () => {
+    const result = analyse(normalized(await crawler()));
+    expect(result.byName.map((n) => [n.name, n.count, n.done, n.cancelled, n.timeouts, n.p50, n.max, n.steps])).toEqual([
+      ["main", 1, 1, 0, 1, 52.375, 52.375, 3],
+      ["fetch", 3, 3, 0, 0, 33.125, 44, 9],
+      ["consumer", 1, 1, 0, 0, 18.875, 18.875, 5],
+      ["producer", 1, 1, 0, 0, 8.125, 8.125, 3],
+      ["slow", 1, 0, 1, 0, 50, 50, 2],
+    ]);
+    expect(result.wakeKinds).toEqual({ spawn: 7, task: 2, self: 0, timer: 10, host: 0, callback: 1, cancel: 1, timeout: 1 });
+    expect(result.resources).toEqual([
+      { resource: 2, kind: "queue", label: "Queue#2 (0/2)", waits: 2, pending: 0, totalWait: 3.625, maxWait: 3.375, meanWait: 1.813, ops: { create: 1, put: 4, get: 4 } },
+      { resource: 1, kind: "lock", label: "Lock#1", waits: 0, pending: 0, totalWait: 0, maxWait: 0, meanWait: 0, ops: { create: 1, acquire: 3, release: 3 } },
+    ]);
+    for (const t of result.tasks) expect(t.busy + t.scheduled + t.idle).toBeCloseTo(t.total, 9);
+    expect(result.summary.alive).toEqual({ peak: 7, peakAt: 2, mean: 4.357143 });
+  });
+
+  test("the critical path of main runs through the child whose end woke it", async () => {
+    const trace = normalized(await crawler());
+    expect(criticalPath(indexTrace(trace), 1)).toEqual({
+      task: 1,
+      segments: [
+        { task: 1, state: "ready", start: 0.25, end: 0.375, kind: null, label: null },
+        { task: 1, state: "running", start: 0.375, end: 2.375, kind: null, label: null },
+        { task: 1, state: "waiting", start: 2.375, end: 51.125, kind: "sleep", label: "sleep(500)" },
+        { task: 1, state: "ready", start: 51.125, end: 51.25, kind: null, label: null },
+        { task: 1, state: "running", start: 51.25, end: 51.5, kind: null, label: null },
+        { task: 7, state: "ready", start: 51.5, end: 51.75, kind: null, label: null },
+        { task: 7, state: "running", start: 51.75, end: 51.875, kind: null, label: null },
+        { task: 1, state: "ready", start: 52.125, end: 52.25, kind: null, label: null },
+        { task: 1, state: "running", start: 52.25, end: 52.375, kind: null, label: null },
+      ],
+      running: 2.5, ready: 0.625, waiting: 48.75,
+    });
+  });
+
+  test("a step longer than the threshold is a slow step that blocked the loop", async () => {
+    let busyUntil = 0;
+    const trace = normalized(await record(() => run(function* main() {
+      yield* createTask(function* hog() {
+        busyUntil = 150; // the recorder's clock below jumps 150 ms within this step
+        yield* sleep(1);
+      }, { name: "hog" });
+    }, { clock: "virtual", name: "main" }), {
+      clock: (() => {
+        let ticks = 0;
+        return (task) => (task?.getLoop().time() ?? 0) + (ticks += 0.125) + busyUntil;
+      })(),
+    }));
+    expect(analyse(trace, { slowStepMs: 100 }).warnings).toEqual([
+      { kind: "slowStep", task: 2, start: 0.875, duration: 150.125, message: "a step of hog blocked the event loop for 150.125 ms (more than 100 ms)" },
+    ]);
+  });
+});

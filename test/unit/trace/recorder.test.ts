@@ -1,0 +1,173 @@
+/**
+ * The recorder's buffer, drop policy and batches, and the session builder that consumes them.
+ */
+import { describe, expect, test } from "vitest";
+import { addInstrument, removeInstrument, run, sleep, createTask, gather } from "../../../src/runtime/index.ts";
+import {
+  BYTES_PER_EVENT, SessionBuilder, exportAioscope, importTrace, parseStackFrame, firstExternalFrame, type TraceBatch,
+} from "../../../src/trace/index.ts";
+import { deterministicRecorder } from "./helpers.ts";
+
+async function manyTasks(n: number): Promise<void> {
+  await run(function* main() {
+    const tasks = [];
+    for (let k = 0; k < n; k++) tasks.push(createTask(sleep(k), { name: `t${k % 3}` }));
+    yield* gather(tasks);
+  }, { clock: "virtual", name: "main" });
+}
+
+describe("the recorder", () => {
+  test("an event takes 25 bytes in the buffer", () => {
+    expect(BYTES_PER_EVENT).toBe(25);
+  });
+
+  test("a full buffer drops the newest events, counts them, and the trace says so", async () => {
+    const recorder = deterministicRecorder({ capacity: 50 });
+    addInstrument(recorder);
+    try {
+      await manyTasks(20);
+    } finally {
+      removeInstrument(recorder);
+    }
+    const stats = recorder.stats();
+    expect([stats.held, stats.recorded, stats.droppedEvents > 0]).toEqual([50, 50, true]);
+    const batch = recorder.takeBatch();
+    expect([batch.count, batch.droppedEvents]).toEqual([50, stats.droppedEvents]);
+    expect(recorder.stats().held).toBe(0);
+    const builder = new SessionBuilder();
+    expect(builder.append(batch)).toEqual({ ok: true });
+    const trace = builder.trace();
+    expect(trace.droppedEvents).toBe(stats.droppedEvents);
+    // Even with events missing, the session is a valid trace.
+    expect(importTrace(exportAioscope(trace))).toEqual({ ok: true, trace, format: "aioscope" });
+  });
+
+  test("taking a batch frees the buffer, so streaming never drops", async () => {
+    const recorder = deterministicRecorder({ capacity: 64 });
+    const builder = new SessionBuilder();
+    const batches: TraceBatch[] = [];
+    addInstrument(recorder);
+    try {
+      await run(function* main() {
+        for (let k = 0; k < 40; k++) {
+          yield* sleep(1);
+          if (recorder.stats().held > 32) batches.push(recorder.takeBatch());
+        }
+      }, { clock: "virtual", name: "main" });
+    } finally {
+      removeInstrument(recorder);
+    }
+    batches.push(recorder.takeBatch());
+    for (const batch of batches) expect(builder.append(batch)).toEqual({ ok: true });
+    const trace = builder.trace();
+    expect([recorder.droppedEvents, trace.droppedEvents, trace.steps.length, trace.awaits.length]).toEqual([0, 0, 41, 40]);
+  });
+
+  test("a batch carries only the strings interned since the previous one", async () => {
+    const recorder = deterministicRecorder();
+    addInstrument(recorder);
+    try {
+      await manyTasks(3);
+      const first = recorder.takeBatch();
+      await manyTasks(3);
+      const second = recorder.takeBatch();
+      expect(first.strings).toEqual(["main", "t0", "t1", "t2", "gather", "gather(3)", "sleep", "sleep(0)", "sleep(1)", "sleep(2)"]);
+      expect([first.stringBase, first.seq, second.stringBase, second.seq]).toEqual([1, 0, 11, 1]);
+      expect(second.strings).toEqual([]);
+    } finally {
+      removeInstrument(recorder);
+    }
+  });
+
+  test("native operations and markers keep their kinds, times and links", () => {
+    const recorder = deterministicRecorder();
+    recorder.mark("navigation", "https://example.test/next");
+    const group = recorder.nativeStart("Promise.race", "Promise.race(2)", { task: null, at: 1 });
+    const signal = recorder.nativeStart("abortSignal", "AbortSignal.timeout(50)", { parent: group, task: null, at: 2 });
+    recorder.nativeEnd(signal, "aborted", { detail: "TimeoutError", at: 52 });
+    const builder = new SessionBuilder();
+    builder.append(recorder.takeBatch());
+    const trace = builder.trace();
+    expect(trace.nativeOps).toEqual([
+      { id: 1, source: 0, kind: "Promise.race", label: "Promise.race(2)", start: 1, end: null, outcome: null, task: null, parent: null, detail: null, ticks: [] },
+      { id: 2, source: 0, kind: "abortSignal", label: "AbortSignal.timeout(50)", start: 2, end: 52, outcome: "aborted", task: null, parent: 1, detail: "TimeoutError", ticks: [] },
+    ]);
+    expect(trace.markers).toEqual([{ time: 0.125, source: 0, kind: "navigation", label: "https://example.test/next", detail: null }]);
+    expect(trace.end).toBe(52);
+  });
+});
+
+describe("the session builder", () => {
+  test("a lost batch is refused and the session stays as it was", async () => {
+    const recorder = deterministicRecorder();
+    addInstrument(recorder);
+    try {
+      await manyTasks(2);
+    } finally {
+      removeInstrument(recorder);
+    }
+    const first = recorder.takeBatch();
+    recorder.mark("user", "later");
+    recorder.takeBatch();
+    recorder.mark("user", "even later");
+    const third = recorder.takeBatch();
+    const builder = new SessionBuilder();
+    builder.append(first);
+    const before = builder.trace();
+    expect(builder.append(third)).toEqual({ ok: false, error: { path: "$.batch.seq", message: "batch 2 arrived but batch 1 was expected: a batch was lost" } });
+    expect(builder.trace()).toEqual(before);
+  });
+
+  test("a batch naming a string it does not carry is refused before any of it is applied", () => {
+    const recorder = deterministicRecorder();
+    recorder.mark("user", "one");
+    const batch = recorder.takeBatch();
+    const forged: TraceBatch = { ...batch, ops: Int32Array.from(batch.ops, (v, k) => (k === 1 ? 99 : v)) };
+    const builder = new SessionBuilder();
+    expect(builder.append(forged)).toEqual({ ok: false, error: { path: "$.batch.ops[1]", message: "string id 99 is not in the string table (2 strings)" } });
+    expect(builder.trace().markers).toEqual([]);
+  });
+
+  test("an unknown source is refused", () => {
+    const builder = new SessionBuilder();
+    expect(builder.append(deterministicRecorder().takeBatch(), 4)).toEqual({ ok: false, error: { path: "$.source", message: "source 4 was never added (there are 0)" } });
+  });
+});
+
+describe("creation sites", () => {
+  test("V8 and Gecko stack lines give file, line, column and function", () => {
+    expect(parseStackFrame("    at fetchAll (https://app.test/main.js:12:34)")).toEqual({ file: "https://app.test/main.js", line: 12, column: 34, function: "fetchAll" });
+    expect(parseStackFrame("    at https://app.test/main.js:1:2")).toEqual({ file: "https://app.test/main.js", line: 1, column: 2, function: null });
+    expect(parseStackFrame("    at async Promise.all (index 0)")).toBe(null);
+    expect(parseStackFrame("fetchAll@https://app.test/main.js:7:8")).toEqual({ file: "https://app.test/main.js", line: 7, column: 8, function: "fetchAll" });
+  });
+
+  test("the first frame outside the runtime and aioscope is the site", () => {
+    const stack = [
+      "Error",
+      "    at Recorder.taskSpawned (https://x.test/node_modules/aioscope/dist/runtime/task.js:1:1)",
+      "    at new Task (/app/src/runtime/task.ts:80:7)",
+      "    at main (/app/src/main.ts:5:9)",
+    ].join("\n");
+    expect(firstExternalFrame(stack)).toEqual({ file: "/app/src/main.ts", line: 5, column: 9, function: "main" });
+  });
+
+  test("recorded sites point at the line that created the task", async () => {
+    const recorder = deterministicRecorder({ creationSites: "mapped" });
+    addInstrument(recorder);
+    try {
+      await run(function* main() {
+        const line = Number(/:(\d+):\d+/.exec(new Error().stack!.split("\n")[1]!)![1]) + 1;
+        yield* createTask(sleep(1), { name: "child" });
+        expect(line).toBeGreaterThan(0);
+        (globalThis as { expectedLine?: number }).expectedLine = line;
+      }, { clock: "virtual", name: "main" });
+    } finally {
+      removeInstrument(recorder);
+    }
+    const builder = new SessionBuilder();
+    builder.append(recorder.takeBatch());
+    const child = builder.trace().tasks.find((t) => t.name === "child")!;
+    expect([child.site?.file.endsWith("recorder.test.ts"), child.site?.line, child.site?.function]).toEqual([true, (globalThis as { expectedLine?: number }).expectedLine, "main"]);
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * Record → export → import → the identical trace and analysis, for both formats; and every
+ * exported aioscope file is valid against docs/trace-format.schema.json.
+ */
+import { readFileSync } from "node:fs";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { describe, expect, test } from "vitest";
+import { addInstrument, removeInstrument, run, sleep, createTask } from "../../../src/runtime/index.ts";
+import {
+  Recorder, SessionBuilder, analyse, exportAioscope, exportChrome, exportChromeBytes, importTrace, importTraceAsync,
+  type ImportProgress, type Trace,
+} from "../../../src/trace/index.ts";
+import { PROGRAMS } from "./programs.ts";
+import { deterministicRecorder, plain } from "./helpers.ts";
+
+const schema = JSON.parse(readFileSync(new URL("../../../docs/trace-format.schema.json", import.meta.url), "utf8")) as object;
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+
+function expectSchemaValid(text: string): void {
+  const valid = validate(JSON.parse(text));
+  expect(validate.errors ?? []).toEqual([]);
+  expect(valid).toBe(true);
+}
+
+function expectRoundTrip(trace: Trace): void {
+  const aioscope = exportAioscope(trace);
+  expectSchemaValid(aioscope);
+  const fromAioscope = importTrace(aioscope);
+  expect(fromAioscope).toEqual({ ok: true, trace, format: "aioscope" });
+  const fromChrome = importTrace(exportChrome(trace));
+  expect(fromChrome).toEqual({ ok: true, trace, format: "chrome" });
+  if (!fromAioscope.ok || !fromChrome.ok) return;
+  const expected = plain(analyse(trace));
+  expect(plain(analyse(fromAioscope.trace))).toEqual(expected);
+  expect(plain(analyse(fromChrome.trace))).toEqual(expected);
+}
+
+describe("round trips", () => {
+  for (const [name, program] of PROGRAMS) {
+    test(`the ${name} trace survives both formats with an identical analysis`, async () => {
+      expectRoundTrip(await program());
+    });
+  }
+
+  test("a trace recorded on the host clock with creation sites survives both formats", async () => {
+    const recorder = new Recorder({ creationSites: true });
+    addInstrument(recorder);
+    try {
+      await run(function* main() {
+        const child = createTask(sleep(1, "x"), { name: "child" });
+        yield* child;
+      });
+    } finally {
+      removeInstrument(recorder);
+    }
+    const builder = new SessionBuilder();
+    builder.append(recorder.takeBatch());
+    const trace = builder.trace();
+    expect(trace.tasks.map((t) => t.site?.file.endsWith("roundtrip.test.ts"))).toEqual([true, true]);
+    expectRoundTrip(trace);
+  });
+
+  test("a session of two sources (frames) keeps both apart and survives both formats", async () => {
+    const top = deterministicRecorder();
+    const frame = deterministicRecorder();
+    const builder = new SessionBuilder({ url: "https://example.test/" });
+    const topId = builder.addSource({ label: "top", url: "https://example.test/", frameId: 0 });
+    const frameId = builder.addSource({ label: "ad frame", url: "https://ads.test/", frameId: 3 });
+    for (const recorder of [top, frame]) {
+      addInstrument(recorder);
+      try {
+        await run(function* main() {
+          yield* sleep(5);
+        }, { clock: "virtual", name: "main" });
+      } finally {
+        removeInstrument(recorder);
+      }
+    }
+    expect(builder.append(top.takeBatch(), topId)).toEqual({ ok: true });
+    expect(builder.append(frame.takeBatch(), frameId)).toEqual({ ok: true });
+    const trace = builder.trace();
+    expect(trace.sources.map((s) => [s.id, s.label, s.frameId])).toEqual([[0, "top", 0], [1, "ad frame", 3]]);
+    expect(trace.tasks.map((t) => [t.source, t.name])).toEqual([[0, "main"], [1, "main"]]);
+    expect(trace.tasks.filter((t) => t.source === 1).every((t) => t.id > 2 ** 32)).toBe(true);
+    expectRoundTrip(trace);
+  });
+
+  test("the Chrome export as bytes is the same document as the text", async () => {
+    const trace = await PROGRAMS[0]![1]();
+    expect(new TextDecoder().decode(exportChromeBytes(trace))).toBe(exportChrome(trace));
+  });
+
+  test("the asynchronous import reports progress and gives the same trace", async () => {
+    const trace = await PROGRAMS[0]![1]();
+    const phases: ImportProgress["phase"][] = [];
+    const blob = new Blob([exportAioscope(trace)]);
+    const result = await importTraceAsync(blob, { onProgress: (p) => { if (!phases.includes(p.phase)) phases.push(p.phase); }, sliceMs: 0 });
+    expect(result).toEqual({ ok: true, trace, format: "aioscope" });
+    expect(phases).toEqual(["read", "parse", "check"]);
+  });
+});
