@@ -69,9 +69,12 @@ export class Handle {
   /** @internal */ _b: unknown;
   /** @internal */ _cancelled = false;
   /** @internal */ readonly _loop: EventLoop;
+  /** @internal The task this callback was scheduled for (see `running.origin`). */
+  _origin: Task<unknown> | null;
 
   constructor(loop: EventLoop, callback: Callback, args: readonly unknown[] | null, a?: unknown, b?: unknown) {
     this._loop = loop;
+    this._origin = running.task ?? running.origin;
     this._callback = callback;
     this._args = args;
     this._a = a;
@@ -94,11 +97,15 @@ export class Handle {
   _run(): void {
     const callback = this._callback as ((...args: unknown[]) => unknown) | null;
     if (callback === null) return;
+    const outerOrigin = running.origin;
+    running.origin = this._origin;
     try {
       if (this._args !== null) callback(...this._args);
       else callback(this._a, this._b);
     } catch (error) {
       this._loop.callExceptionHandler({ message: `Exception in callback ${callback.name || "anonymous"}`, exception: error, handle: this });
+    } finally {
+      running.origin = outerOrigin;
     }
   }
 }
@@ -113,6 +120,8 @@ export class TimerHandle extends Handle {
     super(loop, callback, args, a, b);
     this._when = when;
     this._seq = seq;
+    // What a timer wakes was woken by time, not by the task that armed it.
+    this._origin = null;
   }
 
   /** The loop time (ms) the callback is scheduled for. */

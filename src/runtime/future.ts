@@ -203,7 +203,7 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
         loop._callSoonInternal(callback as (f: unknown) => void, this);
       } else {
         callback._scheduleWakeup(this);
-        if (instruments.length !== 0) emit("taskScheduled", callback as unknown as Task<unknown>, running.task);
+        if (instruments.length !== 0) emit("taskScheduled", callback as unknown as Task<unknown>, running.task ?? running.origin);
       }
     }
   }

@@ -53,7 +53,8 @@ export interface Instrument {
   beforeTaskStep?(task: Task<unknown>): void;
   /** `waitingOn` is what the task now awaits, or null when the step ended the task. */
   afterTaskStep?(task: Task<unknown>, waitingOn: AwaitTarget | null): void;
-  taskExited?(task: Task<unknown>, outcome: TaskOutcome): void;
+  /** `error` is what the task raised, for outcome "error" (passing it here does not mark it retrieved). */
+  taskExited?(task: Task<unknown>, outcome: TaskOutcome, error?: unknown): void;
   cancelRequested?(task: Task<unknown>, msg: string | undefined, by: Task<unknown> | null): void;
   /**
    * A timeout scope of `task` is armed for `deadline` (loop clock). `scope` identifies the

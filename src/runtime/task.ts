@@ -276,7 +276,7 @@ export class Task<T> extends Future<T> {
     if (outcome !== null) this._finish(outcome);
     if (instrumented && instruments.length !== 0) {
       emit("afterTaskStep", this, outcome === null ? this._waitingOn : null);
-      if (outcome !== null) emit("taskExited", this, outcome);
+      if (outcome !== null) emit("taskExited", this, outcome, outcome === "error" ? this._exception : undefined);
     }
   }
 

@@ -35,9 +35,9 @@ export const EV_EXIT = 7;
 export const EV_ERROR = 8;
 /** a task, b requesting task (0 none), c message (0 none). */
 export const EV_CANCEL = 9;
-/** a task, (c, d) the deadline as a Float64 on the recorder's clock. */
+/** a task, b the scope (0: unknown), (c, d) the deadline as a Float64 on the recorder's clock. */
 export const EV_TIMEOUT_ARMED = 10;
-/** a task. */
+/** a task, b the scope that expired (0: unknown). */
 export const EV_TIMEOUT_EXPIRED = 11;
 /** a task: someone read its error. */
 export const EV_RETRIEVED = 12;
@@ -55,7 +55,9 @@ export const EV_NATIVE_END = 17;
 export const EV_NATIVE_TICK = 18;
 /** a marker kind (MARKER_KINDS index), b label, c detail (0 none). */
 export const EV_MARK = 19;
-export const EV_MAX = 19;
+/** a task, b the scope: left or rescheduled before its deadline. */
+export const EV_TIMEOUT_DISARMED = 20;
+export const EV_MAX = 20;
 
 export const TASK_KIND_COROUTINE = 0;
 export const TASK_KIND_ASYNC = 1;

@@ -15,7 +15,7 @@ import type { AwaitTarget, Instrument, Resource, ResourceOp, Task, TaskOutcome }
 import {
   BATCH_FORMAT, BATCH_VERSION, EV_CANCEL, EV_ERROR, EV_EXIT, EV_MARK, EV_NATIVE_END, EV_NATIVE_PARENT,
   EV_NATIVE_START, EV_NATIVE_TICK, EV_RESOURCE, EV_RESOURCE_OP, EV_RETRIEVED, EV_SCHEDULED, EV_SITE,
-  EV_SITE_FUNCTION, EV_SPAWN, EV_STEP_BEGIN, EV_STEP_END, EV_TIMEOUT_ARMED, EV_TIMEOUT_EXPIRED, OPS_PER_EVENT,
+  EV_SITE_FUNCTION, EV_SPAWN, EV_STEP_BEGIN, EV_STEP_END, EV_TIMEOUT_ARMED, EV_TIMEOUT_DISARMED, EV_TIMEOUT_EXPIRED, OPS_PER_EVENT,
   OUTCOME_CANCELLED, OUTCOME_DONE, OUTCOME_ERROR, TASK_KIND_ASYNC, TASK_KIND_COROUTINE, VALUE_NONE,
   BYTES_PER_EVENT, markerKindCode, nativeKindCode, nativeOutcomeCode, type TraceBatch,
 } from "./encoding.ts";
@@ -236,15 +236,15 @@ export class Recorder implements Instrument {
     this.push(EV_STEP_END, this.now(task), task.id, kind, label, target);
   }
 
-  taskExited(task: Task<unknown>, outcome: TaskOutcome): void {
+  taskExited(task: Task<unknown>, outcome: TaskOutcome, raised?: unknown): void {
     if (!this.hasRoom()) return;
     const t = this.now(task);
     const code = outcome === "done" ? OUTCOME_DONE : outcome === "error" ? OUTCOME_ERROR : OUTCOME_CANCELLED;
     this.push(EV_EXIT, t, task.id, code, this.nameId(task), task.kind === "async" ? TASK_KIND_ASYNC : TASK_KIND_COROUTINE);
     if (outcome === "error" && this.hasRoom()) {
-      // The runtime does not pass the error, and `exception()` would mark it retrieved:
-      // read the stored error directly (see the report on the Instrument interface).
-      const error = (task as unknown as { _exception?: unknown })._exception;
+      // Older runtime copies do not pass the error, and `exception()` would mark it retrieved:
+      // for them, read the stored error directly.
+      const error = arguments.length >= 3 ? raised : (task as unknown as { _exception?: unknown })._exception;
       const info = describeError(error);
       this.push(EV_ERROR, t, task.id, this.intern(info.name), this.intern(info.message),
         info.stack === null ? 0 : this.intern(info.stack, 16384));
@@ -256,20 +256,25 @@ export class Recorder implements Instrument {
     this.push(EV_CANCEL, this.now(task), task.id, by === null ? 0 : by.id, msg === undefined ? 0 : this.intern(String(msg)), 0);
   }
 
-  timeoutArmed(task: Task<unknown>, deadline: number): void {
+  timeoutArmed(task: Task<unknown>, deadline: number, scope = 0): void {
     if (!this.hasRoom()) return;
     const t = this.now(task);
     // The deadline is on the task's loop clock; the trace keeps it on the recorder's.
     let onTrace = t + (deadline - task.getLoop().time());
     if (!Number.isFinite(onTrace)) onTrace = t;
-    this.push(EV_TIMEOUT_ARMED, t, task.id, 0, 0, 0);
+    this.push(EV_TIMEOUT_ARMED, t, task.id, scope, 0, 0);
     const index = this.fill - 1;
     this.chunk.f64[(index * OPS_PER_EVENT + 2) >> 1] = onTrace;
   }
 
-  timeoutExpired(task: Task<unknown>): void {
+  timeoutExpired(task: Task<unknown>, scope = 0): void {
     if (!this.hasRoom()) return;
-    this.push(EV_TIMEOUT_EXPIRED, this.now(task), task.id, 0, 0, 0);
+    this.push(EV_TIMEOUT_EXPIRED, this.now(task), task.id, scope, 0, 0);
+  }
+
+  timeoutDisarmed(task: Task<unknown>, scope: number): void {
+    if (!this.hasRoom()) return;
+    this.push(EV_TIMEOUT_DISARMED, this.now(task), task.id, scope, 0, 0);
   }
 
   exceptionRetrieved(task: Task<unknown>): void {

@@ -11,7 +11,7 @@
 import {
   BATCH_FORMAT, BATCH_VERSION, EV_CANCEL, EV_ERROR, EV_EXIT, EV_MARK, EV_MAX, EV_NATIVE_END, EV_NATIVE_PARENT,
   EV_NATIVE_START, EV_NATIVE_TICK, EV_RESOURCE, EV_RESOURCE_OP, EV_RETRIEVED, EV_SCHEDULED, EV_SITE,
-  EV_SITE_FUNCTION, EV_SPAWN, EV_STEP_BEGIN, EV_STEP_END, EV_TIMEOUT_ARMED, EV_TIMEOUT_EXPIRED, OPS_PER_EVENT,
+  EV_SITE_FUNCTION, EV_SPAWN, EV_STEP_BEGIN, EV_STEP_END, EV_TIMEOUT_ARMED, EV_TIMEOUT_DISARMED, EV_TIMEOUT_EXPIRED, OPS_PER_EVENT,
   OUTCOME_CANCELLED, OUTCOME_DONE, OUTCOME_ERROR, TASK_KIND_ASYNC, VALUE_NONE, type TraceBatch,
 } from "./encoding.ts";
 import {
@@ -57,7 +57,7 @@ const STRING_OPERANDS: readonly number[] = (() => {
 
 /** Event kinds whose operand a is a task id (> 0). */
 const TASK_EVENTS = new Set([EV_SPAWN, EV_SITE, EV_SITE_FUNCTION, EV_SCHEDULED, EV_STEP_BEGIN, EV_STEP_END, EV_EXIT,
-  EV_ERROR, EV_CANCEL, EV_TIMEOUT_ARMED, EV_TIMEOUT_EXPIRED, EV_RETRIEVED]);
+  EV_ERROR, EV_CANCEL, EV_TIMEOUT_ARMED, EV_TIMEOUT_EXPIRED, EV_TIMEOUT_DISARMED, EV_RETRIEVED]);
 
 interface SourceState {
   readonly id: number;
@@ -101,7 +101,8 @@ interface TaskState {
   cancelBy: number | null | undefined;
   /** Its timeout expired since its last step: the loop's cancellation that follows is that timeout. */
   expiredSinceStep: boolean;
-  openTimeouts: number[];
+  /** Timeouts armed and neither expired nor disarmed yet: their index in `timeouts`, and their scope (0: unknown). */
+  openTimeouts: { readonly index: number; readonly scope: number }[];
   record: TaskRecord | null;
 }
 
@@ -262,10 +263,15 @@ export class SessionBuilder {
         case EV_TIMEOUT_ARMED: {
           const deadline = Math.max(0, quantize(readFloat(c, d) + source.offset));
           const s = this.task(sid, a, t);
-          s.openTimeouts.push(this.timeouts.push({ task: s.id, armed: t, deadline, expired: null }, t));
+          // A reschedule arms the same scope again: its earlier deadline no longer applies.
+          if (b !== 0) s.openTimeouts = s.openTimeouts.filter((open) => open.scope !== b);
+          s.openTimeouts.push({ index: this.timeouts.push({ task: s.id, armed: t, deadline, expired: null }, t), scope: b });
           break;
         }
-        case EV_TIMEOUT_EXPIRED: this.onTimeoutExpired(sid, t, a); break;
+        case EV_TIMEOUT_EXPIRED: this.onTimeoutExpired(sid, t, a, b); break;
+        case EV_TIMEOUT_DISARMED:
+          this.withTask(sid, a, t, (s) => { s.openTimeouts = s.openTimeouts.filter((open) => open.scope !== b); });
+          break;
         case EV_RETRIEVED: this.withTask(sid, a, t, (s) => { if (s.outcome === "error") s.errorRetrieved ??= t; }); break;
         case EV_RESOURCE: this.onResource(sid, t, a, strings[b]!, strings[c]!); break;
         case EV_RESOURCE_OP: {
@@ -430,19 +436,22 @@ export class SessionBuilder {
     if (state.outcome === "pending") state.cancelBy = by;
   }
 
-  private onTimeoutExpired(sid: number, t: number, local: number): void {
+  private onTimeoutExpired(sid: number, t: number, local: number, scope: number): void {
     const state = this.task(sid, local, t);
     const items = this.timeouts.items;
-    // Which scope expired is not reported: the one whose deadline passed first, else the oldest.
-    let pick = -1;
-    for (let k = 0; k < state.openTimeouts.length; k++) {
-      const candidate = items[state.openTimeouts[k]!]!;
-      if (candidate.deadline > t) continue;
-      if (pick < 0 || candidate.deadline < items[state.openTimeouts[pick]!]!.deadline) pick = k;
+    // The scope says which timeout expired; a recorder that did not know it leaves the one
+    // whose deadline passed first, else the oldest.
+    let pick = scope !== 0 ? state.openTimeouts.findIndex((open) => open.scope === scope) : -1;
+    if (pick < 0) {
+      for (let k = 0; k < state.openTimeouts.length; k++) {
+        const candidate = items[state.openTimeouts[k]!.index]!;
+        if (candidate.deadline > t) continue;
+        if (pick < 0 || candidate.deadline < items[state.openTimeouts[pick]!.index]!.deadline) pick = k;
+      }
     }
     if (pick < 0 && state.openTimeouts.length > 0) pick = 0;
     if (pick >= 0) {
-      const index = state.openTimeouts[pick]!;
+      const index = state.openTimeouts[pick]!.index;
       state.openTimeouts.splice(pick, 1);
       items[index] = { ...items[index]!, expired: t };
     }

@@ -341,3 +341,20 @@ describe("instrument management", () => {
     expect(events).toEqual(["original done", "copy done"]);
   });
 });
+
+describe("who woke whom through done callbacks", () => {
+  test("a task woken by gather is woken by the child whose completion finished the gather", async () => {
+    const woken: string[] = [];
+    const watcher: Instrument = {
+      taskScheduled: (task, by) => { if (task.getName() === "main") woken.push(by === null ? "-" : by.getName()); },
+    };
+    addInstrument(watcher);
+    onTestFinished(() => removeInstrument(watcher));
+    await runVirtual(function* () {
+      yield* gather([createTask(sleep(5), { name: "quick" }), createTask(sleep(10), { name: "slow" })]);
+      yield* sleep(1);
+    }, "main");
+    // Spawned (no waker), woken by "slow" through gather's done callback, then by its own timer.
+    expect(woken).toEqual(["-", "slow", "-"]);
+  });
+});

@@ -2,11 +2,11 @@
  * The recorder's buffer, drop policy and batches, and the session builder that consumes them.
  */
 import { describe, expect, test } from "vitest";
-import { addInstrument, removeInstrument, run, sleep, createTask, gather } from "../../../src/runtime/index.ts";
+import { addInstrument, removeInstrument, run, sleep, createTask, gather, timeout, getRunningLoop } from "../../../src/runtime/index.ts";
 import {
   BYTES_PER_EVENT, SessionBuilder, exportAioscope, importTrace, parseStackFrame, firstExternalFrame, type TraceBatch,
 } from "../../../src/trace/index.ts";
-import { deterministicRecorder } from "./helpers.ts";
+import { deterministicRecorder, record } from "./helpers.ts";
 
 async function manyTasks(n: number): Promise<void> {
   await run(function* main() {
@@ -169,5 +169,38 @@ describe("creation sites", () => {
     builder.append(recorder.takeBatch());
     const child = builder.trace().tasks.find((t) => t.name === "child")!;
     expect([child.site?.file.endsWith("recorder.test.ts"), child.site?.line, child.site?.function]).toEqual([true, (globalThis as { expectedLine?: number }).expectedLine, "main"]);
+  });
+});
+
+describe("timeouts in the trace", () => {
+  test("each scope's record says whether it expired: nested scopes, early exits and reschedules", async () => {
+    const trace = await record(() => run(function* () {
+      // Left before its deadline: never expires.
+      yield* timeout(50, function* () { yield* sleep(10); });
+      // The outer scope expires while the inner one is still open.
+      try {
+        yield* timeout(20, function* () {
+          yield* timeout(100, function* () { yield* sleep(50); });
+        });
+      } catch {
+        // TimeoutError from the outer scope
+      }
+      // Rescheduled, then expired at its new deadline.
+      try {
+        yield* timeout(5, function* (scope) {
+          scope.reschedule(getRunningLoop().time() + 15);
+          yield* sleep(30);
+        });
+      } catch {
+        // TimeoutError at the new deadline
+      }
+    }, { clock: "virtual", name: "main" }), { clock: "loop" });
+    expect(trace.timeouts.map((t) => ({ armed: t.armed, deadline: t.deadline, expired: t.expired }))).toEqual([
+      { armed: 0, deadline: 50, expired: null },
+      { armed: 10, deadline: 30, expired: 30 },
+      { armed: 10, deadline: 110, expired: null },
+      { armed: 30, deadline: 35, expired: null },
+      { armed: 30, deadline: 45, expired: 45 },
+    ]);
   });
 });
