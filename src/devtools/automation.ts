@@ -1,10 +1,42 @@
 /**
- * What the panel offers to automation — the CLI and the end-to-end tests drive the real
- * panel through this, the same store a person drives with the toolbar. It lives on the
- * panel's own window (an extension page that only DevTools frames), never on the page's.
+ * What the panel offers to automation — the CLI, the end-to-end tests and the benchmark drive
+ * the real panel through this, the same store a person drives with the toolbar. It lives on
+ * the panel's own window (an extension page that only DevTools frames), never on the page's.
+ *
+ * The view part (`timeline…`) reads what the timeline drew, so tests can point at a row or a
+ * mark as a person would; it answers empty until the panel shows a session.
  */
 import type { RecordingStore, StoreSnapshot } from "./recording-store.ts";
 import type { Trace } from "../trace/model.ts";
+import type { RowGeometry } from "./timeline/geometry.ts";
+import type { TimeWindow } from "./timeline/viewport.ts";
+
+/** What the mounted App registers, so automation can read and steer the view. */
+export interface ViewHandle {
+  rows(): RowGeometry[];
+  window(): TimeWindow | null;
+  setWindow(window: TimeWindow): void;
+  /** Selects a task (by id) and scrolls it into view; false if there is no such task. */
+  selectTask(id: number): boolean;
+  /** Draws the timeline now, returning the milliseconds it took. */
+  drawNow(): number;
+  frameTimes(): FrameTimesReport;
+  resetFrameTimes(): void;
+}
+
+export interface FrameTimesReport {
+  /** Frames drawn by the timeline shown now. */
+  readonly total: number;
+  /** Draw durations (ms) since the last reset, oldest first. */
+  readonly samples: number[];
+  /** performance.now() at the end of its first and of its last frame. */
+  readonly firstAt: number | null;
+  readonly lastAt: number | null;
+}
+
+export class AutomationHub {
+  view: ViewHandle | null = null;
+}
 
 export interface PanelAutomation {
   record(options?: { reload?: boolean }): void;
@@ -12,6 +44,13 @@ export interface PanelAutomation {
   clear(): void;
   snapshot(): StoreSnapshot;
   trace(): Trace | null;
+  timelineRows(): RowGeometry[];
+  timelineWindow(): TimeWindow | null;
+  setTimelineWindow(window: TimeWindow): void;
+  selectTask(id: number): boolean;
+  drawTimeline(): number;
+  frameTimes(): FrameTimesReport;
+  resetFrameTimes(): void;
 }
 
 declare global {
@@ -20,12 +59,20 @@ declare global {
   }
 }
 
-export function exposeAutomation(target: Window, store: RecordingStore): void {
+export function exposeAutomation(target: Window, store: RecordingStore, hub: AutomationHub = new AutomationHub()): AutomationHub {
   target.__aioscopePanel = Object.freeze({
     record: (options?: { reload?: boolean }) => store.record(options),
     stop: () => store.stop(),
     clear: () => store.clear(),
     snapshot: () => store.snapshot(),
     trace: () => store.trace(),
+    timelineRows: () => hub.view?.rows() ?? [],
+    timelineWindow: () => hub.view?.window() ?? null,
+    setTimelineWindow: (window: TimeWindow) => hub.view?.setWindow(window),
+    selectTask: (id: number) => hub.view?.selectTask(id) ?? false,
+    drawTimeline: () => hub.view?.drawNow() ?? 0,
+    frameTimes: () => hub.view?.frameTimes() ?? { total: 0, samples: [], firstAt: null, lastAt: null },
+    resetFrameTimes: () => hub.view?.resetFrameTimes(),
   });
+  return hub;
 }

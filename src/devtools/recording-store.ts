@@ -27,8 +27,19 @@ export interface FrameStatus {
   readonly error: string | null;
 }
 
+/** Where a session shown but not recorded here came from: a file, or a recording kept in storage. */
+export interface LoadedSession {
+  readonly kind: "file" | "saved";
+  /** The file's name, or the kept recording's title. */
+  readonly label: string;
+  /** The kept recording's key in storage, for "saved". */
+  readonly key?: string;
+}
+
 export interface StoreSnapshot {
   readonly phase: RecordingPhase;
+  /** Set while the session shown was loaded rather than recorded in this panel. */
+  readonly loaded: LoadedSession | null;
   readonly session: string | null;
   readonly events: number;
   readonly droppedEvents: number;
@@ -41,10 +52,18 @@ export interface StoreSnapshot {
 interface FrameEntry {
   frame: FrameRef;
   hello: PageHello | null;
+  /** The page's recorder whose batches this entry applies (see PageBatch.stream). */
+  stream: number | null;
   source: number | null;
   nextSeq: number;
   droppedEvents: number;
   error: string | null;
+}
+
+/** Records of every kind in a trace: the event count a loaded session shows. */
+function recordCount(trace: Trace): number {
+  return trace.tasks.length + trace.steps.length + trace.awaits.length + trace.cancellations.length + trace.timeouts.length
+    + trace.resources.length + trace.resourceOps.length + trace.nativeOps.length + trace.markers.length;
 }
 
 const frameKey = (frame: FrameRef): string => `${frame.frameId}/${frame.documentId}`;
@@ -67,8 +86,10 @@ export class RecordingStore {
   private refused = 0;
   private problems: string[] = [];
   private cachedTrace: Trace | null = null;
+  private loaded: { readonly session: LoadedSession; readonly trace: Trace } | null = null;
   private readonly listeners = new Set<() => void>();
-  private readonly options: RecordingOptions = { creationSites: true };
+  /** Native instrumentation (the page's fetch, timers…) is on by default. */
+  private options: RecordingOptions = { creationSites: true, native: true };
 
   constructor(
     private readonly tabId: number,
@@ -93,6 +114,7 @@ export class RecordingStore {
     for (const f of this.frames.values()) dropped += f.droppedEvents;
     return {
       phase: this.phase,
+      loaded: this.loaded?.session ?? null,
       session: this.session,
       events: this.events,
       droppedEvents: dropped,
@@ -104,9 +126,30 @@ export class RecordingStore {
 
   /** The session so far, or null before the first recording. Rebuilt only when it changed. */
   trace(): Trace | null {
+    if (this.loaded !== null) return this.loaded.trace;
     if (this.builder === null) return null;
     this.cachedTrace ??= this.builder.trace();
     return this.cachedTrace;
+  }
+
+  /**
+   * Turns recording of the page's own async work (fetch, XHR, timers, abort signals, promise
+   * combinators, long tasks) on or off. It applies to the next recording, and at once to a
+   * recording in progress: its pages install or remove their wrappers.
+   */
+  setNativeInstrumentation(on: boolean): void {
+    if (this.options.native === on) return;
+    this.options = { ...this.options, native: on };
+    if (this.recording !== null) {
+      this.recording = { ...this.recording, options: this.options };
+      this.wall.send({ kind: "record", data: { recording: this.recording, keepStartup: false } });
+    }
+    this.changed();
+  }
+
+  /** Whether the page's own async work is recorded (see setNativeInstrumentation). */
+  get nativeInstrumentation(): boolean {
+    return this.options.native;
   }
 
   /** Starts a new recording (the old one is replaced); with `reload`, reloads the page first. */
@@ -140,7 +183,23 @@ export class RecordingStore {
     this.changed();
   }
 
+  /**
+   * Shows `trace` (imported from a file, or kept in storage) as the session: a recording in
+   * progress stops and the previous session is replaced. Batches that arrive later are not
+   * applied to it.
+   */
+  load(trace: Trace, session: LoadedSession): void {
+    if (this.phase === "recording") this.wall.send({ kind: "record", data: { recording: null, keepStartup: false } });
+    this.recording = null;
+    this.resetSession();
+    this.loaded = { session, trace };
+    this.events = recordCount(trace);
+    this.phase = "stopped";
+    this.changed();
+  }
+
   private resetSession(): void {
+    this.loaded = null;
     this.session = null;
     this.builder = null;
     this.cachedTrace = null;
@@ -149,6 +208,7 @@ export class RecordingStore {
     this.problems = [];
     // Frames stay known (their documents live on) but start afresh in the next session.
     for (const entry of this.frames.values()) {
+      entry.stream = null;
       entry.source = null;
       entry.nextSeq = 0;
       entry.droppedEvents = 0;
@@ -177,7 +237,7 @@ export class RecordingStore {
         if (event.kind === "hello") {
           entry.hello = event.data;
         } else if (event.kind === "batch") {
-          this.applyBatch(entry, event.data.session, event.data.batch);
+          this.applyBatch(entry, event.data.session, event.data.stream, event.data.batch);
         }
         break;
       }
@@ -185,12 +245,20 @@ export class RecordingStore {
     this.changed();
   }
 
-  private applyBatch(entry: FrameEntry, session: string, batch: Parameters<SessionBuilder["append"]>[0]): void {
+  private applyBatch(entry: FrameEntry, session: string, stream: number, batch: Parameters<SessionBuilder["append"]>[0]): void {
     if (this.builder === null || session !== this.session) return;
+    if (entry.stream !== stream) {
+      if (entry.stream !== null && stream < entry.stream) return; // a recorder this document has replaced
+      // The document started a new recorder (it was stopped and started again): a new source.
+      entry.stream = stream;
+      entry.source = null;
+      entry.nextSeq = 0;
+      entry.error = null;
+    }
     if (entry.error !== null) return;
     if (batch.seq < entry.nextSeq) {
       // Sent again after a reconnect: we have it already.
-      this.ack(entry, session, entry.nextSeq - 1);
+      this.ack(entry, session, stream, entry.nextSeq - 1);
       return;
     }
     if (entry.source === null) {
@@ -202,26 +270,30 @@ export class RecordingStore {
     }
     const result = this.builder.append(batch, entry.source);
     if (!result.ok) {
-      entry.error = `${result.error.path}: ${result.error.message}`;
-      this.addProblem(`frame ${entry.frame.frameId}: ${entry.error}`);
+      // The session is unchanged (the builder applies a batch whole or not at all). A page can
+      // post anything to its own window, so one bad batch is shown and skipped; only a lost
+      // batch (a gap in the sequence) ends this frame's part, since later batches build on it.
+      const reason = `${result.error.path}: ${result.error.message}`;
+      this.addProblem(`frame ${entry.frame.frameId}: a batch was refused: ${reason}`);
+      if (batch.seq > entry.nextSeq) entry.error = reason;
       return;
     }
     entry.nextSeq = batch.seq + 1;
     entry.droppedEvents = batch.droppedEvents;
     this.events += batch.count;
     this.cachedTrace = null;
-    this.ack(entry, session, batch.seq);
+    this.ack(entry, session, stream, batch.seq);
   }
 
-  private ack(entry: FrameEntry, session: string, seq: number): void {
-    this.wall.send({ kind: "ack", data: { frame: entry.frame, session, seq } });
+  private ack(entry: FrameEntry, session: string, stream: number, seq: number): void {
+    this.wall.send({ kind: "ack", data: { frame: entry.frame, session, stream, seq } });
   }
 
   private frameEntry(frame: FrameRef): FrameEntry {
     const key = frameKey(frame);
     let entry = this.frames.get(key);
     if (entry === undefined) {
-      entry = { frame, hello: null, source: null, nextSeq: 0, droppedEvents: 0, error: null };
+      entry = { frame, hello: null, stream: null, source: null, nextSeq: 0, droppedEvents: 0, error: null };
       this.frames.set(key, entry);
     }
     return entry;

@@ -1,0 +1,68 @@
+/**
+ * Imports a file with the trace model's importer, on the panel's own thread: the importer
+ * works in slices and pauses between them, so the panel keeps drawing while a large file is
+ * checked (only the one JSON.parse of the text blocks, about half a second for 100 MB).
+ * Faster than the worker for large sessions: the trace needs no structured-clone copy back.
+ */
+export function createInlineImporter(sliceMs = 40): Importer {
+  return {
+    importFile: (file, onProgress) => importTraceAsync(asWholeText(file), { onProgress, sliceMs }),
+  };
+}
+
+/**
+ * Imports a file through the import worker, one at a time: progress goes to a callback, and
+ * the promise settles with the importer's result — a trace, or its precise error. A worker
+ * that cannot start or dies is reported as an error result too, never thrown.
+ */
+import type { ImportProgress, ImportResult } from "../../trace/import.ts";
+import { importTraceAsync } from "../../trace/import.ts";
+import type { ImportReply, ImportRequest } from "./import-protocol.ts";
+import { asWholeText } from "./whole-text.ts";
+
+export interface Importer {
+  importFile(file: Blob, onProgress: (progress: ImportProgress) => void): Promise<ImportResult>;
+}
+
+export function createWorkerImporter(): Importer {
+  let worker: Worker | null = null;
+  let nextId = 1;
+  const pending = new Map<number, { resolve(result: ImportResult): void; onProgress(progress: ImportProgress): void }>();
+  const failAll = (message: string): void => {
+    for (const request of pending.values()) request.resolve({ ok: false, error: { path: "$", message } });
+    pending.clear();
+    worker?.terminate();
+    worker = null;
+  };
+  const start = (): Worker => {
+    const started = new Worker(new URL("./import-worker.ts", import.meta.url), { type: "module" });
+    started.addEventListener("message", (event: MessageEvent<ImportReply>) => {
+      const reply = event.data;
+      const request = pending.get(reply.id);
+      if (request === undefined) return;
+      if (reply.kind === "progress") request.onProgress(reply.progress);
+      else {
+        pending.delete(reply.id);
+        request.resolve(reply.result);
+      }
+    });
+    started.addEventListener("error", (event) => failAll(`the import worker failed: ${event.message || "it could not start"}`));
+    started.addEventListener("messageerror", () => failAll("the import worker sent a message that could not be read"));
+    return started;
+  };
+  return {
+    importFile(file, onProgress) {
+      return new Promise<ImportResult>((resolve) => {
+        const id = nextId++;
+        pending.set(id, { resolve, onProgress });
+        try {
+          worker ??= start();
+          worker.postMessage({ id, file } satisfies ImportRequest);
+        } catch (error) {
+          pending.delete(id);
+          resolve({ ok: false, error: { path: "$", message: `the import could not start: ${error instanceof Error ? error.message : String(error)}` } });
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * The inline shell: the Async panel mounted in a plain page, over an in-memory "background"
+ * that records a real runtime program in this page (fake-background.ts). Fast UI tests and
+ * the panel benchmark load it in Chromium without the extension or DevTools. `?theme=dark`
+ * shows the dark theme, `?importer=inline` imports on the panel's thread instead of in a
+ * worker (as the extension does); `window.__aioscopeShell` tells what the panel asked of its host.
+ */
+import { render } from "preact";
+import { App } from "../app.tsx";
+import { exposeAutomation } from "../automation.ts";
+import { download } from "../io/export.ts";
+import { createInlineImporter, createWorkerImporter } from "../io/importer.ts";
+import { RecordingStore } from "../recording-store.ts";
+import { IndexedDbRecordings } from "../storage/recordings-db.ts";
+import type { CreationSite } from "../../trace/model.ts";
+import { FakeBackground } from "./fake-background.ts";
+import "../panel.css";
+
+export interface ShellState {
+  /** Creation sites the panel asked to open in Sources, oldest first. */
+  readonly openedSites: CreationSite[];
+  reloads: number;
+  readonly background: FakeBackground;
+}
+
+declare global {
+  interface Window {
+    __aioscopeShell?: ShellState;
+  }
+}
+
+const params = new URLSearchParams(location.search);
+document.documentElement.dataset.theme = params.get("theme") === "dark" ? "dark" : "light";
+
+const background = new FakeBackground();
+const shell: ShellState = { openedSites: [], reloads: 0, background };
+window.__aioscopeShell = shell;
+
+const store = new RecordingStore(1, background, {
+  newSessionId: () => crypto.randomUUID(),
+  reloadPage: () => {
+    shell.reloads++;
+  },
+});
+store.attach();
+const automation = exposeAutomation(window, store);
+
+render(
+  <App
+    store={store}
+    services={{
+      importer: params.get("importer") === "inline" ? createInlineImporter() : createWorkerImporter(),
+      storage: params.get("storage") === "off" ? null : new IndexedDbRecordings(params.get("db") ?? "aioscope-shell"),
+      openSite: (site) => shell.openedSites.push(site),
+      download: (file) => download(file),
+      automation,
+    }}
+  />,
+  document.getElementById("app")!,
+);

@@ -1,0 +1,58 @@
+/**
+ * The statistics the view shows, from the trace model's analysis — computed when the view is
+ * first shown for a trace, and again only when the trace changes (a live session is
+ * re-analysed at most once a second while it grows).
+ */
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import {
+  concurrencySeries, concurrencySummary, loopStats, nameStats, resourceWaits, taskStats, warnings,
+  type ConcurrencySeries, type ConcurrencySummary, type LoopStats, type NameStats, type ResourceWaitStats, type TaskStats, type Warning,
+} from "../../trace/analysis.ts";
+import type { TimelineModel } from "../timeline/model.ts";
+
+export interface SessionStats {
+  readonly model: TimelineModel;
+  readonly series: ConcurrencySeries;
+  readonly summary: ConcurrencySummary;
+  readonly loops: readonly LoopStats[];
+  readonly tasks: readonly TaskStats[];
+  readonly byName: readonly NameStats[];
+  readonly resources: readonly ResourceWaitStats[];
+  readonly warnings: readonly Warning[];
+}
+
+const REANALYSE_MS = 1000;
+
+export function analyseSession(model: TimelineModel): SessionStats {
+  const { trace, index } = model;
+  const series = concurrencySeries(trace);
+  const tasks = taskStats(index);
+  return {
+    model,
+    series,
+    summary: concurrencySummary(series, trace.end),
+    loops: loopStats(trace, (id) => trace.tasks[index.taskPos.get(id) ?? 0]?.source ?? 0),
+    tasks,
+    byName: nameStats(trace, tasks),
+    resources: resourceWaits(trace),
+    warnings: warnings(index),
+  };
+}
+
+/** The analysis of `model`, following it as it changes but at most once a second. */
+export function useStats(model: TimelineModel): SessionStats {
+  const first = useMemo(() => analyseSession(model), []);
+  const [stats, setStats] = useState(first);
+  const last = useRef(performance.now());
+  useEffect(() => {
+    if (stats.model === model) return;
+    const sameSession = stats.model.trace.metadata.timeOrigin === model.trace.metadata.timeOrigin;
+    const wait = sameSession ? Math.max(0, last.current + REANALYSE_MS - performance.now()) : 0;
+    const timer = setTimeout(() => {
+      last.current = performance.now();
+      setStats(analyseSession(model));
+    }, wait);
+    return () => clearTimeout(timer);
+  }, [model]);
+  return stats;
+}

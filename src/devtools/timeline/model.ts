@@ -1,0 +1,137 @@
+/**
+ * What the timeline draws, derived once per trace: the analysis' index (each task's steps and
+ * awaits in time order), and the tree of rows — every task under its parent, and every native
+ * operation under the task that started it — as flat typed arrays, so a 100 000-task session
+ * costs a few megabytes and no object per row.
+ *
+ * A node is a task (`node < taskCount`, its position in `trace.tasks`) or a native operation
+ * (`node - taskCount` is its position in `trace.nativeOps`).
+ */
+import { indexTrace, type TraceIndex } from "../../trace/analysis.ts";
+import type { Trace } from "../../trace/model.ts";
+
+export interface TimelineModel {
+  readonly trace: Trace;
+  readonly index: TraceIndex;
+  readonly taskCount: number;
+  readonly nodeCount: number;
+  /** Parent node of each node, or -1 for a root. */
+  readonly parent: Int32Array;
+  readonly depth: Uint16Array;
+  /** Children of node n are childList[childOffsets[n] .. childOffsets[n + 1]), by start time. */
+  readonly childOffsets: Int32Array;
+  readonly childList: Int32Array;
+  readonly roots: Int32Array;
+  /** Native operation id → its position in trace.nativeOps. */
+  readonly nativePos: ReadonlyMap<number, number>;
+  /** Positions in trace.cancellations / trace.timeouts, grouped per task like the index. */
+  readonly cancelOffsets: Int32Array;
+  readonly cancelList: Int32Array;
+  readonly timeoutOffsets: Int32Array;
+  readonly timeoutList: Int32Array;
+}
+
+/** Groups item positions by the task position `keyOf` gives, keeping their order (CSR). */
+function groupBy(groups: number, count: number, keyOf: (k: number) => number): [Int32Array, Int32Array] {
+  const keys = new Int32Array(count);
+  const offsets = new Int32Array(groups + 1);
+  for (let k = 0; k < count; k++) {
+    const key = keyOf(k);
+    keys[k] = key;
+    if (key >= 0) offsets[key + 1]!++;
+  }
+  for (let g = 0; g < groups; g++) offsets[g + 1]! += offsets[g]!;
+  const fill = offsets.slice(0, groups);
+  const list = new Int32Array(offsets[groups]!);
+  for (let k = 0; k < count; k++) {
+    const key = keys[k]!;
+    if (key >= 0) list[fill[key]!++] = k;
+  }
+  return [offsets, list];
+}
+
+export function nodeStart(model: TimelineModel, node: number): number {
+  return node < model.taskCount ? model.trace.tasks[node]!.created : model.trace.nativeOps[node - model.taskCount]!.start;
+}
+
+export function nodeEnd(model: TimelineModel, node: number): number | null {
+  return node < model.taskCount ? model.trace.tasks[node]!.end : model.trace.nativeOps[node - model.taskCount]!.end;
+}
+
+export function nodeName(model: TimelineModel, node: number): string {
+  if (node < model.taskCount) return model.trace.tasks[node]!.name;
+  const op = model.trace.nativeOps[node - model.taskCount]!;
+  return op.label === "" ? op.kind : `${op.kind} ${op.label}`;
+}
+
+export function buildTimelineModel(trace: Trace): TimelineModel {
+  const index = indexTrace(trace);
+  const taskCount = trace.tasks.length;
+  const nodeCount = taskCount + trace.nativeOps.length;
+  const parent = new Int32Array(nodeCount).fill(-1);
+  for (let p = 0; p < taskCount; p++) {
+    const id = trace.tasks[p]!.parent;
+    if (id !== null) parent[p] = index.taskPos.get(id) ?? -1;
+  }
+  trace.nativeOps.forEach((op, k) => {
+    if (op.task !== null) parent[taskCount + k] = index.taskPos.get(op.task) ?? -1;
+  });
+
+  // All nodes in start order (tasks and native operations are each sorted already): merged.
+  const order = new Int32Array(nodeCount);
+  let t = 0;
+  let n = 0;
+  for (let o = 0; o < nodeCount; o++) {
+    const takeTask = n >= trace.nativeOps.length || (t < taskCount && trace.tasks[t]!.created <= trace.nativeOps[n]!.start);
+    order[o] = takeTask ? t++ : taskCount + n++;
+  }
+  const [childOffsets, byParent] = groupBy(nodeCount, nodeCount, (k) => parent[order[k]!]!);
+  const childList = byParent.map((k) => order[k]!);
+  // Root tasks first, in creation order; then native operations no task started, which would
+  // otherwise crowd in between the tasks a person came to see.
+  const roots: number[] = [];
+  for (const node of order) if (parent[node] === -1 && node < taskCount) roots.push(node);
+  for (const node of order) if (parent[node] === -1 && node >= taskCount) roots.push(node);
+
+  // Depths, walking down from the roots (a parent cycle, impossible in a valid trace, is cut).
+  const depth = new Uint16Array(nodeCount);
+  const stack = roots.slice();
+  const seen = new Uint8Array(nodeCount);
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    seen[node] = 1;
+    for (let c = childOffsets[node]!; c < childOffsets[node + 1]!; c++) {
+      const child = childList[c]!;
+      if (seen[child] === 1) continue;
+      depth[child] = Math.min(depth[node]! + 1, 0xffff);
+      stack.push(child);
+    }
+  }
+  const [cancelOffsets, cancelList] = groupBy(taskCount, trace.cancellations.length, (k) => index.taskPos.get(trace.cancellations[k]!.task) ?? -1);
+  const [timeoutOffsets, timeoutList] = groupBy(taskCount, trace.timeouts.length, (k) => index.taskPos.get(trace.timeouts[k]!.task) ?? -1);
+  return {
+    trace, index, taskCount, nodeCount, parent, depth, childOffsets, childList, roots: Int32Array.from(roots),
+    nativePos: new Map(trace.nativeOps.map((op, k) => [op.id, k])),
+    cancelOffsets, cancelList, timeoutOffsets, timeoutList,
+  };
+}
+
+export function hasChildren(model: TimelineModel, node: number): boolean {
+  return model.childOffsets[node + 1]! > model.childOffsets[node]!;
+}
+
+/**
+ * A node's identity that survives a rebuild of the model (positions shift as a live session
+ * grows): a task's id, or -(id + 1) for a native operation.
+ */
+export type NodeKey = number;
+
+export function keyOfNode(model: TimelineModel, node: number): NodeKey {
+  return node < model.taskCount ? model.trace.tasks[node]!.id : -(model.trace.nativeOps[node - model.taskCount]!.id + 1);
+}
+
+export function nodeOfKey(model: TimelineModel, key: NodeKey): number {
+  if (key >= 0) return model.index.taskPos.get(key) ?? -1;
+  const position = model.nativePos.get(-key - 1);
+  return position === undefined ? -1 : model.taskCount + position;
+}

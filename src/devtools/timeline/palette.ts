@@ -1,0 +1,135 @@
+/**
+ * The timeline's colours, one set per DevTools theme. Canvas cannot read CSS variables
+ * cheaply per rectangle, so they live here; the legend (DOM) takes them from here too, so
+ * both always agree. Waits are grouped by what was awaited: colour says "why was it stuck".
+ */
+export type PanelTheme = "light" | "dark";
+
+/** What an await waited for, as the timeline colours it. */
+export type WaitGroup = "sleep" | "task" | "promise" | "lock" | "queue" | "event" | "other";
+
+export const WAIT_GROUPS: readonly WaitGroup[] = ["sleep", "task", "promise", "lock", "queue", "event", "other"];
+
+export const WAIT_GROUP_LABELS: Readonly<Record<WaitGroup, string>> = {
+  sleep: "Sleep",
+  task: "Task / gather",
+  promise: "Promise / native",
+  lock: "Lock / semaphore",
+  queue: "Queue",
+  event: "Event / condition",
+  other: "Other",
+};
+
+const GROUP_OF_KIND: Readonly<Record<string, WaitGroup>> = {
+  sleep: "sleep",
+  task: "task", future: "task", gather: "task", wait: "task", waitFor: "task", shield: "task",
+  promise: "promise",
+  lock: "lock", semaphore: "lock", barrier: "lock",
+  "queue.get": "queue", "queue.put": "queue", "queue.join": "queue",
+  event: "event", condition: "event",
+};
+
+export function waitGroupOf(kind: string): WaitGroup {
+  return GROUP_OF_KIND[kind] ?? "other";
+}
+
+export interface Palette {
+  readonly background: string;
+  readonly text: string;
+  readonly textSubtle: string;
+  readonly textDim: string;
+  readonly grid: string;
+  readonly rowDivider: string;
+  readonly rowHover: string;
+  readonly rowSelected: string;
+  readonly rowSelectedBorder: string;
+  readonly labelBackground: string;
+  readonly lifetime: string;
+  readonly running: string;
+  readonly ready: string;
+  readonly wait: Readonly<Record<WaitGroup, string>>;
+  readonly native: string;
+  readonly nativeError: string;
+  readonly cancel: string;
+  readonly timeout: string;
+  readonly error: string;
+  readonly done: string;
+  readonly marker: string;
+  readonly arrow: string;
+  readonly overviewAlive: string;
+  readonly overviewRunning: string;
+  readonly overviewWindow: string;
+  readonly overviewShade: string;
+}
+
+const LIGHT: Palette = {
+  background: "#ffffff",
+  text: "#1f1f1f",
+  textSubtle: "#474747",
+  textDim: "#8f8f8f",
+  grid: "rgba(31, 31, 31, 0.08)",
+  rowDivider: "rgba(31, 31, 31, 0.05)",
+  rowHover: "rgba(31, 31, 31, 0.05)",
+  rowSelected: "rgba(11, 87, 208, 0.12)",
+  rowSelectedBorder: "#0b57d0",
+  labelBackground: "#f8f9fa",
+  lifetime: "#b9bec4",
+  running: "#1a73e8",
+  ready: "#f9ab00",
+  wait: {
+    sleep: "#aab4be", task: "#5bb7c9", promise: "#b58de0", lock: "#ee7aa8", queue: "#6cc08b", event: "#e2a66a", other: "#c4c4c4",
+  },
+  native: "#8e63ce",
+  nativeError: "#d93025",
+  cancel: "#e37400",
+  timeout: "#b06000",
+  error: "#d93025",
+  done: "#188038",
+  marker: "#9334e6",
+  arrow: "#0b57d0",
+  overviewAlive: "rgba(26, 115, 232, 0.22)",
+  overviewRunning: "#1a73e8",
+  overviewWindow: "#0b57d0",
+  overviewShade: "rgba(31, 31, 31, 0.10)",
+};
+
+const DARK: Palette = {
+  background: "#282828",
+  text: "#e3e3e3",
+  textSubtle: "#c7c7c7",
+  textDim: "#8e918f",
+  grid: "rgba(227, 227, 227, 0.09)",
+  rowDivider: "rgba(227, 227, 227, 0.05)",
+  rowHover: "rgba(253, 252, 251, 0.06)",
+  rowSelected: "rgba(168, 199, 250, 0.16)",
+  rowSelectedBorder: "#a8c7fa",
+  labelBackground: "#2f2f2f",
+  lifetime: "#5f6368",
+  running: "#7cacf8",
+  ready: "#fdd663",
+  wait: {
+    sleep: "#6f7a86", task: "#3f8f9f", promise: "#8a6bb5", lock: "#b05a80", queue: "#4f9468", event: "#a8794b", other: "#666666",
+  },
+  native: "#b391ea",
+  nativeError: "#f28b82",
+  cancel: "#fcad70",
+  timeout: "#fdd663",
+  error: "#f28b82",
+  done: "#81c995",
+  marker: "#d7aefb",
+  arrow: "#a8c7fa",
+  overviewAlive: "rgba(124, 172, 248, 0.25)",
+  overviewRunning: "#7cacf8",
+  overviewWindow: "#a8c7fa",
+  overviewShade: "rgba(0, 0, 0, 0.35)",
+};
+
+export function paletteFor(theme: PanelTheme): Palette {
+  return theme === "dark" ? DARK : LIGHT;
+}
+
+/** The theme the panel shows now (theme.ts keeps `data-theme` on the root element). */
+export function currentTheme(root: HTMLElement = document.documentElement): PanelTheme {
+  return root.dataset.theme === "dark" ? "dark" : "light";
+}
+

@@ -1,0 +1,58 @@
+/**
+ * A task's steps, awaits, cancellations and timeouts as "span lists": the k-th item of a
+ * task's list, read through the analysis index without copying. Within one task, steps never
+ * overlap each other, nor do awaits, so both their starts and their ends are sorted, and the
+ * part of a list inside a time window is found by binary search.
+ */
+import type { AwaitRecord, StepRecord } from "../../trace/model.ts";
+import type { TimelineModel } from "./model.ts";
+
+/** The items of one task's list: positions into a trace array, from `from` to `to`. */
+export interface SpanRange {
+  readonly list: Int32Array;
+  readonly from: number;
+  readonly to: number;
+}
+
+export function stepRange(model: TimelineModel, task: number): SpanRange {
+  return { list: model.index.stepList, from: model.index.stepOffsets[task]!, to: model.index.stepOffsets[task + 1]! };
+}
+
+export function awaitRange(model: TimelineModel, task: number): SpanRange {
+  return { list: model.index.awaitList, from: model.index.awaitOffsets[task]!, to: model.index.awaitOffsets[task + 1]! };
+}
+
+type Timed = StepRecord | AwaitRecord;
+
+/** First k in [from, to) whose item ends at or after `time` (open items end at `openEnd`). */
+export function firstEndingAfter(items: readonly Timed[], range: SpanRange, time: number, openEnd: number): number {
+  let lo = range.from;
+  let hi = range.to;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const item = items[range.list[mid]!]!;
+    if ((item.end ?? openEnd) < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First k in [from, to) whose item starts at or after `time`. */
+export function firstStartingAfter(items: readonly Timed[], range: SpanRange, from: number, time: number): number {
+  let lo = from;
+  let hi = range.to;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (items[range.list[mid]!]!.start < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The item of the range covering `time`, or -1 (its position in the trace array). */
+export function itemAt(items: readonly Timed[], range: SpanRange, time: number, openEnd: number, slack: number): number {
+  const k = firstEndingAfter(items, range, time - slack, openEnd);
+  if (k >= range.to) return -1;
+  const position = range.list[k]!;
+  return items[position]!.start <= time + slack ? position : -1;
+}
