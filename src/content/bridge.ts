@@ -10,7 +10,7 @@
  * panel acknowledges them, and after a reconnect the unacknowledged ones are sent again (the
  * panel drops any it already has, by sequence number).
  */
-import { BRIDGE_PORT, BRIDGE_TAG, PAGE_TAG, type BackgroundToBridgeMessage, type BridgeToPageMessage, type PageBatch, type PageEvent, type PageHello } from "../protocol/messages.ts";
+import { BRIDGE_PORT, BRIDGE_TAG, PAGE_TAG, type BackgroundToBridgeMessage, type BridgeToPageMessage, type PageBatch, type PageEvent } from "../protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../protocol/messages.ts";
 import { checkPageEvent, openEnvelope } from "../protocol/validate.ts";
 
@@ -20,7 +20,6 @@ const RECONNECT_DELAYS_MS = [0, 50, 200, 1000];
 
 let port: chrome.runtime.Port | null = null;
 let reconnectAttempt = 0;
-let lastHello: PageHello | null = null;
 const retained: PageBatch[] = [];
 let retainedBytes = 0;
 
@@ -91,7 +90,8 @@ function connect(): void {
     const delay = RECONNECT_DELAYS_MS[Math.min(reconnectAttempt++, RECONNECT_DELAYS_MS.length - 1)]!;
     setTimeout(connect, delay);
   });
-  if (lastHello !== null) send({ kind: "hello", data: lastHello });
+  // A fresh hello from the page, not a stored one: it says whether the page records now.
+  toPage({ kind: "ready", data: { protocol: PROTOCOL_VERSION } });
   for (const batch of retained) send({ kind: "batch", data: batch });
 }
 
@@ -102,10 +102,8 @@ window.addEventListener("message", (event: MessageEvent) => {
   const checked = checkPageEvent(message);
   if (!checked.ok) return; // malformed or oversized: dropped here, never forwarded
   const pageEvent = checked.value;
-  if (pageEvent.kind === "hello") lastHello = pageEvent.data;
   if (pageEvent.kind === "batch") retain(pageEvent.data);
   send(pageEvent);
 });
 
 connect();
-toPage({ kind: "ready", data: { protocol: PROTOCOL_VERSION } });

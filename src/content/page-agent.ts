@@ -14,6 +14,7 @@ import type { RegisteredRuntime } from "../runtime/instrument.ts";
 import { MAX_BATCH_EVENTS } from "../protocol/validate.ts";
 import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHello, type RecordingOptions, type Wall } from "../protocol/messages.ts";
 import type { PageHook } from "./install-hook.ts";
+import type { NativeControl } from "./native/index.ts";
 
 /** How often the recorder's events are shipped while recording. */
 export const FLUSH_INTERVAL_MS = 50;
@@ -24,6 +25,8 @@ export interface AgentHost {
   hello(): Omit<PageHello, "protocol" | "runtimes" | "session">;
   setTimer(callback: () => void, ms: number): unknown;
   clearTimer(timer: unknown): void;
+  /** The page's native instrumentation (fetch, timers…), fed while a recording asks for it. */
+  readonly native?: NativeControl;
 }
 
 interface Stream {
@@ -51,7 +54,9 @@ export class PageAgent {
     private readonly hook: PageHook,
     private readonly host: AgentHost,
   ) {
-    this.state = { name: "startup", stream: this.newStream({ creationSites: true }) };
+    const startup = this.newStream({ creationSites: true, native: true });
+    this.state = { name: "startup", stream: startup };
+    this.applyNative(startup.recorder, { creationSites: true, native: true });
     this.startupTimer = host.setTimer(() => this.abandonStartup(), STARTUP_ANSWER_TIMEOUT_MS);
     wall.listen((message) => this.receive(message));
     hook.onRuntime(() => {
@@ -59,6 +64,15 @@ export class PageAgent {
       if (this.bridgeReady) this.sendHello();
     });
     this.sendHello();
+  }
+
+  /** Stops recording, whatever the state, and lets go of the runtimes (tests; a page going away). */
+  dispose(): void {
+    const state = this.state;
+    this.clearStartupTimer();
+    if (state.name === "recording") this.finish(state.stream, state.session);
+    else if (state.name === "startup") this.detachRecorder(state.stream.recorder);
+    this.state = { name: "idle" };
   }
 
   /** What the agent is doing, for tests and diagnostics. */
@@ -83,7 +97,11 @@ export class PageAgent {
 
   private start(session: string, options: RecordingOptions, keepStartup: boolean): void {
     const state = this.state;
-    if (state.name === "recording" && state.session === session) return; // a repeat after a reconnect
+    if (state.name === "recording" && state.session === session) {
+      // A repeat after a reconnect, or the same recording with native instrumentation toggled.
+      this.applyNative(state.stream.recorder, options);
+      return;
+    }
     this.clearStartupTimer();
     if (state.name === "recording") this.finish(state.stream, state.session);
     let stream: Stream;
@@ -97,6 +115,7 @@ export class PageAgent {
       stream = this.newStream(options);
     }
     stream.recorder.mark("recordingStart", session);
+    this.applyNative(stream.recorder, options);
     this.state = { name: "recording", session, stream };
     this.scheduleFlush();
   }
@@ -109,7 +128,8 @@ export class PageAgent {
       this.state = { name: "idle" };
       return;
     }
-    if (state.name !== "recording" || (session !== "" && state.session !== session)) return;
+    // "" means "this tab is not being recorded": it ends a start-up recording, never a session.
+    if (state.name !== "recording" || state.session !== session) return;
     this.finish(state.stream, state.session);
     this.state = { name: "idle" };
   }
@@ -179,7 +199,14 @@ export class PageAgent {
     this.detachers.set(recorder, this.hook.onRuntime((runtime: RegisteredRuntime) => runtime.addInstrument(recorder)));
   }
 
+  /** Native instrumentation records into `recorder` when the options ask for it, and is removed otherwise. */
+  private applyNative(recorder: Recorder, options: RecordingOptions): void {
+    if (options.native) this.host.native?.attach(recorder, options);
+    else this.host.native?.detach();
+  }
+
   private detachRecorder(recorder: Recorder): void {
+    this.host.native?.detach(recorder);
     this.detachers.get(recorder)?.();
     this.detachers.delete(recorder);
     for (const runtime of this.hook.runtimes) runtime.removeInstrument(recorder);

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import puppeteer from "puppeteer-core";
 import type { Browser, Frame, Page } from "puppeteer-core";
 import type { Trace } from "../../src/trace/model.ts";
+import { enlargeWindow } from "./panel-driver.ts";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -239,6 +240,7 @@ export interface InspectedPage {
 /** Opens `url` in a new tab of `browser`, with DevTools showing the Async panel. */
 export async function openInspectedPage(browser: Browser, url: string): Promise<InspectedPage> {
   const page = await browser.newPage();
+  await enlargeWindow(page);
   await page.goto(url);
   const devtools = await openDevTools(page);
   const panel = await showAsyncPanel(devtools);

@@ -52,8 +52,8 @@ describe("the Async DevTools panel", () => {
     const devtools = await inspectFixturePage();
     const panel = await showAsyncPanel(devtools);
 
-    const emptyState = await panel.$eval('[data-testid="empty-state"]', (element) => element.textContent?.trim());
-    expect(emptyState).toBe("No recording. Press record to capture async activity.");
+    const emptyState = await panel.$eval('[data-testid="empty-state-text"]', (element) => element.textContent?.trim());
+    expect(emptyState).toMatch(/^No recording\. Press record \(Ctrl\+E\) to capture async activity/);
     expect(await panel.$('[data-testid="toolbar"]')).not.toBeNull();
     expect(await panelTheme(panel)).toBe("light");
 

@@ -135,7 +135,8 @@ class FakeBridge {
     port.onDisconnect.addListener(() => {
       if (this.port === port) this.port = null;
     });
-    if (this.hello !== null) port.postMessage(this.hello);
+    // As the real bridge: ask the page for a fresh hello rather than replay an old one.
+    for (const listener of this.toPage) listener({ kind: "ready", data: { protocol: 1 } });
     for (const batch of this.retained) port.postMessage({ kind: "batch", data: batch });
   }
 }
@@ -206,7 +207,7 @@ function* jobs(prefix: string, n: number): Generator<unknown, void, unknown> {
 const agents: PageAgent[] = [];
 afterEach(() => {
   // Agents attach recorders to the realm's runtime: stop them between tests.
-  for (const agent of agents.splice(0)) (agent as unknown as { stop(session: string): void }).stop("");
+  for (const agent of agents.splice(0)) agent.dispose();
 });
 
 describe("the pipeline from page agent to panel store", () => {
@@ -247,6 +248,8 @@ describe("the pipeline from page agent to panel store", () => {
     panel.reconnect();
     world.timers.advance(60);
     expect(tasksOf(panel.store.trace())).toEqual(["first done", "early-0 done", "early-1 done", "second done", "late-0 done", "late-1 done"]);
+    // One recorder throughout: the page was never told to stop and start again.
+    expect(panel.store.trace()!.sources).toHaveLength(1);
     expect(bridge.retained).toEqual([]);
     // The grace period passes with the panel back: the page keeps recording.
     world.timers.advance(10_000);
@@ -277,7 +280,8 @@ describe("the pipeline from page agent to panel store", () => {
     left.store.record();
     await run(() => jobs("left", 1), { clock: "virtual", name: "left-main" });
     world.timers.advance(60);
-    a.agent["stop"]("");
+    left.store.stop();
+    expect(a.agent.stateName).toBe("idle");
     const b = world.openPage(2);
     agents.push(b.agent);
     right.store.record();
