@@ -1,0 +1,252 @@
+/**
+ * The command line: `aioscope record|analyze|open …`, parsed into a `Command` or refused with
+ * a one-line `CliError` (exit status 2). Pure: no I/O, so the e2e tests and the help text
+ * agree on one grammar.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { CliError, EXIT } from "./errors.ts";
+
+/** What `--fail-on` holds a trace to. Every check left null or false is off. */
+export interface Budget {
+  /** Fail when the analysis has any warning. */
+  readonly warnings: boolean;
+  /** Fail when the analysis finds a deadlock. */
+  readonly deadlock: boolean;
+  /** Fail when a task step ran longer than this (ms). */
+  readonly slowStepMs: number | null;
+  /** Fail when more tasks than this were alive at once. */
+  readonly maxConcurrency: number | null;
+}
+
+export const NO_BUDGET: Budget = { warnings: false, deadlock: false, slowStepMs: null, maxConcurrency: null };
+
+export interface RecordCommand {
+  readonly command: "record";
+  /** The page to record; null for the bundled demo. */
+  readonly url: string | null;
+  readonly scenario: string | null;
+  /** Record for this long (ms); null records until idle. */
+  readonly durationMs: number | null;
+  /** With `--until-idle`: give up after this long (ms). */
+  readonly timeoutMs: number;
+  readonly out: string;
+  readonly chromeTrace: string | null;
+  readonly screenshot: string | null;
+  readonly reload: boolean;
+  readonly show: boolean;
+  readonly budget: Budget;
+}
+
+export interface AnalyzeCommand {
+  readonly command: "analyze";
+  readonly file: string;
+  readonly budget: Budget;
+}
+
+export interface OpenCommand {
+  readonly command: "open";
+  readonly url: string | null;
+  readonly scenario: string | null;
+}
+
+export type Command =
+  | RecordCommand
+  | AnalyzeCommand
+  | OpenCommand
+  | { readonly command: "help"; readonly topic: "record" | "analyze" | "open" | null }
+  | { readonly command: "version" };
+
+export const DEFAULT_OUT = "trace.json";
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+export const USAGE = `aioscope: record and analyse what a page's asynchronous code does
+
+Usage:
+  aioscope record [url] [options]   record a page through the real DevTools "Async" panel
+  aioscope analyze <trace.json>     print the summary of a saved trace
+  aioscope open [url]               open Chromium (needs a display) with the extension,
+                                    DevTools on the Async tab; waits until you close it
+
+Without a url, record and open use the bundled demo (served on 127.0.0.1).
+
+record options:
+  --scenario NAME        a demo scenario (?scenario=NAME), e.g. all, gather, deadlock
+  --until-idle           stop when the page goes idle (the default): nothing recorded for a
+                         moment and no task pending (for the demo: its scenario has settled)
+  --timeout 30s          with --until-idle, give up after this long (exit status 5)
+  --duration 5s          record for a fixed time instead (500ms, 5s, 1m)
+  --reload               reload the page once DevTools is open and record from its first
+                         script (always on for the demo, whose scenarios start on load)
+  --out trace.json       the aioscope trace (default trace.json)
+  --chrome-trace FILE    also a Chrome Trace Event file (Perfetto, the Performance panel)
+  --screenshot FILE      also a PNG of the Async panel after the recording
+  --show                 show the browser window instead of running headless
+  --fail-on CHECKS       exit with status 1 when the trace breaks a budget (see below)
+
+analyze options:
+  --fail-on CHECKS       comma-separated, or repeated: warnings, deadlock,
+                         slow-step>100ms, max-concurrency>N
+
+Chromium: CHROME_PATH, else /usr/bin/chromium, else an installed Chrome or Chromium (148+).
+AIOSCOPE_CHROMIUM_FLAGS adds flags to its command line (space-separated).
+
+Exit status: 0 ok · 1 a --fail-on budget was broken · 2 bad usage or not a trace ·
+3 no Chromium or no built extension · 4 page unreachable · 5 page never went idle ·
+6 an output file could not be written · 7 the browser failed · 130 interrupted (Ctrl-C;
+143 for SIGTERM). Statuses 1, 5, 130 and 143 still write the trace recorded so far.`;
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
+
+/**
+ * Milliseconds from "500ms", "5s", "1.5s" or "1m".
+ *
+ * @example
+ * parseDuration("5s", "--duration"); // 5000
+ */
+export function parseDuration(text: string, option: string): number {
+  const match = DURATION.exec(text.trim());
+  if (match === null) {
+    throw new CliError(`${option} ${JSON.stringify(text)} is not a duration: write it as 500ms, 5s or 1m`, EXIT.usage);
+  }
+  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  if (!(ms > 0)) throw new CliError(`${option} must be longer than 0 (got ${text})`, EXIT.usage);
+  return ms;
+}
+
+/**
+ * The checks of one or more `--fail-on` values.
+ *
+ * @example
+ * parseBudget(["deadlock,slow-step>100ms"]); // { deadlock: true, slowStepMs: 100, … }
+ */
+export function parseBudget(values: readonly string[]): Budget {
+  let budget: Budget = NO_BUDGET;
+  for (const item of values.flatMap((value) => value.split(",")).map((s) => s.trim()).filter((s) => s !== "")) {
+    const slow = /^slow-step>(.+)$/.exec(item);
+    const peak = /^max-concurrency>(.+)$/.exec(item);
+    if (item === "warnings") budget = { ...budget, warnings: true };
+    else if (item === "deadlock") budget = { ...budget, deadlock: true };
+    else if (slow !== null) budget = { ...budget, slowStepMs: parseDuration(slow[1]!, "--fail-on slow-step>") };
+    else if (peak !== null) {
+      const n = Number(peak[1]);
+      if (!/^\d+$/.test(peak[1]!) || !Number.isSafeInteger(n)) {
+        throw new CliError(`--fail-on max-concurrency>${peak[1]}: the limit must be a whole number of tasks, e.g. max-concurrency>50`, EXIT.usage);
+      }
+      budget = { ...budget, maxConcurrency: n };
+    } else {
+      throw new CliError(`--fail-on ${JSON.stringify(item)} is not a check: use warnings, deadlock, slow-step>100ms or max-concurrency>N`, EXIT.usage);
+    }
+  }
+  return budget;
+}
+
+const RECORD_OPTIONS = {
+  scenario: { type: "string" },
+  duration: { type: "string" },
+  "until-idle": { type: "boolean" },
+  timeout: { type: "string" },
+  out: { type: "string", short: "o" },
+  "chrome-trace": { type: "string" },
+  screenshot: { type: "string" },
+  reload: { type: "boolean" },
+  show: { type: "boolean" },
+  "fail-on": { type: "string", multiple: true },
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
+
+const ANALYZE_OPTIONS = {
+  "fail-on": { type: "string", multiple: true },
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
+
+const OPEN_OPTIONS = {
+  scenario: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
+
+/** node:util's parseArgs, with its errors turned into one line naming the command. */
+function parse<O extends NonNullable<ParseArgsConfig["options"]>>(command: string, args: readonly string[], options: O) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    // parseArgs quotes the option as it was typed ('--frobnicate') or as declared ('-o, --out <value>').
+    const quoted = /'(-[^']*)'/.exec((error as Error).message)?.[1];
+    const option = quoted === undefined ? undefined : (/--[\w-]+/.exec(quoted)?.[0] ?? quoted);
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      throw new CliError(`unknown option ${option ?? ""} for aioscope ${command} (aioscope ${command} --help lists them)`, EXIT.usage);
+    }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && /does not take an argument/.test((error as Error).message)) {
+      throw new CliError(`${option ?? "an option"} takes no value (aioscope ${command} --help)`, EXIT.usage);
+    }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      throw new CliError(`${option ?? "an option"} needs a value (aioscope ${command} --help)`, EXIT.usage);
+    }
+    throw new CliError(`${(error as Error).message} (aioscope ${command} --help)`, EXIT.usage);
+  }
+}
+
+function atMostOne(command: string, positionals: readonly string[], what: string): string | null {
+  if (positionals.length > 1) {
+    throw new CliError(`aioscope ${command} takes one ${what}, got ${positionals.length}: ${positionals.join(" ")}`, EXIT.usage);
+  }
+  return positionals[0] ?? null;
+}
+
+function nonEmpty(value: string | undefined, option: string): string | null {
+  if (value === undefined) return null;
+  if (value.trim() === "") throw new CliError(`${option} needs a value`, EXIT.usage);
+  return value;
+}
+
+export function parseCommandLine(argv: readonly string[]): Command {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === "help" || first === "--help" || first === "-h") {
+    const topic = rest[0];
+    return { command: "help", topic: topic === "record" || topic === "analyze" || topic === "open" ? topic : null };
+  }
+  if (first === "--version" || first === "-v" || first === "version") return { command: "version" };
+
+  if (first === "record") {
+    const { values, positionals } = parse("record", rest, RECORD_OPTIONS);
+    if (values.help === true) return { command: "help", topic: "record" };
+    const url = atMostOne("record", positionals, "url");
+    const scenario = nonEmpty(values.scenario, "--scenario");
+    if (values.duration !== undefined && values["until-idle"] === true) {
+      throw new CliError("--duration and --until-idle exclude each other: record for a fixed time, or until the page is idle", EXIT.usage);
+    }
+    if (values.duration !== undefined && values.timeout !== undefined) {
+      throw new CliError("--timeout caps --until-idle; with --duration the recording already has a fixed length", EXIT.usage);
+    }
+    return {
+      command: "record",
+      url,
+      scenario,
+      durationMs: values.duration === undefined ? null : parseDuration(values.duration, "--duration"),
+      timeoutMs: values.timeout === undefined ? DEFAULT_IDLE_TIMEOUT_MS : parseDuration(values.timeout, "--timeout"),
+      out: nonEmpty(values.out, "--out") ?? DEFAULT_OUT,
+      chromeTrace: nonEmpty(values["chrome-trace"], "--chrome-trace"),
+      screenshot: nonEmpty(values.screenshot, "--screenshot"),
+      reload: values.reload === true,
+      show: values.show === true,
+      budget: parseBudget(values["fail-on"] ?? []),
+    };
+  }
+
+  if (first === "analyze" || first === "analyse") {
+    const { values, positionals } = parse("analyze", rest, ANALYZE_OPTIONS);
+    if (values.help === true) return { command: "help", topic: "analyze" };
+    const file = atMostOne("analyze", positionals, "trace file");
+    if (file === null) throw new CliError("aioscope analyze needs a trace file: aioscope analyze trace.json", EXIT.usage);
+    return { command: "analyze", file, budget: parseBudget(values["fail-on"] ?? []) };
+  }
+
+  if (first === "open") {
+    const { values, positionals } = parse("open", rest, OPEN_OPTIONS);
+    if (values.help === true) return { command: "help", topic: "open" };
+    return { command: "open", url: atMostOne("open", positionals, "url"), scenario: nonEmpty(values.scenario, "--scenario") };
+  }
+
+  throw new CliError(`unknown command ${JSON.stringify(first)}: use aioscope record, aioscope analyze or aioscope open (aioscope --help)`, EXIT.usage);
+}

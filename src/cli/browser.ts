@@ -1,0 +1,308 @@
+/**
+ * Driving Chromium the way a person does: launch it with the built extension, open DevTools
+ * on the page, bring up the "Async" panel, and talk to the panel through the automation API
+ * it exposes on its own window (`window.__aioscopePanel`, src/devtools/automation.ts).
+ *
+ * The DevTools quirks handled here (finding the panel by cycling tabs with Control+[, waiting
+ * for the extension's devtools page) are explained in test/e2e/helpers.ts and in
+ * /work/shared/notes/browser-testing.md; the end-to-end helpers use the same approach.
+ */
+import puppeteer from "puppeteer-core";
+import type { Browser, Frame, Page } from "puppeteer-core";
+import { CliError, EXIT, firstLine } from "./errors.ts";
+import { MINIMUM_CHROME_VERSION, majorVersion, type FoundBrowser } from "./chromium.ts";
+
+/** The extension's pages, as the built extension names them. */
+export const DEVTOOLS_PAGE = "src/devtools/devtools.html";
+export const PANEL_PAGE = "src/devtools/panel.html";
+
+/**
+ * Flags for Chromium on a server or CI machine. The networking flags stop it from trying, and
+ * waiting on, hosts that a machine without internet cannot reach.
+ */
+export const CHROMIUM_FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+/** Re-check conditions on a timer rather than on animation frames, which a hidden page may never paint. */
+export const POLL = { polling: 50 } as const;
+
+/** Several times more presses than DevTools has panels (about fifteen). */
+const MAX_PANEL_SWITCHES = 50;
+
+/** Waits in the browser are generous: this machine may share two cores with other browsers. */
+const STEP_TIMEOUT_MS = 60_000;
+
+const SCREENSHOT_TIMEOUT_MS = 30_000;
+
+/** The DevTools window's size: the panel screenshot is cut from it. */
+export const DEVTOOLS_VIEWPORT = { width: 1200, height: 760 } as const;
+
+/** More flags from AIOSCOPE_CHROMIUM_FLAGS (space-separated), e.g. a proxy or `--ozone-platform=headless`. */
+export function extraFlags(value: string | undefined): string[] {
+  return (value ?? "").split(/\s+/).filter((flag) => flag !== "");
+}
+
+export interface LaunchOptions {
+  readonly browser: FoundBrowser;
+  readonly extensionDir: string;
+  /** Show the window (needs a display) rather than run headless. */
+  readonly show: boolean;
+}
+
+/**
+ * Launches Chromium with the extension loaded. Signals are left to the CLI: puppeteer would
+ * otherwise close the browser on Ctrl-C before the trace so far could be read out. (Chromium
+ * runs in its own process group, so the terminal's Ctrl-C does not reach it.)
+ */
+export async function launchBrowser(options: LaunchOptions): Promise<Browser> {
+  let browser: Browser;
+  try {
+    browser = await puppeteer.launch({
+      executablePath: options.browser.path,
+      headless: !options.show,
+      pipe: true,
+      enableExtensions: [options.extensionDir],
+      args: [...CHROMIUM_FLAGS, ...extraFlags(process.env.AIOSCOPE_CHROMIUM_FLAGS)],
+      defaultViewport: options.show ? null : { width: 1000, height: 700 },
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+      timeout: STEP_TIMEOUT_MS,
+      // A call to the browser that takes longer than this is a browser that stopped answering.
+      protocolTimeout: 120_000,
+    });
+  } catch (error) {
+    const reason = firstLine(error);
+    const hint = options.show && /display|ozone|X server/i.test(String(error)) ? " (--show needs a display; leave it out to run headless)" : "";
+    throw new CliError(`could not start ${options.browser.path}: ${reason}${hint}`, EXIT.environment);
+  }
+  const product = await browser.version();
+  const major = majorVersion(product);
+  if (major !== null && major < MINIMUM_CHROME_VERSION) {
+    await browser.close();
+    throw new CliError(`${options.browser.path} is ${product}: the extension needs Chromium ${MINIMUM_CHROME_VERSION} or newer`, EXIT.environment);
+  }
+  return browser;
+}
+
+/**
+ * The ids of DevTools' selected tabs joined by "|", or "" while they are still `before`.
+ * It runs inside the DevTools page: it refers to nothing outside itself and declares no inner
+ * functions (tsx would wrap them in a `__name` helper the page lacks).
+ */
+function selectedTabsOnceChanged(before: string): string {
+  const ids: string[] = [];
+  const roots: (Document | ShadowRoot)[] = [document];
+  for (let root = roots.pop(); root; root = roots.pop()) {
+    for (const tab of root.querySelectorAll('[role="tab"][aria-selected="true"]')) ids.push(tab.id);
+    for (const element of root.querySelectorAll("*")) if (element.shadowRoot) roots.push(element.shadowRoot);
+  }
+  const selected = ids.join("|");
+  return selected === before ? "" : selected;
+}
+
+async function waitForTabSelection(devtools: Page, before: string): Promise<string> {
+  const handle = await devtools.waitForFunction(selectedTabsOnceChanged, { ...POLL, timeout: STEP_TIMEOUT_MS }, before);
+  try {
+    return await handle.jsonValue();
+  } finally {
+    await handle.dispose();
+  }
+}
+
+/** An extension panel's tab id is "tab-" + the extension's origin + the panel title. */
+function isAsyncPanelSelected(selectedTabs: string): boolean {
+  return selectedTabs.split("|").some((id) => /^tab-chrome-extension:\/\/[a-p]{32}Async$/.test(id));
+}
+
+/**
+ * Opens DevTools for `page` and waits until the extension's devtools page has added its panel.
+ * Headless, DevTools lays itself out as if docked to the right of the page, in about 550 px
+ * whatever its viewport; undocked, it fills the viewport, so headless it is undocked to give
+ * the panel (and its screenshot) room.
+ */
+export async function openDevTools(page: Page, options: { headless: boolean }): Promise<Page> {
+  const devtools = await page.openDevTools();
+  if (options.headless) {
+    // In a window, DevTools keeps the size the person gives it.
+    await devtools.setViewport(DEVTOOLS_VIEWPORT);
+  }
+  await waitForTabSelection(devtools, "");
+  const devtoolsPage = await devtools.waitForFrame((frame) => frame.url().endsWith(DEVTOOLS_PAGE), { timeout: STEP_TIMEOUT_MS });
+  await devtoolsPage.waitForFunction(() => document.readyState === "complete", { ...POLL, timeout: STEP_TIMEOUT_MS });
+  // DevTools answers the extension's requests in order: once this one is answered, the panel
+  // it asked for earlier exists. Bounded, because an answer that never comes (a devtools page
+  // replaced meanwhile) must not hold the recording: the panel search below still finds it.
+  await withinTime(
+    devtoolsPage.evaluate(() => new Promise<void>((answered) => chrome.devtools.inspectedWindow.getResources(() => answered()))),
+    ANSWER_TIMEOUT_MS,
+  );
+  if (options.headless) await undock(devtools);
+  return devtools;
+}
+
+/** How long a best-effort step may take before the CLI goes on without it. */
+const ANSWER_TIMEOUT_MS = 10_000;
+
+/** `work`'s value, or undefined if it fails or takes longer than `ms`. */
+export async function withinTime<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([work.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Undocks DevTools through its own DockController — an internal module of the DevTools
+ * front-end, so this is best effort: if a Chromium moves it, DevTools stays docked and the
+ * panel is only narrower.
+ */
+async function undock(devtools: Page): Promise<void> {
+  // A string, not a function: bundlers would try to resolve a dynamic import() in a function.
+  // DevTools may still be setting itself up (its DockController throws until then): retry a
+  // few times.
+  const script = `import("./ui/legacy/legacy.js").then((ui) => {
+    const dock = ui.DockController.DockController.instance();
+    dock.setDockSide("undocked");
+    return dock.dockSide() === "undocked";
+  })`;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    if ((await withinTime(devtools.evaluate(script), ANSWER_TIMEOUT_MS)) === true) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Shows the Async panel and returns its frame once its automation API is there. DevTools
+ * creates an extension panel's iframe only when the panel is first shown, and a headless
+ * DevTools has no clickable overflow menu, so this presses Control+[ until the tab is selected.
+ */
+export async function showAsyncPanel(devtools: Page, options: { headless: boolean } = { headless: true }): Promise<Frame> {
+  const shown = async (): Promise<Frame> => {
+    const panel = await devtools.waitForFrame((frame) => frame.url().endsWith(PANEL_PAGE), { timeout: STEP_TIMEOUT_MS });
+    await panel.waitForSelector('[data-testid="panel-root"]', { timeout: STEP_TIMEOUT_MS });
+    await panel.waitForFunction(() => window.__aioscopePanel !== undefined, { ...POLL, timeout: STEP_TIMEOUT_MS });
+    return panel;
+  };
+  // In a window, DevTools only takes keys when it has the focus, which a person may hold
+  // elsewhere: there the panel is shown through DevTools' own InspectorView (internal, so
+  // best effort; the keys remain the fallback).
+  if (!options.headless && (await showPanelThroughInspectorView(devtools))) return shown();
+  let selected = await waitForTabSelection(devtools, "");
+  for (let switches = 0; switches <= MAX_PANEL_SWITCHES; switches++) {
+    if (isAsyncPanelSelected(selected)) return shown();
+    await devtools.keyboard.down("Control");
+    await devtools.keyboard.press("BracketLeft");
+    await devtools.keyboard.up("Control");
+    selected = await waitForTabSelection(devtools, selected);
+  }
+  throw new CliError(`the Async panel did not appear in DevTools after ${MAX_PANEL_SWITCHES} panel switches: is dist/extension a build of aioscope?`, EXIT.browser);
+}
+
+async function showPanelThroughInspectorView(devtools: Page): Promise<boolean> {
+  // A string, not a function, for the same reason as in `undock`.
+  const script = `import("./ui/legacy/legacy.js").then(async (ui) => {
+    const view = ui.InspectorView.InspectorView.instance();
+    const id = view.tabbedPane.tabIds().find((tab) => /^chrome-extension:\\/\\/[a-p]{32}Async$/.test(tab));
+    if (id === undefined) return false;
+    await view.showPanel(id);
+    return true;
+  })`;
+  return devtools.evaluate(script).then((done) => done === true, () => false);
+}
+
+/** What the CLI watches while recording, read from the panel in one round trip. */
+export interface PanelProgress {
+  readonly phase: string;
+  readonly events: number;
+  readonly droppedEvents: number;
+  readonly tasks: number;
+  readonly pendingTasks: number;
+  readonly problems: readonly string[];
+}
+
+export function panelProgress(panel: Frame): Promise<PanelProgress> {
+  return panel.evaluate(() => {
+    const automation = window.__aioscopePanel!;
+    const snapshot = automation.snapshot();
+    const trace = automation.trace();
+    let pending = 0;
+    for (const task of trace?.tasks ?? []) if (task.outcome === "pending") pending++;
+    return {
+      phase: snapshot.phase,
+      events: snapshot.events,
+      droppedEvents: snapshot.droppedEvents,
+      tasks: trace?.tasks.length ?? 0,
+      pendingTasks: pending,
+      problems: snapshot.problems.slice(0, 5),
+    };
+  });
+}
+
+/** Characters per round trip when reading the trace: large traces cross in pieces. */
+const TRACE_CHUNK_CHARS = 8 * 1024 * 1024;
+
+/**
+ * The panel's session as JSON text, or null when it has none. The text is stashed on the
+ * panel's window and read in slices, so a trace of hundreds of megabytes never has to cross
+ * the DevTools protocol as one message.
+ */
+export async function readPanelTraceText(panel: Frame): Promise<string | null> {
+  const length = await panel.evaluate(() => {
+    const trace = window.__aioscopePanel!.trace();
+    const holder = window as unknown as { __aioscopeCliTrace?: string };
+    holder.__aioscopeCliTrace = trace === null ? undefined : JSON.stringify(trace);
+    return holder.__aioscopeCliTrace?.length ?? -1;
+  });
+  if (length < 0) return null;
+  const parts: string[] = [];
+  for (let offset = 0; offset < length; offset += TRACE_CHUNK_CHARS) {
+    parts.push(await panel.evaluate(
+      (from: number, to: number) => (window as unknown as { __aioscopeCliTrace: string }).__aioscopeCliTrace.slice(from, to),
+      offset,
+      offset + TRACE_CHUNK_CHARS,
+    ));
+  }
+  await panel.evaluate(() => {
+    delete (window as unknown as { __aioscopeCliTrace?: string }).__aioscopeCliTrace;
+  });
+  return parts.join("");
+}
+
+/**
+ * A PNG of the DevTools window cut to its tab strip and the Async panel below it, once the
+ * panel has drawn the stopped session (the panel sets data-phase in the same render that
+ * draws the session).
+ */
+export async function screenshotPanel(devtools: Page, panel: Frame, options: { headless: boolean }): Promise<Uint8Array> {
+  await panel.waitForFunction(
+    () => document.querySelector('[data-testid="panel-root"]')?.getAttribute("data-phase") === "stopped",
+    { ...POLL, timeout: STEP_TIMEOUT_MS },
+  );
+  const frameElement = await panel.frameElement();
+  const box = await frameElement?.boundingBox();
+  if (!box) throw new CliError("the Async panel is not laid out, so it cannot be photographed", EXIT.browser);
+  const capture = devtools.screenshot({ type: "png", clip: { x: box.x, y: 0, width: box.width, height: box.y + box.height } });
+  // A DevTools docked in a window (--show) may never be captured: give up after a while.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new CliError(`taking the panel screenshot did not finish within ${SCREENSHOT_TIMEOUT_MS / 1000} s${options.headless ? "" : " (DevTools in a window may not be capturable: leave out --show)"}`, EXIT.browser)), SCREENSHOT_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([capture, timeout]);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError(`could not take the panel screenshot: ${firstLine(error)}`, EXIT.browser);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,352 @@
+/**
+ * `aioscope record`: the pipeline a person uses, without the person. Chromium starts with the
+ * built extension; the page opens; DevTools opens on it and shows the Async panel; the panel
+ * records (through `window.__aioscopePanel`, the same store its record button drives) until
+ * the page is idle, a duration has passed, or Ctrl-C; then the CLI reads the panel's session
+ * out as JSON and does the rest in Node: the importer checks it, the exporters write the
+ * files and the analysis makes the summary — all from src/trace, exactly as the panel uses
+ * them. (Exporting in Node rather than in the panel keeps the panel's export code for the
+ * person's own "Export" button, and lets the CLI check what the panel produced.)
+ */
+import type { Browser, Frame, Page } from "puppeteer-core";
+import { exportAioscope } from "../trace/export-aioscope.ts";
+import { exportChrome } from "../trace/export-chrome.ts";
+import { importTrace } from "../trace/import.ts";
+import type { Trace } from "../trace/model.ts";
+import type { ConcurrencySeries } from "../trace/analysis.ts";
+import type { RecordCommand } from "./args.ts";
+import {
+  launchBrowser, openDevTools, panelProgress, readPanelTraceText, screenshotPanel, showAsyncPanel, withinTime, type PanelProgress,
+} from "./browser.ts";
+import { requireBrowser } from "./chromium.ts";
+import { CliError, EXIT, firstLine, type ExitStatus } from "./errors.ts";
+import { checkWritable, writeOutput } from "./output.ts";
+import { ensureExtensionBuilt } from "./package-files.ts";
+import { analyseFor, printReport } from "./report.ts";
+import { checkScenario, openPage, resolveTarget, type Target } from "./target.ts";
+import { formatBytes, formatCount, formatMs, painter, plural, ProgressLine, type Io } from "./terminal.ts";
+
+/** The page counts as idle once nothing new was recorded for this long (and nothing is pending). */
+export const QUIET_MS = 1000;
+/** How often the panel is asked how the recording goes. */
+const POLL_MS = 250;
+/** After stop, the pages' last batches are in once the count holds still this long… */
+const DRAIN_QUIET_MS = 300;
+/** …or after this, whichever comes first. */
+const DRAIN_MAX_MS = 5000;
+
+/** Why the recording ended. */
+type StopReason =
+  | { readonly kind: "idle" }
+  | { readonly kind: "duration" }
+  | { readonly kind: "notIdle"; readonly why: string }
+  | { readonly kind: "signal"; readonly signal: NodeJS.Signals };
+
+class Interrupted extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+/** A second signal this soon after the first is the same Ctrl-C, passed on by a parent (npm start). */
+const REPEAT_SIGNAL_MS = 500;
+
+/**
+ * Ctrl-C (or SIGTERM) once: finish cleanly, writing what was recorded so far. Twice: quit at
+ * once (puppeteer still kills the browser as the process exits).
+ */
+class Signals {
+  readonly controller = new AbortController();
+  private readonly handlers = new Map<NodeJS.Signals, () => void>();
+  private firstAt = 0;
+  /** Set once the panel records: from then on an interrupt still writes the trace. */
+  recording = false;
+
+  constructor(onFirst: (signal: NodeJS.Signals) => void) {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      const handler = (): void => {
+        if (this.controller.signal.aborted) {
+          if (Date.now() - this.firstAt < REPEAT_SIGNAL_MS) return;
+          process.exit(signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated);
+        }
+        this.firstAt = Date.now();
+        onFirst(signal);
+        this.controller.abort(new Interrupted(signal));
+      };
+      this.handlers.set(signal, handler);
+      process.on(signal, handler);
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** `work`, unless an interrupt comes first. */
+  race<T>(work: Promise<T>): Promise<T> {
+    const signal = this.controller.signal;
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener("abort", onAbort, { once: true });
+      work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+  }
+
+  dispose(): void {
+    for (const [signal, handler] of this.handlers) process.off(signal, handler);
+  }
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
+/** What the inspected page says about itself; null while it is between documents. */
+interface PageState {
+  readonly loaded: boolean;
+  readonly url: string;
+  readonly scenario: string | null;
+  readonly scenarioState: string | null;
+}
+
+async function pageState(page: Page): Promise<PageState | null> {
+  // Null while navigating (the old document is gone and the new one not there yet), or while
+  // the page is too busy to answer.
+  const state = await withinTime(page.evaluate(() => ({
+    loaded: document.readyState === "complete",
+    url: location.href,
+    scenario: document.documentElement.dataset.scenario ?? null,
+    scenarioState: document.documentElement.dataset.scenarioState ?? null,
+  })), PAGE_STATE_TIMEOUT_MS);
+  return state ?? null;
+}
+
+/** A page that does not answer this fast is not idle. */
+const PAGE_STATE_TIMEOUT_MS = 5000;
+
+/** The demo's states that end a scenario: it finished, failed, deadlocked (on purpose) or was stopped. */
+const SETTLED_SCENARIO_STATES = new Set(["done", "error", "deadlocked", "cancelled"]);
+
+interface Session {
+  browser: Browser;
+  page: Page;
+  devtools: Page;
+  panel: Frame;
+}
+
+export async function recordCommand(command: RecordCommand, io: Io): Promise<ExitStatus> {
+  const errPaint = painter(io.stderr, io.env);
+  const progress = new ProgressLine(io);
+  const note = (line: string): void => {
+    progress.clear();
+    io.stderr.write(`${errPaint("dim", line)}\n`);
+  };
+
+  // Everything that can be checked before a browser starts is checked first.
+  checkWritable(command.out, "--out");
+  if (command.chromeTrace !== null) checkWritable(command.chromeTrace, "--chrome-trace");
+  if (command.screenshot !== null) checkWritable(command.screenshot, "--screenshot");
+  if (command.show && process.platform === "linux" && !io.env.DISPLAY && !io.env.WAYLAND_DISPLAY) {
+    throw new CliError("--show needs a display (DISPLAY or WAYLAND_DISPLAY is unset): leave it out to record headless", EXIT.environment);
+  }
+  const found = requireBrowser(io.env);
+  const extensionDir = await ensureExtensionBuilt(note);
+
+  const signals = new Signals((signal) => {
+    progress.clear();
+    const what = signals.recording ? "stopping, and writing the trace so far" : "stopping";
+    io.stderr.write(`${errPaint("yellow", `${signal === "SIGINT" ? "Ctrl-C" : signal}:`)} ${what} (press Ctrl-C again to quit at once)\n`);
+  });
+  // Started here, so closed here whatever happens; an interrupted start-up still closes them.
+  const target = resolveTarget(command.url, command.scenario);
+  let browser: Promise<Browser> | null = null;
+  try {
+    const resolved = await signals.race(target);
+    progress.update(`starting Chromium (${found.how})…`);
+    browser = launchBrowser({ browser: found, extensionDir, show: command.show });
+    const session = await signals.race(browser.then((launched) => openInspected(launched, resolved, command.show, progress, note)));
+    return await recordSession(command, session, resolved, signals, progress, note, io);
+  } catch (error) {
+    if (error instanceof Interrupted) {
+      progress.clear();
+      io.stderr.write(`aioscope: interrupted before the recording began; nothing was written\n`);
+      return error.signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated;
+    }
+    throw error;
+  } finally {
+    progress.clear();
+    signals.dispose();
+    await browser?.then((launched) => launched.close()).catch(() => {});
+    await target.then((resolved) => resolved.close()).catch(() => {});
+  }
+}
+
+async function openInspected(browser: Browser, target: Target, show: boolean, progress: ProgressLine, note: (line: string) => void): Promise<Session> {
+  try {
+    const page = (await browser.pages())[0] ?? (await browser.newPage());
+    progress.update(`opening ${target.url}…`);
+    await openPage(page, target.url, note);
+    if (target.demo !== null) await checkScenario(page, target.demo.scenario);
+    progress.update("opening DevTools on the Async panel…");
+    const devtools = await openDevTools(page, { headless: !show });
+    const panel = await showAsyncPanel(devtools, { headless: !show });
+    return { browser, page, devtools, panel };
+  } catch (error) {
+    await browser.close().catch(() => {});
+    if (error instanceof CliError) throw error;
+    throw new CliError(`driving Chromium failed before the recording began: ${firstLine(error)}`, EXIT.browser);
+  }
+}
+
+async function recordSession(
+  command: RecordCommand, session: Session, target: Target, signals: Signals, progress: ProgressLine, note: (line: string) => void, io: Io,
+): Promise<ExitStatus> {
+  const { page, panel } = session;
+  const errPaint = painter(io.stderr, io.env);
+  let crashed: string | null = null;
+  page.on("error", (error) => (crashed = `the page crashed: ${firstLine(error)}`));
+  session.browser.on("disconnected", () => (crashed ??= "Chromium closed during the recording"));
+
+  const reload = target.demo === null && command.reload;
+  // With --reload, the page counts as loaded only once the reloaded document has.
+  let reloaded = !reload;
+  if (reload) void page.waitForNavigation({ waitUntil: "load", timeout: 0 }).then(() => (reloaded = true), () => {});
+  await panel.evaluate((withReload: boolean) => window.__aioscopePanel!.record({ reload: withReload }), reload);
+  signals.recording = true;
+  const startedAt = Date.now();
+  // The demo's scenarios start as their page loads: navigating the recording tab to one
+  // records it from its first script (the new document joins the session).
+  if (target.demo !== null) await page.goto(target.demo.scenarioUrl, { waitUntil: "domcontentloaded" }).catch(() => {});
+
+  const mode = command.durationMs !== null ? `for ${formatMs(command.durationMs)}` : `until idle (at most ${formatMs(command.timeoutMs)})`;
+  progress.step(`● recording ${target.demo?.scenarioUrl ?? target.url} ${mode}${reload ? ", from a reload" : ""}; Ctrl-C stops and writes the trace so far`);
+  let last: PanelProgress | null = null;
+  let lastChange = Date.now();
+  let stop: StopReason | null = null;
+  while (stop === null) {
+    await pause(POLL_MS, signals.signal);
+    if (signals.signal.aborted) {
+      stop = { kind: "signal", signal: (signals.signal.reason as Interrupted).signal };
+      break;
+    }
+    if (crashed !== null) throw new CliError(crashed, EXIT.browser);
+    const now = Date.now();
+    const elapsed = now - startedAt;
+    let current: PanelProgress;
+    try {
+      current = await panelProgress(panel);
+    } catch (error) {
+      throw new CliError(crashed ?? `lost the Async panel during the recording: ${firstLine(error)}`, EXIT.browser);
+    }
+    if (last === null || current.events !== last.events) lastChange = now;
+    last = current;
+    progress.update(`● recording ${formatMs(elapsed)} ${mode} · ${plural(current.events, "event")} · ${plural(current.tasks, "task")}${current.pendingTasks > 0 ? ` (${formatCount(current.pendingTasks)} pending)` : ""}`);
+
+    if (command.durationMs !== null) {
+      if (elapsed >= command.durationMs) stop = { kind: "duration" };
+      continue;
+    }
+    const state = await pageState(page);
+    const quiet = now - lastChange >= QUIET_MS;
+    const loaded = state !== null && state.loaded && reloaded;
+    const settled = target.demo === null
+      ? current.pendingTasks === 0
+      : state?.scenario === target.demo.scenario && SETTLED_SCENARIO_STATES.has(state.scenarioState ?? "");
+    if (quiet && loaded && settled) {
+      stop = { kind: "idle" };
+    } else if (elapsed >= command.timeoutMs) {
+      const why = !loaded ? "it was still loading"
+        : !quiet ? `events kept arriving (the last ${formatMs(now - lastChange)} ago)`
+        : target.demo !== null ? `the scenario was still ${state?.scenarioState ?? "starting"}`
+        : `${plural(current.pendingTasks, "task")} still pending`;
+      stop = { kind: "notIdle", why };
+    }
+  }
+
+  await panel.evaluate(() => window.__aioscopePanel!.stop());
+  await drain(panel);
+  const elapsed = Date.now() - startedAt;
+
+  const text = await readPanelTraceText(panel);
+  if (text === null) throw new CliError("the Async panel has no session after recording (is dist/extension an aioscope build?)", EXIT.browser);
+  const imported = importTrace(text);
+  if (!imported.ok) {
+    throw new CliError(`the panel's session is not a valid trace at ${imported.error.path}: ${imported.error.message} (a bug: please report it)`, EXIT.browser);
+  }
+  const trace = imported.trace;
+  const snapshot = await panelProgress(panel);
+  for (const problem of snapshot.problems) note(`note: the panel reported: ${problem}`);
+
+  const ended = stop.kind === "idle" ? "the page went idle"
+    : stop.kind === "duration" ? `after ${formatMs(command.durationMs ?? 0)}`
+    : stop.kind === "signal" ? "interrupted"
+    : "not idle";
+  progress.finish(errPaint("dim", `recorded ${formatMs(elapsed)} (${ended}) · ${plural(snapshot.events, "event")}`));
+
+  const analysis = analyseFor(trace, command.budget);
+  const written = await writeFiles(command, trace, analysis.concurrency, session);
+  const exit = printReport(trace, analysis, command.budget, io, written.lines, target.demo?.scenarioUrl ?? target.url);
+  if (written.failure !== null) throw written.failure;
+
+  if (stop.kind === "signal") {
+    io.stderr.write(`aioscope: interrupted: wrote the trace recorded so far (${formatMs(trace.end)})\n`);
+    return stop.signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated;
+  }
+  if (stop.kind === "notIdle") {
+    io.stderr.write(`aioscope: the page did not go idle within ${formatMs(command.timeoutMs)}: ${stop.why}; wrote the trace so far (use --duration to record for a fixed time)\n`);
+    return EXIT.notIdle;
+  }
+  return exit;
+}
+
+/** After stop, the pages send their last batches: wait until the count holds still. */
+async function drain(panel: Frame): Promise<void> {
+  const deadline = Date.now() + DRAIN_MAX_MS;
+  let events = (await panelProgress(panel)).events;
+  let stillSince = Date.now();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const now = (await panelProgress(panel)).events;
+    if (now !== events) {
+      events = now;
+      stillSince = Date.now();
+    } else if (Date.now() - stillSince >= DRAIN_QUIET_MS) {
+      return;
+    }
+  }
+}
+
+async function writeFiles(
+  command: RecordCommand, trace: Trace, concurrency: ConcurrencySeries, session: Session,
+): Promise<{ lines: string[]; failure: CliError | null }> {
+  const lines: string[] = [];
+  const size = await writeOutput(command.out, exportAioscope(trace), "--out");
+  lines.push(`Wrote ${command.out} (aioscope trace, ${formatBytes(size)}: open it in the Async panel, or aioscope analyze it)`);
+  if (command.chromeTrace !== null) {
+    const chromeSize = await writeOutput(command.chromeTrace, exportChrome(trace, { concurrency }), "--chrome-trace");
+    lines.push(`Wrote ${command.chromeTrace} (Chrome trace, ${formatBytes(chromeSize)}: open it in ui.perfetto.dev or the Performance panel)`);
+  }
+  if (command.screenshot !== null) {
+    // The traces are written by now: a failed screenshot is reported after the summary.
+    try {
+      const png = await screenshotPanel(session.devtools, session.panel, { headless: !command.show });
+      const pngSize = await writeOutput(command.screenshot, png, "--screenshot");
+      lines.push(`Wrote ${command.screenshot} (the Async panel, ${formatBytes(pngSize)})`);
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      return { lines, failure: error };
+    }
+  }
+  return { lines, failure: null };
+}

@@ -1,0 +1,86 @@
+/**
+ * The summary a person reads at a glance, for `record` and `analyze` alike: what was
+ * recorded, tasks by outcome, concurrency, the event loop's utilisation, the slowest tasks
+ * and the warnings. Every number comes from src/trace's analysis; this file only lays it out.
+ */
+import type { Trace, TaskOutcome } from "../trace/model.ts";
+import type { TraceAnalysis } from "../trace/analysis.ts";
+import { formatCount, formatMs, plural, type Paint } from "./terminal.ts";
+
+/** Rows in "slowest tasks". */
+export const SLOWEST_SHOWN = 5;
+/** Warnings listed before "… and N more". */
+export const WARNINGS_SHOWN = 8;
+
+const OUTCOME_WORDS: Record<TaskOutcome, string> = { done: "done", error: "failed", cancelled: "cancelled", pending: "pending" };
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+function percent(ratio: number): string {
+  const value = ratio * 100;
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)}%`;
+}
+
+/** `url`: where the trace came from, when the trace does not say. */
+export function formatSummary(trace: Trace, analysis: TraceAnalysis, paint: Paint, url: string | null = null): string {
+  const lines: string[] = [];
+  const label = (text: string): string => paint("bold", text.padEnd(13));
+  // The top frame's address, when the metadata has none (a session recorded in the panel
+  // gets it from the frames that reported).
+  const top = trace.sources.find((source) => source.frameId === 0) ?? trace.sources[0];
+  const where = trace.metadata.url ?? top?.url ?? url;
+  const frames = trace.sources.length;
+  const title = trace.metadata.title !== null && trace.metadata.title !== "" ? ` · ${clip(trace.metadata.title, 60)}` : "";
+  lines.push(`${paint("bold", "aioscope")} ${where === null ? "session" : clip(where, 100)}${title}`);
+  const dropped = trace.droppedEvents > 0 ? paint("yellow", ` · ${plural(trace.droppedEvents, "event")} dropped`) : "";
+  lines.push(`${label("Recorded")}${formatMs(trace.end)}${frames > 1 ? ` in ${plural(frames, "frame")}` : ""}${dropped}`);
+
+  const counts: Record<TaskOutcome, number> = { done: 0, error: 0, cancelled: 0, pending: 0 };
+  for (const task of trace.tasks) counts[task.outcome]++;
+  const outcomes = (Object.keys(counts) as TaskOutcome[])
+    .filter((outcome) => counts[outcome] > 0)
+    .map((outcome) => {
+      const text = `${formatCount(counts[outcome])} ${OUTCOME_WORDS[outcome]}`;
+      return outcome === "error" ? paint("red", text) : outcome === "pending" ? paint("yellow", text) : text;
+    });
+  lines.push(`${label("Tasks")}${plural(trace.tasks.length, "task")}${outcomes.length > 0 ? `: ${outcomes.join(" · ")}` : ""}`);
+
+  if (trace.tasks.length > 0) {
+    const { alive, running, waiting } = analysis.summary;
+    lines.push(`${label("Concurrency")}peak ${plural(alive.peak, "task")} alive at ${formatMs(alive.peakAt)} · mean ${alive.mean.toFixed(1)} alive, ${waiting.mean.toFixed(1)} waiting, ${running.mean.toFixed(2)} running`);
+  }
+
+  for (const loop of analysis.loops) {
+    const source = trace.sources[loop.source];
+    const which = analysis.loops.length > 1 ? ` in ${source?.label ?? `source ${loop.source}`}` : "";
+    lines.push(`${label("Event loop")}${percent(loop.utilisation)} busy running task steps${which} (${formatMs(loop.busy)} in ${plural(loop.steps, "step")})`);
+  }
+
+  const outcomeOf = new Map(trace.tasks.map((task) => [task.id, task.outcome]));
+  const slowest = [...analysis.tasks].sort((a, b) => b.total - a.total || a.task - b.task).slice(0, SLOWEST_SHOWN);
+  if (slowest.length > 0) {
+    lines.push(paint("bold", "Slowest tasks"));
+    const width = Math.max(...slowest.map((task) => formatMs(task.total).length));
+    for (const task of slowest) {
+      const outcome = outcomeOf.get(task.task) ?? "pending";
+      const state = OUTCOME_WORDS[outcome];
+      lines.push(`  ${formatMs(task.total).padStart(width)}  ${clip(task.name, 48)} ${paint("dim", `(${state}; busy ${formatMs(task.busy)} in ${plural(task.steps, "step")})`)}`);
+    }
+  }
+
+  const warnings = analysis.warnings;
+  if (warnings.length === 0) {
+    lines.push(`${label("Warnings")}${paint("green", "none")}`);
+  } else {
+    lines.push(paint("bold", `Warnings (${formatCount(warnings.length)})`));
+    // The worst first: a deadlock, then errors, then the longest slow steps.
+    const rank = { deadlock: 0, droppedEvents: 1, unretrievedError: 2, pendingAtEnd: 3, slowStep: 4 } as const;
+    const ordered = [...warnings].sort((a, b) => rank[a.kind] - rank[b.kind]
+      || (a.kind === "slowStep" && b.kind === "slowStep" ? b.duration - a.duration : 0));
+    for (const warning of ordered.slice(0, WARNINGS_SHOWN)) lines.push(`  ${paint("yellow", "!")} ${clip(warning.message, 200)}`);
+    if (ordered.length > WARNINGS_SHOWN) lines.push(`  … and ${formatCount(ordered.length - WARNINGS_SHOWN)} more`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,165 @@
+/**
+ * `aioscope record` end to end: the real CLI (bin/aioscope.mjs) drives real Chromium with the
+ * built extension through real DevTools, and writes files these tests read back with the
+ * trace module's importer. One behaviour per test; every wait is for a condition.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { importTrace } from "../../src/trace/import.ts";
+import type { Trace } from "../../src/trace/model.ts";
+import {
+  CLI_TIMEOUT_MS, describeRun, NEVER_IDLE_PAGE, runCli, scratchDir, servePage, STARTUP_PAGE, unusedPort, type PageServer,
+} from "./cli-helpers.ts";
+
+/** Status codes, as `aioscope --help` documents them. */
+const EXIT = { ok: 0, budget: 1, usage: 2, notIdle: 5, unreachable: 4, interrupted: 130 } as const;
+
+function readTrace(path: string): Trace {
+  const result = importTrace(readFileSync(path));
+  if (!result.ok) throw new Error(`${path} is not a valid trace: ${result.error.path}: ${result.error.message}`);
+  return result.trace;
+}
+
+/** The reason a failed run gives: its last line on stderr (notes may come before it). */
+const lastLine = (stderr: string): string | undefined => stderr.trim().split("\n").at(-1);
+
+const names = (trace: Trace): string[] => trace.tasks.map((task) => task.name);
+
+describe("aioscope record", () => {
+  let neverIdle: PageServer;
+  let startup: PageServer;
+
+  beforeAll(async () => {
+    [neverIdle, startup] = await Promise.all([servePage(NEVER_IDLE_PAGE), servePage(STARTUP_PAGE)]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([neverIdle?.close(), startup?.close()]);
+  });
+
+  test("records a demo scenario until idle and writes the trace, a Chrome trace and a panel screenshot", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    const run = await runCli(["record", "--scenario", "sequential-vs-concurrent", "--chrome-trace", "chrome.json", "--screenshot", "panel.png"], { cwd: dir });
+    expect(run.status, describeRun(run)).toBe(EXIT.ok);
+
+    // --out defaults to trace.json in the current folder.
+    const trace = readTrace(join(dir, "trace.json"));
+    expect(names(trace)).toEqual(expect.arrayContaining(["scenario sequential-vs-concurrent", "sequential", "concurrent", "fetch item 1", "fetch item 2", "fetch item 3"]));
+    expect(trace.tasks.find((task) => task.name === "scenario sequential-vs-concurrent")?.outcome).toBe("done");
+
+    const chrome = readFileSync(join(dir, "chrome.json"), "utf8");
+    expect((JSON.parse(chrome) as { traceEvents: unknown[] }).traceEvents.length).toBeGreaterThan(10);
+    const again = importTrace(chrome);
+    expect(again.ok && again.format).toBe("chrome");
+    expect(again.ok && again.trace.tasks.length).toBe(trace.tasks.length);
+
+    const png = readFileSync(join(dir, "panel.png"));
+    expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
+    // The width is the undocked DevTools window's: the panel had room to draw the session.
+    expect(png.readUInt32BE(16)).toBeGreaterThanOrEqual(1000);
+
+    // The summary a person reads.
+    expect(run.stdout).toContain("sequential-vs-concurrent");
+    expect(run.stdout).toMatch(/Tasks +\d+ tasks: \d+ done/);
+    expect(run.stdout).toMatch(/Concurrency +peak \d+ tasks alive/);
+    expect(run.stdout).toMatch(/Event loop +[\d.]+% busy/);
+    expect(run.stdout).toContain("Slowest tasks");
+    expect(run.stdout).toContain("Warnings");
+    expect(run.stdout).toContain("Wrote trace.json");
+    expect(run.stdout).toContain("Wrote chrome.json");
+    expect(run.stdout).toContain("Wrote panel.png");
+    expect(run.stderr).toMatch(/recorded .* \(the page went idle\)/);
+  });
+
+  test("--fail-on deadlock fails on the demo's deadlock, after writing the trace", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    const run = await runCli(["record", "--scenario", "deadlock", "--out", "deadlock.json", "--fail-on", "deadlock"], { cwd: dir });
+    expect(run.status, describeRun(run)).toBe(EXIT.budget);
+    expect(run.stderr).toMatch(/budget broken: --fail-on deadlock: deadlock: .*transfer alice→bob/);
+    expect(run.stdout).toMatch(/! deadlock: /);
+    const trace = readTrace(join(dir, "deadlock.json"));
+    expect(trace.tasks.filter((task) => task.name.startsWith("transfer ")).map((task) => task.outcome)).toEqual(["pending", "pending"]);
+  });
+
+  test("an unknown demo scenario is refused with the list of known ones", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    const run = await runCli(["record", "--scenario", "no-such-scenario"], { cwd: dir });
+    expect(run.status, describeRun(run)).toBe(EXIT.usage);
+    expect(lastLine(run.stderr)).toMatch(/^aioscope: the demo has no scenario "no-such-scenario": use one of .*gather.*deadlock.*all$/);
+    expect(existsSync(join(dir, "trace.json"))).toBe(false);
+  });
+
+  test("a page's start-up is recorded with --reload, and not without", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    const plain = await runCli(["record", startup.url, "--out", "plain.json"], { cwd: dir });
+    expect(plain.status, describeRun(plain)).toBe(EXIT.ok);
+    expect(names(readTrace(join(dir, "plain.json")))).toEqual([]);
+
+    const reloaded = await runCli(["record", startup.url, "--reload", "--out", "reload.json"], { cwd: dir });
+    expect(reloaded.status, describeRun(reloaded)).toBe(EXIT.ok);
+    const trace = readTrace(join(dir, "reload.json"));
+    expect(names(trace).sort()).toEqual(["boot-config", "boot-data", "startup"]);
+    expect(trace.tasks.every((task) => task.outcome === "done")).toBe(true);
+  });
+
+  test("--duration records for a fixed time, even a page that never goes idle", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    const run = await runCli(["record", neverIdle.url, "--duration", "1500ms"], { cwd: dir });
+    expect(run.status, describeRun(run)).toBe(EXIT.ok);
+    expect(run.stderr).toMatch(/recorded .* \(after 1\.50 s\)/);
+    const trace = readTrace(join(dir, "trace.json"));
+    expect(trace.tasks.filter((task) => task.name === "tick" && task.outcome === "done").length).toBeGreaterThan(5);
+    expect(trace.tasks.some((task) => task.outcome === "pending")).toBe(true);
+  });
+
+  test("a page that never goes idle: exit status 5 with the reason, and the trace so far", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    const run = await runCli(["record", neverIdle.url, "--until-idle", "--timeout", "3s"], { cwd: dir });
+    expect(run.status, describeRun(run)).toBe(EXIT.notIdle);
+    expect(lastLine(run.stderr)).toMatch(/^aioscope: the page did not go idle within 3\.00 s: .*; wrote the trace so far/);
+    const trace = readTrace(join(dir, "trace.json"));
+    expect(trace.tasks.filter((task) => task.name === "tick" && task.outcome === "done").length).toBeGreaterThan(5);
+    expect(trace.tasks.some((task) => task.outcome === "pending")).toBe(true);
+  });
+
+  test("Ctrl-C while recording writes the trace so far and exits with status 130", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    let ticksAtStart: number | null = null;
+    let interrupted = false;
+    // The duration only bounds a failing run: the test interrupts long before it.
+    const run = await runCli(["record", neverIdle.url, "--duration", "60s", "--out", "partial.json"], {
+      cwd: dir,
+      onStderr: (stderr, child) => {
+        if (ticksAtStart === null && stderr.includes("● recording")) {
+          ticksAtStart = neverIdle.ticks;
+          // Interrupt once the page has demonstrably run for a while under recording.
+          const poll = setInterval(() => {
+            if (neverIdle.ticks >= ticksAtStart! + 5 && !interrupted) {
+              interrupted = true;
+              clearInterval(poll);
+              child.kill("SIGINT");
+            }
+          }, 50);
+        }
+      },
+    });
+    const why = ticksAtStart === null ? "the CLI never started recording" : `the page made ${neverIdle.ticks - ticksAtStart} ticks while recording`;
+    expect(interrupted, `${why}\n${describeRun(run)}`).toBe(true);
+    expect(run.status, describeRun(run)).toBe(EXIT.interrupted);
+    expect(run.stderr).toContain("Ctrl-C: stopping, and writing the trace so far");
+    expect(lastLine(run.stderr)).toMatch(/^aioscope: interrupted: wrote the trace recorded so far/);
+    const partial = readTrace(join(dir, "partial.json"));
+    expect(partial.tasks.filter((task) => task.name === "tick" && task.outcome === "done").length).toBeGreaterThan(3);
+    expect(partial.tasks.some((task) => task.outcome === "pending")).toBe(true);
+  });
+
+  test("an unreachable URL: exit status 4 and one line saying why", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    const url = `http://127.0.0.1:${await unusedPort()}/`;
+    const run = await runCli(["record", url], { cwd: dir });
+    expect(run.status, describeRun(run)).toBe(EXIT.unreachable);
+    expect(lastLine(run.stderr)).toBe(`aioscope: cannot open ${url}: connection refused (is the server running?) (net::ERR_CONNECTION_REFUSED)`);
+    expect(existsSync(join(dir, "trace.json"))).toBe(false);
+  });
+});
