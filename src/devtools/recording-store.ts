@@ -158,6 +158,8 @@ export class RecordingStore {
     this.recording = { session: this.host.newSessionId(), options: this.options };
     this.session = this.recording.session;
     this.builder = new SessionBuilder();
+    // What the top frame said of itself, if it already has: a reload tells again.
+    for (const entry of this.frames.values()) if (entry.hello?.isTopFrame === true) this.describeSession(entry.hello);
     this.phase = "recording";
     // Frames of the current documents record from now on; after a reload the new documents
     // keep what they recorded since document_start.
@@ -236,6 +238,7 @@ export class RecordingStore {
         // recording starts with its own recordingStart marker.
         if (event.kind === "hello") {
           entry.hello = event.data;
+          if (event.data.isTopFrame) this.describeSession(event.data);
         } else if (event.kind === "batch") {
           this.applyBatch(entry, event.data.session, event.data.stream, event.data.batch);
         }
@@ -283,6 +286,12 @@ export class RecordingStore {
     this.events += batch.count;
     this.cachedTrace = null;
     this.ack(entry, session, stream, batch.seq);
+  }
+
+  /** The session's URL and title are the top frame's: the page the person recorded. */
+  private describeSession(hello: PageHello): void {
+    this.builder?.describe({ url: hello.url, title: hello.title, userAgent: hello.userAgent });
+    this.cachedTrace = null;
   }
 
   private ack(entry: FrameEntry, session: string, stream: number, seq: number): void {

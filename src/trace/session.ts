@@ -131,7 +131,7 @@ class Column<T> {
 }
 
 export class SessionBuilder {
-  private readonly metadata: SessionMetadataInput;
+  private metadata: SessionMetadataInput;
   private readonly sources: SourceState[] = [];
   private readonly taskStates = new Map<number, TaskState>();
   private readonly taskOrder = new Column<TaskState>();
@@ -151,6 +151,18 @@ export class SessionBuilder {
 
   constructor(metadata: SessionMetadataInput = {}) {
     this.metadata = metadata;
+  }
+
+  /**
+   * Fills in the session's URL, title and user agent where they are still unknown: a panel
+   * learns them from the page after the recording has begun.
+   */
+  describe(metadata: SessionMetadataInput): void {
+    this.metadata = {
+      url: this.metadata.url ?? metadata.url ?? null,
+      title: this.metadata.title || metadata.title || null,
+      userAgent: this.metadata.userAgent ?? metadata.userAgent ?? null,
+    };
   }
 
   /** Registers a recording realm (a frame); returns its id for `append`. Source 0 exists once used. */

@@ -291,3 +291,17 @@ describe("the pipeline from page agent to panel store", () => {
     expect(tasksOf(right.store.trace())).toEqual(["right-main done", "right-0 done"]);
   });
 });
+
+describe("the session's description", () => {
+  test("the recorded page's URL and user agent come from its top frame", async () => {
+    const world = new World();
+    const { store } = world.openPanel(7);
+    const { agent } = world.openPage(7);
+    agents.push(agent);
+    store.record();
+    await run(() => jobs("job", 1), { clock: "virtual", name: "main" });
+    world.timers.advance(60);
+    const metadata = store.trace()!.metadata;
+    expect([metadata.url, metadata.title, metadata.userAgent]).toEqual(["https://tab7.test/", "t", "node"]);
+  });
+});
