@@ -7,6 +7,8 @@ import { runtimeCoreCases } from "./cases/runtime-core.ts";
 import { primitivesCases } from "./cases/primitives.ts";
 import { traceCases } from "./cases/trace.ts";
 import { pipelineFigures } from "./browser/pipeline.ts";
+import { nativeFigures } from "./browser/native.ts";
+import { panelFigures } from "./browser/panel.ts";
 
 const suites: [string, () => Promise<BenchRow[]>][] = [
   ["runtime core", runtimeCoreCases],
@@ -17,6 +19,8 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
 /** Suites that report figures rather than per-operation rows (rates, sizes, browser timings). */
 const figureSuites: [string, () => Promise<BenchFigure[]>][] = [
   ["extension pipeline (headless Chromium)", pipelineFigures],
+  ["native instrumentation (headless Chromium)", nativeFigures],
+  ["Async panel at 100 000 tasks (headless Chromium)", () => panelFigures()],
 ];
 
 const only = process.argv[2];

@@ -27,6 +27,11 @@ export type Message<Channels> = { [K in keyof Channels]: { readonly kind: K; rea
 export interface RecordingOptions {
   /** Capture each task's creation site (a stack trace per task). */
   readonly creationSites: boolean;
+  /**
+   * Record the page's own asynchronous work too (fetch, XHR, timers, abort signals, promise
+   * combinators, long tasks): the MAIN-world wrappers are installed only while this is on.
+   */
+  readonly native: boolean;
 }
 
 export interface PageHello {

@@ -132,7 +132,8 @@ export function checkBatch(value: unknown): Checked<TraceBatch> {
 
 function checkOptions(value: unknown): Checked<RecordingOptions> {
   if (!isRecord(value) || typeof value.creationSites !== "boolean") return refuse("options.creationSites is not a boolean");
-  return ok({ creationSites: value.creationSites });
+  if (typeof value.native !== "boolean") return refuse("options.native is not a boolean");
+  return ok({ creationSites: value.creationSites, native: value.native });
 }
 
 /** A message to the page hook: the hook checks it too, since a page can post anything to itself. */

@@ -307,6 +307,10 @@ describe("the Async panel in DevTools", () => {
 
   test("follows DevTools into the dark theme", async () => {
     const { devtools, panel, view } = await openPanel();
+    // Runtime tasks only: the colours checked here are the task rows' own, with no native
+    // rows laid out among them.
+    await panel.click('[data-testid="native-toggle"]');
+    await panel.waitForFunction(() => !(document.querySelector('[data-testid="native-toggle"]') as HTMLInputElement).checked, POLL);
     await recordScenario(panel, "cancel-cleanup");
     await setDevToolsColorScheme(devtools, "dark");
     await panel.waitForFunction(() => document.documentElement.dataset.theme === "dark", POLL);

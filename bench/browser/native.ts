@@ -1,0 +1,201 @@
+/**
+ * What native instrumentation costs a page (issue 7's budget): a page makes 500 fetches (to a
+ * local server) and sets 5 000 timers (a tenth of them cleared), and the same work is timed
+ * side by side, in one run, in four states:
+ *
+ *   absent      Chromium without the extension (the baseline);
+ *   idle        the extension installed, the page not recorded (the wrappers are gone);
+ *   native off  recording with native instrumentation off (runtime events only);
+ *   native on   recording with native instrumentation on: every fetch, timer and callback.
+ *
+ * Each state has a browser of its own (a renderer process of its own: pages of one site share
+ * one otherwise, and their main thread). Budgets: native on within 10% of absent; idle and
+ * native off within 2%, for two measures: the page's main-thread CPU time (CDP
+ * Performance.getMetrics ThreadTime around each run: what its thread computed — the page's
+ * work, our wrappers, the recorder, the agent's flushes and the bridge — and not the time it
+ * waited for a CPU on a busy machine), and the work's wall time. The main thread's time in
+ * tasks (TaskDuration) is shown too, without a budget: it is wall-clock time, which preemption
+ * on a shared machine inflates at random. Each round runs every state once, in an order that flips each round; a
+ * state's figure is the median over rounds of its ratio to the baseline's run in the same
+ * round, so the drift in a shared machine's load hits both sides of every ratio alike; and the
+ * browsers are launched afresh a few times (generations), so that a lucky or unlucky renderer
+ * process does not decide a figure either.
+ *
+ * Recording is started the way the extension starts it in a page, by the `start` command the
+ * bridge relays, posted in the page (the agent accepts it from its own window): the page side
+ * — wrappers, recorder, batches posted to the bridge every 50 ms — is all there; the panel,
+ * which runs in DevTools' own process, is not attached.
+ */
+import type { Browser, CDPSession, Page } from "puppeteer-core";
+import type { BenchFigure } from "../harness.ts";
+import { launchWithExtensionCopy, launchWithoutExtension, startNativeServer } from "../../test/e2e/native-fixtures.ts";
+
+const FETCHES = 500;
+const TIMERS = 5000;
+/** Fresh browsers this many times, so that no one renderer process's luck decides a figure. */
+const GENERATIONS = Number(process.env.NATIVE_BENCH_GENERATIONS ?? 3);
+const ROUNDS = Number(process.env.NATIVE_BENCH_ROUNDS ?? 12);
+const WARMUP_ROUNDS = 2;
+
+const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>native bench</title></head>
+<body><iframe id="pristine" src="about:blank" hidden></iframe><script>
+window.work = async (fetches, timers) => {
+  const t0 = performance.now();
+  let left = 0;
+  let done;
+  const timersDone = new Promise((resolve) => { done = resolve; });
+  for (let i = 0; i < timers; i++) {
+    const id = setTimeout(() => { if (--left === 0) done(); }, i % 8);
+    if (i % 10 === 0) clearTimeout(id); else left++;
+  }
+  if (left === 0) done();
+  const requests = [];
+  for (let i = 0; i < fetches; i++) requests.push(fetch("/data?id=b" + i + "&bytes=256").then((r) => r.text()));
+  await Promise.all([timersDone, Promise.all(requests)]);
+  return performance.now() - t0;
+};
+// Whether fetch and setTimeout are the browser's own, as another realm's toString tells.
+window.pristine = () => {
+  const toString = document.getElementById("pristine").contentWindow.Function.prototype.toString;
+  return /\\[native code\\]/.test(toString.call(window.fetch)) && /\\[native code\\]/.test(toString.call(window.setTimeout));
+};
+// Events the agent shipped, per session (it posts its batches to this window).
+window.shipped = {};
+window.addEventListener("message", (event) => {
+  const message = event.data && event.data.tag === "aioscope:page" ? event.data.message : null;
+  if (message && message.kind === "batch") window.shipped[message.data.session] = (window.shipped[message.data.session] || 0) + message.data.batch.count;
+});
+</script></body></html>`;
+
+type Variant = "absent" | "idle" | "native off" | "native on";
+const VARIANTS: readonly Variant[] = ["absent", "idle", "native off", "native on"];
+
+interface Side {
+  readonly variant: Variant;
+  readonly page: Page;
+  readonly cdp: CDPSession;
+  readonly session: string | null;
+  readonly cpu: number[];
+  readonly busy: number[];
+  readonly wall: number[];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The main thread's CPU seconds (ThreadTime) and seconds in tasks (TaskDuration) so far. */
+async function threadSeconds(cdp: CDPSession): Promise<{ cpu: number; busy: number }> {
+  const { metrics } = await cdp.send("Performance.getMetrics");
+  const metric = (name: string): number => metrics.find((m) => m.name === name)?.value ?? NaN;
+  return { cpu: metric("ThreadTime"), busy: metric("TaskDuration") };
+}
+
+async function openSide(browser: Browser, url: string, variant: Variant): Promise<Side> {
+  const page = await browser.newPage();
+  await page.goto(url, { waitUntil: "load" });
+  let session: string | null = null;
+  if (variant !== "absent") {
+    // Not recorded: the extension answers at once, and the wrappers go.
+    await page.waitForFunction(() => (window as unknown as { pristine(): boolean }).pristine(), { polling: 20 });
+  }
+  if (variant === "native off" || variant === "native on") {
+    session = `bench-${variant.replace(" ", "-")}`;
+    await page.evaluate((id: string, native: boolean) => {
+      window.postMessage({ tag: "aioscope:bridge", message: { kind: "start", data: { session: id, options: { creationSites: true, native }, keepStartup: false } } }, "*");
+    }, session, variant === "native on");
+    // Recording: its first batch (the recordingStart marker) has been shipped.
+    await page.waitForFunction((id: string) => ((window as unknown as { shipped: Record<string, number> }).shipped[id] ?? 0) > 0, { polling: 20 }, session);
+    const wrapped = !(await page.evaluate(() => (window as unknown as { pristine(): boolean }).pristine()));
+    if (wrapped !== (variant === "native on")) throw new Error(`${variant}: the wrappers are ${wrapped ? "" : "not "}in place`);
+  }
+  const cdp = await page.createCDPSession();
+  await cdp.send("Performance.enable");
+  return { variant, page, cdp, session, cpu: [], busy: [], wall: [] };
+}
+
+async function runOnce(side: Side): Promise<void> {
+  const before = await threadSeconds(side.cdp);
+  const wall = await side.page.evaluate((f: number, t: number) => (window as unknown as { work(f: number, t: number): Promise<number> }).work(f, t), FETCHES, TIMERS);
+  const after = await threadSeconds(side.cdp);
+  side.cpu.push((after.cpu - before.cpu) * 1000);
+  side.busy.push((after.busy - before.busy) * 1000);
+  side.wall.push(wall);
+}
+
+/** One generation: fresh browsers, a page in each state, ROUNDS measured rounds; the sides' samples. */
+async function generation(url: string): Promise<{ sides: Side[]; shipped: number }> {
+  const plain = await launchWithoutExtension();
+  const extensions = await Promise.all(VARIANTS.slice(1).map(() => launchWithExtensionCopy()));
+  try {
+    const sides: Side[] = [];
+    for (let k = 0; k < VARIANTS.length; k++) sides.push(await openSide(k === 0 ? plain : extensions[k - 1]!.browser, url, VARIANTS[k]!));
+    for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
+      const order = round % 2 === 0 ? sides : [...sides].reverse();
+      for (const side of order) await runOnce(side);
+      if (round === WARMUP_ROUNDS - 1) for (const side of sides) side.cpu.length = side.busy.length = side.wall.length = 0;
+    }
+    const on = sides.find((s) => s.variant === "native on")!;
+    const shipped = await on.page.evaluate((id: string) => (window as unknown as { shipped: Record<string, number> }).shipped[id] ?? 0, on.session!);
+    for (const side of sides) await side.page.close();
+    return { sides, shipped: shipped / (WARMUP_ROUNDS + ROUNDS) };
+  } finally {
+    await Promise.all([plain.close(), ...extensions.map((e) => e.close())]);
+  }
+}
+
+export async function nativeFigures(): Promise<BenchFigure[]> {
+  const server = await startNativeServer({ "/": PAGE });
+  try {
+    const url = `${server.origin}/`;
+    const samples = new Map<Variant, { cpu: number[]; busy: number[]; wall: number[] }>(VARIANTS.map((v) => [v, { cpu: [], busy: [], wall: [] }]));
+    let shipped = 0;
+    for (let g = 0; g < GENERATIONS; g++) {
+      const result = await generation(url);
+      shipped = result.shipped;
+      for (const side of result.sides) {
+        const into = samples.get(side.variant)!;
+        into.cpu.push(...side.cpu);
+        into.busy.push(...side.busy);
+        into.wall.push(...side.wall);
+      }
+    }
+    const figures: BenchFigure[] = [];
+    // Time in tasks is wall-clock time, which preemption on a shared machine inflates at random:
+    // shown, not held to a budget.
+    const measures: [string, "cpu" | "wall" | "busy", boolean][] = [
+      ["main-thread CPU time", "cpu", true],
+      ["wall time", "wall", true],
+      ["main-thread time in tasks (wall-clock, no budget)", "busy", false],
+    ];
+    const absent = samples.get("absent")!;
+    for (const [measure, key, budgeted] of measures) {
+      const baseline = absent[key];
+      for (const variant of VARIANTS.slice(1)) {
+        const values = samples.get(variant)![key];
+        // Paired: each run against the baseline's run of the same round.
+        const ratios = values.map((value, round) => value / baseline[round]!);
+        const sorted = [...ratios].sort((a, b) => a - b);
+        const quartile = (q: number): string => sorted[Math.floor(q * (sorted.length - 1))]!.toFixed(3);
+        figures.push({
+          name: `${FETCHES} fetches + ${TIMERS} timers, ${measure}, ${variant} / extension absent`,
+          value: median(ratios),
+          unit: "×",
+          ...(budgeted ? { budget: { max: variant === "native on" ? 1.1 : 1.02 } } : {}),
+          note: `medians ${median(values).toFixed(1)} ms vs ${median(baseline).toFixed(1)} ms; ratios' interquartile range ${quartile(0.25)}–${quartile(0.75)} over ${ratios.length} rounds in ${GENERATIONS} browser generations`,
+        });
+      }
+    }
+    figures.push({
+      name: "events recorded per run with native on (fetches, timers, the Promise.all)",
+      value: shipped,
+      unit: "events",
+      budget: { min: FETCHES * 2 + TIMERS * 2 },
+    });
+    return figures;
+  } finally {
+    await server.close();
+  }
+}

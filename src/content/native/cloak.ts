@@ -1,0 +1,78 @@
+/**
+ * Making a wrapper look like the function it replaces, and putting it in place and back.
+ *
+ * A wrapper is written as an object-literal method, so like a native function it is no
+ * constructor and has no `prototype`; it takes the original's `name` and `length`; and
+ * `Function.prototype.toString` (itself replaced while any wrapper is installed) shows the
+ * original's source, `function fetch() { [native code] }`. The property keeps its descriptor
+ * (writable, enumerable, configurable as before) and only its value changes.
+ *
+ * What cannot be hidden: a frame of the extension's script in stacks of errors thrown
+ * synchronously through a wrapper, and `toString` of a wrapper seen from another realm (an
+ * iframe's own `Function.prototype.toString`).
+ */
+import { apply, defineProperty, getOwnPropertyDescriptor, safeWeakMap } from "./originals.ts";
+
+/* eslint-disable @typescript-eslint/no-unsafe-function-type -- wrappers stand in for any function */
+
+/** Wrapper → the function whose source `toString` shows for it. */
+const disguises = safeWeakMap<Function, Function>();
+
+/** Gives `wrapper` the `name` and `length` of `original`, and its source for `toString`. */
+export function disguise<F extends Function>(wrapper: F, original: Function): F {
+  for (const key of ["name", "length"] as const) {
+    const descriptor = getOwnPropertyDescriptor(original, key);
+    if (descriptor !== undefined) defineProperty(wrapper, key, descriptor);
+  }
+  disguises.set(wrapper, original);
+  return wrapper;
+}
+
+/** One property replaced by a wrapper: where, what was there, and what stands in for it. */
+export class Patch {
+  private constructor(
+    readonly owner: object,
+    readonly key: PropertyKey,
+    readonly original: Function,
+    readonly wrapper: Function,
+    private readonly descriptor: PropertyDescriptor,
+  ) {}
+
+  /**
+   * The patch of `owner[key]`, if it holds a function that may be replaced; `wrap` makes the
+   * wrapper from the original (and is disguised as it).
+   */
+  static of(owner: object | undefined, key: PropertyKey, wrap: (original: Function) => Function): Patch | null {
+    if (owner === undefined) return null;
+    const descriptor = getOwnPropertyDescriptor(owner, key);
+    if (descriptor === undefined || typeof descriptor.value !== "function") return null;
+    if (descriptor.configurable !== true && descriptor.writable !== true) return null;
+    const original = descriptor.value as Function;
+    return new Patch(owner, key, original, disguise(wrap(original), original), descriptor);
+  }
+
+  private current(): unknown {
+    return getOwnPropertyDescriptor(this.owner, this.key)?.value;
+  }
+
+  /** Puts the wrapper in place, unless the page has put something else there meanwhile. */
+  install(): void {
+    if (this.current() === this.original) defineProperty(this.owner, this.key, { ...this.descriptor, value: this.wrapper });
+  }
+
+  /**
+   * Puts the original back. If the page replaced the wrapper with its own (wrapping ours, as
+   * zone.js does), the page's stays: ours then stays in its chain and just passes calls through.
+   */
+  uninstall(): void {
+    if (this.current() === this.wrapper) defineProperty(this.owner, this.key, this.descriptor);
+  }
+}
+
+/** `Function.prototype.toString`, answering for each wrapper with its original's source. */
+export const toStringPatch = Patch.of(Function.prototype, "toString", (original) => ({
+  toString(this: unknown): string {
+    const shown = typeof this === "function" ? disguises.get(this) ?? this : this;
+    return apply(original, shown, []) as string;
+  },
+}).toString);

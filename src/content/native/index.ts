@@ -1,0 +1,88 @@
+/**
+ * Native instrumentation: the page's own asynchronous work — fetch and XHR, timers, abort
+ * signals, promise combinators, long tasks — recorded as native operations next to the
+ * runtime's tasks. See README.md in this folder for the design.
+ *
+ * Installed only while something records with native instrumentation on. The page agent
+ * attaches it to its start-up recorder at document_start (so a reload-and-record sees the
+ * page's first requests and timers) and to each session recorder whose options say
+ * `native: true`; it detaches it as soon as the page is known not to be recorded, when the
+ * recording stops, or when native instrumentation is turned off. Detached, every wrapped
+ * property holds its original again and `Function.prototype.toString` is the page's own.
+ *
+ * The originals are captured when this module is evaluated (originals.ts), before any page
+ * script. A page that takes a reference to a wrapped function while installed (`const f =
+ * window.fetch`) keeps the wrapper after detaching, and it then only calls the original; one
+ * that takes it while detached holds the original, which later recordings do not see.
+ */
+import type { PageHook } from "../install-hook.ts";
+import type { RegisteredRuntime } from "../../runtime/instrument.ts";
+import type { Recorder } from "../../trace/recorder.ts";
+import { abortPatches } from "./abort.ts";
+import { type Patch, toStringPatch } from "./cloak.ts";
+import { combinatorPatches } from "./combinators.ts";
+import { LongTaskObserver } from "./long-tasks.ts";
+import { requestPatches } from "./requests.ts";
+import { currentSink, setSink, taskTracker } from "./sink.ts";
+import { forgetTimers, timerPatches } from "./timers.ts";
+
+export interface NativeOptions {
+  /** Put each operation's creation site in its detail. */
+  readonly creationSites: boolean;
+}
+
+/** What the page agent needs: feed this recorder, or stop. */
+export interface NativeControl {
+  attach(recorder: Recorder, options: NativeOptions): void;
+  /** Stops recording native work (into `recorder` only, if given) and puts the originals back. */
+  detach(recorder?: Recorder): void;
+}
+
+/** Every property the instrumentation replaces, `toString` first so no wrapper is ever shown bare. */
+export const ALL_PATCHES: readonly Patch[] = [
+  ...(toStringPatch === null ? [] : [toStringPatch]),
+  ...requestPatches,
+  ...timerPatches,
+  ...abortPatches,
+  ...combinatorPatches,
+];
+
+export class NativeInstrumentation implements NativeControl {
+  private installed = false;
+  private stopTracking: (() => void) | null = null;
+  private readonly longTasks = new LongTaskObserver();
+
+  constructor(private readonly hook: PageHook) {}
+
+  /** True while the wrappers are in place. */
+  get isInstalled(): boolean {
+    return this.installed;
+  }
+
+  attach(recorder: Recorder, options: NativeOptions): void {
+    const sink = currentSink();
+    if (sink !== null && sink.recorder === recorder && sink.sites === options.creationSites) return;
+    forgetTimers();
+    setSink({ recorder, sites: options.creationSites });
+    if (!this.installed) {
+      for (const patch of ALL_PATCHES) patch.install();
+      this.stopTracking = this.hook.onRuntime((runtime: RegisteredRuntime) => runtime.addInstrument(taskTracker));
+      this.installed = true;
+    }
+    if (sink?.recorder !== recorder) this.longTasks.start();
+  }
+
+  detach(recorder?: Recorder): void {
+    if (recorder !== undefined && currentSink()?.recorder !== recorder) return;
+    setSink(null);
+    forgetTimers();
+    this.longTasks.stop();
+    if (!this.installed) return;
+    for (let k = ALL_PATCHES.length - 1; k >= 0; k--) ALL_PATCHES[k]!.uninstall();
+    this.stopTracking?.();
+    this.stopTracking = null;
+    for (const runtime of this.hook.runtimes) runtime.removeInstrument(taskTracker);
+    taskTracker.running = 0;
+    this.installed = false;
+  }
+}

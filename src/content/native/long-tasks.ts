@@ -1,0 +1,108 @@
+/**
+ * Long tasks and long animation frames: the moments the page blocked its own event loop, as
+ * the browser reports them to a PerformanceObserver of ours (the page's own observers and
+ * performance timeline are untouched). Each is a `longTask` or `longAnimationFrame` operation
+ * spanning the entry (reported after the fact, with its own start and end), ending `ok`, with
+ * the attribution the browser gives in its detail:
+ *
+ * - long task: `{"duration":…,"name":"self","container":"window"}` (and the container's
+ *   src/id/name for an iframe);
+ * - long animation frame: `{"duration":…,"blocking":…,"scripts":["event-listener
+ *   BUTTON#go.onclick · handler https://app/main.js:120 · 48 ms", …]}`, longest first.
+ */
+import { NativePerformanceObserver, supportedEntryTypes } from "./originals.ts";
+import { currentSink, describe, startOp, type Fields } from "./sink.ts";
+import type { NativeKind } from "../../trace/model.ts";
+
+const ENTRY_KINDS: readonly (readonly [string, NativeKind, string])[] = [
+  ["longtask", "longTask", "long task"],
+  ["long-animation-frame", "longAnimationFrame", "long animation frame"],
+];
+
+/** The most scripts named for one long animation frame. */
+const MAX_SCRIPTS = 5;
+
+interface ScriptTiming {
+  readonly invoker?: string;
+  readonly invokerType?: string;
+  readonly sourceURL?: string;
+  readonly sourceFunctionName?: string;
+  readonly sourceCharPosition?: number;
+  readonly duration?: number;
+}
+
+interface LongEntry extends PerformanceEntry {
+  readonly attribution?: readonly { containerType?: string; containerSrc?: string; containerId?: string; containerName?: string }[];
+  readonly blockingDuration?: number;
+  readonly scripts?: readonly ScriptTiming[];
+}
+
+const round = (ms: number): number => Math.round(ms * 10) / 10;
+
+function describeScript(script: ScriptTiming): string {
+  const where = script.sourceURL ? ` ${script.sourceURL}${typeof script.sourceCharPosition === "number" && script.sourceCharPosition >= 0 ? `:${script.sourceCharPosition}` : ""}` : "";
+  const fn = script.sourceFunctionName ? ` · ${script.sourceFunctionName}` : "";
+  return `${script.invokerType ?? "script"} ${script.invoker ?? ""}${fn}${where} · ${round(script.duration ?? 0)} ms`;
+}
+
+function attributionOf(entry: LongEntry): Fields {
+  if (entry.entryType === "longtask") {
+    const container = entry.attribution?.[0];
+    return {
+      duration: round(entry.duration),
+      name: entry.name,
+      container: container?.containerType,
+      containerSrc: container?.containerSrc || undefined,
+      containerId: container?.containerId || undefined,
+      containerName: container?.containerName || undefined,
+    };
+  }
+  const scripts = [...(entry.scripts ?? [])].sort((a, b) => (b.duration ?? 0) - (a.duration ?? 0)).slice(0, MAX_SCRIPTS);
+  return {
+    duration: round(entry.duration),
+    blocking: typeof entry.blockingDuration === "number" ? round(entry.blockingDuration) : undefined,
+    scripts: scripts.length > 0 ? scripts.map(describeScript) : undefined,
+  };
+}
+
+/** Observes long tasks and frames into the current sink while started. */
+export class LongTaskObserver {
+  private observers: PerformanceObserver[] = [];
+
+  /** Starts observing, including the entries the browser buffered before (those of this recording only). */
+  start(): void {
+    this.stop();
+    if (NativePerformanceObserver === undefined) return;
+    for (const [type, kind, label] of ENTRY_KINDS) {
+      if (!supportedEntryTypes.includes(type)) continue;
+      try {
+        const observer = new NativePerformanceObserver((list) => this.report(list.getEntries() as LongEntry[], kind, label));
+        observer.observe({ type, buffered: true });
+        this.observers.push(observer);
+      } catch (error) {
+        console.warn(`aioscope: cannot observe ${type} entries: ${describe(error)}`);
+      }
+    }
+  }
+
+  stop(): void {
+    for (const observer of this.observers) observer.disconnect();
+    this.observers = [];
+  }
+
+  private report(entries: readonly LongEntry[], kind: NativeKind, label: string): void {
+    const into = currentSink();
+    if (into === null) return;
+    for (const entry of entries) {
+      try {
+        const end = into.recorder.fromHostTime(entry.startTime + entry.duration);
+        if (end <= 0) continue; // before this recording began
+        const start = into.recorder.fromHostTime(entry.startTime);
+        const op = startOp(into, kind, label, null, { at: start, task: 0 });
+        op.end("ok", attributionOf(entry), end);
+      } catch {
+        // A malformed entry: skipped, never thrown into the page.
+      }
+    }
+  }
+}

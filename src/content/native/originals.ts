@@ -1,0 +1,183 @@
+/**
+ * The page's own built-ins, taken when this module is evaluated: at document_start, in the
+ * MAIN world, before any page script runs. Everything the wrappers call at run time comes from
+ * here, so a page that later replaces `Reflect.apply`, `WeakMap.prototype.get`, a prototype
+ * getter or `Promise.prototype.then` neither sees our calls nor changes what they do.
+ *
+ * Nothing here may run page code: getters and methods are native ones, read off prototypes
+ * while they are still pristine.
+ */
+
+import { parseStackFrame } from "../../trace/stack.ts";
+
+/* eslint-disable @typescript-eslint/no-unsafe-function-type -- originals are any function by nature */
+
+export const apply = Reflect.apply;
+export const defineProperty = Object.defineProperty;
+export const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+export const getPrototypeOf = Object.getPrototypeOf;
+const stringify = JSON.stringify;
+
+/** `JSON.stringify` of a fresh object of primitives, as the page's JSON was at document_start. */
+export function toJson(value: unknown): string {
+  return apply(stringify, JSON, [value]) as string;
+}
+
+/** A native getter called on `target`, or `undefined` where the browser lacks it. */
+export function getterOf<V>(proto: object | undefined, name: string): (target: unknown) => V | undefined {
+  const get = proto === undefined ? undefined : getOwnPropertyDescriptor(proto, name)?.get;
+  if (get === undefined) return () => undefined;
+  return (target) => apply(get, target, []) as V;
+}
+
+/** The descriptor of `name` on `target` or the nearest prototype that has it (no getter runs). */
+export function findProperty(target: object, name: PropertyKey): PropertyDescriptor | undefined {
+  for (let o: object | null = target; o !== null; o = getPrototypeOf(o) as object | null) {
+    const descriptor = getOwnPropertyDescriptor(o, name);
+    if (descriptor !== undefined) return descriptor;
+  }
+  return undefined;
+}
+
+/** A value read without running a getter: only data properties, own or inherited. */
+export function dataProperty(target: object, name: PropertyKey): unknown {
+  const descriptor = findProperty(target, name);
+  return descriptor !== undefined && "value" in descriptor ? descriptor.value : undefined;
+}
+
+// ── Collections the page cannot reach into ───────────────────────────────────────────────────
+
+const NativeWeakMap = WeakMap;
+const weakGet = WeakMap.prototype.get;
+const weakSet = WeakMap.prototype.set;
+const weakDelete = WeakMap.prototype.delete;
+const NativeMap = Map;
+const mapGet = Map.prototype.get;
+const mapSet = Map.prototype.set;
+const mapDelete = Map.prototype.delete;
+const mapClear = Map.prototype.clear;
+const mapSizeGetter = getOwnPropertyDescriptor(Map.prototype, "size")!.get!;
+const mapKeys = Map.prototype.keys;
+const iteratorNext = getPrototypeOf([][Symbol.iterator]()).next as (this: Iterator<unknown>) => IteratorResult<unknown>;
+
+/**
+ * A WeakMap that keeps the methods captured at document_start as its own properties: calls
+ * stay plain (and fast) method calls, and a page that replaces `WeakMap.prototype.get` later
+ * does not reach them.
+ */
+export function safeWeakMap<K extends WeakKey, V>(): WeakMap<K, V> {
+  const map = new NativeWeakMap<K, V>();
+  defineProperty(map, "get", { value: weakGet });
+  defineProperty(map, "set", { value: weakSet });
+  defineProperty(map, "delete", { value: weakDelete });
+  return map;
+}
+
+/** A Map that keeps the methods captured at document_start as its own properties (see safeWeakMap). */
+export function safeMap<K, V>(): Map<K, V> {
+  const map = new NativeMap<K, V>();
+  defineProperty(map, "get", { value: mapGet });
+  defineProperty(map, "set", { value: mapSet });
+  defineProperty(map, "delete", { value: mapDelete });
+  defineProperty(map, "clear", { value: mapClear });
+  defineProperty(map, "keys", { value: mapKeys });
+  defineProperty(map, "size", { get: mapSizeGetter });
+  return map;
+}
+
+/** The oldest key of a safeMap (Maps keep insertion order), or undefined when it is empty. */
+export function firstKey<K>(map: Map<K, unknown>): K | undefined {
+  const first = apply(iteratorNext, map.keys(), []) as IteratorResult<K>;
+  return first.done === true ? undefined : first.value;
+}
+
+// ── Functions, errors, promises ──────────────────────────────────────────────────────────────
+
+export const functionToString = Function.prototype.toString;
+
+/** `performance.now()`, as it was at document_start (bound: a plain call, no arguments array). */
+export const hostNow: () => number = typeof performance !== "undefined" ? performance.now.bind(performance) : Date.now;
+export const NativeError = Error;
+export const captureStackTrace = (Error as { captureStackTrace?: (target: object, skip?: Function) => void }).captureStackTrace;
+
+export const NativePromise = Promise;
+export const promiseThen = Promise.prototype.then;
+export const promisePrototype = Promise.prototype;
+
+/** `promise.then(onFulfilled, onRejected)` with the original `then`. */
+export function then<T>(promise: Promise<T>, onFulfilled: ((value: T) => unknown) | undefined, onRejected: ((reason: unknown) => unknown) | undefined): Promise<unknown> {
+  return apply(promiseThen, promise, [onFulfilled, onRejected]) as Promise<unknown>;
+}
+
+/**
+ * True for an object whose prototype is this realm's `Promise.prototype` (not a subclass, not
+ * a thenable). Only the prototype is read: a brand check through `then` would mark a rejected
+ * promise handled, which the page could see.
+ */
+export function hasPromisePrototype(value: unknown): value is Promise<unknown> {
+  return typeof value === "object" && value !== null && getPrototypeOf(value) === promisePrototype;
+}
+
+export const isArray = Array.isArray;
+export const arrayValues = Array.prototype[Symbol.iterator];
+
+// ── The DOM ──────────────────────────────────────────────────────────────────────────────────
+
+const hasWindow = typeof window !== "undefined";
+export const pageWindow: (Window & typeof globalThis) | undefined = hasWindow ? window : undefined;
+
+export const addEventListener = typeof EventTarget !== "undefined" ? EventTarget.prototype.addEventListener : undefined;
+
+/** `target.addEventListener(type, listener, options)` with the original method. */
+export function listen(target: EventTarget, type: string, listener: (this: EventTarget, event: Event) => void, options?: AddEventListenerOptions): void {
+  if (addEventListener !== undefined) apply(addEventListener, target, [type, listener, options]);
+}
+
+const proto = (ctor: { prototype: object } | undefined): object | undefined => ctor?.prototype;
+const ctorOf = <T>(name: string): T | undefined => (globalThis as Record<string, unknown>)[name] as T | undefined;
+
+export const NativeRequest = ctorOf<typeof Request>("Request");
+export const NativeURL = ctorOf<typeof URL>("URL");
+export const NativeDOMException = ctorOf<typeof DOMException>("DOMException");
+export const NativePerformanceObserver = ctorOf<typeof PerformanceObserver>("PerformanceObserver");
+export const NativeAbortSignal = ctorOf<typeof AbortSignal>("AbortSignal");
+export const NativeXMLHttpRequest = ctorOf<typeof XMLHttpRequest>("XMLHttpRequest");
+export const NativeAbortController = ctorOf<typeof AbortController>("AbortController");
+
+export const requestMethod = getterOf<string>(proto(NativeRequest), "method");
+export const requestUrl = getterOf<string>(proto(NativeRequest), "url");
+export const requestSignal = getterOf<AbortSignal>(proto(NativeRequest), "signal");
+export const responseStatus = getterOf<number>(proto(ctorOf("Response")), "status");
+export const responseHeaders = getterOf<Headers>(proto(ctorOf("Response")), "headers");
+const headersGet = (proto(ctorOf("Headers")) as Headers | undefined)?.get;
+export function headerOf(headers: Headers | undefined, name: string): string | null {
+  if (headers === undefined || headersGet === undefined) return null;
+  return apply(headersGet, headers, [name]) as string | null;
+}
+export const urlHref = getterOf<string>(proto(NativeURL), "href");
+export const signalAborted = getterOf<boolean>(proto(NativeAbortSignal), "aborted");
+export const signalReason = getterOf<unknown>(proto(NativeAbortSignal), "reason");
+export const controllerSignal = getterOf<AbortSignal>(proto(NativeAbortController), "signal");
+export const exceptionName = getterOf<string>(proto(NativeDOMException), "name");
+export const exceptionMessage = getterOf<string>(proto(NativeDOMException), "message");
+export const xhrStatus = getterOf<number>(proto(NativeXMLHttpRequest), "status");
+export const xhrReadyState = getterOf<number>(proto(NativeXMLHttpRequest), "readyState");
+export const progressLoaded = getterOf<number>(proto(ctorOf("ProgressEvent")), "loaded");
+export const eventType = getterOf<string>(proto(ctorOf("Event")), "type");
+export const documentBaseUri = getterOf<string>(proto(ctorOf("Node")), "baseURI");
+export const supportedEntryTypes: readonly string[] = (() => {
+  try {
+    return [...(NativePerformanceObserver?.supportedEntryTypes ?? [])];
+  } catch {
+    return [];
+  }
+})();
+
+/** The file this script was loaded from (the extension's MAIN-world bundle): its own calls are not the page's. */
+export const ownScriptFile: string | null = (() => {
+  for (const line of (new NativeError().stack ?? "").split("\n")) {
+    const frame = parseStackFrame(line);
+    if (frame !== null) return frame.file;
+  }
+  return null;
+})();

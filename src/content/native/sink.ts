@@ -1,0 +1,223 @@
+/**
+ * Where the wrappers record: the active recorder (the page agent's start-up or session
+ * recorder), or nothing. Every wrapper reads the sink on each call; while it is null the
+ * wrapper only calls the original, so a reference the page kept to a wrapper costs one branch
+ * after instrumentation is turned off.
+ *
+ * An operation is ended on the recorder it started on, and only while that recorder is still
+ * the sink: a timer set during one recording and fired after it leaves nothing behind.
+ *
+ * Details: each operation's `detail` is a small JSON object (see README.md here), e.g.
+ * `{"status":200,"bytes":512,"site":"load (https://app.example/main.js:12:5)"}`.
+ */
+import type { Instrument, Task } from "../../runtime/index.ts";
+import type { CreationSite, NativeKind, NativeOutcome } from "../../trace/model.ts";
+import type { Recorder } from "../../trace/recorder.ts";
+import { apply, dataProperty, exceptionMessage, exceptionName, pageWindow, safeMap, safeWeakMap, toJson } from "./originals.ts";
+import { formatSite } from "./site.ts";
+
+/* eslint-disable @typescript-eslint/no-unsafe-function-type -- page callbacks are any function */
+
+export interface Sink {
+  readonly recorder: Recorder;
+  /** Put each operation's creation site in its detail. */
+  readonly sites: boolean;
+}
+
+let sink: Sink | null = null;
+
+/** The sink wrappers record into now, or null. */
+export function currentSink(): Sink | null {
+  return sink;
+}
+
+export function setSink(next: Sink | null): void {
+  sink = next;
+}
+
+/**
+ * The runtime task whose step runs now, in any runtime copy of the page: an instrument added
+ * to every copy (as the recorder is), so operations started later on a task's behalf — a
+ * timeout signal that fires — are still attributed to the task that asked for them.
+ */
+export const taskTracker: Instrument & { running: number } = {
+  running: 0,
+  beforeTaskStep(task: Task<unknown>): void {
+    taskTracker.running = task.id;
+  },
+  afterTaskStep(): void {
+    taskTracker.running = 0;
+  },
+};
+
+/**
+ * The operation behind a promise the page holds (a fetch's, a combinator's), so a combinator
+ * can name the operations it groups.
+ */
+export const promiseOps = safeWeakMap<object, NativeOp>();
+
+const keys = Object.keys;
+const MAX_TEXT = 300;
+
+export type DetailValue = string | number | boolean | readonly (string | number)[] | null | undefined;
+export type Fields = Readonly<Record<string, DetailValue>>;
+
+/** `{"site":…}` by site: most operations end with no other detail, and one site makes many. */
+const siteDetails = safeMap<string, string>();
+const MAX_CACHED_SITES = 4096;
+
+function detailOf(site: string | null, fields: Fields | undefined): string | undefined {
+  if (fields === undefined) {
+    if (site === null) return undefined;
+    let detail = siteDetails.get(site);
+    if (detail === undefined) {
+      detail = toJson({ site });
+      if (siteDetails.size < MAX_CACHED_SITES) siteDetails.set(site, detail);
+    }
+    return detail;
+  }
+  const out: Record<string, DetailValue> = {};
+  let any = false;
+  if (fields !== undefined) {
+    for (const key of keys(fields)) {
+      const value = fields[key];
+      if (value === undefined || value === null) continue;
+      out[key] = value;
+      any = true;
+    }
+  }
+  if (site !== null) {
+    out.site = site;
+    any = true;
+  }
+  return any ? toJson(out) : undefined;
+}
+
+/** One native operation being recorded. */
+export class NativeOp {
+  constructor(
+    readonly sink: Sink,
+    readonly id: number,
+    private readonly site: string | null,
+  ) {}
+
+  /** Still recording into the sink it started in. */
+  get live(): boolean {
+    return sink === this.sink;
+  }
+
+  end(outcome: NativeOutcome, fields?: Fields, at?: number): void {
+    if (sink !== this.sink) return;
+    endOptions.detail = detailOf(this.site, fields);
+    endOptions.at = at;
+    this.sink.recorder.nativeEnd(this.id, outcome, endOptions);
+  }
+}
+
+export interface StartOptions {
+  /** The group or scheduling operation this one belongs to. */
+  readonly parent?: number;
+  /** An explicit start on the recorder's clock, for operations reported after the fact. */
+  readonly at?: number;
+  /** The runtime task that started it; by default the one running now. */
+  readonly task?: number;
+}
+
+/** One options object for every nativeEnd call, as for nativeStart below. */
+const endOptions: { detail: string | undefined; at: number | undefined } = { detail: undefined, at: undefined };
+
+/** One options object for every nativeStart call: the recorder reads it at once and keeps nothing. */
+const startOptions: { task: number; parent: number | undefined; at: number | undefined } = { task: 0, parent: undefined, at: undefined };
+
+function nativeStart(recorder: Recorder, kind: NativeKind, label: string, task: number, parent: number | undefined, at: number | undefined): number {
+  startOptions.task = task;
+  startOptions.parent = parent;
+  startOptions.at = at;
+  return recorder.nativeStart(kind, label, startOptions);
+}
+
+/** Starts recording an operation into `into`. */
+export function startOp(into: Sink, kind: NativeKind, label: string, site: CreationSite | null, options: StartOptions = NO_OPTIONS): NativeOp {
+  const id = nativeStart(into.recorder, kind, label, options.task ?? taskTracker.running, options.parent, options.at);
+  return new NativeOp(into, id, into.sites && site !== null ? formatSite(site) : null);
+}
+
+const NO_OPTIONS: StartOptions = {};
+
+/**
+ * Runs a page callback that `op` scheduled, as the browser calls it: `op` fires (a tick for a
+ * repeating operation, else its end, `ok`), and the callback's run becomes a step — a child
+ * operation of kind `other` labelled `label` — when it took a measurable time (at least one
+ * tick of the page's clock, which Chrome coarsens to 0.1 ms; a shorter run has no length to
+ * show, and its moment is the firing already recorded). An exception passes through
+ * untouched: it is never caught (a rethrow would move where the page's `error` event says it
+ * was thrown), so the step only knows that it threw.
+ */
+export function fireAndRun(op: NativeOp, repeating: boolean, label: string, callback: Function, self: unknown, args: readonly unknown[]): unknown {
+  if (sink !== op.sink) return apply(callback, self, args);
+  const recorder = op.sink.recorder;
+  const fired = recorder.now();
+  if (repeating) recorder.nativeTick(op.id, fired);
+  else op.end("ok", undefined, fired);
+  let threw = true;
+  try {
+    const result = apply(callback, self, args);
+    threw = false;
+    return result;
+  } finally {
+    if (sink === op.sink) {
+      const done = recorder.now();
+      if (done > fired || threw) {
+        const step = nativeStart(recorder, "other", label, 0, op.id, fired);
+        endOptions.detail = threw ? THREW : undefined;
+        endOptions.at = done;
+        recorder.nativeEnd(step, threw ? "error" : "ok", endOptions);
+      }
+    }
+  }
+}
+
+const THREW = '{"error":"the callback threw"}';
+
+/**
+ * Whether a wrapper of a Window operation was called on the window (or with no receiver): any
+ * other receiver makes the original throw "Illegal invocation" before it looks at its
+ * arguments, so the wrapper calls it at once and records nothing.
+ */
+export function onWindow(receiver: unknown): boolean {
+  return receiver === undefined || receiver === null || receiver === pageWindow;
+}
+
+function cut(text: string): string {
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
+}
+
+/**
+ * A short text for an error or abort reason, running no page code: DOMExceptions through the
+ * native getters, other objects through their data properties only.
+ */
+export function describe(value: unknown): string {
+  if (typeof value === "string") return cut(value);
+  if (typeof value !== "object" && typeof value !== "function") return cut(String(value));
+  if (value === null) return "null";
+  try {
+    const name = exceptionName(value);
+    if (typeof name === "string") return cut(`${name}: ${exceptionMessage(value) ?? ""}`);
+  } catch {
+    // Not a DOMException.
+  }
+  const name = dataProperty(value, "name");
+  const message = dataProperty(value, "message");
+  if (typeof message === "string") return cut(`${typeof name === "string" ? name : "Error"}: ${message}`);
+  return typeof value === "function" ? "function" : "object";
+}
+
+/** The name of a DOMException (e.g. "TimeoutError"), or null for anything else. */
+export function domExceptionName(value: unknown): string | null {
+  if (typeof value !== "object" || value === null) return null;
+  try {
+    return exceptionName(value) ?? null;
+  } catch {
+    return null;
+  }
+}
