@@ -12,6 +12,7 @@ import puppeteer from "puppeteer-core";
 import type { Browser, Frame, Page } from "puppeteer-core";
 import type { Trace } from "../../src/trace/model.ts";
 import { enlargeWindow } from "./panel-driver.ts";
+import { CHROMIUM_FLAGS, DEVTOOLS_PAGE, PANEL_PAGE, POLL } from "../../src/cli/browser.ts";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -21,28 +22,9 @@ export const EXTENSION_DIR = join(REPO_ROOT, "dist/extension");
 /** Screenshots and other things a person may want to look at after a run (gitignored). */
 export const ARTIFACTS_DIR = join(REPO_ROOT, "artifacts");
 
-/** The extension's pages, as the built extension names them. */
-export const DEVTOOLS_PAGE = "src/devtools/devtools.html";
-export const PANEL_PAGE = "src/devtools/panel.html";
-
-/**
- * Flags that let Chromium run headless on a CI machine. The networking flags stop it from
- * trying, and waiting on, hosts that a machine without internet cannot reach.
- */
-export const CHROMIUM_FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-
-/**
- * How `waitForFunction` re-checks a condition: on a timer, rather than on requestAnimationFrame
- * (Puppeteer's default), so that a check never depends on Chromium painting that page.
- */
-export const POLL = { polling: 50 } as const;
+// One definition of the extension's page names, Chromium's flags and how conditions are
+// polled, shared with the CLI, which drives the same browser the same way.
+export { CHROMIUM_FLAGS, DEVTOOLS_PAGE, PANEL_PAGE, POLL };
 
 /** Several times more presses than DevTools has panels (about fifteen). */
 const MAX_PANEL_SWITCHES = 50;
