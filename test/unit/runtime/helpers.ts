@@ -3,10 +3,10 @@
  * `TaskRecorder`), a busy-wait for the few tests that need a step to take real time, and a
  * one-liner to run a coroutine on the virtual clock.
  */
-import { onTestFinished } from "vitest";
+import { expect, onTestFinished } from "vitest";
 import {
   addInstrument, removeInstrument, run,
-  type AwaitTarget, type CoroutineSource, type Instrument, type Task,
+  type AwaitTarget, type CoroutineSource, type Instrument, type Operation, type Task,
 } from "../../../src/runtime/index.ts";
 
 /** Runs `main` on a fresh loop with the virtual clock. */
@@ -81,4 +81,24 @@ export function recordInstrument(options: { only?: (task: Task<unknown>) => bool
   const stop = (): void => removeInstrument(instrument);
   onTestFinished(stop);
   return { events, stop };
+}
+
+/** Awaits `operation` and returns the error it throws, which must be a `type`. */
+export function* expectThrows(operation: Operation<unknown>, type: abstract new (...args: never[]) => Error): Generator<unknown, Error, unknown> {
+  try {
+    yield* operation;
+  } catch (error) {
+    expect(error).toBeInstanceOf(type);
+    return error as Error;
+  }
+  throw new Error(`expected ${type.name}`);
+}
+
+/** A tiny deterministic random source, so stress tests replay the same schedule. */
+export function lcg(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
 }

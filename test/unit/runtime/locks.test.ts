@@ -8,8 +8,9 @@ import { describe, expect, it } from "vitest";
 import {
   Barrier, BoundedSemaphore, BrokenBarrierError, CancelledError, Condition, Event, Lock,
   RuntimeError, Semaphore, TimeoutError, addInstrument, createTask, gather, removeInstrument,
-  getRunningLoop, run, sleep, waitFor, type Future, type Instrument, type Operation, type Task,
+  getRunningLoop, run, sleep, waitFor, type Future, type Instrument, type Task,
 } from "../../../src/runtime/index.ts";
+import { expectThrows, lcg } from "./helpers.ts";
 
 function go<T>(main: () => Generator<unknown, T, unknown>): Promise<T> {
   return run(main, { clock: "virtual", name: "main" });
@@ -20,25 +21,7 @@ function* turns(n: number): Generator<unknown, void, unknown> {
   for (let k = 0; k < n; k++) yield* sleep(0);
 }
 
-/** Awaits `operation` and returns the error it throws, which must be a `type`. */
-function* expectThrows(operation: Operation<unknown>, type: abstract new (...args: never[]) => Error): Generator<unknown, Error, unknown> {
-  try {
-    yield* operation;
-  } catch (error) {
-    expect(error).toBeInstanceOf(type);
-    return error as Error;
-  }
-  throw new Error(`expected ${type.name}`);
-}
 
-/** A tiny deterministic random source, so stress tests replay the same schedule. */
-function lcg(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 describe("Lock", () => {
   it("is acquired at once when free and shows its state", async () => {

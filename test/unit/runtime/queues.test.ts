@@ -8,31 +8,15 @@ import { describe, expect, it } from "vitest";
 import {
   CancelledError, LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown,
   TimeoutError, addInstrument, createTask, gather, getRunningLoop, naturalOrder,
-  removeInstrument, run, sleep, taskGroup, waitFor, type Instrument, type Operation, type Task,
+  removeInstrument, run, sleep, taskGroup, waitFor, type Instrument, type Task,
 } from "../../../src/runtime/index.ts";
+import { expectThrows, lcg } from "./helpers.ts";
 
 function go<T>(main: () => Generator<unknown, T, unknown>): Promise<T> {
   return run(main, { clock: "virtual", name: "main" });
 }
 
-/** Awaits `operation` and returns the error it throws, which must be a `type`. */
-function* expectThrows(operation: Operation<unknown>, type: abstract new (...args: never[]) => Error): Generator<unknown, Error, unknown> {
-  try {
-    yield* operation;
-  } catch (error) {
-    expect(error).toBeInstanceOf(type);
-    return error as Error;
-  }
-  throw new Error(`expected ${type.name}`);
-}
 
-function lcg(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 const show = (q: Queue<unknown>): string => String(q).replace(/#\d+/, "#n");
 
