@@ -3,7 +3,7 @@
  * export; the view switch; the filter box; and the live counters.
  */
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useMenu } from "./use-menu.ts";
 import type { StoreSnapshot } from "./recording-store.ts";
 import type { ExportFormat } from "./io/export.ts";
 import { formatCount } from "./format.ts";
@@ -49,20 +49,7 @@ function ToolbarButton(props: { title: string; label: string; testid: string; di
 }
 
 function ExportMenu({ disabled, onExport }: { disabled: boolean; onExport(format: ExportFormat): void }) {
-  const [open, setOpen] = useState(false);
-  const root = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const close = (event: Event): void => {
-      if (event instanceof KeyboardEvent ? event.key === "Escape" : !root.current?.contains(event.target as Node)) setOpen(false);
-    };
-    document.addEventListener("pointerdown", close);
-    document.addEventListener("keydown", close);
-    return () => {
-      document.removeEventListener("pointerdown", close);
-      document.removeEventListener("keydown", close);
-    };
-  }, [open]);
+  const { open, setOpen, root } = useMenu();
   const choose = (format: ExportFormat): void => {
     setOpen(false);
     onExport(format);

@@ -2,24 +2,11 @@
  * The toolbar's "kept recordings" button: the same list as the empty panel shows, in a
  * drop-down, so a kept recording can be opened while another session is on screen.
  */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useMenu } from "../use-menu.ts";
 import { SavedList, type SavedListProps } from "./saved-list.tsx";
 
 export function SavedMenu(props: SavedListProps) {
-  const [open, setOpen] = useState(false);
-  const root = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!open) return;
-    const close = (event: Event): void => {
-      if (event instanceof KeyboardEvent ? event.key === "Escape" : !root.current?.contains(event.target as Node)) setOpen(false);
-    };
-    document.addEventListener("pointerdown", close);
-    document.addEventListener("keydown", close);
-    return () => {
-      document.removeEventListener("pointerdown", close);
-      document.removeEventListener("keydown", close);
-    };
-  }, [open]);
+  const { open, setOpen, root } = useMenu();
   return (
     <div class="menu-anchor" ref={root}>
       <button
