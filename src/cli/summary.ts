@@ -4,7 +4,7 @@
  * and the warnings. Every number comes from src/trace's analysis; this file only lays it out.
  */
 import type { Trace, TaskOutcome } from "../trace/model.ts";
-import type { TraceAnalysis } from "../trace/analysis.ts";
+import type { NativeStats, OutcomeCounts, TraceAnalysis } from "../trace/analysis.ts";
 import { formatCount, formatMs, plural, type Paint } from "./terminal.ts";
 
 /** Rows in "slowest tasks". */
@@ -52,11 +52,15 @@ export function formatSummary(trace: Trace, analysis: TraceAnalysis, paint: Pain
     lines.push(`${label("Concurrency")}peak ${plural(alive.peak, "task")} alive at ${formatMs(alive.peakAt)} · mean ${alive.mean.toFixed(1)} alive, ${waiting.mean.toFixed(1)} waiting, ${running.mean.toFixed(2)} running`);
   }
 
-  for (const loop of analysis.loops) {
-    const source = trace.sources[loop.source];
-    const which = analysis.loops.length > 1 ? ` in ${source?.label ?? `source ${loop.source}`}` : "";
-    lines.push(`${label("Event loop")}${percent(loop.utilisation)} busy running task steps${which} (${formatMs(loop.busy)} in ${plural(loop.steps, "step")})`);
+  // Documents without a runtime task have no loop of ours to speak of: "0% busy" there would
+  // hide a page whose own code blocked its main thread.
+  const loops = analysis.loops.filter((loop) => loop.steps > 0);
+  const documents = new Set([...loops.map((loop) => loop.source), ...analysis.native.map((stats) => stats.source)]).size;
+  const sourceName = (source: number): string => (documents > 1 ? ` in ${trace.sources[source]?.label ?? `source ${source}`}` : "");
+  for (const loop of loops) {
+    lines.push(`${label("Event loop")}${percent(loop.utilisation)} busy running task steps${sourceName(loop.source)} (${formatMs(loop.busy)} in ${plural(loop.steps, "step")})`);
   }
+  for (const stats of analysis.native) lines.push(...formatNative(stats, sourceName(stats.source), label, paint));
 
   const outcomeOf = new Map(trace.tasks.map((task) => [task.id, task.outcome]));
   const slowest = [...analysis.tasks].sort((a, b) => b.total - a.total || a.task - b.task).slice(0, SLOWEST_SHOWN);
@@ -76,11 +80,50 @@ export function formatSummary(trace: Trace, analysis: TraceAnalysis, paint: Pain
   } else {
     lines.push(paint("bold", `Warnings (${formatCount(warnings.length)})`));
     // The worst first: a deadlock, then errors, then the longest slow steps.
-    const rank = { deadlock: 0, droppedEvents: 1, unretrievedError: 2, pendingAtEnd: 3, slowStep: 4 } as const;
+    const rank = { deadlock: 0, droppedEvents: 1, unretrievedError: 2, pendingAtEnd: 3, slowStep: 4, longTask: 4 } as const;
     const ordered = [...warnings].sort((a, b) => rank[a.kind] - rank[b.kind]
-      || (a.kind === "slowStep" && b.kind === "slowStep" ? b.duration - a.duration : 0));
+      || ("duration" in a && "duration" in b ? b.duration - a.duration : 0));
     for (const warning of ordered.slice(0, WARNINGS_SHOWN)) lines.push(`  ${paint("yellow", "!")} ${clip(warning.message, 200)}`);
     if (ordered.length > WARNINGS_SHOWN) lines.push(`  … and ${formatCount(ordered.length - WARNINGS_SHOWN)} more`);
   }
   return lines.join("\n");
+}
+
+/** Native outcomes in words, for requests and for timers. */
+const REQUEST_WORDS = { ok: "ok", error: "failed", aborted: "aborted", cancelled: "cancelled", pending: "pending" } as const;
+const TIMER_WORDS = { ok: "fired", error: "failed", aborted: "aborted", cancelled: "cancelled", pending: "pending" } as const;
+
+function formatCounts(counts: OutcomeCounts, words: Readonly<Record<keyof OutcomeCounts, string>>, paint: Paint): string {
+  return (Object.keys(words) as (keyof OutcomeCounts)[])
+    .filter((outcome) => counts[outcome] > 0)
+    .map((outcome) => {
+      const text = `${formatCount(counts[outcome])} ${words[outcome]}`;
+      return outcome === "error" ? paint("red", text) : outcome === "pending" ? paint("yellow", text) : text;
+    })
+    .join(" · ");
+}
+
+function total(counts: OutcomeCounts): number {
+  return counts.ok + counts.error + counts.aborted + counts.cancelled + counts.pending;
+}
+
+/** The page's own work in one document: main-thread blocking, requests, timers. */
+function formatNative(stats: NativeStats, where: string, label: (text: string) => string, paint: Paint): string[] {
+  const lines: string[] = [];
+  const spans = stats.blockedSpans;
+  if (spans.length === 0) {
+    lines.push(`${label("Main thread")}no long tasks${where}`);
+  } else {
+    const longest = spans.reduce((a, b) => (b.end - b.start > a.end - a.start ? b : a));
+    const text = `blocked ${formatMs(stats.blocked)} (${percent(stats.blockedRatio)})${where} in ${plural(spans.length, "long task")}; longest ${formatMs(longest.end - longest.start)} at ${formatMs(longest.start)}`;
+    lines.push(`${label("Main thread")}${stats.blockedRatio >= 0.1 ? paint("yellow", text) : text}`);
+  }
+  const requests = total(stats.requests);
+  if (requests > 0) {
+    const slowest = stats.slowestRequest !== null ? paint("dim", `; slowest ${formatMs(stats.slowestRequest.duration)} ${clip(stats.slowestRequest.label, 60)}`) : "";
+    lines.push(`${label("Requests")}${formatCount(requests)}${where}: ${formatCounts(stats.requests, REQUEST_WORDS, paint)}${slowest}`);
+  }
+  const timers = total(stats.timers);
+  if (timers > 0) lines.push(`${label("Timers")}${formatCount(timers)}${where}: ${formatCounts(stats.timers, TIMER_WORDS, paint)}`);
+  return lines;
 }

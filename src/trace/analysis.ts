@@ -15,6 +15,7 @@ import { nameStats, taskStats, wakeEdges, type NameStats, type TaskStats, type W
 import { awaitGraph, criticalPath, type AwaitGraph, type CriticalPath } from "./analysis/graph.ts";
 import { resourceWaits, type ResourceWaitStats } from "./analysis/resources.ts";
 import { warnings, type Warning, type WarningOptions } from "./analysis/warnings.ts";
+import { nativeStats, type NativeStats } from "./analysis/native.ts";
 
 export { indexTrace, percentile, type TraceIndex } from "./analysis/trace-index.ts";
 export { concurrencySeries, concurrencySummary, loopStats, seriesStats } from "./analysis/concurrency.ts";
@@ -27,6 +28,8 @@ export { resourceWaits } from "./analysis/resources.ts";
 export type { ResourceWaitStats } from "./analysis/resources.ts";
 export { warnings } from "./analysis/warnings.ts";
 export type { Warning, WarningOptions } from "./analysis/warnings.ts";
+export { nativeStats, BLOCKING_KINDS } from "./analysis/native.ts";
+export type { BlockedSpan, NativeStats, OutcomeCounts } from "./analysis/native.ts";
 
 export interface AnalysisOptions extends WarningOptions {
   /** Also compute the critical path of these tasks. */
@@ -44,6 +47,8 @@ export interface TraceAnalysis {
   readonly wakeups: readonly WakeEdge[];
   readonly wakeKinds: Readonly<Record<WakeKind, number>>;
   readonly resources: readonly ResourceWaitStats[];
+  /** Per source with native operations: main-thread blocking, requests and timers. */
+  readonly native: readonly NativeStats[];
   /** Who awaits whom at the end of the trace. */
   readonly awaitGraph: AwaitGraph;
   readonly criticalPaths: readonly CriticalPath[];
@@ -56,6 +61,7 @@ export function analyse(trace: Trace, options: AnalysisOptions = {}): TraceAnaly
   const tasks = taskStats(index);
   const { edges, byKind } = wakeEdges(trace);
   const sourceOf = new Map(trace.tasks.map((t) => [t.id, t.source]));
+  const native = nativeStats(trace);
   const paths: CriticalPath[] = [];
   for (const id of options.criticalPaths ?? []) {
     const path = criticalPath(index, id);
@@ -71,8 +77,9 @@ export function analyse(trace: Trace, options: AnalysisOptions = {}): TraceAnaly
     wakeups: edges,
     wakeKinds: byKind,
     resources: resourceWaits(trace),
+    native,
     awaitGraph: awaitGraph(index),
     criticalPaths: paths,
-    warnings: warnings(index, options),
+    warnings: warnings(index, options, native),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * What deserves attention, from the analysis: slow steps that blocked the loop, errors never
- * retrieved, tasks pending at the end, a deadlock, dropped events. Each warning names its
+ * What deserves attention, from the analysis: slow steps and long tasks that blocked the loop,
+ * errors never retrieved, tasks pending at the end, a deadlock, dropped events. Each warning names its
  * task(s); clicking one selects it on the timeline.
  */
 import type { Warning } from "../../trace/analysis.ts";
@@ -8,6 +8,7 @@ import type { TimelineModel } from "../timeline/model.ts";
 
 const TITLES: Readonly<Record<Warning["kind"], string>> = {
   slowStep: "Slow step",
+  longTask: "Long task",
   unretrievedError: "Error never retrieved",
   pendingAtEnd: "Pending at the end",
   deadlock: "Deadlock",
@@ -24,6 +25,7 @@ function tasksOf(warning: Warning): readonly number[] {
       return warning.tasks;
     case "deadlock":
       return warning.cycle ?? warning.tasks;
+    case "longTask":
     case "droppedEvents":
       return [];
   }
@@ -32,7 +34,7 @@ function tasksOf(warning: Warning): readonly number[] {
 const SHOWN = 200;
 
 export function WarningsList({ warnings, model, onSelectTask }: { warnings: readonly Warning[]; model: TimelineModel; onSelectTask(id: number): void }) {
-  if (warnings.length === 0) return <p class="details-subtle" data-testid="warnings-none">No warnings: no slow steps, lost errors, deadlocks or tasks left pending.</p>;
+  if (warnings.length === 0) return <p class="details-subtle" data-testid="warnings-none">No warnings: no slow steps, long tasks, lost errors, deadlocks or tasks left pending.</p>;
   return (
     <ul class="warnings" data-testid="warnings">
       {warnings.slice(0, SHOWN).map((warning, k) => {

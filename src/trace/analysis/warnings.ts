@@ -1,10 +1,12 @@
 /**
- * What deserves a person's attention: slow steps that blocked the loop, task errors nobody
- * retrieved, tasks still pending at the end, a deadlock, and a trace that misses events.
+ * What deserves a person's attention: slow steps that blocked the loop, long tasks that
+ * blocked the main thread outside any task step, task errors nobody retrieved, tasks still
+ * pending at the end, a deadlock, and a trace that misses events.
  */
 import type { ErrorInfo } from "../model.ts";
 import { us, type TraceIndex } from "./trace-index.ts";
 import { awaitGraph, type AwaitEdge } from "./graph.ts";
+import { nativeStats, type NativeStats } from "./native.ts";
 
 export type Warning =
   | { readonly kind: "slowStep"; readonly task: number; readonly start: number; readonly duration: number; readonly message: string }
@@ -19,10 +21,22 @@ export type Warning =
     readonly waits: readonly AwaitEdge[];
     readonly message: string;
   }
+  | {
+    readonly kind: "longTask";
+    readonly source: number;
+    readonly start: number;
+    readonly duration: number;
+    /** The long task and long animation frame operations that reported it. */
+    readonly ops: readonly number[];
+    readonly message: string;
+  }
   | { readonly kind: "droppedEvents"; readonly count: number; readonly message: string };
 
 export interface WarningOptions {
-  /** A step longer than this (ms) blocked the loop. Default 100, as asyncio's slow_callback_duration. */
+  /**
+   * A step — or a long task of the page's own code — longer than this (ms) blocked the loop.
+   * Default 100, as asyncio's slow_callback_duration.
+   */
   slowStepMs?: number;
 }
 
@@ -31,7 +45,8 @@ const SELF_ENDING_KINDS = new Set(["sleep", "promise"]);
 /** `wait(…, 500ms)` carries its timeout only in its label. */
 const WAIT_WITH_TIMEOUT = /\d(?:\.\d+)?ms\)$/;
 
-export function warnings(index: TraceIndex, options: WarningOptions = {}): Warning[] {
+/** `native`: the trace's native statistics, when the caller has them already. */
+export function warnings(index: TraceIndex, options: WarningOptions = {}, native: readonly NativeStats[] = nativeStats(index.trace)): Warning[] {
   const { trace } = index;
   const slowStepMs = options.slowStepMs ?? 100;
   const names = new Map(trace.tasks.map((t) => [t.id, t.name]));
@@ -40,10 +55,27 @@ export function warnings(index: TraceIndex, options: WarningOptions = {}): Warni
   if (trace.droppedEvents > 0) {
     out.push({ kind: "droppedEvents", count: trace.droppedEvents, message: `${trace.droppedEvents} events were dropped (the recorder's buffer was full): the trace is incomplete` });
   }
+  const slowSteps: { source: number; start: number; end: number }[] = [];
   for (const step of trace.steps) {
-    const duration = us((step.end ?? trace.end) - step.start);
+    const end = step.end ?? trace.end;
+    const duration = us(end - step.start);
     if (duration > slowStepMs) {
+      slowSteps.push({ source: trace.tasks[index.taskPos.get(step.task)!]!.source, start: step.start, end });
       out.push({ kind: "slowStep", task: step.task, start: step.start, duration, message: `a step of ${name(step.task)} blocked the event loop for ${duration} ms (more than ${slowStepMs} ms)` });
+    }
+  }
+  for (const stats of native) {
+    for (const span of stats.blockedSpans) {
+      const duration = us(span.end - span.start);
+      if (duration <= slowStepMs) continue;
+      // A slow task step inside it is the same blocking, already reported with its task's name.
+      if (slowSteps.some((step) => step.source === span.source && step.start < span.end && span.start < step.end)) continue;
+      const where = native.length > 1 ? ` in ${trace.sources[span.source]?.label ?? `source ${span.source}`}` : "";
+      const by = span.scripts.length > 0 ? `; longest script: ${span.scripts[0]}` : "";
+      out.push({
+        kind: "longTask", source: span.source, start: span.start, duration, ops: span.ops,
+        message: `the main thread was blocked for ${duration} ms at ${us(span.start)} ms${where} (a long task, more than ${slowStepMs} ms)${by}`,
+      });
     }
   }
   const awaited = new Set<number>();

@@ -1,0 +1,123 @@
+/**
+ * What a page did outside the runtime, per document: how long its main thread was blocked
+ * (long tasks and long animation frames), its requests and its timers by outcome. Most pages
+ * have no runtime task at all, so without this a summary of theirs says "0 tasks, 0% busy,
+ * no warnings" over a page that froze for a fifth of a second.
+ *
+ * Blocked time is the union of long-task and long-animation-frame intervals: the browser
+ * reports both for one blocking script, and they overlap.
+ */
+import type { NativeKind, NativeOpRecord, NativeOutcome, Trace } from "../model.ts";
+import { us } from "./trace-index.ts";
+
+/** Operations the browser reports when the main thread was blocked for 50 ms or more. */
+export const BLOCKING_KINDS: ReadonlySet<NativeKind> = new Set(["longTask", "longAnimationFrame"]);
+const REQUEST_KINDS: ReadonlySet<NativeKind> = new Set(["fetch", "xhr"]);
+const TIMER_KINDS: ReadonlySet<NativeKind> = new Set(["setTimeout", "setInterval", "requestAnimationFrame", "requestIdleCallback"]);
+
+/** Operations by how they ended; `pending` were still open when the trace was taken. */
+export type OutcomeCounts = Readonly<Record<NativeOutcome | "pending", number>>;
+
+/** One stretch of time the main thread was blocked: overlapping long tasks and frames, merged. */
+export interface BlockedSpan {
+  readonly source: number;
+  readonly start: number;
+  readonly end: number;
+  /** The operations that make it up (long tasks, long animation frames). */
+  readonly ops: readonly number[];
+  /** The scripts the browser named for it (from a long animation frame's attribution), longest first. */
+  readonly scripts: readonly string[];
+}
+
+export interface NativeStats {
+  readonly source: number;
+  /** Time the main thread was blocked (union of long tasks and long animation frames). */
+  readonly blocked: number;
+  /** `blocked` over the session's length. */
+  readonly blockedRatio: number;
+  /** Blocked stretches, in time order. */
+  readonly blockedSpans: readonly BlockedSpan[];
+  readonly requests: OutcomeCounts;
+  /** The longest request, with its duration (to the trace's end while pending). */
+  readonly slowestRequest: { readonly op: number; readonly label: string; readonly duration: number } | null;
+  readonly timers: OutcomeCounts;
+  /** Every native operation of this source, whatever its kind. */
+  readonly operations: number;
+}
+
+function emptyCounts(): Record<NativeOutcome | "pending", number> {
+  return { ok: 0, error: 0, aborted: 0, cancelled: 0, pending: 0 };
+}
+
+/** The scripts a long animation frame's detail names (see src/content/native/long-tasks.ts). */
+function scriptsOf(op: NativeOpRecord): string[] {
+  if (op.kind !== "longAnimationFrame" || op.detail === null) return [];
+  try {
+    const detail: unknown = JSON.parse(op.detail);
+    if (typeof detail !== "object" || detail === null) return [];
+    const scripts = (detail as { scripts?: unknown }).scripts;
+    return Array.isArray(scripts) ? scripts.filter((s): s is string => typeof s === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Overlapping blocking operations of one source merged into spans (ops sorted by start). */
+function blockedSpans(source: number, ops: readonly NativeOpRecord[], end: number): BlockedSpan[] {
+  const spans: BlockedSpan[] = [];
+  let current: { start: number; end: number; ops: number[]; scripts: string[] } | null = null;
+  for (const op of ops) {
+    const opEnd = op.end ?? end;
+    if (current !== null && op.start < current.end) {
+      current.end = Math.max(current.end, opEnd);
+      current.ops.push(op.id);
+      current.scripts.push(...scriptsOf(op));
+      continue;
+    }
+    if (current !== null) spans.push({ source, ...current });
+    current = { start: op.start, end: opEnd, ops: [op.id], scripts: scriptsOf(op) };
+  }
+  if (current !== null) spans.push({ source, ...current });
+  return spans;
+}
+
+/** Per source that recorded any native operation, in source order. */
+export function nativeStats(trace: Trace): NativeStats[] {
+  const bySource = new Map<number, NativeOpRecord[]>();
+  for (const op of trace.nativeOps) {
+    let ops = bySource.get(op.source);
+    if (ops === undefined) bySource.set(op.source, (ops = []));
+    ops.push(op);
+  }
+  const out: NativeStats[] = [];
+  for (const source of [...bySource.keys()].sort((a, b) => a - b)) {
+    const ops = bySource.get(source)!;
+    const requests = emptyCounts();
+    const timers = emptyCounts();
+    let slowestRequest: NativeStats["slowestRequest"] = null;
+    const blocking: NativeOpRecord[] = [];
+    for (const op of ops) {
+      if (BLOCKING_KINDS.has(op.kind)) blocking.push(op);
+      else if (REQUEST_KINDS.has(op.kind)) {
+        requests[op.outcome ?? "pending"]++;
+        const duration = us((op.end ?? trace.end) - op.start);
+        if (slowestRequest === null || duration > slowestRequest.duration) slowestRequest = { op: op.id, label: op.label, duration };
+      } else if (TIMER_KINDS.has(op.kind)) timers[op.outcome ?? "pending"]++;
+    }
+    // Long tasks arrive after the fact, so recording order is not start order.
+    blocking.sort((a, b) => a.start - b.start || a.id - b.id);
+    const spans = blockedSpans(source, blocking, trace.end);
+    const blocked = us(spans.reduce((sum, span) => sum + (span.end - span.start), 0));
+    out.push({
+      source,
+      blocked,
+      blockedRatio: trace.end > 0 ? blocked / trace.end : 0,
+      blockedSpans: spans,
+      requests,
+      slowestRequest,
+      timers,
+      operations: ops.length,
+    });
+  }
+  return out;
+}
