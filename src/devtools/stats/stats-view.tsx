@@ -1,7 +1,8 @@
 /**
  * The statistics view: the session in numbers — a summary, the warnings (each selects its
  * task), charts of concurrency and loop utilisation over the timeline's window, tasks by
- * outcome and by duration, and tables per task name and per lock or queue.
+ * outcome and by duration, and tables per task name, per lock or queue, and of the page's own
+ * work (main-thread blocking, requests, timers) per document.
  */
 import { useMemo } from "preact/hooks";
 import { formatCount, formatPercent, formatTime } from "../format.ts";
@@ -12,6 +13,7 @@ import { useTheme } from "../use-theme.ts";
 import { ChartCanvas, applyChartTheme } from "./chart.tsx";
 import { concurrencyChart, durationChart, outcomeChart, utilisationChart } from "./chart-data.ts";
 import { NameTable } from "./name-table.tsx";
+import { NativeTable } from "./native-table.tsx";
 import { ResourceTable } from "./resource-table.tsx";
 import { useStats } from "./use-stats.ts";
 import { WarningsList } from "./warnings-list.tsx";
@@ -54,6 +56,7 @@ export function StatsView(props: StatsViewProps) {
   }
   const busy = stats.loops.reduce((sum, l) => sum + l.busy, 0);
   const utilisationAll = trace.end > 0 ? busy / trace.end / Math.max(1, stats.loops.length) : 0;
+  const blocked = stats.native.reduce((sum, n) => sum + n.blocked, 0);
   const span = inWindow ? ` (${formatTime(window.start)} – ${formatTime(window.end)})` : "";
   return (
     <div class="stats" data-testid="stats-view">
@@ -62,7 +65,8 @@ export function StatsView(props: StatsViewProps) {
         <Figure label="session" value={formatTime(trace.end)} testid="figure-duration" />
         <Figure label="alive at most" value={formatCount(stats.summary.alive.peak)} testid="figure-peak" />
         <Figure label="alive on average" value={stats.summary.alive.mean.toFixed(1)} testid="figure-mean" />
-        <Figure label="loop busy" value={formatPercent(utilisationAll)} testid="figure-utilisation" />
+        {stats.loops.some((l) => l.steps > 0) && <Figure label="loop busy" value={formatPercent(utilisationAll)} testid="figure-utilisation" />}
+        {stats.native.length > 0 && <Figure label="main thread blocked" value={formatTime(blocked)} testid="figure-blocked" tone={stats.native.some((n) => n.blockedSpans.length > 0) ? "cancelled" : undefined} />}
         <Figure label="errors" value={formatCount(errors)} testid="figure-errors" tone={errors > 0 ? "error" : undefined} />
         <Figure label="cancelled" value={formatCount(cancelled)} testid="figure-cancelled" tone={cancelled > 0 ? "cancelled" : undefined} />
         <Figure label="warnings" value={formatCount(stats.warnings.length)} testid="figure-warnings" />
@@ -89,6 +93,10 @@ export function StatsView(props: StatsViewProps) {
           <ChartCanvas config={utilisation} testid="chart-utilisation" label="Share of time the event loop spent running task steps" />
         </section>
       </div>
+      <section class="stats-section">
+        <h3>Page work by document</h3>
+        <NativeTable stats={stats.native} sources={trace.sources} />
+      </section>
       <section class="stats-section">
         <h3>By task name</h3>
         <NameTable stats={stats.byName} onFilter={props.onFilter} />

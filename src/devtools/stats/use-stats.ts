@@ -5,8 +5,8 @@
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import {
-  concurrencySeries, concurrencySummary, loopStats, nameStats, resourceWaits, taskStats, warnings,
-  type ConcurrencySeries, type ConcurrencySummary, type LoopStats, type NameStats, type ResourceWaitStats, type TaskStats, type Warning,
+  concurrencySeries, concurrencySummary, loopStats, nameStats, nativeStats, resourceWaits, taskStats, warnings,
+  type ConcurrencySeries, type ConcurrencySummary, type LoopStats, type NameStats, type NativeStats, type ResourceWaitStats, type TaskStats, type Warning,
 } from "../../trace/analysis.ts";
 import type { TimelineModel } from "../timeline/model.ts";
 
@@ -18,6 +18,8 @@ export interface SessionStats {
   readonly tasks: readonly TaskStats[];
   readonly byName: readonly NameStats[];
   readonly resources: readonly ResourceWaitStats[];
+  /** The page's own work per document: main-thread blocking, requests, timers. */
+  readonly native: readonly NativeStats[];
   readonly warnings: readonly Warning[];
 }
 
@@ -27,6 +29,7 @@ export function analyseSession(model: TimelineModel): SessionStats {
   const { trace, index } = model;
   const series = concurrencySeries(trace);
   const tasks = taskStats(index);
+  const native = nativeStats(trace);
   return {
     model,
     series,
@@ -35,7 +38,8 @@ export function analyseSession(model: TimelineModel): SessionStats {
     tasks,
     byName: nameStats(trace, tasks),
     resources: resourceWaits(trace),
-    warnings: warnings(index),
+    native,
+    warnings: warnings(index, {}, native),
   };
 }
 
