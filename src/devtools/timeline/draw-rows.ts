@@ -10,6 +10,7 @@ import type { AwaitRecord, StepRecord } from "../../trace/model.ts";
 import { nodeEnd, nodeStart, type TimelineModel } from "./model.ts";
 import type { Palette } from "./palette.ts";
 import { waitGroupOf } from "./palette.ts";
+import { nativeGroupOf } from "./native-names.ts";
 import type { RowList } from "./rows.ts";
 import { awaitRange, firstEndingAfter, firstStartingAfter, stepRange, type SpanRange } from "./spans.ts";
 import type { TimeScale } from "./viewport.ts";
@@ -139,10 +140,25 @@ function drawNativeRow(frame: RowsFrame, node: number, y: number): void {
   const xe = Math.min(scale.x(op.end ?? model.trace.end), frame.right + 1);
   if (xe < scale.left || xs > frame.right) return;
   const mid = y + ROW_HEIGHT / 2;
-  ctx.fillStyle = op.outcome === "error" || op.outcome === "aborted" ? palette.nativeError : palette.native;
-  ctx.globalAlpha = 0.75;
-  ctx.fillRect(xs, mid - WAIT_HEIGHT / 2, Math.max(1, xe - xs), WAIT_HEIGHT);
-  ctx.globalAlpha = 1;
+  const width = Math.max(1, xe - xs);
+  const color = palette.native[nativeGroupOf(op.kind)];
+  if (op.outcome === "cancelled") {
+    // Cleared before it fired (a timer), or dropped (a frame): an outline, never a bar that
+    // reads like work that ran.
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 1;
+    ctx.strokeRect(xs + 0.5, mid - WAIT_HEIGHT / 2 + 0.5, Math.max(0, width - 1), WAIT_HEIGHT - 1);
+  } else {
+    ctx.fillStyle = color;
+    ctx.globalAlpha = 0.75;
+    ctx.fillRect(xs, mid - WAIT_HEIGHT / 2, width, WAIT_HEIGHT);
+    ctx.globalAlpha = 1;
+  }
+  if (op.outcome === "error" || op.outcome === "aborted") {
+    // Failed or aborted: the kind's colour, with the error colour along its bottom edge.
+    ctx.fillStyle = palette.nativeError;
+    ctx.fillRect(xs, mid + WAIT_HEIGHT / 2 - 2, width, 2);
+  }
   ctx.fillStyle = palette.running;
   let lastPx = -1;
   for (const tick of op.ticks) {

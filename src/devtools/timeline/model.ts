@@ -9,6 +9,7 @@
  */
 import { indexTrace, type TraceIndex } from "../../trace/analysis.ts";
 import type { Trace } from "../../trace/model.ts";
+import { nativeGroupOf, nativeName, originOf, type NativeGroup } from "./native-names.ts";
 
 export interface TimelineModel {
   readonly trace: Trace;
@@ -22,6 +23,10 @@ export interface TimelineModel {
   readonly childOffsets: Int32Array;
   readonly childList: Int32Array;
   readonly roots: Int32Array;
+  /** The kinds of native work in the session, for the legend. */
+  readonly nativeGroups: ReadonlySet<NativeGroup>;
+  /** Each source's document origin, for URLs shown relative to it. */
+  readonly origins: readonly (string | null)[];
   /** Native operation id → its position in trace.nativeOps. */
   readonly nativePos: ReadonlyMap<number, number>;
   /** Positions in trace.cancellations / trace.timeouts, grouped per task like the index. */
@@ -61,7 +66,7 @@ export function nodeEnd(model: TimelineModel, node: number): number | null {
 export function nodeName(model: TimelineModel, node: number): string {
   if (node < model.taskCount) return model.trace.tasks[node]!.name;
   const op = model.trace.nativeOps[node - model.taskCount]!;
-  return op.label === "" ? op.kind : `${op.kind} ${op.label}`;
+  return nativeName(op, model.origins[op.source] ?? null);
 }
 
 export function buildTimelineModel(trace: Trace): TimelineModel {
@@ -111,6 +116,8 @@ export function buildTimelineModel(trace: Trace): TimelineModel {
   const [timeoutOffsets, timeoutList] = groupBy(taskCount, trace.timeouts.length, (k) => index.taskPos.get(trace.timeouts[k]!.task) ?? -1);
   return {
     trace, index, taskCount, nodeCount, parent, depth, childOffsets, childList, roots: Int32Array.from(roots),
+    nativeGroups: new Set(trace.nativeOps.map((op) => nativeGroupOf(op.kind))),
+    origins: trace.sources.map((source) => originOf(source.url)),
     nativePos: new Map(trace.nativeOps.map((op, k) => [op.id, k])),
     cancelOffsets, cancelList, timeoutOffsets, timeoutList,
   };

@@ -3,6 +3,8 @@
  * cheaply per rectangle, so they live here; the legend (DOM) takes them from here too, so
  * both always agree. Waits are grouped by what was awaited: colour says "why was it stuck".
  */
+import type { NativeGroup } from "./native-names.ts";
+
 export type PanelTheme = "light" | "dark";
 
 /** What an await waited for, as the timeline colours it. */
@@ -48,7 +50,8 @@ export interface Palette {
   readonly running: string;
   readonly ready: string;
   readonly wait: Readonly<Record<WaitGroup, string>>;
-  readonly native: string;
+  /** Native work by kind (requests, timers, frames, long tasks…). */
+  readonly native: Readonly<Record<NativeGroup, string>>;
   readonly nativeError: string;
   readonly cancel: string;
   readonly timeout: string;
@@ -79,7 +82,9 @@ const LIGHT: Palette = {
   wait: {
     sleep: "#aab4be", task: "#5bb7c9", promise: "#b58de0", lock: "#ee7aa8", queue: "#6cc08b", event: "#e2a66a", other: "#c4c4c4",
   },
-  native: "#8e63ce",
+  native: {
+    request: "#8e63ce", timer: "#12a4af", frame: "#7cb342", blocking: "#e8710a", signal: "#c5221f", combinator: "#5e97f6", other: "#9aa0a6",
+  },
   nativeError: "#d93025",
   cancel: "#e37400",
   timeout: "#b06000",
@@ -110,7 +115,9 @@ const DARK: Palette = {
   wait: {
     sleep: "#6f7a86", task: "#3f8f9f", promise: "#8a6bb5", lock: "#b05a80", queue: "#4f9468", event: "#a8794b", other: "#666666",
   },
-  native: "#b391ea",
+  native: {
+    request: "#b391ea", timer: "#4ecde6", frame: "#a8dab5", blocking: "#fcad70", signal: "#f28b82", combinator: "#8ab4f8", other: "#9aa0a6",
+  },
   nativeError: "#f28b82",
   cancel: "#fcad70",
   timeout: "#fdd663",

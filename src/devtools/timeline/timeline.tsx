@@ -114,7 +114,7 @@ export function Timeline(props: TimelineProps) {
           </div>
         )}
       </div>
-      <Legend />
+      <Legend native={props.model.nativeGroups} />
     </div>
   );
 }
