@@ -120,7 +120,7 @@ function formatNative(stats: NativeStats, where: string, label: (text: string) =
   }
   const requests = total(stats.requests);
   if (requests > 0) {
-    const slowest = stats.slowestRequest !== null ? paint("dim", `; slowest ${formatMs(stats.slowestRequest.duration)} ${clip(stats.slowestRequest.label, 60)}`) : "";
+    const slowest = stats.slowestRequest !== null ? paint("dim", `; slowest ${formatMs(stats.slowestRequest.duration)} ${clip(stats.slowestRequest.name, 60)}`) : "";
     lines.push(`${label("Requests")}${formatCount(requests)}${where}: ${formatCounts(stats.requests, REQUEST_WORDS, paint)}${slowest}`);
   }
   const timers = total(stats.timers);

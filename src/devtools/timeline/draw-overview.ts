@@ -1,10 +1,13 @@
 /**
  * The overview strip: the whole session at once, as the number of tasks alive in each pixel
  * column (an area) and how busy the event loop was there (bars along the bottom), with the
- * timeline's window outlined on it. The curve is computed straight from the timeline model in
+ * timeline's window outlined on it. A session without runtime tasks (a page of plain
+ * async/await) shows its native operations in flight instead, and its long tasks as the busy
+ * bars. The curve is computed straight from the timeline model in
  * one pass over tasks and steps (a few milliseconds for a million records), once per size;
  * each frame only draws it and the window.
  */
+import { BLOCKING_KINDS } from "../../trace/analysis.ts";
 import type { TimelineModel } from "./model.ts";
 import type { Palette } from "./palette.ts";
 import type { TimeWindow } from "./viewport.ts";
@@ -13,8 +16,10 @@ export const OVERVIEW_HEIGHT = 44;
 const BUSY_HEIGHT = 8;
 
 export interface OverviewCurve {
-  /** Per pixel column: tasks alive at some moment in it. */
+  /** Per pixel column: tasks alive (or, without tasks, native operations in flight) at some moment in it. */
   readonly alive: Uint32Array;
+  /** What `alive` counts. */
+  readonly counts: "tasks" | "native";
   /** Per pixel column: the share of its time the loop(s) spent in task steps, 0…1. */
   readonly busy: Float32Array;
   readonly peak: number;
@@ -27,9 +32,19 @@ export function overviewCurve(model: TimelineModel, columns: number): OverviewCu
   const column = (t: number): number => Math.min(columns - 1, Math.max(0, Math.floor(t * perMs)));
   // Alive: +1 where a task's life begins, −1 after the column where it ends; then a running sum.
   const delta = new Int32Array(columns + 1);
-  for (const task of trace.tasks) {
-    delta[column(task.created)]!++;
-    delta[column(task.end ?? end) + 1]!--;
+  const counts = trace.tasks.length > 0 ? "tasks" : "native";
+  if (counts === "tasks") {
+    for (const task of trace.tasks) {
+      delta[column(task.created)]!++;
+      delta[column(task.end ?? end) + 1]!--;
+    }
+  } else {
+    for (const op of trace.nativeOps) {
+      // Callbacks ("other") and long tasks are the thread's own work, not something awaited.
+      if (op.kind === "other" || BLOCKING_KINDS.has(op.kind)) continue;
+      delta[column(op.start)]!++;
+      delta[column(op.end ?? end) + 1]!--;
+    }
   }
   const alive = new Uint32Array(columns);
   let running = 0;
@@ -41,10 +56,13 @@ export function overviewCurve(model: TimelineModel, columns: number): OverviewCu
   }
   const busyMs = new Float64Array(columns);
   const width = end / columns;
-  for (const step of trace.steps) {
-    const stop = step.end ?? end;
-    let c = column(step.start);
-    let from = step.start;
+  const busySpans: readonly { readonly start: number; readonly end: number | null }[] = trace.steps.length > 0
+    ? trace.steps
+    : trace.nativeOps.filter((op) => op.kind === "longTask");
+  for (const span of busySpans) {
+    const stop = span.end ?? end;
+    let c = column(span.start);
+    let from = span.start;
     while (from < stop && c < columns) {
       const to = Math.min(stop, (c + 1) * width);
       busyMs[c]! += to - from;
@@ -55,7 +73,7 @@ export function overviewCurve(model: TimelineModel, columns: number): OverviewCu
   const sources = Math.max(1, trace.sources.length);
   const busy = new Float32Array(columns);
   for (let c = 0; c < columns; c++) busy[c] = Math.min(1, busyMs[c]! / width / sources);
-  return { alive, busy, peak };
+  return { alive, counts, busy, peak };
 }
 
 export function drawOverview(
@@ -87,7 +105,7 @@ export function drawOverview(
     ctx.textBaseline = "top";
     ctx.textAlign = "right";
     ctx.fillStyle = palette.textSubtle;
-    ctx.fillText(`${curve.peak} alive at the peak`, width - 4, 2);
+    ctx.fillText(curve.counts === "tasks" ? `${curve.peak} alive at the peak` : `${curve.peak} in flight at the peak`, width - 4, 2);
     ctx.textAlign = "left";
   }
   // The window: shade what lies outside it and outline it.

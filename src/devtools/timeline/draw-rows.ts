@@ -10,7 +10,7 @@ import type { AwaitRecord, StepRecord } from "../../trace/model.ts";
 import { nodeEnd, nodeStart, type TimelineModel } from "./model.ts";
 import type { Palette } from "./palette.ts";
 import { waitGroupOf } from "./palette.ts";
-import { nativeGroupOf } from "./native-names.ts";
+import { nativeGroupOf } from "../../trace/native-names.ts";
 import type { RowList } from "./rows.ts";
 import { awaitRange, firstEndingAfter, firstStartingAfter, stepRange, type SpanRange } from "./spans.ts";
 import type { TimeScale } from "./viewport.ts";

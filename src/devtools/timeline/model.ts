@@ -9,7 +9,7 @@
  */
 import { indexTrace, type TraceIndex } from "../../trace/analysis.ts";
 import type { Trace } from "../../trace/model.ts";
-import { nativeGroupOf, nativeName, originOf, type NativeGroup } from "./native-names.ts";
+import { nativeGroupOf, nativeName, originOf, type NativeGroup } from "../../trace/native-names.ts";
 
 export interface TimelineModel {
   readonly trace: Trace;

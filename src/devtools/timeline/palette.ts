@@ -3,7 +3,7 @@
  * cheaply per rectangle, so they live here; the legend (DOM) takes them from here too, so
  * both always agree. Waits are grouped by what was awaited: colour says "why was it stuck".
  */
-import type { NativeGroup } from "./native-names.ts";
+import type { NativeGroup } from "../../trace/native-names.ts";
 
 export type PanelTheme = "light" | "dark";
 

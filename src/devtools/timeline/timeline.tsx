@@ -114,7 +114,7 @@ export function Timeline(props: TimelineProps) {
           </div>
         )}
       </div>
-      <Legend native={props.model.nativeGroups} />
+      <Legend tasks={props.model.taskCount > 0} native={props.model.nativeGroups} />
     </div>
   );
 }

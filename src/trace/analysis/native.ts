@@ -9,6 +9,7 @@
  */
 import type { NativeKind, NativeOpRecord, NativeOutcome, Trace } from "../model.ts";
 import { us } from "./trace-index.ts";
+import { nativeName, originOf } from "../native-names.ts";
 
 /** Operations the browser reports when the main thread was blocked for 50 ms or more. */
 export const BLOCKING_KINDS: ReadonlySet<NativeKind> = new Set(["longTask", "longAnimationFrame"]);
@@ -38,8 +39,8 @@ export interface NativeStats {
   /** Blocked stretches, in time order. */
   readonly blockedSpans: readonly BlockedSpan[];
   readonly requests: OutcomeCounts;
-  /** The longest request, with its duration (to the trace's end while pending). */
-  readonly slowestRequest: { readonly op: number; readonly label: string; readonly duration: number } | null;
+  /** The longest request, named as the timeline names it, with its duration (to the trace's end while pending). */
+  readonly slowestRequest: { readonly op: number; readonly name: string; readonly duration: number } | null;
   readonly timers: OutcomeCounts;
   /** Every native operation of this source, whatever its kind. */
   readonly operations: number;
@@ -94,19 +95,22 @@ export function nativeStats(trace: Trace): NativeStats[] {
     const ops = bySource.get(source)!;
     const requests = emptyCounts();
     const timers = emptyCounts();
-    let slowestRequest: NativeStats["slowestRequest"] = null;
+    let slowest: NativeOpRecord | null = null;
+    let slowestDuration = 0;
     const blocking: NativeOpRecord[] = [];
     for (const op of ops) {
       if (BLOCKING_KINDS.has(op.kind)) blocking.push(op);
       else if (REQUEST_KINDS.has(op.kind)) {
         requests[op.outcome ?? "pending"]++;
         const duration = us((op.end ?? trace.end) - op.start);
-        if (slowestRequest === null || duration > slowestRequest.duration) slowestRequest = { op: op.id, label: op.label, duration };
+        if (slowest === null || duration > slowestDuration) [slowest, slowestDuration] = [op, duration];
       } else if (TIMER_KINDS.has(op.kind)) timers[op.outcome ?? "pending"]++;
     }
     // Long tasks arrive after the fact, so recording order is not start order.
     blocking.sort((a, b) => a.start - b.start || a.id - b.id);
     const spans = blockedSpans(source, blocking, trace.end);
+    const origin = originOf(trace.sources[source]?.url ?? null);
+    const slowestRequest = slowest === null ? null : { op: slowest.id, name: nativeName(slowest, origin), duration: slowestDuration };
     const blocked = us(spans.reduce((sum, span) => sum + (span.end - span.start), 0));
     out.push({
       source,

@@ -56,7 +56,7 @@ describe("native analysis", () => {
     const [stats] = analyse(trace).native;
     expect(stats!.requests).toEqual({ ok: 1, error: 1, aborted: 0, cancelled: 0, pending: 1 });
     expect(stats!.timers).toEqual({ ok: 1, error: 0, aborted: 0, cancelled: 1, pending: 0 });
-    expect(stats!.slowestRequest).toMatchObject({ label: "POST /b", duration: 90 });
+    expect(stats!.slowestRequest).toMatchObject({ name: "xhr POST /b", duration: 90 });
   });
 
   test("the summary of a page with no tasks tells of its long tasks and requests, not of an idle loop", async () => {

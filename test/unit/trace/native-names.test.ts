@@ -3,7 +3,7 @@
  * document's own origin, numbers a person can read.
  */
 import { describe, expect, test } from "vitest";
-import { nativeGroupOf, nativeName, originOf } from "../../../src/devtools/timeline/native-names.ts";
+import { nativeGroupOf, nativeName, originOf } from "../../../src/trace/native-names.ts";
 import type { NativeKind, NativeOpRecord } from "../../../src/trace/model.ts";
 
 function op(kind: NativeKind, label: string): NativeOpRecord {
@@ -20,6 +20,7 @@ describe("native operation names", () => {
     expect(nativeName(op("abortSignal", "AbortSignal.timeout(500)"), ORIGIN)).toBe("AbortSignal.timeout(500)");
     expect(nativeName(op("abortSignal", "abort()"), ORIGIN)).toBe("abortSignal abort()");
     expect(nativeName(op("fetch", ""), ORIGIN)).toBe("fetch");
+    expect(nativeName(op("other", "setTimeout callback"), ORIGIN)).toBe("setTimeout callback");
   });
 
   test("a URL on the document's origin is shown from its path and query", () => {

@@ -1,11 +1,11 @@
 /**
- * How a native operation reads on the timeline: one label, not the kind and then the kind
+ * How a native operation reads, on the timeline and in a summary: one label, not the kind and then the kind
  * again ("setTimeout setTimeout(60000)"), URLs relative to the document that made the request
  * (the origin seven times over hides the path that tells requests apart), numbers rounded
  * ("setTimeout(99.89999999990687)" is a computed delay, not a fact worth nine digits), and one
  * colour group per kind of work.
  */
-import type { NativeKind, NativeOpRecord } from "../../trace/model.ts";
+import type { NativeKind, NativeOpRecord } from "./model.ts";
 
 /** Kinds of native work the timeline colours apart. */
 export type NativeGroup = "request" | "timer" | "frame" | "blocking" | "signal" | "combinator" | "other";
@@ -77,5 +77,7 @@ export function nativeName(op: NativeOpRecord, origin: string | null): string {
     }
   }
   if (label === "") return op.kind;
+  // "other" says nothing its label does not ("setTimeout callback").
+  if (op.kind === "other") return label;
   return comparable(label).startsWith(comparable(op.kind)) ? label : `${op.kind} ${label}`;
 }
