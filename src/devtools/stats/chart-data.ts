@@ -1,12 +1,14 @@
 /**
  * The statistics charts' data and options, from the analysis and the trace: concurrency over
- * the timeline's window, tasks by outcome, a histogram of task durations, and the event
- * loop's utilisation over the window. Long series are reduced to a few hundred buckets
+ * the timeline's window, tasks by outcome, a histogram of task durations, the event loop's
+ * utilisation over the window, and for the page's own work: native operations in flight and
+ * the main thread's blocked share. Long series are reduced to a few hundred buckets
  * (each keeping its maximum), so a million-event session charts instantly.
  */
 import type { ChartConfiguration } from "chart.js";
 import type { ConcurrencySeries } from "../../trace/analysis.ts";
 import type { Trace } from "../../trace/model.ts";
+import { NATIVE_GROUP_LABELS, NATIVE_GROUPS, nativeGroupOf, type NativeGroup } from "../../trace/native-names.ts";
 import { formatTime } from "../format.ts";
 import type { Palette } from "../timeline/palette.ts";
 import type { TimeWindow } from "../timeline/viewport.ts";
@@ -115,13 +117,19 @@ export function durationChart(trace: Trace, palette: Palette): ChartConfiguratio
   };
 }
 
-export function utilisationChart(trace: Trace, window: TimeWindow, palette: Palette): ChartConfiguration<"bar"> {
+interface Span {
+  readonly start: number;
+  readonly end: number | null;
+}
+
+/** The share of each bucket of the window that `spans` cover, as bars (0–100 %). */
+function coverageChart(spans: readonly Span[], end: number, window: TimeWindow, sources: number, label: string, color: string): ChartConfiguration<"bar"> {
   const span = Math.max(window.end - window.start, 1e-9);
   const width = span / UTILISATION_BUCKETS;
   const busy = new Float64Array(UTILISATION_BUCKETS);
-  for (const step of trace.steps) {
-    const s = Math.max(step.start, window.start);
-    const e = Math.min(step.end ?? trace.end, window.end);
+  for (const item of spans) {
+    const s = Math.max(item.start, window.start);
+    const e = Math.min(item.end ?? end, window.end);
     if (e <= s) continue;
     for (let b = Math.floor((s - window.start) / width); b < UTILISATION_BUCKETS; b++) {
       const bs = window.start + b * width;
@@ -130,15 +138,14 @@ export function utilisationChart(trace: Trace, window: TimeWindow, palette: Pale
       busy[b]! += overlap;
     }
   }
-  const sources = Math.max(1, trace.sources.length);
   return {
     type: "bar",
     data: {
       labels: Array.from(busy, (_, b) => formatTime(window.start + b * width)),
       datasets: [{
-        label: "Loop busy (%)",
-        data: Array.from(busy, (v) => Math.min(100, (v / width / sources) * 100)),
-        backgroundColor: palette.running,
+        label,
+        data: Array.from(busy, (v) => Math.min(100, (v / width / Math.max(1, sources)) * 100)),
+        backgroundColor: color,
         barPercentage: 1,
         categoryPercentage: 0.9,
       }],
@@ -146,6 +153,67 @@ export function utilisationChart(trace: Trace, window: TimeWindow, palette: Pale
     options: {
       plugins: { legend: { display: false } },
       scales: { x: { ticks: { maxTicksLimit: 8, maxRotation: 0 } }, y: { min: 0, max: 100, ticks: { callback: (v: number | string) => `${v} %` } } },
+    },
+  };
+}
+
+export function utilisationChart(trace: Trace, window: TimeWindow, palette: Palette): ChartConfiguration<"bar"> {
+  return coverageChart(trace.steps, trace.end, window, trace.sources.length, "Loop busy (%)", palette.running);
+}
+
+/** How much of each moment the page's main thread spent in long tasks (its own blocking code). */
+export function blockedChart(trace: Trace, window: TimeWindow, palette: Palette): ChartConfiguration<"bar"> {
+  const longTasks = trace.nativeOps.filter((op) => op.kind === "longTask");
+  return coverageChart(longTasks, trace.end, window, trace.sources.length, "Main thread blocked (%)", palette.native.blocking);
+}
+
+/** Native work in flight over the window, one line per kind of work that has any. */
+export function nativeConcurrencyChart(trace: Trace, window: TimeWindow, palette: Palette): ChartConfiguration<"line"> {
+  const span = Math.max(window.end - window.start, 1e-9);
+  const changes = new Map<NativeGroup, { time: number; delta: number }[]>();
+  for (const op of trace.nativeOps) {
+    const group = nativeGroupOf(op.kind);
+    // Long tasks and callbacks are the thread's own work, charted as blocking, not in flight.
+    if (group === "blocking" || group === "other") continue;
+    let list = changes.get(group);
+    if (list === undefined) changes.set(group, (list = []));
+    list.push({ time: op.start, delta: 1 }, { time: op.end ?? trace.end, delta: -1 });
+  }
+  const x = (b: number): number => window.start + ((b + 0.5) / BUCKETS) * span;
+  const bucketOf = (t: number): number => Math.min(BUCKETS - 1, Math.max(0, Math.floor(((t - window.start) / span) * BUCKETS)));
+  const datasets = NATIVE_GROUPS.filter((group) => changes.has(group)).map((group) => {
+    // Ends before starts at the same instant: back-to-back operations are not two at once.
+    const list = changes.get(group)!.sort((a, b) => a.time - b.time || a.delta - b.delta);
+    const peak = new Array<number>(BUCKETS).fill(0);
+    /** `level` operations were in flight over [from, to): raise the buckets that overlap it. */
+    const hold = (from: number, to: number, level: number): void => {
+      const s = Math.max(from, window.start);
+      const e = Math.min(to, window.end);
+      if (level <= 0 || e <= s) return;
+      for (let b = bucketOf(s); b <= bucketOf(e - span * 1e-9); b++) if (level > peak[b]!) peak[b] = level;
+    };
+    let level = 0;
+    let since = window.start;
+    for (const change of list) {
+      hold(since, change.time, level);
+      level += change.delta;
+      since = change.time;
+    }
+    hold(since, window.end, level);
+    const color = palette.native[group];
+    return {
+      label: NATIVE_GROUP_LABELS[group], data: peak.map((y, b) => ({ x: x(b), y })), borderColor: color, backgroundColor: color,
+      fill: false, stepped: true as const, pointRadius: 0, borderWidth: 1.5,
+    };
+  });
+  return {
+    type: "line",
+    data: { datasets },
+    options: {
+      parsing: false,
+      interaction: { mode: "index", intersect: false },
+      scales: { x: timeAxis(window), y: { beginAtZero: true, ticks: { precision: 0 } } },
+      plugins: { tooltip: { callbacks: { title: (items) => formatTime(items[0]?.parsed.x ?? 0) } } },
     },
   };
 }
