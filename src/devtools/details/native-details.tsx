@@ -1,44 +1,86 @@
 /**
  * The details pane for a native operation (fetch, timers, abort signals, long tasks…): its
  * full label (the whole URL the timeline shortens), and its detail as fields when it is a
- * record (a long task's attribution) rather than one JSON line.
+ * record (a long task's attribution) rather than one JSON line; the group it belongs to (the
+ * Promise.all awaiting a fetch) and, for a group, its members — each a link that selects it.
  */
+import { traceId, type NativeOpRecord } from "../../trace/model.ts";
 import { formatTime } from "../format.ts";
 import { nodeName, type TimelineModel } from "../timeline/model.ts";
-import { CloseButton, Field } from "./parts.tsx";
+import { CloseButton, Field, Section } from "./parts.tsx";
 import { TaskLink } from "./task-link.tsx";
 
 export function NativeDetails({ model, node, onSelectTask, onClose }: { model: TimelineModel; node: number; onSelectTask(id: number): void; onClose(): void }) {
   const op = model.trace.nativeOps[node - model.taskCount]!;
+  const group = op.parent === null ? undefined : model.trace.nativeOps[model.nativePos.get(op.parent) ?? -1];
+  // Members are the operations grouped under it; a combinator also names them in its detail.
+  const memberIds = new Set([...model.trace.nativeOps.filter((other) => other.parent === op.id).map((other) => other.id), ...memberIdsOf(op)]);
+  const members = [...memberIds].flatMap((id) => {
+    const member = model.trace.nativeOps[model.nativePos.get(id) ?? -1];
+    return member === undefined ? [] : [member];
+  });
+  const name = nodeName(model, node);
   return (
     <div class="details" data-testid="details-pane" data-native-id={op.id}>
       <div class="details-header">
-        <span class="details-name" data-testid="details-name">{nodeName(model, node)}</span>
+        <span class="details-name" data-testid="details-name">{name}</span>
         <span class={`badge badge-${op.outcome === "ok" ? "done" : op.outcome === null ? "pending" : "error"}`} data-testid="details-outcome">{op.outcome ?? "pending"}</span>
         <CloseButton onClose={onClose} />
       </div>
       <dl class="details-grid">
         <Field name="Kind" testid="kind">native: {op.kind}</Field>
-        {op.label !== "" && <Field name="Label" testid="label">{op.label}</Field>}
-        <Field name="Started by" testid="parent">{op.task === null ? "no task" : <TaskLink id={op.task} model={model} onSelect={onSelectTask} />}</Field>
+        {op.label !== "" && op.label !== name && <Field name="Label" testid="label">{op.label}</Field>}
+        {op.task !== null && <Field name="Started by" testid="parent"><TaskLink id={op.task} model={model} onSelect={onSelectTask} /></Field>}
+        {group !== undefined && <Field name="Part of" testid="group"><NativeLink op={group} model={model} onSelect={onSelectTask} /></Field>}
         <Field name="Started" testid="created">{formatTime(op.start)}</Field>
         <Field name="Ended" testid="ended">{op.end === null ? "still pending at the end" : formatTime(op.end)}</Field>
         <Field name="Total" testid="total">{formatTime((op.end ?? model.trace.end) - op.start)}</Field>
         {op.detail !== null && <DetailFields detail={op.detail} />}
         {op.ticks.length > 0 && <Field name="Firings" testid="ticks">{op.ticks.length}</Field>}
       </dl>
+      {members.length > 0 && (
+        <Section title="Members" count={members.length}>
+          <ul class="details-list details-members" data-testid="details-members">
+            {members.map((member) => (
+              <li key={member.id}>
+                <NativeLink op={member} model={model} onSelect={onSelectTask} />
+                <span class="details-subtle"> · {member.outcome ?? "pending"} · {formatTime((member.end ?? model.trace.end) - member.start)}</span>
+              </li>
+            ))}
+          </ul>
+        </Section>
+      )}
     </div>
+  );
+}
+
+/** A native operation named as a link: clicking it selects it on the timeline (its node key is -(id + 1)). */
+function NativeLink({ op, model, onSelect }: { op: NativeOpRecord; model: TimelineModel; onSelect(key: number): void }) {
+  return (
+    <a
+      href="#"
+      class="link"
+      data-testid="native-link"
+      data-native-id={op.id}
+      onClick={(event) => {
+        event.preventDefault();
+        onSelect(-(op.id + 1));
+      }}
+    >
+      {nodeName(model, model.taskCount + (model.nativePos.get(op.id) ?? 0))}
+    </a>
   );
 }
 
 /** A detail that is a JSON record, as its fields; anything else as one "Detail" line. */
 function DetailFields({ detail }: { detail: string }) {
-  const fields = recordOf(detail);
+  // Members are listed in their own section, as links.
+  const fields = recordOf(detail)?.filter(([key]) => key !== "members") ?? null;
   if (fields === null) return <Field name="Detail" testid="detail">{detail}</Field>;
   return (
     <>
       {fields.map(([key, value]) => (
-        <Field key={key} name={key} testid={`detail-${key}`}>
+        <Field key={key} name={`${key.charAt(0).toUpperCase()}${key.slice(1)}`} testid={`detail-${key}`}>
           {Array.isArray(value) ? <ul class="details-list">{value.map((item, k) => <li key={k}>{text(item)}</li>)}</ul>
             : MS_FIELDS.has(key) && typeof value === "number" ? formatTime(value) : text(value)}
         </Field>
@@ -59,6 +101,14 @@ function recordOf(detail: string): [string, unknown][] | null {
   } catch {
     return null;
   }
+}
+
+/** The member ids a combinator's detail names (`{"members": [3, 4]}`, ids local to its frame). */
+function memberIdsOf(op: NativeOpRecord): number[] {
+  if (op.detail === null) return [];
+  const members = recordOf(op.detail)?.find(([key]) => key === "members")?.[1];
+  if (!Array.isArray(members)) return [];
+  return members.filter((id): id is number => Number.isSafeInteger(id) && id > 0).map((id) => traceId(op.source, id));
 }
 
 function text(value: unknown): string {
