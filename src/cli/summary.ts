@@ -11,6 +11,8 @@ import { formatCount, formatMs, plural, type Paint } from "./terminal.ts";
 export const SLOWEST_SHOWN = 5;
 /** Warnings listed before "… and N more". */
 export const WARNINGS_SHOWN = 8;
+/** Insights listed before "… and N more". */
+export const INSIGHTS_SHOWN = 5;
 
 const OUTCOME_WORDS: Record<TaskOutcome, string> = { done: "done", error: "failed", cancelled: "cancelled", pending: "pending" };
 
@@ -85,6 +87,15 @@ export function formatSummary(trace: Trace, analysis: TraceAnalysis, paint: Pain
       || ("duration" in a && "duration" in b ? b.duration - a.duration : 0));
     for (const warning of ordered.slice(0, WARNINGS_SHOWN)) lines.push(`  ${paint("yellow", "!")} ${clip(warning.message, 200)}`);
     if (ordered.length > WARNINGS_SHOWN) lines.push(`  … and ${formatCount(ordered.length - WARNINGS_SHOWN)} more`);
+  }
+  const insights = analysis.insights;
+  if (insights.length > 0) {
+    lines.push(paint("bold", `Insights (${formatCount(insights.length)})`));
+    for (const insight of insights.slice(0, INSIGHTS_SHOWN)) {
+      const saving = insight.savingMs !== null ? paint("green", ` [saves ~${formatMs(insight.savingMs)}]`) : "";
+      lines.push(`  ${paint("cyan", "›")} ${clip(insight.title, 200)}${saving}`);
+    }
+    if (insights.length > INSIGHTS_SHOWN) lines.push(`  … and ${formatCount(insights.length - INSIGHTS_SHOWN)} more`);
   }
   return lines.join("\n");
 }

@@ -6,6 +6,7 @@
  * const result = analyse(trace, { slowStepMs: 50 });
  * result.summary.alive.peak;            // the most tasks alive at once
  * result.warnings.filter((w) => w.kind === "deadlock");
+ * result.insights[0]?.savingMs;      // the change that would save the most time
  * criticalPath(indexTrace(trace), mainTaskId);
  */
 import type { Trace, WakeKind } from "./model.ts";
@@ -16,6 +17,7 @@ import { awaitGraph, criticalPath, type AwaitGraph, type CriticalPath } from "./
 import { resourceWaits, type ResourceWaitStats } from "./analysis/resources.ts";
 import { warnings, type Warning, type WarningOptions } from "./analysis/warnings.ts";
 import { nativeStats, type NativeStats } from "./analysis/native.ts";
+import { insights, type Insight, type InsightOptions } from "./analysis/insights.ts";
 
 export { indexTrace, percentile, type TraceIndex } from "./analysis/trace-index.ts";
 export { concurrencySeries, concurrencySummary, loopStats, seriesStats } from "./analysis/concurrency.ts";
@@ -29,9 +31,11 @@ export type { ResourceWaitStats } from "./analysis/resources.ts";
 export { warnings } from "./analysis/warnings.ts";
 export type { Warning, WarningOptions } from "./analysis/warnings.ts";
 export { nativeStats, BLOCKING_KINDS } from "./analysis/native.ts";
+export { insights } from "./analysis/insights.ts";
+export type { Insight, InsightKind, InsightOptions } from "./analysis/insights.ts";
 export type { BlockedSpan, NativeStats, OutcomeCounts } from "./analysis/native.ts";
 
-export interface AnalysisOptions extends WarningOptions {
+export interface AnalysisOptions extends WarningOptions, InsightOptions {
   /** Also compute the critical path of these tasks. */
   criticalPaths?: readonly number[];
 }
@@ -53,6 +57,8 @@ export interface TraceAnalysis {
   readonly awaitGraph: AwaitGraph;
   readonly criticalPaths: readonly CriticalPath[];
   readonly warnings: readonly Warning[];
+  /** What to change, ranked by the time it would save. */
+  readonly insights: readonly Insight[];
 }
 
 export function analyse(trace: Trace, options: AnalysisOptions = {}): TraceAnalysis {
@@ -67,6 +73,7 @@ export function analyse(trace: Trace, options: AnalysisOptions = {}): TraceAnaly
     const path = criticalPath(index, id);
     if (path !== null) paths.push(path);
   }
+  const found = warnings(index, options, native);
   return {
     end: trace.end,
     concurrency,
@@ -80,6 +87,7 @@ export function analyse(trace: Trace, options: AnalysisOptions = {}): TraceAnaly
     native,
     awaitGraph: awaitGraph(index),
     criticalPaths: paths,
-    warnings: warnings(index, options, native),
+    warnings: found,
+    insights: insights(index, found, options),
   };
 }

@@ -1,0 +1,345 @@
+/**
+ * Insights: what to change, found in a trace — where warnings say "this went wrong", an
+ * insight says "do this instead", with the evidence and, where one applies, the time it would
+ * save. Pure functions of the model, like the rest of the analysis; the panel and the CLI only
+ * present them. (tokio-console's lints and workerd's async-trace anti-patterns are the models.)
+ *
+ * Every rule is a heuristic over what was recorded: the runtime cannot see data dependencies,
+ * so "sequential" means "started only once the previous one ended, from the same place", and
+ * the saving is what running them at once would have given (their sum minus the longest).
+ */
+import type { AwaitRecord, NativeOpRecord, Trace } from "../model.ts";
+import { nativeName, originOf } from "../native-names.ts";
+import { awaitGraph } from "./graph.ts";
+import { awaitsOf, us, type TraceIndex } from "./trace-index.ts";
+import type { Warning } from "./warnings.ts";
+
+export type InsightKind =
+  | "sequential-awaits"
+  | "duplicate-request"
+  | "lost-error"
+  | "pending-at-end"
+  | "lock-across-wait"
+  | "blocked-loop"
+  | "timer-storm"
+  | "unbounded-queue";
+
+export interface Insight {
+  readonly kind: InsightKind;
+  /** One line: what to change. */
+  readonly title: string;
+  /** The evidence, a line each (what was awaited, for how long…). */
+  readonly evidence: readonly string[];
+  /** The tasks involved, the first the one to select. */
+  readonly tasks: readonly number[];
+  /** The native operations involved. */
+  readonly ops: readonly number[];
+  /** When it begins, for scrolling the timeline to it. */
+  readonly at: number;
+  /** Wall time the change would save, as far as the trace tells; null where no estimate applies. */
+  readonly savingMs: number | null;
+}
+
+export interface InsightOptions {
+  /** Sequential waits that would save less than this (ms) are not worth a word. Default 10. */
+  minSavingMs?: number;
+  /** An await inside a held lock longer than this (ms) that others queued behind. Default 20. */
+  lockWaitMs?: number;
+  /** Timers started within one second, per document, that make a storm. Default 200. */
+  timerStorm?: number;
+  /** A queue that grew to this many items was not bounded. Default 1000. */
+  queueItems?: number;
+}
+
+/** Await kinds that wait for work elsewhere, which could have run at the same time as another. */
+const INDEPENDENT_WAITS = new Set(["sleep", "promise", "task", "waitFor"]);
+const REQUEST_KINDS = new Set(["fetch", "xhr"]);
+const TIMER_KINDS = new Set(["setTimeout", "setInterval"]);
+/** Insights without a saving, worst first, after those that have one. */
+const SEVERITY: Readonly<Record<InsightKind, number>> = {
+  "lost-error": 0, "pending-at-end": 1, "blocked-loop": 2, "lock-across-wait": 3, "sequential-awaits": 4,
+  "duplicate-request": 5, "unbounded-queue": 6, "timer-storm": 7,
+};
+
+const ms = (value: number): string => `${us(value)} ms`;
+
+/** Whether `next` began right after `previous` ended: no more than a short step between them. */
+function followsRightAfter(previousEnd: number, previousLength: number, nextStart: number, nextLength: number): boolean {
+  const gap = nextStart - previousEnd;
+  return gap >= 0 && gap <= Math.max(2, 0.25 * Math.min(previousLength, nextLength));
+}
+
+/** `sum − longest` of a run of sequential waits, with the insight when it is worth saying. */
+function sequentialRun(
+  run: readonly { start: number; end: number; text: string }[], minSavingMs: number, make: (saving: number, evidence: string[]) => Insight,
+): Insight | null {
+  if (run.length < 2) return null;
+  const lengths = run.map((item) => item.end - item.start);
+  const saving = us(lengths.reduce((a, b) => a + b, 0) - Math.max(...lengths));
+  if (saving < minSavingMs) return null;
+  return make(saving, run.map((item) => `${item.text} · ${ms(item.end - item.start)}`));
+}
+
+function sequentialAwaits(index: TraceIndex, minSavingMs: number, out: Insight[]): void {
+  const { trace } = index;
+  const taskById = (id: number) => trace.tasks[index.taskPos.get(id) ?? -1];
+  trace.tasks.forEach((task, p) => {
+    let run: AwaitRecord[] = [];
+    const flush = (): void => {
+      const found = sequentialRun(run.map((a) => ({ start: a.start, end: a.end!, text: `${a.kind} ${a.label}` })), minSavingMs, (saving, evidence) => ({
+        kind: "sequential-awaits",
+        title: `${task.name} waits for ${run.length} independent things one after another: started together (gather, a task group), they would take ${ms(saving)} less`,
+        evidence, tasks: [task.id, ...run.flatMap((a) => (a.targetTask === null ? [] : [a.targetTask]))], ops: [], at: run[0]!.start, savingMs: saving,
+      }));
+      if (found !== null) out.push(found);
+      run = [];
+    };
+    for (const k of awaitsOf(index, p)) {
+      const a = trace.awaits[k]!;
+      const usable = a.end !== null && a.outcome === "resumed" && INDEPENDENT_WAITS.has(a.kind);
+      if (!usable) {
+        flush();
+        continue;
+      }
+      const previous = run.at(-1);
+      const target = a.targetTask === null ? undefined : taskById(a.targetTask);
+      // A child created before the previous wait ended ran concurrently with it already.
+      const startedAfter = previous === undefined || target === undefined || target.created >= previous.end!;
+      if (previous !== undefined && !(startedAfter && followsRightAfter(previous.end!, previous.end! - previous.start, a.start, a.end! - a.start))) flush();
+      run.push(a);
+    }
+    flush();
+  });
+}
+
+/** The call site a native operation's detail names (`"site": "load (…/app.js:6:36)"`). */
+function siteOf(op: NativeOpRecord): string | null {
+  if (op.detail === null || !op.detail.startsWith("{")) return null;
+  try {
+    const site: unknown = (JSON.parse(op.detail) as { site?: unknown }).site;
+    return typeof site === "string" ? site : null;
+  } catch {
+    return null;
+  }
+}
+
+function sequentialRequests(trace: Trace, minSavingMs: number, out: Insight[]): void {
+  // Per document and call site, requests in start order.
+  const groups = new Map<string, NativeOpRecord[]>();
+  for (const op of trace.nativeOps) {
+    if (!REQUEST_KINDS.has(op.kind) || op.end === null) continue;
+    const site = siteOf(op);
+    if (site === null) continue;
+    const key = `${op.source}\u0000${site}`;
+    let list = groups.get(key);
+    if (list === undefined) groups.set(key, (list = []));
+    list.push(op);
+  }
+  for (const [key, ops] of groups) {
+    const site = key.slice(key.indexOf("\u0000") + 1);
+    const origin = originOf(trace.sources[ops[0]!.source]?.url ?? null);
+    let run: NativeOpRecord[] = [];
+    const flush = (): void => {
+      const found = sequentialRun(run.map((op) => ({ start: op.start, end: op.end!, text: nativeName(op, origin) })), minSavingMs, (saving, evidence) => ({
+        kind: "sequential-awaits",
+        title: `${run.length} requests from ${site} ran one after another: started together (Promise.all), they would take ${ms(saving)} less`,
+        evidence, tasks: [], ops: run.map((op) => op.id), at: run[0]!.start, savingMs: saving,
+      }));
+      if (found !== null) out.push(found);
+      run = [];
+    };
+    for (const op of ops) {
+      const previous = run.at(-1);
+      if (previous !== undefined && !followsRightAfter(previous.end!, previous.end! - previous.start, op.start, op.end! - op.start)) flush();
+      run.push(op);
+    }
+    flush();
+  }
+}
+
+function duplicateRequests(trace: Trace, out: Insight[]): void {
+  const byLabel = new Map<string, NativeOpRecord[]>();
+  for (const op of trace.nativeOps) {
+    if (!REQUEST_KINDS.has(op.kind)) continue;
+    const key = `${op.source}\u0000${op.label}`;
+    let list = byLabel.get(key);
+    if (list === undefined) byLabel.set(key, (list = []));
+    list.push(op);
+  }
+  for (const ops of byLabel.values()) {
+    // Those in flight while an earlier one of the same method and URL still was.
+    const duplicates: NativeOpRecord[] = [];
+    let first: NativeOpRecord | null = null;
+    let openUntil = -Infinity;
+    for (const op of ops) {
+      if (op.start < openUntil) duplicates.push(op);
+      else first = op;
+      openUntil = Math.max(openUntil, op.end ?? trace.end);
+    }
+    if (duplicates.length === 0 || first === null) continue;
+    const origin = originOf(trace.sources[first.source]?.url ?? null);
+    const name = nativeName(first, origin);
+    out.push({
+      kind: "duplicate-request",
+      title: `${name} was requested ${duplicates.length + 1} times at once: share one request (cache its promise)`,
+      evidence: [first, ...duplicates].map((op) => `started at ${ms(op.start)} · ${ms((op.end ?? trace.end) - op.start)}`),
+      tasks: [], ops: [first.id, ...duplicates.map((op) => op.id)], at: duplicates[0]!.start, savingMs: null,
+    });
+  }
+}
+
+function fromWarnings(index: TraceIndex, warnings: readonly Warning[], out: Insight[]): void {
+  const { trace } = index;
+  const nameOf = (id: number): string => trace.tasks[index.taskPos.get(id) ?? -1]?.name ?? `#${id}`;
+  const blocking = warnings.flatMap((w) => (w.kind === "slowStep" || w.kind === "longTask" ? [w] : []));
+  if (blocking.length > 0) {
+    const total = us(blocking.reduce((sum, w) => sum + w.duration, 0));
+    const worst = blocking.reduce((a, b) => (b.duration > a.duration ? b : a));
+    const who = worst.kind === "slowStep" ? `a step of ${nameOf(worst.task)}` : "the page's own code";
+    out.push({
+      kind: "blocked-loop",
+      title: `${blocking.length === 1 ? `The event loop was blocked for ${ms(total)}` : `The event loop was blocked ${blocking.length} times for ${ms(total)} in all, the longest ${ms(worst.duration)}`} by ${who}: split the work (yield between chunks) or move it to a worker`,
+      evidence: blocking.slice(0, 10).map((w) => w.message),
+      tasks: blocking.flatMap((w) => (w.kind === "slowStep" ? [w.task] : [])),
+      ops: blocking.flatMap((w) => (w.kind === "longTask" ? w.ops : [])),
+      at: Math.min(...blocking.map((w) => w.start)),
+      savingMs: total,
+    });
+  }
+  for (const w of warnings) {
+    if (w.kind === "unretrievedError") {
+      out.push({
+        kind: "lost-error", title: `${nameOf(w.task)} failed and nobody awaited it or asked for its exception: await it, or keep it in a task group`,
+        evidence: [w.message], tasks: [w.task], ops: [], at: trace.tasks[index.taskPos.get(w.task) ?? -1]?.end ?? 0, savingMs: null,
+      });
+    }
+  }
+}
+
+function pendingAtEnd(index: TraceIndex, out: Insight[]): void {
+  const { trace } = index;
+  const pending = trace.tasks.filter((t) => t.outcome === "pending");
+  if (pending.length === 0) return;
+  const edges = new Map(awaitGraph(index).edges.map((edge) => [edge.task, edge]));
+  out.push({
+    kind: "pending-at-end",
+    title: `${pending.length} task${pending.length === 1 ? " was" : "s were"} still pending when the recording ended: cancel what is no longer needed, or give waits a timeout`,
+    evidence: pending.slice(0, 10).map((t) => {
+      const edge = edges.get(t.id);
+      return edge === undefined ? `${t.name}: not waiting (ready or running)` : `${t.name}: waiting on ${edge.kind} ${edge.label} since ${ms(edge.since)}`;
+    }),
+    tasks: pending.map((t) => t.id), ops: [], at: Math.min(...pending.map((t) => t.created)), savingMs: null,
+  });
+}
+
+function lockAcrossWait(index: TraceIndex, lockWaitMs: number, out: Insight[]): void {
+  const { trace } = index;
+  const resources = new Map(trace.resources.map((r) => [r.id, r]));
+  const nameOf = (id: number): string => trace.tasks[index.taskPos.get(id) ?? -1]?.name ?? `#${id}`;
+  // Hold intervals from acquire/release, as holdersAt replays them.
+  const open = new Map<number, { task: number; since: number }[]>();
+  const holds: { resource: number; task: number; start: number; end: number }[] = [];
+  for (const op of trace.resourceOps) {
+    if (op.op === "acquire" && op.task !== null) {
+      let list = open.get(op.resource);
+      if (list === undefined) open.set(op.resource, (list = []));
+      list.push({ task: op.task, since: op.time });
+    } else if (op.op === "release") {
+      const list = open.get(op.resource);
+      if (list === undefined || list.length === 0) continue;
+      const k = op.task === null ? -1 : list.findIndex((h) => h.task === op.task);
+      const [held] = list.splice(k >= 0 ? k : 0, 1);
+      holds.push({ resource: op.resource, task: held!.task, start: held!.since, end: op.time });
+    }
+  }
+  for (const [resource, list] of open) for (const held of list) holds.push({ resource, task: held.task, start: held.since, end: trace.end });
+  // Who queued for each resource, and when.
+  const queued = new Map<number, AwaitRecord[]>();
+  for (const a of trace.awaits) {
+    if (a.resource === null) continue;
+    let list = queued.get(a.resource);
+    if (list === undefined) queued.set(a.resource, (list = []));
+    list.push(a);
+  }
+  for (const hold of holds) {
+    const p = index.taskPos.get(hold.task);
+    if (p === undefined) continue;
+    for (const k of awaitsOf(index, p)) {
+      const a = trace.awaits[k]!;
+      const end = a.end ?? trace.end;
+      if (a.resource !== null || a.start < hold.start || end > hold.end || end - a.start < lockWaitMs) continue;
+      const waiters = (queued.get(hold.resource) ?? []).filter((w) => w.task !== hold.task && w.start < end && (w.end ?? trace.end) > a.start);
+      if (waiters.length === 0) continue;
+      const resource = resources.get(hold.resource);
+      const label = resource?.label ?? `resource #${hold.resource}`;
+      out.push({
+        kind: "lock-across-wait",
+        title: `${nameOf(hold.task)} held ${label} across ${a.kind} ${a.label} (${ms(end - a.start)}) while ${waiters.length} other task${waiters.length === 1 ? "" : "s"} queued for it: release it before waiting`,
+        evidence: waiters.slice(0, 10).map((w) => `${nameOf(w.task)} queued from ${ms(w.start)} for ${ms((w.end ?? trace.end) - w.start)}`),
+        tasks: [hold.task, ...new Set(waiters.map((w) => w.task))], ops: [], at: a.start, savingMs: us(end - a.start),
+      });
+    }
+  }
+}
+
+function timerStorms(trace: Trace, threshold: number, out: Insight[]): void {
+  const bySource = new Map<number, NativeOpRecord[]>();
+  for (const op of trace.nativeOps) {
+    if (!TIMER_KINDS.has(op.kind)) continue;
+    let list = bySource.get(op.source);
+    if (list === undefined) bySource.set(op.source, (list = []));
+    list.push(op);
+  }
+  for (const timers of bySource.values()) {
+    // The busiest second: a window sliding over the start times (in recording order, sorted).
+    const starts = Float64Array.from(timers, (op) => op.start).sort();
+    let best = 0;
+    let bestAt = 0;
+    for (let lo = 0, hi = 0; hi < starts.length; hi++) {
+      while (starts[hi]! - starts[lo]! > 1000) lo++;
+      if (hi - lo + 1 > best) [best, bestAt] = [hi - lo + 1, starts[lo]!];
+    }
+    if (best < threshold) continue;
+    const cancelled = timers.filter((op) => op.outcome === "cancelled").length;
+    out.push({
+      kind: "timer-storm",
+      title: `${best} timers were started within one second (${cancelled} of ${timers.length} cleared before firing): debounce, or use one timer for many`,
+      evidence: [`busiest second from ${ms(bestAt)}`],
+      tasks: [], ops: timers.filter((op) => op.start >= bestAt && op.start <= bestAt + 1000).slice(0, 50).map((op) => op.id), at: bestAt, savingMs: null,
+    });
+  }
+}
+
+function unboundedQueues(trace: Trace, threshold: number, out: Insight[]): void {
+  const kinds = new Map(trace.resources.map((r) => [r.id, r]));
+  const peaks = new Map<number, { size: number; at: number }>();
+  for (const op of trace.resourceOps) {
+    if (op.op !== "put" || op.value === null || !kinds.get(op.resource)?.kind.toLowerCase().includes("queue")) continue;
+    const peak = peaks.get(op.resource);
+    if (peak === undefined || op.value > peak.size) peaks.set(op.resource, { size: op.value, at: op.time });
+  }
+  for (const [resource, peak] of peaks) {
+    if (peak.size < threshold) continue;
+    const label = kinds.get(resource)?.label ?? `queue #${resource}`;
+    out.push({
+      kind: "unbounded-queue",
+      title: `${label} grew to ${peak.size} items: give it a maxsize, so producers wait for consumers instead of filling memory`,
+      evidence: [`${peak.size} items at ${ms(peak.at)}`], tasks: [], ops: [], at: peak.at, savingMs: null,
+    });
+  }
+}
+
+/** Every insight of the trace, ranked: the largest saving first, then the worst kinds. */
+export function insights(index: TraceIndex, warnings: readonly Warning[], options: InsightOptions = {}): Insight[] {
+  const out: Insight[] = [];
+  const minSavingMs = options.minSavingMs ?? 10;
+  sequentialAwaits(index, minSavingMs, out);
+  sequentialRequests(index.trace, minSavingMs, out);
+  duplicateRequests(index.trace, out);
+  fromWarnings(index, warnings, out);
+  pendingAtEnd(index, out);
+  lockAcrossWait(index, options.lockWaitMs ?? 20, out);
+  timerStorms(index.trace, options.timerStorm ?? 200, out);
+  unboundedQueues(index.trace, options.queueItems ?? 1000, out);
+  return out.sort((a, b) => (b.savingMs ?? -1) - (a.savingMs ?? -1) || SEVERITY[a.kind] - SEVERITY[b.kind] || a.at - b.at);
+}
