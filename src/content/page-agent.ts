@@ -117,6 +117,9 @@ export class PageAgent {
     stream.recorder.mark("recordingStart", session);
     this.applyNative(stream.recorder, options);
     this.state = { name: "recording", session, stream };
+    // A panel opened after the page loaded never saw its first hello: say who we are before
+    // the first batch, so the session knows the document's URL and title.
+    this.sendHello();
     this.scheduleFlush();
   }
 

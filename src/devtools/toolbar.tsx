@@ -8,7 +8,9 @@ import type { StoreSnapshot } from "./recording-store.ts";
 import type { ExportFormat } from "./io/export.ts";
 import { formatCount } from "./format.ts";
 
-export type PanelView = "timeline" | "statistics";
+export type PanelView = "timeline" | "statistics" | "insights";
+
+const VIEW_TITLES: Readonly<Record<PanelView, string>> = { timeline: "Timeline", statistics: "Statistics", insights: "Insights" };
 
 export interface ToolbarProps {
   readonly snapshot: StoreSnapshot;
@@ -101,7 +103,7 @@ export function Toolbar(props: ToolbarProps) {
       {props.savedMenu}
       <div class="toolbar-divider" />
       <div class="toolbar-tabs" role="tablist" aria-label="View">
-        {(["timeline", "statistics"] as const).map((view) => (
+        {(["timeline", "statistics", "insights"] as const).map((view) => (
           <button
             key={view}
             type="button"
@@ -112,7 +114,7 @@ export function Toolbar(props: ToolbarProps) {
             disabled={!props.hasSession}
             onClick={() => props.onView(view)}
           >
-            {view === "timeline" ? "Timeline" : "Statistics"}
+            {VIEW_TITLES[view]}
           </button>
         ))}
       </div>

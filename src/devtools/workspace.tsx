@@ -13,6 +13,7 @@ import { hasChildren, keyOfNode, nodeOfKey, type NodeKey } from "./timeline/mode
 import { collapsedAncestors } from "./timeline/rows.ts";
 import { Timeline } from "./timeline/timeline.tsx";
 import type { PanelView } from "./toolbar.tsx";
+import { InsightsView } from "./insights/insights-view.tsx";
 import type { SessionView } from "./use-session-view.ts";
 
 export interface WorkspaceProps {
@@ -113,6 +114,7 @@ export function Workspace(props: WorkspaceProps) {
             onController={(instance) => (controller.current = instance)}
           />
         </div>
+        {props.view === "insights" && <InsightsView model={model} onSelect={(key) => selectKey(key)} />}
         {props.view === "statistics" && (
           <StatsView
             model={model}

@@ -5,7 +5,7 @@
  * ("setTimeout(99.89999999990687)" is a computed delay, not a fact worth nine digits), and one
  * colour group per kind of work.
  */
-import type { NativeKind, NativeOpRecord } from "./model.ts";
+import type { NativeKind, NativeOpRecord, Trace } from "./model.ts";
 
 /** Kinds of native work the timeline colours apart. */
 export type NativeGroup = "request" | "timer" | "frame" | "blocking" | "signal" | "combinator" | "other";
@@ -52,6 +52,16 @@ export function originOf(url: string | null): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The origin of the document a source recorded: its own URL, else — for the top frame, whose
+ * URL a live session may learn only from the session's metadata — the session's URL.
+ */
+export function sourceOrigin(trace: Trace, source: number): string | null {
+  const info = trace.sources[source];
+  const top = info === undefined || info.frameId === 0 || trace.sources.length === 1;
+  return originOf(info?.url ?? (top ? trace.metadata.url : null));
 }
 
 const comparable = (text: string): string => text.replace(/[\s_-]/g, "").toLowerCase();

@@ -5,8 +5,8 @@
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import {
-  concurrencySeries, concurrencySummary, loopStats, nameStats, nativeStats, resourceWaits, taskStats, warnings,
-  type ConcurrencySeries, type ConcurrencySummary, type LoopStats, type NameStats, type NativeStats, type ResourceWaitStats, type TaskStats, type Warning,
+  concurrencySeries, concurrencySummary, insights, loopStats, nameStats, nativeStats, resourceWaits, taskStats, warnings,
+  type ConcurrencySeries, type ConcurrencySummary, type Insight, type LoopStats, type NameStats, type NativeStats, type ResourceWaitStats, type TaskStats, type Warning,
 } from "../../trace/analysis.ts";
 import type { TimelineModel } from "../timeline/model.ts";
 
@@ -21,6 +21,8 @@ export interface SessionStats {
   /** The page's own work per document: main-thread blocking, requests, timers. */
   readonly native: readonly NativeStats[];
   readonly warnings: readonly Warning[];
+  /** What to change, ranked by the time it would save. */
+  readonly insights: readonly Insight[];
 }
 
 const REANALYSE_MS = 1000;
@@ -30,6 +32,7 @@ export function analyseSession(model: TimelineModel): SessionStats {
   const series = concurrencySeries(trace);
   const tasks = taskStats(index);
   const native = nativeStats(trace);
+  const found = warnings(index, {}, native);
   return {
     model,
     series,
@@ -39,7 +42,8 @@ export function analyseSession(model: TimelineModel): SessionStats {
     byName: nameStats(trace, tasks),
     resources: resourceWaits(trace),
     native,
-    warnings: warnings(index, {}, native),
+    warnings: found,
+    insights: insights(index, found),
   };
 }
 

@@ -9,7 +9,7 @@
  */
 import { indexTrace, type TraceIndex } from "../../trace/analysis.ts";
 import type { Trace } from "../../trace/model.ts";
-import { nativeGroupOf, nativeName, originOf, type NativeGroup } from "../../trace/native-names.ts";
+import { nativeGroupOf, nativeName, sourceOrigin, type NativeGroup } from "../../trace/native-names.ts";
 
 export interface TimelineModel {
   readonly trace: Trace;
@@ -117,7 +117,7 @@ export function buildTimelineModel(trace: Trace): TimelineModel {
   return {
     trace, index, taskCount, nodeCount, parent, depth, childOffsets, childList, roots: Int32Array.from(roots),
     nativeGroups: new Set(trace.nativeOps.map((op) => nativeGroupOf(op.kind))),
-    origins: trace.sources.map((source) => originOf(source.url)),
+    origins: trace.sources.map((source) => sourceOrigin(trace, source.id)),
     nativePos: new Map(trace.nativeOps.map((op, k) => [op.id, k])),
     cancelOffsets, cancelList, timeoutOffsets, timeoutList,
   };

@@ -9,7 +9,7 @@
  * the saving is what running them at once would have given (their sum minus the longest).
  */
 import type { AwaitRecord, NativeOpRecord, Trace } from "../model.ts";
-import { nativeName, originOf } from "../native-names.ts";
+import { nativeName, sourceOrigin } from "../native-names.ts";
 import { awaitGraph } from "./graph.ts";
 import { awaitsOf, us, type TraceIndex } from "./trace-index.ts";
 import type { Warning } from "./warnings.ts";
@@ -63,10 +63,13 @@ const SEVERITY: Readonly<Record<InsightKind, number>> = {
 
 const ms = (value: number): string => `${us(value)} ms`;
 
-/** Whether `next` began right after `previous` ended: no more than a short step between them. */
+/**
+ * Whether `next` began right after `previous` ended: no more between them than a short step
+ * (reading a response's body, parsing it) — 5 ms, or half the shorter of the two.
+ */
 function followsRightAfter(previousEnd: number, previousLength: number, nextStart: number, nextLength: number): boolean {
   const gap = nextStart - previousEnd;
-  return gap >= 0 && gap <= Math.max(2, 0.25 * Math.min(previousLength, nextLength));
+  return gap >= 0 && gap <= Math.max(5, 0.5 * Math.min(previousLength, nextLength));
 }
 
 /** `sum − longest` of a run of sequential waits, with the insight when it is worth saying. */
@@ -137,7 +140,7 @@ function sequentialRequests(trace: Trace, minSavingMs: number, out: Insight[]): 
   }
   for (const [key, ops] of groups) {
     const site = key.slice(key.indexOf("\u0000") + 1);
-    const origin = originOf(trace.sources[ops[0]!.source]?.url ?? null);
+    const origin = sourceOrigin(trace, ops[0]!.source);
     let run: NativeOpRecord[] = [];
     const flush = (): void => {
       const found = sequentialRun(run.map((op) => ({ start: op.start, end: op.end!, text: nativeName(op, origin) })), minSavingMs, (saving, evidence) => ({
@@ -177,7 +180,7 @@ function duplicateRequests(trace: Trace, out: Insight[]): void {
       openUntil = Math.max(openUntil, op.end ?? trace.end);
     }
     if (duplicates.length === 0 || first === null) continue;
-    const origin = originOf(trace.sources[first.source]?.url ?? null);
+    const origin = sourceOrigin(trace, first.source);
     const name = nativeName(first, origin);
     out.push({
       kind: "duplicate-request",

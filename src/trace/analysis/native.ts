@@ -9,7 +9,7 @@
  */
 import type { NativeKind, NativeOpRecord, NativeOutcome, Trace } from "../model.ts";
 import { us } from "./trace-index.ts";
-import { nativeName, originOf } from "../native-names.ts";
+import { nativeName, sourceOrigin } from "../native-names.ts";
 
 /** Operations the browser reports when the main thread was blocked for 50 ms or more. */
 export const BLOCKING_KINDS: ReadonlySet<NativeKind> = new Set(["longTask", "longAnimationFrame"]);
@@ -109,7 +109,7 @@ export function nativeStats(trace: Trace): NativeStats[] {
     // Long tasks arrive after the fact, so recording order is not start order.
     blocking.sort((a, b) => a.start - b.start || a.id - b.id);
     const spans = blockedSpans(source, blocking, trace.end);
-    const origin = originOf(trace.sources[source]?.url ?? null);
+    const origin = sourceOrigin(trace, source);
     const slowestRequest = slowest === null ? null : { op: slowest.id, name: nativeName(slowest, origin), duration: slowestDuration };
     const blocked = us(spans.reduce((sum, span) => sum + (span.end - span.start), 0));
     out.push({
