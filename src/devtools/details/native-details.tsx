@@ -35,7 +35,7 @@ export function NativeDetails({ model, node, onSelectTask, onClose }: { model: T
         <Field name="Started" testid="created">{formatTime(op.start)}</Field>
         <Field name="Ended" testid="ended">{op.end === null ? "still pending at the end" : formatTime(op.end)}</Field>
         <Field name="Total" testid="total">{formatTime((op.end ?? model.trace.end) - op.start)}</Field>
-        {op.detail !== null && <DetailFields detail={op.detail} />}
+        {op.detail !== null && <DetailFields detail={op.detail} total={(op.end ?? model.trace.end) - op.start} />}
         {op.ticks.length > 0 && <Field name="Firings" testid="ticks">{op.ticks.length}</Field>}
       </dl>
       {members.length > 0 && (
@@ -73,9 +73,9 @@ function NativeLink({ op, model, onSelect }: { op: NativeOpRecord; model: Timeli
 }
 
 /** A detail that is a JSON record, as its fields; anything else as one "Detail" line. */
-function DetailFields({ detail }: { detail: string }) {
-  // Members are listed in their own section, as links.
-  const fields = recordOf(detail)?.filter(([key]) => key !== "members") ?? null;
+function DetailFields({ detail, total }: { detail: string; total: number }) {
+  // Members are listed in their own section, as links; a duration the Total says already is left out.
+  const fields = recordOf(detail)?.filter(([key, value]) => key !== "members" && !(key === "duration" && typeof value === "number" && Math.abs(value - total) < 1)) ?? null;
   if (fields === null) return <Field name="Detail" testid="detail">{detail}</Field>;
   return (
     <>

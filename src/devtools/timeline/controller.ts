@@ -197,9 +197,11 @@ export class TimelineController {
     for (const [canvas, w, h] of [[this.el.canvas, this.width, this.height], [this.el.overview, this.overviewWidth, OVERVIEW_HEIGHT]] as const) {
       canvas.width = Math.max(1, Math.round(w * dpr));
       canvas.height = Math.max(1, Math.round(h * dpr));
-      canvas.style.width = `${w}px`;
       canvas.style.height = `${h}px`;
     }
+    // The overview's CSS width (100%) decides its size, which is measured above: pinning it to
+    // that measure would keep it at 0 px after the timeline was hidden (another view) and shown.
+    this.el.canvas.style.width = `${this.width}px`;
     this.curveKey = null;
     this.schedule();
   }
