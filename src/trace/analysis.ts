@@ -32,6 +32,8 @@ export { warnings } from "./analysis/warnings.ts";
 export type { Warning, WarningOptions } from "./analysis/warnings.ts";
 export { nativeStats, BLOCKING_KINDS } from "./analysis/native.ts";
 export { insights } from "./analysis/insights.ts";
+export { diffTraces, numberedGroup, regressions } from "./analysis/diff.ts";
+export type { CriticalPathDiff, DiffSide, DurationSummary, NameDiff, Regression, TraceDiff } from "./analysis/diff.ts";
 export type { Insight, InsightKind, InsightOptions } from "./analysis/insights.ts";
 export type { BlockedSpan, NativeStats, OutcomeCounts } from "./analysis/native.ts";
 
