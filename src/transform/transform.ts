@@ -30,7 +30,7 @@ export interface TransformOptions {
   /** The module's id (usually its absolute path): the output map's source. */
   readonly id: string;
   /** Maps `code` back to the original source, so creation sites point at what people wrote. */
-  readonly inputMap?: SourceMapInput | null;
+  readonly inputMap?: InputSourceMap | null;
   /** How a source file (from the input map, or `id`) is shown in creation sites; default: unchanged. */
   readonly formatFile?: (source: string) => string;
   /** The module specifier the transformed code imports the prelude from. */
@@ -38,6 +38,16 @@ export interface TransformOptions {
   /** Awaited expressions are labelled with at most this many characters of their source. Default 60. */
   readonly maxLabelLength?: number;
 }
+
+/** A source map as bundlers hand them over (v3, encoded mappings), or its JSON text. */
+export type InputSourceMap = string | {
+  readonly version: number;
+  readonly sources: readonly (string | null)[];
+  readonly mappings: string;
+  readonly names?: readonly string[];
+  readonly sourceRoot?: string;
+  readonly file?: string | null;
+};
 
 export interface TransformResult {
   readonly code: string;
@@ -100,7 +110,7 @@ class Rewriter {
     this.out = new MagicString(code);
     this.lineStarts = [0];
     for (let i = code.indexOf("\n"); i >= 0; i = code.indexOf("\n", i + 1)) this.lineStarts.push(i + 1);
-    this.map = options.inputMap !== undefined && options.inputMap !== null ? new TraceMap(options.inputMap) : null;
+    this.map = options.inputMap !== undefined && options.inputMap !== null ? new TraceMap(options.inputMap as SourceMapInput) : null;
     this.maxLabel = options.maxLabelLength ?? 60;
   }
 
