@@ -102,13 +102,15 @@ class AsyncCall {
   error: unknown = undefined;
   /** The resumption that the current suspension is waiting for, so a stale one is ignored. */
   suspension = 0;
+  /** A `for await` suspension about to take effect (see `suspendLoop`), or null. */
+  loopTarget: AwaitTarget | null = null;
 
-  constructor(name: string, site: AsyncSite, parent: AsyncCall | null) {
+  constructor(name: string, site: AsyncSite, parent: AsyncCall | null, caller: AsyncCall | null) {
     this.id = realm.nextTaskId++;
     this.name = name;
     this.site = site;
     this.parent = parent;
-    this.caller = parent;
+    this.caller = caller;
   }
 
   getName(): string {
@@ -146,6 +148,7 @@ function emit(hook: HookName, a: unknown, b?: unknown, c?: unknown): void {
 
 /** `call` runs again, taking over from whatever ran (nothing, when a microtask resumes it). */
 function resume(call: AsyncCall): void {
+  if (current !== null && current !== call && current.loopTarget !== null) settleLoop(current);
   call.suspended = false;
   call.suspension++;
   const interrupted = current;
@@ -172,10 +175,14 @@ function handBack(call: AsyncCall): void {
  */
 function enter(name: string, file: string, line: number, column: number): AsyncCall | null {
   if (instruments.length === 0) return null;
-  const call = new AsyncCall(name, { file, line, column, function: name }, current);
-  emit("taskSpawned", call, call.parent);
-  if (call.parent !== null) emit("afterTaskStep", call.parent, null);
-  emit("taskScheduled", call, call.parent);
+  const parent = current;
+  // An async generator started by a `for await` loop: the loop's function is its parent, and
+  // control goes back to whatever the loop hands back to.
+  if (parent !== null && parent.loopTarget !== null) settleLoop(parent);
+  const call = new AsyncCall(name, { file, line, column, function: name }, parent, current);
+  emit("taskSpawned", call, parent);
+  if (current !== null) emit("afterTaskStep", current, null);
+  emit("taskScheduled", call, parent);
   current = call;
   emit("beforeTaskStep", call);
   return call;
@@ -194,11 +201,12 @@ function mark(call: AsyncCall | null): AsyncCall | null {
  * a plain value, a microtask queued before the await's. Anything else (a thenable) is resumed
  * by `resumed`, or by the next thing the function does.
  */
-function suspend<T>(call: AsyncCall | null, value: T, label: string, linkCall?: number): T {
+function suspend<T>(call: AsyncCall | null, value: T, label: string, flags = 0): T {
   if (call === null) return value;
+  if (call.loopTarget !== null) settleLoop(call);
   if (call.suspended) resume(call);
   let target: AwaitTarget;
-  const child = linkCall === 1 ? call.lastReturnedChild : null;
+  const child = (flags & 1) !== 0 ? call.lastReturnedChild : null;
   if (child !== null) target = { kind: "task", label, id: child.id };
   else target = { kind: "promise", label };
   emit("afterTaskStep", call, target);
@@ -207,7 +215,9 @@ function suspend<T>(call: AsyncCall | null, value: T, label: string, linkCall?: 
   const onSettled = (): void => {
     if (call.suspended && call.suspension === suspension) resume(call);
   };
-  if (typeof value === "object" && value !== null) {
+  if ((flags & 2) !== 0) {
+    // A yield: the generator runs again when its consumer asks, which `resumed` reports.
+  } else if (typeof value === "object" && value !== null) {
     if (getPrototypeOf(value) === promisePrototype) {
       try {
         reflectApply(promiseThen, value, [onSettled, onSettled]);
@@ -226,19 +236,38 @@ function suspend<T>(call: AsyncCall | null, value: T, label: string, linkCall?: 
  * A `for await` loop is about to await its iterator's next result: before the loop (`value` is
  * the iterable, returned untouched) and after each pass of its body. The body's first
  * statement and the statement after the loop report the resumption.
+ *
+ * The loop calls the iterator's `next()` only after this, synchronously: an async generator
+ * consumed there starts or resumes inside that call, and must see the loop's function as the
+ * one running (its parent). So the suspension is pending until then, and takes effect at the
+ * first of: a call or resumption that begins under it, the function's own next hook, or a
+ * microtask (queued now, so it runs before the awaited result can resume the loop).
  */
 function suspendLoop<T>(call: AsyncCall | null, value: T, label: string): T {
-  if (call === null || call.suspended) return value;
-  emit("afterTaskStep", call, { kind: "promise", label });
+  if (call === null || call.suspended || call.loopTarget !== null || current !== call) return value;
+  call.loopTarget = { kind: "promise", label };
+  const suspension = ++call.suspension;
+  enqueueMicrotask(() => {
+    if (call.loopTarget !== null && call.suspension === suspension) settleLoop(call);
+  });
+  return value;
+}
+
+/** The pending `for await` suspension of `call` takes effect. */
+function settleLoop(call: AsyncCall): void {
+  const target = call.loopTarget!;
+  call.loopTarget = null;
+  emit("afterTaskStep", call, target);
   call.suspended = true;
   call.suspension++;
-  handBack(call);
-  return value;
+  if (current === call) handBack(call);
 }
 
 /** After an await: the function runs again (if the suspension's own hook did not say so yet). */
 function resumed<T>(call: AsyncCall | null, value: T): T {
-  if (call !== null && call.suspended) resume(call);
+  if (call === null) return value;
+  if (call.loopTarget !== null) settleLoop(call);
+  if (call.suspended) resume(call);
   return value;
 }
 
@@ -252,6 +281,7 @@ function fail(call: AsyncCall | null, error: unknown): void {
 /** The function returned or threw: the `finally` of the wrapper. */
 function exit(call: AsyncCall | null): void {
   if (call === null) return;
+  if (call.loopTarget !== null) settleLoop(call);
   if (call.suspended) resume(call); // it left from an await whose resumption was not seen
   if (current !== call) return; // already exited (cannot happen with the transform's code)
   emit("afterTaskStep", call, null);

@@ -37,8 +37,13 @@ export default function aioscope(options: AioscopeViteOptions = {}): Plugin {
       root = config.root;
       enabled = config.command === "serve" || options.build === true;
     },
-    resolveId(source) {
-      return source === PRELUDE_SPECIFIER ? PRELUDE_PATH : null;
+    resolveId: {
+      // Before Vite's own resolver, which would find "aioscope/prelude" through the package's
+      // exports: the prelude must be the one beside this plugin.
+      order: "pre",
+      handler(source) {
+        return source === PRELUDE_SPECIFIER ? PRELUDE_PATH : null;
+      },
     },
     transform(code, id) {
       if (!enabled) return null;

@@ -68,7 +68,7 @@ describe("the transform keeps what async functions do", async () => {
 });
 
 describe("recorded async calls", async () => {
-  const app = await importTransformed<{ Service: new () => { run(): Promise<unknown> }; failing(): Promise<never> }>(APP);
+  const app = await importTransformed<{ Service: new () => { run(): Promise<unknown> }; failing(): Promise<never>; consume(): Promise<number[]> }>(APP);
 
   it("are tasks of kind async, under their callers, with labelled awaits linked to the calls they await", async () => {
     const { value, trace } = await recording(() => new app.Service().run());
@@ -113,6 +113,20 @@ describe("recorded async calls", async () => {
     const site = (name: string) => trace.tasks.find((task) => task.name === name)!.site;
     expect(site("fetchProfile")).toEqual({ file: "corpus/app.js", line: 4, column: 1, function: "fetchProfile" });
     expect(site("Service.run")).toEqual({ file: "corpus/app.js", line: 21, column: 3, function: "Service.run" });
+  });
+
+  it("run an async generator consumed by `for await` under the loop's function, suspended at each yield", async () => {
+    const { value, trace } = await recording(() => app.consume());
+    expect(value).toEqual([0, 1]);
+    const consume = trace.tasks.find((task) => task.name === "consume")!;
+    const ticks = trace.tasks.find((task) => task.name === "ticks")!;
+    expect(ticks.parent).toBe(consume.id);
+    const labels = (id: number) => trace.awaits.filter((a) => a.task === id).map((a) => a.label);
+    expect(labels(consume.id)).toEqual(Array(3).fill("for await … of ticks(2)"));
+    expect(labels(ticks.id)).toEqual(["delay(1)", "yield k", "delay(1)", "yield k"]);
+    const steps = [...trace.steps].sort((a, b) => a.start - b.start);
+    for (let k = 1; k < steps.length; k++) expect(steps[k]!.start).toBeGreaterThanOrEqual(steps[k - 1]!.end!);
+    expect(trace.tasks.every((task) => task.outcome === "done")).toBe(true);
   });
 
   it("record the error a call ends with", async () => {
@@ -167,6 +181,6 @@ describe("the rewrite", () => {
     const result = transformFile(APP);
     expect(result.map.sources).toEqual([APP]);
     expect(result.map.mappings.length).toBeGreaterThan(0);
-    expect(result.functions).toBe(5);
+    expect(result.functions).toBe(7);
   });
 });

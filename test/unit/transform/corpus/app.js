@@ -33,3 +33,16 @@ export async function failing() {
 export function notAsync() {
   return "untouched";
 }
+
+async function* ticks(count) {
+  for (let k = 0; k < count; k++) {
+    await delay(1);
+    yield k;
+  }
+}
+
+export async function consume() {
+  const seen = [];
+  for await (const k of ticks(2)) seen.push(k);
+  return seen;
+}
