@@ -59,6 +59,9 @@ const promiseThen = promisePrototype.then;
 const getPrototypeOf = Object.getPrototypeOf;
 const defineProperty = Object.defineProperty;
 const reflectApply = Reflect.apply;
+/** `callFunction(fn, thisArg, ...args)`: Function.prototype.call, kept as the page first had it. */
+const callFunction: (fn: unknown, thisArg: unknown, ...args: unknown[]) => unknown =
+  Function.prototype.call.bind(Function.prototype.call) as (fn: unknown, thisArg: unknown, ...args: unknown[]) => unknown;
 const arrayPush = Array.prototype.push;
 const arraySplice = Array.prototype.splice;
 const arrayIndexOf = Array.prototype.indexOf;
@@ -102,6 +105,8 @@ class AsyncCall {
   error: unknown = undefined;
   /** The resumption that the current suspension is waiting for, so a stale one is ignored. */
   suspension = 0;
+  /** Reports the resumption of an await on a native promise or a plain value (made once a call). */
+  onSettled: (() => void) | undefined = undefined;
   /** A `for await` suspension about to take effect (see `suspendLoop`), or null. */
   loopTarget: AwaitTarget | null = null;
 
@@ -137,7 +142,7 @@ function emit(hook: HookName, a: unknown, b?: unknown, c?: unknown): void {
     const fn = instrument[hook] as ((a: unknown, b: unknown, c: unknown) => void) | undefined;
     if (fn === undefined) continue;
     try {
-      reflectApply(fn, instrument, [a, b, c]);
+      callFunction(fn, instrument, a, b, c);
     } catch (error) {
       reflectApply(arraySplice, instruments, [k, 1]);
       k--;
@@ -211,9 +216,10 @@ function suspend<T>(call: AsyncCall | null, value: T, label: string, flags = 0):
   else target = { kind: "promise", label };
   emit("afterTaskStep", call, target);
   call.suspended = true;
-  const suspension = ++call.suspension;
-  const onSettled = (): void => {
-    if (call.suspended && call.suspension === suspension) resume(call);
+  ++call.suspension;
+  const onSettled = call.onSettled ??= () => {
+    // Runs just before the function continues: its await can end no other way.
+    if (call.suspended) resume(call);
   };
   if ((flags & 2) !== 0) {
     // A yield: the generator runs again when its consumer asks, which `resumed` reports.
