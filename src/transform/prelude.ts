@@ -28,6 +28,7 @@ interface PreludeInstrument {
   beforeTaskStep?(task: AsyncCall): void;
   afterTaskStep?(task: AsyncCall, waitingOn: AwaitTarget | null): void;
   taskExited?(task: AsyncCall, outcome: "done" | "error", error?: unknown): void;
+  exceptionRetrieved?(task: AsyncCall): void;
 }
 
 interface AwaitTarget {
@@ -62,6 +63,9 @@ const reflectApply = Reflect.apply;
 /** `callFunction(fn, thisArg, ...args)`: Function.prototype.call, kept as the page first had it. */
 const callFunction: (fn: unknown, thisArg: unknown, ...args: unknown[]) => unknown =
   Function.prototype.call.bind(Function.prototype.call) as (fn: unknown, thisArg: unknown, ...args: unknown[]) => unknown;
+const weakMapGet = WeakMap.prototype.get;
+const weakMapSet = WeakMap.prototype.set;
+const weakMapDelete = WeakMap.prototype.delete;
 const arrayPush = Array.prototype.push;
 const arraySplice = Array.prototype.splice;
 const arrayIndexOf = Array.prototype.indexOf;
@@ -105,8 +109,9 @@ class AsyncCall {
   error: unknown = undefined;
   /** The resumption that the current suspension is waiting for, so a stale one is ignored. */
   suspension = 0;
-  /** Reports the resumption of an await on a native promise or a plain value (made once a call). */
+  /** Report the resumption of an await on a native promise or a plain value (made once a call). */
   onSettled: (() => void) | undefined = undefined;
+  onRejected: ((reason: unknown) => void) | undefined = undefined;
   /** A `for await` suspension about to take effect (see `suspendLoop`), or null. */
   loopTarget: AwaitTarget | null = null;
 
@@ -133,6 +138,21 @@ class AsyncCall {
 }
 
 let current: AsyncCall | null = null;
+
+/**
+ * Calls that failed, by the error they failed with, until someone is seen to receive that
+ * error: an instrumented function whose await rejects with it, or that throws it on. Without
+ * this, an error handled through `Promise.all` or a stored promise would look unhandled.
+ */
+const failedCalls = new WeakMap<object, AsyncCall>();
+
+function noteRetrieved(error: unknown): void {
+  if ((typeof error !== "object" && typeof error !== "function") || error === null) return;
+  const failed = reflectApply(weakMapGet, failedCalls, [error]) as AsyncCall | undefined;
+  if (failed === undefined) return;
+  reflectApply(weakMapDelete, failedCalls, [error]);
+  emit("exceptionRetrieved", failed);
+}
 
 type HookName = keyof PreludeInstrument;
 
@@ -217,16 +237,20 @@ function suspend<T>(call: AsyncCall | null, value: T, label: string, flags = 0):
   emit("afterTaskStep", call, target);
   call.suspended = true;
   ++call.suspension;
+  // These run just before the function continues: its await can end no other way.
   const onSettled = call.onSettled ??= () => {
-    // Runs just before the function continues: its await can end no other way.
     if (call.suspended) resume(call);
+  };
+  const onRejected = call.onRejected ??= (reason: unknown) => {
+    if (call.suspended) resume(call);
+    noteRetrieved(reason);
   };
   if ((flags & 2) !== 0) {
     // A yield: the generator runs again when its consumer asks, which `resumed` reports.
   } else if (typeof value === "object" && value !== null) {
     if (getPrototypeOf(value) === promisePrototype) {
       try {
-        reflectApply(promiseThen, value, [onSettled, onSettled]);
+        reflectApply(promiseThen, value, [onSettled, onRejected]);
       } catch {
         // Not a real promise after all: `resumed` will notice the resumption.
       }
@@ -280,6 +304,7 @@ function resumed<T>(call: AsyncCall | null, value: T): T {
 /** The function threw `error` (the `catch` of the wrapper, which rethrows it). */
 function fail(call: AsyncCall | null, error: unknown): void {
   if (call === null) return;
+  noteRetrieved(error); // thrown on: the failed call it came from was heard
   call.failed = true;
   call.error = error;
 }
@@ -291,8 +316,11 @@ function exit(call: AsyncCall | null): void {
   if (call.suspended) resume(call); // it left from an await whose resumption was not seen
   if (current !== call) return; // already exited (cannot happen with the transform's code)
   emit("afterTaskStep", call, null);
-  if (call.failed) emit("taskExited", call, "error", call.error);
-  else emit("taskExited", call, "done");
+  if (call.failed) {
+    emit("taskExited", call, "error", call.error);
+    const error = call.error;
+    if ((typeof error === "object" || typeof error === "function") && error !== null) reflectApply(weakMapSet, failedCalls, [error, call]);
+  } else emit("taskExited", call, "done");
   call.error = undefined;
   handBack(call);
 }

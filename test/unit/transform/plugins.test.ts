@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build as esbuild } from "esbuild";
-import { build as viteBuild, type Rolldown } from "vite";
+import { build as viteBuild, createServer, type Rolldown } from "vite";
 import { describe, expect, it } from "vitest";
 import { addInstrument, removeInstrument } from "../../../src/runtime/index.ts";
 import { Recorder, SessionBuilder, type Trace } from "../../../src/trace/index.ts";
 import aioscopeEsbuild from "../../../src/transform/esbuild.ts";
 import aioscopeVite from "../../../src/transform/vite.ts";
-import { CORPUS_DIR } from "./load.ts";
+import { CORPUS_DIR, PRELUDE_PATH } from "./load.ts";
 
 type Typed = { loadItems(ids: readonly number[]): Promise<{ id: number }[]> };
 const ENTRY = `${CORPUS_DIR}typed.ts`;
@@ -65,6 +65,20 @@ describe("the Vite plugin", () => {
     const code = await viteBundle({ build: true });
     expect(code).toMatch(/\.enter\("loadItems"/);
     expect(summary(await recorded(await importCode(code, "vite")))).toEqual(EXPECTED);
+  });
+
+  it("instruments the dev server's modules by default, importing the prelude beside the plugin", async () => {
+    const server = await createServer({ root: CORPUS_DIR, configFile: false, logLevel: "silent", plugins: [aioscopeVite()], server: { middlewareMode: true, hmr: false, ws: false } });
+    try {
+      const served = await server.transformRequest("/typed.ts");
+      expect(served?.code).toMatch(/\.enter\("loadItems", "typed\.ts", 6, 8\)/);
+      expect(served?.code).toContain("/src/transform/prelude.ts");
+      const prelude = await server.transformRequest(`/@fs${PRELUDE_PATH}`);
+      expect(prelude?.code).toContain("registerRuntime");
+      expect(prelude?.code).not.toContain("__aioscope_t");
+    } finally {
+      await server.close();
+    }
   });
 
   it("leaves builds alone by default, and excluded modules always", async () => {

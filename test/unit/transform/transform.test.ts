@@ -68,7 +68,7 @@ describe("the transform keeps what async functions do", async () => {
 });
 
 describe("recorded async calls", async () => {
-  const app = await importTransformed<{ Service: new () => { run(): Promise<unknown> }; failing(): Promise<never>; consume(): Promise<number[]> }>(APP);
+  const app = await importTransformed<{ Service: new () => { run(): Promise<unknown> }; failing(): Promise<never>; consume(): Promise<number[]>; gatherFailing(): Promise<string> }>(APP);
 
   it("are tasks of kind async, under their callers, with labelled awaits linked to the calls they await", async () => {
     const { value, trace } = await recording(() => new app.Service().run());
@@ -135,6 +135,17 @@ describe("recorded async calls", async () => {
     const failing = trace.tasks.find((task) => task.name === "failing")!;
     expect(failing.outcome).toBe("error");
     expect(failing.error).toMatchObject({ name: "RangeError", message: "out of range" });
+    // Nothing instrumented received it: its error was never retrieved.
+    expect(failing.errorRetrieved).toBeNull();
+  });
+
+  it("count an error received through Promise.all as retrieved", async () => {
+    const { value, trace } = await recording(() => app.gatherFailing());
+    expect(value).toBe("out of range");
+    const failing = trace.tasks.find((task) => task.name === "failing")!;
+    expect(failing.outcome).toBe("error");
+    expect(failing.errorRetrieved).not.toBeNull();
+    expect(trace.awaits.some((a) => a.targetTask === failing.id)).toBe(false);
   });
 });
 
@@ -181,6 +192,6 @@ describe("the rewrite", () => {
     const result = transformFile(APP);
     expect(result.map.sources).toEqual([APP]);
     expect(result.map.mappings.length).toBeGreaterThan(0);
-    expect(result.functions).toBe(7);
+    expect(result.functions).toBe(8);
   });
 });

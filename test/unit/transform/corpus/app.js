@@ -46,3 +46,11 @@ export async function consume() {
   for await (const k of ticks(2)) seen.push(k);
   return seen;
 }
+
+export async function gatherFailing() {
+  try {
+    await Promise.all([failing(), loadUser(1)]);
+  } catch (error) {
+    return error.message;
+  }
+}
