@@ -60,6 +60,19 @@ describe("the transform keeps what async functions do", async () => {
     expect(Object.getOwnPropertyNames(globalThis).sort()).toEqual(before);
   });
 
+  it("survives an instrument that throws: it is removed at once, the app goes on", async () => {
+    let calls = 0;
+    // The prelude reports the removal on the console.error it captured when it loaded.
+    const broken = { beforeTaskStep(): void { calls++; throw new Error("broken instrument (expected in this test)"); } };
+    addInstrument(broken);
+    try {
+      expect(await runAll(transformed)).toEqual(expected);
+    } finally {
+      removeInstrument(broken);
+    }
+    expect(calls).toBe(1);
+  });
+
   it("keeps each scenario's microtask interleaving exactly", async () => {
     const plainOrder = await original.scenarioMicrotaskOrder!();
     expect(await transformed.scenarioMicrotaskOrder!()).toEqual(plainOrder);
