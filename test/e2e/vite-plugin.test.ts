@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "puppeteer-core";
-import { build } from "vite";
+import { build, createServer as createViteServer, type ViteDevServer } from "vite";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { TaskRecord, Trace } from "../../src/trace/model.ts";
 import aioscope from "../../src/transform/vite.ts";
@@ -122,5 +122,32 @@ describe("an app built with aioscope/vite", () => {
     await waitForRow({ frame: inspected.panel, mousePage: inspected.devtools }, "loadShop");
     await waitForRow({ frame: inspected.panel, mousePage: inspected.devtools }, "OrderService.order");
     await screenshotPanel(inspected.devtools, inspected.panel, "vite-plugin-async-app");
+  });
+
+  test("does the same in `vite dev`, where it is on by default", async () => {
+    let server: ViteDevServer | undefined;
+    try {
+      server = await createViteServer({
+        configFile: false, root: DEMO_DIR, logLevel: "warn", publicDir: false,
+        plugins: [aioscope()],
+        server: { host: "127.0.0.1", port: 0, strictPort: false, hmr: false, ws: false },
+      });
+      await server.listen();
+      const address = server.httpServer!.address() as AddressInfo;
+      const inspected = await openInspectedPage(browser, `http://127.0.0.1:${address.port}/async.html`);
+      page = inspected.page;
+      await startRecording(inspected.panel);
+      await page.click("#load");
+      await page.waitForFunction(() => document.documentElement.dataset.state === "done", POLL);
+      const trace = await waitForTrace(inspected.panel, (t) => t.tasks.some((task) => task.name === "onLoadClicked" && task.outcome === "done"));
+      const clicked = trace.tasks.find((task) => task.name === "onLoadClicked")!;
+      const shop = trace.tasks.find((task) => task.name === "loadShop")!;
+      expect(clicked.site).toMatchObject({ file: "src/async-app/main.ts", line: 11, column: 1 });
+      expect(shop.parent).toBe(clicked.id);
+      const user = trace.tasks.find((task) => task.name === "fetchUser")!;
+      expect(trace.awaits.find((a) => a.task === shop.id)).toMatchObject({ kind: "task", label: "fetchUser(userId)", targetTask: user.id });
+    } finally {
+      await server?.close();
+    }
   });
 });
