@@ -96,6 +96,24 @@ export default tseslint.config(
     },
   },
   {
+    // The build transform sits on top of the runtime's instrument API as a layer of its own:
+    // what it adds to apps reports through the page hook, never through aioscope's modules.
+    files: ["src/transform/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: ["../*"], message: "src/transform imports no other layer: its prelude talks to the page hook only." }],
+      }],
+    },
+  },
+  {
+    files: ["src/transform/prelude.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: ["*"], message: "The prelude runs in the app's pages: it imports nothing." }],
+      }],
+    },
+  },
+  {
     files: ["test/**/*.{ts,mts}", "bench/**/*.{ts,mts}", "demo/server.ts", "src/cli/**/*.ts", "scripts/**/*.{js,mjs,ts,mts}"],
     rules: { "no-console": "off" },
   },

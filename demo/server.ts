@@ -23,8 +23,11 @@ const DEMO_DIR = fileURLToPath(new URL(".", import.meta.url));
 const REPO_ROOT = resolve(DEMO_DIR, "..");
 /** Where `npm run build:demo` (demo/vite.config.ts) writes the page. */
 export const DEMO_DIST = join(REPO_ROOT, "dist/demo");
-/** What the page is built from: its own sources and the runtime copy it bundles. */
-const PAGE_SOURCES = [join(DEMO_DIR, "index.html"), join(DEMO_DIR, "src"), join(DEMO_DIR, "vite.config.ts"), join(REPO_ROOT, "src/runtime")];
+/** What the pages are built from: their own sources, the runtime copy and the build transform they use. */
+const PAGE_SOURCES = [
+  join(DEMO_DIR, "index.html"), join(DEMO_DIR, "async.html"), join(DEMO_DIR, "src"), join(DEMO_DIR, "vite.config.ts"),
+  join(REPO_ROOT, "src/runtime"), join(REPO_ROOT, "src/transform"),
+];
 
 const DEFAULT_ITEM_DELAY_MS = 100;
 /** Delays are capped so a typo cannot hold a connection open for long. */

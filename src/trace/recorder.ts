@@ -19,7 +19,7 @@ import {
   OUTCOME_CANCELLED, OUTCOME_DONE, OUTCOME_ERROR, TASK_KIND_ASYNC, TASK_KIND_COROUTINE, VALUE_NONE,
   BYTES_PER_EVENT, markerKindCode, nativeKindCode, nativeOutcomeCode, type TraceBatch,
 } from "./encoding.ts";
-import { RECORDER_VERSION, type MarkerKind, type NativeKind, type NativeOutcome } from "./model.ts";
+import { RECORDER_VERSION, type CreationSite, type MarkerKind, type NativeKind, type NativeOutcome } from "./model.ts";
 import { captureSite, captureStack, DEFAULT_INTERNAL_FRAMES, firstExternalFrame } from "./stack.ts";
 
 /** Where event times come from: see `RecorderOptions.clock`. */
@@ -197,7 +197,7 @@ export class Recorder implements Instrument {
     if (!this.hasRoom()) return;
     const t = this.now(task);
     this.push(EV_SPAWN, t, task.id, parent === null ? 0 : parent.id, this.nameId(task), task.kind === "async" ? TASK_KIND_ASYNC : TASK_KIND_COROUTINE);
-    if (this.creationSites !== false) this.recordSite(task.id, t);
+    if (this.creationSites !== false) this.recordSite(task, t);
   }
 
   taskScheduled(task: Task<unknown>, wokenBy: Task<unknown> | null): void {
@@ -448,10 +448,12 @@ export class Recorder implements Instrument {
     return this.intern(name);
   }
 
-  private recordSite(taskId: number, t: number): void {
+  private recordSite(task: Task<unknown>, t: number): void {
+    const taskId = task.id;
     let site;
     try {
-      site = this.creationSites === "mapped" ? firstExternalFrame(captureStack(), this.internalFrames) : captureSite(this.internalFrames);
+      site = statedSite(task) ??
+        (this.creationSites === "mapped" ? firstExternalFrame(captureStack(), this.internalFrames) : captureSite(this.internalFrames));
     } catch {
       site = null;
     }
@@ -459,6 +461,17 @@ export class Recorder implements Instrument {
     this.push(EV_SITE, t, taskId, this.intern(site.file), site.line | 0, site.column | 0);
     if (site.function !== null && this.hasRoom()) this.push(EV_SITE_FUNCTION, t, taskId, this.intern(site.function), 0, 0);
   }
+}
+
+/**
+ * The site a task states itself: an async call made by the build transform (src/transform)
+ * knows where its function is written in the original source, which no stack can tell.
+ */
+function statedSite(task: Task<unknown>): CreationSite | null {
+  const site = (task as unknown as { site?: Partial<CreationSite> | null }).site;
+  if (typeof site !== "object" || site === null) return null;
+  if (typeof site.file !== "string" || typeof site.line !== "number" || typeof site.column !== "number") return null;
+  return { file: site.file, line: site.line, column: site.column, function: typeof site.function === "string" ? site.function : null };
 }
 
 function taskIdOf(task: TaskRef): number {
