@@ -175,7 +175,7 @@ export async function recordCommand(command: RecordCommand, io: Io): Promise<Exi
     const resolved = await signals.race(target);
     progress.update(`starting Chromium (${found.how})…`);
     browser = launchBrowser({ browser: found, extensionDir, show: command.show });
-    const session = await signals.race(browser.then((launched) => openInspected(launched, resolved, command.show, progress, note)));
+    const session = await signals.race(browser.then((launched) => openInspected(launched, resolved, command, progress, note)));
     return await recordSession(command, session, resolved, signals, progress, note, io);
   } catch (error) {
     if (error instanceof Interrupted) {
@@ -192,11 +192,27 @@ export async function recordCommand(command: RecordCommand, io: Io): Promise<Exi
   }
 }
 
-async function openInspected(browser: Browser, target: Target, show: boolean, progress: ProgressLine, note: (line: string) => void): Promise<Session> {
+/**
+ * Whether the page opens only once the recording runs: a named page recorded from its first
+ * script. (The demo opens first: its scenario list is checked, and the scenario itself starts
+ * on the navigation after the recording began.)
+ */
+function opensAfterRecordingStarts(command: RecordCommand, target: Target): boolean {
+  return target.demo === null && command.start === "firstScript";
+}
+
+async function openInspected(browser: Browser, target: Target, command: RecordCommand, progress: ProgressLine, note: (line: string) => void): Promise<Session> {
+  const show = command.show;
   try {
     const page = (await browser.pages())[0] ?? (await browser.newPage());
-    progress.update(`opening ${target.url}…`);
-    await openPage(page, target.url, note);
+    if (opensAfterRecordingStarts(command, target)) {
+      // DevTools attaches to the blank page the browser starts with; the page is opened in
+      // that tab once the panel records, so its first script is recorded.
+      await page.goto("about:blank");
+    } else {
+      progress.update(`opening ${target.url}…`);
+      await openPage(page, target.url, note);
+    }
     if (target.demo !== null) await checkScenario(page, target.demo.scenario);
     progress.update("opening DevTools on the Async panel…");
     const devtools = await openDevTools(page, { headless: !show });
@@ -218,19 +234,28 @@ async function recordSession(
   page.on("error", (error) => (crashed = `the page crashed: ${firstLine(error)}`));
   session.browser.on("disconnected", () => (crashed ??= "Chromium closed during the recording"));
 
-  const reload = target.demo === null && command.reload;
+  const reload = target.demo === null && command.start === "reload";
+  const openLater = opensAfterRecordingStarts(command, target);
   // With --reload, the page counts as loaded only once the reloaded document has.
   let reloaded = !reload;
   if (reload) void page.waitForNavigation({ waitUntil: "load", timeout: 0 }).then(() => (reloaded = true), () => {});
   await panel.evaluate((withReload: boolean) => window.__aioscopePanel!.record({ reload: withReload }), reload);
   signals.recording = true;
   const startedAt = Date.now();
-  // The demo's scenarios start as their page loads: navigating the recording tab to one
-  // records it from its first script (the new document joins the session).
+  // Navigating the recording tab records the new document from its first script (it joins
+  // the session): a named page is opened now, and the demo's scenarios start as their page loads.
+  if (openLater) {
+    progress.update(`opening ${target.url}…`);
+    await signals.race(openPage(page, target.url, note)).catch((error: unknown) => {
+      if (error instanceof Interrupted) return;
+      throw error;
+    });
+  }
   if (target.demo !== null) await page.goto(target.demo.scenarioUrl, { waitUntil: "domcontentloaded" }).catch(() => {});
 
   const mode = command.durationMs !== null ? `for ${formatMs(command.durationMs)}` : `until idle (at most ${formatMs(command.timeoutMs)})`;
-  progress.step(`● recording ${target.demo?.scenarioUrl ?? target.url} ${mode}${reload ? ", from a reload" : ""}; Ctrl-C stops and writes the trace so far`);
+  const from = reload ? ", from a reload" : command.start === "attach" && target.demo === null ? ", from now" : ", from its first script";
+  progress.step(`● recording ${target.demo?.scenarioUrl ?? target.url} ${mode}${from}; Ctrl-C stops and writes the trace so far`);
   let last: PanelProgress | null = null;
   let lastChange = Date.now();
   let stop: StopReason | null = null;

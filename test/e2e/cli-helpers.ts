@@ -128,12 +128,14 @@ setInterval(() => fetch("/tick"), 100);
 </script></body></html>`;
 
 /**
- * A page whose tasks all run while it starts: a "startup" task gathering two children. It is
- * done long before DevTools is open, so only a recording from a reload sees it.
+ * A page whose work all runs while it starts: a "startup" task gathering two children, and a
+ * fetch of /boot.json. It is done long before DevTools could be opened on it, so only a
+ * recording that began before the page's first script (or a reload) sees it.
  */
 export const STARTUP_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>startup</title></head><body>
 <script>
 const { run, sleep, createTask, gather } = globalThis.aioscope;
+fetch("/boot.json");
 run(function* () {
   yield* gather([
     createTask(function* () { yield* sleep(60); }, { name: "boot-config" }),
