@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { decodePng, distinctColours } from "../../src/cli/png-pixels.ts";
 import { importTrace } from "../../src/trace/import.ts";
 import type { Trace } from "../../src/trace/model.ts";
 import {
@@ -58,6 +59,11 @@ describe("aioscope record", () => {
     expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
     // The width is the undocked DevTools window's: the panel had room to draw the session.
     expect(png.readUInt32BE(16)).toBeGreaterThanOrEqual(1000);
+    // And it drew it: the timeline's area (below the panel's toolbar, overview and ruler, left
+    // of the details pane) holds labels and bars, not one flat colour.
+    const pixels = decodePng(png);
+    expect(pixels).not.toBeNull();
+    expect(distinctColours(pixels!, { x: 0, y: 140, width: Math.round(pixels!.width * 0.6), height: 300 })).toBeGreaterThan(8);
 
     // The summary a person reads.
     expect(run.stdout).toContain("sequential-vs-concurrent");
@@ -90,11 +96,25 @@ describe("aioscope record", () => {
     expect(existsSync(join(dir, "trace.json"))).toBe(false);
   });
 
-  test("a page's start-up is recorded with --reload, and not without", { timeout: CLI_TIMEOUT_MS }, async () => {
+  test("a page's load-time work is recorded by default, from its first script", { timeout: CLI_TIMEOUT_MS }, async () => {
     const dir = scratchDir();
-    const plain = await runCli(["record", startup.url, "--out", "plain.json"], { cwd: dir });
-    expect(plain.status, describeRun(plain)).toBe(EXIT.ok);
-    expect(names(readTrace(join(dir, "plain.json")))).toEqual([]);
+    const run = await runCli(["record", startup.url], { cwd: dir });
+    expect(run.status, describeRun(run)).toBe(EXIT.ok);
+    expect(run.stderr).toContain("from its first script");
+    const trace = readTrace(join(dir, "trace.json"));
+    expect(names(trace).sort()).toEqual(["boot-config", "boot-data", "startup"]);
+    expect(trace.tasks.every((task) => task.outcome === "done")).toBe(true);
+    // The page's own load-time fetch is there too, and the page ran once: one navigation.
+    expect(trace.nativeOps.some((op) => op.kind === "fetch" && `${op.label} ${op.detail ?? ""}`.includes("/boot.json"))).toBe(true);
+    expect(trace.markers.filter((marker) => marker.kind === "navigation")).toHaveLength(1);
+  });
+
+  test("--reload records the reloaded document from its first script; --attach records from now", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    const attached = await runCli(["record", startup.url, "--attach", "--out", "attach.json"], { cwd: dir });
+    expect(attached.status, describeRun(attached)).toBe(EXIT.ok);
+    expect(attached.stderr).toContain("from now");
+    expect(names(readTrace(join(dir, "attach.json")))).toEqual([]);
 
     const reloaded = await runCli(["record", startup.url, "--reload", "--out", "reload.json"], { cwd: dir });
     expect(reloaded.status, describeRun(reloaded)).toBe(EXIT.ok);
