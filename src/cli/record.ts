@@ -24,7 +24,7 @@ import { checkWritable, writeOutput } from "./output.ts";
 import { ensureExtensionBuilt } from "./package-files.ts";
 import { analyseFor, printReport } from "./report.ts";
 import { checkScenario, openPage, resolveTarget, type Target } from "./target.ts";
-import { formatBytes, formatCount, formatMs, painter, plural, ProgressLine, type Io } from "./terminal.ts";
+import { formatBytes, formatCount, formatMs, painter, plural, ProgressLine, terminalSafe, type Io } from "./terminal.ts";
 
 /** The page counts as idle once nothing new was recorded for this long (and nothing is pending). */
 export const QUIET_MS = 1000;
@@ -150,7 +150,7 @@ export async function recordCommand(command: RecordCommand, io: Io): Promise<Exi
   const progress = new ProgressLine(io);
   const note = (line: string): void => {
     progress.clear();
-    io.stderr.write(`${errPaint("dim", line)}\n`);
+    io.stderr.write(`${errPaint("dim", terminalSafe(line))}\n`);
   };
 
   // Everything that can be checked before a browser starts is checked first.

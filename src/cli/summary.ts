@@ -5,7 +5,7 @@
  */
 import type { Trace, TaskOutcome } from "../trace/model.ts";
 import type { TraceAnalysis } from "../trace/analysis.ts";
-import { formatCount, formatMs, plural, type Paint } from "./terminal.ts";
+import { formatCount, formatMs, plural, terminalSafe, type Paint } from "./terminal.ts";
 
 /** Rows in "slowest tasks". */
 export const SLOWEST_SHOWN = 5;
@@ -14,8 +14,10 @@ export const WARNINGS_SHOWN = 8;
 
 const OUTCOME_WORDS: Record<TaskOutcome, string> = { done: "done", error: "failed", cancelled: "cancelled", pending: "pending" };
 
+/** Page-supplied text, escaped for the terminal (see terminalSafe), then cut to `max` characters. */
 function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  const safe = terminalSafe(text);
+  return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
 }
 
 function percent(ratio: number): string {
@@ -54,7 +56,7 @@ export function formatSummary(trace: Trace, analysis: TraceAnalysis, paint: Pain
 
   for (const loop of analysis.loops) {
     const source = trace.sources[loop.source];
-    const which = analysis.loops.length > 1 ? ` in ${source?.label ?? `source ${loop.source}`}` : "";
+    const which = analysis.loops.length > 1 ? ` in ${clip(source?.label ?? `source ${loop.source}`, 100)}` : "";
     lines.push(`${label("Event loop")}${percent(loop.utilisation)} busy running task steps${which} (${formatMs(loop.busy)} in ${plural(loop.steps, "step")})`);
   }
 
