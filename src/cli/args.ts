@@ -104,7 +104,8 @@ AIOSCOPE_CHROMIUM_FLAGS adds flags to its command line (space-separated).
 Exit status: 0 ok · 1 a --fail-on budget was broken · 2 bad usage or not a trace ·
 3 no Chromium or no built extension · 4 page unreachable · 5 page never went idle ·
 6 an output file could not be written · 7 the browser failed · 130 interrupted (Ctrl-C;
-143 for SIGTERM). Statuses 1, 5, 130 and 143 still write the trace recorded so far.`;
+143 for SIGTERM). Statuses 1, 5, 130 and 143 still write the trace recorded so far; a file
+that cannot be written after the recording goes to a fallback file (status 6, which names it).`;
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;

@@ -20,7 +20,7 @@ import {
 } from "./browser.ts";
 import { requireBrowser } from "./chromium.ts";
 import { CliError, EXIT, firstLine, type ExitStatus } from "./errors.ts";
-import { checkWritable, writeOutput } from "./output.ts";
+import { checkWritable, writeOutputOrFallback } from "./output.ts";
 import { ensureExtensionBuilt } from "./package-files.ts";
 import { analyseFor, printReport } from "./report.ts";
 import { checkScenario, openPage, resolveTarget, type Target } from "./target.ts";
@@ -356,22 +356,31 @@ async function writeFiles(
   command: RecordCommand, trace: Trace, concurrency: ConcurrencySeries, session: Session,
 ): Promise<{ lines: string[]; failure: CliError | null }> {
   const lines: string[] = [];
-  const size = await writeOutput(command.out, exportAioscope(trace), "--out");
-  lines.push(`Wrote ${command.out} (aioscope trace, ${formatBytes(size)}: open it in the Async panel, or aioscope analyze it)`);
+  // A write that fails now, after the recording, must not lose it: each file that fails goes
+  // to a fallback file, the others are still written, and the first failure is the exit status.
+  let failure: CliError | null = null;
+  const write = async (path: string, data: string | Uint8Array, option: string, what: (bytes: string) => string): Promise<void> => {
+    const written = await writeOutputOrFallback(path, data, option);
+    if (written.ok) {
+      lines.push(`Wrote ${path} (${what(formatBytes(written.bytes))})`);
+      return;
+    }
+    if (written.fallback !== null) lines.push(`Wrote ${written.fallback} instead of ${path} (${what(formatBytes(written.bytes))})`);
+    failure ??= written.error;
+  };
+  await write(command.out, exportAioscope(trace), "--out", (size) => `aioscope trace, ${size}: open it in the Async panel, or aioscope analyze it`);
   if (command.chromeTrace !== null) {
-    const chromeSize = await writeOutput(command.chromeTrace, exportChrome(trace, { concurrency }), "--chrome-trace");
-    lines.push(`Wrote ${command.chromeTrace} (Chrome trace, ${formatBytes(chromeSize)}: open it in ui.perfetto.dev or the Performance panel)`);
+    await write(command.chromeTrace, exportChrome(trace, { concurrency }), "--chrome-trace", (size) => `Chrome trace, ${size}: open it in ui.perfetto.dev or the Performance panel`);
   }
   if (command.screenshot !== null) {
     // The traces are written by now: a failed screenshot is reported after the summary.
     try {
       const png = await screenshotPanel(session.devtools, session.panel, { headless: !command.show });
-      const pngSize = await writeOutput(command.screenshot, png, "--screenshot");
-      lines.push(`Wrote ${command.screenshot} (the Async panel, ${formatBytes(pngSize)})`);
+      await write(command.screenshot, png, "--screenshot", (size) => `the Async panel, ${size}`);
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
-      return { lines, failure: error };
+      failure ??= error;
     }
   }
-  return { lines, failure: null };
+  return { lines, failure };
 }

@@ -3,7 +3,7 @@
  * built extension through real DevTools, and writes files these tests read back with the
  * trace module's importer. One behaviour per test; every wait is for a condition.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { decodePng, distinctColours } from "../../src/cli/png-pixels.ts";
@@ -14,7 +14,7 @@ import {
 } from "./cli-helpers.ts";
 
 /** Status codes, as `aioscope --help` documents them. */
-const EXIT = { ok: 0, budget: 1, usage: 2, notIdle: 5, unreachable: 4, interrupted: 130 } as const;
+const EXIT = { ok: 0, budget: 1, usage: 2, notIdle: 5, unreachable: 4, output: 6, interrupted: 130 } as const;
 
 function readTrace(path: string): Trace {
   const result = importTrace(readFileSync(path));
@@ -172,6 +172,23 @@ describe("aioscope record", () => {
     const partial = readTrace(join(dir, "partial.json"));
     expect(partial.tasks.filter((task) => task.name === "tick" && task.outcome === "done").length).toBeGreaterThan(3);
     expect(partial.tasks.some((task) => task.outcome === "pending")).toBe(true);
+  });
+
+  test("an --out whose folder goes away during the recording: the trace goes to a fallback file, status 6", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    mkdirSync(join(dir, "out"));
+    const run = await runCli(["record", startup.url, "--out", "out/trace.json"], {
+      cwd: dir,
+      onStderr: (stderr) => {
+        if (stderr.includes("● recording")) rmSync(join(dir, "out"), { recursive: true, force: true });
+      },
+    });
+    expect(run.status, describeRun(run)).toBe(EXIT.output);
+    const reason = /^aioscope: cannot write --out out\/trace\.json: its folder does not exist; wrote it to (\S+) instead$/.exec(lastLine(run.stderr) ?? "");
+    expect(reason, describeRun(run)).not.toBeNull();
+    const fallback = reason![1]!;
+    expect(run.stdout).toContain(`Wrote ${fallback} instead of out/trace.json`);
+    expect(names(readTrace(fallback)).sort()).toEqual(["boot-config", "boot-data", "startup"]);
   });
 
   test("an unreachable URL: exit status 4 and one line saying why", { timeout: CLI_TIMEOUT_MS }, async () => {
