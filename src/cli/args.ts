@@ -81,8 +81,10 @@ record records a page from its first script: the recording starts before the pag
 
 record options:
   --scenario NAME        a demo scenario (?scenario=NAME), e.g. all, gather, deadlock
-  --until-idle           stop when the page goes idle (the default): nothing recorded for a
-                         moment and no task pending (for the demo: its scenario has settled)
+  --until-idle           stop when the page goes idle (the default): for a second, the page
+                         answers that no runtime task is pending and no fetch, XHR or one-shot
+                         timer is in flight, and answers promptly (setInterval and animation
+                         loops do not count); for the demo, its scenario has also settled
   --timeout 30s          with --until-idle, give up after this long (exit status 5)
   --duration 5s          record for a fixed time instead (500ms, 5s, 1m)
   --attach               open the page, let it load, and only then start recording ("from now")

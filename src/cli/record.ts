@@ -26,8 +26,10 @@ import { analyseFor, printReport } from "./report.ts";
 import { checkScenario, openPage, resolveTarget, type Target } from "./target.ts";
 import { formatBytes, formatCount, formatMs, painter, plural, ProgressLine, terminalSafe, type Io } from "./terminal.ts";
 
-/** The page counts as idle once nothing new was recorded for this long (and nothing is pending). */
+/** The page counts as idle once its answers have said so for this long. */
 export const QUIET_MS = 1000;
+/** An answer slower than this means the page's main thread is busy: not idle. */
+export const ROUND_TRIP_MAX_MS = 500;
 /** How often the panel is asked how the recording goes. */
 const POLL_MS = 250;
 /** After stop, the pages' last batches are in once the count holds still this long… */
@@ -55,14 +57,22 @@ const REPEAT_SIGNAL_MS = 500;
  * Ctrl-C (or SIGTERM) once: finish cleanly, writing what was recorded so far. Twice: quit at
  * once (puppeteer still kills the browser as the process exits).
  */
+/**
+ * After an interrupt, the CLI finishes within this long: it stops recording, reads the session
+ * out and writes it, skipping the screenshot; if that takes longer (a huge trace, a browser
+ * that stopped answering), it quits anyway, saying so — a service manager's SIGTERM is obeyed.
+ */
+export const INTERRUPT_GRACE_MS = 5000;
+
 class Signals {
   readonly controller = new AbortController();
   private readonly handlers = new Map<NodeJS.Signals, () => void>();
   private firstAt = 0;
+  private watchdog: NodeJS.Timeout | undefined;
   /** Set once the panel records: from then on an interrupt still writes the trace. */
   recording = false;
 
-  constructor(onFirst: (signal: NodeJS.Signals) => void) {
+  constructor(onFirst: (signal: NodeJS.Signals) => void, onOverdue: (signal: NodeJS.Signals) => void) {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       const handler = (): void => {
         if (this.controller.signal.aborted) {
@@ -71,6 +81,11 @@ class Signals {
         }
         this.firstAt = Date.now();
         onFirst(signal);
+        this.watchdog = setTimeout(() => {
+          onOverdue(signal);
+          process.exit(signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated);
+        }, INTERRUPT_GRACE_MS);
+        this.watchdog.unref();
         this.controller.abort(new Interrupted(signal));
       };
       this.handlers.set(signal, handler);
@@ -94,6 +109,7 @@ class Signals {
   }
 
   dispose(): void {
+    clearTimeout(this.watchdog);
     for (const [signal, handler] of this.handlers) process.off(signal, handler);
   }
 }
@@ -167,6 +183,9 @@ export async function recordCommand(command: RecordCommand, io: Io): Promise<Exi
     progress.clear();
     const what = signals.recording ? "stopping, and writing the trace so far" : "stopping";
     io.stderr.write(`${errPaint("yellow", `${signal === "SIGINT" ? "Ctrl-C" : signal}:`)} ${what} (press Ctrl-C again to quit at once)\n`);
+  }, (signal) => {
+    progress.clear();
+    io.stderr.write(`aioscope: ${signal === "SIGINT" ? "Ctrl-C" : signal}: not finished ${INTERRUPT_GRACE_MS / 1000} s after the interrupt; quitting${signals.recording ? " without the trace" : ""}\n`);
   });
   // Started here, so closed here whatever happens; an interrupted start-up still closes them.
   const target = resolveTarget(command.url, command.scenario);
@@ -246,18 +265,25 @@ async function recordSession(
   // the session): a named page is opened now, and the demo's scenarios start as their page loads.
   if (openLater) {
     progress.update(`opening ${target.url}…`);
-    await signals.race(openPage(page, target.url, note)).catch((error: unknown) => {
+    // A page that is still loading when the recording's time is up is recorded as it is: the
+    // loop below then stops at once (with "it was still loading" under --until-idle).
+    const cap = new Promise<void>((resolve) => setTimeout(resolve, command.durationMs ?? command.timeoutMs).unref());
+    const opening = openPage(page, target.url, note);
+    await signals.race(Promise.race([opening, cap])).catch((error: unknown) => {
       if (error instanceof Interrupted) return;
       throw error;
     });
+    opening.catch(() => {});
   }
   if (target.demo !== null) await page.goto(target.demo.scenarioUrl, { waitUntil: "domcontentloaded" }).catch(() => {});
 
   const mode = command.durationMs !== null ? `for ${formatMs(command.durationMs)}` : `until idle (at most ${formatMs(command.timeoutMs)})`;
   const from = reload ? ", from a reload" : command.start === "attach" && target.demo === null ? ", from now" : ", from its first script";
   progress.step(`● recording ${target.demo?.scenarioUrl ?? target.url} ${mode}${from}; Ctrl-C stops and writes the trace so far`);
-  let last: PanelProgress | null = null;
-  let lastChange = Date.now();
+  // The demo's scenario state says when its tasks are settled (a deadlocked scenario's tasks
+  // stay pending on purpose); any other page is idle only once its tasks are done.
+  const asking = new IdleQuestion(panel, target.demo === null);
+  let idleSince: number | null = null;
   let stop: StopReason | null = null;
   while (stop === null) {
     await pause(POLL_MS, signals.signal);
@@ -274,8 +300,6 @@ async function recordSession(
     } catch (error) {
       throw new CliError(crashed ?? `lost the Async panel during the recording: ${firstLine(error)}`, EXIT.browser);
     }
-    if (last === null || current.events !== last.events) lastChange = now;
-    last = current;
     progress.update(`● recording ${formatMs(elapsed)} ${mode} · ${plural(current.events, "event")} · ${plural(current.tasks, "task")}${current.pendingTasks > 0 ? ` (${formatCount(current.pendingTasks)} pending)` : ""}`);
 
     if (command.durationMs !== null) {
@@ -283,24 +307,25 @@ async function recordSession(
       continue;
     }
     const state = await pageState(page);
-    const quiet = now - lastChange >= QUIET_MS;
+    const answer = await asking.ask();
     const loaded = state !== null && state.loaded && reloaded;
-    const settled = target.demo === null
-      ? current.pendingTasks === 0
-      : state?.scenario === target.demo.scenario && SETTLED_SCENARIO_STATES.has(state.scenarioState ?? "");
-    if (quiet && loaded && settled) {
+    const settled = target.demo === null || (state?.scenario === target.demo.scenario && SETTLED_SCENARIO_STATES.has(state.scenarioState ?? ""));
+    // An unanswered question (asked less than ROUND_TRIP_MAX_MS ago) neither starts nor ends a quiet spell.
+    if (answer !== null) idleSince = answer.idle && loaded && settled ? (idleSince ?? now) : null;
+    else if (!loaded || !settled) idleSince = null;
+    if (idleSince !== null && now - idleSince >= QUIET_MS) {
       stop = { kind: "idle" };
     } else if (elapsed >= command.timeoutMs) {
       const why = !loaded ? "it was still loading"
-        : !quiet ? `events kept arriving (the last ${formatMs(now - lastChange)} ago)`
-        : target.demo !== null ? `the scenario was still ${state?.scenarioState ?? "starting"}`
-        : `${plural(current.pendingTasks, "task")} still pending`;
+        : !settled ? `the scenario was still ${state?.scenarioState ?? "starting"}`
+        : asking.lastWhy ?? "it had not stayed idle for a second";
       stop = { kind: "notIdle", why };
     }
   }
 
   await panel.evaluate(() => window.__aioscopePanel!.stop());
-  await drain(panel);
+  // Interrupted, the last batches get a second rather than five: the grace period is short.
+  await drain(panel, stop.kind === "signal" ? 1000 : DRAIN_MAX_MS);
   const elapsed = Date.now() - startedAt;
 
   const text = await readPanelTraceText(panel);
@@ -320,7 +345,7 @@ async function recordSession(
   progress.finish(errPaint("dim", `recorded ${formatMs(elapsed)} (${ended}) · ${plural(snapshot.events, "event")}`));
 
   const analysis = analyseFor(trace, command.budget);
-  const written = await writeFiles(command, trace, analysis.concurrency, session);
+  const written = await writeFiles(command, trace, analysis.concurrency, session, stop.kind === "signal");
   const exit = printReport(trace, analysis, command.budget, io, written.lines, target.demo?.scenarioUrl ?? target.url);
   if (written.failure !== null) throw written.failure;
 
@@ -335,9 +360,52 @@ async function recordSession(
   return exit;
 }
 
+/** The pages' verdict on one question: idle, or why not. */
+interface IdleAnswer {
+  readonly idle: boolean;
+}
+
+/**
+ * `--until-idle` asks the page rather than listening for silence: each recording frame's agent
+ * flushes and answers with the runtime tasks still pending and the native operations in flight
+ * (repeating timers and animation-frame loops left out). The page is idle when every frame
+ * that answered has neither, and the answer came back within ROUND_TRIP_MAX_MS — a main thread
+ * busy with a long step answers late.
+ */
+class IdleQuestion {
+  private id = 0;
+  private askedAt = 0;
+  /** Why the last answer was not idle, for the message when the page never goes idle. */
+  lastWhy: string | null = null;
+
+  constructor(private readonly panel: Frame, private readonly countTasks: boolean) {}
+
+  /** The verdict on the question asked before, if it is in (or overdue), and a new question. */
+  async ask(): Promise<IdleAnswer | null> {
+    let verdict: IdleAnswer | null = null;
+    if (this.id !== 0) {
+      const answers = await this.panel.evaluate((id: number) => window.__aioscopePanel!.pageAnswers(id), this.id);
+      const overdue = Date.now() - this.askedAt > ROUND_TRIP_MAX_MS;
+      if (answers.length === 0 && !overdue) return null;
+      const tasks = answers.reduce((sum, a) => sum + a.pendingTasks, 0);
+      const native = answers.reduce((sum, a) => sum + a.nativeInFlight, 0);
+      const slowest = answers.reduce((most, a) => Math.max(most, a.roundTripMs), 0);
+      this.lastWhy = answers.length === 0 ? `the page did not answer within ${formatMs(ROUND_TRIP_MAX_MS)} (its main thread was busy)`
+        : tasks > 0 && this.countTasks ? `${plural(tasks, "task")} still pending`
+        : native > 0 ? `${plural(native, "native operation")} (fetch, XHR, timer…) still in flight`
+        : slowest > ROUND_TRIP_MAX_MS ? `the page took ${formatMs(slowest)} to answer (its main thread was busy)`
+        : null;
+      verdict = { idle: this.lastWhy === null };
+    }
+    this.id = await this.panel.evaluate(() => window.__aioscopePanel!.queryPage());
+    this.askedAt = Date.now();
+    return verdict;
+  }
+}
+
 /** After stop, the pages send their last batches: wait until the count holds still. */
-async function drain(panel: Frame): Promise<void> {
-  const deadline = Date.now() + DRAIN_MAX_MS;
+async function drain(panel: Frame, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
   let events = (await panelProgress(panel)).events;
   let stillSince = Date.now();
   while (Date.now() < deadline) {
@@ -353,7 +421,7 @@ async function drain(panel: Frame): Promise<void> {
 }
 
 async function writeFiles(
-  command: RecordCommand, trace: Trace, concurrency: ConcurrencySeries, session: Session,
+  command: RecordCommand, trace: Trace, concurrency: ConcurrencySeries, session: Session, interrupted: boolean,
 ): Promise<{ lines: string[]; failure: CliError | null }> {
   const lines: string[] = [];
   // A write that fails now, after the recording, must not lose it: each file that fails goes
@@ -372,7 +440,9 @@ async function writeFiles(
   if (command.chromeTrace !== null) {
     await write(command.chromeTrace, exportChrome(trace, { concurrency }), "--chrome-trace", (size) => `Chrome trace, ${size}: open it in ui.perfetto.dev or the Performance panel`);
   }
-  if (command.screenshot !== null) {
+  if (command.screenshot !== null && interrupted) {
+    lines.push(`Skipped ${command.screenshot}: interrupted (a screenshot waits for the panel to draw)`);
+  } else if (command.screenshot !== null) {
     // The traces are written by now: a failed screenshot is reported after the summary.
     try {
       const png = await screenshotPanel(session.devtools, session.panel, { headless: !command.show });

@@ -15,6 +15,7 @@ import { MAX_BATCH_EVENTS } from "../protocol/validate.ts";
 import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHello, type RecordingOptions, type Wall } from "../protocol/messages.ts";
 import type { PageHook } from "./install-hook.ts";
 import type { NativeControl } from "./native/index.ts";
+import { PageActivity } from "./page-activity.ts";
 
 /** How often the recorder's events are shipped while recording. */
 export const FLUSH_INTERVAL_MS = 50;
@@ -48,6 +49,8 @@ export class PageAgent {
   private lastDropped = 0;
   private streams = 0;
   private readonly detachers = new Map<Recorder, () => void>();
+  /** What the shipped batches left in flight (the answer to a query). */
+  private readonly activity = new PageActivity();
 
   constructor(
     private readonly wall: Wall<BridgeToPageMessage, PageEvent>,
@@ -92,7 +95,19 @@ export class PageAgent {
       case "stop":
         this.stop(message.data.session);
         return;
+      case "query":
+        this.answer(message.data.session, message.data.id);
+        return;
     }
+  }
+
+  /** Flushes what was recorded, then says what is still in flight (for `--until-idle`). */
+  private answer(session: string, query: number): void {
+    const state = this.state;
+    if (state.name !== "recording" || state.session !== session) return;
+    this.flush(state.stream, session);
+    const { pendingTasks, nativeInFlight, recorded } = this.activity;
+    this.wall.send({ kind: "status", data: { session, recorded, droppedEvents: this.lastDropped, query, pendingTasks, nativeInFlight } });
   }
 
   private start(session: string, options: RecordingOptions, keepStartup: boolean): void {
@@ -158,6 +173,7 @@ export class PageAgent {
     if (stats.held === 0 && stats.droppedEvents === this.lastDropped) return;
     this.lastDropped = stats.droppedEvents;
     const batch = stream.recorder.takeBatch();
+    this.activity.feed(batch);
     this.wall.send({ kind: "batch", data: { session, stream: stream.id, batch } });
   }
 
@@ -191,6 +207,7 @@ export class PageAgent {
     const recorder = new Recorder({ capacity: MAX_BATCH_EVENTS, creationSites: options.creationSites });
     this.attachRecorder(recorder);
     this.lastDropped = 0;
+    this.activity.reset();
     return { recorder, id: this.streams++ };
   }
 

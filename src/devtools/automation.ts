@@ -6,7 +6,7 @@
  * The view part (`timeline…`) reads what the timeline drew, so tests can point at a row or a
  * mark as a person would; it answers empty until the panel shows a session.
  */
-import type { RecordingStore, StoreSnapshot } from "./recording-store.ts";
+import type { PageAnswer, RecordingStore, StoreSnapshot } from "./recording-store.ts";
 import type { Trace } from "../trace/model.ts";
 import type { RowGeometry } from "./timeline/geometry.ts";
 import type { TimeWindow } from "./timeline/viewport.ts";
@@ -62,6 +62,10 @@ export interface PanelAutomation {
    * session (its end and task count) with rows on it.
    */
   drawnFrame(): DrawnFrame | null;
+  /** Asks the recording frames what they have in flight; returns the query's id. */
+  queryPage(): number;
+  /** The frames' answers to query `id` so far. */
+  pageAnswers(id: number): PageAnswer[];
 }
 
 declare global {
@@ -85,6 +89,8 @@ export function exposeAutomation(target: Window, store: RecordingStore, hub: Aut
     frameTimes: () => hub.view?.frameTimes() ?? { total: 0, samples: [], firstAt: null, lastAt: null },
     resetFrameTimes: () => hub.view?.resetFrameTimes(),
     drawnFrame: () => hub.view?.drawnFrame() ?? null,
+    queryPage: () => store.query(),
+    pageAnswers: (id: number) => store.queryAnswers(id),
   });
   return hub;
 }

@@ -143,3 +143,23 @@ run(function* () {
   ]);
 }, { name: "startup" }).then(() => { document.documentElement.dataset.state = "done"; });
 </script></body></html>`;
+
+/**
+ * A page busy for a while after it loads, in a way silence cannot tell: a runtime task whose
+ * steps block the main thread for 600 ms each (no batch can leave meanwhile), five times, then
+ * sets `data-state="done"`. A setInterval and a requestAnimationFrame loop run forever: they
+ * poll and animate, and do not keep the page from being idle.
+ */
+export const LONG_STEPS_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>long steps</title></head><body>
+<script>
+const { run, sleep } = globalThis.aioscope;
+setInterval(() => {}, 100);
+(function frame() { requestAnimationFrame(frame); })();
+setTimeout(() => run(function* () {
+  for (let k = 0; k < 5; k++) {
+    const until = performance.now() + 600;
+    while (performance.now() < until) { /* a long step, on purpose */ }
+    yield* sleep(0);
+  }
+}, { name: "long-steps" }).then(() => { document.documentElement.dataset.state = "done"; }), 300);
+</script></body></html>`;

@@ -10,7 +10,7 @@ import { decodePng, distinctColours } from "../../src/cli/png-pixels.ts";
 import { importTrace } from "../../src/trace/import.ts";
 import type { Trace } from "../../src/trace/model.ts";
 import {
-  CLI_TIMEOUT_MS, describeRun, NEVER_IDLE_PAGE, runCli, scratchDir, servePage, STARTUP_PAGE, unusedPort, type PageServer,
+  CLI_TIMEOUT_MS, describeRun, LONG_STEPS_PAGE, NEVER_IDLE_PAGE, runCli, scratchDir, servePage, STARTUP_PAGE, unusedPort, type PageServer,
 } from "./cli-helpers.ts";
 
 /** Status codes, as `aioscope --help` documents them. */
@@ -30,13 +30,14 @@ const names = (trace: Trace): string[] => trace.tasks.map((task) => task.name);
 describe("aioscope record", () => {
   let neverIdle: PageServer;
   let startup: PageServer;
+  let longSteps: PageServer;
 
   beforeAll(async () => {
-    [neverIdle, startup] = await Promise.all([servePage(NEVER_IDLE_PAGE), servePage(STARTUP_PAGE)]);
+    [neverIdle, startup, longSteps] = await Promise.all([servePage(NEVER_IDLE_PAGE), servePage(STARTUP_PAGE), servePage(LONG_STEPS_PAGE)]);
   });
 
   afterAll(async () => {
-    await Promise.all([neverIdle?.close(), startup?.close()]);
+    await Promise.all([neverIdle?.close(), startup?.close(), longSteps?.close()]);
   });
 
   test("records a demo scenario until idle and writes the trace, a Chrome trace and a panel screenshot", { timeout: CLI_TIMEOUT_MS }, async () => {
@@ -121,6 +122,21 @@ describe("aioscope record", () => {
     const trace = readTrace(join(dir, "reload.json"));
     expect(names(trace).sort()).toEqual(["boot-config", "boot-data", "startup"]);
     expect(trace.tasks.every((task) => task.outcome === "done")).toBe(true);
+  });
+
+  test("--until-idle asks the page: long blocking steps keep it busy, an interval and an animation loop do not", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    const run = await runCli(["record", longSteps.url, "--until-idle"], { cwd: dir });
+    expect(run.status, describeRun(run)).toBe(EXIT.ok);
+    expect(run.stderr).toMatch(/recorded .* \(the page went idle\)/);
+    const trace = readTrace(join(dir, "trace.json"));
+    const task = trace.tasks.find((t) => t.name === "long-steps");
+    // The recording lasted until the work was over: the task is done, with its five long steps.
+    expect(task?.outcome, describeRun(run)).toBe("done");
+    const long = trace.steps.filter((step) => step.task === task!.id && step.end !== null && step.end - step.start >= 590);
+    expect(long).toHaveLength(5);
+    // The loops were recorded, still running when the page was judged idle.
+    expect(trace.nativeOps.some((op) => op.kind === "setInterval" && op.end === null)).toBe(true);
   });
 
   test("--duration records for a fixed time, even a page that never goes idle", { timeout: CLI_TIMEOUT_MS }, async () => {

@@ -126,7 +126,8 @@ const MUTANT_VALUES: unknown[] = [0, -1, 1, 0.5, 2 ** 32, 2 ** 53, 1e9 + 1, 1e30
 
 describe("what the importer accepts, the exporters write as schema-valid files", () => {
   for (const [name, program] of PROGRAMS) {
-    test(`mutants of the ${name} trace are refused or survive a round trip`, async () => {
+    // Thousands of imports: a generous timeout for a busy machine (it is not a timing check).
+    test(`mutants of the ${name} trace are refused or survive a round trip`, { timeout: 120_000 }, async () => {
       const trace = normalized(await program());
       const original = JSON.parse(exportAioscope(trace)) as Json;
       let accepted = 0;
