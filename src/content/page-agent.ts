@@ -10,6 +10,7 @@
  * never lost, and a page nobody records pays only for those first moments.
  */
 import { Recorder } from "../trace/recorder.ts";
+import { captureSite, RuntimeFrames } from "../trace/stack.ts";
 import type { RegisteredRuntime } from "../runtime/instrument.ts";
 import { MAX_BATCH_EVENTS } from "../protocol/validate.ts";
 import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHello, type RecordingOptions, type Wall } from "../protocol/messages.ts";
@@ -49,6 +50,8 @@ export class PageAgent {
   private lastDropped = 0;
   private streams = 0;
   private readonly detachers = new Map<Recorder, () => void>();
+  /** aioscope's frames and those of the runtime copies the page bundles: never a creation site. */
+  private readonly runtimeFrames = new RuntimeFrames();
   /** What the shipped batches left in flight (the answer to a query). */
   private readonly activity = new PageActivity();
 
@@ -62,10 +65,17 @@ export class PageAgent {
     this.applyNative(startup.recorder, { creationSites: true, native: true });
     this.startupTimer = host.setTimer(() => this.abandonStartup(), STARTUP_ANSWER_TIMEOUT_MS);
     wall.listen((message) => this.receive(message));
+    let replaying = true;
     hook.onRuntime(() => {
+      // Called from registerRuntime, so the first frame outside aioscope is the new copy's own
+      // instrument module: its frames are never a task's creation site. (The copies replayed
+      // as this subscribes registered before the agent: the injected one, aioscope's own.)
+      const registeredFrom = replaying ? null : captureSite(this.runtimeFrames);
+      if (registeredFrom !== null) this.runtimeFrames.add(registeredFrom.file);
       // A new runtime copy: the panel shows which copies report.
       if (this.bridgeReady) this.sendHello();
     });
+    replaying = false;
     this.sendHello();
   }
 
@@ -204,7 +214,7 @@ export class PageAgent {
   private newStream(options: RecordingOptions): Stream {
     // One batch must fit the bridge's bound; more than that between two flushes is overload,
     // and is dropped and counted.
-    const recorder = new Recorder({ capacity: MAX_BATCH_EVENTS, creationSites: options.creationSites });
+    const recorder = new Recorder({ capacity: MAX_BATCH_EVENTS, creationSites: options.creationSites, internalFrames: this.runtimeFrames });
     this.attachRecorder(recorder);
     this.lastDropped = 0;
     this.activity.reset();
