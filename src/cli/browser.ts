@@ -221,31 +221,22 @@ async function showPanelThroughInspectorView(devtools: Page): Promise<boolean> {
   return devtools.evaluate(script).then((done) => done === true, () => false);
 }
 
-/** What the CLI watches while recording, read from the panel in one round trip. */
+/**
+ * What the CLI watches while recording, read from the panel in one round trip. Counts only:
+ * the session itself is not built for this (under a flood of events, building it at every
+ * poll would take the panel longer than the poll interval).
+ */
 export interface PanelProgress {
   readonly phase: string;
   readonly events: number;
   readonly droppedEvents: number;
-  readonly tasks: number;
-  readonly pendingTasks: number;
   readonly problems: readonly string[];
 }
 
 export function panelProgress(panel: Frame): Promise<PanelProgress> {
   return panel.evaluate(() => {
-    const automation = window.__aioscopePanel!;
-    const snapshot = automation.snapshot();
-    const trace = automation.trace();
-    let pending = 0;
-    for (const task of trace?.tasks ?? []) if (task.outcome === "pending") pending++;
-    return {
-      phase: snapshot.phase,
-      events: snapshot.events,
-      droppedEvents: snapshot.droppedEvents,
-      tasks: trace?.tasks.length ?? 0,
-      pendingTasks: pending,
-      problems: snapshot.problems.slice(0, 5),
-    };
+    const snapshot = window.__aioscopePanel!.snapshot();
+    return { phase: snapshot.phase, events: snapshot.events, droppedEvents: snapshot.droppedEvents, problems: snapshot.problems.slice(0, 5) };
   });
 }
 

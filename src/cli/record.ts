@@ -24,7 +24,7 @@ import { checkWritable, writeOutputOrFallback } from "./output.ts";
 import { ensureExtensionBuilt } from "./package-files.ts";
 import { analyseFor, printReport } from "./report.ts";
 import { checkScenario, openPage, resolveTarget, type Target } from "./target.ts";
-import { formatBytes, formatCount, formatMs, painter, plural, ProgressLine, terminalSafe, type Io } from "./terminal.ts";
+import { formatBytes, formatMs, painter, plural, ProgressLine, terminalSafe, type Io } from "./terminal.ts";
 
 /** The page counts as idle once its answers have said so for this long. */
 export const QUIET_MS = 1000;
@@ -300,7 +300,8 @@ async function recordSession(
     } catch (error) {
       throw new CliError(crashed ?? `lost the Async panel during the recording: ${firstLine(error)}`, EXIT.browser);
     }
-    progress.update(`● recording ${formatMs(elapsed)} ${mode} · ${plural(current.events, "event")} · ${plural(current.tasks, "task")}${current.pendingTasks > 0 ? ` (${formatCount(current.pendingTasks)} pending)` : ""}`);
+    const pending = asking.lastPendingTasks;
+    progress.update(`● recording ${formatMs(elapsed)} ${mode} · ${plural(current.events, "event")}${pending > 0 ? ` · ${plural(pending, "task")} pending` : ""}`);
 
     if (command.durationMs !== null) {
       if (elapsed >= command.durationMs) stop = { kind: "duration" };
@@ -377,6 +378,8 @@ class IdleQuestion {
   private askedAt = 0;
   /** Why the last answer was not idle, for the message when the page never goes idle. */
   lastWhy: string | null = null;
+  /** Runtime tasks pending, by the last answers (for the progress line). */
+  lastPendingTasks = 0;
 
   constructor(private readonly panel: Frame, private readonly countTasks: boolean) {}
 
@@ -388,6 +391,7 @@ class IdleQuestion {
       const overdue = Date.now() - this.askedAt > ROUND_TRIP_MAX_MS;
       if (answers.length === 0 && !overdue) return null;
       const tasks = answers.reduce((sum, a) => sum + a.pendingTasks, 0);
+      this.lastPendingTasks = tasks;
       const native = answers.reduce((sum, a) => sum + a.nativeInFlight, 0);
       const slowest = answers.reduce((most, a) => Math.max(most, a.roundTripMs), 0);
       this.lastWhy = answers.length === 0 ? `the page did not answer within ${formatMs(ROUND_TRIP_MAX_MS)} (its main thread was busy)`

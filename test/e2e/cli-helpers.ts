@@ -163,3 +163,19 @@ setTimeout(() => run(function* () {
   }
 }, { name: "long-steps" }).then(() => { document.documentElement.dataset.state = "done"; }), 300);
 </script></body></html>`;
+
+/**
+ * A page that floods the recorder: a runtime task that, forever, starts a hundred short tasks
+ * and waits for them. It never goes idle, and its trace grows by thousands of events a second.
+ */
+export const FLOOD_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>flood</title></head><body>
+<script>
+const { run, sleep, createTask, gather } = globalThis.aioscope;
+run(function* () {
+  for (;;) {
+    const batch = [];
+    for (let k = 0; k < 100; k++) batch.push(createTask(function* () { yield* sleep(0); }, { name: "drop" }));
+    yield* gather(batch);
+  }
+}, { name: "flood" });
+</script></body></html>`;

@@ -10,11 +10,11 @@ import { decodePng, distinctColours } from "../../src/cli/png-pixels.ts";
 import { importTrace } from "../../src/trace/import.ts";
 import type { Trace } from "../../src/trace/model.ts";
 import {
-  CLI_TIMEOUT_MS, describeRun, LONG_STEPS_PAGE, NEVER_IDLE_PAGE, runCli, scratchDir, servePage, STARTUP_PAGE, unusedPort, type PageServer,
+  CLI_TIMEOUT_MS, describeRun, FLOOD_PAGE, LONG_STEPS_PAGE, NEVER_IDLE_PAGE, runCli, scratchDir, servePage, STARTUP_PAGE, unusedPort, type PageServer,
 } from "./cli-helpers.ts";
 
 /** Status codes, as `aioscope --help` documents them. */
-const EXIT = { ok: 0, budget: 1, usage: 2, notIdle: 5, unreachable: 4, output: 6, interrupted: 130 } as const;
+const EXIT = { ok: 0, budget: 1, usage: 2, notIdle: 5, unreachable: 4, output: 6, interrupted: 130, terminated: 143 } as const;
 
 function readTrace(path: string): Trace {
   const result = importTrace(readFileSync(path));
@@ -31,13 +31,14 @@ describe("aioscope record", () => {
   let neverIdle: PageServer;
   let startup: PageServer;
   let longSteps: PageServer;
+  let flood: PageServer;
 
   beforeAll(async () => {
-    [neverIdle, startup, longSteps] = await Promise.all([servePage(NEVER_IDLE_PAGE), servePage(STARTUP_PAGE), servePage(LONG_STEPS_PAGE)]);
+    [neverIdle, startup, longSteps, flood] = await Promise.all([servePage(NEVER_IDLE_PAGE), servePage(STARTUP_PAGE), servePage(LONG_STEPS_PAGE), servePage(FLOOD_PAGE)]);
   });
 
   afterAll(async () => {
-    await Promise.all([neverIdle?.close(), startup?.close(), longSteps?.close()]);
+    await Promise.all([neverIdle?.close(), startup?.close(), longSteps?.close(), flood?.close()]);
   });
 
   test("records a demo scenario until idle and writes the trace, a Chrome trace and a panel screenshot", { timeout: CLI_TIMEOUT_MS }, async () => {
@@ -205,6 +206,45 @@ describe("aioscope record", () => {
     const fallback = reason![1]!;
     expect(run.stdout).toContain(`Wrote ${fallback} instead of out/trace.json`);
     expect(names(readTrace(fallback)).sort()).toEqual(["boot-config", "boot-data", "startup"]);
+  });
+
+  test("a page that floods the recorder: --timeout still ends the recording, and the trace is written", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    let recordingAt = 0;
+    const run = await runCli(["record", flood.url, "--until-idle", "--timeout", "3s"], {
+      cwd: dir,
+      onStderr: (stderr) => {
+        if (recordingAt === 0 && stderr.includes("● recording")) recordingAt = Date.now();
+      },
+    });
+    const afterRecordingStarted = Date.now() - recordingAt;
+    expect(run.status, describeRun(run)).toBe(EXIT.notIdle);
+    const trace = readTrace(join(dir, "trace.json"));
+    expect(trace.tasks.filter((task) => task.name === "drop").length).toBeGreaterThan(100);
+    // The 3 s cap, then stopping, reading out and writing: seconds, not the minutes a stuck stage would take.
+    expect(afterRecordingStarted, describeRun(run)).toBeLessThan(3000 + 30_000);
+  });
+
+  test("SIGTERM while recording a flooding page: the trace so far is written, status 143", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    let signalledAt = 0;
+    const run = await runCli(["record", flood.url, "--duration", "60s", "--screenshot", "never.png"], {
+      cwd: dir,
+      onStderr: (stderr, child) => {
+        if (signalledAt === 0 && stderr.includes("● recording")) {
+          signalledAt = Date.now();
+          child.kill("SIGTERM");
+        }
+      },
+    });
+    const afterSignal = Date.now() - signalledAt;
+    expect(run.status, describeRun(run)).toBe(EXIT.terminated);
+    expect(run.stderr).toContain("SIGTERM: stopping, and writing the trace so far");
+    expect(run.stdout).toContain("Skipped never.png: interrupted");
+    expect(existsSync(join(dir, "never.png"))).toBe(false);
+    readTrace(join(dir, "trace.json"));
+    // Obeyed within the grace period (5 s), plus the time a loaded machine takes to exit.
+    expect(afterSignal, describeRun(run)).toBeLessThan(5000 + 10_000);
   });
 
   test("an unreachable URL: exit status 4 and one line saying why", { timeout: CLI_TIMEOUT_MS }, async () => {
