@@ -185,8 +185,8 @@ export async function recordCommand(command: RecordCommand, io: Io): Promise<Exi
     io.stderr.write(`${errPaint("yellow", `${signal === "SIGINT" ? "Ctrl-C" : signal}:`)} ${what} (press Ctrl-C again to quit at once)\n`);
   }, (signal) => {
     progress.clear();
-    // Files are written whole or not at all (renamed into place), so any "Wrote" line printed is true.
-    io.stderr.write(`aioscope: ${signal === "SIGINT" ? "Ctrl-C" : signal}: not finished ${INTERRUPT_GRACE_MS / 1000} s after the interrupt; quitting${signals.recording ? " (files not reported as written were not written)" : ""}\n`);
+    // Files are written whole or not at all (renamed into place): none is left half-written.
+    io.stderr.write(`aioscope: ${signal === "SIGINT" ? "Ctrl-C" : signal}: not finished ${INTERRUPT_GRACE_MS / 1000} s after the interrupt; quitting${signals.recording ? " (each output file is either complete or not there)" : ""}\n`);
   });
   // Started here, so closed here whatever happens; an interrupted start-up still closes them.
   const target = resolveTarget(command.url, command.scenario);
