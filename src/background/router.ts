@@ -150,6 +150,11 @@ export class Router {
         entry.recording = msg.data.recording;
         if (entry.recording !== null) this.broadcast(entry, { kind: "start", data: { ...entry.recording, keepStartup: msg.data.keepStartup } });
         else if (previous !== null) this.broadcast(entry, { kind: "stop", data: { session: previous.session } });
+      } else if (msg.kind === "query") {
+        // Only frames recording this session can answer; the query id comes back with each answer.
+        if (entry.recording !== null && typeof msg.data.id === "number") {
+          this.broadcast(entry, { kind: "query", data: { session: entry.recording.session, id: msg.data.id } });
+        }
       } else if (msg.kind === "ack") {
         const bridge = entry.bridges.get(frameKey(msg.data.frame.frameId, msg.data.frame.documentId));
         if (bridge !== undefined) this.toBridge(bridge.port, { kind: "ack", data: { session: msg.data.session, stream: msg.data.stream, seq: msg.data.seq } });

@@ -32,10 +32,19 @@ export interface RecordCommand {
   readonly out: string;
   readonly chromeTrace: string | null;
   readonly screenshot: string | null;
-  readonly reload: boolean;
+  /** Where the recording begins (see RecordStart). */
+  readonly start: RecordStart;
   readonly show: boolean;
   readonly budget: Budget;
 }
+
+/**
+ * Where a recording of a named page begins. `firstScript` (the default): the recording starts
+ * on a blank page and the CLI then opens the URL, so the page's start-up is in the trace and
+ * the page runs once. `reload`: the page opens, DevTools attaches, the page is reloaded.
+ * `attach`: the page opens and loads, then the recording starts ("from now").
+ */
+export type RecordStart = "firstScript" | "reload" | "attach";
 
 export interface AnalyzeCommand {
   readonly command: "analyze";
@@ -68,15 +77,19 @@ Usage:
                                     DevTools on the Async tab; waits until you close it
 
 Without a url, record and open use the bundled demo (served on 127.0.0.1).
+record records a page from its first script: the recording starts before the page opens.
 
 record options:
   --scenario NAME        a demo scenario (?scenario=NAME), e.g. all, gather, deadlock
-  --until-idle           stop when the page goes idle (the default): nothing recorded for a
-                         moment and no task pending (for the demo: its scenario has settled)
+  --until-idle           stop when the page goes idle (the default): for a second, the page
+                         answers that no runtime task is pending and no fetch, XHR or one-shot
+                         timer is in flight, and answers promptly (setInterval and animation
+                         loops do not count); for the demo, its scenario has also settled
   --timeout 30s          with --until-idle, give up after this long (exit status 5)
   --duration 5s          record for a fixed time instead (500ms, 5s, 1m)
-  --reload               reload the page once DevTools is open and record from its first
-                         script (always on for the demo, whose scenarios start on load)
+  --attach               open the page, let it load, and only then start recording ("from now")
+  --reload               open the page, then reload it once DevTools is open and record the
+                         reloaded document from its first script
   --out trace.json       the aioscope trace (default trace.json)
   --chrome-trace FILE    also a Chrome Trace Event file (Perfetto, the Performance panel)
   --screenshot FILE      also a PNG of the Async panel after the recording
@@ -93,7 +106,8 @@ AIOSCOPE_CHROMIUM_FLAGS adds flags to its command line (space-separated).
 Exit status: 0 ok · 1 a --fail-on budget was broken · 2 bad usage or not a trace ·
 3 no Chromium or no built extension · 4 page unreachable · 5 page never went idle ·
 6 an output file could not be written · 7 the browser failed · 130 interrupted (Ctrl-C;
-143 for SIGTERM). Statuses 1, 5, 130 and 143 still write the trace recorded so far.`;
+143 for SIGTERM). Statuses 1, 5, 130 and 143 still write the trace recorded so far; a file
+that cannot be written after the recording goes to a fallback file (status 6, which names it).`;
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
@@ -150,6 +164,7 @@ const RECORD_OPTIONS = {
   "chrome-trace": { type: "string" },
   screenshot: { type: "string" },
   reload: { type: "boolean" },
+  attach: { type: "boolean" },
   show: { type: "boolean" },
   "fail-on": { type: "string", multiple: true },
   help: { type: "boolean", short: "h" },
@@ -216,6 +231,9 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (values.duration !== undefined && values["until-idle"] === true) {
       throw new CliError("--duration and --until-idle exclude each other: record for a fixed time, or until the page is idle", EXIT.usage);
     }
+    if (values.attach === true && values.reload === true) {
+      throw new CliError("--attach and --reload exclude each other: record from now, or from a reload", EXIT.usage);
+    }
     if (values.duration !== undefined && values.timeout !== undefined) {
       throw new CliError("--timeout caps --until-idle; with --duration the recording already has a fixed length", EXIT.usage);
     }
@@ -228,7 +246,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       out: nonEmpty(values.out, "--out") ?? DEFAULT_OUT,
       chromeTrace: nonEmpty(values["chrome-trace"], "--chrome-trace"),
       screenshot: nonEmpty(values.screenshot, "--screenshot"),
-      reload: values.reload === true,
+      start: values.attach === true ? "attach" : values.reload === true ? "reload" : "firstScript",
       show: values.show === true,
       budget: parseBudget(values["fail-on"] ?? []),
     };

@@ -11,6 +11,7 @@ import puppeteer from "puppeteer-core";
 import type { Browser, Frame, Page } from "puppeteer-core";
 import { CliError, EXIT, firstLine } from "./errors.ts";
 import { MINIMUM_CHROME_VERSION, majorVersion, type FoundBrowser } from "./chromium.ts";
+import { decodePng, distinctColours } from "./png-pixels.ts";
 
 /** The extension's pages, as the built extension names them. */
 export const DEVTOOLS_PAGE = "src/devtools/devtools.html";
@@ -220,31 +221,22 @@ async function showPanelThroughInspectorView(devtools: Page): Promise<boolean> {
   return devtools.evaluate(script).then((done) => done === true, () => false);
 }
 
-/** What the CLI watches while recording, read from the panel in one round trip. */
+/**
+ * What the CLI watches while recording, read from the panel in one round trip. Counts only:
+ * the session itself is not built for this (under a flood of events, building it at every
+ * poll would take the panel longer than the poll interval).
+ */
 export interface PanelProgress {
   readonly phase: string;
   readonly events: number;
   readonly droppedEvents: number;
-  readonly tasks: number;
-  readonly pendingTasks: number;
   readonly problems: readonly string[];
 }
 
 export function panelProgress(panel: Frame): Promise<PanelProgress> {
   return panel.evaluate(() => {
-    const automation = window.__aioscopePanel!;
-    const snapshot = automation.snapshot();
-    const trace = automation.trace();
-    let pending = 0;
-    for (const task of trace?.tasks ?? []) if (task.outcome === "pending") pending++;
-    return {
-      phase: snapshot.phase,
-      events: snapshot.events,
-      droppedEvents: snapshot.droppedEvents,
-      tasks: trace?.tasks.length ?? 0,
-      pendingTasks: pending,
-      problems: snapshot.problems.slice(0, 5),
-    };
+    const snapshot = window.__aioscopePanel!.snapshot();
+    return { phase: snapshot.phase, events: snapshot.events, droppedEvents: snapshot.droppedEvents, problems: snapshot.problems.slice(0, 5) };
   });
 }
 
@@ -279,23 +271,73 @@ export async function readPanelTraceText(panel: Frame): Promise<string | null> {
 }
 
 /**
- * A PNG of the DevTools window cut to its tab strip and the Async panel below it, once the
- * panel has drawn the stopped session (the panel sets data-phase in the same render that
- * draws the session).
+ * Whether the panel has painted the stopped session: its timeline's last frame shows this
+ * session (same end, same task count) with rows on the canvas. A session with nothing to draw
+ * counts as painted once the panel shows it as stopped. Runs in the panel's frame.
+ */
+function panelShowsStoppedSession(): boolean {
+  const root = document.querySelector('[data-testid="panel-root"]');
+  if (root?.getAttribute("data-phase") !== "stopped") return false;
+  const automation = window.__aioscopePanel!;
+  const trace = automation.trace();
+  if (trace === null) return false;
+  if (trace.tasks.length === 0 && trace.nativeOps.length === 0) return true;
+  const frame = automation.drawnFrame();
+  return frame !== null && frame.traceEnd === trace.end && frame.tasks === trace.tasks.length && frame.rows > 0;
+}
+
+/** A drawn timeline has labels and bars: more colours than this (a blank canvas has one). */
+const BLANK_PANEL_COLOURS = 4;
+
+/**
+ * A PNG of the DevTools window cut to its tab strip and the Async panel below it, taken only
+ * once the panel reports that it has drawn the stopped session: the timeline's automation
+ * signal says which session its last frame painted, and with how many rows. DevTools is
+ * brought to the front first, since a page in the background does not present its iframes'
+ * frames; and the picture itself is checked, so a frame the compositor has not caught up with
+ * is taken again rather than written blank.
  */
 export async function screenshotPanel(devtools: Page, panel: Frame, options: { headless: boolean }): Promise<Uint8Array> {
-  await panel.waitForFunction(
-    () => document.querySelector('[data-testid="panel-root"]')?.getAttribute("data-phase") === "stopped",
-    { ...POLL, timeout: STEP_TIMEOUT_MS },
-  );
-  const frameElement = await panel.frameElement();
-  const box = await frameElement?.boundingBox();
-  if (!box) throw new CliError("the Async panel is not laid out, so it cannot be photographed", EXIT.browser);
-  const capture = devtools.screenshot({ type: "png", clip: { x: box.x, y: 0, width: box.width, height: box.y + box.height } });
+  try {
+    await panel.waitForFunction(panelShowsStoppedSession, { ...POLL, timeout: STEP_TIMEOUT_MS });
+  } catch (error) {
+    throw new CliError(`the Async panel did not draw the recording within ${STEP_TIMEOUT_MS / 1000} s, so no screenshot was taken: ${firstLine(error)}`, EXIT.browser);
+  }
+  await withinTime(devtools.bringToFront(), ANSWER_TIMEOUT_MS);
+  const deadline = Date.now() + SCREENSHOT_TIMEOUT_MS;
+  for (;;) {
+    // Drawn again now, in case a resize cleared the canvas since: the automation API draws synchronously.
+    await withinTime(panel.evaluate(() => {
+      window.__aioscopePanel!.drawTimeline();
+      return new Promise<void>((painted) => requestAnimationFrame(() => requestAnimationFrame(() => painted())));
+    }), ANSWER_TIMEOUT_MS);
+    const frameElement = await panel.frameElement();
+    const box = await frameElement?.boundingBox();
+    if (!box) throw new CliError("the Async panel is not laid out, so it cannot be photographed", EXIT.browser);
+    const clip = { x: box.x, y: 0, width: box.width, height: box.y + box.height };
+    const png = await captureWithin(devtools.screenshot({ type: "png", clip }), Math.max(1, deadline - Date.now()), options);
+    const pixels = decodePng(png);
+    // Where the timeline's canvas is, within the panel (empty sessions have none).
+    const canvas = await panel.evaluate(() => {
+      const rect = document.querySelector("canvas.timeline-canvas")?.getBoundingClientRect();
+      return rect === undefined ? null : { x: rect.x, y: rect.y, width: rect.width, height: rect.height };
+    });
+    if (pixels === null || canvas === null) return png;
+    const scale = pixels.width / clip.width;
+    const area = { x: Math.round(canvas.x * scale), y: Math.round((box.y + canvas.y) * scale), width: Math.round(canvas.width * scale), height: Math.round(canvas.height * scale) };
+    if (distinctColours(pixels, area) > BLANK_PANEL_COLOURS) return png;
+    if (Date.now() >= deadline) {
+      throw new CliError(`the panel screenshot stayed blank for ${SCREENSHOT_TIMEOUT_MS / 1000} s although the panel reported the recording drawn; no screenshot was written`, EXIT.browser);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function captureWithin(capture: Promise<Uint8Array>, ms: number, options: { headless: boolean }): Promise<Uint8Array> {
   // A DevTools docked in a window (--show) may never be captured: give up after a while.
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new CliError(`taking the panel screenshot did not finish within ${SCREENSHOT_TIMEOUT_MS / 1000} s${options.headless ? "" : " (DevTools in a window may not be capturable: leave out --show)"}`, EXIT.browser)), SCREENSHOT_TIMEOUT_MS);
+    timer = setTimeout(() => reject(new CliError(`taking the panel screenshot did not finish within ${SCREENSHOT_TIMEOUT_MS / 1000} s${options.headless ? "" : " (DevTools in a window may not be capturable: leave out --show)"}`, EXIT.browser)), ms);
   });
   try {
     return await Promise.race([capture, timeout]);

@@ -8,7 +8,7 @@
 import { analyse, diffTraces, indexTrace, regressions, type DiffSide, type DurationSummary, type Regression, type TraceDiff } from "../trace/analysis.ts";
 import type { Trace } from "../trace/model.ts";
 import { EXIT, type ExitStatus } from "./errors.ts";
-import { formatMs, painter, type Io, type Paint } from "./terminal.ts";
+import { formatMs, painter, terminalSafe, type Io, type Paint } from "./terminal.ts";
 import { readTraceFile } from "./trace-file.ts";
 
 export interface DiffCommand {
@@ -41,14 +41,16 @@ function figures(summary: DurationSummary | null, which: "p50" | "p95"): number 
   return summary === null ? null : summary[which];
 }
 
+/** Page-supplied text (task names, warnings) as one safe line, cut to `max`. */
 function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  const safe = terminalSafe(text);
+  return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
 }
 
 export function formatDiff(diff: TraceDiff, found: readonly Regression[], threshold: number | null, paint: Paint, files: { before: string; after: string }): string {
   const lines: string[] = [];
   const label = (text: string): string => paint("bold", text.padEnd(13));
-  lines.push(`${paint("bold", "aioscope diff")} ${files.before} → ${files.after}`);
+  lines.push(`${paint("bold", "aioscope diff")} ${clip(files.before, 200)} → ${clip(files.after, 200)}`);
   lines.push(`${label("Wall time")}${ms(diff.wall.before)} → ${ms(diff.wall.after)}${change(diff.wall.before, diff.wall.after, paint)}`);
   const path = diff.criticalPath;
   if (path !== null) {

@@ -8,7 +8,7 @@ import { CliError, EXIT, type ExitStatus } from "./errors.ts";
 import { openCommand } from "./open.ts";
 import { packageFiles } from "./package-files.ts";
 import { recordCommand } from "./record.ts";
-import { processIo, type Io } from "./terminal.ts";
+import { processIo, terminalSafe, type Io } from "./terminal.ts";
 
 export async function runCli(argv: readonly string[], io: Io = processIo): Promise<ExitStatus> {
   try {
@@ -29,7 +29,8 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
     }
   } catch (error) {
     if (error instanceof CliError) {
-      io.stderr.write(`aioscope: ${error.message}\n`);
+      // Messages may quote the page (a crash reason) or a file (an importer error): one safe line.
+      io.stderr.write(`aioscope: ${terminalSafe(error.message)}\n`);
       return error.exitStatus;
     }
     io.stderr.write(`aioscope: unexpected error (a bug: please report it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -20,14 +20,16 @@ import {
 } from "./browser.ts";
 import { requireBrowser } from "./chromium.ts";
 import { CliError, EXIT, firstLine, type ExitStatus } from "./errors.ts";
-import { checkWritable, writeOutput } from "./output.ts";
+import { checkWritable, writeOutputOrFallback } from "./output.ts";
 import { ensureExtensionBuilt } from "./package-files.ts";
 import { analyseFor, printReport } from "./report.ts";
 import { checkScenario, openPage, resolveTarget, type Target } from "./target.ts";
-import { formatBytes, formatCount, formatMs, painter, plural, ProgressLine, type Io } from "./terminal.ts";
+import { formatBytes, formatMs, painter, plural, ProgressLine, terminalSafe, type Io } from "./terminal.ts";
 
-/** The page counts as idle once nothing new was recorded for this long (and nothing is pending). */
+/** The page counts as idle once its answers have said so for this long. */
 export const QUIET_MS = 1000;
+/** An answer slower than this means the page's main thread is busy: not idle. */
+export const ROUND_TRIP_MAX_MS = 500;
 /** How often the panel is asked how the recording goes. */
 const POLL_MS = 250;
 /** After stop, the pages' last batches are in once the count holds still this long… */
@@ -55,14 +57,22 @@ const REPEAT_SIGNAL_MS = 500;
  * Ctrl-C (or SIGTERM) once: finish cleanly, writing what was recorded so far. Twice: quit at
  * once (puppeteer still kills the browser as the process exits).
  */
+/**
+ * After an interrupt, the CLI finishes within this long: it stops recording, reads the session
+ * out and writes it, skipping the screenshot; if that takes longer (a huge trace, a browser
+ * that stopped answering), it quits anyway, saying so — a service manager's SIGTERM is obeyed.
+ */
+export const INTERRUPT_GRACE_MS = 5000;
+
 class Signals {
   readonly controller = new AbortController();
   private readonly handlers = new Map<NodeJS.Signals, () => void>();
   private firstAt = 0;
+  private watchdog: NodeJS.Timeout | undefined;
   /** Set once the panel records: from then on an interrupt still writes the trace. */
   recording = false;
 
-  constructor(onFirst: (signal: NodeJS.Signals) => void) {
+  constructor(onFirst: (signal: NodeJS.Signals) => void, onOverdue: (signal: NodeJS.Signals) => void) {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       const handler = (): void => {
         if (this.controller.signal.aborted) {
@@ -71,6 +81,11 @@ class Signals {
         }
         this.firstAt = Date.now();
         onFirst(signal);
+        this.watchdog = setTimeout(() => {
+          onOverdue(signal);
+          process.exit(signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated);
+        }, INTERRUPT_GRACE_MS);
+        this.watchdog.unref();
         this.controller.abort(new Interrupted(signal));
       };
       this.handlers.set(signal, handler);
@@ -94,6 +109,7 @@ class Signals {
   }
 
   dispose(): void {
+    clearTimeout(this.watchdog);
     for (const [signal, handler] of this.handlers) process.off(signal, handler);
   }
 }
@@ -150,7 +166,7 @@ export async function recordCommand(command: RecordCommand, io: Io): Promise<Exi
   const progress = new ProgressLine(io);
   const note = (line: string): void => {
     progress.clear();
-    io.stderr.write(`${errPaint("dim", line)}\n`);
+    io.stderr.write(`${errPaint("dim", terminalSafe(line))}\n`);
   };
 
   // Everything that can be checked before a browser starts is checked first.
@@ -167,6 +183,10 @@ export async function recordCommand(command: RecordCommand, io: Io): Promise<Exi
     progress.clear();
     const what = signals.recording ? "stopping, and writing the trace so far" : "stopping";
     io.stderr.write(`${errPaint("yellow", `${signal === "SIGINT" ? "Ctrl-C" : signal}:`)} ${what} (press Ctrl-C again to quit at once)\n`);
+  }, (signal) => {
+    progress.clear();
+    // Files are written whole or not at all (renamed into place): none is left half-written.
+    io.stderr.write(`aioscope: ${signal === "SIGINT" ? "Ctrl-C" : signal}: not finished ${INTERRUPT_GRACE_MS / 1000} s after the interrupt; quitting${signals.recording ? " (each output file is either complete or not there)" : ""}\n`);
   });
   // Started here, so closed here whatever happens; an interrupted start-up still closes them.
   const target = resolveTarget(command.url, command.scenario);
@@ -175,7 +195,7 @@ export async function recordCommand(command: RecordCommand, io: Io): Promise<Exi
     const resolved = await signals.race(target);
     progress.update(`starting Chromium (${found.how})…`);
     browser = launchBrowser({ browser: found, extensionDir, show: command.show });
-    const session = await signals.race(browser.then((launched) => openInspected(launched, resolved, command.show, progress, note)));
+    const session = await signals.race(browser.then((launched) => openInspected(launched, resolved, command, progress, note)));
     return await recordSession(command, session, resolved, signals, progress, note, io);
   } catch (error) {
     if (error instanceof Interrupted) {
@@ -192,11 +212,27 @@ export async function recordCommand(command: RecordCommand, io: Io): Promise<Exi
   }
 }
 
-async function openInspected(browser: Browser, target: Target, show: boolean, progress: ProgressLine, note: (line: string) => void): Promise<Session> {
+/**
+ * Whether the page opens only once the recording runs: a named page recorded from its first
+ * script. (The demo opens first: its scenario list is checked, and the scenario itself starts
+ * on the navigation after the recording began.)
+ */
+function opensAfterRecordingStarts(command: RecordCommand, target: Target): boolean {
+  return target.demo === null && command.start === "firstScript";
+}
+
+async function openInspected(browser: Browser, target: Target, command: RecordCommand, progress: ProgressLine, note: (line: string) => void): Promise<Session> {
+  const show = command.show;
   try {
     const page = (await browser.pages())[0] ?? (await browser.newPage());
-    progress.update(`opening ${target.url}…`);
-    await openPage(page, target.url, note);
+    if (opensAfterRecordingStarts(command, target)) {
+      // DevTools attaches to the blank page the browser starts with; the page is opened in
+      // that tab once the panel records, so its first script is recorded.
+      await page.goto("about:blank");
+    } else {
+      progress.update(`opening ${target.url}…`);
+      await openPage(page, target.url, note);
+    }
     if (target.demo !== null) await checkScenario(page, target.demo.scenario);
     progress.update("opening DevTools on the Async panel…");
     const devtools = await openDevTools(page, { headless: !show });
@@ -218,21 +254,37 @@ async function recordSession(
   page.on("error", (error) => (crashed = `the page crashed: ${firstLine(error)}`));
   session.browser.on("disconnected", () => (crashed ??= "Chromium closed during the recording"));
 
-  const reload = target.demo === null && command.reload;
+  const reload = target.demo === null && command.start === "reload";
+  const openLater = opensAfterRecordingStarts(command, target);
   // With --reload, the page counts as loaded only once the reloaded document has.
   let reloaded = !reload;
   if (reload) void page.waitForNavigation({ waitUntil: "load", timeout: 0 }).then(() => (reloaded = true), () => {});
   await panel.evaluate((withReload: boolean) => window.__aioscopePanel!.record({ reload: withReload }), reload);
   signals.recording = true;
   const startedAt = Date.now();
-  // The demo's scenarios start as their page loads: navigating the recording tab to one
-  // records it from its first script (the new document joins the session).
+  // Navigating the recording tab records the new document from its first script (it joins
+  // the session): a named page is opened now, and the demo's scenarios start as their page loads.
+  if (openLater) {
+    progress.update(`opening ${target.url}…`);
+    // A page that is still loading when the recording's time is up is recorded as it is: the
+    // loop below then stops at once (with "it was still loading" under --until-idle).
+    const cap = new Promise<void>((resolve) => setTimeout(resolve, command.durationMs ?? command.timeoutMs).unref());
+    const opening = openPage(page, target.url, note);
+    await signals.race(Promise.race([opening, cap])).catch((error: unknown) => {
+      if (error instanceof Interrupted) return;
+      throw error;
+    });
+    opening.catch(() => {});
+  }
   if (target.demo !== null) await page.goto(target.demo.scenarioUrl, { waitUntil: "domcontentloaded" }).catch(() => {});
 
   const mode = command.durationMs !== null ? `for ${formatMs(command.durationMs)}` : `until idle (at most ${formatMs(command.timeoutMs)})`;
-  progress.step(`● recording ${target.demo?.scenarioUrl ?? target.url} ${mode}${reload ? ", from a reload" : ""}; Ctrl-C stops and writes the trace so far`);
-  let last: PanelProgress | null = null;
-  let lastChange = Date.now();
+  const from = reload ? ", from a reload" : command.start === "attach" && target.demo === null ? ", from now" : ", from its first script";
+  progress.step(`● recording ${target.demo?.scenarioUrl ?? target.url} ${mode}${from}; Ctrl-C stops and writes the trace so far`);
+  // The demo's scenario state says when its tasks are settled (a deadlocked scenario's tasks
+  // stay pending on purpose); any other page is idle only once its tasks are done.
+  const asking = new IdleQuestion(panel, target.demo === null);
+  let idleSince: number | null = null;
   let stop: StopReason | null = null;
   while (stop === null) {
     await pause(POLL_MS, signals.signal);
@@ -249,33 +301,33 @@ async function recordSession(
     } catch (error) {
       throw new CliError(crashed ?? `lost the Async panel during the recording: ${firstLine(error)}`, EXIT.browser);
     }
-    if (last === null || current.events !== last.events) lastChange = now;
-    last = current;
-    progress.update(`● recording ${formatMs(elapsed)} ${mode} · ${plural(current.events, "event")} · ${plural(current.tasks, "task")}${current.pendingTasks > 0 ? ` (${formatCount(current.pendingTasks)} pending)` : ""}`);
+    const pending = asking.lastPendingTasks;
+    progress.update(`● recording ${formatMs(elapsed)} ${mode} · ${plural(current.events, "event")}${pending > 0 ? ` · ${plural(pending, "task")} pending` : ""}`);
 
     if (command.durationMs !== null) {
       if (elapsed >= command.durationMs) stop = { kind: "duration" };
       continue;
     }
     const state = await pageState(page);
-    const quiet = now - lastChange >= QUIET_MS;
+    const answer = await asking.ask();
     const loaded = state !== null && state.loaded && reloaded;
-    const settled = target.demo === null
-      ? current.pendingTasks === 0
-      : state?.scenario === target.demo.scenario && SETTLED_SCENARIO_STATES.has(state.scenarioState ?? "");
-    if (quiet && loaded && settled) {
+    const settled = target.demo === null || (state?.scenario === target.demo.scenario && SETTLED_SCENARIO_STATES.has(state.scenarioState ?? ""));
+    // An unanswered question (asked less than ROUND_TRIP_MAX_MS ago) neither starts nor ends a quiet spell.
+    if (answer !== null) idleSince = answer.idle && loaded && settled ? (idleSince ?? now) : null;
+    else if (!loaded || !settled) idleSince = null;
+    if (idleSince !== null && now - idleSince >= QUIET_MS) {
       stop = { kind: "idle" };
     } else if (elapsed >= command.timeoutMs) {
       const why = !loaded ? "it was still loading"
-        : !quiet ? `events kept arriving (the last ${formatMs(now - lastChange)} ago)`
-        : target.demo !== null ? `the scenario was still ${state?.scenarioState ?? "starting"}`
-        : `${plural(current.pendingTasks, "task")} still pending`;
+        : !settled ? `the scenario was still ${state?.scenarioState ?? "starting"}`
+        : asking.lastWhy ?? "it had not stayed idle for a second";
       stop = { kind: "notIdle", why };
     }
   }
 
   await panel.evaluate(() => window.__aioscopePanel!.stop());
-  await drain(panel);
+  // Interrupted, the last batches get a second rather than five: the grace period is short.
+  await drain(panel, stop.kind === "signal" ? 1000 : DRAIN_MAX_MS);
   const elapsed = Date.now() - startedAt;
 
   const text = await readPanelTraceText(panel);
@@ -295,7 +347,7 @@ async function recordSession(
   progress.finish(errPaint("dim", `recorded ${formatMs(elapsed)} (${ended}) · ${plural(snapshot.events, "event")}`));
 
   const analysis = analyseFor(trace, command.budget);
-  const written = await writeFiles(command, trace, analysis.concurrency, session);
+  const written = await writeFiles(command, trace, analysis.concurrency, session, stop.kind === "signal");
   const exit = printReport(trace, analysis, command.budget, io, written.lines, target.demo?.scenarioUrl ?? target.url);
   if (written.failure !== null) throw written.failure;
 
@@ -310,9 +362,55 @@ async function recordSession(
   return exit;
 }
 
+/** The pages' verdict on one question: idle, or why not. */
+interface IdleAnswer {
+  readonly idle: boolean;
+}
+
+/**
+ * `--until-idle` asks the page rather than listening for silence: each recording frame's agent
+ * flushes and answers with the runtime tasks still pending and the native operations in flight
+ * (repeating timers and animation-frame loops left out). The page is idle when every frame
+ * that answered has neither, and the answer came back within ROUND_TRIP_MAX_MS — a main thread
+ * busy with a long step answers late.
+ */
+class IdleQuestion {
+  private id = 0;
+  private askedAt = 0;
+  /** Why the last answer was not idle, for the message when the page never goes idle. */
+  lastWhy: string | null = null;
+  /** Runtime tasks pending, by the last answers (for the progress line). */
+  lastPendingTasks = 0;
+
+  constructor(private readonly panel: Frame, private readonly countTasks: boolean) {}
+
+  /** The verdict on the question asked before, if it is in (or overdue), and a new question. */
+  async ask(): Promise<IdleAnswer | null> {
+    let verdict: IdleAnswer | null = null;
+    if (this.id !== 0) {
+      const answers = await this.panel.evaluate((id: number) => window.__aioscopePanel!.pageAnswers(id), this.id);
+      const overdue = Date.now() - this.askedAt > ROUND_TRIP_MAX_MS;
+      if (answers.length === 0 && !overdue) return null;
+      const tasks = answers.reduce((sum, a) => sum + a.pendingTasks, 0);
+      this.lastPendingTasks = tasks;
+      const native = answers.reduce((sum, a) => sum + a.nativeInFlight, 0);
+      const slowest = answers.reduce((most, a) => Math.max(most, a.roundTripMs), 0);
+      this.lastWhy = answers.length === 0 ? `the page did not answer within ${formatMs(ROUND_TRIP_MAX_MS)} (its main thread was busy)`
+        : tasks > 0 && this.countTasks ? `${plural(tasks, "task")} still pending`
+        : native > 0 ? `${plural(native, "native operation")} (fetch, XHR, timer…) still in flight`
+        : slowest > ROUND_TRIP_MAX_MS ? `the page took ${formatMs(slowest)} to answer (its main thread was busy)`
+        : null;
+      verdict = { idle: this.lastWhy === null };
+    }
+    this.id = await this.panel.evaluate(() => window.__aioscopePanel!.queryPage());
+    this.askedAt = Date.now();
+    return verdict;
+  }
+}
+
 /** After stop, the pages send their last batches: wait until the count holds still. */
-async function drain(panel: Frame): Promise<void> {
-  const deadline = Date.now() + DRAIN_MAX_MS;
+async function drain(panel: Frame, maxMs: number): Promise<void> {
+  const deadline = Date.now() + maxMs;
   let events = (await panelProgress(panel)).events;
   let stillSince = Date.now();
   while (Date.now() < deadline) {
@@ -328,25 +426,36 @@ async function drain(panel: Frame): Promise<void> {
 }
 
 async function writeFiles(
-  command: RecordCommand, trace: Trace, concurrency: ConcurrencySeries, session: Session,
+  command: RecordCommand, trace: Trace, concurrency: ConcurrencySeries, session: Session, interrupted: boolean,
 ): Promise<{ lines: string[]; failure: CliError | null }> {
   const lines: string[] = [];
-  const size = await writeOutput(command.out, exportAioscope(trace), "--out");
-  lines.push(`Wrote ${command.out} (aioscope trace, ${formatBytes(size)}: open it in the Async panel, or aioscope analyze it)`);
+  // A write that fails now, after the recording, must not lose it: each file that fails goes
+  // to a fallback file, the others are still written, and the first failure is the exit status.
+  let failure: CliError | null = null;
+  const write = async (path: string, data: string | Uint8Array, option: string, what: (bytes: string) => string): Promise<void> => {
+    const written = await writeOutputOrFallback(path, data, option);
+    if (written.ok) {
+      lines.push(`Wrote ${path} (${what(formatBytes(written.bytes))})`);
+      return;
+    }
+    if (written.fallback !== null) lines.push(`Wrote ${written.fallback} instead of ${path} (${what(formatBytes(written.bytes))})`);
+    failure ??= written.error;
+  };
+  await write(command.out, exportAioscope(trace), "--out", (size) => `aioscope trace, ${size}: open it in the Async panel, or aioscope analyze it`);
   if (command.chromeTrace !== null) {
-    const chromeSize = await writeOutput(command.chromeTrace, exportChrome(trace, { concurrency }), "--chrome-trace");
-    lines.push(`Wrote ${command.chromeTrace} (Chrome trace, ${formatBytes(chromeSize)}: open it in ui.perfetto.dev or the Performance panel)`);
+    await write(command.chromeTrace, exportChrome(trace, { concurrency }), "--chrome-trace", (size) => `Chrome trace, ${size}: open it in ui.perfetto.dev or the Performance panel`);
   }
-  if (command.screenshot !== null) {
+  if (command.screenshot !== null && interrupted) {
+    lines.push(`Skipped ${command.screenshot}: interrupted (a screenshot waits for the panel to draw)`);
+  } else if (command.screenshot !== null) {
     // The traces are written by now: a failed screenshot is reported after the summary.
     try {
       const png = await screenshotPanel(session.devtools, session.panel, { headless: !command.show });
-      const pngSize = await writeOutput(command.screenshot, png, "--screenshot");
-      lines.push(`Wrote ${command.screenshot} (the Async panel, ${formatBytes(pngSize)})`);
+      await write(command.screenshot, png, "--screenshot", (size) => `the Async panel, ${size}`);
     } catch (error) {
       if (!(error instanceof CliError)) throw error;
-      return { lines, failure: error };
+      failure ??= error;
     }
   }
-  return { lines, failure: null };
+  return { lines, failure };
 }

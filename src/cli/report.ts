@@ -8,7 +8,7 @@ import type { Budget } from "./args.ts";
 import { analysisOptions, budgetViolations } from "./budget.ts";
 import { EXIT, type ExitStatus } from "./errors.ts";
 import { formatSummary } from "./summary.ts";
-import { painter, type Io } from "./terminal.ts";
+import { painter, terminalSafe, type Io } from "./terminal.ts";
 
 export function analyseFor(trace: Trace, budget: Budget): TraceAnalysis {
   return analyse(trace, analysisOptions(budget));
@@ -21,6 +21,7 @@ export function printReport(trace: Trace, analysis: TraceAnalysis, budget: Budge
   for (const line of extra) io.stdout.write(`${line}\n`);
   const broken = budgetViolations(analysis, budget);
   const errPaint = painter(io.stderr, io.env);
-  for (const line of broken) io.stderr.write(`${errPaint("red", "aioscope: budget broken:")} ${line}\n`);
+  // The lines quote warnings, which quote task names: page-supplied text.
+  for (const line of broken) io.stderr.write(`${errPaint("red", "aioscope: budget broken:")} ${terminalSafe(line)}\n`);
   return broken.length > 0 ? EXIT.budget : EXIT.ok;
 }

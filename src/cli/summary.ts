@@ -5,7 +5,7 @@
  */
 import type { Trace, TaskOutcome } from "../trace/model.ts";
 import type { NativeStats, OutcomeCounts, TraceAnalysis } from "../trace/analysis.ts";
-import { formatCount, formatMs, plural, type Paint } from "./terminal.ts";
+import { formatCount, formatMs, plural, terminalSafe, type Paint } from "./terminal.ts";
 
 /** Rows in "slowest tasks". */
 export const SLOWEST_SHOWN = 5;
@@ -16,8 +16,10 @@ export const INSIGHTS_SHOWN = 5;
 
 const OUTCOME_WORDS: Record<TaskOutcome, string> = { done: "done", error: "failed", cancelled: "cancelled", pending: "pending" };
 
+/** Page-supplied text, escaped for the terminal (see terminalSafe), then cut to `max` characters. */
 function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  const safe = terminalSafe(text);
+  return safe.length > max ? `${safe.slice(0, max - 1)}…` : safe;
 }
 
 function percent(ratio: number): string {
@@ -58,7 +60,7 @@ export function formatSummary(trace: Trace, analysis: TraceAnalysis, paint: Pain
   // hide a page whose own code blocked its main thread.
   const loops = analysis.loops.filter((loop) => loop.steps > 0);
   const documents = new Set([...loops.map((loop) => loop.source), ...analysis.native.map((stats) => stats.source)]).size;
-  const sourceName = (source: number): string => (documents > 1 ? ` in ${trace.sources[source]?.label ?? `source ${source}`}` : "");
+  const sourceName = (source: number): string => (documents > 1 ? ` in ${clip(trace.sources[source]?.label ?? `source ${source}`, 100)}` : "");
   for (const loop of loops) {
     lines.push(`${label("Event loop")}${percent(loop.utilisation)} busy running task steps${sourceName(loop.source)} (${formatMs(loop.busy)} in ${plural(loop.steps, "step")})`);
   }

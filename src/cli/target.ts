@@ -9,6 +9,7 @@ import type { Page } from "puppeteer-core";
 import { startDemoServer, type DemoServer } from "../../demo/server.ts";
 import { CliError, EXIT, firstLine } from "./errors.ts";
 import { packageFiles } from "./package-files.ts";
+import { terminalSafe } from "./terminal.ts";
 
 /** The scenario `aioscope record` runs on the demo when none is named. */
 export const DEFAULT_SCENARIO = "all";
@@ -98,7 +99,7 @@ export async function openPage(page: Page, url: string, note: (line: string) => 
     if (/timeout/i.test(message)) throw new CliError(`cannot open ${url}: it did not finish loading within ${PAGE_LOAD_TIMEOUT_MS / 1000} s`, EXIT.unreachable);
     throw new CliError(`cannot open ${url}: ${message}`, EXIT.unreachable);
   }
-  if (response !== null && response.status() >= 400) note(`note: ${url} answered HTTP ${response.status()} ${response.statusText()}; recording it anyway`);
+  if (response !== null && response.status() >= 400) note(`note: ${url} answered HTTP ${response.status()} ${terminalSafe(response.statusText())}; recording it anyway`);
 }
 
 /** The demo's scenario names, as its page lists them. */

@@ -9,6 +9,32 @@ export interface Io {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/**
+ * Characters a terminal acts on rather than shows: C0 controls (ESC starts colour, title and
+ * clear-screen sequences; a newline forges a line), DEL, C1 controls (0x9b is a one-byte CSI),
+ * Unicode line and paragraph separators, and bidirectional overrides that reorder what follows.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", "\u001b": "\\e" };
+
+/**
+ * Page-supplied text made safe to print: every character a terminal would act on is shown as
+ * an escape (`\n`, `\e`, `\x07`, `\u2028`), so the result is one line of plain text that
+ * cannot colour, retitle or clear the terminal, nor pass for a line of aioscope's own.
+ *
+ * @example
+ * terminalSafe("ok\n\x1b[32mforged"); // "ok\\n\\e[32mforged"
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    const named = NAMED[c];
+    if (named !== undefined) return named;
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
 export const processIo: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 
 const STYLES = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39] } as const;

@@ -10,11 +10,13 @@
  * never lost, and a page nobody records pays only for those first moments.
  */
 import { Recorder } from "../trace/recorder.ts";
+import { captureSite, RuntimeFrames } from "../trace/stack.ts";
 import type { RegisteredRuntime } from "../runtime/instrument.ts";
 import { MAX_BATCH_EVENTS } from "../protocol/validate.ts";
 import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHello, type RecordingOptions, type Wall } from "../protocol/messages.ts";
 import type { PageHook } from "./install-hook.ts";
 import type { NativeControl } from "./native/index.ts";
+import { PageActivity } from "./page-activity.ts";
 
 /** How often the recorder's events are shipped while recording. */
 export const FLUSH_INTERVAL_MS = 50;
@@ -48,6 +50,10 @@ export class PageAgent {
   private lastDropped = 0;
   private streams = 0;
   private readonly detachers = new Map<Recorder, () => void>();
+  /** aioscope's frames and those of the runtime copies the page bundles: never a creation site. */
+  private readonly runtimeFrames = new RuntimeFrames();
+  /** What the shipped batches left in flight (the answer to a query). */
+  private readonly activity = new PageActivity();
 
   constructor(
     private readonly wall: Wall<BridgeToPageMessage, PageEvent>,
@@ -59,10 +65,17 @@ export class PageAgent {
     this.applyNative(startup.recorder, { creationSites: true, native: true });
     this.startupTimer = host.setTimer(() => this.abandonStartup(), STARTUP_ANSWER_TIMEOUT_MS);
     wall.listen((message) => this.receive(message));
+    let replaying = true;
     hook.onRuntime(() => {
+      // Called from registerRuntime, so the first frame outside aioscope is the new copy's own
+      // instrument module: its frames are never a task's creation site. (The copies replayed
+      // as this subscribes registered before the agent: the injected one, aioscope's own.)
+      const registeredFrom = replaying ? null : captureSite(this.runtimeFrames);
+      if (registeredFrom !== null) this.runtimeFrames.add(registeredFrom.file);
       // A new runtime copy: the panel shows which copies report.
       if (this.bridgeReady) this.sendHello();
     });
+    replaying = false;
     this.sendHello();
   }
 
@@ -92,7 +105,19 @@ export class PageAgent {
       case "stop":
         this.stop(message.data.session);
         return;
+      case "query":
+        this.answer(message.data.session, message.data.id);
+        return;
     }
+  }
+
+  /** Flushes what was recorded, then says what is still in flight (for `--until-idle`). */
+  private answer(session: string, query: number): void {
+    const state = this.state;
+    if (state.name !== "recording" || state.session !== session) return;
+    this.flush(state.stream, session);
+    const { pendingTasks, nativeInFlight, recorded } = this.activity;
+    this.wall.send({ kind: "status", data: { session, recorded, droppedEvents: this.lastDropped, query, pendingTasks, nativeInFlight } });
   }
 
   private start(session: string, options: RecordingOptions, keepStartup: boolean): void {
@@ -161,6 +186,7 @@ export class PageAgent {
     if (stats.held === 0 && stats.droppedEvents === this.lastDropped) return;
     this.lastDropped = stats.droppedEvents;
     const batch = stream.recorder.takeBatch();
+    this.activity.feed(batch);
     this.wall.send({ kind: "batch", data: { session, stream: stream.id, batch } });
   }
 
@@ -191,9 +217,10 @@ export class PageAgent {
   private newStream(options: RecordingOptions): Stream {
     // One batch must fit the bridge's bound; more than that between two flushes is overload,
     // and is dropped and counted.
-    const recorder = new Recorder({ capacity: MAX_BATCH_EVENTS, creationSites: options.creationSites });
+    const recorder = new Recorder({ capacity: MAX_BATCH_EVENTS, creationSites: options.creationSites, internalFrames: this.runtimeFrames });
     this.attachRecorder(recorder);
     this.lastDropped = 0;
+    this.activity.reset();
     return { recorder, id: this.streams++ };
   }
 

@@ -6,10 +6,13 @@
  * The view part (`timeline…`) reads what the timeline drew, so tests can point at a row or a
  * mark as a person would; it answers empty until the panel shows a session.
  */
-import type { RecordingStore, StoreSnapshot } from "./recording-store.ts";
+import type { PageAnswer, RecordingStore, StoreSnapshot } from "./recording-store.ts";
 import type { Trace } from "../trace/model.ts";
 import type { RowGeometry } from "./timeline/geometry.ts";
 import type { TimeWindow } from "./timeline/viewport.ts";
+import type { DrawnFrame } from "./timeline/controller.ts";
+
+export type { DrawnFrame };
 
 /** What the mounted App registers, so automation can read and steer the view. */
 export interface ViewHandle {
@@ -22,6 +25,8 @@ export interface ViewHandle {
   drawNow(): number;
   frameTimes(): FrameTimesReport;
   resetFrameTimes(): void;
+  /** What the timeline last painted, or null before its first frame. */
+  drawnFrame(): DrawnFrame | null;
 }
 
 export interface FrameTimesReport {
@@ -51,6 +56,16 @@ export interface PanelAutomation {
   drawTimeline(): number;
   frameTimes(): FrameTimesReport;
   resetFrameTimes(): void;
+  /**
+   * The last frame the timeline drew: how many rows it painted, of which session. Null until
+   * a session is shown and drawn. A screenshot waits until this frame shows the stopped
+   * session (its end and task count) with rows on it.
+   */
+  drawnFrame(): DrawnFrame | null;
+  /** Asks the recording frames what they have in flight; returns the query's id. */
+  queryPage(): number;
+  /** The frames' answers to query `id` so far. */
+  pageAnswers(id: number): PageAnswer[];
 }
 
 declare global {
@@ -73,6 +88,9 @@ export function exposeAutomation(target: Window, store: RecordingStore, hub: Aut
     drawTimeline: () => hub.view?.drawNow() ?? 0,
     frameTimes: () => hub.view?.frameTimes() ?? { total: 0, samples: [], firstAt: null, lastAt: null },
     resetFrameTimes: () => hub.view?.resetFrameTimes(),
+    drawnFrame: () => hub.view?.drawnFrame() ?? null,
+    queryPage: () => store.query(),
+    pageAnswers: (id: number) => store.queryAnswers(id),
   });
   return hub;
 }

@@ -11,7 +11,7 @@ import { SessionBuilder } from "../trace/session.ts";
 import type { Trace } from "../trace/model.ts";
 import {
   PROTOCOL_VERSION,
-  type BackgroundToPanelMessage, type FrameRef, type PageHello, type PanelToBackgroundMessage, type RecordingOptions,
+  type BackgroundToPanelMessage, type FrameRef, type PageHello, type PageStatus, type PanelToBackgroundMessage, type RecordingOptions,
   type RecordingState, type Wall,
 } from "../protocol/messages.ts";
 
@@ -34,6 +34,12 @@ export interface LoadedSession {
   readonly label: string;
   /** The kept recording's key in storage, for "saved". */
   readonly key?: string;
+}
+
+/** A frame's answer to `query()`: its status, which frame, and how long the round trip took. */
+export interface PageAnswer extends PageStatus {
+  readonly frameId: number;
+  readonly roundTripMs: number;
 }
 
 export interface StoreSnapshot {
@@ -88,6 +94,9 @@ export class RecordingStore {
   private cachedTrace: Trace | null = null;
   private loaded: { readonly session: LoadedSession; readonly trace: Trace } | null = null;
   private readonly listeners = new Set<() => void>();
+  private lastQuery = 0;
+  private queriedAt = 0;
+  private answers: PageAnswer[] = [];
   /** Native instrumentation (the page's fetch, timers…) is on by default. */
   private options: RecordingOptions = { creationSites: true, native: true };
 
@@ -97,6 +106,23 @@ export class RecordingStore {
     private readonly host: RecordingStoreHost,
   ) {
     wall.listen((message) => this.receive(message));
+  }
+
+  /**
+   * Asks every frame recording this session what it has in flight (see PageStatus); returns
+   * the query's id, under which `answers` collects the replies. Nothing happens unless recording.
+   */
+  query(): number {
+    const id = ++this.lastQuery;
+    this.answers = [];
+    this.queriedAt = performance.now();
+    if (this.phase === "recording") this.wall.send({ kind: "query", data: { id } });
+    return id;
+  }
+
+  /** The replies to query `id` so far, each with how long its round trip took (ms). */
+  queryAnswers(id: number): PageAnswer[] {
+    return id === this.lastQuery ? [...this.answers] : [];
   }
 
   /** (Re)attach to the background: on start and after every reconnect. */
@@ -241,6 +267,10 @@ export class RecordingStore {
           if (event.data.isTopFrame) this.describeSession(event.data);
         } else if (event.kind === "batch") {
           this.applyBatch(entry, event.data.session, event.data.stream, event.data.batch);
+        } else if (event.kind === "status" && event.data.query === this.lastQuery && event.data.session === this.session) {
+          this.answers.push({ ...event.data, frameId: entry.frame.frameId, roundTripMs: performance.now() - this.queriedAt });
+          // An answer changes nothing a person sees.
+          return;
         }
         break;
       }

@@ -90,6 +90,7 @@ export function Workspace(props: WorkspaceProps) {
         return { total: times?.total ?? 0, samples: times?.list() ?? [], firstAt: times?.firstAt ?? null, lastAt: times?.lastAt ?? null };
       },
       resetFrameTimes: () => controller.current?.frameTimes.reset(),
+      drawnFrame: () => controller.current?.lastFrame ?? null,
     };
     return () => {
       hub.view = null;

@@ -58,11 +58,26 @@ export interface PageBatch {
   readonly batch: TraceBatch;
 }
 
+/**
+ * The page's answer to a `query` (the CLI's `--until-idle` asks it): sent after the agent has
+ * flushed what it recorded, so everything before the answer is already on its way. Its arrival
+ * is itself the proof that the page's main thread ran a task for it.
+ */
 export interface PageStatus {
   readonly session: string | null;
   /** Events recorded in this document since recording started. */
   readonly recorded: number;
   readonly droppedEvents: number;
+  /** The query this answers. */
+  readonly query: number;
+  /** Runtime tasks of this document that have started and not finished. */
+  readonly pendingTasks: number;
+  /**
+   * Native operations in flight (fetch, XHR, one-shot timers, idle callbacks…). Repeating ones —
+   * setInterval and requestAnimationFrame, which pages run as loops — do not count: a page
+   * that only polls or animates is idle.
+   */
+  readonly nativeInFlight: number;
 }
 
 /** Page hook → bridge → background → panel. */
@@ -78,6 +93,8 @@ export interface PageCommands {
   /** Start (or keep) recording into `session`; `keepStartup` keeps what the page recorded before it was told. */
   start: { readonly session: string; readonly options: RecordingOptions; readonly keepStartup: boolean };
   stop: { readonly session: string };
+  /** Flush, then answer with a `status` event for query `id`. */
+  query: { readonly session: string; readonly id: number };
 }
 export type PageCommand = Message<PageCommands>;
 
@@ -98,7 +115,7 @@ export interface WindowEnvelope<M> {
 export type BridgeToBackground = PageEvent;
 
 /** Background → bridge: the page's commands, acknowledgements, and a request to send again. */
-export interface BackgroundToBridge extends Pick<BridgeToPage, "start" | "stop"> {
+export interface BackgroundToBridge extends Pick<BridgeToPage, "start" | "stop" | "query"> {
   /** The panel holds the batches of `session`'s `stream` up to `seq`: the bridge may forget them. */
   ack: { readonly session: string; readonly stream: number; readonly seq: number };
   /** A panel (re)attached: send every batch it has not acknowledged yet. */
@@ -127,6 +144,8 @@ export interface PanelToBackground {
   /** Start or stop recording in every frame of the tab, now and after navigations. */
   record: { readonly recording: RecordingState | null; readonly keepStartup: boolean };
   ack: { readonly frame: FrameRef; readonly session: string; readonly stream: number; readonly seq: number };
+  /** Ask every frame of the tab that records the current session for its status. */
+  query: { readonly id: number };
 }
 export type PanelToBackgroundMessage = Message<PanelToBackground>;
 

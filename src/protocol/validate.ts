@@ -94,7 +94,13 @@ function checkStatus(data: Record<string, unknown>): Checked<PageStatus> {
   if (data.session !== null && !isString(data.session, MAX_SESSION_CHARS)) return refuse("session is not null or a short string");
   if (!isCount(data.recorded)) return refuse("recorded is not a count");
   if (!isCount(data.droppedEvents)) return refuse("droppedEvents is not a count");
-  return ok({ session: data.session as string | null, recorded: data.recorded, droppedEvents: data.droppedEvents });
+  if (!isCount(data.query)) return refuse("query is not a count");
+  if (!isCount(data.pendingTasks)) return refuse("pendingTasks is not a count");
+  if (!isCount(data.nativeInFlight)) return refuse("nativeInFlight is not a count");
+  return ok({
+    session: data.session as string | null, recorded: data.recorded, droppedEvents: data.droppedEvents,
+    query: data.query, pendingTasks: data.pendingTasks, nativeInFlight: data.nativeInFlight,
+  });
 }
 
 /**
@@ -151,6 +157,9 @@ export function checkBridgeMessage(message: unknown): Checked<BridgeToPageMessag
     }
     case "stop":
       return isString(data.session, MAX_SESSION_CHARS) ? ok({ kind, data: { session: data.session } }) : refuse("stop: session is not a short string");
+    case "query":
+      if (!isString(data.session, MAX_SESSION_CHARS) || !isCount(data.id)) return refuse("query: session is not a short string or id is not a count");
+      return ok({ kind, data: { session: data.session, id: data.id } });
     default:
       return refuse(`unknown kind ${JSON.stringify(String(kind)).slice(0, 40)}`);
   }

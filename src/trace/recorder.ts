@@ -20,7 +20,7 @@ import {
   BYTES_PER_EVENT, markerKindCode, nativeKindCode, nativeOutcomeCode, type TraceBatch,
 } from "./encoding.ts";
 import { RECORDER_VERSION, type CreationSite, type MarkerKind, type NativeKind, type NativeOutcome } from "./model.ts";
-import { captureSite, captureStack, DEFAULT_INTERNAL_FRAMES, firstExternalFrame } from "./stack.ts";
+import { captureSite, captureStack, DEFAULT_INTERNAL_FRAMES, firstExternalFrame, type FrameFilter } from "./stack.ts";
 
 /** Where event times come from: see `RecorderOptions.clock`. */
 export type RecorderClock = "host" | "loop" | ((task: Task<unknown> | null) => number);
@@ -37,7 +37,7 @@ export interface RecorderOptions {
    */
   creationSites?: boolean | "mapped";
   /** Frames to skip when looking for a creation site; default: the runtime's, aioscope's and the host's. */
-  internalFrames?: RegExp;
+  internalFrames?: FrameFilter;
   /**
    * `"host"` (default): `performance.now()`, relative to when the recorder was made.
    * `"loop"`: the clock of the task's event loop — with `clock: "virtual"` loops this makes
@@ -98,7 +98,7 @@ export class Recorder implements Instrument {
   private readonly read: (task: Task<unknown> | null) => number;
   private readonly hostStart: number;
   private readonly creationSites: boolean | "mapped";
-  private readonly internalFrames: RegExp;
+  private readonly internalFrames: FrameFilter;
   private readonly maxStrings: number;
   private readonly maxStringLength: number;
 

@@ -6,11 +6,62 @@
 import type { CreationSite } from "./model.ts";
 
 /**
- * Frames of aioscope itself (the runtime, this module, the injected extension scripts) and of
- * the host's internals: never the place a person created a task.
+ * Frames of aioscope itself (the runtime, this module, the page agent, the injected extension
+ * scripts) and of the host's internals: never the place a person created a task.
  */
 export const DEFAULT_INTERNAL_FRAMES =
-  /[\\/](?:src[\\/](?:runtime|trace)|dist[\\/]runtime|node_modules[\\/]aioscope)[\\/]|^(?:chrome|moz)-extension:|^node:|^internal[\\/]/;
+  /[\\/](?:src[\\/](?:runtime|trace|content)|dist[\\/]runtime|node_modules[\\/]aioscope)[\\/]|^(?:chrome|moz)-extension:|^node:|^internal[\\/]/;
+
+/** Which frames are not "the caller": a RegExp, or anything else with the same `test`. */
+export interface FrameFilter {
+  test(file: string): boolean;
+}
+
+/**
+ * The default frames plus those of the runtime copies a page brings itself — bundled into one
+ * file (`vendor/runtime.mjs`) or loaded as the multi-file dist build (`…/dist/runtime/*.js`) —
+ * whose files are learned as each copy registers (`add` is given the file that called
+ * `registerRuntime`: its instrument module). For the dist build, whose modules sit side by side
+ * in one folder, the whole folder is the runtime's; a single-file copy is that file.
+ *
+ * Page-side: files are kept as keys of null-prototype objects and prefixes in a plain array,
+ * so nothing here calls a built-in the page could have replaced after it loaded.
+ */
+export class RuntimeFrames implements FrameFilter {
+  private readonly files: Record<string, true> = createObject(null) as Record<string, true>;
+  private readonly folders: string[] = [];
+
+  constructor(private readonly base: FrameFilter = DEFAULT_INTERNAL_FRAMES) {}
+
+  /** `file` is where a runtime copy registered from. */
+  add(file: string): void {
+    const slash = lastSlash(file);
+    const name = file.slice(slash + 1);
+    if (name === "instrument.js" || name === "instrument.ts") {
+      const folder = file.slice(0, slash + 1);
+      for (let k = 0; k < this.folders.length; k++) if (this.folders[k] === folder) return;
+      this.folders[this.folders.length] = folder;
+    } else {
+      this.files[file] = true;
+    }
+  }
+
+  test(file: string): boolean {
+    if (this.files[file] === true || this.base.test(file)) return true;
+    for (let k = 0; k < this.folders.length; k++) {
+      const folder = this.folders[k]!;
+      if (file.length > folder.length && file.slice(0, folder.length) === folder) return true;
+    }
+    return false;
+  }
+}
+
+const createObject = Object.create;
+
+function lastSlash(file: string): number {
+  for (let k = file.length - 1; k >= 0; k--) if (file[k] === "/" || file[k] === "\\") return k;
+  return -1;
+}
 
 const V8_FRAME = /^\s*at (?:(.*?) \()?(.+?):(\d+):(\d+)\)?\s*$/;
 const GECKO_FRAME = /^\s*(.*?)@(.+?):(\d+):(\d+)\s*$/;
@@ -28,7 +79,7 @@ export function parseStackFrame(line: string): CreationSite | null {
 }
 
 /** The first frame of `stack` whose file `internal` does not match. */
-export function firstExternalFrame(stack: string, internal: RegExp = DEFAULT_INTERNAL_FRAMES): CreationSite | null {
+export function firstExternalFrame(stack: string, internal: FrameFilter = DEFAULT_INTERNAL_FRAMES): CreationSite | null {
   let start = 0;
   while (start < stack.length) {
     let end = stack.indexOf("\n", start);
@@ -77,7 +128,7 @@ export function captureStack(depth = 32): string {
  * positions are those of the code as loaded, as a page's own stack traces show them);
  * elsewhere it parses the stack text.
  */
-export function captureSite(internal: RegExp = DEFAULT_INTERNAL_FRAMES, depth = 32): CreationSite | null {
+export function captureSite(internal: FrameFilter = DEFAULT_INTERNAL_FRAMES, depth = 32): CreationSite | null {
   const errorClass = Error as unknown as V8ErrorConstructor;
   if (typeof errorClass.stackTraceLimit !== "number") return firstExternalFrame(captureStack(depth), internal);
   const limit = errorClass.stackTraceLimit;

@@ -10,7 +10,7 @@
  */
 import {
   AWAIT_OUTCOMES, CLOCK_KINDS, MARKER_KINDS, NATIVE_KINDS, NATIVE_OUTCOMES, TRACE_FORMAT,
-  TRACE_VERSION, WAKE_KINDS, quantize, sourceOfId,
+  TRACE_VERSION, WAKE_KINDS, localIdOf, quantize, sourceOfId,
   type AwaitRecord, type CancellationRecord, type CreationSite, type ErrorInfo, type MarkerRecord, type NativeOpRecord,
   type PendingWake, type ResourceOpRecord, type ResourceRecord, type SourceInfo, type StepRecord, type TaskRecord,
   type TimeoutRecord, type Trace, type TraceMetadata,
@@ -25,6 +25,14 @@ export class TraceInputError extends Error {
 }
 
 export const PROGRESS_EVERY = 16384;
+/**
+ * The latest time a trace may hold: 10⁹ ms (11.6 days) from its origin. Anything beyond is
+ * not a recording but a broken or forged file, and would overflow the µs quantization and
+ * the Chrome export's integer timestamps.
+ */
+export const MAX_TRACE_TIME_MS = 1e9;
+/** Epoch times (time origins) stay within what a JavaScript Date can hold. */
+const MAX_EPOCH_MS = 8.64e15;
 const MAX_KIND_LENGTH = 64;
 const TASK_KINDS = ["coroutine", "async", "native"] as const;
 const TASK_OUTCOMES = ["done", "error", "cancelled", "pending"] as const;
@@ -72,6 +80,7 @@ class Reader {
     const v = o[key];
     if (typeof v !== "number" || !Number.isFinite(v)) this.fail(key, `expected a time (finite number of ms), got ${describe(v)}`);
     if (v < 0) this.fail(key, `expected a time ≥ 0, got ${v}`);
+    if (v > MAX_TRACE_TIME_MS) this.fail(key, `expected a time of at most ${MAX_TRACE_TIME_MS} ms (11.6 days) from the trace's origin, got ${v}`);
     return quantize(v);
   }
 
@@ -83,6 +92,21 @@ class Reader {
     const v = o[key];
     if (typeof v !== "number" || !Number.isFinite(v)) this.fail(key, `expected a finite number, got ${describe(v)}`);
     return v;
+  }
+
+  /** An epoch time in ms (a time origin). */
+  epoch(o: Obj, key: string): number {
+    const v = this.number(o, key);
+    if (Math.abs(v) > MAX_EPOCH_MS) this.fail(key, `expected an epoch time in ms (at most ${MAX_EPOCH_MS}), got ${v}`);
+    return v;
+  }
+
+  /** An id of `what` from source `source`'s own numbering: source × 2³² + a local id ≥ 1. */
+  recordId(o: Obj, key: string, what: string, sources: number): number {
+    const id = this.int(o, key, 1);
+    if (localIdOf(id) === 0) this.fail(key, `${what} id ${id} is out of range: its source's own id (${id} mod 2^32) must be ≥ 1`);
+    if (sourceOfId(id) >= sources) this.fail(key, `${what} id ${id} is out of range: it belongs to source ${sourceOfId(id)}, and there are ${sources}`);
+    return id;
   }
 
   int(o: Obj, key: string, min = 0): number {
@@ -181,7 +205,7 @@ function readMetadata(value: unknown): TraceMetadata {
   const r = new Reader(undefined, undefined, "$.metadata");
   return {
     url: r.stringOrNull(m, "url"), title: r.stringOrNull(m, "title"), userAgent: r.stringOrNull(m, "userAgent"),
-    timeOrigin: r.number(m, "timeOrigin"), recorderVersion: r.string(m, "recorderVersion"), clock: r.oneOf(m, "clock", CLOCK_KINDS),
+    timeOrigin: r.epoch(m, "timeOrigin"), recorderVersion: r.string(m, "recorderVersion"), clock: r.oneOf(m, "clock", CLOCK_KINDS),
   };
 }
 
@@ -194,7 +218,7 @@ function readSources(list: unknown[]): SourceInfo[] {
     if (id !== i) r.fail("id", `expected ${i} (a source's id is its index), got ${id}`);
     return {
       id, label: r.string(o, "label"), url: r.stringOrNull(o, "url"), frameId: r.intOrNull(o, "frameId"),
-      timeOrigin: r.number(o, "timeOrigin"), droppedEvents: r.int(o, "droppedEvents"),
+      timeOrigin: r.epoch(o, "timeOrigin"), droppedEvents: r.int(o, "droppedEvents"),
     };
   });
 }
@@ -227,7 +251,7 @@ function readTasks(list: unknown[], ctx: Context): TaskRecord[] {
   for (let i = 0; i < list.length; i++) {
     r.at(i);
     const o = r.object(list[i]);
-    const id = r.int(o, "id", 1);
+    const id = r.recordId(o, "id", "task", ctx.sources);
     if (ctx.tasks.has(id)) r.fail("id", `task ${id} appears twice`);
     const source = r.int(o, "source");
     if (source >= ctx.sources) r.fail("source", `source ${source} does not exist (there are ${ctx.sources})`);
@@ -259,7 +283,7 @@ function readTasks(list: unknown[], ctx: Context): TaskRecord[] {
       if (time < created) r.fail("ready.time", `woken at ${time}, before the task was created (${created})`);
       checkWithinEnd(r, "ready.time", time, ctx);
       if (!WAKE_KINDS.includes(w.kind as never)) r.fail("ready.kind", `expected one of ${WAKE_KINDS.join(", ")}, got ${describe(w.kind)}`);
-      if (w.waker !== null && !Number.isSafeInteger(w.waker)) r.fail("ready.waker", `expected a task id or null, got ${describe(w.waker)}`);
+      if (w.waker !== null && (!Number.isSafeInteger(w.waker) || (w.waker as number) < 1)) r.fail("ready.waker", `expected a task id (an integer ≥ 1) or null, got ${describe(w.waker)}`);
       ready = { time, kind: w.kind as PendingWake["kind"], waker: w.waker as number | null };
       wakers[i] = ready.waker ?? 0;
     }
@@ -278,7 +302,38 @@ function readTasks(list: unknown[], ctx: Context): TaskRecord[] {
     if (parents[i] === tasks[i]!.id) r.fail("parent", "a task cannot be its own parent");
     if (wakers[i] !== undefined && wakers[i] !== 0 && !ctx.tasks.has(wakers[i]!)) r.fail("ready.waker", `task ${wakers[i]} does not exist in tasks`);
   }
+  const cycle = findParentCycle(tasks.map((task) => task.id), parents);
+  if (cycle !== null) r.at(cycle.index).fail("parent", `the tasks' parents form a cycle: ${cycle.ids.map((id) => `task ${id}`).join(" → ")}`);
   return tasks;
+}
+
+/**
+ * The first cycle in a parent relation, or null: `ids[i]`'s parent is `parents[i]` (0 or null
+ * for none, every parent known to exist). Each record is visited once, so a forged file cannot
+ * make this (or anything after it that walks up a chain) loop forever.
+ */
+function findParentCycle(ids: readonly number[], parents: readonly (number | null)[]): { index: number; ids: number[] } | null {
+  const indexOf = new Map<number, number>();
+  ids.forEach((id, i) => indexOf.set(id, i));
+  // 0: not seen; 1: on the chain being walked; 2: known to reach a root.
+  const state = new Uint8Array(ids.length);
+  const chain: number[] = [];
+  for (let start = 0; start < ids.length; start++) {
+    chain.length = 0;
+    for (let i: number | undefined = start; i !== undefined && state[i] === 0;) {
+      state[i] = 1;
+      chain.push(i);
+      const parent: number | null | undefined = parents[i];
+      const next: number | undefined = parent === null || parent === 0 || parent === undefined ? undefined : indexOf.get(parent);
+      if (next !== undefined && state[next] === 1) {
+        const loop = chain.slice(chain.indexOf(next)).map((k) => ids[k]!);
+        return { index: next, ids: [...loop, ids[next]!] };
+      }
+      i = next;
+    }
+    for (const k of chain) state[k] = 2;
+  }
+  return null;
 }
 
 /** A record's [start, end] must lie within its task's life; an ended task leaves nothing open. */
@@ -399,7 +454,7 @@ function readResources(list: unknown[], ctx: Context): ResourceRecord[] {
   return list.map((value, i) => {
     r.at(i);
     const o = r.object(value);
-    const id = r.int(o, "id", 1);
+    const id = r.recordId(o, "id", "resource", ctx.sources);
     if (ctx.resources.has(id)) r.fail("id", `resource ${id} appears twice`);
     const source = r.int(o, "source");
     if (source >= ctx.sources) r.fail("source", `source ${source} does not exist (there are ${ctx.sources})`);
@@ -440,11 +495,12 @@ function readNativeOps(list: unknown[], ctx: Context): NativeOpRecord[] {
   const ops = list.map((value, i): NativeOpRecord => {
     r.at(i);
     const o = r.object(value);
-    const id = r.int(o, "id", 1);
+    const id = r.recordId(o, "id", "native operation", ctx.sources);
     if (ids.has(id)) r.fail("id", `native operation ${id} appears twice`);
     ids.add(id);
     const source = r.int(o, "source");
     if (source >= ctx.sources) r.fail("source", `source ${source} does not exist (there are ${ctx.sources})`);
+    if (sourceOfId(id) !== source) r.fail("id", `native operation ${id} belongs to source ${sourceOfId(id)}, not ${source}`);
     const start = r.time(o, "start");
     checkOrder(r, "start", previous, start, "native operations");
     checkWithinEnd(r, "start", start, ctx);
@@ -473,6 +529,8 @@ function readNativeOps(list: unknown[], ctx: Context): NativeOpRecord[] {
     r.at(i);
     if (parent !== null && (!ids.has(parent) || parent === ops[i]!.id)) r.fail("parent", `native operation ${parent} does not exist in nativeOps`);
   });
+  const cycle = findParentCycle(ops.map((op) => op.id), parents);
+  if (cycle !== null) r.at(cycle.index).fail("parent", `the native operations' parents form a cycle: ${cycle.ids.map((id) => `native operation ${id}`).join(" → ")}`);
   return ops;
 }
 

@@ -128,16 +128,54 @@ setInterval(() => fetch("/tick"), 100);
 </script></body></html>`;
 
 /**
- * A page whose tasks all run while it starts: a "startup" task gathering two children. It is
- * done long before DevTools is open, so only a recording from a reload sees it.
+ * A page whose work all runs while it starts: a "startup" task gathering two children, and a
+ * fetch of /boot.json. It is done long before DevTools could be opened on it, so only a
+ * recording that began before the page's first script (or a reload) sees it.
  */
 export const STARTUP_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>startup</title></head><body>
 <script>
 const { run, sleep, createTask, gather } = globalThis.aioscope;
+fetch("/boot.json");
 run(function* () {
   yield* gather([
     createTask(function* () { yield* sleep(60); }, { name: "boot-config" }),
     createTask(function* () { yield* sleep(120); }, { name: "boot-data" }),
   ]);
 }, { name: "startup" }).then(() => { document.documentElement.dataset.state = "done"; });
+</script></body></html>`;
+
+/**
+ * A page busy for a while after it loads, in a way silence cannot tell: a runtime task whose
+ * steps block the main thread for 600 ms each (no batch can leave meanwhile), five times, then
+ * sets `data-state="done"`. A setInterval and a requestAnimationFrame loop run forever: they
+ * poll and animate, and do not keep the page from being idle.
+ */
+export const LONG_STEPS_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>long steps</title></head><body>
+<script>
+const { run, sleep } = globalThis.aioscope;
+setInterval(() => {}, 100);
+(function frame() { requestAnimationFrame(frame); })();
+setTimeout(() => run(function* () {
+  for (let k = 0; k < 5; k++) {
+    const until = performance.now() + 600;
+    while (performance.now() < until) { /* a long step, on purpose */ }
+    yield* sleep(0);
+  }
+}, { name: "long-steps" }).then(() => { document.documentElement.dataset.state = "done"; }), 300);
+</script></body></html>`;
+
+/**
+ * A page that floods the recorder: a runtime task that, forever, starts a hundred short tasks
+ * and waits for them. It never goes idle, and its trace grows by thousands of events a second.
+ */
+export const FLOOD_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>flood</title></head><body>
+<script>
+const { run, sleep, createTask, gather } = globalThis.aioscope;
+run(function* () {
+  for (;;) {
+    const batch = [];
+    for (let k = 0; k < 100; k++) batch.push(createTask(function* () { yield* sleep(0); }, { name: "drop" }));
+    yield* gather(batch);
+  }
+}, { name: "flood" });
 </script></body></html>`;

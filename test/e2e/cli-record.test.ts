@@ -3,17 +3,18 @@
  * built extension through real DevTools, and writes files these tests read back with the
  * trace module's importer. One behaviour per test; every wait is for a condition.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { decodePng, distinctColours } from "../../src/cli/png-pixels.ts";
 import { importTrace } from "../../src/trace/import.ts";
 import type { Trace } from "../../src/trace/model.ts";
 import {
-  CLI_TIMEOUT_MS, describeRun, NEVER_IDLE_PAGE, runCli, scratchDir, servePage, STARTUP_PAGE, unusedPort, type PageServer,
+  CLI_TIMEOUT_MS, describeRun, FLOOD_PAGE, LONG_STEPS_PAGE, NEVER_IDLE_PAGE, runCli, scratchDir, servePage, STARTUP_PAGE, unusedPort, type PageServer,
 } from "./cli-helpers.ts";
 
 /** Status codes, as `aioscope --help` documents them. */
-const EXIT = { ok: 0, budget: 1, usage: 2, notIdle: 5, unreachable: 4, interrupted: 130 } as const;
+const EXIT = { ok: 0, budget: 1, usage: 2, notIdle: 5, unreachable: 4, output: 6, interrupted: 130, terminated: 143 } as const;
 
 function readTrace(path: string): Trace {
   const result = importTrace(readFileSync(path));
@@ -29,13 +30,15 @@ const names = (trace: Trace): string[] => trace.tasks.map((task) => task.name);
 describe("aioscope record", () => {
   let neverIdle: PageServer;
   let startup: PageServer;
+  let longSteps: PageServer;
+  let flood: PageServer;
 
   beforeAll(async () => {
-    [neverIdle, startup] = await Promise.all([servePage(NEVER_IDLE_PAGE), servePage(STARTUP_PAGE)]);
+    [neverIdle, startup, longSteps, flood] = await Promise.all([servePage(NEVER_IDLE_PAGE), servePage(STARTUP_PAGE), servePage(LONG_STEPS_PAGE), servePage(FLOOD_PAGE)]);
   });
 
   afterAll(async () => {
-    await Promise.all([neverIdle?.close(), startup?.close()]);
+    await Promise.all([neverIdle?.close(), startup?.close(), longSteps?.close(), flood?.close()]);
   });
 
   test("records a demo scenario until idle and writes the trace, a Chrome trace and a panel screenshot", { timeout: CLI_TIMEOUT_MS }, async () => {
@@ -58,6 +61,11 @@ describe("aioscope record", () => {
     expect(png.subarray(1, 4).toString("latin1")).toBe("PNG");
     // The width is the undocked DevTools window's: the panel had room to draw the session.
     expect(png.readUInt32BE(16)).toBeGreaterThanOrEqual(1000);
+    // And it drew it: the timeline's area (below the panel's toolbar, overview and ruler, left
+    // of the details pane) holds labels and bars, not one flat colour.
+    const pixels = decodePng(png);
+    expect(pixels).not.toBeNull();
+    expect(distinctColours(pixels!, { x: 0, y: 140, width: Math.round(pixels!.width * 0.6), height: 300 })).toBeGreaterThan(8);
 
     // The summary a person reads.
     expect(run.stdout).toContain("sequential-vs-concurrent");
@@ -90,17 +98,46 @@ describe("aioscope record", () => {
     expect(existsSync(join(dir, "trace.json"))).toBe(false);
   });
 
-  test("a page's start-up is recorded with --reload, and not without", { timeout: CLI_TIMEOUT_MS }, async () => {
+  test("a page's load-time work is recorded by default, from its first script", { timeout: CLI_TIMEOUT_MS }, async () => {
     const dir = scratchDir();
-    const plain = await runCli(["record", startup.url, "--out", "plain.json"], { cwd: dir });
-    expect(plain.status, describeRun(plain)).toBe(EXIT.ok);
-    expect(names(readTrace(join(dir, "plain.json")))).toEqual([]);
+    const run = await runCli(["record", startup.url], { cwd: dir });
+    expect(run.status, describeRun(run)).toBe(EXIT.ok);
+    expect(run.stderr).toContain("from its first script");
+    const trace = readTrace(join(dir, "trace.json"));
+    expect(names(trace).sort()).toEqual(["boot-config", "boot-data", "startup"]);
+    expect(trace.tasks.every((task) => task.outcome === "done")).toBe(true);
+    // The page's own load-time fetch is there too, and the page ran once: one navigation.
+    expect(trace.nativeOps.some((op) => op.kind === "fetch" && `${op.label} ${op.detail ?? ""}`.includes("/boot.json"))).toBe(true);
+    expect(trace.markers.filter((marker) => marker.kind === "navigation")).toHaveLength(1);
+  });
+
+  test("--reload records the reloaded document from its first script; --attach records from now", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    const attached = await runCli(["record", startup.url, "--attach", "--out", "attach.json"], { cwd: dir });
+    expect(attached.status, describeRun(attached)).toBe(EXIT.ok);
+    expect(attached.stderr).toContain("from now");
+    expect(names(readTrace(join(dir, "attach.json")))).toEqual([]);
 
     const reloaded = await runCli(["record", startup.url, "--reload", "--out", "reload.json"], { cwd: dir });
     expect(reloaded.status, describeRun(reloaded)).toBe(EXIT.ok);
     const trace = readTrace(join(dir, "reload.json"));
     expect(names(trace).sort()).toEqual(["boot-config", "boot-data", "startup"]);
     expect(trace.tasks.every((task) => task.outcome === "done")).toBe(true);
+  });
+
+  test("--until-idle asks the page: long blocking steps keep it busy, an interval and an animation loop do not", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    const run = await runCli(["record", longSteps.url, "--until-idle"], { cwd: dir });
+    expect(run.status, describeRun(run)).toBe(EXIT.ok);
+    expect(run.stderr).toMatch(/recorded .* \(the page went idle\)/);
+    const trace = readTrace(join(dir, "trace.json"));
+    const task = trace.tasks.find((t) => t.name === "long-steps");
+    // The recording lasted until the work was over: the task is done, with its five long steps.
+    expect(task?.outcome, describeRun(run)).toBe("done");
+    const long = trace.steps.filter((step) => step.task === task!.id && step.end !== null && step.end - step.start >= 590);
+    expect(long).toHaveLength(5);
+    // The loops were recorded, still running when the page was judged idle.
+    expect(trace.nativeOps.some((op) => op.kind === "setInterval" && op.end === null)).toBe(true);
   });
 
   test("--duration records for a fixed time, even a page that never goes idle", { timeout: CLI_TIMEOUT_MS }, async () => {
@@ -152,6 +189,62 @@ describe("aioscope record", () => {
     const partial = readTrace(join(dir, "partial.json"));
     expect(partial.tasks.filter((task) => task.name === "tick" && task.outcome === "done").length).toBeGreaterThan(3);
     expect(partial.tasks.some((task) => task.outcome === "pending")).toBe(true);
+  });
+
+  test("an --out whose folder goes away during the recording: the trace goes to a fallback file, status 6", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    mkdirSync(join(dir, "out"));
+    const run = await runCli(["record", startup.url, "--out", "out/trace.json"], {
+      cwd: dir,
+      onStderr: (stderr) => {
+        if (stderr.includes("● recording")) rmSync(join(dir, "out"), { recursive: true, force: true });
+      },
+    });
+    expect(run.status, describeRun(run)).toBe(EXIT.output);
+    const reason = /^aioscope: cannot write --out out\/trace\.json: its folder does not exist; wrote it to (\S+) instead$/.exec(lastLine(run.stderr) ?? "");
+    expect(reason, describeRun(run)).not.toBeNull();
+    const fallback = reason![1]!;
+    expect(run.stdout).toContain(`Wrote ${fallback} instead of out/trace.json`);
+    expect(names(readTrace(fallback)).sort()).toEqual(["boot-config", "boot-data", "startup"]);
+  });
+
+  test("a page that floods the recorder: --timeout still ends the recording, and the trace is written", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    let recordingAt = 0;
+    const run = await runCli(["record", flood.url, "--until-idle", "--timeout", "3s"], {
+      cwd: dir,
+      onStderr: (stderr) => {
+        if (recordingAt === 0 && stderr.includes("● recording")) recordingAt = Date.now();
+      },
+    });
+    const afterRecordingStarted = Date.now() - recordingAt;
+    expect(run.status, describeRun(run)).toBe(EXIT.notIdle);
+    const trace = readTrace(join(dir, "trace.json"));
+    expect(trace.tasks.filter((task) => task.name === "drop").length).toBeGreaterThan(100);
+    // The 3 s cap, then stopping, reading out and writing: seconds, not the minutes a stuck stage would take.
+    expect(afterRecordingStarted, describeRun(run)).toBeLessThan(3000 + 30_000);
+  });
+
+  test("SIGTERM while recording a flooding page: the trace so far is written, status 143", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    let signalledAt = 0;
+    const run = await runCli(["record", flood.url, "--duration", "60s", "--screenshot", "never.png"], {
+      cwd: dir,
+      onStderr: (stderr, child) => {
+        if (signalledAt === 0 && stderr.includes("● recording")) {
+          signalledAt = Date.now();
+          child.kill("SIGTERM");
+        }
+      },
+    });
+    const afterSignal = Date.now() - signalledAt;
+    expect(run.status, describeRun(run)).toBe(EXIT.terminated);
+    expect(run.stderr).toContain("SIGTERM: stopping, and writing the trace so far");
+    expect(run.stdout).toContain("Skipped never.png: interrupted");
+    expect(existsSync(join(dir, "never.png"))).toBe(false);
+    readTrace(join(dir, "trace.json"));
+    // Obeyed within the grace period (5 s), plus the time a loaded machine takes to exit.
+    expect(afterSignal, describeRun(run)).toBeLessThan(5000 + 10_000);
   });
 
   test("an unreachable URL: exit status 4 and one line saying why", { timeout: CLI_TIMEOUT_MS }, async () => {

@@ -92,7 +92,10 @@ describe("the demo page with native instrumentation recording", () => {
     expect(cleanup.finallyRan).toBe(true);
     expect(cleanup.cleanupCompleted).toBe(true);
     const queue = summary<ProducerConsumerSummary>("producer-consumer");
-    expect([queue.produced, queue.consumed, queue.maxQueued]).toEqual([10, 10, queue.maxsize]);
+    expect([queue.produced, queue.consumed]).toEqual([10, 10]);
+    // How full the queue got depends on the machine's load; it never overfills.
+    expect(queue.maxQueued).toBeGreaterThanOrEqual(1);
+    expect(queue.maxQueued).toBeLessThanOrEqual(queue.maxsize);
     const crawler = summary<SemaphoreCrawlerSummary>("semaphore-crawler");
     expect([crawler.pages, crawler.maxInFlight]).toEqual([20, 4]);
     const group = summary<TaskGroupFailureSummary>("task-group-failure");

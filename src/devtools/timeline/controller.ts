@@ -35,6 +35,20 @@ export interface TimelineCallbacks {
   onWindow(window: TimeWindow): void;
 }
 
+/** One drawn frame of the timeline, as automation sees it. */
+export interface DrawnFrame {
+  /** Rows painted in the visible part of the canvas. */
+  readonly rows: number;
+  /** Rows in the whole list (most may be scrolled out of view). */
+  readonly totalRows: number;
+  /** The end (ms) and task count of the session drawn: which session the frame shows. */
+  readonly traceEnd: number;
+  readonly tasks: number;
+  /** The canvas's size in CSS pixels. */
+  readonly width: number;
+  readonly height: number;
+}
+
 export interface TimelineData {
   readonly model: TimelineModel;
   readonly rows: RowList;
@@ -58,6 +72,8 @@ export class TimelineController {
   private curveKey: unknown = null;
   private frame = 0;
   readonly frameTimes = new FrameTimes();
+  /** What the last frame put on the canvas: automation waits on it before a screenshot. */
+  lastFrame: DrawnFrame | null = null;
   private readonly keys: KeyNavigation;
   private readonly resize: ResizeObserver;
   private readonly themeObserver: MutationObserver;
@@ -246,6 +262,16 @@ export class TimelineController {
     drawOverview(octx, this.curve, this.overviewWidth, data.model.trace.end, this.window, palette);
     const took = performance.now() - started;
     this.frameTimes.add(took);
+    const firstRow = Math.floor(frame.scrollTop / ROW_HEIGHT);
+    const fitting = Math.ceil(Math.max(0, this.height - RULER_HEIGHT) / ROW_HEIGHT);
+    this.lastFrame = {
+      rows: Math.max(0, Math.min(data.rows.nodes.length - firstRow, fitting)),
+      totalRows: data.rows.nodes.length,
+      traceEnd: data.model.trace.end,
+      tasks: data.model.trace.tasks.length,
+      width: this.width,
+      height: this.height,
+    };
     return took;
   }
 

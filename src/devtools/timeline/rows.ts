@@ -102,9 +102,13 @@ export function buildRows(model: TimelineModel, collapsed: ReadonlySet<number>, 
   };
 }
 
-/** The nodes to expand so that `node` is shown: its collapsed ancestors. */
+/**
+ * The nodes to expand so that `node` is shown: its collapsed ancestors. The walk is bounded by
+ * the node count: the importer refuses parent cycles, and this stays finite even without it.
+ */
 export function collapsedAncestors(model: TimelineModel, collapsed: ReadonlySet<number>, node: number): number[] {
   const out: number[] = [];
-  for (let up = model.parent[node]!; up >= 0; up = model.parent[up]!) if (collapsed.has(up)) out.push(up);
+  let steps = 0;
+  for (let up = model.parent[node]!; up >= 0 && steps < model.nodeCount; up = model.parent[up]!, steps++) if (collapsed.has(up)) out.push(up);
   return out;
 }
