@@ -1,9 +1,11 @@
 /**
- * The command line: `aioscope record|analyze|open …`, parsed into a `Command` or refused with
+ * The command line: `aioscope record|analyze|diff|open …`, parsed into a `Command` or refused with
  * a one-line `CliError` (exit status 2). Pure: no I/O, so the e2e tests and the help text
  * agree on one grammar.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { InsightKind } from "../trace/analysis.ts";
+import type { DiffCommand } from "./diff.ts";
 import { CliError, EXIT } from "./errors.ts";
 
 /** What `--fail-on` holds a trace to. Every check left null or false is off. */
@@ -16,9 +18,16 @@ export interface Budget {
   readonly slowStepMs: number | null;
   /** Fail when more tasks than this were alive at once. */
   readonly maxConcurrency: number | null;
+  /** Fail when the analysis finds an insight of one of these kinds. */
+  readonly insights: readonly InsightKind[];
 }
 
-export const NO_BUDGET: Budget = { warnings: false, deadlock: false, slowStepMs: null, maxConcurrency: null };
+export const NO_BUDGET: Budget = { warnings: false, deadlock: false, slowStepMs: null, maxConcurrency: null, insights: [] };
+
+/** The insight kinds `--fail-on` accepts, as src/trace's analysis names them. */
+export const INSIGHT_KINDS: readonly InsightKind[] = [
+  "sequential-awaits", "duplicate-request", "lost-error", "pending-at-end", "lock-across-wait", "blocked-loop", "timer-storm", "unbounded-queue",
+];
 
 export interface RecordCommand {
   readonly command: "record";
@@ -50,6 +59,8 @@ export interface AnalyzeCommand {
   readonly command: "analyze";
   readonly file: string;
   readonly budget: Budget;
+  /** Print the whole analysis as JSON instead of the summary. */
+  readonly json: boolean;
 }
 
 export interface OpenCommand {
@@ -61,9 +72,13 @@ export interface OpenCommand {
 export type Command =
   | RecordCommand
   | AnalyzeCommand
+  | DiffCommand
   | OpenCommand
-  | { readonly command: "help"; readonly topic: "record" | "analyze" | "open" | null }
+  | { readonly command: "help"; readonly topic: HelpTopic | null }
   | { readonly command: "version" };
+
+type HelpTopic = "record" | "analyze" | "diff" | "open";
+const HELP_TOPICS: readonly string[] = ["record", "analyze", "diff", "open"] satisfies HelpTopic[];
 
 export const DEFAULT_OUT = "trace.json";
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
@@ -72,7 +87,8 @@ export const USAGE = `aioscope: record and analyse what a page's asynchronous co
 
 Usage:
   aioscope record [url] [options]   record a page through the real DevTools "Async" panel
-  aioscope analyze <trace.json>     print the summary of a saved trace
+  aioscope analyze <trace.json>     print the summary of a saved trace (--json: all of it)
+  aioscope diff <before> <after>    compare two traces: wall time, task names, insights
   aioscope open [url]               open Chromium (needs a display) with the extension,
                                     DevTools on the Async tab; waits until you close it
 
@@ -97,8 +113,17 @@ record options:
   --fail-on CHECKS       exit with status 1 when the trace breaks a budget (see below)
 
 analyze options:
+  --json                 print the whole analysis (summary, warnings, insights…) as JSON
   --fail-on CHECKS       comma-separated, or repeated: warnings, deadlock,
-                         slow-step>100ms, max-concurrency>N
+                         slow-step>100ms, max-concurrency>N, or an insight kind:
+                         sequential-awaits, duplicate-request, lost-error, pending-at-end,
+                         lock-across-wait, blocked-loop, timer-storm, unbounded-queue
+
+diff options:
+  --json                 print the comparison as JSON
+  --fail-on regression>20%
+                         exit with status 1 when the wall time, or a task name's p50 or p95
+                         duration, grew by more than this
 
 Chromium: CHROME_PATH, else /usr/bin/chromium, else an installed Chrome or Chromium (148+).
 AIOSCOPE_CHROMIUM_FLAGS adds flags to its command line (space-separated).
@@ -141,6 +166,7 @@ export function parseBudget(values: readonly string[]): Budget {
     const peak = /^max-concurrency>(.+)$/.exec(item);
     if (item === "warnings") budget = { ...budget, warnings: true };
     else if (item === "deadlock") budget = { ...budget, deadlock: true };
+    else if ((INSIGHT_KINDS as readonly string[]).includes(item)) budget = { ...budget, insights: [...budget.insights, item as InsightKind] };
     else if (slow !== null) budget = { ...budget, slowStepMs: parseDuration(slow[1]!, "--fail-on slow-step>") };
     else if (peak !== null) {
       const n = Number(peak[1]);
@@ -149,7 +175,7 @@ export function parseBudget(values: readonly string[]): Budget {
       }
       budget = { ...budget, maxConcurrency: n };
     } else {
-      throw new CliError(`--fail-on ${JSON.stringify(item)} is not a check: use warnings, deadlock, slow-step>100ms or max-concurrency>N`, EXIT.usage);
+      throw new CliError(`--fail-on ${JSON.stringify(item)} is not a check: use warnings, deadlock, slow-step>100ms, max-concurrency>N or an insight kind (aioscope analyze --help)`, EXIT.usage);
     }
   }
   return budget;
@@ -172,8 +198,31 @@ const RECORD_OPTIONS = {
 
 const ANALYZE_OPTIONS = {
   "fail-on": { type: "string", multiple: true },
+  json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const satisfies ParseArgsConfig["options"];
+
+const DIFF_OPTIONS = {
+  "fail-on": { type: "string", multiple: true },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
+
+/**
+ * The threshold of `--fail-on regression>20%`, as a ratio (0.2).
+ *
+ * @example
+ * parseRegression(["regression>20%"]); // 0.2
+ */
+export function parseRegression(values: readonly string[]): number | null {
+  let threshold: number | null = null;
+  for (const item of values.flatMap((value) => value.split(",")).map((s) => s.trim()).filter((s) => s !== "")) {
+    const match = /^regression>(\d+(?:\.\d+)?)%$/.exec(item);
+    if (match === null) throw new CliError(`--fail-on ${JSON.stringify(item)} is not a diff check: use regression>N% (e.g. regression>20%)`, EXIT.usage);
+    threshold = Number(match[1]) / 100;
+  }
+  return threshold;
+}
 
 const OPEN_OPTIONS = {
   scenario: { type: "string" },
@@ -219,7 +268,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
   const [first, ...rest] = argv;
   if (first === undefined || first === "help" || first === "--help" || first === "-h") {
     const topic = rest[0];
-    return { command: "help", topic: topic === "record" || topic === "analyze" || topic === "open" ? topic : null };
+    return { command: "help", topic: topic !== undefined && HELP_TOPICS.includes(topic) ? (topic as HelpTopic) : null };
   }
   if (first === "--version" || first === "-v" || first === "version") return { command: "version" };
 
@@ -257,7 +306,16 @@ export function parseCommandLine(argv: readonly string[]): Command {
     if (values.help === true) return { command: "help", topic: "analyze" };
     const file = atMostOne("analyze", positionals, "trace file");
     if (file === null) throw new CliError("aioscope analyze needs a trace file: aioscope analyze trace.json", EXIT.usage);
-    return { command: "analyze", file, budget: parseBudget(values["fail-on"] ?? []) };
+    return { command: "analyze", file, budget: parseBudget(values["fail-on"] ?? []), json: values.json === true };
+  }
+
+  if (first === "diff") {
+    const { values, positionals } = parse("diff", rest, DIFF_OPTIONS);
+    if (values.help === true) return { command: "help", topic: "diff" };
+    if (positionals.length !== 2) {
+      throw new CliError(`aioscope diff takes two trace files, before and after (got ${positionals.length}): aioscope diff before.json after.json`, EXIT.usage);
+    }
+    return { command: "diff", before: positionals[0]!, after: positionals[1]!, json: values.json === true, regression: parseRegression(values["fail-on"] ?? []) };
   }
 
   if (first === "open") {
@@ -266,5 +324,5 @@ export function parseCommandLine(argv: readonly string[]): Command {
     return { command: "open", url: atMostOne("open", positionals, "url"), scenario: nonEmpty(values.scenario, "--scenario") };
   }
 
-  throw new CliError(`unknown command ${JSON.stringify(first)}: use aioscope record, aioscope analyze or aioscope open (aioscope --help)`, EXIT.usage);
+  throw new CliError(`unknown command ${JSON.stringify(first)}: use aioscope record, aioscope analyze, aioscope diff or aioscope open (aioscope --help)`, EXIT.usage);
 }

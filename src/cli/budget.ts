@@ -13,7 +13,7 @@ export function analysisOptions(budget: Budget): { slowStepMs?: number } {
 }
 
 export function isEmptyBudget(budget: Budget): boolean {
-  return !budget.warnings && !budget.deadlock && budget.slowStepMs === null && budget.maxConcurrency === null;
+  return !budget.warnings && !budget.deadlock && budget.slowStepMs === null && budget.maxConcurrency === null && budget.insights.length === 0;
 }
 
 /** One line per broken check; empty when the trace keeps the budget. */
@@ -39,6 +39,10 @@ export function budgetViolations(analysis: TraceAnalysis, budget: Budget): strin
     if (peak > budget.maxConcurrency) {
       broken.push(`--fail-on max-concurrency>${budget.maxConcurrency}: ${plural(peak, "task")} were alive at once (at ${formatMs(peakAt)})`);
     }
+  }
+  for (const kind of new Set(budget.insights)) {
+    const found = analysis.insights.filter((insight) => insight.kind === kind);
+    if (found.length > 0) broken.push(`--fail-on ${kind}: ${plural(found.length, "insight")}, the first: ${found[0]!.title}`);
   }
   return broken;
 }

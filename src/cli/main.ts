@@ -4,6 +4,7 @@
  */
 import { parseCommandLine, USAGE } from "./args.ts";
 import { analyzeCommand } from "./analyze.ts";
+import { diffCommand } from "./diff.ts";
 import { CliError, EXIT, type ExitStatus } from "./errors.ts";
 import { openCommand } from "./open.ts";
 import { packageFiles } from "./package-files.ts";
@@ -24,6 +25,8 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
         return await recordCommand(command, io);
       case "analyze":
         return await analyzeCommand(command, io);
+      case "diff":
+        return await diffCommand(command, io);
       case "open":
         return await openCommand(command, io);
     }

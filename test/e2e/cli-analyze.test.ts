@@ -140,6 +140,17 @@ describe("aioscope analyze", () => {
     expect(within.status, describeRun(within)).toBe(EXIT.ok);
   });
 
+  test("--json prints the whole analysis, insights included, and --fail-on takes an insight kind", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const result = await runCli(["analyze", files.busy, "--json", "--fail-on", "blocked-loop"]);
+    expect(result.status, describeRun(result)).toBe(EXIT.budget);
+    const analysis = JSON.parse(result.stdout) as { insights: { kind: string; savingMs: number | null }[]; warnings: unknown[]; budgetBroken: string[] };
+    const blocked = analysis.insights.find((insight) => insight.kind === "blocked-loop");
+    expect(blocked?.savingMs).toBeGreaterThanOrEqual(150);
+    expect(analysis.budgetBroken).toEqual([expect.stringMatching(/^--fail-on blocked-loop: 1 insight, the first: The event loop was blocked/)]);
+    const clean = await runCli(["analyze", files.clean, "--fail-on", "sequential-awaits,lost-error"]);
+    expect(clean.status, describeRun(clean)).toBe(EXIT.ok);
+  });
+
   test("checks combine, comma-separated or repeated, and each broken one is reported", { timeout: CLI_TIMEOUT_MS }, async () => {
     const result = await runCli(["analyze", files.busy, "--fail-on", "warnings,deadlock", "--fail-on", "max-concurrency>3"]);
     expect(result.status, describeRun(result)).toBe(EXIT.budget);
