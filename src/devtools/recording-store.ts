@@ -23,6 +23,7 @@ export interface FrameStatus {
   readonly source: number | null;
   readonly nextSeq: number;
   readonly droppedEvents: number;
+  readonly forged: number;
   /** Why this frame's batches are no longer applied, if they are not. */
   readonly error: string | null;
 }
@@ -45,6 +46,8 @@ export interface StoreSnapshot {
   readonly droppedEvents: number;
   /** Messages the background refused from this tab's pages (malformed or oversized). */
   readonly refused: number;
+  /** Messages this tab's pages forged to pass for the agent or the bridge: ignored, and counted here. */
+  readonly forged: number;
   readonly frames: readonly FrameStatus[];
   readonly problems: readonly string[];
 }
@@ -57,6 +60,8 @@ interface FrameEntry {
   source: number | null;
   nextSeq: number;
   droppedEvents: number;
+  /** Forged messages the frame's bridge ignored (a running total per document). */
+  forged: number;
   error: string | null;
 }
 
@@ -111,7 +116,11 @@ export class RecordingStore {
 
   snapshot(): StoreSnapshot {
     let dropped = 0;
-    for (const f of this.frames.values()) dropped += f.droppedEvents;
+    let forged = 0;
+    for (const f of this.frames.values()) {
+      dropped += f.droppedEvents;
+      forged += f.forged;
+    }
     return {
       phase: this.phase,
       loaded: this.loaded?.session ?? null,
@@ -119,6 +128,7 @@ export class RecordingStore {
       events: this.events,
       droppedEvents: dropped,
       refused: this.refused,
+      forged,
       frames: [...this.frames.values()].map((f) => ({ ...f })),
       problems: [...this.problems],
     };
@@ -231,6 +241,12 @@ export class RecordingStore {
         this.refused++;
         this.addProblem(`a message from ${message.data.frame === null ? "a page" : `frame ${message.data.frame.frameId}`} was refused: ${message.data.reason}`);
         break;
+      case "forged": {
+        const entry = this.frameEntry(message.data.frame);
+        if (entry.forged === 0) this.addProblem(`frame ${entry.frame.frameId}: the page posted messages pretending to be aioscope's; they were ignored`);
+        entry.forged = message.data.count;
+        break;
+      }
       case "frameEvent": {
         const entry = this.frameEntry(message.data.frame);
         const event = message.data.event;
@@ -302,7 +318,7 @@ export class RecordingStore {
     const key = frameKey(frame);
     let entry = this.frames.get(key);
     if (entry === undefined) {
-      entry = { frame, hello: null, stream: null, source: null, nextSeq: 0, droppedEvents: 0, error: null };
+      entry = { frame, hello: null, stream: null, source: null, nextSeq: 0, droppedEvents: 0, forged: 0, error: null };
       this.frames.set(key, entry);
     }
     return entry;

@@ -5,8 +5,6 @@
  * sending something huge or strange through the extension at all.
  */
 import { BATCH_FORMAT, BATCH_VERSION, OPS_PER_EVENT, type TraceBatch } from "../trace/encoding.ts";
-import type {
-  BRIDGE_TAG, PAGE_TAG} from "./messages.ts";
 import { PROTOCOL_VERSION,
   type BridgeToPageMessage, type PageEvent, type PageHello, type PageStatus, type RecordingOptions,
 } from "./messages.ts";
@@ -41,10 +39,11 @@ function isCount(value: unknown, max = Number.MAX_SAFE_INTEGER): value is number
   return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
 }
 
-/** The message inside a window-message envelope with `tag`, or null for anything else. */
-export function openEnvelope(data: unknown, tag: typeof PAGE_TAG | typeof BRIDGE_TAG): unknown {
-  if (!isRecord(data) || data.tag !== tag || !isRecord(data.message)) return null;
-  return data.message;
+/** The count of a bridge's `forged` report (BridgeEvents), or null when `message` is not one. */
+export function checkForgedReport(message: unknown): number | null {
+  if (!isRecord(message) || message.kind !== "forged" || !isRecord(message.data)) return null;
+  const count = message.data.count;
+  return isCount(count) ? count : null;
 }
 
 /** A page event as the bridge accepts it: known kind, right shape, bounded size. */
