@@ -274,10 +274,18 @@ export class RecordingStore {
       entry.nextSeq = 0;
       entry.error = null;
     }
-    if (entry.error !== null) return;
     if (batch.seq < entry.nextSeq) {
       // Sent again after a reconnect: we have it already.
       this.ack(entry, session, stream, entry.nextSeq - 1);
+      return;
+    }
+    if (batch.seq > entry.nextSeq) {
+      // An earlier batch is missing. After a worker restart a new batch can overtake the
+      // resent ones (the bridge sends them when the panel's resend request reaches it), so
+      // the gap is shown and this batch skipped, not acknowledged: the bridge keeps it and
+      // sends it again after the missing one. Only a batch the bridge gave up on (its
+      // retention bound) leaves the gap for good.
+      entry.error = `batch ${batch.seq} arrived but batch ${entry.nextSeq} was expected: waiting for it`;
       return;
     }
     if (entry.source === null) {
@@ -289,15 +297,14 @@ export class RecordingStore {
     }
     const result = this.builder.append(batch, entry.source);
     if (!result.ok) {
-      // The session is unchanged (the builder applies a batch whole or not at all). A page can
-      // post anything to its own window, so one bad batch is shown and skipped; only a lost
-      // batch (a gap in the sequence) ends this frame's part, since later batches build on it.
+      // The session is unchanged (the builder applies a batch whole or not at all): the bad
+      // batch is shown and skipped.
       const reason = `${result.error.path}: ${result.error.message}`;
       this.addProblem(`frame ${entry.frame.frameId}: a batch was refused: ${reason}`);
-      if (batch.seq > entry.nextSeq) entry.error = reason;
       return;
     }
     entry.nextSeq = batch.seq + 1;
+    entry.error = null;
     entry.droppedEvents = batch.droppedEvents;
     this.events += batch.count;
     this.cachedTrace = null;
