@@ -13,13 +13,20 @@ import * as runtime from "../runtime/index.ts";
 import { PageAgent } from "./page-agent.ts";
 import { NativeInstrumentation } from "./native/index.ts"; // captures fetch, timers… as the page will first see them
 import { agentWall, unconnectedWall } from "./channel/agent-port.ts";
+import { apply, stringSlice } from "../trace/primordials.ts";
 
 const pageWindow = window;
+// What the hello reports, read through getters taken now (Document.prototype.title and the
+// others can be redefined by the page later).
+const titleGetter = Object.getOwnPropertyDescriptor(Document.prototype, "title")?.get;
+const userAgent = stringSlice(`${navigator.userAgent}`, 0, 1024);
+const timeOrigin = performance.timeOrigin;
+const isTopFrame = pageWindow === pageWindow.top;
 const setTimer = window.setTimeout.bind(window);
 const clearTimer = window.clearTimeout.bind(window);
 
 if (!("aioscope" in globalThis)) {
-  Object.defineProperty(globalThis, "aioscope", { value: runtime, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(globalThis, "aioscope", { value: runtime, writable: true, configurable: true, enumerable: false }); // start-up
 }
 
 // Without a bridge (it did not take the port) the agent still runs, talking to nobody.
@@ -31,11 +38,12 @@ const native = new NativeInstrumentation(pageHook);
 
 new PageAgent(wall, pageHook, {
   hello: () => ({
-    url: String(location.href).slice(0, 8192),
-    title: String(document.title ?? "").slice(0, 1024),
-    userAgent: String(navigator.userAgent).slice(0, 1024),
-    timeOrigin: performance.timeOrigin,
-    isTopFrame: pageWindow === pageWindow.top,
+    // Location is unforgeable: the page cannot redefine href.
+    url: stringSlice(`${location.href}`, 0, 8192),
+    title: stringSlice(titleGetter === undefined ? "" : `${apply(titleGetter, document, []) as string}`, 0, 1024),
+    userAgent,
+    timeOrigin,
+    isTopFrame,
   }),
   setTimer: (callback, ms) => setTimer(callback, ms),
   clearTimer: (timer) => clearTimer(timer as number),

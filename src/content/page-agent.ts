@@ -8,8 +8,11 @@
  * If it is (reload-and-record, or a navigation during a recording), that start-up recording
  * becomes the start of the session; if not, it is thrown away. So a page's first tasks are
  * never lost, and a page nobody records pays only for those first moments.
+ *
+ * It runs in the page's realm: built-ins from trace/primordials.ts only (see that module).
  */
 import { Recorder } from "../trace/recorder.ts";
+import { safeMap, stringSlice } from "../trace/primordials.ts";
 import type { RegisteredRuntime } from "../runtime/instrument.ts";
 import { MAX_BATCH_EVENTS } from "../protocol/validate.ts";
 import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHello, type RecordingOptions, type Wall } from "../protocol/messages.ts";
@@ -47,7 +50,7 @@ export class PageAgent {
   private bridgeReady = false;
   private lastDropped = 0;
   private streams = 0;
-  private readonly detachers = new Map<Recorder, () => void>();
+  private readonly detachers = safeMap<Recorder, () => void>();
 
   constructor(
     private readonly wall: Wall<BridgeToPageMessage, PageEvent>,
@@ -179,10 +182,21 @@ export class PageAgent {
       data: {
         protocol: PROTOCOL_VERSION,
         ...this.host.hello(),
-        runtimes: this.hook.runtimes.map((r) => String(r.version).slice(0, 32)).slice(0, 16),
+        runtimes: this.runtimeVersions(),
         session: this.state.name === "recording" ? this.state.session : null,
       },
     });
+  }
+
+  /** Versions of the registered runtime copies, as the hello carries them (at most 16, 32 characters each). */
+  private runtimeVersions(): string[] {
+    const runtimes = this.hook.runtimes;
+    const versions: string[] = [];
+    for (let k = 0; k < runtimes.length && k < 16; k++) {
+      const version: unknown = runtimes[k]!.version;
+      versions[k] = typeof version === "string" ? stringSlice(version, 0, 32) : "?";
+    }
+    return versions;
   }
 
   private newStream(options: RecordingOptions): Stream {
@@ -209,6 +223,7 @@ export class PageAgent {
     this.host.native?.detach(recorder);
     this.detachers.get(recorder)?.();
     this.detachers.delete(recorder);
-    for (const runtime of this.hook.runtimes) runtime.removeInstrument(recorder);
+    const runtimes = this.hook.runtimes;
+    for (let k = 0; k < runtimes.length; k++) runtimes[k]!.removeInstrument(recorder);
   }
 }

@@ -4,6 +4,7 @@
  * model's SessionBuilder then checks a batch's meaning; this layer keeps a hostile page from
  * sending something huge or strange through the extension at all.
  */
+import { isArray, numberIsFinite, numberIsInteger } from "../trace/primordials.ts";
 import { BATCH_FORMAT, BATCH_VERSION, OPS_PER_EVENT, type TraceBatch } from "../trace/encoding.ts";
 import { PROTOCOL_VERSION,
   type BridgeToPageMessage, type PageEvent, type PageHello, type PageStatus, type RecordingOptions,
@@ -28,7 +29,7 @@ const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
 const refuse = <T>(reason: string): Checked<T> => ({ ok: false, reason });
 
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return typeof value === "object" && value !== null && !isArray(value);
 }
 
 function isString(value: unknown, max: number): value is string {
@@ -36,7 +37,7 @@ function isString(value: unknown, max: number): value is string {
 }
 
 function isCount(value: unknown, max = Number.MAX_SAFE_INTEGER): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
+  return typeof value === "number" && numberIsInteger(value) && value >= 0 && value <= max;
 }
 
 /** The count of a bridge's `forged` report (BridgeEvents), or null when `message` is not one. */
@@ -76,17 +77,28 @@ function checkHello(data: Record<string, unknown>): Checked<PageHello> {
   if (!isString(data.url, MAX_URL_CHARS)) return refuse("url is not a string of at most 8192 characters");
   if (!isString(data.title, MAX_TEXT_CHARS)) return refuse("title is not a string of at most 1024 characters");
   if (!isString(data.userAgent, MAX_TEXT_CHARS)) return refuse("userAgent is not a string of at most 1024 characters");
-  if (typeof data.timeOrigin !== "number" || !Number.isFinite(data.timeOrigin) || data.timeOrigin < 0) return refuse("timeOrigin is not a finite epoch time");
-  if (!Array.isArray(data.runtimes) || data.runtimes.length > MAX_RUNTIMES || !data.runtimes.every((v) => isString(v, 32))) {
-    return refuse("runtimes is not a short list of version strings");
-  }
+  if (typeof data.timeOrigin !== "number" || !numberIsFinite(data.timeOrigin) || data.timeOrigin < 0) return refuse("timeOrigin is not a finite epoch time");
+  const runtimes = checkRuntimes(data.runtimes);
+  if (runtimes === null) return refuse("runtimes is not a short list of version strings");
   if (typeof data.isTopFrame !== "boolean") return refuse("isTopFrame is not a boolean");
   if (data.session !== null && !isString(data.session, MAX_SESSION_CHARS)) return refuse("session is not null or a short string");
   return ok({
     protocol: PROTOCOL_VERSION, url: data.url, title: data.title, userAgent: data.userAgent,
-    timeOrigin: data.timeOrigin, runtimes: [...(data.runtimes as string[])], isTopFrame: data.isTopFrame,
+    timeOrigin: data.timeOrigin, runtimes, isTopFrame: data.isTopFrame,
     session: data.session as string | null,
   });
+}
+
+/** A fresh list of at most MAX_RUNTIMES short version strings, or null. */
+function checkRuntimes(value: unknown): string[] | null {
+  if (!isArray(value) || value.length > MAX_RUNTIMES) return null;
+  const out: string[] = [];
+  for (let k = 0; k < value.length; k++) {
+    const v: unknown = value[k];
+    if (!isString(v, 32)) return null;
+    out[k] = v;
+  }
+  return out;
 }
 
 function checkStatus(data: Record<string, unknown>): Checked<PageStatus> {
@@ -112,15 +124,16 @@ export function checkBatch(value: unknown): Checked<TraceBatch> {
   if (!(kind instanceof Uint8Array) || kind.length !== count) return refuse("kind is not a Uint8Array of count numbers");
   if (!(ops instanceof Int32Array) || ops.length !== count * OPS_PER_EVENT) return refuse(`ops is not an Int32Array of count × ${OPS_PER_EVENT} numbers`);
   if (!isCount(stringBase) || stringBase < 1) return refuse("stringBase is not a positive count");
-  if (!Array.isArray(strings) || strings.length > MAX_BATCH_STRINGS) return refuse(`strings is not a list of at most ${MAX_BATCH_STRINGS}`);
+  if (!isArray(strings) || strings.length > MAX_BATCH_STRINGS) return refuse(`strings is not a list of at most ${MAX_BATCH_STRINGS}`);
   let chars = 0;
-  for (const s of strings as unknown[]) {
+  for (let k = 0; k < strings.length; k++) {
+    const s: unknown = strings[k];
     if (!isString(s, MAX_STRING_CHARS)) return refuse(`a string is not text of at most ${MAX_STRING_CHARS} characters`);
     chars += s.length;
   }
   if (chars > MAX_BATCH_STRING_CHARS) return refuse(`strings hold ${chars} characters, more than ${MAX_BATCH_STRING_CHARS}`);
   if (!isCount(droppedEvents)) return refuse("droppedEvents is not a count");
-  if (typeof timeOrigin !== "number" || !Number.isFinite(timeOrigin)) return refuse("timeOrigin is not finite");
+  if (typeof timeOrigin !== "number" || !numberIsFinite(timeOrigin)) return refuse("timeOrigin is not finite");
   if (!isString(recorderVersion, 32)) return refuse("recorderVersion is not a short string");
   if (clock !== "host" && clock !== "loop" && clock !== "custom") return refuse("clock is not host, loop or custom");
   return ok({
