@@ -13,7 +13,7 @@
 import { PROTOCOL_VERSION, type BackgroundToBridgeMessage, type BridgeToBackground, type BridgeToPageMessage, type PageBatch, type Wall } from "../protocol/messages.ts";
 import { checkPageEvent } from "../protocol/validate.ts";
 
-/** Unacknowledged batches kept for resending, at most (bytes of their columns). */
+/** Unacknowledged batches kept for resending, at most (bytes of their columns and strings). */
 export const MAX_RETAINED_BYTES = 128 * 1024 * 1024;
 const RECONNECT_DELAYS_MS = [0, 50, 200, 1000];
 /** Forgery counts go to the panel at most this often: a page posting in a loop costs one message. */
@@ -32,8 +32,11 @@ export interface BridgeHost {
   setTimer(callback: () => void, ms: number): void;
 }
 
+/** Bytes a batch holds: its columns (whole buffers, checkPageEvent makes sure) and its strings (UTF-16). */
 function batchBytes(batch: PageBatch["batch"]): number {
-  return batch.time.byteLength + batch.kind.byteLength + batch.ops.byteLength;
+  let chars = 0;
+  for (const s of batch.strings) chars += s.length;
+  return batch.time.byteLength + batch.kind.byteLength + batch.ops.byteLength + 2 * chars;
 }
 
 export class Bridge {
