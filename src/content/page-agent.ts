@@ -12,7 +12,7 @@
  * It runs in the page's realm: built-ins from trace/primordials.ts only (see that module).
  */
 import { Recorder } from "../trace/recorder.ts";
-import { safeMap, stringSlice } from "../trace/primordials.ts";
+import { mathMin, safeMap, stringSlice } from "../trace/primordials.ts";
 import type { RegisteredRuntime } from "../runtime/instrument.ts";
 import { MAX_BATCH_EVENTS } from "../protocol/validate.ts";
 import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHello, type RecordingOptions, type Wall } from "../protocol/messages.ts";
@@ -21,6 +21,16 @@ import type { NativeControl } from "./native/index.ts";
 
 /** How often the recorder's events are shipped while recording. */
 export const FLUSH_INTERVAL_MS = 50;
+/**
+ * Events kept between two flushes, at most (~330 000 a second at one flush per 50 ms): past
+ * that the page is flooding, and the recorder drops the rest, counted exactly, at the cost of
+ * a comparison each, so the page keeps its speed and the extension its memory. Always within
+ * the bridge's bound on one batch (MAX_BATCH_EVENTS).
+ */
+export const EVENTS_PER_FLUSH = 1 << 14;
+/** Creation sites taken between two flushes, at most (~5 000 a second): stacks are costly. */
+export const SITES_PER_FLUSH = 256;
+
 /** Give up the start-up recording if the extension has not answered by then. */
 export const STARTUP_ANSWER_TIMEOUT_MS = 10_000;
 
@@ -200,9 +210,10 @@ export class PageAgent {
   }
 
   private newStream(options: RecordingOptions): Stream {
-    // One batch must fit the bridge's bound; more than that between two flushes is overload,
-    // and is dropped and counted.
-    const recorder = new Recorder({ capacity: MAX_BATCH_EVENTS, creationSites: options.creationSites });
+    // More than EVENTS_PER_FLUSH between two flushes is overload: dropped and counted.
+    const recorder = new Recorder({
+      capacity: mathMin(EVENTS_PER_FLUSH, MAX_BATCH_EVENTS), creationSites: options.creationSites, maxSitesPerBatch: SITES_PER_FLUSH,
+    });
     this.attachRecorder(recorder);
     this.lastDropped = 0;
     return { recorder, id: this.streams++ };

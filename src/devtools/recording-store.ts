@@ -60,6 +60,8 @@ interface FrameEntry {
   source: number | null;
   nextSeq: number;
   droppedEvents: number;
+  /** Events of this frame's batches the panel shed because the session was full (MAX_SESSION_EVENTS). */
+  shed: number;
   /** Forged messages the frame's bridge ignored (a running total per document). */
   forged: number;
   error: string | null;
@@ -71,6 +73,14 @@ function recordCount(trace: Trace): number {
     + trace.resources.length + trace.resourceOps.length + trace.nativeOps.length + trace.markers.length;
 }
 
+/**
+ * Events one recording holds in the panel, at most (~130 bytes each once built: a few hundred
+ * MB). Past that, batches are still acknowledged and their strings kept, but their events are
+ * shed and counted exactly as dropped, in the panel and in the trace: a page that floods for
+ * minutes cannot take DevTools' memory with it.
+ */
+export const MAX_SESSION_EVENTS = 2_000_000;
+
 const frameKey = (frame: FrameRef): string => `${frame.frameId}/${frame.documentId}`;
 
 export interface RecordingStoreHost {
@@ -78,6 +88,8 @@ export interface RecordingStoreHost {
   newSessionId(): string;
   /** Reload the inspected page (reload-and-record). */
   reloadPage(): void;
+  /** Events one recording holds, at most; default MAX_SESSION_EVENTS (tests lower it). */
+  readonly maxSessionEvents?: number;
 }
 
 export class RecordingStore {
@@ -224,6 +236,7 @@ export class RecordingStore {
       entry.source = null;
       entry.nextSeq = 0;
       entry.droppedEvents = 0;
+      entry.shed = 0;
       entry.error = null;
     }
   }
@@ -272,6 +285,7 @@ export class RecordingStore {
       entry.stream = stream;
       entry.source = null;
       entry.nextSeq = 0;
+      entry.shed = 0;
       entry.error = null;
     }
     if (batch.seq < entry.nextSeq) {
@@ -295,7 +309,19 @@ export class RecordingStore {
         frameId: entry.frame.frameId,
       });
     }
-    const result = this.builder.append(batch, entry.source);
+    let applied = batch;
+    if (this.events + batch.count > (this.host.maxSessionEvents ?? MAX_SESSION_EVENTS)) {
+      // The session is full: the batch's strings are kept (later batches refer to them), its
+      // events are counted as dropped, on top of what the page itself dropped.
+      entry.shed += batch.count;
+      applied = {
+        ...batch, count: 0, time: new Float64Array(0), kind: new Uint8Array(0), ops: new Int32Array(0),
+        droppedEvents: batch.droppedEvents + entry.shed,
+      };
+    } else if (entry.shed > 0) {
+      applied = { ...batch, droppedEvents: batch.droppedEvents + entry.shed };
+    }
+    const result = this.builder.append(applied, entry.source);
     if (!result.ok) {
       // The session is unchanged (the builder applies a batch whole or not at all): the bad
       // batch is shown and skipped.
@@ -305,8 +331,8 @@ export class RecordingStore {
     }
     entry.nextSeq = batch.seq + 1;
     entry.error = null;
-    entry.droppedEvents = batch.droppedEvents;
-    this.events += batch.count;
+    entry.droppedEvents = applied.droppedEvents;
+    this.events += applied.count;
     this.cachedTrace = null;
     this.ack(entry, session, stream, batch.seq);
   }
@@ -325,7 +351,7 @@ export class RecordingStore {
     const key = frameKey(frame);
     let entry = this.frames.get(key);
     if (entry === undefined) {
-      entry = { frame, hello: null, stream: null, source: null, nextSeq: 0, droppedEvents: 0, forged: 0, error: null };
+      entry = { frame, hello: null, stream: null, source: null, nextSeq: 0, droppedEvents: 0, shed: 0, forged: 0, error: null };
       this.frames.set(key, entry);
     }
     return entry;

@@ -5,10 +5,13 @@
  * last time with `takeBatch()` and streams them; a `SessionBuilder` turns batches into a
  * `Trace`.
  *
- * Drop policy: the buffer holds at most `capacity` events not yet taken. When it is full,
- * new events are dropped (the oldest are kept, so every recorded task keeps its beginning)
- * and counted in `droppedEvents`, which travels in every batch and in the trace. Taking a
- * batch frees the space again. Hooks never throw: a broken recorder must not break the page.
+ * Drop policy (load shedding): the buffer holds at most `capacity` events not yet taken. When
+ * it is full, new events are dropped (the oldest are kept, so every recorded task keeps its
+ * beginning) and counted exactly in `droppedEvents`, which travels in every batch and in the
+ * trace; a dropped event costs one comparison. Taking a batch frees the space again, so a
+ * host that takes batches on a timer bounds the event rate it records, and the memory.
+ * Creation sites, the costliest part of an event, have their own budget per batch
+ * (`maxSitesPerBatch`). Hooks never throw: a broken recorder must not break the page.
  *
  * It runs inside pages: after construction it calls only built-ins from primordials.ts.
  */
@@ -56,6 +59,12 @@ export interface RecorderOptions {
   maxStrings?: number;
   /** Longer names, labels and messages are cut. Default 2048 (16384 for stacks). */
   maxStringLength?: number;
+  /**
+   * Creation sites taken between two batches, at most (default: no limit). A stack costs a
+   * few µs, more than the rest of a task's events: under a flood of tasks, the ones past this
+   * budget carry no site (never a wrong one), so recording sheds that cost first.
+   */
+  maxSitesPerBatch?: number;
 }
 
 /** A task as the native-operation API accepts it: the task, its runtime id, or none. */
@@ -104,6 +113,8 @@ export class Recorder implements Instrument {
   private readonly internalFrames: RegExp;
   private readonly maxStrings: number;
   private readonly maxStringLength: number;
+  private readonly maxSitesPerBatch: number;
+  private sitesThisBatch = 0;
 
   private chunks: Chunk[] = [makeChunk()];
   private chunk: Chunk = this.chunks[0]!;
@@ -135,6 +146,7 @@ export class Recorder implements Instrument {
     this.internalFrames = options.internalFrames ?? DEFAULT_INTERNAL_FRAMES;
     this.maxStrings = options.maxStrings ?? 1 << 20;
     this.maxStringLength = options.maxStringLength ?? 2048;
+    this.maxSitesPerBatch = options.maxSitesPerBatch ?? Infinity;
     this.hostStart = hostNow();
     const clock = options.clock ?? "host";
     if (clock === "host") {
@@ -379,6 +391,7 @@ export class Recorder implements Instrument {
       droppedEvents: this.dropped,
     };
     this.newStrings = [];
+    this.sitesThisBatch = 0;
     this.batchStringBase = this.nextStringId;
     this.chunks = [this.chunks[0]!];
     this.chunk = this.chunks[0]!;
@@ -453,6 +466,8 @@ export class Recorder implements Instrument {
   }
 
   private recordSite(taskId: number, t: number): void {
+    if (this.sitesThisBatch >= this.maxSitesPerBatch) return;
+    this.sitesThisBatch++;
     let site;
     try {
       site = this.creationSites === "mapped" ? firstExternalFrame(captureStack(), this.internalFrames) : captureSite(this.internalFrames);

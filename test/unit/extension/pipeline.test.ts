@@ -159,7 +159,7 @@ class World {
     return { bridge, agent };
   }
 
-  openPanel(tabId: number, sender: RouterPort["sender"] = { url: PANEL_URL }): { store: RecordingStore; reconnect(): void; close(): void } {
+  openPanel(tabId: number, sender: RouterPort["sender"] = { url: PANEL_URL }, maxSessionEvents?: number): { store: RecordingStore; reconnect(): void; close(): void } {
     let port: RouterPort | null = null;
     const listeners = new Set<(m: BackgroundToPanelMessage) => void>();
     const connect = (): void => {
@@ -178,7 +178,7 @@ class World {
       },
     };
     let sessions = 0;
-    const store = new RecordingStore(tabId, wall, { newSessionId: () => `session-${tabId}-${++sessions}`, reloadPage: () => {} });
+    const store = new RecordingStore(tabId, wall, { newSessionId: () => `session-${tabId}-${++sessions}`, reloadPage: () => {}, maxSessionEvents });
     store.attach();
     return { store, reconnect: () => { connect(); store.attach(); }, close: () => port?.disconnect() };
   }
@@ -337,5 +337,33 @@ describe("what a page cannot do to the pipeline", () => {
     store.attach();
     store.record();
     expect(other.agent.stateName).toBe("idle");
+  });
+});
+
+describe("overload", () => {
+  async function recordJobs(maxSessionEvents?: number): Promise<{ events: number; dropped: number; traceDropped: number }> {
+    const world = new World();
+    const { store } = world.openPanel(1, { url: PANEL_URL }, maxSessionEvents);
+    const { agent } = world.openPage(1);
+    agents.push(agent);
+    store.record();
+    for (let round = 0; round < 4; round++) {
+      await run(() => jobs(`r${round}`, 10), { clock: "virtual", name: `main-${round}` });
+      world.timers.advance(60);
+    }
+    agent.dispose();
+    world.timers.advance(60);
+    const snapshot = store.snapshot();
+    return { events: snapshot.events, dropped: snapshot.droppedEvents, traceDropped: store.trace()!.droppedEvents };
+  }
+
+  test("a full session sheds whole batches and counts every event it shed, in the panel and the trace", async () => {
+    const all = await recordJobs();
+    expect(all.dropped).toBe(0);
+    const capped = await recordJobs(all.events >> 1);
+    expect(capped.events).toBeLessThanOrEqual(all.events >> 1);
+    expect(capped.events).toBeGreaterThan(0);
+    expect(capped.events + capped.dropped).toBe(all.events);
+    expect(capped.traceDropped).toBe(capped.dropped);
   });
 });
