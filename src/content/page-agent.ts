@@ -22,12 +22,13 @@ import type { NativeControl } from "./native/index.ts";
 /** How often the recorder's events are shipped while recording. */
 export const FLUSH_INTERVAL_MS = 50;
 /**
- * Events kept between two flushes, at most (~330 000 a second at one flush per 50 ms): past
- * that the page is flooding, and the recorder drops the rest, counted exactly, at the cost of
- * a comparison each, so the page keeps its speed and the extension its memory. Always within
- * the bridge's bound on one batch (MAX_BATCH_EVENTS).
+ * Events kept between two flushes, at most (~80 000 a second at one flush per 50 ms, some
+ * 16 000 tasks a second): past that the page is flooding, and the recorder drops the rest,
+ * counted exactly, at the cost of a comparison each, so the page keeps its speed and the
+ * extension its memory (bench/browser/flood.ts). Always within the bridge's bound on one
+ * batch (MAX_BATCH_EVENTS).
  */
-export const EVENTS_PER_FLUSH = 1 << 14;
+export const EVENTS_PER_FLUSH = 1 << 12;
 /** Creation sites taken between two flushes, at most (~5 000 a second): stacks are costly. */
 export const SITES_PER_FLUSH = 256;
 
