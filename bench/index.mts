@@ -10,6 +10,7 @@ import { asyncTransformCases } from "./cases/async-transform.ts";
 import { pipelineFigures } from "./browser/pipeline.ts";
 import { nativeFigures } from "./browser/native.ts";
 import { panelFigures } from "./browser/panel.ts";
+import { floodFigures } from "./browser/flood.ts";
 
 const suites: [string, () => Promise<BenchRow[]>][] = [
   ["runtime core", runtimeCoreCases],
@@ -23,6 +24,7 @@ const figureSuites: [string, () => Promise<BenchFigure[]>][] = [
   ["extension pipeline (headless Chromium)", pipelineFigures],
   ["native instrumentation (headless Chromium)", nativeFigures],
   ["Async panel at 100 000 tasks (headless Chromium)", () => panelFigures()],
+  ["flood: 1 000 000 tasks + 100 000 timers (headless Chromium)", floodFigures],
 ];
 
 const only = process.argv[2];

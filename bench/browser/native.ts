@@ -21,12 +21,13 @@
  * browsers are launched afresh a few times (generations), so that a lucky or unlucky renderer
  * process does not decide a figure either.
  *
- * Recording is started the way the extension starts it in a page, by the `start` command the
- * bridge relays, posted in the page (the agent accepts it from its own window): the page side
- * — wrappers, recorder, batches posted to the bridge every 50 ms — is all there; the panel,
- * which runs in DevTools' own process, is not attached.
+ * Recording is started as a person starts it: DevTools open on the page, the Async panel's
+ * "Native" box set, the record button pressed. (Page and bridge talk over a private channel,
+ * so nothing posted in the page can start it.) The page side — wrappers, recorder, batches to
+ * the bridge every 50 ms — is all there, and the panel, in DevTools' own process, receives.
  */
-import type { Browser, CDPSession, Page } from "puppeteer-core";
+import type { Browser, CDPSession, Frame, Page } from "puppeteer-core";
+import { openInspectedPage, startRecording } from "../../test/e2e/helpers.ts";
 import type { BenchFigure } from "../harness.ts";
 import { launchWithExtensionCopy, launchWithoutExtension, startNativeServer } from "../../test/e2e/native-fixtures.ts";
 
@@ -59,12 +60,6 @@ window.pristine = () => {
   const toString = document.getElementById("pristine").contentWindow.Function.prototype.toString;
   return /\\[native code\\]/.test(toString.call(window.fetch)) && /\\[native code\\]/.test(toString.call(window.setTimeout));
 };
-// Events the agent shipped, per session (it posts its batches to this window).
-window.shipped = {};
-window.addEventListener("message", (event) => {
-  const message = event.data && event.data.tag === "aioscope:page" ? event.data.message : null;
-  if (message && message.kind === "batch") window.shipped[message.data.session] = (window.shipped[message.data.session] || 0) + message.data.batch.count;
-});
 </script></body></html>`;
 
 type Variant = "absent" | "idle" | "native off" | "native on";
@@ -74,7 +69,8 @@ interface Side {
   readonly variant: Variant;
   readonly page: Page;
   readonly cdp: CDPSession;
-  readonly session: string | null;
+  /** The Async panel recording this page, for the recording variants. */
+  readonly panel: Frame | null;
   readonly cpu: number[];
   readonly busy: number[];
   readonly wall: number[];
@@ -94,26 +90,27 @@ async function threadSeconds(cdp: CDPSession): Promise<{ cpu: number; busy: numb
 }
 
 async function openSide(browser: Browser, url: string, variant: Variant): Promise<Side> {
-  const page = await browser.newPage();
-  await page.goto(url, { waitUntil: "load" });
-  let session: string | null = null;
+  const recording = variant === "native off" || variant === "native on";
+  const inspected = recording ? await openInspectedPage(browser, url) : null;
+  const page = inspected?.page ?? await browser.newPage();
+  if (inspected === null) await page.goto(url, { waitUntil: "load" });
+  const panel = inspected?.panel ?? null;
   if (variant !== "absent") {
     // Not recorded: the extension answers at once, and the wrappers go.
     await page.waitForFunction(() => (window as unknown as { pristine(): boolean }).pristine(), { polling: 20 });
   }
-  if (variant === "native off" || variant === "native on") {
-    session = `bench-${variant.replace(" ", "-")}`;
-    await page.evaluate((id: string, native: boolean) => {
-      window.postMessage({ tag: "aioscope:bridge", message: { kind: "start", data: { session: id, options: { creationSites: true, native }, keepStartup: false } } }, "*");
-    }, session, variant === "native on");
-    // Recording: its first batch (the recordingStart marker) has been shipped.
-    await page.waitForFunction((id: string) => ((window as unknown as { shipped: Record<string, number> }).shipped[id] ?? 0) > 0, { polling: 20 }, session);
+  if (panel !== null) {
+    const native = await panel.$eval("[data-testid=native-toggle]", (box) => (box as HTMLInputElement).checked);
+    if (native !== (variant === "native on")) await panel.click("[data-testid=native-toggle]");
+    await startRecording(panel);
+    // Recording: its first batch (the recordingStart marker) has arrived.
+    await panel.waitForFunction(() => (window.__aioscopePanel?.snapshot().events ?? 0) > 0, { polling: 20 });
     const wrapped = !(await page.evaluate(() => (window as unknown as { pristine(): boolean }).pristine()));
     if (wrapped !== (variant === "native on")) throw new Error(`${variant}: the wrappers are ${wrapped ? "" : "not "}in place`);
   }
   const cdp = await page.createCDPSession();
   await cdp.send("Performance.enable");
-  return { variant, page, cdp, session, cpu: [], busy: [], wall: [] };
+  return { variant, page, cdp, panel, cpu: [], busy: [], wall: [] };
 }
 
 async function runOnce(side: Side): Promise<void> {
@@ -138,7 +135,8 @@ async function generation(url: string): Promise<{ sides: Side[]; shipped: number
       if (round === WARMUP_ROUNDS - 1) for (const side of sides) side.cpu.length = side.busy.length = side.wall.length = 0;
     }
     const on = sides.find((s) => s.variant === "native on")!;
-    const shipped = await on.page.evaluate((id: string) => (window as unknown as { shipped: Record<string, number> }).shipped[id] ?? 0, on.session!);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the last flush (every 50 ms) reaches the panel
+    const shipped = await on.panel!.evaluate(() => window.__aioscopePanel?.snapshot().events ?? 0);
     for (const side of sides) await side.page.close();
     return { sides, shipped: shipped / (WARMUP_ROUNDS + ROUNDS) };
   } finally {

@@ -11,12 +11,18 @@ import {
   type BackgroundToBridgeMessage, type BackgroundToPanelMessage, type FrameRef, type PanelToBackgroundMessage,
   type RecordingState,
 } from "../protocol/messages.ts";
-import { checkPageEvent } from "../protocol/validate.ts";
+import { checkForgedReport, checkPageEvent } from "../protocol/validate.ts";
 
 /** The part of chrome.runtime.Port the router uses (tests pass in-memory ports). */
 export interface RouterPort {
   readonly name: string;
-  readonly sender?: { readonly tab?: { readonly id?: number }; readonly frameId?: number; readonly documentId?: string };
+  readonly sender?: {
+    readonly tab?: { readonly id?: number };
+    readonly frameId?: number;
+    readonly documentId?: string;
+    /** The page that opened the port: for a panel, the extension's own panel page. */
+    readonly url?: string;
+  };
   postMessage(message: unknown): void;
   readonly onMessage: { addListener(listener: (message: unknown) => void): void };
   readonly onDisconnect: { addListener(listener: () => void): void };
@@ -45,17 +51,30 @@ export const PANEL_GRACE_MS = 5000;
 
 export interface RouterHost {
   setTimer(callback: () => void, ms: number): void;
+  /**
+   * The address of the extension's panel page (chrome.runtime.getURL). A panel port is
+   * accepted only from it, and never from a content script (which has a tab): a port's name
+   * proves nothing, since any of the extension's contexts can pick any name.
+   */
+  readonly panelUrl: string;
 }
 
 export class Router {
   private readonly tabs = new Map<number, TabEntry>();
 
-  constructor(private readonly host: RouterHost = { setTimer: (callback, ms) => void setTimeout(callback, ms) }) {}
+  constructor(private readonly host: RouterHost) {}
 
   connect(port: RouterPort): void {
     if (port.name === BRIDGE_PORT) this.connectBridge(port);
-    else if (port.name === PANEL_PORT) this.connectPanel(port);
+    else if (port.name === PANEL_PORT && this.isPanelSender(port.sender)) this.connectPanel(port);
     else port.disconnect();
+  }
+
+  private isPanelSender(sender: RouterPort["sender"]): boolean {
+    if (sender === undefined || sender.tab !== undefined || typeof sender.url !== "string") return false;
+    // The panel's address, perhaps with a query or fragment; nothing else of the extension's.
+    const url = sender.url;
+    return url === this.host.panelUrl || url.startsWith(`${this.host.panelUrl}?`) || url.startsWith(`${this.host.panelUrl}#`);
   }
 
   private tab(tabId: number): TabEntry {
@@ -97,6 +116,11 @@ export class Router {
   private fromBridge(frame: FrameRef, port: RouterPort, message: unknown): void {
     const entry = this.tabs.get(frame.tabId);
     if (entry === undefined) return;
+    const forged = checkForgedReport(message);
+    if (forged !== null) {
+      this.toPanel(entry, { kind: "forged", data: { frame, count: forged } });
+      return;
+    }
     // Checked again here: the renderer a content script runs in is not trusted either.
     const checked = checkPageEvent(message);
     if (!checked.ok) {
@@ -126,13 +150,15 @@ export class Router {
     let tabId: number | null = null;
     port.onMessage.addListener((message) => {
       const msg = message as PanelToBackgroundMessage;
-      if (typeof msg !== "object" || msg === null) return;
+      if (typeof msg !== "object" || msg === null || typeof msg.data !== "object" || msg.data === null) return;
       if (msg.kind === "attach") {
-        if (msg.data.protocol !== PROTOCOL_VERSION || typeof msg.data.tabId !== "number") {
+        const claimed = msg.data.tabId;
+        // A port serves one tab for its whole life: a second attach naming another tab is refused.
+        if (msg.data.protocol !== PROTOCOL_VERSION || !Number.isSafeInteger(claimed) || claimed < 0 || (tabId !== null && tabId !== claimed)) {
           port.disconnect();
           return;
         }
-        tabId = msg.data.tabId;
+        tabId = claimed;
         const entry = this.tab(tabId);
         entry.panel = port;
         entry.recording = msg.data.recording;

@@ -5,5 +5,11 @@
  */
 import { Router } from "./router.ts";
 
-const router = new Router();
+/** Where crxjs puts the panel page (vite.config.ts names it as an input). */
+const PANEL_PAGE_PATH = "src/devtools/panel.html";
+
+const router = new Router({
+  setTimer: (callback, ms) => void setTimeout(callback, ms),
+  panelUrl: chrome.runtime.getURL(PANEL_PAGE_PATH),
+});
 chrome.runtime.onConnect.addListener((port) => router.connect(port));

@@ -7,44 +7,30 @@
  * replace them.
  */
 import { hookStartedAt } from "./start-time.ts"; // first of all: the clock for our own cost
+import { pageChannel } from "./channel/offer-now.ts"; // next: the bridge takes its port before any page script exists
 import { pageHook } from "./install-hook.ts"; // next: runtime copies register as they load
 import * as runtime from "../runtime/index.ts";
 import { PageAgent } from "./page-agent.ts";
 import { NativeInstrumentation } from "./native/index.ts"; // captures fetch, timers… as the page will first see them
-import { BRIDGE_TAG, PAGE_TAG, type BridgeToPageMessage, type PageEvent, type Wall } from "../protocol/messages.ts";
-import { checkBridgeMessage, openEnvelope } from "../protocol/validate.ts";
+import { agentWall, unconnectedWall } from "./channel/agent-port.ts";
+import { apply, stringSlice } from "../trace/primordials.ts";
 
 const pageWindow = window;
-const postMessage = window.postMessage.bind(window);
-const addEventListener = window.addEventListener.bind(window);
-const removeEventListener = window.removeEventListener.bind(window);
+// What the hello reports, read through getters taken now (Document.prototype.title and the
+// others can be redefined by the page later).
+const titleGetter = Object.getOwnPropertyDescriptor(Document.prototype, "title")?.get;
+const userAgent = stringSlice(`${navigator.userAgent}`, 0, 1024);
+const timeOrigin = performance.timeOrigin;
+const isTopFrame = pageWindow === pageWindow.top;
 const setTimer = window.setTimeout.bind(window);
 const clearTimer = window.clearTimeout.bind(window);
 
 if (!("aioscope" in globalThis)) {
-  Object.defineProperty(globalThis, "aioscope", { value: runtime, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(globalThis, "aioscope", { value: runtime, writable: true, configurable: true, enumerable: false }); // start-up
 }
 
-const wall: Wall<BridgeToPageMessage, PageEvent> = {
-  listen(listener) {
-    const onMessage = (event: MessageEvent): void => {
-      if (event.source !== pageWindow) return;
-      const message = openEnvelope(event.data, BRIDGE_TAG);
-      if (message === null) return;
-      const checked = checkBridgeMessage(message);
-      if (checked.ok) listener(checked.value);
-    };
-    addEventListener("message", onMessage);
-    return () => removeEventListener("message", onMessage);
-  },
-  send(message) {
-    // Batches move their buffers to the bridge instead of copying them.
-    const transfer = message.kind === "batch"
-      ? [message.data.batch.time.buffer, message.data.batch.kind.buffer, message.data.batch.ops.buffer] as ArrayBuffer[]
-      : [];
-    postMessage({ tag: PAGE_TAG, message }, "*", transfer);
-  },
-};
+// Without a bridge (it did not take the port) the agent still runs, talking to nobody.
+const wall = pageChannel === null ? unconnectedWall : agentWall(pageChannel);
 
 // Created after the agent's own globals were taken above: the agent keeps the originals, so its
 // flush timers and messages are never recorded as the page's work.
@@ -52,11 +38,12 @@ const native = new NativeInstrumentation(pageHook);
 
 new PageAgent(wall, pageHook, {
   hello: () => ({
-    url: String(location.href).slice(0, 8192),
-    title: String(document.title ?? "").slice(0, 1024),
-    userAgent: String(navigator.userAgent).slice(0, 1024),
-    timeOrigin: performance.timeOrigin,
-    isTopFrame: pageWindow === pageWindow.top,
+    // Location is unforgeable: the page cannot redefine href.
+    url: stringSlice(`${location.href}`, 0, 8192),
+    title: stringSlice(titleGetter === undefined ? "" : `${apply(titleGetter, document, []) as string}`, 0, 1024),
+    userAgent,
+    timeOrigin,
+    isTopFrame,
   }),
   setTimer: (callback, ms) => setTimer(callback, ms),
   clearTimer: (timer) => clearTimer(timer as number),

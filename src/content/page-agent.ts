@@ -8,9 +8,12 @@
  * If it is (reload-and-record, or a navigation during a recording), that start-up recording
  * becomes the start of the session; if not, it is thrown away. So a page's first tasks are
  * never lost, and a page nobody records pays only for those first moments.
+ *
+ * It runs in the page's realm: built-ins from trace/primordials.ts only (see that module).
  */
 import { Recorder } from "../trace/recorder.ts";
 import { captureSite, RuntimeFrames } from "../trace/stack.ts";
+import { mathMin, safeMap, stringSlice } from "../trace/primordials.ts";
 import type { RegisteredRuntime } from "../runtime/instrument.ts";
 import { MAX_BATCH_EVENTS } from "../protocol/validate.ts";
 import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHello, type RecordingOptions, type Wall } from "../protocol/messages.ts";
@@ -20,6 +23,17 @@ import { PageActivity } from "./page-activity.ts";
 
 /** How often the recorder's events are shipped while recording. */
 export const FLUSH_INTERVAL_MS = 50;
+/**
+ * Events kept between two flushes, at most (~80 000 a second at one flush per 50 ms, some
+ * 16 000 tasks a second): past that the page is flooding, and the recorder drops the rest,
+ * counted exactly, at the cost of a comparison each, so the page keeps its speed and the
+ * extension its memory (bench/browser/flood.ts). Always within the bridge's bound on one
+ * batch (MAX_BATCH_EVENTS).
+ */
+export const EVENTS_PER_FLUSH = 1 << 12;
+/** Creation sites taken between two flushes, at most (~5 000 a second): stacks are costly. */
+export const SITES_PER_FLUSH = 256;
+
 /** Give up the start-up recording if the extension has not answered by then. */
 export const STARTUP_ANSWER_TIMEOUT_MS = 10_000;
 
@@ -49,7 +63,7 @@ export class PageAgent {
   private bridgeReady = false;
   private lastDropped = 0;
   private streams = 0;
-  private readonly detachers = new Map<Recorder, () => void>();
+  private readonly detachers = safeMap<Recorder, () => void>();
   /** aioscope's frames and those of the runtime copies the page bundles: never a creation site. */
   private readonly runtimeFrames = new RuntimeFrames();
   /** What the shipped batches left in flight (the answer to a query). */
@@ -208,16 +222,29 @@ export class PageAgent {
       data: {
         protocol: PROTOCOL_VERSION,
         ...this.host.hello(),
-        runtimes: this.hook.runtimes.map((r) => String(r.version).slice(0, 32)).slice(0, 16),
+        runtimes: this.runtimeVersions(),
         session: this.state.name === "recording" ? this.state.session : null,
       },
     });
   }
 
+  /** Versions of the registered runtime copies, as the hello carries them (at most 16, 32 characters each). */
+  private runtimeVersions(): string[] {
+    const runtimes = this.hook.runtimes;
+    const versions: string[] = [];
+    for (let k = 0; k < runtimes.length && k < 16; k++) {
+      const version: unknown = runtimes[k]!.version;
+      versions[k] = typeof version === "string" ? stringSlice(version, 0, 32) : "?";
+    }
+    return versions;
+  }
+
   private newStream(options: RecordingOptions): Stream {
-    // One batch must fit the bridge's bound; more than that between two flushes is overload,
-    // and is dropped and counted.
-    const recorder = new Recorder({ capacity: MAX_BATCH_EVENTS, creationSites: options.creationSites, internalFrames: this.runtimeFrames });
+    // More than EVENTS_PER_FLUSH between two flushes is overload: dropped and counted.
+    const recorder = new Recorder({
+      capacity: mathMin(EVENTS_PER_FLUSH, MAX_BATCH_EVENTS), creationSites: options.creationSites, maxSitesPerBatch: SITES_PER_FLUSH,
+      internalFrames: this.runtimeFrames,
+    });
     this.attachRecorder(recorder);
     this.lastDropped = 0;
     this.activity.reset();
@@ -239,6 +266,7 @@ export class PageAgent {
     this.host.native?.detach(recorder);
     this.detachers.get(recorder)?.();
     this.detachers.delete(recorder);
-    for (const runtime of this.hook.runtimes) runtime.removeInstrument(recorder);
+    const runtimes = this.hook.runtimes;
+    for (let k = 0; k < runtimes.length; k++) runtimes[k]!.removeInstrument(recorder);
   }
 }

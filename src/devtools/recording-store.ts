@@ -23,6 +23,7 @@ export interface FrameStatus {
   readonly source: number | null;
   readonly nextSeq: number;
   readonly droppedEvents: number;
+  readonly forged: number;
   /** Why this frame's batches are no longer applied, if they are not. */
   readonly error: string | null;
 }
@@ -51,6 +52,8 @@ export interface StoreSnapshot {
   readonly droppedEvents: number;
   /** Messages the background refused from this tab's pages (malformed or oversized). */
   readonly refused: number;
+  /** Messages this tab's pages forged to pass for the agent or the bridge: ignored, and counted here. */
+  readonly forged: number;
   readonly frames: readonly FrameStatus[];
   readonly problems: readonly string[];
 }
@@ -63,6 +66,10 @@ interface FrameEntry {
   source: number | null;
   nextSeq: number;
   droppedEvents: number;
+  /** Events of this frame's batches the panel shed because the session was full (MAX_SESSION_EVENTS). */
+  shed: number;
+  /** Forged messages the frame's bridge ignored (a running total per document). */
+  forged: number;
   error: string | null;
 }
 
@@ -72,6 +79,14 @@ function recordCount(trace: Trace): number {
     + trace.resources.length + trace.resourceOps.length + trace.nativeOps.length + trace.markers.length;
 }
 
+/**
+ * Events one recording holds in the panel, at most (~130 bytes each once built: a few hundred
+ * MB). Past that, batches are still acknowledged and their strings kept, but their events are
+ * shed and counted exactly as dropped, in the panel and in the trace: a page that floods for
+ * minutes cannot take DevTools' memory with it.
+ */
+export const MAX_SESSION_EVENTS = 2_000_000;
+
 const frameKey = (frame: FrameRef): string => `${frame.frameId}/${frame.documentId}`;
 
 export interface RecordingStoreHost {
@@ -79,6 +94,8 @@ export interface RecordingStoreHost {
   newSessionId(): string;
   /** Reload the inspected page (reload-and-record). */
   reloadPage(): void;
+  /** Events one recording holds, at most; default MAX_SESSION_EVENTS (tests lower it). */
+  readonly maxSessionEvents?: number;
 }
 
 export class RecordingStore {
@@ -137,7 +154,11 @@ export class RecordingStore {
 
   snapshot(): StoreSnapshot {
     let dropped = 0;
-    for (const f of this.frames.values()) dropped += f.droppedEvents;
+    let forged = 0;
+    for (const f of this.frames.values()) {
+      dropped += f.droppedEvents;
+      forged += f.forged;
+    }
     return {
       phase: this.phase,
       loaded: this.loaded?.session ?? null,
@@ -145,6 +166,7 @@ export class RecordingStore {
       events: this.events,
       droppedEvents: dropped,
       refused: this.refused,
+      forged,
       frames: [...this.frames.values()].map((f) => ({ ...f })),
       problems: [...this.problems],
     };
@@ -240,6 +262,7 @@ export class RecordingStore {
       entry.source = null;
       entry.nextSeq = 0;
       entry.droppedEvents = 0;
+      entry.shed = 0;
       entry.error = null;
     }
   }
@@ -257,6 +280,12 @@ export class RecordingStore {
         this.refused++;
         this.addProblem(`a message from ${message.data.frame === null ? "a page" : `frame ${message.data.frame.frameId}`} was refused: ${message.data.reason}`);
         break;
+      case "forged": {
+        const entry = this.frameEntry(message.data.frame);
+        if (entry.forged === 0) this.addProblem(`frame ${entry.frame.frameId}: the page posted messages pretending to be aioscope's; they were ignored`);
+        entry.forged = message.data.count;
+        break;
+      }
       case "frameEvent": {
         const entry = this.frameEntry(message.data.frame);
         const event = message.data.event;
@@ -286,12 +315,21 @@ export class RecordingStore {
       entry.stream = stream;
       entry.source = null;
       entry.nextSeq = 0;
+      entry.shed = 0;
       entry.error = null;
     }
-    if (entry.error !== null) return;
     if (batch.seq < entry.nextSeq) {
       // Sent again after a reconnect: we have it already.
       this.ack(entry, session, stream, entry.nextSeq - 1);
+      return;
+    }
+    if (batch.seq > entry.nextSeq) {
+      // An earlier batch is missing. After a worker restart a new batch can overtake the
+      // resent ones (the bridge sends them when the panel's resend request reaches it), so
+      // the gap is shown and this batch skipped, not acknowledged: the bridge keeps it and
+      // sends it again after the missing one. Only a batch the bridge gave up on (its
+      // retention bound) leaves the gap for good.
+      entry.error = `batch ${batch.seq} arrived but batch ${entry.nextSeq} was expected: waiting for it`;
       return;
     }
     if (entry.source === null) {
@@ -301,19 +339,30 @@ export class RecordingStore {
         frameId: entry.frame.frameId,
       });
     }
-    const result = this.builder.append(batch, entry.source);
+    let applied = batch;
+    if (this.events + batch.count > (this.host.maxSessionEvents ?? MAX_SESSION_EVENTS)) {
+      // The session is full: the batch's strings are kept (later batches refer to them), its
+      // events are counted as dropped, on top of what the page itself dropped.
+      entry.shed += batch.count;
+      applied = {
+        ...batch, count: 0, time: new Float64Array(0), kind: new Uint8Array(0), ops: new Int32Array(0),
+        droppedEvents: batch.droppedEvents + entry.shed,
+      };
+    } else if (entry.shed > 0) {
+      applied = { ...batch, droppedEvents: batch.droppedEvents + entry.shed };
+    }
+    const result = this.builder.append(applied, entry.source);
     if (!result.ok) {
-      // The session is unchanged (the builder applies a batch whole or not at all). A page can
-      // post anything to its own window, so one bad batch is shown and skipped; only a lost
-      // batch (a gap in the sequence) ends this frame's part, since later batches build on it.
+      // The session is unchanged (the builder applies a batch whole or not at all): the bad
+      // batch is shown and skipped.
       const reason = `${result.error.path}: ${result.error.message}`;
       this.addProblem(`frame ${entry.frame.frameId}: a batch was refused: ${reason}`);
-      if (batch.seq > entry.nextSeq) entry.error = reason;
       return;
     }
     entry.nextSeq = batch.seq + 1;
-    entry.droppedEvents = batch.droppedEvents;
-    this.events += batch.count;
+    entry.error = null;
+    entry.droppedEvents = applied.droppedEvents;
+    this.events += applied.count;
     this.cachedTrace = null;
     this.ack(entry, session, stream, batch.seq);
   }
@@ -332,7 +381,7 @@ export class RecordingStore {
     const key = frameKey(frame);
     let entry = this.frames.get(key);
     if (entry === undefined) {
-      entry = { frame, hello: null, stream: null, source: null, nextSeq: 0, droppedEvents: 0, error: null };
+      entry = { frame, hello: null, stream: null, source: null, nextSeq: 0, droppedEvents: 0, shed: 0, forged: 0, error: null };
       this.frames.set(key, entry);
     }
     return entry;

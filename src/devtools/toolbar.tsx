@@ -155,6 +155,11 @@ export function Toolbar(props: ToolbarProps) {
           {snapshot.refused} refused
         </span>
       )}
+      {snapshot.forged > 0 && (
+        <span class="toolbar-text warning" data-testid="forged-count" title="Messages the page posted to pass for aioscope's own: ignored">
+          {formatCount(snapshot.forged)} forged, ignored
+        </span>
+      )}
     </div>
   );
 }

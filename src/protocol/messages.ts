@@ -1,6 +1,6 @@
 /**
- * Every message that crosses a boundary in the extension, in one place: page hook ⇄ bridge
- * (window.postMessage), bridge ⇄ background (runtime port), background ⇄ panel (runtime
+ * Every message that crosses a boundary in the extension, in one place: page agent ⇄ bridge
+ * (a private MessageChannel, src/content/channel), bridge ⇄ background (runtime port), background ⇄ panel (runtime
  * port). Each direction is a map of channels turned into a `{ kind, data }` union, so a
  * sender cannot invent a message and a receiver's `switch` is exhaustive.
  *
@@ -12,9 +12,12 @@ import type { TraceBatch } from "../trace/encoding.ts";
 /** Bumped on any incompatible change; both ends check it in the first message. */
 export const PROTOCOL_VERSION = 1;
 
-/** Marks window messages from the page hook to the bridge. */
+/**
+ * The tags page and bridge once put on window messages. They talk over a private channel now,
+ * so a window message with one of these tags is a page pretending to be one of them: the
+ * bridge counts it and nothing else happens.
+ */
 export const PAGE_TAG = "aioscope:page";
-/** Marks window messages from the bridge to the page hook. */
 export const BRIDGE_TAG = "aioscope:bridge";
 
 /** Runtime port names. */
@@ -105,14 +108,14 @@ export interface BridgeToPage extends PageCommands {
 }
 export type BridgeToPageMessage = Message<BridgeToPage>;
 
-/** The envelope of a window message between page and bridge. */
-export interface WindowEnvelope<M> {
-  readonly tag: typeof PAGE_TAG | typeof BRIDGE_TAG;
-  readonly message: M;
+/** What the bridge itself reports, besides the page's events. */
+export interface BridgeEvents {
+  /** Messages that pretended to be the agent's or the bridge's, ignored so far in this document. */
+  forged: { readonly count: number };
 }
 
 /** Bridge → background. */
-export type BridgeToBackground = PageEvent;
+export type BridgeToBackground = PageEvent | Message<BridgeEvents>;
 
 /** Background → bridge: the page's commands, acknowledgements, and a request to send again. */
 export interface BackgroundToBridge extends Pick<BridgeToPage, "start" | "stop" | "query"> {
@@ -154,6 +157,8 @@ export interface BackgroundToPanel {
   attached: { readonly protocol: number; readonly frames: readonly FrameRef[] };
   frameEvent: { readonly frame: FrameRef; readonly event: PageEvent };
   frameGone: { readonly frame: FrameRef };
+  /** The bridge of `frame` ignored `count` forged messages so far (see BridgeEvents). */
+  forged: { readonly frame: FrameRef; readonly count: number };
   /** A message the background refused, so overload or abuse is visible, never silent. */
   refused: { readonly frame: FrameRef | null; readonly reason: string };
 }

@@ -4,9 +4,8 @@
  * model's SessionBuilder then checks a batch's meaning; this layer keeps a hostile page from
  * sending something huge or strange through the extension at all.
  */
+import { indexOf, isArray, numberIsFinite, numberIsInteger, stringSlice } from "../trace/primordials.ts";
 import { BATCH_FORMAT, BATCH_VERSION, OPS_PER_EVENT, type TraceBatch } from "../trace/encoding.ts";
-import type {
-  BRIDGE_TAG, PAGE_TAG} from "./messages.ts";
 import { PROTOCOL_VERSION,
   type BridgeToPageMessage, type PageEvent, type PageHello, type PageStatus, type RecordingOptions,
 } from "./messages.ts";
@@ -30,28 +29,92 @@ const ok = <T>(value: T): Checked<T> => ({ ok: true, value });
 const refuse = <T>(reason: string): Checked<T> => ({ ok: false, reason });
 
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return typeof value === "object" && value !== null && !isArray(value);
 }
+
+const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const ownKeys = Reflect.ownKeys;
+const getPrototypeOf = Object.getPrototypeOf;
+const ObjectPrototype = Object.prototype;
+
+/**
+ * Why `value` is not a plain record of data properties named in `allowed`, or null when it
+ * is. Nothing of it runs: no getter, no `toString`, no proxy trap survives a structured clone,
+ * and this refuses them anyway when a message arrives some other way (the router's ports).
+ */
+function notPlainRecord(value: unknown, allowed: readonly string[]): string | null {
+  if (!isRecord(value)) return "not an object";
+  const proto: unknown = getPrototypeOf(value);
+  if (proto !== ObjectPrototype && proto !== null) return "not a plain object";
+  const keys = ownKeys(value);
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    if (typeof key !== "string" || indexOf(allowed, key) < 0) return `unexpected property ${describe(key)}`;
+    const descriptor = getOwnPropertyDescriptor(value, key)!;
+    if (!("value" in descriptor)) return `property ${key} is an accessor`;
+  }
+  return null;
+}
+
+/** Any value as a short text for a refusal, without calling anything of it. */
+function describe(value: unknown): string {
+  if (typeof value === "string") return `"${value.length > 40 ? `${stringSlice(value, 0, 40)}…` : value}"`;
+  if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return `${value}`;
+  if (typeof value === "symbol") return "a symbol";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/**
+ * A typed array that is exactly its buffer: a short view on a huge buffer would carry the
+ * whole buffer through every structured clone (and count as a few bytes).
+ */
+function wholeBuffer(view: ArrayBufferView): boolean {
+  return view.byteOffset === 0 && view.buffer instanceof ArrayBuffer && view.buffer.byteLength === view.byteLength;
+}
+
+const MESSAGE_KEYS = ["kind", "data"] as const;
+const BATCH_EVENT_KEYS = ["session", "stream", "batch"] as const;
+const HELLO_KEYS = ["protocol", "url", "title", "userAgent", "timeOrigin", "runtimes", "isTopFrame", "session"] as const;
+const STATUS_KEYS = ["session", "recorded", "droppedEvents"] as const;
+const BATCH_KEYS = [
+  "format", "version", "seq", "recorderVersion", "timeOrigin", "clock", "count", "time", "kind", "ops", "stringBase", "strings", "droppedEvents",
+] as const;
 
 function isString(value: unknown, max: number): value is string {
   return typeof value === "string" && value.length <= max;
 }
 
 function isCount(value: unknown, max = Number.MAX_SAFE_INTEGER): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= max;
+  return typeof value === "number" && numberIsInteger(value) && value >= 0 && value <= max;
 }
 
-/** The message inside a window-message envelope with `tag`, or null for anything else. */
-export function openEnvelope(data: unknown, tag: typeof PAGE_TAG | typeof BRIDGE_TAG): unknown {
-  if (!isRecord(data) || data.tag !== tag || !isRecord(data.message)) return null;
-  return data.message;
+/** The count of a bridge's `forged` report (BridgeEvents), or null when `message` is not one. */
+export function checkForgedReport(message: unknown): number | null {
+  if (!isRecord(message) || message.kind !== "forged" || !isRecord(message.data)) return null;
+  const count = message.data.count;
+  return isCount(count) ? count : null;
 }
 
-/** A page event as the bridge accepts it: known kind, right shape, bounded size. */
+/**
+ * A page event as the bridge and the router accept it: known kind, plain data of the right
+ * shape, bounded in bytes. Anything else is refused with a reason; nothing here throws.
+ */
 export function checkPageEvent(message: unknown): Checked<PageEvent> {
-  if (!isRecord(message)) return refuse("not an object");
-  const { kind, data } = message;
-  if (!isRecord(data)) return refuse(`${String(kind)}: data is not an object`);
+  try {
+    return checkPageEventShape(message);
+  } catch {
+    return refuse("unreadable message");
+  }
+}
+
+function checkPageEventShape(message: unknown): Checked<PageEvent> {
+  const notMessage = notPlainRecord(message, MESSAGE_KEYS);
+  if (notMessage !== null) return refuse(notMessage);
+  const { kind, data } = message as Record<string, unknown>;
+  const allowed = kind === "hello" ? HELLO_KEYS : kind === "batch" ? BATCH_EVENT_KEYS : kind === "status" ? STATUS_KEYS : null;
+  if (allowed === null) return refuse(`unknown kind ${describe(kind)}`);
+  const notData = notPlainRecord(data, allowed);
+  if (notData !== null || !isRecord(data)) return refuse(`${kind}: data: ${notData ?? "not an object"}`);
   switch (kind) {
     case "hello": {
       const hello = checkHello(data);
@@ -68,26 +131,37 @@ export function checkPageEvent(message: unknown): Checked<PageEvent> {
       return status.ok ? ok({ kind, data: status.value }) : refuse(`status: ${status.reason}`);
     }
     default:
-      return refuse(`unknown kind ${JSON.stringify(String(kind)).slice(0, 40)}`);
+      return refuse(`unknown kind ${describe(kind)}`);
   }
 }
 
 function checkHello(data: Record<string, unknown>): Checked<PageHello> {
-  if (data.protocol !== PROTOCOL_VERSION) return refuse(`protocol ${String(data.protocol)} is not ${PROTOCOL_VERSION}`);
+  if (data.protocol !== PROTOCOL_VERSION) return refuse(`protocol ${describe(data.protocol)} is not ${PROTOCOL_VERSION}`);
   if (!isString(data.url, MAX_URL_CHARS)) return refuse("url is not a string of at most 8192 characters");
   if (!isString(data.title, MAX_TEXT_CHARS)) return refuse("title is not a string of at most 1024 characters");
   if (!isString(data.userAgent, MAX_TEXT_CHARS)) return refuse("userAgent is not a string of at most 1024 characters");
-  if (typeof data.timeOrigin !== "number" || !Number.isFinite(data.timeOrigin) || data.timeOrigin < 0) return refuse("timeOrigin is not a finite epoch time");
-  if (!Array.isArray(data.runtimes) || data.runtimes.length > MAX_RUNTIMES || !data.runtimes.every((v) => isString(v, 32))) {
-    return refuse("runtimes is not a short list of version strings");
-  }
+  if (typeof data.timeOrigin !== "number" || !numberIsFinite(data.timeOrigin) || data.timeOrigin < 0) return refuse("timeOrigin is not a finite epoch time");
+  const runtimes = checkRuntimes(data.runtimes);
+  if (runtimes === null) return refuse("runtimes is not a short list of version strings");
   if (typeof data.isTopFrame !== "boolean") return refuse("isTopFrame is not a boolean");
   if (data.session !== null && !isString(data.session, MAX_SESSION_CHARS)) return refuse("session is not null or a short string");
   return ok({
     protocol: PROTOCOL_VERSION, url: data.url, title: data.title, userAgent: data.userAgent,
-    timeOrigin: data.timeOrigin, runtimes: [...(data.runtimes as string[])], isTopFrame: data.isTopFrame,
+    timeOrigin: data.timeOrigin, runtimes, isTopFrame: data.isTopFrame,
     session: data.session as string | null,
   });
+}
+
+/** A fresh list of at most MAX_RUNTIMES short version strings, or null. */
+function checkRuntimes(value: unknown): string[] | null {
+  if (!isArray(value) || value.length > MAX_RUNTIMES) return null;
+  const out: string[] = [];
+  for (let k = 0; k < value.length; k++) {
+    const v: unknown = value[k];
+    if (!isString(v, 32)) return null;
+    out[k] = v;
+  }
+  return out;
 }
 
 function checkStatus(data: Record<string, unknown>): Checked<PageStatus> {
@@ -108,9 +182,10 @@ function checkStatus(data: Record<string, unknown>): Checked<PageStatus> {
  * and strings. Returns a fresh object holding only the known fields.
  */
 export function checkBatch(value: unknown): Checked<TraceBatch> {
-  if (!isRecord(value)) return refuse("not an object");
+  const notBatch = notPlainRecord(value, BATCH_KEYS);
+  if (notBatch !== null || !isRecord(value)) return refuse(notBatch ?? "not an object");
   if (value.format !== BATCH_FORMAT || value.version !== BATCH_VERSION) {
-    return refuse(`format ${JSON.stringify(String(value.format)).slice(0, 40)} version ${String(value.version)} is not ${BATCH_FORMAT} ${BATCH_VERSION}`);
+    return refuse(`format ${describe(value.format)} version ${describe(value.version)} is not ${BATCH_FORMAT} ${BATCH_VERSION}`);
   }
   const { seq, count, time, kind, ops, stringBase, strings, droppedEvents, timeOrigin, recorderVersion, clock } = value;
   if (!isCount(seq)) return refuse("seq is not a count");
@@ -118,16 +193,18 @@ export function checkBatch(value: unknown): Checked<TraceBatch> {
   if (!(time instanceof Float64Array) || time.length !== count) return refuse("time is not a Float64Array of count numbers");
   if (!(kind instanceof Uint8Array) || kind.length !== count) return refuse("kind is not a Uint8Array of count numbers");
   if (!(ops instanceof Int32Array) || ops.length !== count * OPS_PER_EVENT) return refuse(`ops is not an Int32Array of count × ${OPS_PER_EVENT} numbers`);
+  if (!wholeBuffer(time) || !wholeBuffer(kind) || !wholeBuffer(ops)) return refuse("a column is a view on a larger buffer");
   if (!isCount(stringBase) || stringBase < 1) return refuse("stringBase is not a positive count");
-  if (!Array.isArray(strings) || strings.length > MAX_BATCH_STRINGS) return refuse(`strings is not a list of at most ${MAX_BATCH_STRINGS}`);
+  if (!isArray(strings) || strings.length > MAX_BATCH_STRINGS) return refuse(`strings is not a list of at most ${MAX_BATCH_STRINGS}`);
   let chars = 0;
-  for (const s of strings as unknown[]) {
+  for (let k = 0; k < strings.length; k++) {
+    const s: unknown = strings[k];
     if (!isString(s, MAX_STRING_CHARS)) return refuse(`a string is not text of at most ${MAX_STRING_CHARS} characters`);
     chars += s.length;
   }
   if (chars > MAX_BATCH_STRING_CHARS) return refuse(`strings hold ${chars} characters, more than ${MAX_BATCH_STRING_CHARS}`);
   if (!isCount(droppedEvents)) return refuse("droppedEvents is not a count");
-  if (typeof timeOrigin !== "number" || !Number.isFinite(timeOrigin)) return refuse("timeOrigin is not finite");
+  if (typeof timeOrigin !== "number" || !numberIsFinite(timeOrigin)) return refuse("timeOrigin is not finite");
   if (!isString(recorderVersion, 32)) return refuse("recorderVersion is not a short string");
   if (clock !== "host" && clock !== "loop" && clock !== "custom") return refuse("clock is not host, loop or custom");
   return ok({
@@ -161,6 +238,6 @@ export function checkBridgeMessage(message: unknown): Checked<BridgeToPageMessag
       if (!isString(data.session, MAX_SESSION_CHARS) || !isCount(data.id)) return refuse("query: session is not a short string or id is not a count");
       return ok({ kind, data: { session: data.session, id: data.id } });
     default:
-      return refuse(`unknown kind ${JSON.stringify(String(kind)).slice(0, 40)}`);
+      return refuse(`unknown kind ${describe(kind)}`);
   }
 }

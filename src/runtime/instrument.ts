@@ -109,7 +109,10 @@ export const instruments: Instrument[] = realm.instruments;
  * addInstrument(log);
  */
 export function addInstrument(instrument: Instrument): void {
-  if (!instruments.includes(instrument)) instruments.push(instrument);
+  // Plain loops and index writes: the extension calls this inside pages, whose Array.prototype
+  // methods may have been replaced since.
+  for (let k = 0; k < instruments.length; k++) if (instruments[k] === instrument) return;
+  instruments[instruments.length] = instrument;
 }
 
 /**
@@ -119,8 +122,11 @@ export function addInstrument(instrument: Instrument): void {
  * removeInstrument(log);
  */
 export function removeInstrument(instrument: Instrument): void {
-  const index = instruments.indexOf(instrument);
-  if (index >= 0) instruments.splice(index, 1);
+  let index = -1;
+  for (let k = 0; k < instruments.length; k++) if (instruments[k] === instrument) index = k;
+  if (index < 0) return;
+  for (let k = index; k < instruments.length - 1; k++) instruments[k] = instruments[k + 1]!;
+  instruments.length -= 1;
 }
 
 /** A resource id unique across every runtime copy in the realm. */

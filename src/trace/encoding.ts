@@ -13,6 +13,7 @@
  */
 import type { MarkerKind, NativeKind, NativeOutcome } from "./model.ts";
 import { MARKER_KINDS, NATIVE_KINDS, NATIVE_OUTCOMES } from "./model.ts";
+import { indexOf } from "./primordials.ts";
 
 export const OPS_PER_EVENT = 4;
 export const BYTES_PER_EVENT = 8 + 1 + OPS_PER_EVENT * 4;
@@ -69,9 +70,10 @@ export const OUTCOME_CANCELLED = 2;
 /** A resource operation without a value. */
 export const VALUE_NONE = -0x80000000;
 
-export const nativeKindCode = (kind: NativeKind): number => NATIVE_KINDS.indexOf(kind);
-export const nativeOutcomeCode = (outcome: NativeOutcome): number => NATIVE_OUTCOMES.indexOf(outcome);
-export const markerKindCode = (kind: MarkerKind): number => MARKER_KINDS.indexOf(kind);
+// Plain loops (primordials.ts): the recorder calls these inside pages.
+export const nativeKindCode = (kind: NativeKind): number => indexOf(NATIVE_KINDS, kind);
+export const nativeOutcomeCode = (outcome: NativeOutcome): number => indexOf(NATIVE_OUTCOMES, outcome);
+export const markerKindCode = (kind: MarkerKind): number => indexOf(MARKER_KINDS, kind);
 
 export const BATCH_FORMAT = "aioscope-batch";
 export const BATCH_VERSION = 1;

@@ -5,10 +5,15 @@
  * last time with `takeBatch()` and streams them; a `SessionBuilder` turns batches into a
  * `Trace`.
  *
- * Drop policy: the buffer holds at most `capacity` events not yet taken. When it is full,
- * new events are dropped (the oldest are kept, so every recorded task keeps its beginning)
- * and counted in `droppedEvents`, which travels in every batch and in the trace. Taking a
- * batch frees the space again. Hooks never throw: a broken recorder must not break the page.
+ * Drop policy (load shedding): the buffer holds at most `capacity` events not yet taken. When
+ * it is full, new events are dropped (the oldest are kept, so every recorded task keeps its
+ * beginning) and counted exactly in `droppedEvents`, which travels in every batch and in the
+ * trace; a dropped event costs one comparison. Taking a batch frees the space again, so a
+ * host that takes batches on a timer bounds the event rate it records, and the memory.
+ * Creation sites, the costliest part of an event, have their own budget per batch
+ * (`maxSitesPerBatch`). Hooks never throw: a broken recorder must not break the page.
+ *
+ * It runs inside pages: after construction it calls only built-ins from primordials.ts.
  */
 import { addInstrument, removeInstrument } from "../runtime/index.ts";
 import type { AwaitTarget, Instrument, Resource, ResourceOp, Task, TaskOutcome } from "../runtime/index.ts";
@@ -21,6 +26,10 @@ import {
 } from "./encoding.ts";
 import { RECORDER_VERSION, type CreationSite, type MarkerKind, type NativeKind, type NativeOutcome } from "./model.ts";
 import { captureSite, captureStack, DEFAULT_INTERNAL_FRAMES, firstExternalFrame, type FrameFilter } from "./stack.ts";
+import {
+  append, copyPrefix, dateNow, hostNow, hostTimeOrigin, mathFloor, mathMax, mathMin, mathRound, numberIsFinite, safeMap, safeSet,
+  stringSlice, stringStartsWith,
+} from "./primordials.ts";
 
 /** Where event times come from: see `RecorderOptions.clock`. */
 export type RecorderClock = "host" | "loop" | ((task: Task<unknown> | null) => number);
@@ -50,6 +59,12 @@ export interface RecorderOptions {
   maxStrings?: number;
   /** Longer names, labels and messages are cut. Default 2048 (16384 for stacks). */
   maxStringLength?: number;
+  /**
+   * Creation sites taken between two batches, at most (default: no limit). A stack costs a
+   * few µs, more than the rest of a task's events: under a flood of tasks, the ones past this
+   * budget carry no site (never a wrong one), so recording sheds that cost first.
+   */
+  maxSitesPerBatch?: number;
 }
 
 /** A task as the native-operation API accepts it: the task, its runtime id, or none. */
@@ -87,9 +102,6 @@ function makeChunk(): Chunk {
   return { time: new Float64Array(CHUNK_EVENTS), kind: new Uint8Array(CHUNK_EVENTS), ops, f64: new Float64Array(ops.buffer) };
 }
 
-const hostPerformance: { now(): number; timeOrigin?: number } | undefined =
-  typeof performance !== "undefined" && typeof performance.now === "function" ? performance : undefined;
-const hostNow = (): number => (hostPerformance !== undefined ? hostPerformance.now() : Date.now());
 
 export class Recorder implements Instrument {
   readonly capacity: number;
@@ -101,6 +113,8 @@ export class Recorder implements Instrument {
   private readonly internalFrames: FrameFilter;
   private readonly maxStrings: number;
   private readonly maxStringLength: number;
+  private readonly maxSitesPerBatch: number;
+  private sitesThisBatch = 0;
 
   private chunks: Chunk[] = [makeChunk()];
   private chunk: Chunk = this.chunks[0]!;
@@ -111,7 +125,7 @@ export class Recorder implements Instrument {
   private lastTime = 0;
   private seq = 0;
 
-  private readonly stringIds = new Map<string, number>();
+  private readonly stringIds = safeMap<string, number>();
   private newStrings: string[] = [];
   private nextStringId = 1;
   private batchStringBase = 1;
@@ -121,31 +135,32 @@ export class Recorder implements Instrument {
   private lastTargetKind = 0;
   private lastTargetLabel = 0;
 
-  private readonly seenResources = new Set<number>();
+  private readonly seenResources = safeSet<number>();
   private nextNativeId = 1;
   /** The task whose step runs now (the hooks see every runtime copy of the realm), or 0. */
   private runningTask = 0;
 
   constructor(options: RecorderOptions = {}) {
-    this.capacity = Math.max(1, Math.floor(options.capacity ?? DEFAULT_CAPACITY));
+    this.capacity = mathMax(1, mathFloor(options.capacity ?? DEFAULT_CAPACITY));
     this.creationSites = options.creationSites ?? false;
     this.internalFrames = options.internalFrames ?? DEFAULT_INTERNAL_FRAMES;
     this.maxStrings = options.maxStrings ?? 1 << 20;
     this.maxStringLength = options.maxStringLength ?? 2048;
+    this.maxSitesPerBatch = options.maxSitesPerBatch ?? Infinity;
     this.hostStart = hostNow();
     const clock = options.clock ?? "host";
     if (clock === "host") {
       this.clockKind = "host";
-      const origin = hostPerformance?.timeOrigin;
-      this.timeOrigin = typeof origin === "number" ? origin + this.hostStart : Date.now();
+      const origin = hostTimeOrigin;
+      this.timeOrigin = typeof origin === "number" ? origin + this.hostStart : dateNow();
       this.read = () => hostNow() - this.hostStart;
     } else if (clock === "loop") {
       this.clockKind = "loop";
-      this.timeOrigin = options.timeOrigin ?? Date.now();
+      this.timeOrigin = options.timeOrigin ?? dateNow();
       this.read = (task) => (task !== null ? task.getLoop().time() : this.lastTime);
     } else {
       this.clockKind = "custom";
-      this.timeOrigin = options.timeOrigin ?? Date.now();
+      this.timeOrigin = options.timeOrigin ?? dateNow();
       this.read = clock;
     }
   }
@@ -172,7 +187,7 @@ export class Recorder implements Instrument {
 
   /** A `performance.now()` reading (as PerformanceObserver entries carry) on the recorder's clock. */
   fromHostTime(hostTime: number): number {
-    return this.clockKind === "host" ? Math.max(0, hostTime - this.hostStart) : this.now();
+    return this.clockKind === "host" ? mathMax(0, hostTime - this.hostStart) : this.now();
   }
 
   get droppedEvents(): number {
@@ -196,7 +211,7 @@ export class Recorder implements Instrument {
   taskSpawned(task: Task<unknown>, parent: Task<unknown> | null): void {
     if (!this.hasRoom()) return;
     const t = this.now(task);
-    this.push(EV_SPAWN, t, task.id, parent === null ? 0 : parent.id, this.nameId(task), task.kind === "async" ? TASK_KIND_ASYNC : TASK_KIND_COROUTINE);
+    this.write(EV_SPAWN, t, task.id, parent === null ? 0 : parent.id, this.nameId(task), task.kind === "async" ? TASK_KIND_ASYNC : TASK_KIND_COROUTINE);
     if (this.creationSites !== false) this.recordSite(task, t);
   }
 
@@ -205,13 +220,13 @@ export class Recorder implements Instrument {
     // A task rescheduling itself (sleep(0)) does so at the end of its own step: the builder
     // dates that wake-up by the step's end, so no clock read is needed here.
     const t = task.id === this.runningTask ? this.lastTime : this.now(task);
-    this.push(EV_SCHEDULED, t, task.id, wokenBy === null ? 0 : wokenBy.id, 0, 0);
+    this.write(EV_SCHEDULED, t, task.id, wokenBy === null ? 0 : wokenBy.id, 0, 0);
   }
 
   beforeTaskStep(task: Task<unknown>): void {
     this.runningTask = task.id;
     if (!this.hasRoom()) return;
-    this.push(EV_STEP_BEGIN, this.now(task), task.id, 0, 0, 0);
+    this.write(EV_STEP_BEGIN, this.now(task), task.id, 0, 0, 0);
   }
 
   afterTaskStep(task: Task<unknown>, waitingOn: AwaitTarget | null): void {
@@ -233,27 +248,27 @@ export class Recorder implements Instrument {
       }
       target = waitingOn.id ?? 0;
     }
-    this.push(EV_STEP_END, this.now(task), task.id, kind, label, target);
+    this.write(EV_STEP_END, this.now(task), task.id, kind, label, target);
   }
 
   taskExited(task: Task<unknown>, outcome: TaskOutcome, raised?: unknown): void {
     if (!this.hasRoom()) return;
     const t = this.now(task);
     const code = outcome === "done" ? OUTCOME_DONE : outcome === "error" ? OUTCOME_ERROR : OUTCOME_CANCELLED;
-    this.push(EV_EXIT, t, task.id, code, this.nameId(task), task.kind === "async" ? TASK_KIND_ASYNC : TASK_KIND_COROUTINE);
+    this.write(EV_EXIT, t, task.id, code, this.nameId(task), task.kind === "async" ? TASK_KIND_ASYNC : TASK_KIND_COROUTINE);
     if (outcome === "error" && this.hasRoom()) {
       // Older runtime copies do not pass the error, and `exception()` would mark it retrieved:
       // for them, read the stored error directly.
       const error = arguments.length >= 3 ? raised : (task as unknown as { _exception?: unknown })._exception;
       const info = describeError(error);
-      this.push(EV_ERROR, t, task.id, this.intern(info.name), this.intern(info.message),
+      this.write(EV_ERROR, t, task.id, this.intern(info.name), this.intern(info.message),
         info.stack === null ? 0 : this.intern(info.stack, 16384));
     }
   }
 
   cancelRequested(task: Task<unknown>, msg: string | undefined, by: Task<unknown> | null): void {
     if (!this.hasRoom()) return;
-    this.push(EV_CANCEL, this.now(task), task.id, by === null ? 0 : by.id, msg === undefined ? 0 : this.intern(String(msg)), 0);
+    this.write(EV_CANCEL, this.now(task), task.id, by === null ? 0 : by.id, msg === undefined ? 0 : this.intern(String(msg)), 0);
   }
 
   timeoutArmed(task: Task<unknown>, deadline: number, scope = 0): void {
@@ -261,25 +276,25 @@ export class Recorder implements Instrument {
     const t = this.now(task);
     // The deadline is on the task's loop clock; the trace keeps it on the recorder's.
     let onTrace = t + (deadline - task.getLoop().time());
-    if (!Number.isFinite(onTrace)) onTrace = t;
-    this.push(EV_TIMEOUT_ARMED, t, task.id, scope, 0, 0);
+    if (!numberIsFinite(onTrace)) onTrace = t;
+    this.write(EV_TIMEOUT_ARMED, t, task.id, scope, 0, 0);
     const index = this.fill - 1;
     this.chunk.f64[(index * OPS_PER_EVENT + 2) >> 1] = onTrace;
   }
 
   timeoutExpired(task: Task<unknown>, scope = 0): void {
     if (!this.hasRoom()) return;
-    this.push(EV_TIMEOUT_EXPIRED, this.now(task), task.id, scope, 0, 0);
+    this.write(EV_TIMEOUT_EXPIRED, this.now(task), task.id, scope, 0, 0);
   }
 
   timeoutDisarmed(task: Task<unknown>, scope: number): void {
     if (!this.hasRoom()) return;
-    this.push(EV_TIMEOUT_DISARMED, this.now(task), task.id, scope, 0, 0);
+    this.write(EV_TIMEOUT_DISARMED, this.now(task), task.id, scope, 0, 0);
   }
 
   exceptionRetrieved(task: Task<unknown>): void {
     if (!this.hasRoom()) return;
-    this.push(EV_RETRIEVED, this.now(task), task.id, 0, 0, 0);
+    this.write(EV_RETRIEVED, this.now(task), task.id, 0, 0, 0);
   }
 
   resourceOp(resource: Resource, op: ResourceOp, task: Task<unknown> | null, value?: number): void {
@@ -293,11 +308,11 @@ export class Recorder implements Instrument {
       } catch {
         label = `${resource.kind} ${resource.id}`;
       }
-      this.push(EV_RESOURCE, t, resource.id, this.intern(resource.kind), this.intern(label), 0);
+      this.write(EV_RESOURCE, t, resource.id, this.intern(resource.kind), this.intern(label), 0);
       if (!this.hasRoom()) return;
     }
-    const v = value === undefined || !Number.isFinite(value) ? VALUE_NONE : Math.max(VALUE_NONE + 1, Math.min(0x7fffffff, Math.round(value)));
-    this.push(EV_RESOURCE_OP, t, resource.id, this.intern(op), task === null ? 0 : task.id, v);
+    const v = value === undefined || !numberIsFinite(value) ? VALUE_NONE : mathMax(VALUE_NONE + 1, mathMin(0x7fffffff, mathRound(value)));
+    this.write(EV_RESOURCE_OP, t, resource.id, this.intern(op), task === null ? 0 : task.id, v);
   }
 
   // --- What the extension feeds it -----------------------------------------------------------
@@ -312,9 +327,9 @@ export class Recorder implements Instrument {
     const code = nativeKindCode(kind);
     if (code < 0 || !this.hasRoom()) return id;
     const task = options.task === undefined ? this.runningTask : taskIdOf(options.task);
-    this.push(EV_NATIVE_START, this.timeOf(options.at), id, code, this.intern(String(label)), task);
+    this.write(EV_NATIVE_START, this.timeOf(options.at), id, code, this.intern(String(label)), task);
     if (options.parent !== undefined && options.parent > 0 && this.hasRoom()) {
-      this.push(EV_NATIVE_PARENT, this.lastPushedTime(), id, options.parent | 0, 0, 0);
+      this.write(EV_NATIVE_PARENT, this.lastPushedTime(), id, options.parent | 0, 0, 0);
     }
     return id;
   }
@@ -323,20 +338,20 @@ export class Recorder implements Instrument {
   nativeEnd(id: number, outcome: NativeOutcome = "ok", options: { detail?: string; at?: number } = {}): void {
     const code = nativeOutcomeCode(outcome);
     if (code < 0 || !this.hasRoom()) return;
-    this.push(EV_NATIVE_END, this.timeOf(options.at), id | 0, code, options.detail === undefined ? 0 : this.intern(String(options.detail)), 0);
+    this.write(EV_NATIVE_END, this.timeOf(options.at), id | 0, code, options.detail === undefined ? 0 : this.intern(String(options.detail)), 0);
   }
 
   /** A repeating native operation fired (an interval's tick, a frame of a rAF loop). */
   nativeTick(id: number, at?: number): void {
     if (!this.hasRoom()) return;
-    this.push(EV_NATIVE_TICK, this.timeOf(at), id | 0, 0, 0, 0);
+    this.write(EV_NATIVE_TICK, this.timeOf(at), id | 0, 0, 0, 0);
   }
 
   /** A point in time worth showing: navigation, load, recording start/stop, or the user's own. */
   mark(kind: MarkerKind, label = "", options: { detail?: string; at?: number } = {}): void {
     const code = markerKindCode(kind);
     if (code < 0 || !this.hasRoom()) return;
-    this.push(EV_MARK, this.timeOf(options.at), code, this.intern(String(label)), options.detail === undefined ? 0 : this.intern(String(options.detail)), 0);
+    this.write(EV_MARK, this.timeOf(options.at), code, this.intern(String(label)), options.detail === undefined ? 0 : this.intern(String(options.detail)), 0);
   }
 
   // --- Streaming -----------------------------------------------------------------------------
@@ -351,12 +366,13 @@ export class Recorder implements Instrument {
     const kind = new Uint8Array(count);
     const ops = new Int32Array(count * OPS_PER_EVENT);
     let offset = 0;
-    for (const chunk of this.chunks) {
-      const n = Math.min(CHUNK_EVENTS, count - offset);
+    for (let c = 0; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
+      const n = mathMin(CHUNK_EVENTS, count - offset);
       if (n <= 0) break;
-      time.set(chunk.time.subarray(0, n), offset);
-      kind.set(chunk.kind.subarray(0, n), offset);
-      ops.set(chunk.ops.subarray(0, n * OPS_PER_EVENT), offset * OPS_PER_EVENT);
+      copyPrefix(time, chunk.time, n, offset);
+      copyPrefix(kind, chunk.kind, n, offset);
+      copyPrefix(ops, chunk.ops, n * OPS_PER_EVENT, offset * OPS_PER_EVENT);
       offset += n;
     }
     const batch: TraceBatch = {
@@ -375,6 +391,7 @@ export class Recorder implements Instrument {
       droppedEvents: this.dropped,
     };
     this.newStrings = [];
+    this.sitesThisBatch = 0;
     this.batchStringBase = this.nextStringId;
     this.chunks = [this.chunks[0]!];
     this.chunk = this.chunks[0]!;
@@ -391,12 +408,12 @@ export class Recorder implements Instrument {
     return false;
   }
 
-  private push(kind: number, time: number, a: number, b: number, c: number, d: number): void {
+  private write(kind: number, time: number, a: number, b: number, c: number, d: number): void {
     let chunk = this.chunk;
     let i = this.fill;
     if (i === CHUNK_EVENTS) {
       chunk = makeChunk();
-      this.chunks.push(chunk);
+      append(this.chunks, chunk);
       this.chunk = chunk;
       i = 0;
     }
@@ -418,12 +435,12 @@ export class Recorder implements Instrument {
   }
 
   private timeOf(at: number | undefined): number {
-    return at !== undefined && Number.isFinite(at) ? Math.max(0, at) : this.now();
+    return at !== undefined && numberIsFinite(at) ? mathMax(0, at) : this.now();
   }
 
   private intern(value: string, maxLength = this.maxStringLength): number {
     let s = value;
-    if (s.length > maxLength) s = `${s.slice(0, maxLength - 1)}…`;
+    if (s.length > maxLength) s = `${stringSlice(s, 0, maxLength - 1)}…`;
     const known = this.stringIds.get(s);
     if (known !== undefined) return known;
     if (this.nextStringId > this.maxStrings) {
@@ -436,7 +453,7 @@ export class Recorder implements Instrument {
   private addString(s: string): number {
     const id = this.nextStringId++;
     this.stringIds.set(s, id);
-    this.newStrings.push(s);
+    append(this.newStrings, s);
     this.stringChars += s.length;
     return id;
   }
@@ -444,12 +461,14 @@ export class Recorder implements Instrument {
   /** 0 for the default `Task-<id>` name, so the string table does not grow a name per task. */
   private nameId(task: Task<unknown>): number {
     const name = task.getName();
-    if (name.length > 5 && name.startsWith("Task-") && name.slice(5) === String(task.id)) return 0;
+    if (name.length > 5 && stringStartsWith(name, "Task-") && stringSlice(name, 5) === `${task.id}`) return 0;
     return this.intern(name);
   }
 
   private recordSite(task: Task<unknown>, t: number): void {
     const taskId = task.id;
+    if (this.sitesThisBatch >= this.maxSitesPerBatch) return;
+    this.sitesThisBatch++;
     let site;
     try {
       site = statedSite(task) ??
@@ -458,8 +477,8 @@ export class Recorder implements Instrument {
       site = null;
     }
     if (site === null || !this.hasRoom()) return;
-    this.push(EV_SITE, t, taskId, this.intern(site.file), site.line | 0, site.column | 0);
-    if (site.function !== null && this.hasRoom()) this.push(EV_SITE_FUNCTION, t, taskId, this.intern(site.function), 0, 0);
+    this.write(EV_SITE, t, taskId, this.intern(site.file), site.line | 0, site.column | 0);
+    if (site.function !== null && this.hasRoom()) this.write(EV_SITE_FUNCTION, t, taskId, this.intern(site.function), 0, 0);
   }
 }
 

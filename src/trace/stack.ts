@@ -2,8 +2,11 @@
  * Creation sites from stack traces: the first frame outside the runtime and the recorder.
  * V8 formats frames as `    at fn (file:line:col)` or `    at file:line:col`; Firefox and
  * Safari as `fn@file:line:col`. Anything else is skipped.
+ *
+ * The recorder and the native wrappers call this inside pages: built-ins from primordials.ts only.
  */
 import type { CreationSite } from "./model.ts";
+import { isArray, regExpExec, regExpTest, stringIndexOf, stringSlice, stringStartsWith } from "./primordials.ts";
 
 /**
  * Frames of aioscope itself (the runtime, this module, the page agent, the injected extension
@@ -15,6 +18,14 @@ export const DEFAULT_INTERNAL_FRAMES =
 /** Which frames are not "the caller": a RegExp, or anything else with the same `test`. */
 export interface FrameFilter {
   test(file: string): boolean;
+}
+
+/**
+ * `filter.test(file)`, except that a RegExp is tested through the `RegExp.prototype.test`
+ * captured at start-up: the page may have replaced the one its prototype has now.
+ */
+function isInternal(filter: FrameFilter, file: string): boolean {
+  return filter instanceof RuntimeFrames ? filter.test(file) : regExpTest(filter as RegExp, file);
 }
 
 /**
@@ -36,9 +47,9 @@ export class RuntimeFrames implements FrameFilter {
   /** `file` is where a runtime copy registered from. */
   add(file: string): void {
     const slash = lastSlash(file);
-    const name = file.slice(slash + 1);
+    const name = stringSlice(file, slash + 1);
     if (name === "instrument.js" || name === "instrument.ts") {
-      const folder = file.slice(0, slash + 1);
+      const folder = stringSlice(file, 0, slash + 1);
       for (let k = 0; k < this.folders.length; k++) if (this.folders[k] === folder) return;
       this.folders[this.folders.length] = folder;
     } else {
@@ -47,10 +58,10 @@ export class RuntimeFrames implements FrameFilter {
   }
 
   test(file: string): boolean {
-    if (this.files[file] === true || this.base.test(file)) return true;
+    if (this.files[file] === true || isInternal(this.base, file)) return true;
     for (let k = 0; k < this.folders.length; k++) {
       const folder = this.folders[k]!;
-      if (file.length > folder.length && file.slice(0, folder.length) === folder) return true;
+      if (file.length > folder.length && stringSlice(file, 0, folder.length) === folder) return true;
     }
     return false;
   }
@@ -65,27 +76,29 @@ function lastSlash(file: string): number {
 
 const V8_FRAME = /^\s*at (?:(.*?) \()?(.+?):(\d+):(\d+)\)?\s*$/;
 const GECKO_FRAME = /^\s*(.*?)@(.+?):(\d+):(\d+)\s*$/;
+const EVAL_POSITION = /\(([^()]+?):\d+:\d+\), (.*)$/;
 
 /** Parses one stack line into a site, or null when the line is not a frame with a position. */
 export function parseStackFrame(line: string): CreationSite | null {
-  const match = V8_FRAME.exec(line) ?? GECKO_FRAME.exec(line);
+  const match = regExpExec(V8_FRAME, line) ?? regExpExec(GECKO_FRAME, line);
   if (match === null) return null;
   let file = match[2]!;
   // `at fn (eval at outer (file:1:2), <anonymous>:3:4)`: the position is the eval's.
-  const evalAt = /\(([^()]+?):\d+:\d+\), (.*)$/.exec(file);
+  const evalAt = regExpExec(EVAL_POSITION, file);
   if (evalAt !== null) file = evalAt[2]!;
-  const fn = match[1] !== undefined && match[1] !== "" ? match[1].replace(/^async /, "") : null;
-  return { file, line: Number(match[3]), column: Number(match[4]), function: fn };
+  let fn = match[1] !== undefined && match[1] !== "" ? match[1] : null;
+  if (fn !== null && stringStartsWith(fn, "async ")) fn = stringSlice(fn, 6);
+  return { file, line: +match[3]!, column: +match[4]!, function: fn };
 }
 
 /** The first frame of `stack` whose file `internal` does not match. */
 export function firstExternalFrame(stack: string, internal: FrameFilter = DEFAULT_INTERNAL_FRAMES): CreationSite | null {
   let start = 0;
   while (start < stack.length) {
-    let end = stack.indexOf("\n", start);
+    let end = stringIndexOf(stack, "\n", start);
     if (end < 0) end = stack.length;
-    const site = parseStackFrame(stack.slice(start, end));
-    if (site !== null && !internal.test(site.file)) return site;
+    const site = parseStackFrame(stringSlice(stack, start, end));
+    if (site !== null && !isInternal(internal, site.file)) return site;
     start = end + 1;
   }
   return null;
@@ -142,10 +155,12 @@ export function captureSite(internal: FrameFilter = DEFAULT_INTERNAL_FRAMES, dep
     errorClass.stackTraceLimit = limit;
     errorClass.prepareStackTrace = prepare;
   }
-  if (!Array.isArray(sites)) return typeof sites === "string" ? firstExternalFrame(sites, internal) : null;
-  for (const site of sites as V8CallSite[]) {
+  if (!isArray(sites)) return typeof sites === "string" ? firstExternalFrame(sites, internal) : null;
+  const callSites = sites as V8CallSite[];
+  for (let k = 0; k < callSites.length; k++) {
+    const site = callSites[k]!;
     const file = site.getFileName() ?? site.getScriptNameOrSourceURL?.() ?? null;
-    if (file === null || file === "" || internal.test(file)) continue;
+    if (file === null || file === "" || isInternal(internal, file)) continue;
     const line = site.getLineNumber();
     const column = site.getColumnNumber();
     if (line === null || column === null) continue;

@@ -298,10 +298,12 @@ describe("the native wrappers, as the page sees them", () => {
       const session = await panel.evaluate(() => window.__aioscopePanel?.snapshot().session ?? "");
       expect(session).not.toBe("");
       expect(await nativeAsSeenFromIframe(page)).toBe(false);
-      // The command the store's setNativeInstrumentation(false) sends, delivered to this frame.
-      const command = (native: boolean): Promise<void> => page.evaluate((id: string, on: boolean) => {
-        window.postMessage({ tag: "aioscope:bridge", message: { kind: "start", data: { session: id, options: { creationSites: true, native: on }, keepStartup: false } } }, "*");
-      }, session, native);
+      // A person unticks (and ticks again) the panel's "Native" box: the store re-sends the
+      // recording with the new options, through the background and the bridge.
+      const command = async (native: boolean): Promise<void> => {
+        const checked = await panel.$eval("[data-testid=native-toggle]", (box) => (box as HTMLInputElement).checked);
+        if (checked !== native) await panel.click("[data-testid=native-toggle]");
+      };
       await command(false);
       await page.waitForFunction(() => (window as unknown as { nativeAsSeenFromIframe(): boolean }).nativeAsSeenFromIframe(), POLL);
       const before = (await waitForTrace(panel, () => true)).nativeOps.length;

@@ -20,10 +20,12 @@ const disguises = safeWeakMap<Function, Function>();
 
 /** Gives `wrapper` the `name` and `length` of `original`, and its source for `toString`. */
 export function disguise<F extends Function>(wrapper: F, original: Function): F {
-  for (const key of ["name", "length"] as const) {
-    const descriptor = getOwnPropertyDescriptor(original, key);
-    if (descriptor !== undefined) defineProperty(wrapper, key, descriptor);
-  }
+  // Spelled out, not a for-of loop: this runs whenever the wrappers are installed, and a
+  // loop would go through the page's Array iterator.
+  const name = getOwnPropertyDescriptor(original, "name");
+  if (name !== undefined) defineProperty(wrapper, "name", name);
+  const length = getOwnPropertyDescriptor(original, "length");
+  if (length !== undefined) defineProperty(wrapper, "length", length);
   disguises.set(wrapper, original);
   return wrapper;
 }

@@ -131,5 +131,5 @@ function combinator(name: Combinator) {
 }
 
 export const combinatorPatches: readonly Patch[] = (["all", "allSettled", "race", "any"] as const)
-  .map((name) => Patch.of(NativePromise, name, combinator(name)))
-  .filter((p): p is Patch => p !== null);
+  .map((name) => Patch.of(NativePromise, name, combinator(name))) // start-up
+  .filter((p): p is Patch => p !== null); // start-up

@@ -65,7 +65,7 @@ export class NativeInstrumentation implements NativeControl {
     forgetTimers();
     setSink({ recorder, sites: options.creationSites });
     if (!this.installed) {
-      for (const patch of ALL_PATCHES) patch.install();
+      for (let k = 0; k < ALL_PATCHES.length; k++) ALL_PATCHES[k]!.install();
       this.stopTracking = this.hook.onRuntime((runtime: RegisteredRuntime) => runtime.addInstrument(taskTracker));
       this.installed = true;
     }
@@ -81,7 +81,8 @@ export class NativeInstrumentation implements NativeControl {
     for (let k = ALL_PATCHES.length - 1; k >= 0; k--) ALL_PATCHES[k]!.uninstall();
     this.stopTracking?.();
     this.stopTracking = null;
-    for (const runtime of this.hook.runtimes) runtime.removeInstrument(taskTracker);
+    const runtimes = this.hook.runtimes;
+    for (let k = 0; k < runtimes.length; k++) runtimes[k]!.removeInstrument(taskTracker);
     taskTracker.running = 0;
     this.installed = false;
   }

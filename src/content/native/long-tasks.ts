@@ -11,6 +11,7 @@
  *   BUTTON#go.onclick · handler https://app/main.js:120 · 48 ms", …]}`, longest first.
  */
 import { NativePerformanceObserver, supportedEntryTypes } from "./originals.ts";
+import { append, indexOf, mathMin, mathRound } from "../../trace/primordials.ts";
 import { currentSink, describe, startOp, type Fields } from "./sink.ts";
 import type { NativeKind } from "../../trace/model.ts";
 
@@ -37,7 +38,24 @@ interface LongEntry extends PerformanceEntry {
   readonly scripts?: readonly ScriptTiming[];
 }
 
-const round = (ms: number): number => Math.round(ms * 10) / 10;
+const round = (ms: number): number => mathRound(ms * 10) / 10;
+
+/** The `n` longest scripts, longest first, by plain loops (page-side code: primordials only). */
+function longestScripts(scripts: readonly ScriptTiming[] | undefined, n: number): string[] {
+  const chosen: ScriptTiming[] = [];
+  if (scripts === undefined) return [];
+  for (let k = 0; k < scripts.length; k++) {
+    const script = scripts[k]!;
+    let at = chosen.length;
+    while (at > 0 && (chosen[at - 1]!.duration ?? 0) < (script.duration ?? 0)) at--;
+    if (at >= n) continue;
+    for (let j = mathMin(chosen.length, n - 1); j > at; j--) chosen[j] = chosen[j - 1]!;
+    chosen[at] = script;
+  }
+  const described: string[] = [];
+  for (let k = 0; k < chosen.length; k++) described[k] = describeScript(chosen[k]!);
+  return described;
+}
 
 function describeScript(script: ScriptTiming): string {
   const where = script.sourceURL ? ` ${script.sourceURL}${typeof script.sourceCharPosition === "number" && script.sourceCharPosition >= 0 ? `:${script.sourceCharPosition}` : ""}` : "";
@@ -57,11 +75,11 @@ function attributionOf(entry: LongEntry): Fields {
       containerName: container?.containerName || undefined,
     };
   }
-  const scripts = [...(entry.scripts ?? [])].sort((a, b) => (b.duration ?? 0) - (a.duration ?? 0)).slice(0, MAX_SCRIPTS);
+  const scripts = longestScripts(entry.scripts, MAX_SCRIPTS);
   return {
     duration: round(entry.duration),
     blocking: typeof entry.blockingDuration === "number" ? round(entry.blockingDuration) : undefined,
-    scripts: scripts.length > 0 ? scripts.map(describeScript) : undefined,
+    scripts: scripts.length > 0 ? scripts : undefined,
   };
 }
 
@@ -73,12 +91,17 @@ export class LongTaskObserver {
   start(): void {
     this.stop();
     if (NativePerformanceObserver === undefined) return;
-    for (const [type, kind, label] of ENTRY_KINDS) {
-      if (!supportedEntryTypes.includes(type)) continue;
+    for (let k = 0; k < ENTRY_KINDS.length; k++) {
+      // Indexed, not destructured: destructuring goes through the page's Array iterator.
+      const entryKind = ENTRY_KINDS[k]!;
+      const type = entryKind[0];
+      const kind = entryKind[1];
+      const label = entryKind[2];
+      if (indexOf(supportedEntryTypes, type) < 0) continue;
       try {
         const observer = new NativePerformanceObserver((list) => this.report(list.getEntries() as LongEntry[], kind, label));
         observer.observe({ type, buffered: true });
-        this.observers.push(observer);
+        append(this.observers, observer);
       } catch (error) {
         console.warn(`aioscope: cannot observe ${type} entries: ${describe(error)}`);
       }
@@ -86,14 +109,15 @@ export class LongTaskObserver {
   }
 
   stop(): void {
-    for (const observer of this.observers) observer.disconnect();
+    for (let k = 0; k < this.observers.length; k++) this.observers[k]!.disconnect();
     this.observers = [];
   }
 
   private report(entries: readonly LongEntry[], kind: NativeKind, label: string): void {
     const into = currentSink();
     if (into === null) return;
-    for (const entry of entries) {
+    for (let k = 0; k < entries.length; k++) {
+      const entry = entries[k]!;
       try {
         const end = into.recorder.fromHostTime(entry.startTime + entry.duration);
         if (end <= 0) continue; // before this recording began

@@ -32,14 +32,15 @@ import {
 import { abortCauseOf } from "./abort.ts";
 import { callerSite } from "./site.ts";
 import { currentSink, describe, onWindow, promiseOps, startOp, type NativeOp, type Sink } from "./sink.ts";
+import { numberIsSafeInteger as isSafeInteger } from "../../trace/primordials.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- wrappers stand in for any function */
 
 function contentLength(response: unknown): number | null {
   const value = headerOf(responseHeaders(response), "content-length");
   if (value === null) return null;
-  const bytes = Number(value);
-  return Number.isSafeInteger(bytes) && bytes >= 0 ? bytes : null;
+  const bytes = +value;
+  return isSafeInteger(bytes) && bytes >= 0 ? bytes : null;
 }
 
 const STANDARD_METHODS = /^(?:delete|get|head|options|post|put|patch)$/i;

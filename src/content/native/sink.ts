@@ -11,6 +11,7 @@
  * `{"status":200,"bytes":512,"site":"load (https://app.example/main.js:12:5)"}`.
  */
 import type { Instrument, Task } from "../../runtime/index.ts";
+import { stringSlice } from "../../trace/primordials.ts";
 import type { CreationSite, NativeKind, NativeOutcome } from "../../trace/model.ts";
 import type { Recorder } from "../../trace/recorder.ts";
 import { apply, dataProperty, exceptionMessage, exceptionName, pageWindow, safeMap, safeWeakMap, toJson } from "./originals.ts";
@@ -79,7 +80,9 @@ function detailOf(site: string | null, fields: Fields | undefined): string | und
   const out: Record<string, DetailValue> = {};
   let any = false;
   if (fields !== undefined) {
-    for (const key of keys(fields)) {
+    const names = keys(fields);
+    for (let k = 0; k < names.length; k++) {
+      const key = names[k]!;
       const value = fields[key];
       if (value === undefined || value === null) continue;
       out[key] = value;
@@ -189,7 +192,7 @@ export function onWindow(receiver: unknown): boolean {
 }
 
 function cut(text: string): string {
-  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
+  return text.length > MAX_TEXT ? `${stringSlice(text, 0, MAX_TEXT - 1)}…` : text;
 }
 
 /**

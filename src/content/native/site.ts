@@ -14,6 +14,7 @@
  */
 import type { CreationSite } from "../../trace/model.ts";
 import { parseStackFrame } from "../../trace/stack.ts";
+import { mathMin, stringIndexOf, stringSlice } from "../../trace/primordials.ts";
 import { captureStackTrace, hostNow, NativeError, ownScriptFile } from "./originals.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- any wrapper */
@@ -39,7 +40,7 @@ function takeSiteToken(): boolean {
     if (++dryCalls < DRY_CHECK_EVERY) return false;
     dryCalls = 0;
     const now = hostNow();
-    tokens = Math.min(SITE_BURST, tokens + ((now - refilledAt) * SITE_RATE_PER_SECOND) / 1000);
+    tokens = mathMin(SITE_BURST, tokens + ((now - refilledAt) * SITE_RATE_PER_SECOND) / 1000);
     refilledAt = now;
     if (tokens < 1) return false;
   }
@@ -67,11 +68,11 @@ export function callerSite(wrapper: Function): CreationSite | null {
     captureStackTrace(holder, wrapper);
     const stack = holder.stack;
     if (typeof stack !== "string") return null;
-    let start = stack.indexOf("\n") + 1;
+    let start = stringIndexOf(stack, "\n") + 1;
     while (start > 0 && start < stack.length) {
-      let end = stack.indexOf("\n", start);
+      let end = stringIndexOf(stack, "\n", start);
       if (end < 0) end = stack.length;
-      const site = parseStackFrame(stack.slice(start, end));
+      const site = parseStackFrame(stringSlice(stack, start, end));
       if (site !== null) return site;
       start = end + 1;
     }

@@ -1,25 +1,27 @@
 /**
  * The extension's pipeline in one process: page agents, bridges, the background router and
- * the panel's store, joined by in-memory walls and ports. The bridge logic that lives in the
- * ISOLATED world (acknowledged resends) is modelled by `FakeBridge`; the real one is covered
- * end to end in Chromium (test/e2e/pipeline.test.ts).
+ * the panel's store, joined by in-memory walls and ports: the real Bridge and Router, with
+ * their ports and timers handed in. Chromium runs the same parts end to end
+ * (test/e2e/pipeline.test.ts).
  */
 import { afterEach, describe, expect, test } from "vitest";
 import { run, sleep, createTask, gather, addInstrument, removeInstrument, RUNTIME_VERSION } from "../../../src/runtime/index.ts";
 import { pageHook } from "../../../src/content/install-hook.ts";
 import { PageAgent } from "../../../src/content/page-agent.ts";
 import { Router, type RouterPort } from "../../../src/background/router.ts";
+import { Bridge } from "../../../src/content/bridge-relay.ts";
 import { RecordingStore } from "../../../src/devtools/recording-store.ts";
 import {
   BRIDGE_PORT, PANEL_PORT,
-  type BackgroundToBridgeMessage, type BackgroundToPanelMessage, type BridgeToPageMessage, type PageBatch, type PageEvent,
+  type BackgroundToPanelMessage, type BridgeToPageMessage, type PageEvent,
   type PanelToBackgroundMessage, type Wall,
 } from "../../../src/protocol/messages.ts";
-import { checkBridgeMessage, checkPageEvent } from "../../../src/protocol/validate.ts";
 import type { Trace } from "../../../src/trace/model.ts";
 
 // The test realm's runtime registers with the hook as a page's would.
 if (pageHook.runtimes.length === 0) pageHook.registerRuntime({ version: RUNTIME_VERSION, addInstrument, removeInstrument });
+
+const PANEL_URL = "chrome-extension://aioscope/src/devtools/panel.html";
 
 /** Runs queued timers in order when asked; nothing runs on its own. */
 class ManualTimers {
@@ -92,58 +94,37 @@ function portPair(name: string, sender?: RouterPort["sender"]): [FakePort, FakeP
 }
 
 /**
- * The ISOLATED-world bridge's job: check page messages, forward them, keep batches until
- * acknowledged, resend on reconnect or on request.
+ * The private channel between agent and bridge, in memory: messages are cloned, and wait in
+ * the channel until its other end listens, as a MessagePort's do until it is started.
  */
-class FakeBridge {
-  port: RouterPort | null = null;
-  retained: PageBatch[] = [];
-  hello: PageEvent | null = null;
-  readonly toPage = new Set<(m: BridgeToPageMessage) => void>();
-  constructor(private readonly connect: () => RouterPort) {
-    this.reconnect();
-  }
-  pageWall(): Wall<BridgeToPageMessage, PageEvent> {
+function privateChannel(): { agentSide: Wall<BridgeToPageMessage, PageEvent>; bridgeSide: Wall<unknown, BridgeToPageMessage> } {
+  function end<In, Out>(inbox: unknown[], outbox: unknown[], peer: { listener: ((m: unknown) => void) | null }, self: { listener: ((m: unknown) => void) | null }): Wall<In, Out> {
     return {
-      listen: (listener) => {
-        this.toPage.add(listener);
-        return () => this.toPage.delete(listener);
+      listen(listener) {
+        self.listener = listener as (m: unknown) => void;
+        for (const message of inbox.splice(0)) self.listener(message);
+        return () => { self.listener = null; };
       },
-      send: (message) => {
-        const checked = checkPageEvent(structuredClone(message));
-        if (!checked.ok) return;
-        if (checked.value.kind === "hello") this.hello = checked.value;
-        if (checked.value.kind === "batch") this.retained.push(checked.value.data);
-        this.port?.postMessage(checked.value);
+      send(message) {
+        const copy = structuredClone(message);
+        if (peer.listener === null) outbox.push(copy);
+        else peer.listener(copy);
       },
     };
   }
-  reconnect(): void {
-    const port = this.connect();
-    this.port = port;
-    port.onMessage.addListener((raw) => {
-      const message = raw as BackgroundToBridgeMessage;
-      if (message.kind === "ack") {
-        this.retained = this.retained.filter((b) => !(b.session === message.data.session && b.stream === message.data.stream && b.batch.seq <= message.data.seq));
-      } else if (message.kind === "resend") {
-        for (const batch of this.retained) port.postMessage({ kind: "batch", data: batch });
-      } else {
-        const checked = checkBridgeMessage(message);
-        if (checked.ok) for (const listener of this.toPage) listener(checked.value);
-      }
-    });
-    port.onDisconnect.addListener(() => {
-      if (this.port === port) this.port = null;
-    });
-    // As the real bridge: ask the page for a fresh hello rather than replay an old one.
-    for (const listener of this.toPage) listener({ kind: "ready", data: { protocol: 1 } });
-    for (const batch of this.retained) port.postMessage({ kind: "batch", data: batch });
-  }
+  const toAgent: unknown[] = [];
+  const toBridge: unknown[] = [];
+  const agent = { listener: null as ((m: unknown) => void) | null };
+  const bridge = { listener: null as ((m: unknown) => void) | null };
+  return {
+    agentSide: end<BridgeToPageMessage, PageEvent>(toAgent, toBridge, bridge, agent),
+    bridgeSide: end<unknown, BridgeToPageMessage>(toBridge, toAgent, agent, bridge),
+  };
 }
 
 /** A background worker that can be stopped and started again, as the browser does. */
 class World {
-  router = new Router({ setTimer: (callback, ms) => void this.timers.set(callback, ms) });
+  router = new Router({ setTimer: (callback, ms) => void this.timers.set(callback, ms), panelUrl: PANEL_URL });
   readonly timers = new ManualTimers();
   private readonly livePorts: RouterPort[] = [];
   private documents = 0;
@@ -158,36 +139,46 @@ class World {
   /** The worker is stopped: every port drops, the next connect starts a fresh router. */
   restartWorker(): void {
     for (const port of this.livePorts.splice(0)) port.disconnect();
-    this.router = new Router({ setTimer: (callback, ms) => void this.timers.set(callback, ms) });
+    this.router = new Router({ setTimer: (callback, ms) => void this.timers.set(callback, ms), panelUrl: PANEL_URL });
   }
 
-  openPage(tabId: number): { bridge: FakeBridge; agent: PageAgent } {
+  openPage(tabId: number): { bridge: Bridge; agent: PageAgent } {
     const documentId = `doc-${++this.documents}`;
-    const bridge = new FakeBridge(() => this.connect(BRIDGE_PORT, { tab: { id: tabId }, frameId: 0, documentId }));
-    const agent = new PageAgent(bridge.pageWall(), pageHook, {
+    // As in the browser: the bridge runs first, then the agent, which hands it the channel.
+    const bridge = new Bridge({
+      connect: () => this.connect(BRIDGE_PORT, { tab: { id: tabId }, frameId: 0, documentId }),
+      setTimer: (callback, ms) => void this.timers.set(callback, ms),
+    });
+    const channel = privateChannel();
+    bridge.attachPage(channel.bridgeSide);
+    const agent = new PageAgent(channel.agentSide, pageHook, {
       hello: () => ({ url: `https://tab${tabId}.test/`, title: "t", userAgent: "node", timeOrigin: 1_700_000_000_000, isTopFrame: true }),
       setTimer: this.timers.set,
       clearTimer: this.timers.clear,
     });
-    // The real bridge says "ready" once it listens.
-    for (const listener of bridge.toPage) listener({ kind: "ready", data: { protocol: 1 } });
     return { bridge, agent };
   }
 
-  openPanel(tabId: number): { store: RecordingStore; reconnect(): void; close(): void } {
+  openPanel(tabId: number, sender: RouterPort["sender"] = { url: PANEL_URL }, maxSessionEvents?: number): { store: RecordingStore; reconnect(): void; close(): void } {
     let port: RouterPort | null = null;
     const listeners = new Set<(m: BackgroundToPanelMessage) => void>();
     const connect = (): void => {
-      port = this.connect(PANEL_PORT);
+      port = this.connect(PANEL_PORT, sender);
       port.onMessage.addListener((m) => { for (const l of listeners) l(m as BackgroundToPanelMessage); });
     };
     connect();
     const wall: Wall<BackgroundToPanelMessage, PanelToBackgroundMessage> = {
       listen: (l) => { listeners.add(l); return () => listeners.delete(l); },
-      send: (m) => port?.postMessage(m),
+      send: (m) => {
+        try {
+          port?.postMessage(m);
+        } catch {
+          // Closed by the router: as the real panel's wall, the message waits for a reconnect.
+        }
+      },
     };
     let sessions = 0;
-    const store = new RecordingStore(tabId, wall, { newSessionId: () => `session-${tabId}-${++sessions}`, reloadPage: () => {} });
+    const store = new RecordingStore(tabId, wall, { newSessionId: () => `session-${tabId}-${++sessions}`, reloadPage: () => {}, maxSessionEvents });
     store.attach();
     return { store, reconnect: () => { connect(); store.attach(); }, close: () => port?.disconnect() };
   }
@@ -243,14 +234,13 @@ describe("the pipeline from page agent to panel store", () => {
     // Batches made while nothing is connected stay with the bridge.
     await run(() => jobs("late", 2), { clock: "virtual", name: "second" });
     world.timers.advance(60);
-    expect(bridge.retained.length).toBeGreaterThan(0);
-    bridge.reconnect();
+    expect(bridge.retainedByteCount).toBeGreaterThan(0);
     panel.reconnect();
     world.timers.advance(60);
     expect(tasksOf(panel.store.trace())).toEqual(["first done", "early-0 done", "early-1 done", "second done", "late-0 done", "late-1 done"]);
     // One recorder throughout: the page was never told to stop and start again.
     expect(panel.store.trace()!.sources).toHaveLength(1);
-    expect(bridge.retained).toEqual([]);
+    expect(bridge.retainedByteCount).toBe(0);
     // The grace period passes with the panel back: the page keeps recording.
     world.timers.advance(10_000);
     expect(agent.stateName).toBe("recording");
@@ -303,5 +293,77 @@ describe("the session's description", () => {
     world.timers.advance(60);
     const metadata = store.trace()!.metadata;
     expect([metadata.url, metadata.title, metadata.userAgent]).toEqual(["https://tab7.test/", "t", "node"]);
+  });
+});
+
+describe("what a page cannot do to the pipeline", () => {
+  test("a second channel offer is ignored, counted, and the count reaches the panel", async () => {
+    const world = new World();
+    const { store } = world.openPanel(1);
+    const { bridge, agent } = world.openPage(1);
+    agents.push(agent);
+    store.record();
+    // A page script dispatching its own offer: it would speak for the agent if accepted.
+    const forged = privateChannel();
+    bridge.attachPage(forged.bridgeSide);
+    forged.agentSide.send({ kind: "stop", data: { session: store.snapshot().session! } } as unknown as PageEvent);
+    bridge.countForged(); // a window message with our tag
+    world.timers.advance(300);
+    expect(bridge.forgedCount).toBe(2);
+    expect(store.snapshot().forged).toBe(2);
+    expect(agent.stateName).toBe("recording");
+    await run(() => jobs("after", 1), { clock: "virtual", name: "main" });
+    world.timers.advance(100);
+    expect(tasksOf(store.trace())).toEqual(["main done", "after-0 done"]);
+  });
+
+  test("a port named as the panel but opened by a content script reaches no tab", () => {
+    const world = new World();
+    const { agent } = world.openPage(1);
+    agents.push(agent);
+    const impostor = world.openPanel(1, { tab: { id: 1 }, frameId: 0, url: PANEL_URL });
+    impostor.store.record();
+    expect(agent.stateName).toBe("idle");
+  });
+
+  test("a panel port attached to one tab cannot move to another", async () => {
+    const world = new World();
+    const { store } = world.openPanel(1);
+    const other = world.openPage(2);
+    agents.push(other.agent);
+    store.attach();
+    // The same port claims tab 2 now: the router closes it rather than follow.
+    (store as unknown as { tabId: number }).tabId = 2;
+    store.attach();
+    store.record();
+    expect(other.agent.stateName).toBe("idle");
+  });
+});
+
+describe("overload", () => {
+  async function recordJobs(maxSessionEvents?: number): Promise<{ events: number; dropped: number; traceDropped: number }> {
+    const world = new World();
+    const { store } = world.openPanel(1, { url: PANEL_URL }, maxSessionEvents);
+    const { agent } = world.openPage(1);
+    agents.push(agent);
+    store.record();
+    for (let round = 0; round < 4; round++) {
+      await run(() => jobs(`r${round}`, 10), { clock: "virtual", name: `main-${round}` });
+      world.timers.advance(60);
+    }
+    agent.dispose();
+    world.timers.advance(60);
+    const snapshot = store.snapshot();
+    return { events: snapshot.events, dropped: snapshot.droppedEvents, traceDropped: store.trace()!.droppedEvents };
+  }
+
+  test("a full session sheds whole batches and counts every event it shed, in the panel and the trace", async () => {
+    const all = await recordJobs();
+    expect(all.dropped).toBe(0);
+    const capped = await recordJobs(all.events >> 1);
+    expect(capped.events).toBeLessThanOrEqual(all.events >> 1);
+    expect(capped.events).toBeGreaterThan(0);
+    expect(capped.events + capped.dropped).toBe(all.events);
+    expect(capped.traceDropped).toBe(capped.dropped);
   });
 });

@@ -172,6 +172,51 @@ describe("creation sites", () => {
   });
 });
 
+describe("load shedding", () => {
+  test("past the site budget of a batch, tasks carry no site; the next batch has a fresh budget", async () => {
+    const recorder = deterministicRecorder({ creationSites: true, maxSitesPerBatch: 3 });
+    addInstrument(recorder);
+    const builder = new SessionBuilder();
+    try {
+      for (let round = 0; round < 2; round++) {
+        await run(function* main() {
+          yield* gather(Array.from({ length: 5 }, (_, k) => createTask(sleep(1), { name: `r${round}-${k}` })));
+        }, { clock: "virtual", name: `main-${round}` });
+        builder.append(recorder.takeBatch());
+      }
+    } finally {
+      removeInstrument(recorder);
+    }
+    const withSite = builder.trace().tasks.filter((t) => t.site !== null).map((t) => t.name);
+    expect(withSite).toEqual(["main-0", "r0-0", "r0-1", "main-1", "r1-0", "r1-1"]);
+  });
+
+  test("a full buffer drops the newest events and counts each one", async () => {
+    const recorder = deterministicRecorder({ capacity: 10 });
+    addInstrument(recorder);
+    try {
+      await run(function* main() {
+        yield* gather(Array.from({ length: 20 }, () => createTask(sleep(1))));
+      }, { clock: "virtual", name: "main" });
+    } finally {
+      removeInstrument(recorder);
+    }
+    const stats = recorder.stats();
+    expect(stats.held).toBe(10);
+    expect(stats.recorded).toBe(10);
+    const unlimited = deterministicRecorder();
+    addInstrument(unlimited);
+    try {
+      await run(function* main() {
+        yield* gather(Array.from({ length: 20 }, () => createTask(sleep(1))));
+      }, { clock: "virtual", name: "main" });
+    } finally {
+      removeInstrument(unlimited);
+    }
+    expect(stats.held + stats.droppedEvents).toBe(unlimited.stats().held);
+  });
+});
+
 describe("timeouts in the trace", () => {
   test("each scope's record says whether it expired: nested scopes, early exits and reschedules", async () => {
     const trace = await record(() => run(function* () {

@@ -1,0 +1,107 @@
+/**
+ * The built-ins that code running inside a page (the recorder, stack parsing, the page agent,
+ * the native wrappers, the protocol checks) calls after start-up, taken when this module is
+ * evaluated. In the extension that is at document_start, in the MAIN world, before any page
+ * script: a page that later replaces `Math.max`, `Map.prototype.get`, `String.prototype.slice`
+ * or `performance.now` neither sees those calls nor changes what they do (Node's primordials
+ * follow the same idea).
+ *
+ * Rules for page-side code: call only what is exported here or a language operation
+ * (property access on our own objects, `arr[arr.length] = x`, `for` loops, `typeof`, template
+ * literals on strings); methods needing a receiver are exported uncurried, and collections
+ * carry their methods as own properties (`safeMap`) so calls stay plain method calls.
+ * test/unit/trace/primordials.test.ts checks the modules that must follow these rules.
+ */
+
+const apply = Reflect.apply;
+const defineProperty = Object.defineProperty;
+const getPrototypeOf = Object.getPrototypeOf;
+
+export { apply, defineProperty, getPrototypeOf };
+export const mathMax = Math.max;
+export const mathMin = Math.min;
+export const mathFloor = Math.floor;
+export const mathRound = Math.round;
+export const numberIsFinite = Number.isFinite;
+export const numberIsInteger = Number.isInteger;
+export const numberIsSafeInteger = Number.isSafeInteger;
+export const isArray = Array.isArray;
+export const dateNow = Date.now;
+
+const stringSliceOf = String.prototype.slice;
+const stringIndexOfOf = String.prototype.indexOf;
+const stringLastIndexOfOf = String.prototype.lastIndexOf;
+const stringStartsWithOf = String.prototype.startsWith;
+const stringEndsWithOf = String.prototype.endsWith;
+const stringIncludesOf = String.prototype.includes;
+const stringCharCodeAtOf = String.prototype.charCodeAt;
+
+export const stringSlice = (s: string, start: number, end?: number): string => apply(stringSliceOf, s, end === undefined ? [start] : [start, end]) as string;
+export const stringIndexOf = (s: string, search: string, from = 0): number => apply(stringIndexOfOf, s, [search, from]) as number;
+export const stringLastIndexOf = (s: string, search: string, from = Infinity): number => apply(stringLastIndexOfOf, s, [search, from]) as number;
+export const stringStartsWith = (s: string, search: string, at = 0): boolean => apply(stringStartsWithOf, s, [search, at]) as boolean;
+export const stringEndsWith = (s: string, search: string): boolean => apply(stringEndsWithOf, s, [search]) as boolean;
+export const stringIncludes = (s: string, search: string): boolean => apply(stringIncludesOf, s, [search]) as boolean;
+export const charCodeAt = (s: string, at: number): number => apply(stringCharCodeAtOf, s, [at]) as number;
+
+const regExpExecOf = RegExp.prototype.exec;
+const regExpTestOf = RegExp.prototype.test;
+/** `re.exec(s)` with the original method (the page may replace RegExp.prototype.exec). */
+export const regExpExec = (re: RegExp, s: string): RegExpExecArray | null => apply(regExpExecOf, re, [s]) as RegExpExecArray | null;
+export const regExpTest = (re: RegExp, s: string): boolean => apply(regExpTestOf, re, [s]) as boolean;
+
+/** Index of `value` in `list` (===), by a plain loop. */
+export function indexOf<T>(list: readonly T[], value: T): number {
+  for (let k = 0; k < list.length; k++) if (list[k] === value) return k;
+  return -1;
+}
+
+/** Appends without `Array.prototype.push`. */
+export function append<T>(list: T[], value: T): void {
+  list[list.length] = value;
+}
+
+const typedArrayProto = getPrototypeOf(Uint8Array.prototype) as { set: (this: unknown, source: unknown, offset?: number) => void; subarray: (this: unknown, start?: number, end?: number) => unknown };
+const typedSetOf = typedArrayProto.set;
+const typedSubarrayOf = typedArrayProto.subarray;
+/** `target.set(source.subarray(0, n), offset)` with the original methods. */
+export function copyPrefix<T extends Float64Array | Uint8Array | Int32Array>(target: T, source: T, n: number, offset: number): void {
+  apply(typedSetOf, target, [apply(typedSubarrayOf, source, [0, n]), offset]);
+}
+
+const NativeMap = Map;
+const NativeSet = Set;
+const mapMethods = { get: Map.prototype.get, set: Map.prototype.set, has: Map.prototype.has, delete: Map.prototype.delete, clear: Map.prototype.clear };
+const setMethods = { add: Set.prototype.add, has: Set.prototype.has, delete: Set.prototype.delete, clear: Set.prototype.clear };
+
+/** A Map whose methods are the originals, as own properties (a page replacing Map.prototype.get does not reach it). */
+export function safeMap<K, V>(): Map<K, V> {
+  const map = new NativeMap<K, V>();
+  // Spelled out: a for-of loop would go through the page's Array iterator.
+  defineProperty(map, "get", { value: mapMethods.get });
+  defineProperty(map, "set", { value: mapMethods.set });
+  defineProperty(map, "has", { value: mapMethods.has });
+  defineProperty(map, "delete", { value: mapMethods.delete });
+  defineProperty(map, "clear", { value: mapMethods.clear });
+  return map;
+}
+
+/** A Set whose methods are the originals, as own properties. */
+export function safeSet<T>(): Set<T> {
+  const set = new NativeSet<T>();
+  defineProperty(set, "add", { value: setMethods.add });
+  defineProperty(set, "has", { value: setMethods.has });
+  defineProperty(set, "delete", { value: setMethods.delete });
+  defineProperty(set, "clear", { value: setMethods.clear });
+  return set;
+}
+
+const hostPerformance: { now(): number; timeOrigin?: number } | undefined =
+  typeof performance !== "undefined" && typeof performance.now === "function" ? performance : undefined;
+const performanceNowOf = hostPerformance?.now;
+/** performance.now() with the original method, or Date.now() where there is no Performance. */
+export const hostNow: () => number = hostPerformance !== undefined && performanceNowOf !== undefined
+  ? () => apply(performanceNowOf, hostPerformance, []) as number
+  : () => dateNow();
+/** performance.timeOrigin as it was at start-up. */
+export const hostTimeOrigin: number | undefined = hostPerformance?.timeOrigin;

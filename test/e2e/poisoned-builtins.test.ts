@@ -1,0 +1,141 @@
+/**
+ * Installing aioscope never changes what a page does, even a page that replaces the
+ * built-ins the extension's page-side code might call (Array.prototype.push, Map.prototype.get,
+ * Math.max, performance.now, JSON.stringify, Object.keys…) with traps that count every call
+ * and throw. The page then does ordinary asynchronous work (timers, fetch, XHR, animation
+ * frames, abort signals, promise combinators, messages) and writes down what happened.
+ * (Promise.prototype.then and Promise.resolve stay: the browser's own Promise.all calls them.) That
+ * record must be the same without the extension, with it installed but not recording, and
+ * while the panel records (native instrumentation on) — and no trap may ever fire.
+ *
+ * The page's own code uses only language operations after poisoning; results are read over
+ * CDP's Runtime.evaluate, which runs no page built-in.
+ */
+import type { Browser, CDPSession, Page } from "puppeteer-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { closeBrowsers, launchBrowserWithExtension, openInspectedPage, serveFixturePage, startRecording, waitForTrace, type FixtureServer } from "./helpers.ts";
+import { launchWithoutExtension } from "./native-fixtures.ts";
+import { POISONED } from "./poisoned-list.ts";
+
+/**
+ * The page: it takes what its own code needs, poisons everything listed, then `go()` runs its
+ * work and, once every part reported, sets `window.__result` (a string built with `+` only).
+ */
+function poisonPage(): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>poisoned</title><script>
+(() => {
+  const list = ${JSON.stringify(POISONED)};
+  window.__hits = 0;
+  window.__firstHit = "";
+  const define = Object.defineProperty;
+  // Every owner is found before the first trap is set: this script uses split and push too.
+  const owners = list.map(([path]) => path.split(".").reduce((o, part) => o[part], window));
+  for (let k = 0; k < list.length; k++) {
+    const [path, names] = list[k];
+    const owner = owners[k];
+    for (const name of names) {
+      const label = path + "." + name;
+      define(owner, name, { value: function () { window.__hits++; if (window.__firstHit === "") window.__firstHit = label + " " + new Error().stack; throw new Error("poisoned " + label); }, writable: true, configurable: true });
+    }
+  }
+})();
+window.go = () => {
+  const parts = { timeout: "-", interval: "-", raf: "-", fetch: "-", xhr: "-", abort: "-", all: "-", race: "-", signalTimeout: "-", message: "-", microtask: "-", idle: "-" };
+  let pending = 12;
+  const done = (name, value) => {
+    parts[name] = value;
+    pending--;
+    if (pending === 0) {
+      window.__result = "timeout=" + parts.timeout + " interval=" + parts.interval + " raf=" + parts.raf + " fetch=" + parts.fetch
+        + " xhr=" + parts.xhr + " abort=" + parts.abort + " all=" + parts.all + " race=" + parts.race + " signalTimeout=" + parts.signalTimeout
+        + " message=" + parts.message + " microtask=" + parts.microtask + " idle=" + parts.idle;
+    }
+  };
+  setTimeout((a, b) => done("timeout", a + b), 3, "x", "y");
+  let ticks = 0;
+  const id = setInterval(() => { ticks++; if (ticks === 3) { clearInterval(id); done("interval", ticks); } }, 2);
+  const cancelled = setTimeout(() => done("timeout", "cancelled timer ran"), 1);
+  clearTimeout(cancelled);
+  requestAnimationFrame((t) => done("raf", typeof t));
+  requestIdleCallback(() => done("idle", "ran"), { timeout: 50 });
+  fetch("/data").then((r) => r.text()).then((t) => done("fetch", t.length), (e) => done("fetch", "error " + e.message));
+  const xhr = new XMLHttpRequest();
+  xhr.open("GET", "/data");
+  xhr.onload = () => done("xhr", xhr.status + " " + xhr.responseText.length);
+  xhr.send();
+  const controller = new AbortController();
+  controller.signal.onabort = () => done("abort", controller.signal.aborted + " " + controller.signal.reason);
+  controller.abort("why");
+  Promise.all([1, new Promise((r) => setTimeout(() => r(2), 1))]).then((v) => done("all", v[0] + v[1]));
+  Promise.race([new Promise((r) => setTimeout(() => r("slow"), 20)), new Promise((r) => setTimeout(() => r("fast"), 1))]).then((v) => done("race", v));
+  AbortSignal.timeout(2).onabort = function () { done("signalTimeout", this.reason.name); };
+  window.onmessage = (e) => done("message", e.data);
+  window.postMessage("hi", "*");
+  queueMicrotask(() => done("microtask", "ran"));
+};
+</script></head><body>poisoned</body></html>`;
+}
+
+/** Reads a global of the page through CDP, running none of the page's built-ins. */
+async function pageGlobal(cdp: CDPSession, name: string): Promise<unknown> {
+  const { result } = await cdp.send("Runtime.evaluate", { expression: `window.${name}`, returnByValue: true });
+  return result.value;
+}
+
+/** Runs the page's work and returns what it wrote down, with the count of traps that fired. */
+async function runPoisonedWork(page: Page): Promise<{ result: unknown; hits: unknown; firstHit: unknown }> {
+  const cdp = await page.createCDPSession();
+  await cdp.send("Runtime.evaluate", { expression: "go()" });
+  const deadline = Date.now() + 20_000;
+  let result: unknown;
+  while ((result = await pageGlobal(cdp, "__result")) === undefined && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const outcome = { result, hits: await pageGlobal(cdp, "__hits"), firstHit: await pageGlobal(cdp, "__firstHit") };
+  await cdp.detach();
+  return outcome;
+}
+
+describe("a page that poisons the built-ins", () => {
+  let server: FixtureServer;
+  let browser: Browser;
+  let expected: { result: unknown; hits: unknown; firstHit: unknown };
+
+  beforeAll(async () => {
+    server = await serveFixturePage(poisonPage());
+    const plain = await launchWithoutExtension();
+    try {
+      const page = await plain.newPage();
+      await page.goto(server.url);
+      expected = await runPoisonedWork(page);
+    } finally {
+      await plain.close();
+    }
+    browser = await launchBrowserWithExtension();
+  });
+
+  afterAll(async () => {
+    await Promise.all([closeBrowsers(), server?.close()]);
+  });
+
+  test("does its work without the extension (the reference the others are compared with)", () => {
+    expect(expected.hits).toBe(0);
+    expect(String(expected.result)).toContain("timeout=xy interval=3");
+  });
+
+  test("behaves the same with the extension installed, not recording", async () => {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    expect(await runPoisonedWork(page)).toEqual(expected);
+    await page.close();
+  });
+
+  test("behaves the same while the panel records it, and its work is recorded", async () => {
+    const { page, panel } = await openInspectedPage(browser, server.url);
+    await startRecording(panel);
+    expect(await runPoisonedWork(page)).toEqual(expected);
+    const trace = await waitForTrace(panel, (t) => t.nativeOps.some((op) => op.kind === "fetch" && op.end !== null));
+    expect(trace.nativeOps.map((op) => op.kind)).toEqual(expect.arrayContaining(["setTimeout", "setInterval", "fetch", "xhr"]));
+    await page.close();
+  });
+});

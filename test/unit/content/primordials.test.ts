@@ -1,0 +1,79 @@
+/**
+ * Page-side code calls no built-in the page can replace after document_start (see
+ * src/trace/primordials.ts). This test reads the modules that run inside pages and refuses,
+ * inside any function body (indented lines), the calls a page can intercept: prototype
+ * methods of arrays and strings, `Math.*`, `JSON.*`, `Object.*`, `performance.*`, `for…of`
+ * and array spreads (they go through the page's Array iterator). Module-level lines run once
+ * at document_start, before any page script, and may capture what they need.
+ *
+ * A line that runs only at start-up although indented says so with a `// start-up` comment.
+ * test/e2e/poisoned-builtins.test.ts checks the same thing in Chromium, for the paths it reaches.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, test } from "vitest";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** Modules evaluated in the page's realm (the MAIN-world bundle), other than the capture modules. */
+function pageSideModules(): string[] {
+  const content = join(ROOT, "src/content");
+  const files = [
+    "src/trace/recorder.ts", "src/trace/stack.ts", "src/trace/encoding.ts", "src/protocol/validate.ts",
+    "src/content/page-agent.ts", "src/content/install-hook.ts", "src/content/main-world.ts",
+  ];
+  for (const dir of ["channel", "native"]) {
+    for (const name of readdirSync(join(content, dir))) {
+      if (name.endsWith(".ts") && name !== "originals.ts") files.push(`src/content/${dir}/${name}`);
+    }
+  }
+  return files;
+}
+
+const FORBIDDEN: readonly [RegExp, string][] = [
+  [/\.(push|pop|shift|unshift|splice|indexOf|lastIndexOf|includes|map|filter|forEach|join|concat|reduce|some|every|find|findIndex|sort|fill|slice|substring|startsWith|endsWith|split|replace|trim|padStart|repeat|toFixed)\(/, "a prototype method"],
+  [/\b(Math|JSON|Object|Array|Reflect|Number|Date|performance)\.[a-zA-Z]+\(/, "a method of a global"],
+  [/\bfor \((const|let) [^;]*\bof\b/, "for…of (the Array iterator)"],
+  [/\[\.\.\./, "an array spread (the Array iterator)"],
+];
+
+/** Anywhere, module level included: a collection made with `new` looks its methods up on the page's prototypes at every call. */
+const PAGE_COLLECTION = /\bnew (Map|Set|WeakMap|WeakSet)\b/;
+
+/** Lines of function bodies that call something a page can replace. */
+function violations(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), "utf8");
+  const found: string[] = [];
+  let inComment = false;
+  text.split("\n").forEach((line, index) => {
+    const trimmed = line.trim();
+    if (trimmed.startsWith("/*")) inComment = true;
+    if (inComment) {
+      if (trimmed.includes("*/")) inComment = false;
+      return;
+    }
+    if (PAGE_COLLECTION.test(line) && !trimmed.startsWith("//") && !trimmed.startsWith("*")) {
+      found.push(`${file}:${index + 1}: a collection with the page's methods (use safeMap): ${trimmed}`);
+    }
+    if (!line.startsWith(" ") || trimmed.startsWith("//") || trimmed.startsWith("*") || line.includes("// start-up")) return;
+    const code = line.replace(/\/\/.*$/, "").replace(/`[^`]*`|"[^"]*"|'[^']*'/g, '""');
+    for (const [pattern, what] of FORBIDDEN) {
+      if (pattern.test(code)) found.push(`${file}:${index + 1}: ${what}: ${trimmed}`);
+    }
+  });
+  return found;
+}
+
+describe("page-side code and the page's built-ins", () => {
+  test("no function of a page-side module calls a built-in the page can replace", () => {
+    expect(pageSideModules().flatMap(violations)).toEqual([]);
+  });
+
+  test("the check sees the calls it forbids", () => {
+    // The rule itself, on a sample: an indented push is found, a module-level capture is not.
+    const sample = ["const push = Array.prototype.push;", "function f(list) {", "  list.push(1);", "  for (const x of list) g(x);", "}"];
+    const flagged = sample.filter((line) => line.startsWith(" ") && FORBIDDEN.some(([pattern]) => pattern.test(line)));
+    expect(flagged).toEqual(["  list.push(1);", "  for (const x of list) g(x);"]);
+  });
+});

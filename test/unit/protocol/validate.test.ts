@@ -1,0 +1,69 @@
+/**
+ * What the bridge and the router accept from a page: plain data of the right shape, bounded
+ * in bytes. Hostile objects are refused with a reason, never thrown on.
+ */
+import { describe, expect, test } from "vitest";
+import { checkPageEvent } from "../../../src/protocol/validate.ts";
+import { Recorder } from "../../../src/trace/recorder.ts";
+import type { TraceBatch } from "../../../src/trace/encoding.ts";
+
+function realBatch(): TraceBatch {
+  const recorder = new Recorder({ clock: () => 1 });
+  recorder.nativeEnd(recorder.nativeStart("setTimeout", "t"));
+  return recorder.takeBatch();
+}
+
+const batchEvent = (batch: unknown): unknown => ({ kind: "batch", data: { session: "s", stream: 0, batch } });
+
+const hello = {
+  protocol: 1, url: "https://a.test/", title: "t", userAgent: "u", timeOrigin: 1, runtimes: ["1"], isTopFrame: true, session: null,
+};
+
+function reasonOf(message: unknown): string {
+  const checked = checkPageEvent(message);
+  return checked.ok ? "accepted" : checked.reason;
+}
+
+describe("bounds on bytes", () => {
+  test("a batch the recorder made is accepted", () => {
+    expect(reasonOf(batchEvent(realBatch()))).toBe("accepted");
+  });
+
+  test("a column that is a short view on a large buffer is refused", () => {
+    const batch = realBatch();
+    const big = new ArrayBuffer(1 << 20);
+    const time = new Float64Array(big, 0, batch.count);
+    time.set(batch.time);
+    expect(reasonOf(batchEvent({ ...batch, time }))).toBe("batch: a column is a view on a larger buffer");
+    const offset = new Uint8Array(new ArrayBuffer(batch.count + 8), 8, batch.count);
+    expect(reasonOf(batchEvent({ ...batch, kind: offset }))).toBe("batch: a column is a view on a larger buffer");
+  });
+});
+
+describe("hostile objects", () => {
+  test("a toString trap where a number belongs is refused, not thrown on", () => {
+    expect(reasonOf({ kind: "hello", data: { ...hello, protocol: { toString: 1 } } })).toBe("hello: protocol an object is not 1");
+    expect(reasonOf({ kind: { toString: 1 }, data: {} })).toBe("unknown kind an object");
+  });
+
+  test("a getter is refused without being called", () => {
+    let called = 0;
+    const data = { ...hello };
+    Object.defineProperty(data, "url", { get: () => { called++; throw new Error("trap"); }, enumerable: true });
+    expect(reasonOf({ kind: "hello", data })).toBe("hello: data: property url is an accessor");
+    expect(called).toBe(0);
+  });
+
+  test("extra properties are refused, at every level", () => {
+    expect(reasonOf({ kind: "hello", data: hello, extra: 1 })).toBe('unexpected property "extra"');
+    expect(reasonOf({ kind: "hello", data: { ...hello, extra: 1 } })).toBe('hello: data: unexpected property "extra"');
+    expect(reasonOf(batchEvent({ ...realBatch(), extra: 1 }))).toBe('batch: unexpected property "extra"');
+  });
+
+  test("objects with another prototype, symbols and proxies are refused", () => {
+    expect(reasonOf(Object.assign(Object.create({ inherited: 1 }), { kind: "hello", data: hello }))).toBe("not a plain object");
+    expect(reasonOf({ kind: "hello", data: hello, [Symbol("s")]: 1 })).toBe("unexpected property a symbol");
+    const proxy = new Proxy({}, { ownKeys: () => { throw new Error("trap"); }, getPrototypeOf: () => Object.prototype });
+    expect(reasonOf(proxy)).toBe("unreadable message");
+  });
+});
