@@ -191,7 +191,9 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
   const endUs = toUs(trace.end);
 
   // ── Who is who: tracks, per-task encodings, steps by task ─────────────────────────────────
-  const sourceLabels = trace.sources.map((s) => (s.id === 0 ? null : s.label));
+  // Tracks name their frame only when tasks of several frames share the file.
+  const framesWithTasks = new Set(trace.tasks.map((t) => t.source)).size;
+  const sourceLabels = trace.sources.map((s) => (framesWithTasks > 1 && s.id !== 0 ? s.label : null));
   const byTask = new Map<number, TaskBytes>();
   for (const task of trace.tasks) {
     const name = json(task.name);
