@@ -11,6 +11,7 @@ import { pageHook } from "./install-hook.ts"; // next: runtime copies register a
 import * as runtime from "../runtime/index.ts";
 import { PageAgent } from "./page-agent.ts";
 import { NativeInstrumentation } from "./native/index.ts"; // captures fetch, timers… as the page will first see them
+import { PerformanceTracks } from "./performance-tracks.ts"; // captures console.timeStamp before the page can replace it
 import { BRIDGE_TAG, PAGE_TAG, type BridgeToPageMessage, type PageEvent, type Wall } from "../protocol/messages.ts";
 import { checkBridgeMessage, openEnvelope } from "../protocol/validate.ts";
 
@@ -61,6 +62,7 @@ new PageAgent(wall, pageHook, {
   setTimer: (callback, ms) => setTimer(callback, ms),
   clearTimer: (timer) => clearTimer(timer as number),
   native,
+  performanceTracks: new PerformanceTracks(),
 });
 
 // What this script cost the page, on its own timeline (the Performance panel shows it).

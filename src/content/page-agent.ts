@@ -10,7 +10,7 @@
  * never lost, and a page nobody records pays only for those first moments.
  */
 import { Recorder } from "../trace/recorder.ts";
-import type { RegisteredRuntime } from "../runtime/instrument.ts";
+import type { Instrument, RegisteredRuntime } from "../runtime/instrument.ts";
 import { MAX_BATCH_EVENTS } from "../protocol/validate.ts";
 import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHello, type RecordingOptions, type Wall } from "../protocol/messages.ts";
 import type { PageHook } from "./install-hook.ts";
@@ -27,6 +27,8 @@ export interface AgentHost {
   clearTimer(timer: unknown): void;
   /** The page's native instrumentation (fetch, timers…), fed while a recording asks for it. */
   readonly native?: NativeControl;
+  /** Emits Performance-panel tracks while "Show in Performance panel" is on (performance-tracks.ts). */
+  readonly performanceTracks?: Instrument;
 }
 
 interface Stream {
@@ -48,6 +50,8 @@ export class PageAgent {
   private lastDropped = 0;
   private streams = 0;
   private readonly detachers = new Map<Recorder, () => void>();
+  /** Stops adding the Performance-panel tracks to new runtime copies; null while they are off. */
+  private detachTracks: (() => void) | null = null;
 
   constructor(
     private readonly wall: Wall<BridgeToPageMessage, PageEvent>,
@@ -68,6 +72,7 @@ export class PageAgent {
 
   /** Stops recording, whatever the state, and lets go of the runtimes (tests; a page going away). */
   dispose(): void {
+    this.showPerformanceTracks(false);
     const state = this.state;
     this.clearStartupTimer();
     if (state.name === "recording") this.finish(state.stream, state.session);
@@ -92,7 +97,23 @@ export class PageAgent {
       case "stop":
         this.stop(message.data.session);
         return;
+      case "performanceTracks":
+        this.showPerformanceTracks(message.data.enabled);
+        return;
     }
+  }
+
+  /** Independent of recording: a person records in the Performance panel, not here. */
+  private showPerformanceTracks(enabled: boolean): void {
+    const tracks = this.host.performanceTracks;
+    if (tracks === undefined || enabled === (this.detachTracks !== null)) return;
+    if (enabled) {
+      this.detachTracks = this.hook.onRuntime((runtime: RegisteredRuntime) => runtime.addInstrument(tracks));
+      return;
+    }
+    this.detachTracks?.();
+    this.detachTracks = null;
+    for (const runtime of this.hook.runtimes) runtime.removeInstrument(tracks);
   }
 
   private start(session: string, options: RecordingOptions, keepStartup: boolean): void {

@@ -78,6 +78,11 @@ export interface PageCommands {
   /** Start (or keep) recording into `session`; `keepStartup` keeps what the page recorded before it was told. */
   start: { readonly session: string; readonly options: RecordingOptions; readonly keepStartup: boolean };
   stop: { readonly session: string };
+  /**
+   * Show the runtime's tasks as tracks of the Performance panel's recordings ("Show in
+   * Performance panel"), whether or not the Async panel records.
+   */
+  performanceTracks: { readonly enabled: boolean };
 }
 export type PageCommand = Message<PageCommands>;
 
@@ -98,7 +103,7 @@ export interface WindowEnvelope<M> {
 export type BridgeToBackground = PageEvent;
 
 /** Background → bridge: the page's commands, acknowledgements, and a request to send again. */
-export interface BackgroundToBridge extends Pick<BridgeToPage, "start" | "stop"> {
+export interface BackgroundToBridge extends Pick<BridgeToPage, "start" | "stop" | "performanceTracks"> {
   /** The panel holds the batches of `session`'s `stream` up to `seq`: the bridge may forget them. */
   ack: { readonly session: string; readonly stream: number; readonly seq: number };
   /** A panel (re)attached: send every batch it has not acknowledged yet. */
@@ -127,6 +132,8 @@ export interface PanelToBackground {
   /** Start or stop recording in every frame of the tab, now and after navigations. */
   record: { readonly recording: RecordingState | null; readonly keepStartup: boolean };
   ack: { readonly frame: FrameRef; readonly session: string; readonly stream: number; readonly seq: number };
+  /** "Show in Performance panel" for every frame of the tab, now and after navigations (sent after each attach). */
+  performanceTracks: { readonly enabled: boolean };
 }
 export type PanelToBackgroundMessage = Message<PanelToBackground>;
 

@@ -151,6 +151,8 @@ export function checkBridgeMessage(message: unknown): Checked<BridgeToPageMessag
     }
     case "stop":
       return isString(data.session, MAX_SESSION_CHARS) ? ok({ kind, data: { session: data.session } }) : refuse("stop: session is not a short string");
+    case "performanceTracks":
+      return typeof data.enabled === "boolean" ? ok({ kind, data: { enabled: data.enabled } }) : refuse("performanceTracks: enabled is not a boolean");
     default:
       return refuse(`unknown kind ${JSON.stringify(String(kind)).slice(0, 40)}`);
   }
