@@ -6,6 +6,7 @@ import { printFigures, printTable, type BenchFigure, type BenchRow } from "./har
 import { runtimeCoreCases } from "./cases/runtime-core.ts";
 import { primitivesCases } from "./cases/primitives.ts";
 import { traceCases } from "./cases/trace.ts";
+import { performanceTracksCases } from "./cases/performance-tracks.ts";
 import { pipelineFigures } from "./browser/pipeline.ts";
 import { nativeFigures } from "./browser/native.ts";
 import { panelFigures } from "./browser/panel.ts";
@@ -14,6 +15,7 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ["runtime core", runtimeCoreCases],
   ["primitives", primitivesCases],
   ["trace", traceCases],
+  ["performance panel tracks", performanceTracksCases],
 ];
 
 /** Suites that report figures rather than per-operation rows (rates, sizes, browser timings). */
