@@ -25,7 +25,7 @@
  * The args and `otherData.aioscope` carry every field of the model, so the importer
  * (import-chrome.ts) rebuilds an identical trace.
  */
-import type { AwaitRecord, NativeOpRecord, StepRecord, TaskRecord, Trace } from "./model.ts";
+import type { NativeOpRecord, StepRecord, TaskRecord, Trace } from "./model.ts";
 import { localIdOf } from "./model.ts";
 import { concurrencySeries, type ConcurrencySeries } from "./analysis/concurrency.ts";
 import { ByteWriter, encode } from "./byte-writer.ts";
@@ -75,20 +75,31 @@ const MARKER = 14;
 const COUNTER = 15;
 const SESSION_END = 16;
 
-/** Events as (time, what, which record), sorted by time; ties keep the order they were added in. */
+/**
+ * Events as (time, what, which record), sorted by time; ties keep the order they were added
+ * in. Typed arrays of a known capacity: a session has millions of events.
+ */
 class EventList {
-  readonly ts: number[] = [];
-  readonly what: number[] = [];
-  readonly index: number[] = [];
+  readonly ts: Float64Array;
+  readonly what: Uint8Array;
+  readonly index: Uint32Array;
+  length = 0;
+
+  constructor(capacity: number) {
+    this.ts = new Float64Array(capacity);
+    this.what = new Uint8Array(capacity);
+    this.index = new Uint32Array(capacity);
+  }
 
   add(us: number, what: number, index: number): void {
-    this.ts.push(us);
-    this.what.push(what);
-    this.index.push(index);
+    const k = this.length++;
+    this.ts[k] = us;
+    this.what[k] = what;
+    this.index[k] = index;
   }
 
   sorted(): Uint32Array {
-    const order = new Uint32Array(this.ts.length);
+    const order = new Uint32Array(this.length);
     for (let k = 0; k < order.length; k++) order[k] = k;
     const ts = this.ts;
     return order.sort((a, b) => ts[a]! - ts[b]! || a - b);
@@ -142,19 +153,19 @@ interface TaskBytes {
   readonly spanEnd: Uint8Array;
 }
 
-/** Which step of each task follows each of its awaits (the one whose wake-up ended it). */
-function stepAfterAwaits(trace: Trace, stepsByTask: Map<number, StepRecord[]>): Map<AwaitRecord, StepRecord> {
-  const after = new Map<AwaitRecord, StepRecord>();
+/** For each await (by index), the step of its task that follows it: the one whose wake-up ended it. */
+function stepAfterAwaits(trace: Trace, stepsByTask: Map<number, StepRecord[]>): (StepRecord | null)[] {
+  const after = new Array<StepRecord | null>(trace.awaits.length).fill(null);
   const cursor = new Map<number, number>();
-  for (const a of trace.awaits) {
-    if (a.end === null) continue;
+  trace.awaits.forEach((a, i) => {
+    if (a.end === null) return;
     const steps = stepsByTask.get(a.task);
-    if (steps === undefined) continue;
+    if (steps === undefined) return;
     let k = cursor.get(a.task) ?? 0;
     while (k < steps.length && steps[k]!.start < a.end) k++;
     cursor.set(a.task, k);
-    if (k < steps.length) after.set(a, steps[k]!);
-  }
+    if (k < steps.length) after[i] = steps[k]!;
+  });
   return after;
 }
 
@@ -219,7 +230,10 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
   const resources = new Map(trace.resources.map((r) => [r.id, r]));
 
   // ── The events, in an order that keeps spans nested, then sorted by time ──────────────────
-  const events = new EventList();
+  const counters = counterPoints(options.concurrency ?? concurrencySeries(trace), options.maxCounterPoints ?? DEFAULT_MAX_COUNTER_POINTS);
+  const capacity = 2 * (trace.tasks.length + trace.awaits.length + trace.nativeOps.length + trace.timeouts.length) + 3 * trace.steps.length
+    + trace.cancellations.length + trace.tasks.length + trace.resourceOps.length + trace.markers.length + counters.length + 1;
+  const events = new EventList(capacity);
   // Added as: every task's begin, then the awaits in the model's order (each begin, then its
   // end), then every task's end. With ties kept in this order, a task begins before its awaits
   // and ends after them, an await ends before the task's next one begins (even at the same µs),
@@ -254,7 +268,6 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
   });
   trace.resourceOps.forEach((op, k) => events.add(toUs(op.time), RESOURCE_OP, k));
   trace.markers.forEach((m, k) => events.add(toUs(m.time), MARKER, k));
-  const counters = counterPoints(options.concurrency ?? concurrencySeries(trace), options.maxCounterPoints ?? DEFAULT_MAX_COUNTER_POINTS);
   counters.forEach((c, k) => events.add(toUs(c.time), COUNTER, k));
   // DevTools takes a recording's extent from its slices and instants (not from async spans).
   events.add(endUs, SESSION_END, 0);
@@ -322,7 +335,7 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
         w.bytes(TS);
         w.int(us);
         w.bytes(DETAIL_ARGS);
-        awaitDetails.write(w, a, wokenBy.get(a) ?? null);
+        awaitDetails.write(w, a, wokenBy[k] ?? null);
         w.bytes(cachedBytes(awaitKinds, a.kind, (kind) => `,"await":${json(kind)}`));
         if (a.targetTask !== null) {
           w.bytes(TARGET);
