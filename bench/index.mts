@@ -7,6 +7,7 @@ import { runtimeCoreCases } from "./cases/runtime-core.ts";
 import { primitivesCases } from "./cases/primitives.ts";
 import { traceCases } from "./cases/trace.ts";
 import { asyncTransformCases } from "./cases/async-transform.ts";
+import { performanceTracksCases } from "./cases/performance-tracks.ts";
 import { pipelineFigures } from "./browser/pipeline.ts";
 import { nativeFigures } from "./browser/native.ts";
 import { panelFigures } from "./browser/panel.ts";
@@ -17,6 +18,7 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ["primitives", primitivesCases],
   ["trace", traceCases],
   ["async/await build transform", asyncTransformCases],
+  ["performance panel tracks", performanceTracksCases],
 ];
 
 /** Suites that report figures rather than per-operation rows (rates, sizes, browser timings). */

@@ -37,6 +37,8 @@ interface BridgeEntry {
 interface TabEntry {
   panel: RouterPort | null;
   recording: RecordingState | null;
+  /** "Show in Performance panel": the tab's pages emit Performance-panel tracks. */
+  performanceTracks: boolean;
   readonly bridges: Map<string, BridgeEntry>;
 }
 
@@ -80,7 +82,7 @@ export class Router {
   private tab(tabId: number): TabEntry {
     let entry = this.tabs.get(tabId);
     if (entry === undefined) {
-      entry = { panel: null, recording: null, bridges: new Map() };
+      entry = { panel: null, recording: null, performanceTracks: false, bridges: new Map() };
       this.tabs.set(tabId, entry);
     }
     return entry;
@@ -142,6 +144,7 @@ export class Router {
           if (now?.recording?.session !== pageSession) this.toBridge(port, { kind: "stop", data: { session: pageSession } });
         }, PANEL_GRACE_MS);
       }
+      if (entry.performanceTracks) this.toBridge(port, { kind: "performanceTracks", data: { enabled: true } });
     }
     this.toPanel(entry, { kind: "frameEvent", data: { frame, event } });
   }
@@ -181,6 +184,12 @@ export class Router {
         if (entry.recording !== null && typeof msg.data.id === "number") {
           this.broadcast(entry, { kind: "query", data: { session: entry.recording.session, id: msg.data.id } });
         }
+      } else if (msg.kind === "performanceTracks") {
+        const enabled = msg.data.enabled === true;
+        if (entry.performanceTracks !== enabled) {
+          entry.performanceTracks = enabled;
+          this.broadcast(entry, { kind: "performanceTracks", data: { enabled } });
+        }
       } else if (msg.kind === "ack") {
         const bridge = entry.bridges.get(frameKey(msg.data.frame.frameId, msg.data.frame.documentId));
         if (bridge !== undefined) this.toBridge(bridge.port, { kind: "ack", data: { session: msg.data.session, stream: msg.data.stream, seq: msg.data.seq } });
@@ -201,6 +210,15 @@ export class Router {
             now.recording = null;
             this.broadcast(now, { kind: "stop", data: { session: recording.session } });
             this.forgetIfEmpty(tabId!);
+          }, PANEL_GRACE_MS);
+        }
+        // Without a panel, nobody can turn the tracks off: they stop too, unless it re-attaches.
+        if (entry.performanceTracks) {
+          this.host.setTimer(() => {
+            const now = this.tabs.get(tabId!);
+            if (now === undefined || now.panel !== null || !now.performanceTracks) return;
+            now.performanceTracks = false;
+            this.broadcast(now, { kind: "performanceTracks", data: { enabled: false } });
           }, PANEL_GRACE_MS);
         }
       }

@@ -12,6 +12,7 @@ import { pageHook } from "./install-hook.ts"; // next: runtime copies register a
 import * as runtime from "../runtime/index.ts";
 import { PageAgent } from "./page-agent.ts";
 import { NativeInstrumentation } from "./native/index.ts"; // captures fetch, timers… as the page will first see them
+import { PerformanceTracks } from "./performance-tracks.ts"; // captures console.timeStamp before the page can replace it
 import { agentWall, unconnectedWall } from "./channel/agent-port.ts";
 import { apply, stringSlice } from "../trace/primordials.ts";
 
@@ -48,6 +49,7 @@ new PageAgent(wall, pageHook, {
   setTimer: (callback, ms) => setTimer(callback, ms),
   clearTimer: (timer) => clearTimer(timer as number),
   native,
+  performanceTracks: new PerformanceTracks(),
 });
 
 // What this script cost the page, on its own timeline (the Performance panel shows it).

@@ -14,7 +14,7 @@
 import { Recorder } from "../trace/recorder.ts";
 import { captureSite, RuntimeFrames } from "../trace/stack.ts";
 import { mathMin, safeMap, stringSlice } from "../trace/primordials.ts";
-import type { RegisteredRuntime } from "../runtime/instrument.ts";
+import type { Instrument, RegisteredRuntime } from "../runtime/instrument.ts";
 import { MAX_BATCH_EVENTS } from "../protocol/validate.ts";
 import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHello, type RecordingOptions, type Wall } from "../protocol/messages.ts";
 import type { PageHook } from "./install-hook.ts";
@@ -43,6 +43,8 @@ export interface AgentHost {
   clearTimer(timer: unknown): void;
   /** The page's native instrumentation (fetch, timers…), fed while a recording asks for it. */
   readonly native?: NativeControl;
+  /** Emits Performance-panel tracks while "Show in Performance panel" is on (performance-tracks.ts). */
+  readonly performanceTracks?: Instrument;
 }
 
 interface Stream {
@@ -68,6 +70,8 @@ export class PageAgent {
   private readonly runtimeFrames = new RuntimeFrames();
   /** What the shipped batches left in flight (the answer to a query). */
   private readonly activity = new PageActivity();
+  /** Stops adding the Performance-panel tracks to new runtime copies; null while they are off. */
+  private detachTracks: (() => void) | null = null;
 
   constructor(
     private readonly wall: Wall<BridgeToPageMessage, PageEvent>,
@@ -95,6 +99,7 @@ export class PageAgent {
 
   /** Stops recording, whatever the state, and lets go of the runtimes (tests; a page going away). */
   dispose(): void {
+    this.showPerformanceTracks(false);
     const state = this.state;
     this.clearStartupTimer();
     if (state.name === "recording") this.finish(state.stream, state.session);
@@ -122,6 +127,9 @@ export class PageAgent {
       case "query":
         this.answer(message.data.session, message.data.id);
         return;
+      case "performanceTracks":
+        this.showPerformanceTracks(message.data.enabled);
+        return;
     }
   }
 
@@ -132,6 +140,20 @@ export class PageAgent {
     this.flush(state.stream, session);
     const { pendingTasks, nativeInFlight, recorded } = this.activity;
     this.wall.send({ kind: "status", data: { session, recorded, droppedEvents: this.lastDropped, query, pendingTasks, nativeInFlight } });
+  }
+
+  /** Independent of recording: a person records in the Performance panel, not here. */
+  private showPerformanceTracks(enabled: boolean): void {
+    const tracks = this.host.performanceTracks;
+    if (tracks === undefined || enabled === (this.detachTracks !== null)) return;
+    if (enabled) {
+      this.detachTracks = this.hook.onRuntime((runtime: RegisteredRuntime) => runtime.addInstrument(tracks));
+      return;
+    }
+    this.detachTracks?.();
+    this.detachTracks = null;
+    const runtimes = this.hook.runtimes;
+    for (let k = 0; k < runtimes.length; k++) runtimes[k]!.removeInstrument(tracks);
   }
 
   private start(session: string, options: RecordingOptions, keepStartup: boolean): void {

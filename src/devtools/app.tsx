@@ -19,6 +19,7 @@ import { RecordingKeeper } from "./storage/keeper.ts";
 import { SavedMenu } from "./storage/saved-menu.tsx";
 import type { SavedRecording, StorageError } from "./storage/recordings-db.ts";
 import type { NodeKey } from "./timeline/model.ts";
+import { rememberPerformanceTracks, rememberedPerformanceTracks } from "./performance-tracks-setting.ts";
 
 const INFO_BANNER_MS = 4000;
 
@@ -34,6 +35,9 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
   const filterRef = useRef<HTMLInputElement>(null);
   const sessionView = useSessionView(trace, filter, collapsed, selectedKey);
   const recording = snapshot.phase === "recording";
+
+  // "Show in Performance panel" is remembered from one DevTools session to the next.
+  useEffect(() => store.setPerformanceTracks(rememberedPerformanceTracks()), [store]);
 
   // A new session starts with nothing selected or collapsed.
   useEffect(() => {
@@ -88,6 +92,13 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
         matchCount={sessionView?.rows.filtered === true ? sessionView.rows.matchCount : null}
         filterRef={filterRef}
         native={{ enabled: store.nativeInstrumentation, onChange: (on) => store.setNativeInstrumentation(on) }}
+        performanceTracks={{
+          enabled: store.showsPerformanceTracks,
+          onChange: (on) => {
+            store.setPerformanceTracks(on);
+            rememberPerformanceTracks(on);
+          },
+        }}
         onRecord={() => store.record()}
         onStop={() => store.stop()}
         onReloadAndRecord={() => store.record({ reload: true })}

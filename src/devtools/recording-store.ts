@@ -117,6 +117,8 @@ export class RecordingStore {
   /** Native instrumentation (the page's fetch, timers…) is on by default. */
   private options: RecordingOptions = { creationSites: true, native: true };
 
+  private performanceTracks = false;
+
   constructor(
     private readonly tabId: number,
     private readonly wall: Wall<BackgroundToPanelMessage, PanelToBackgroundMessage>,
@@ -145,6 +147,24 @@ export class RecordingStore {
   /** (Re)attach to the background: on start and after every reconnect. */
   attach(): void {
     this.wall.send({ kind: "attach", data: { protocol: PROTOCOL_VERSION, tabId: this.tabId, recording: this.recording } });
+    // A background that restarted has forgotten the option: tell it again.
+    if (this.performanceTracks) this.wall.send({ kind: "performanceTracks", data: { enabled: true } });
+  }
+
+  /**
+   * "Show in Performance panel": the tab's pages show their tasks as tracks of the Performance
+   * panel's recordings, now and after navigations, whether or not this panel records.
+   */
+  setPerformanceTracks(on: boolean): void {
+    if (this.performanceTracks === on) return;
+    this.performanceTracks = on;
+    this.wall.send({ kind: "performanceTracks", data: { enabled: on } });
+    this.changed();
+  }
+
+  /** Whether the pages show their tasks in the Performance panel (see setPerformanceTracks). */
+  get showsPerformanceTracks(): boolean {
+    return this.performanceTracks;
   }
 
   subscribe(listener: () => void): () => void {

@@ -21,6 +21,8 @@ export interface ToolbarProps {
   readonly filterRef: { current: HTMLInputElement | null };
   /** The "record native operations" switch, where the store offers it. */
   readonly native: { readonly enabled: boolean; onChange(enabled: boolean): void } | null;
+  /** The "Show in Performance panel" switch (remembered by the caller). */
+  readonly performanceTracks: { readonly enabled: boolean; onChange(enabled: boolean): void } | null;
   onRecord(): void;
   onStop(): void;
   onReloadAndRecord(): void;
@@ -135,6 +137,18 @@ export function Toolbar(props: ToolbarProps) {
         <label class="toolbar-checkbox" title="Also record native operations: fetch, timers, abort signals, long tasks">
           <input type="checkbox" data-testid="native-toggle" checked={props.native.enabled} onChange={(event) => props.native?.onChange((event.target as HTMLInputElement).checked)} />
           Native
+        </label>
+      )}
+      {props.performanceTracks !== null && (
+        <label class="toolbar-checkbox" title="Show in Performance panel: the page's tasks appear as tracks (group “aioscope tasks”) in the Performance panel's recordings, even while this panel does not record">
+          <input
+            type="checkbox"
+            data-testid="performance-tracks-toggle"
+            aria-label="Show in Performance panel"
+            checked={props.performanceTracks.enabled}
+            onChange={(event) => props.performanceTracks?.onChange((event.target as HTMLInputElement).checked)}
+          />
+          Performance panel
         </label>
       )}
       <div class="toolbar-spacer" />

@@ -98,6 +98,11 @@ export interface PageCommands {
   stop: { readonly session: string };
   /** Flush, then answer with a `status` event for query `id`. */
   query: { readonly session: string; readonly id: number };
+  /**
+   * Show the runtime's tasks as tracks of the Performance panel's recordings ("Show in
+   * Performance panel"), whether or not the Async panel records.
+   */
+  performanceTracks: { readonly enabled: boolean };
 }
 export type PageCommand = Message<PageCommands>;
 
@@ -118,7 +123,7 @@ export interface BridgeEvents {
 export type BridgeToBackground = PageEvent | Message<BridgeEvents>;
 
 /** Background → bridge: the page's commands, acknowledgements, and a request to send again. */
-export interface BackgroundToBridge extends Pick<BridgeToPage, "start" | "stop" | "query"> {
+export interface BackgroundToBridge extends Pick<BridgeToPage, "start" | "stop" | "query" | "performanceTracks"> {
   /** The panel holds the batches of `session`'s `stream` up to `seq`: the bridge may forget them. */
   ack: { readonly session: string; readonly stream: number; readonly seq: number };
   /** A panel (re)attached: send every batch it has not acknowledged yet. */
@@ -149,6 +154,8 @@ export interface PanelToBackground {
   ack: { readonly frame: FrameRef; readonly session: string; readonly stream: number; readonly seq: number };
   /** Ask every frame of the tab that records the current session for its status. */
   query: { readonly id: number };
+  /** "Show in Performance panel" for every frame of the tab, now and after navigations (sent after each attach). */
+  performanceTracks: { readonly enabled: boolean };
 }
 export type PanelToBackgroundMessage = Message<PanelToBackground>;
 

@@ -75,7 +75,7 @@ function wholeBuffer(view: ArrayBufferView): boolean {
 const MESSAGE_KEYS = ["kind", "data"] as const;
 const BATCH_EVENT_KEYS = ["session", "stream", "batch"] as const;
 const HELLO_KEYS = ["protocol", "url", "title", "userAgent", "timeOrigin", "runtimes", "isTopFrame", "session"] as const;
-const STATUS_KEYS = ["session", "recorded", "droppedEvents"] as const;
+const STATUS_KEYS = ["session", "recorded", "droppedEvents", "query", "pendingTasks", "nativeInFlight"] as const;
 const BATCH_KEYS = [
   "format", "version", "seq", "recorderVersion", "timeOrigin", "clock", "count", "time", "kind", "ops", "stringBase", "strings", "droppedEvents",
 ] as const;
@@ -237,6 +237,8 @@ export function checkBridgeMessage(message: unknown): Checked<BridgeToPageMessag
     case "query":
       if (!isString(data.session, MAX_SESSION_CHARS) || !isCount(data.id)) return refuse("query: session is not a short string or id is not a count");
       return ok({ kind, data: { session: data.session, id: data.id } });
+    case "performanceTracks":
+      return typeof data.enabled === "boolean" ? ok({ kind, data: { enabled: data.enabled } }) : refuse("performanceTracks: enabled is not a boolean");
     default:
       return refuse(`unknown kind ${describe(kind)}`);
   }

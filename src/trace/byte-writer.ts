@@ -25,9 +25,18 @@ export class ByteWriter {
 
   /** Pre-encoded bytes (see `encode`). */
   bytes(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
+    const n = bytes.length;
+    this.ensure(n);
+    // A plain loop beats TypedArray.set for the short pieces most events are made of.
+    if (n < 48) {
+      const buffer = this.buffer;
+      let at = this.length;
+      for (let k = 0; k < n; k++) buffer[at++] = bytes[k]!;
+      this.length = at;
+      return;
+    }
     this.buffer.set(bytes, this.length);
-    this.length += bytes.length;
+    this.length += n;
   }
 
   /** Any text, UTF-8 encoded. */

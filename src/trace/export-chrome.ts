@@ -1,24 +1,40 @@
 /**
- * Chrome Trace Event Format (JSON object form) for Perfetto and Chrome DevTools' Performance
- * panel. docs/trace-format.md lists the mapping; in short:
+ * Chrome Trace Event Format (JSON object form), written for the tools people already use:
+ * Chrome DevTools' Performance panel, Perfetto and speedscope. docs/trace-format.md lists the
+ * mapping and which tool shows what; in short:
  *
- * - `M` events name the process and, per source, its event-loop thread (tid = source + 1).
- * - Each step is an `X` slice on the event-loop thread (an open step a `B` without `E`).
- * - Each task is a nestable async span (`b`/`e`, cat `task`, id = the task id in hex), and
- *   each of its awaits a `b`/`e` span nested in it. Native operations are spans of cat `native`.
- * - Instants (`i`) mark cancellations, timeouts armed and expired, errors, resource
+ * - A `TracingStartedInBrowser` event names the page's frames and process, so DevTools reads
+ *   the file as a recording (not a "generic" trace) and draws custom tracks.
+ * - Each task is one custom track in the group "aioscope tasks": its lifetime is a
+ *   `blink.user_timing` span (`b`/`e`, as `performance.measure` writes it) whose `detail`
+ *   carries the Performance panel's `devtools` track-entry payload, and each of its awaits is
+ *   such a span nested in it. Native operations are spans in the group "aioscope native", one
+ *   track per kind. Perfetto shows the same spans as one async track per task.
+ * - Each step is an `X` slice on its source's event-loop thread; a step of zero length is an
+ *   instant (`I`), so no viewer has to nest a zero-length slice. Steps of a source never
+ *   overlap, so the slices of a thread nest trivially.
+ * - Flow events (`s`/`f`, bound to steps) draw arrows for spawns and wake-ups: from the step
+ *   of the task that spawned or woke, to the step it caused.
+ * - Instants (`I`) mark cancellations, timeouts armed and expired, errors, resource
  *   operations and markers; `C` counters show concurrency (downsampled, display only).
- * - `ts`/`dur` are integer µs; times inside `args` stay in ms, as in the model.
+ * - Every event has a name and a category; events are sorted by `ts` (integer µs), and at
+ *   equal times spans keep their nesting order (a task begins before its first await, an
+ *   await ends before its task). A span still open when the trace was taken ends at the
+ *   trace's end with `args.open`. Times inside `args` stay in ms, as in the model.
  *
- * The args and `otherData.aioscope` carry every field of the model, so the importer rebuilds
- * an identical trace. Events appear per kind in the model's order (tasks' `b`, awaits, tasks'
- * `e`, steps, instants…): viewers sort by time, and equal times keep this nesting order.
+ * The args and `otherData.aioscope` carry every field of the model, so the importer
+ * (import-chrome.ts) rebuilds an identical trace.
  */
-import type { Trace } from "./model.ts";
+import type { NativeOpRecord, StepRecord, TaskRecord, Trace } from "./model.ts";
+import { localIdOf } from "./model.ts";
 import { concurrencySeries, type ConcurrencySeries } from "./analysis/concurrency.ts";
 import { ByteWriter, encode } from "./byte-writer.ts";
+import { AwaitDetails } from "./chrome-await-details.ts";
+import { CHROME_PID, DISPLAY_CATEGORY, TIMELINE_CATEGORY, USER_TIMING_CATEGORY } from "./chrome-events.ts";
+import {
+  NATIVE_TRACK_GROUP, TASKS_TRACK_GROUP, nativeColor, taskColor, taskTrackName, wakeText, type TrackEntryPayload,
+} from "./performance-tracks.ts";
 
-export const CHROME_PID = 1;
 export const DEFAULT_MAX_COUNTER_POINTS = 20_000;
 
 export interface ChromeExportOptions {
@@ -31,12 +47,70 @@ export interface ChromeExportOptions {
 const toUs = (ms: number): number => Math.round(ms * 1000);
 const json = JSON.stringify;
 
-/** Per task, the constant parts of its events, encoded once. */
-interface TaskBytes {
-  readonly step: Uint8Array;
-  readonly open: Uint8Array;
-  readonly awaitBegin: Uint8Array;
-  readonly awaitEnd: Uint8Array;
+/** Native operations' span ids live above every task id (ids stay below 2^53), so the two never share a track. */
+function nativeSpanId(id: number): string {
+  return `"0x1${id.toString(16).padStart(15, "0")}"`;
+}
+
+function taskSpanId(id: number): string {
+  return `"0x${id.toString(16)}"`;
+}
+
+// What each entry of the sorted event list is.
+const TASK_BEGIN = 0;
+const TASK_END = 1;
+const AWAIT_BEGIN = 2;
+const AWAIT_END = 3;
+const NATIVE_BEGIN = 4;
+const NATIVE_END = 5;
+const STEP = 6;
+const FLOW_START = 7;
+const FLOW_END = 8;
+const CANCEL = 9;
+const TIMEOUT = 10;
+const TIMEOUT_EXPIRED = 11;
+const ERROR = 12;
+const RESOURCE_OP = 13;
+const MARKER = 14;
+const COUNTER = 15;
+const SESSION_END = 16;
+
+/**
+ * Events as (time, what, which record), sorted by time; ties keep the order they were added
+ * in. Typed arrays of a known capacity: a session has millions of events.
+ */
+class EventList {
+  readonly ts: Float64Array;
+  readonly what: Uint8Array;
+  readonly index: Uint32Array;
+  length = 0;
+
+  constructor(capacity: number) {
+    this.ts = new Float64Array(capacity);
+    this.what = new Uint8Array(capacity);
+    this.index = new Uint32Array(capacity);
+  }
+
+  add(us: number, what: number, index: number): void {
+    const k = this.length++;
+    this.ts[k] = us;
+    this.what[k] = what;
+    this.index[k] = index;
+  }
+
+  sorted(): Uint32Array {
+    const order = new Uint32Array(this.length);
+    for (let k = 0; k < order.length; k++) order[k] = k;
+    const ts = this.ts;
+    return order.sort((a, b) => ts[a]! - ts[b]! || a - b);
+  }
+}
+
+/** A flow (arrow) from the step `from` of one task to the step `to` of another. */
+interface Flow {
+  readonly from: StepRecord;
+  readonly to: StepRecord;
+  readonly name: "spawn" | "wake";
 }
 
 const SEP = encode(",\n");
@@ -45,12 +119,20 @@ const DUR = encode(`,"dur":`);
 const STEP_ARGS = encode(`,"args":{"task":`);
 const READY = encode(`,"ready":`);
 const WAKER = encode(`,"waker":`);
-const AWAIT_ARGS = encode(`,"args":{"await":`);
+const OPEN = encode(`,"open":true`);
+const CLOSE2 = encode("}}");
+const DETAIL_ARGS = encode(`,"args":{"detail":`);
 const TARGET = encode(`,"targetTask":`);
 const RESOURCE = encode(`,"resource":`);
-const CLOSE2 = encode("}}");
+const AWAIT_OPEN = encode(`,"args":{"outcome":null,"open":true}}`);
+
+/** The bytes of `make(key)`, encoded once per key. */
+function cachedBytes(cache: Map<string, Uint8Array>, key: string, make: (key: string) => string): Uint8Array {
+  let bytes = cache.get(key);
+  if (bytes === undefined) cache.set(key, (bytes = encode(make(key))));
+  return bytes;
+}
 const WAKES = new Map<string, Uint8Array>();
-const OUTCOMES = new Map<string, Uint8Array>();
 
 function wakeBytes(kind: string): Uint8Array {
   let bytes = WAKES.get(kind);
@@ -58,10 +140,53 @@ function wakeBytes(kind: string): Uint8Array {
   return bytes;
 }
 
-function outcomeBytes(outcome: string): Uint8Array {
-  let bytes = OUTCOMES.get(outcome);
-  if (bytes === undefined) OUTCOMES.set(outcome, (bytes = encode(`,"args":{"outcome":"${outcome}"}}`)));
-  return bytes;
+/** Per task, the constant parts of its events, encoded once. */
+interface TaskBytes {
+  readonly task: TaskRecord;
+  readonly track: string;
+  /** `{"ph":"X","cat":"step","name":…,"pid":…,"tid":…,"ts":` */
+  readonly step: Uint8Array;
+  /** The same, as an instant (a step of zero length). */
+  readonly instant: Uint8Array;
+  /** `{"ph":"b","cat":"blink.user_timing","pid":…,"tid":…,"id":…,"name":` */
+  readonly spanBegin: Uint8Array;
+  readonly spanEnd: Uint8Array;
+}
+
+/** For each await (by index), the step of its task that follows it: the one whose wake-up ended it. */
+function stepAfterAwaits(trace: Trace, stepsByTask: Map<number, StepRecord[]>): (StepRecord | null)[] {
+  const after = new Array<StepRecord | null>(trace.awaits.length).fill(null);
+  const cursor = new Map<number, number>();
+  trace.awaits.forEach((a, i) => {
+    if (a.end === null) return;
+    const steps = stepsByTask.get(a.task);
+    if (steps === undefined) return;
+    let k = cursor.get(a.task) ?? 0;
+    while (k < steps.length && steps[k]!.start < a.end) k++;
+    cursor.set(a.task, k);
+    if (k < steps.length) after[i] = steps[k]!;
+  });
+  return after;
+}
+
+/**
+ * The step of `steps` (sorted, disjoint) that caused a wake-up at `time`: the one running
+ * then, or else the last one before it (a task's completion wakes its awaiters from a loop
+ * callback just after the task's last step).
+ */
+function stepBefore(steps: readonly StepRecord[] | undefined, time: number): StepRecord | null {
+  if (steps === undefined) return null;
+  let lo = 0;
+  let hi = steps.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (steps[mid]!.start <= time) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found < 0 ? null : steps[found]!;
 }
 
 /**
@@ -72,12 +197,82 @@ function outcomeBytes(outcome: string): Uint8Array {
  * const blob = new Blob([exportChromeBytes(trace)], { type: "application/json" });
  */
 export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {}): Uint8Array {
-  const estimate = 4096 + (trace.steps.length + trace.awaits.length * 2) * 128 + (trace.tasks.length + trace.resourceOps.length + trace.nativeOps.length) * 400;
+  const estimate = 4096 + trace.steps.length * 128 + trace.awaits.length * 500 + (trace.tasks.length + trace.resourceOps.length + trace.nativeOps.length) * 600;
   const w = new ByteWriter(estimate);
-  const event = (text: string): void => {
-    w.bytes(SEP);
-    w.text(text);
-  };
+  const endUs = toUs(trace.end);
+
+  // ── Who is who: tracks, per-task encodings, steps by task ─────────────────────────────────
+  // Tracks name their frame only when tasks of several frames share the file.
+  const framesWithTasks = new Set(trace.tasks.map((t) => t.source)).size;
+  const sourceLabels = trace.sources.map((s) => (framesWithTasks > 1 && s.id !== 0 ? s.label : null));
+  const byTask = new Map<number, TaskBytes>();
+  for (const task of trace.tasks) {
+    const name = json(task.name);
+    const common = `"pid":${CHROME_PID},"tid":${task.source + 1}`;
+    const track = taskTrackName(task.name, localIdOf(task.id), sourceLabels[task.source] ?? null);
+    byTask.set(task.id, {
+      task,
+      track,
+      step: encode(`{"ph":"X","cat":"step","name":${name},${common},"ts":`),
+      instant: encode(`{"ph":"I","cat":"step","name":${name},${common},"s":"t","ts":`),
+      spanBegin: encode(`{"ph":"b","cat":"${USER_TIMING_CATEGORY}",${common},"id":${taskSpanId(task.id)},"name":`),
+      spanEnd: encode(`{"ph":"e","cat":"${USER_TIMING_CATEGORY}",${common},"id":${taskSpanId(task.id)},"name":`),
+    });
+  }
+  const trackOf = (task: number | null): string | null => (task === null ? null : (byTask.get(task)?.track ?? null));
+  const stepsByTask = new Map<number, StepRecord[]>();
+  for (const step of trace.steps) {
+    let list = stepsByTask.get(step.task);
+    if (list === undefined) stepsByTask.set(step.task, (list = []));
+    list.push(step);
+  }
+  const wokenBy = stepAfterAwaits(trace, stepsByTask);
+  const resources = new Map(trace.resources.map((r) => [r.id, r]));
+
+  // ── The events, in an order that keeps spans nested, then sorted by time ──────────────────
+  const counters = counterPoints(options.concurrency ?? concurrencySeries(trace), options.maxCounterPoints ?? DEFAULT_MAX_COUNTER_POINTS);
+  const capacity = 2 * (trace.tasks.length + trace.awaits.length + trace.nativeOps.length + trace.timeouts.length) + 3 * trace.steps.length
+    + trace.cancellations.length + trace.tasks.length + trace.resourceOps.length + trace.markers.length + counters.length + 1;
+  const events = new EventList(capacity);
+  // Added as: every task's begin, then the awaits in the model's order (each begin, then its
+  // end), then every task's end. With ties kept in this order, a task begins before its awaits
+  // and ends after them, an await ends before the task's next one begins (even at the same µs),
+  // and awaits of equal start stay in the model's order, which the importer relies on.
+  trace.tasks.forEach((task, t) => events.add(toUs(task.created), TASK_BEGIN, t));
+  trace.awaits.forEach((a, k) => {
+    events.add(toUs(a.start), AWAIT_BEGIN, k);
+    events.add(a.end === null ? endUs : toUs(a.end), AWAIT_END, k);
+  });
+  trace.tasks.forEach((task, t) => events.add(task.end === null ? endUs : toUs(task.end), TASK_END, t));
+  trace.nativeOps.forEach((n, k) => {
+    events.add(toUs(n.start), NATIVE_BEGIN, k);
+    events.add(n.end === null ? endUs : toUs(n.end), NATIVE_END, k);
+  });
+  trace.steps.forEach((s, k) => events.add(toUs(s.start), STEP, k));
+  const flows: Flow[] = [];
+  for (const to of trace.steps) {
+    if (to.waker === null || to.ready === null) continue;
+    const from = stepBefore(stepsByTask.get(to.waker), to.ready);
+    if (from === null || from === to) continue;
+    events.add(toUs(from.start), FLOW_START, flows.length);
+    events.add(toUs(to.start), FLOW_END, flows.length);
+    flows.push({ from, to, name: to.wake === "spawn" ? "spawn" : "wake" });
+  }
+  trace.cancellations.forEach((c, k) => events.add(toUs(c.time), CANCEL, k));
+  trace.timeouts.forEach((t, k) => {
+    events.add(toUs(t.armed), TIMEOUT, k);
+    if (t.expired !== null) events.add(toUs(t.expired), TIMEOUT_EXPIRED, k);
+  });
+  trace.tasks.forEach((t, k) => {
+    if (t.outcome === "error" && t.end !== null) events.add(toUs(t.end), ERROR, k);
+  });
+  trace.resourceOps.forEach((op, k) => events.add(toUs(op.time), RESOURCE_OP, k));
+  trace.markers.forEach((m, k) => events.add(toUs(m.time), MARKER, k));
+  counters.forEach((c, k) => events.add(toUs(c.time), COUNTER, k));
+  // DevTools takes a recording's extent from its slices and instants (not from async spans).
+  events.add(endUs, SESSION_END, 0);
+
+  // ── The document ───────────────────────────────────────────────────────────────────────────
   const otherData = {
     aioscope: {
       format: trace.format, version: trace.version, metadata: trace.metadata, sources: trace.sources, end: trace.end,
@@ -86,142 +281,258 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
   };
   w.text(`{"otherData":${json(otherData)},"displayTimeUnit":"ms","traceEvents":[\n`);
   const title = trace.metadata.title ?? trace.metadata.url ?? "session";
-  w.text(`{"ph":"M","name":"process_name","pid":${CHROME_PID},"tid":0,"ts":0,"args":{"name":${json(`aioscope: ${title}`)}}}`);
+  w.text(`{"ph":"M","cat":"__metadata","name":"process_name","pid":${CHROME_PID},"tid":0,"ts":0,"args":{"name":${json(`aioscope: ${title}`)}}}`);
+  const event = (text: string): void => {
+    w.bytes(SEP);
+    w.text(text);
+  };
   for (const source of trace.sources) {
-    event(`{"ph":"M","name":"thread_name","pid":${CHROME_PID},"tid":${source.id + 1},"ts":0,"args":{"name":${json(`event loop (${source.label})`)}}}`);
+    event(`{"ph":"M","cat":"__metadata","name":"thread_name","pid":${CHROME_PID},"tid":${source.id + 1},"ts":0,"args":{"name":${json(`event loop (${source.label})`)}}}`);
   }
-  const byTask = new Map<number, TaskBytes>();
-  const names = new Map<number, string>();
-  for (const task of trace.tasks) {
-    const name = json(task.name);
-    const common = `"pid":${CHROME_PID},"tid":${task.source + 1}`;
-    const id = `"id":"0x${task.id.toString(16)}"`;
-    names.set(task.id, task.name);
-    byTask.set(task.id, {
-      step: encode(`{"ph":"X","cat":"step","name":${name},${common},"ts":`),
-      open: encode(`{"ph":"B","cat":"step","name":${name},${common},"ts":`),
-      awaitBegin: encode(`{"ph":"b","cat":"task",${common},${id},"name":`),
-      awaitEnd: encode(`{"ph":"e","cat":"task",${common},${id},"ts":`),
-    });
-    const args = { id: task.id, source: task.source, parent: task.parent, kind: task.kind, site: task.site, preexisting: task.preexisting, ready: task.ready };
-    event(`{"ph":"b","cat":"task","name":${name},${common},${id},"ts":${toUs(task.created)},"args":{"task":${json(args)}}}`);
-  }
+  event(tracingStarted(trace));
+
   const labels = new Map<string, Uint8Array>();
-  const kinds = new Map<string, Uint8Array>();
-  for (const a of trace.awaits) {
-    const bytes = byTask.get(a.task)!;
-    let label = labels.get(a.label);
-    if (label === undefined) labels.set(a.label, (label = encode(json(a.label))));
-    let kind = kinds.get(a.kind);
-    if (kind === undefined) kinds.set(a.kind, (kind = encode(json(a.kind))));
-    w.bytes(SEP);
-    w.bytes(bytes.awaitBegin);
-    w.bytes(label);
-    w.bytes(TS);
-    w.int(toUs(a.start));
-    w.bytes(AWAIT_ARGS);
-    w.bytes(kind);
-    if (a.targetTask !== null) {
-      w.bytes(TARGET);
-      w.int(a.targetTask);
-    }
-    if (a.resource !== null) {
-      w.bytes(RESOURCE);
-      w.int(a.resource);
-    }
-    w.bytes(CLOSE2);
-    if (a.end !== null) {
-      w.bytes(SEP);
-      w.bytes(bytes.awaitEnd);
-      w.int(toUs(a.end));
-      w.bytes(outcomeBytes(a.outcome!));
-    }
-  }
-  for (const task of trace.tasks) {
-    if (task.end === null) continue;
-    event(`{"ph":"e","cat":"task","pid":${CHROME_PID},"tid":${task.source + 1},"id":"0x${task.id.toString(16)}","ts":${toUs(task.end)},"args":{"outcome":"${task.outcome}","error":${json(task.error)},"errorRetrieved":${task.errorRetrieved}}}`);
-  }
-  for (const step of trace.steps) {
-    const bytes = byTask.get(step.task)!;
-    w.bytes(SEP);
-    w.bytes(step.end === null ? bytes.open : bytes.step);
-    const start = toUs(step.start);
-    w.int(start);
-    if (step.end !== null) {
-      w.bytes(DUR);
-      w.int(toUs(step.end) - start);
-    }
-    w.bytes(STEP_ARGS);
-    w.int(step.task);
-    if (step.ready !== null) {
-      w.bytes(READY);
-      w.number(step.ready);
-    }
-    if (step.wake !== null) w.bytes(wakeBytes(step.wake));
-    if (step.waker !== null) {
-      w.bytes(WAKER);
-      w.int(step.waker);
-    }
-    w.bytes(CLOSE2);
-  }
-  const instant = (cat: string, name: string, tid: number, ms: number, args: string, scope = "t"): void =>
-    event(`{"ph":"i","cat":"${cat}","name":${json(name)},"pid":${CHROME_PID},"tid":${tid},"ts":${toUs(ms)},"s":"${scope}","args":${args}}`);
+  const awaitKinds = new Map<string, Uint8Array>();
+  const awaitEnds = new Map<string, Uint8Array>();
+  const awaitDetails = new AwaitDetails(trackOf, (id) => resources.get(id)?.label ?? null);
+  const instant = (cat: string, name: string, tid: number, us: number, args: string, scope = "t"): void =>
+    event(`{"ph":"I","cat":"${cat}","name":${json(name)},"pid":${CHROME_PID},"tid":${tid},"ts":${us},"s":"${scope}","args":${args}}`);
   const tidOf = (task: number): number => Math.floor(task / 2 ** 32) + 1;
-  for (const c of trace.cancellations) {
-    instant("cancel", `cancel ${names.get(c.task)!}`, tidOf(c.task), c.time, `{"task":${c.task},"by":${c.by},"message":${json(c.message)}}`);
+
+  const order = events.sorted();
+  for (let o = 0; o < order.length; o++) {
+    const e = order[o]!;
+    const us = events.ts[e]!;
+    const k = events.index[e]!;
+    switch (events.what[e]) {
+      case TASK_BEGIN: {
+        const task = trace.tasks[k]!;
+        const bytes = byTask.get(task.id)!;
+        const args = { id: task.id, source: task.source, parent: task.parent, kind: task.kind, site: task.site, preexisting: task.preexisting, ready: task.ready };
+        w.bytes(SEP);
+        w.bytes(bytes.spanBegin);
+        w.text(json(task.name));
+        w.bytes(TS);
+        w.int(us);
+        w.text(`,"args":{"detail":`);
+        w.bytes(encode(json(json({ devtools: taskPayload(task, bytes.track, trackOf(task.parent), stepsByTask.get(task.id)?.[0] ?? null, trackOf) }))));
+        w.text(`,"task":${json(args)}}}`);
+        break;
+      }
+      case TASK_END: {
+        const task = trace.tasks[k]!;
+        const bytes = byTask.get(task.id)!;
+        w.bytes(SEP);
+        w.bytes(bytes.spanEnd);
+        w.text(`${json(task.name)},"ts":${us},"args":{"outcome":"${task.outcome}","error":${json(task.error)},"errorRetrieved":${task.errorRetrieved}${task.end === null ? `,"open":true` : ""}}}`);
+        break;
+      }
+      case AWAIT_BEGIN: {
+        const a = trace.awaits[k]!;
+        w.bytes(SEP);
+        w.bytes(byTask.get(a.task)!.spanBegin);
+        w.bytes(cachedBytes(labels, a.label, json));
+        w.bytes(TS);
+        w.int(us);
+        w.bytes(DETAIL_ARGS);
+        awaitDetails.write(w, a, wokenBy[k] ?? null);
+        w.bytes(cachedBytes(awaitKinds, a.kind, (kind) => `,"await":${json(kind)}`));
+        if (a.targetTask !== null) {
+          w.bytes(TARGET);
+          w.int(a.targetTask);
+        }
+        if (a.resource !== null) {
+          w.bytes(RESOURCE);
+          w.int(a.resource);
+        }
+        w.bytes(CLOSE2);
+        break;
+      }
+      case AWAIT_END: {
+        const a = trace.awaits[k]!;
+        w.bytes(SEP);
+        w.bytes(byTask.get(a.task)!.spanEnd);
+        w.bytes(cachedBytes(labels, a.label, json));
+        w.bytes(TS);
+        w.int(us);
+        w.bytes(a.end === null ? AWAIT_OPEN : cachedBytes(awaitEnds, a.outcome!, (outcome) => `,"args":{"outcome":"${outcome}"}}`));
+        break;
+      }
+      case NATIVE_BEGIN: {
+        const n = trace.nativeOps[k]!;
+        const args = { id: n.id, source: n.source, kind: n.kind, task: n.task, parent: n.parent, ticks: n.ticks };
+        const detail = json({ devtools: nativePayload(n, sourceLabels[n.source] ?? null, trackOf) });
+        event(`{"ph":"b","cat":"${USER_TIMING_CATEGORY}","name":${json(n.label)},"pid":${CHROME_PID},"tid":${n.source + 1},"id":${nativeSpanId(n.id)},"ts":${us},"args":{"detail":${json(detail)},"native":${json(args)}}}`);
+        break;
+      }
+      case NATIVE_END: {
+        const n = trace.nativeOps[k]!;
+        event(`{"ph":"e","cat":"${USER_TIMING_CATEGORY}","name":${json(n.label)},"pid":${CHROME_PID},"tid":${n.source + 1},"id":${nativeSpanId(n.id)},"ts":${us},"args":{"outcome":${json(n.outcome)},"detail":${json(n.detail)}${n.end === null ? `,"open":true` : ""}}}`);
+        break;
+      }
+      case STEP:
+        writeStep(w, trace.steps[k]!, byTask.get(trace.steps[k]!.task)!, us, endUs);
+        break;
+      case FLOW_START:
+      case FLOW_END: {
+        const flow = flows[k]!;
+        const start = events.what[e] === FLOW_START;
+        const step = start ? flow.from : flow.to;
+        event(`{"ph":"${start ? "s" : "f"}","cat":"step","name":"${flow.name}","pid":${CHROME_PID},"tid":${tidOf(step.task)},"id":${k + 1},"ts":${us}${start ? "" : `,"bp":"e"`}}`);
+        break;
+      }
+      case CANCEL: {
+        const c = trace.cancellations[k]!;
+        instant("cancel", `cancel ${byTask.get(c.task)!.task.name}`, tidOf(c.task), us, `{"task":${c.task},"by":${c.by},"message":${json(c.message)}}`);
+        break;
+      }
+      case TIMEOUT: {
+        const t = trace.timeouts[k]!;
+        instant("timeout", "timeout armed", tidOf(t.task), us, `{"task":${t.task},"deadline":${t.deadline},"expired":${t.expired}}`);
+        break;
+      }
+      case TIMEOUT_EXPIRED:
+        instant("timeout.expired", "timeout expired", tidOf(trace.timeouts[k]!.task), us, `{"task":${trace.timeouts[k]!.task}}`);
+        break;
+      case ERROR: {
+        const task = trace.tasks[k]!;
+        const what = task.error === null ? "error" : `${task.error.name}: ${task.error.message}`;
+        instant("error", what.length > 200 ? `${what.slice(0, 199)}…` : what, task.source + 1, us, `{"task":${task.id}}`);
+        break;
+      }
+      case RESOURCE_OP: {
+        const op = trace.resourceOps[k]!;
+        const r = resources.get(op.resource)!;
+        instant("resource", `${op.op} ${r.label}`, r.source + 1, us, `{"resource":${op.resource},"op":${json(op.op)},"task":${op.task},"value":${op.value}}`);
+        break;
+      }
+      case MARKER: {
+        const m = trace.markers[k]!;
+        instant("marker", m.label !== "" ? m.label : m.kind, m.source + 1, us, `{"kind":"${m.kind}","label":${json(m.label)},"detail":${json(m.detail)},"source":${m.source}}`, "g");
+        break;
+      }
+      case COUNTER: {
+        const c = counters[k]!;
+        event(`{"ph":"C","cat":"${DISPLAY_CATEGORY}","name":"tasks","pid":${CHROME_PID},"tid":0,"ts":${us},"args":{"alive":${c.alive},"running":${c.running},"ready":${c.ready},"waiting":${c.waiting}}}`);
+        break;
+      }
+      case SESSION_END:
+        instant(DISPLAY_CATEGORY, "end of the aioscope session", 0, us, "{}", "p");
+        break;
+    }
   }
-  for (const t of trace.timeouts) {
-    instant("timeout", "timeout armed", tidOf(t.task), t.armed, `{"task":${t.task},"deadline":${t.deadline},"expired":${t.expired}}`);
-    if (t.expired !== null) instant("timeout.expired", "timeout expired", tidOf(t.task), t.expired, `{"task":${t.task}}`);
-  }
-  for (const task of trace.tasks) {
-    if (task.outcome !== "error" || task.end === null) continue;
-    const what = task.error === null ? "error" : `${task.error.name}: ${task.error.message}`;
-    instant("error", what.length > 200 ? `${what.slice(0, 199)}…` : what, task.source + 1, task.end, `{"task":${task.id}}`);
-  }
-  const resources = new Map(trace.resources.map((r) => [r.id, r]));
-  for (const op of trace.resourceOps) {
-    const r = resources.get(op.resource)!;
-    instant("resource", `${op.op} ${r.label}`, r.source + 1, op.time, `{"resource":${op.resource},"op":${json(op.op)},"task":${op.task},"value":${op.value}}`);
-  }
-  for (const n of trace.nativeOps) {
-    const args = { id: n.id, source: n.source, kind: n.kind, task: n.task, parent: n.parent, ticks: n.ticks };
-    const common = `"pid":${CHROME_PID},"tid":${n.source + 1},"id":"0x${n.id.toString(16)}"`;
-    event(`{"ph":"b","cat":"native","name":${json(n.label)},${common},"ts":${toUs(n.start)},"args":{"native":${json(args)}}}`);
-    if (n.end !== null) event(`{"ph":"e","cat":"native",${common},"ts":${toUs(n.end)},"args":{"outcome":${json(n.outcome)},"detail":${json(n.detail)}}}`);
-  }
-  for (const m of trace.markers) {
-    instant("marker", m.label !== "" ? m.label : m.kind, m.source + 1, m.time, `{"kind":"${m.kind}","label":${json(m.label)},"detail":${json(m.detail)},"source":${m.source}}`, "g");
-  }
-  pushCounters(event, options.concurrency ?? concurrencySeries(trace), options.maxCounterPoints ?? DEFAULT_MAX_COUNTER_POINTS);
   w.text("\n]}");
   return w.view();
 }
 
 /**
  * @example
- * const text = exportChrome(trace); // open it in ui.perfetto.dev or the Performance panel
+ * const text = exportChrome(trace); // open it in the Performance panel, ui.perfetto.dev or speedscope
  */
 export function exportChrome(trace: Trace, options: ChromeExportOptions = {}): string {
   return new TextDecoder().decode(exportChromeBytes(trace, options));
 }
 
+/** A step as an `X` slice, or an instant when it has no length; an open step runs to the trace's end. */
+function writeStep(w: ByteWriter, step: StepRecord, bytes: TaskBytes, startUs: number, endUs: number): void {
+  const dur = (step.end === null ? endUs : toUs(step.end)) - startUs;
+  w.bytes(SEP);
+  w.bytes(dur > 0 ? bytes.step : bytes.instant);
+  w.int(startUs);
+  if (dur > 0) {
+    w.bytes(DUR);
+    w.int(dur);
+  }
+  w.bytes(STEP_ARGS);
+  w.int(step.task);
+  if (step.ready !== null) {
+    w.bytes(READY);
+    w.number(step.ready);
+  }
+  if (step.wake !== null) w.bytes(wakeBytes(step.wake));
+  if (step.waker !== null) {
+    w.bytes(WAKER);
+    w.int(step.waker);
+  }
+  if (step.end === null) w.bytes(OPEN);
+  w.bytes(CLOSE2);
+}
+
+/**
+ * DevTools' marker of a real recording: without it the panel reads the file as a "generic"
+ * trace (thread tracks only, no custom tracks). One frame per source, in our one process.
+ */
+function tracingStarted(trace: Trace): string {
+  const frameIdOf = (source: Trace["sources"][number]): string => `aioscope-frame-${source.frameId ?? `source-${source.id}`}`;
+  const top = trace.sources[0];
+  const frames = trace.sources.map((source) => ({
+    frame: frameIdOf(source),
+    url: source.url ?? (source.id === 0 ? (trace.metadata.url ?? "") : ""),
+    name: source.label,
+    processId: CHROME_PID,
+    ...(source.id === 0 || top === undefined ? { isOutermostMainFrame: true, isInPrimaryMainFrame: true } : { parent: frameIdOf(top), isOutermostMainFrame: false, isInPrimaryMainFrame: false }),
+  }));
+  return `{"ph":"I","cat":"${TIMELINE_CATEGORY}","name":"TracingStartedInBrowser","pid":${CHROME_PID},"tid":0,"ts":0,"s":"t","args":{"data":${json({ frameTreeNodeId: 1, persistentIds: true, frames })}}}`;
+}
+
+function siteText(task: TaskRecord): string | null {
+  const site = task.site;
+  if (site === null) return null;
+  const where = `${site.file}:${site.line}:${site.column}`;
+  return site.function === null ? where : `${site.function} (${where})`;
+}
+
+function taskPayload(task: TaskRecord, track: string, parent: string | null, firstStep: StepRecord | null, trackOf: (task: number | null) => string | null): TrackEntryPayload {
+  const properties: [string, string][] = [["outcome", task.outcome], ["kind", task.kind], ["parent", parent ?? "none"]];
+  if (firstStep?.wake != null) properties.push(["first woken", wakeText(firstStep.wake, trackOf(firstStep.waker))]);
+  const site = siteText(task);
+  if (site !== null) properties.push(["created at", site]);
+  if (task.error !== null) properties.push(["error", `${task.error.name}: ${task.error.message}`]);
+  if (task.preexisting) properties.push(["preexisting", "it existed before the recording began"]);
+  return {
+    dataType: "track-entry", track, trackGroup: TASKS_TRACK_GROUP, color: taskColor(task.outcome), properties,
+    tooltipText: `${track}: ${task.outcome}`,
+  };
+}
+
+function nativePayload(n: NativeOpRecord, sourceLabel: string | null, trackOf: (task: number | null) => string | null): TrackEntryPayload {
+  const outcome = n.outcome ?? "pending";
+  const properties: [string, string][] = [["kind", n.kind], ["outcome", outcome]];
+  const task = trackOf(n.task);
+  if (task !== null) properties.push(["started by", task]);
+  if (n.detail !== null) properties.push(["detail", n.detail]);
+  if (n.ticks.length > 0) properties.push(["ticks", String(n.ticks.length)]);
+  return {
+    dataType: "track-entry", track: sourceLabel === null ? n.kind : `${n.kind} (${sourceLabel})`, trackGroup: NATIVE_TRACK_GROUP,
+    color: nativeColor(n.outcome), properties, tooltipText: `${n.label}: ${outcome}`,
+  };
+}
+
+interface CounterPoint {
+  readonly time: number;
+  readonly alive: number;
+  readonly running: number;
+  readonly ready: number;
+  readonly waiting: number;
+}
+
 /** Concurrency counters; past `max` points, each bucket of time shows its maxima (peaks stay visible). */
-function pushCounters(event: (text: string) => void, series: ConcurrencySeries, max: number): void {
+function counterPoints(series: ConcurrencySeries, max: number): CounterPoint[] {
+  const points: CounterPoint[] = [];
   const n = series.time.length;
-  if (n === 0) return;
+  if (n === 0) return points;
   const span = series.time[n - 1]! - series.time[0]!;
   const bucket = n > max && span > 0 ? span / max : 0;
   let i = 0;
   while (i < n) {
-    const start = series.time[i]!;
+    const time = series.time[i]!;
     let alive = series.alive[i]!;
     let running = series.running[i]!;
     let ready = series.ready[i]!;
     let waiting = series.waiting[i]!;
     let j = i + 1;
     if (bucket > 0) {
-      const limit = start + bucket;
+      const limit = time + bucket;
       while (j < n && series.time[j]! < limit) {
         alive = Math.max(alive, series.alive[j]!);
         running = Math.max(running, series.running[j]!);
@@ -230,7 +541,8 @@ function pushCounters(event: (text: string) => void, series: ConcurrencySeries, 
         j++;
       }
     }
-    event(`{"ph":"C","name":"tasks","pid":${CHROME_PID},"tid":0,"ts":${toUs(start)},"args":{"alive":${alive},"running":${running},"ready":${ready},"waiting":${waiting}}}`);
+    points.push({ time, alive, running, ready, waiting });
     i = j;
   }
+  return points;
 }

@@ -6,13 +6,22 @@
 import { TRACE_FORMAT, TRACE_VERSION } from "./model.ts";
 import { PROGRESS_EVERY, TraceInputError, readTrace } from "./validate.ts";
 import type { Trace } from "./model.ts";
+import { DISPLAY_CATEGORY, TIMELINE_CATEGORY, USER_TIMING_CATEGORY } from "./chrome-events.ts";
 
 type Obj = Record<string, unknown>;
 
+/** An open span: a task's lifetime, one of its awaits, or a native operation. */
 interface Open {
-  readonly task: boolean;
+  readonly kind: "task" | "await" | "native";
   readonly record: Obj;
 }
+
+/** Categories of the spans: today's (the one `performance.measure` writes), and those of earlier exports. */
+const SPAN_CATEGORIES = new Set([USER_TIMING_CATEGORY, "task", "native"]);
+/** Events that are only drawn: DevTools' start-of-recording event, the end-of-session instant and the counters. */
+const DISPLAY_ONLY_CATEGORIES = new Set([TIMELINE_CATEGORY, DISPLAY_CATEGORY, "timeout.expired", "error"]);
+/** Metadata, counters and flow arrows (both versions of Chrome's flow events). */
+const DISPLAY_ONLY_PHASES = new Set(["M", "C", "s", "t", "f"]);
 
 const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -40,8 +49,8 @@ export function* readChromeTrace(raw: Obj): Generator<number, Trace> {
   const origins: Record<string, number[]> = {
     tasks: [], steps: [], awaits: [], cancellations: [], timeouts: [], resourceOps: [], nativeOps: [], markers: [],
   };
+  /** Open spans per category and id: a task's awaits share its id and nest in its lifetime. */
   const open = new Map<string, Open[]>();
-  const openNative = new Map<string, Obj>();
   const add = (list: Obj[], collection: string, record: Obj, k: number): void => {
     list.push(record);
     origins[collection]!.push(k);
@@ -55,7 +64,7 @@ export function* readChromeTrace(raw: Obj): Generator<number, Trace> {
     const ph = e.ph;
     if (typeof ph !== "string") throw new TraceInputError(`${path}.ph`, `expected the event's phase as a string, got ${describeShort(ph)}`);
     const cat = e.cat;
-    if (ph === "M" || ph === "C" || (ph === "i" && (cat === "timeout.expired" || cat === "error"))) continue; // display only
+    if (DISPLAY_ONLY_PHASES.has(ph) || (typeof cat === "string" && DISPLAY_ONLY_CATEGORIES.has(cat))) continue;
     const ts = e.ts;
     if (typeof ts !== "number" || !Number.isFinite(ts)) throw new TraceInputError(`${path}.ts`, `expected a timestamp in µs (a finite number), got ${describeShort(ts)}`);
     if (ts < 0) throw new TraceInputError(`${path}.ts`, `expected a timestamp ≥ 0, got ${ts}`);
@@ -63,13 +72,16 @@ export function* readChromeTrace(raw: Obj): Generator<number, Trace> {
     const args = isObject(e.args) ? e.args : null;
     if (args === null) throw new TraceInputError(`${path}.args`, `expected the event's args object, got ${describeShort(e.args)}`);
     const id = typeof e.id === "string" || typeof e.id === "number" ? String(e.id) : null;
-    const needId = (): string => {
+    const spanKey = (): string => {
       if (id === null) throw new TraceInputError(`${path}.id`, `expected the async span's id, got ${describeShort(e.id)}`);
-      return id;
+      return `${String(cat)} ${id}`;
     };
-    if (cat === "task" && ph === "b") {
-      const stack = open.get(needId()) ?? [];
-      open.set(id!, stack);
+    // Instants were written as "i" by earlier exports; Chrome's current spelling is "I".
+    const isInstant = ph === "I" || ph === "i";
+    if (typeof cat === "string" && SPAN_CATEGORIES.has(cat) && ph === "b") {
+      const key = spanKey();
+      let stack = open.get(key);
+      if (stack === undefined) open.set(key, (stack = []));
       if (isObject(args.task)) {
         const t = args.task;
         const record: Obj = {
@@ -77,60 +89,54 @@ export function* readChromeTrace(raw: Obj): Generator<number, Trace> {
           end: null, outcome: "pending", error: null, errorRetrieved: null, preexisting: t.preexisting, ready: t.ready,
         };
         add(tasks, "tasks", record, k);
-        stack.push({ task: true, record });
+        stack.push({ kind: "task", record });
       } else if (typeof args.await === "string") {
         const owner = stack[0];
-        if (owner === undefined || !owner.task) throw new TraceInputError(path, `an await span (id ${id}) outside any task span`);
+        if (owner === undefined || owner.kind !== "task") throw new TraceInputError(path, `an await span (id ${id}) outside any task span`);
         const record: Obj = {
           task: owner.record.id, start: ms, end: null, kind: args.await, label: e.name,
           targetTask: args.targetTask ?? null, resource: args.resource ?? null, outcome: null,
         };
         add(awaits, "awaits", record, k);
-        stack.push({ task: false, record });
-      } else throw new TraceInputError(`${path}.args`, "expected args.task (a task span) or args.await (an await span)");
-    } else if (cat === "task" && ph === "e") {
-      const top = open.get(needId())?.pop();
+        stack.push({ kind: "await", record });
+      } else if (isObject(args.native)) {
+        const n = args.native;
+        const record: Obj = {
+          id: n.id, source: n.source, kind: n.kind, label: e.name, start: ms, end: null, outcome: null,
+          task: n.task, parent: n.parent, detail: null, ticks: n.ticks,
+        };
+        add(nativeOps, "nativeOps", record, k);
+        stack.push({ kind: "native", record });
+      } else throw new TraceInputError(`${path}.args`, "expected args.task (a task span), args.await (an await span) or args.native (a native operation)");
+    } else if (typeof cat === "string" && SPAN_CATEGORIES.has(cat) && ph === "e") {
+      const top = open.get(spanKey())?.pop();
       if (top === undefined) throw new TraceInputError(path, `an end ("e") of span ${id} that never began`);
-      if (top.task) {
-        top.record.end = ms;
-        top.record.outcome = args.outcome;
+      // A span still open when the trace was taken ends at the trace's end, marked open.
+      if (args.open === true) continue;
+      top.record.end = ms;
+      top.record.outcome = args.outcome;
+      if (top.kind === "task") {
         top.record.error = args.error ?? null;
         top.record.errorRetrieved = args.errorRetrieved ?? null;
-      } else {
-        top.record.end = ms;
-        top.record.outcome = args.outcome;
+      } else if (top.kind === "native") {
+        top.record.detail = args.detail ?? null;
       }
-    } else if (cat === "step" && (ph === "X" || ph === "B")) {
+    } else if (cat === "step" && (ph === "X" || ph === "B" || isInstant)) {
       let end: number | null = null;
       if (ph === "X") {
         const dur = e.dur;
         if (typeof dur !== "number" || !Number.isFinite(dur) || dur < 0) throw new TraceInputError(`${path}.dur`, `expected a duration ≥ 0 in µs, got ${describeShort(dur)}`);
         end = (ts + dur) / 1000;
-      }
+      } else if (isInstant) end = ms; // a step of zero length
+      if (args.open === true) end = null;
       add(steps, "steps", { task: args.task, start: ms, end, ready: args.ready ?? null, wake: args.wake ?? null, waker: args.waker ?? null }, k);
-    } else if (cat === "cancel" && ph === "i") {
+    } else if (cat === "cancel" && isInstant) {
       add(cancellations, "cancellations", { time: ms, task: args.task, by: args.by ?? null, message: args.message ?? null }, k);
-    } else if (cat === "timeout" && ph === "i") {
+    } else if (cat === "timeout" && isInstant) {
       add(timeouts, "timeouts", { task: args.task, armed: ms, deadline: args.deadline, expired: args.expired ?? null }, k);
-    } else if (cat === "resource" && ph === "i") {
+    } else if (cat === "resource" && isInstant) {
       add(resourceOps, "resourceOps", { time: ms, resource: args.resource, op: args.op, task: args.task ?? null, value: args.value ?? null }, k);
-    } else if (cat === "native" && ph === "b") {
-      if (!isObject(args.native)) throw new TraceInputError(`${path}.args.native`, `expected the native operation, got ${describeShort(args.native)}`);
-      const n = args.native;
-      const record: Obj = {
-        id: n.id, source: n.source, kind: n.kind, label: e.name, start: ms, end: null, outcome: null,
-        task: n.task, parent: n.parent, detail: null, ticks: n.ticks,
-      };
-      add(nativeOps, "nativeOps", record, k);
-      openNative.set(needId(), record);
-    } else if (cat === "native" && ph === "e") {
-      const record = openNative.get(needId());
-      if (record === undefined) throw new TraceInputError(path, `an end ("e") of native operation ${id} that never began`);
-      openNative.delete(id!);
-      record.end = ms;
-      record.outcome = args.outcome;
-      record.detail = args.detail ?? null;
-    } else if (cat === "marker" && ph === "i") {
+    } else if (cat === "marker" && isInstant) {
       add(markers, "markers", { time: ms, source: args.source, kind: args.kind, label: args.label, detail: args.detail ?? null }, k);
     } else {
       throw new TraceInputError(path, `unexpected event (ph ${JSON.stringify(ph)}, cat ${JSON.stringify(cat)}) in an aioscope Chrome trace`);

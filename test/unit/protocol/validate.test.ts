@@ -29,6 +29,12 @@ describe("bounds on bytes", () => {
     expect(reasonOf(batchEvent(realBatch()))).toBe("accepted");
   });
 
+  test("a page's answer to an idle query is accepted whole; one with an extra field is refused", () => {
+    const status = { session: "s1", recorded: 12, droppedEvents: 0, query: 3, pendingTasks: 1, nativeInFlight: 2 };
+    expect(checkPageEvent({ kind: "status", data: status })).toEqual({ ok: true, value: { kind: "status", data: status } });
+    expect(checkPageEvent({ kind: "status", data: { ...status, extra: 1 } }).ok).toBe(false);
+  });
+
   test("a column that is a short view on a large buffer is refused", () => {
     const batch = realBatch();
     const big = new ArrayBuffer(1 << 20);

@@ -1,6 +1,7 @@
 /**
- * Record → export → import → the identical trace and analysis, for both formats; and every
- * exported aioscope file is valid against docs/trace-format.schema.json.
+ * Record → export → import → the identical trace and analysis, for both formats; every
+ * exported aioscope file is valid against docs/trace-format.schema.json, and every exported
+ * Chrome file is read by DevTools' own trace engine as the Performance panel reads it.
  */
 import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -12,6 +13,7 @@ import {
 } from "../../../src/trace/index.ts";
 import { PROGRAMS } from "./programs.ts";
 import { deterministicRecorder, plain } from "./helpers.ts";
+import { checkChromeExport } from "./devtools-engine.ts";
 
 const schema = JSON.parse(readFileSync(new URL("../../../docs/trace-format.schema.json", import.meta.url), "utf8")) as object;
 const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
@@ -22,12 +24,15 @@ function expectSchemaValid(text: string): void {
   expect(valid).toBe(true);
 }
 
-function expectRoundTrip(trace: Trace): void {
+/** Both formats rebuild the trace; the Chrome file is also read by DevTools' own engine. */
+async function expectRoundTrip(trace: Trace): Promise<void> {
   const aioscope = exportAioscope(trace);
   expectSchemaValid(aioscope);
   const fromAioscope = importTrace(aioscope);
   expect(fromAioscope).toEqual({ ok: true, trace, format: "aioscope" });
-  const fromChrome = importTrace(exportChrome(trace));
+  const chrome = exportChrome(trace);
+  await checkChromeExport(trace, chrome);
+  const fromChrome = importTrace(chrome);
   expect(fromChrome).toEqual({ ok: true, trace, format: "chrome" });
   if (!fromAioscope.ok || !fromChrome.ok) return;
   const expected = plain(analyse(trace));
@@ -38,7 +43,7 @@ function expectRoundTrip(trace: Trace): void {
 describe("round trips", () => {
   for (const [name, program] of PROGRAMS) {
     test(`the ${name} trace survives both formats with an identical analysis`, async () => {
-      expectRoundTrip(await program());
+      await expectRoundTrip(await program());
     });
   }
 
@@ -57,7 +62,7 @@ describe("round trips", () => {
     builder.append(recorder.takeBatch());
     const trace = builder.trace();
     expect(trace.tasks.map((t) => t.site?.file.endsWith("roundtrip.test.ts"))).toEqual([true, true]);
-    expectRoundTrip(trace);
+    await expectRoundTrip(trace);
   });
 
   test("a session of two sources (frames) keeps both apart and survives both formats", async () => {
@@ -82,7 +87,7 @@ describe("round trips", () => {
     expect(trace.sources.map((s) => [s.id, s.label, s.frameId])).toEqual([[0, "top", 0], [1, "ad frame", 3]]);
     expect(trace.tasks.map((t) => [t.source, t.name])).toEqual([[0, "main"], [1, "main"]]);
     expect(trace.tasks.filter((t) => t.source === 1).every((t) => t.id > 2 ** 32)).toBe(true);
-    expectRoundTrip(trace);
+    await expectRoundTrip(trace);
   });
 
   test("the Chrome export as bytes is the same document as the text", async () => {

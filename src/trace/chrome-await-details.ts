@@ -1,0 +1,81 @@
+/**
+ * The DevTools `detail` of each await's span, written as bytes from pieces encoded once.
+ *
+ * A session has hundreds of thousands of awaits and the detail is JSON inside a JSON string,
+ * so building it per await (an object, two `JSON.stringify`, a string) cost most of the
+ * export's time and garbage. JSON escaping works character by character, so the escaped form
+ * of a concatenation is the concatenation of the escaped pieces: each piece (a task's track,
+ * a colour, a "woken by" row…) is escaped and encoded once and reused.
+ *
+ * The payload: the task's track in "aioscope tasks", the colour of the await's outcome, and the
+ * properties await (kind), outcome (unless "resumed"), woken by, and the awaited task or resource.
+ */
+import type { AwaitRecord, StepRecord, WakeKind } from "./model.ts";
+import type { ByteWriter } from "./byte-writer.ts";
+import { encode } from "./byte-writer.ts";
+import { TASKS_TRACK_GROUP, awaitColor, wakeText } from "./performance-tracks.ts";
+
+/** `text` as it appears inside a JSON string, without the quotes. */
+function escaped(text: string): Uint8Array {
+  return encode(JSON.stringify(text).slice(1, -1));
+}
+
+export class AwaitDetails {
+  private readonly heads = new Map<number, Uint8Array>();
+  private readonly colors = new Map<string, Uint8Array>();
+  private readonly kinds = new Map<string, Uint8Array>();
+  private readonly outcomes = new Map<string, Uint8Array>();
+  private readonly wakes = new Map<WakeKind, Map<number, Uint8Array>>();
+  private readonly targets = new Map<number, Uint8Array>();
+  private readonly resources = new Map<number, Uint8Array>();
+  private readonly close = encode(`]}}"`);
+
+  constructor(
+    private readonly trackOf: (task: number | null) => string | null,
+    private readonly resourceLabel: (resource: number) => string | null,
+  ) {}
+
+  /** Writes `"{\"devtools\":{…}}"`: the detail of await `a`, ended by the wake-up of step `next`. */
+  write(w: ByteWriter, a: AwaitRecord, next: StepRecord | null): void {
+    let head = this.heads.get(a.task);
+    if (head === undefined) {
+      const track = this.trackOf(a.task) ?? "";
+      head = encode(`"${escapedText(`{"devtools":{"dataType":"track-entry","track":${JSON.stringify(track)},"trackGroup":${JSON.stringify(TASKS_TRACK_GROUP)},"color":"`)}`);
+      this.heads.set(a.task, head);
+    }
+    w.bytes(head);
+    const color = awaitColor(a.outcome);
+    w.bytes(cached(this.colors, color, () => escaped(`${color}","properties":[`)));
+    w.bytes(cached(this.kinds, a.kind, () => escaped(`["await",${JSON.stringify(a.kind)}]`)));
+    // "resumed" is what awaits do; the colour tells it, and the row is left out to keep files small.
+    if (a.outcome !== "resumed") {
+      const outcome = a.outcome ?? "still waiting";
+      w.bytes(cached(this.outcomes, outcome, () => escaped(`,["outcome",${JSON.stringify(outcome)}]`)));
+    }
+    if (next?.wake != null) {
+      const kind = next.wake;
+      let byWaker = this.wakes.get(kind);
+      if (byWaker === undefined) this.wakes.set(kind, (byWaker = new Map()));
+      w.bytes(cached(byWaker, next.waker ?? -1, () => escaped(`,["woken by",${JSON.stringify(wakeText(kind, this.trackOf(next.waker)))}]`)));
+    }
+    if (a.targetTask !== null) {
+      const target = a.targetTask;
+      w.bytes(cached(this.targets, target, () => escaped(`,["awaits task",${JSON.stringify(this.trackOf(target) ?? String(target))}]`)));
+    }
+    if (a.resource !== null) {
+      const resource = a.resource;
+      w.bytes(cached(this.resources, resource, () => escaped(`,["resource",${JSON.stringify(this.resourceLabel(resource) ?? String(resource))}]`)));
+    }
+    w.bytes(this.close);
+  }
+}
+
+function escapedText(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
+}
+
+function cached<K>(map: Map<K, Uint8Array>, key: K, make: () => Uint8Array): Uint8Array {
+  let bytes = map.get(key);
+  if (bytes === undefined) map.set(key, (bytes = make()));
+  return bytes;
+}
