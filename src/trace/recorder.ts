@@ -19,7 +19,7 @@ import {
   OUTCOME_CANCELLED, OUTCOME_DONE, OUTCOME_ERROR, TASK_KIND_ASYNC, TASK_KIND_COROUTINE, VALUE_NONE,
   BYTES_PER_EVENT, markerKindCode, nativeKindCode, nativeOutcomeCode, type TraceBatch,
 } from "./encoding.ts";
-import { RECORDER_VERSION, type MarkerKind, type NativeKind, type NativeOutcome } from "./model.ts";
+import { RECORDER_VERSION, type CreationSite, type MarkerKind, type NativeKind, type NativeOutcome } from "./model.ts";
 import { captureSite, captureStack, DEFAULT_INTERNAL_FRAMES, firstExternalFrame, type FrameFilter } from "./stack.ts";
 
 /** Where event times come from: see `RecorderOptions.clock`. */
@@ -448,10 +448,18 @@ export class Recorder implements Instrument {
     return this.intern(name);
   }
 
+  private siteSkipping(internal: FrameFilter): CreationSite | null {
+    return this.creationSites === "mapped" ? firstExternalFrame(captureStack(), internal) : captureSite(internal);
+  }
+
   private recordSite(taskId: number, t: number): void {
     let site;
     try {
-      site = this.creationSites === "mapped" ? firstExternalFrame(captureStack(), this.internalFrames) : captureSite(this.internalFrames);
+      site = this.siteSkipping(this.internalFrames);
+      // A page that bundles the runtime into the same file as its own code: skipping that
+      // file leaves nothing, so fall back to aioscope's own frames only (the site is then the
+      // copy's code, as before, rather than none).
+      if (site === null && this.internalFrames !== DEFAULT_INTERNAL_FRAMES) site = this.siteSkipping(DEFAULT_INTERNAL_FRAMES);
     } catch {
       site = null;
     }
