@@ -465,14 +465,21 @@ export class Recorder implements Instrument {
     return this.intern(name);
   }
 
+  private siteSkipping(internal: FrameFilter): CreationSite | null {
+    return this.creationSites === "mapped" ? firstExternalFrame(captureStack(), internal) : captureSite(internal);
+  }
+
   private recordSite(task: Task<unknown>, t: number): void {
     const taskId = task.id;
     if (this.sitesThisBatch >= this.maxSitesPerBatch) return;
     this.sitesThisBatch++;
     let site;
     try {
-      site = statedSite(task) ??
-        (this.creationSites === "mapped" ? firstExternalFrame(captureStack(), this.internalFrames) : captureSite(this.internalFrames));
+      site = statedSite(task) ?? this.siteSkipping(this.internalFrames);
+      // A page that bundles the runtime into the same file as its own code: skipping that
+      // file leaves nothing, so fall back to aioscope's own frames only (the site is then the
+      // copy's code, as before, rather than none).
+      if (site === null && this.internalFrames !== DEFAULT_INTERNAL_FRAMES) site = this.siteSkipping(DEFAULT_INTERNAL_FRAMES);
     } catch {
       site = null;
     }
