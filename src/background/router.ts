@@ -73,7 +73,10 @@ export class Router {
   }
 
   private isPanelSender(sender: RouterPort["sender"]): boolean {
-    if (sender === undefined || sender.tab !== undefined || typeof sender.url !== "string") return false;
+    // Only the extension's own panel page has its address: content scripts never run in
+    // extension pages, and web pages cannot connect to the extension. (`sender.tab` says
+    // nothing here: a DevTools window undocked in headless Chromium is a tab of its own.)
+    if (sender === undefined || typeof sender.url !== "string") return false;
     // The panel's address, perhaps with a query or fragment; nothing else of the extension's.
     const url = sender.url;
     return url === this.host.panelUrl || url.startsWith(`${this.host.panelUrl}?`) || url.startsWith(`${this.host.panelUrl}#`);

@@ -321,9 +321,19 @@ describe("what a page cannot do to the pipeline", () => {
     const world = new World();
     const { agent } = world.openPage(1);
     agents.push(agent);
-    const impostor = world.openPanel(1, { tab: { id: 1 }, frameId: 0, url: PANEL_URL });
+    // A content script's sender is the page it runs in: content scripts never run in extension pages.
+    const impostor = world.openPanel(1, { tab: { id: 1 }, frameId: 0, url: "https://page.test/" });
     impostor.store.record();
     expect(agent.stateName).toBe("idle");
+  });
+
+  test("the panel of a DevTools window undocked into a tab of its own is the panel", () => {
+    const world = new World();
+    const { agent } = world.openPage(1);
+    agents.push(agent);
+    const undocked = world.openPanel(1, { tab: { id: 7 }, frameId: 0, url: PANEL_URL });
+    undocked.store.record();
+    expect(agent.stateName).toBe("recording");
   });
 
   test("a panel port attached to one tab cannot move to another", async () => {
