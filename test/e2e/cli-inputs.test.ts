@@ -40,7 +40,7 @@ describe("aioscope's command line", () => {
     [["record", "--frobnicate"], /^aioscope: unknown option --frobnicate for aioscope record/],
     [["record", "--out"], /^aioscope: --out needs a value/],
     [["record", "a.example", "b.example"], /^aioscope: aioscope record takes one url, got 2/],
-    [["record", "--fail-on", "slowness"], /^aioscope: --fail-on "slowness" is not a check: use warnings, deadlock, slow-step>100ms or max-concurrency>N$/],
+    [["record", "--fail-on", "slowness"], /^aioscope: --fail-on "slowness" is not a check: use warnings, deadlock, slow-step>100ms, max-concurrency>N or an insight kind \(aioscope analyze --help\)$/],
     [["record", "--fail-on", "max-concurrency>lots"], /^aioscope: --fail-on max-concurrency>lots: the limit must be a whole number/],
     [["analyze"], /^aioscope: aioscope analyze needs a trace file/],
     [["profile"], /^aioscope: unknown command "profile"/],
