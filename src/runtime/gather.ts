@@ -1,6 +1,7 @@
 /** Running awaitables concurrently: gather and shield (asyncio/tasks.py). */
+import { getEventLoop } from "./current.ts";
 import { CancelledError } from "./errors.ts";
-import { getEventLoop, type EventLoop } from "./event-loop.ts";
+import type { EventLoop } from "./event-loop.ts";
 import { ensureFuture, type Awaitable } from "./ensure-future.ts";
 import { Future } from "./future.ts";
 

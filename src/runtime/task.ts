@@ -10,10 +10,10 @@
  * - When done, the task drops its coroutine, so finished tasks keep no generator alive.
  */
 import { CancelledError, RuntimeError, isCancelledError } from "./errors.ts";
-import { running } from "./current.ts";
+import { getEventLoop, running } from "./current.ts";
 import { Future, FutureState, describeValue, type Operation } from "./future.ts";
 import { emit, instruments, nextTaskId, type AwaitTarget, type TaskOutcome } from "./instrument.ts";
-import { getEventLoop, type EventLoop } from "./event-loop.ts";
+import type { EventLoop } from "./event-loop.ts";
 import { hostNow } from "./host.ts";
 import { HostPromiseFuture, isGenerator, isThenable } from "./host-promise.ts";
 

@@ -1,6 +1,7 @@
 /** Deadlines for a block of work: timeout, timeoutAt and waitFor (asyncio/timeouts.py, tasks.py). */
+import { getRunningLoop } from "./current.ts";
 import { RuntimeError, TimeoutError, isCancelledError } from "./errors.ts";
-import { getRunningLoop, type Handle } from "./event-loop.ts";
+import type { Handle } from "./event-loop.ts";
 import { ensureFuture, isOperation, type Awaitable } from "./ensure-future.ts";
 import { Future, type Operation } from "./future.ts";
 import { emit, instruments, nextResourceId } from "./instrument.ts";
