@@ -304,6 +304,12 @@ export class EventLoop {
     return this._addTimer(new TimerHandle(this, this.time() + delayMs, this._timerSeq++, callback as Callback, null, a, b));
   }
 
+  /** @internal callAt without the rest-args array (timeout scopes arm one per call). */
+  _callAtInternal(when: number, callback: (a: unknown, b: unknown) => unknown, a?: unknown, b?: unknown): TimerHandle {
+    this._checkClosed();
+    return this._addTimer(new TimerHandle(this, when, this._timerSeq++, callback as Callback, null, a, b));
+  }
+
   /** @internal An awaited host promise settled or was abandoned. */
   _hostOpDone(): void {
     this._pendingHostOps--;

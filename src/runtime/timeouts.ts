@@ -50,7 +50,8 @@ export class Timeout {
     this._disarm();
     if (when === null) return;
     const loop = getRunningLoop();
-    this._handle = when <= loop.time() ? loop.callSoon(this._onTimeout) : loop.callAt(when, this._onTimeout);
+    // One shared callback with the scope as its argument: no closure per scope.
+    this._handle = when <= loop.time() ? loop._callSoonInternal(expire, this) : loop._callAtInternal(when, expire, this);
     if (instruments.length !== 0) emit("timeoutArmed", this._task!, when, this._id);
   }
 
@@ -101,14 +102,19 @@ export class Timeout {
     if (instruments.length !== 0) emit("timeoutDisarmed", this._task!, this._id);
   }
 
-  private readonly _onTimeout = (): void => {
+  /** @internal The deadline passed: cancel the scope's task. */
+  _onTimeout(): void {
     if (this._state !== TimeoutState.ENTERED) return;
     this._handle = null;
     // Reported first: the cancellation that follows is the timeout's doing.
     if (instruments.length !== 0) emit("timeoutExpired", this._task!, this._id);
     this._task!.cancel();
     this._state = TimeoutState.EXPIRING;
-  };
+  }
+}
+
+function expire(scope: unknown): void {
+  (scope as Timeout)._onTimeout();
 }
 
 function* runScope<T>(scope: Timeout, body: (scope: Timeout) => Generator<unknown, T, unknown>): Generator<unknown, T, unknown> {
