@@ -180,22 +180,31 @@ export function waitFor<T>(awaitable: Awaitable<T>, timeoutMs: number | null): O
           throw error;
         }
       }
-      const label = `waitFor(${timeoutMs === null ? "no timeout" : `${timeoutMs}ms`})`;
-      return yield* timeout(timeoutMs, function* () {
-        return yield* awaitWithTarget(awaitable, label);
-      });
+      // What timeout(timeoutMs, body) does, written out: two generators fewer per call.
+      const scope = new Timeout(timeoutMs === null ? null : getRunningLoop().time() + timeoutMs);
+      scope._enter();
+      let result: T;
+      try {
+        result = yield* awaitWithTarget(awaitable, timeoutMs);
+      } catch (error) {
+        throw scope._exit(true, error) ?? error;
+      }
+      scope._exit(false, undefined);
+      return result;
     },
   };
 }
 
 /** Awaits `awaitable` in the current task, showing futures as a waitFor target. */
-function* awaitWithTarget<T>(awaitable: Awaitable<T>, label: string): Generator<unknown, T, unknown> {
+function* awaitWithTarget<T>(awaitable: Awaitable<T>, timeoutMs: number | null): Generator<unknown, T, unknown> {
   let future: Future<T>;
   if (awaitable instanceof Future) future = awaitable as Future<T>;
   else if (isGenerator(awaitable) || (isOperation(awaitable) && !isThenable(awaitable))) {
     // CPython 3.12+ awaits a coroutine inline, inside the timeout scope, with no extra task.
     return yield* (awaitable as Operation<T>);
   } else future = new HostPromiseFuture<T>(getRunningLoop(), awaitable as PromiseLike<T>, null, "promise");
+  // The label is built only here: a coroutine awaited inline never shows it.
+  const label = `waitFor(${timeoutMs === null ? "no timeout" : `${timeoutMs}ms`})`;
   const target = future._awaitTarget();
   return yield* awaitAs(future, { kind: "waitFor", label: `${label}: ${target.label}`, ...(target.id !== undefined ? { id: target.id } : {}) });
 }
