@@ -2,13 +2,14 @@
  * Runtime core: the cost of a task and of a step, against the same work written with plain
  * Promises and async functions, with and without a recording instrument.
  */
-import { addInstrument, removeInstrument, run, sleep, gather, createTask, type Task } from "../../src/runtime/index.ts";
+import { addInstrument, removeInstrument, run, sleep, gather, createTask, waitFor, TimeoutError, type Task } from "../../src/runtime/index.ts";
 import { makeRecordingInstrument } from "../recording.ts";
 import { measure, type BenchRow } from "../harness.ts";
 
 const SPAWN_TASKS = 100_000;
 const YIELDS = 200_000;
 const CANCELLED_TASKS = 20_000;
+const TIMED_OUT_CALLS = 20_000;
 
 async function spawnGather(): Promise<void> {
   await run(function* () {
@@ -64,6 +65,43 @@ async function plainCancelGather(): Promise<void> {
   await Promise.allSettled(sleepers);
 }
 
+/** Tasks each waiting on a long sleep with a 1 ms timeout: every waitFor times out. */
+async function waitForTimeouts(): Promise<void> {
+  await run(function* () {
+    const tasks: Task<void>[] = [];
+    for (let k = 0; k < TIMED_OUT_CALLS; k++) tasks.push(createTask(timesOut));
+    yield* gather(tasks);
+  });
+}
+
+function* timesOut(): Generator<unknown, void, unknown> {
+  try {
+    yield* waitFor(sleep(60_000), 1);
+  } catch (error) {
+    if (!(error instanceof TimeoutError)) throw error;
+  }
+}
+
+/** The same with promises: race a long sleep against a 1 ms timer, then clear the loser. */
+async function plainWaitForTimeouts(): Promise<void> {
+  const calls: Promise<void>[] = [];
+  for (let k = 0; k < TIMED_OUT_CALLS; k++) calls.push(plainTimesOut());
+  await Promise.all(calls);
+}
+
+async function plainTimesOut(): Promise<void> {
+  let sleeper: ReturnType<typeof setTimeout> | undefined;
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  const sleeping = new Promise<string>((resolve) => { sleeper = setTimeout(resolve, 60_000, "slept"); });
+  const timedOut = new Promise<string>((resolve) => { deadline = setTimeout(resolve, 1, "timeout"); });
+  try {
+    if (await Promise.race([sleeping, timedOut]) !== "timeout") throw new Error("the sleep should have timed out");
+  } finally {
+    clearTimeout(sleeper);
+    clearTimeout(deadline);
+  }
+}
+
 async function withRecording(body: () => Promise<void>): Promise<void> {
   const { instrument } = makeRecordingInstrument();
   addInstrument(instrument);
@@ -80,6 +118,7 @@ export async function runtimeCoreCases(): Promise<BenchRow[]> {
     [`spawn+gather ${SPAWN_TASKS.toLocaleString("en-US")} tasks (sleep(0) once)`, SPAWN_TASKS, spawnGather, plainSpawnGather],
     [`one task yielding ${YIELDS.toLocaleString("en-US")} times`, YIELDS, yieldLoop, plainYieldLoop],
     [`${CANCELLED_TASKS.toLocaleString("en-US")} sleeping tasks cancelled + gathered`, CANCELLED_TASKS, cancelGather, plainCancelGather],
+    [`${TIMED_OUT_CALLS.toLocaleString("en-US")} concurrent waitFor(sleep(60 s), 1 ms) timing out`, TIMED_OUT_CALLS, waitForTimeouts, plainWaitForTimeouts],
   ];
   for (const [group, ops, runtimeBody, plainBody] of cases) {
     const budget = group.startsWith("spawn") || group.startsWith("one task") ? 3 : undefined;

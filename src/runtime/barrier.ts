@@ -13,9 +13,17 @@
  * - `_count` is the number of tasks inside `wait()` past the entry check (waiting or
  *   leaving); `nWaiting` shows it only while filling, as asyncio does.
  *
- * asyncio builds this on a Condition; here its waiters park directly in one lot and every
- * state change wakes them all to re-check, which is what the Condition's `notify_all`
- * amounts to (its lock is never held across a suspension, so it orders nothing).
+ * asyncio builds this on a Condition; here its waiters park directly in one lot and
+ * reproduce the Condition's hand-off exactly, without a lock and condition of their own in
+ * every trace:
+ * - every state change wakes them all to re-check (`notify_all`); a woken task whose check
+ *   fails parks again at the back of the line, as `Condition.wait_for` re-queues it;
+ * - a wait that ends with an error (a cancellation) passes one wake-up on to the first
+ *   pending waiter, as `Condition.wait` does (`self._notify(1)`): the task may have been
+ *   notified already, and the notification must not be lost. So a cancelled party changes
+ *   the order in which the others leave, exactly as it does in CPython.
+ * The Condition's lock is never held across a suspension here, so acquiring it never
+ * waits and orders nothing; leaving it out changes no order.
  */
 import { BrokenBarrierError } from "./errors.ts";
 import { running } from "./current.ts";
@@ -172,14 +180,22 @@ export class Barrier extends LoopBoundResource {
     }
   }
 
-  /** @internal Waits for the next state change. */
+  /**
+   * @internal Waits for the next state change (one round of locks.py `Condition.wait`). A
+   * wait that ends with an error passes a wake-up on to the next pending waiter.
+   */
   *_park(): Generator<unknown, void, unknown> {
     const waiter = this._waiters.park(this._getLoop());
+    let failed = true;
     try {
       describeNextAwait({ kind: "barrier", label: this.label(), id: this.id });
       yield waiter;
+      failed = false;
     } finally {
       this._waiters.unpark(waiter);
+      // Condition.wait's `except BaseException: self._notify(1)`: this task may already
+      // have been notified, so another one gets the wake-up (a spurious one is allowed).
+      if (failed) this._waiters.wake(1, undefined);
     }
   }
 }

@@ -1,9 +1,10 @@
 /** Turning anything awaitable into a Future (asyncio.ensure_future). */
+import { getEventLoop } from "./current.ts";
 import { RuntimeError } from "./errors.ts";
 import { Future, describeValue, type Operation } from "./future.ts";
 import { HostPromiseFuture, isGenerator, isThenable } from "./host-promise.ts";
 import { Task } from "./task.ts";
-import { getEventLoop, type EventLoop } from "./event-loop.ts";
+import type { EventLoop } from "./event-loop.ts";
 
 /** Anything a coroutine can await: an operation (incl. futures and tasks), a promise, a coroutine. */
 export type Awaitable<T> = Operation<T> | PromiseLike<T> | Generator<unknown, T, unknown>;

@@ -12,7 +12,7 @@
  *   jumps to the next timer. Order of events is the same as on the real clock.
  */
 import { RuntimeError } from "./errors.ts";
-import { running } from "./current.ts";
+import { getEventLoop, getRunningLoop, registerDefaultLoopFactory, running } from "./current.ts";
 import { Future } from "./future.ts";
 import { RingQueue } from "./ring-queue.ts";
 import { hostClearTimer, hostMacrotask, hostNow, hostSetTimer, type HostTimer } from "./host.ts";
@@ -304,6 +304,12 @@ export class EventLoop {
     return this._addTimer(new TimerHandle(this, this.time() + delayMs, this._timerSeq++, callback as Callback, null, a, b));
   }
 
+  /** @internal callAt without the rest-args array (timeout scopes arm one per call). */
+  _callAtInternal(when: number, callback: (a: unknown, b: unknown) => unknown, a?: unknown, b?: unknown): TimerHandle {
+    this._checkClosed();
+    return this._addTimer(new TimerHandle(this, when, this._timerSeq++, callback as Callback, null, a, b));
+  }
+
   /** @internal An awaited host promise settled or was abandoned. */
   _hostOpDone(): void {
     this._pendingHostOps--;
@@ -515,28 +521,7 @@ function heapPop(heap: TimerHandle[]): TimerHandle | undefined {
   return top;
 }
 
-let defaultLoop: EventLoop | null = null;
+// A default loop is made only here, where the class is; current.ts hands it out.
+registerDefaultLoopFactory(() => new EventLoop());
 
-/**
- * The loop running the current callback or task step.
- *
- * @example
- * function* main() { const loop = getRunningLoop(); console.warn(loop.time()) }
- * @throws RuntimeError "no running event loop" outside a task step or loop callback.
- */
-export function getRunningLoop(): EventLoop {
-  const loop = running.loop;
-  if (loop === null) throw new RuntimeError("no running event loop: getRunningLoop() works only inside a task step or a loop callback");
-  return loop;
-}
-
-/**
- * The running loop, else this realm's long-lived default loop (created on first use and
- * never closed) — what a page uses from its event handlers.
- *
- * @example
- * button.onclick = () => getEventLoop().createTask(refresh());
- */
-export function getEventLoop(): EventLoop {
-  return running.loop ?? (defaultLoop ??= new EventLoop());
-}
+export { getRunningLoop, getEventLoop };

@@ -6,7 +6,7 @@
  * `callSoon`, in the order they were added. A task waiting on a future is one such callback,
  * kept as the task itself so the loop can report who woke it.
  */
-import { CancelledError, InvalidStateError } from "./errors.ts";
+import { CancelledError, InvalidStateError, cancelledErrorWithoutStack } from "./errors.ts";
 import { running } from "./current.ts";
 import { emit, instruments, type AwaitTarget } from "./instrument.ts";
 import type { EventLoop } from "./event-loop.ts";
@@ -170,14 +170,17 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
     (this._callbacks ??= []).push(waiter);
   }
 
-  /** @internal */
-  _makeCancelledError(): CancelledError {
+  /**
+   * @internal The error a cancelled future raises: the one its task ended with, once, else a
+   * new one — without a stack when the loop makes it (`fromLoop`), as no user frame is on it.
+   */
+  _makeCancelledError(fromLoop = false): CancelledError {
     const stored = this._cancelledError;
     if (stored !== undefined) {
       this._cancelledError = undefined;
       return stored;
     }
-    return new CancelledError(this._cancelMessage);
+    return fromLoop ? cancelledErrorWithoutStack(this._cancelMessage) : new CancelledError(this._cancelMessage);
   }
 
   /** @internal */

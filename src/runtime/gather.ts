@@ -1,6 +1,7 @@
 /** Running awaitables concurrently: gather and shield (asyncio/tasks.py). */
-import { CancelledError } from "./errors.ts";
-import { getEventLoop, type EventLoop } from "./event-loop.ts";
+import { getEventLoop } from "./current.ts";
+import { cancelledErrorWithoutStack } from "./errors.ts";
+import type { EventLoop } from "./event-loop.ts";
 import { ensureFuture, type Awaitable } from "./ensure-future.ts";
 import { Future } from "./future.ts";
 
@@ -80,7 +81,8 @@ export function gather<T extends readonly unknown[]>(
     }
     if (finished === byArgument.size) {
       const results = children.map((c) => {
-        if (c.cancelled()) return new CancelledError(c._cancelMessage ?? "");
+        // A new error each, as tasks.py does; made in a loop callback, so no stack to capture.
+        if (c.cancelled()) return cancelledErrorWithoutStack(c._cancelMessage ?? "");
         const error = c.exception();
         return error !== null ? error : c.result();
       });

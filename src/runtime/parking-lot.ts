@@ -25,8 +25,9 @@
  * lock costs about 20% less that way (bench/cases/primitives.ts, lock convoy). The task
  * resumes with the future's value, or has CancelledError thrown in at the `yield`.
  */
+import { getRunningLoop } from "./current.ts";
 import { RuntimeError } from "./errors.ts";
-import { getRunningLoop, type EventLoop } from "./event-loop.ts";
+import type { EventLoop } from "./event-loop.ts";
 import { Future, FutureState } from "./future.ts";
 import { nextResourceId, type Resource, type ResourceKind } from "./instrument.ts";
 

@@ -1,5 +1,5 @@
 /** Suspending for a while, and awaiting host promises (asyncio.sleep, wrap_future). */
-import { getRunningLoop } from "./event-loop.ts";
+import { getRunningLoop } from "./current.ts";
 import { setResultUnlessCancelled, type Operation } from "./future.ts";
 import { HostPromiseFuture } from "./host-promise.ts";
 

@@ -7,8 +7,9 @@
  * the enclosing task is cancelled from outside, the children are cancelled and
  * CancelledError propagates.
  */
+import { getRunningLoop } from "./current.ts";
 import { ExceptionGroup, RuntimeError, isCancelledError } from "./errors.ts";
-import { getRunningLoop, type EventLoop } from "./event-loop.ts";
+import type { EventLoop } from "./event-loop.ts";
 import type { Future, Operation } from "./future.ts";
 import { awaitAs, currentTask, Task, type CoroutineSource } from "./task.ts";
 

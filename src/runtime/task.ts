@@ -10,10 +10,10 @@
  * - When done, the task drops its coroutine, so finished tasks keep no generator alive.
  */
 import { CancelledError, RuntimeError, isCancelledError } from "./errors.ts";
-import { running } from "./current.ts";
+import { getEventLoop, running } from "./current.ts";
 import { Future, FutureState, describeValue, type Operation } from "./future.ts";
 import { emit, instruments, nextTaskId, type AwaitTarget, type TaskOutcome } from "./instrument.ts";
-import { getEventLoop, type EventLoop } from "./event-loop.ts";
+import type { EventLoop } from "./event-loop.ts";
 import { hostNow } from "./host.ts";
 import { HostPromiseFuture, isGenerator, isThenable } from "./host-promise.ts";
 
@@ -207,6 +207,11 @@ export class Task<T> extends Future<T> {
 
   /** @internal The future this task awaited is done: resume with its result or error. */
   _wakeup(future: Future<unknown>): void {
+    if (future._state === FutureState.CANCELLED) {
+      // What result() would throw, made by the loop: no stack worth capturing.
+      this._step(future._makeCancelledError(true), undefined);
+      return;
+    }
     let value: unknown;
     try {
       value = future.result();
@@ -223,7 +228,7 @@ export class Task<T> extends Future<T> {
       throw new RuntimeError(`_step(): ${this} is already done`);
     }
     if (this._mustCancel) {
-      if (!isCancelledError(error)) error = this._makeCancelledError();
+      if (!isCancelledError(error)) error = this._makeCancelledError(true);
       this._mustCancel = false;
     }
     this._futWaiter = null;

@@ -1,6 +1,7 @@
 /** Deadlines for a block of work: timeout, timeoutAt and waitFor (asyncio/timeouts.py, tasks.py). */
+import { getRunningLoop } from "./current.ts";
 import { RuntimeError, TimeoutError, isCancelledError } from "./errors.ts";
-import { getRunningLoop, type Handle } from "./event-loop.ts";
+import type { Handle } from "./event-loop.ts";
 import { ensureFuture, isOperation, type Awaitable } from "./ensure-future.ts";
 import { Future, type Operation } from "./future.ts";
 import { emit, instruments, nextResourceId } from "./instrument.ts";
@@ -49,7 +50,8 @@ export class Timeout {
     this._disarm();
     if (when === null) return;
     const loop = getRunningLoop();
-    this._handle = when <= loop.time() ? loop.callSoon(this._onTimeout) : loop.callAt(when, this._onTimeout);
+    // One shared callback with the scope as its argument: no closure per scope.
+    this._handle = when <= loop.time() ? loop._callSoonInternal(expire, this) : loop._callAtInternal(when, expire, this);
     if (instruments.length !== 0) emit("timeoutArmed", this._task!, when, this._id);
   }
 
@@ -100,14 +102,19 @@ export class Timeout {
     if (instruments.length !== 0) emit("timeoutDisarmed", this._task!, this._id);
   }
 
-  private readonly _onTimeout = (): void => {
+  /** @internal The deadline passed: cancel the scope's task. */
+  _onTimeout(): void {
     if (this._state !== TimeoutState.ENTERED) return;
     this._handle = null;
     // Reported first: the cancellation that follows is the timeout's doing.
     if (instruments.length !== 0) emit("timeoutExpired", this._task!, this._id);
     this._task!.cancel();
     this._state = TimeoutState.EXPIRING;
-  };
+  }
+}
+
+function expire(scope: unknown): void {
+  (scope as Timeout)._onTimeout();
 }
 
 function* runScope<T>(scope: Timeout, body: (scope: Timeout) => Generator<unknown, T, unknown>): Generator<unknown, T, unknown> {
@@ -173,22 +180,31 @@ export function waitFor<T>(awaitable: Awaitable<T>, timeoutMs: number | null): O
           throw error;
         }
       }
-      const label = `waitFor(${timeoutMs === null ? "no timeout" : `${timeoutMs}ms`})`;
-      return yield* timeout(timeoutMs, function* () {
-        return yield* awaitWithTarget(awaitable, label);
-      });
+      // What timeout(timeoutMs, body) does, written out: two generators fewer per call.
+      const scope = new Timeout(timeoutMs === null ? null : getRunningLoop().time() + timeoutMs);
+      scope._enter();
+      let result: T;
+      try {
+        result = yield* awaitWithTarget(awaitable, timeoutMs);
+      } catch (error) {
+        throw scope._exit(true, error) ?? error;
+      }
+      scope._exit(false, undefined);
+      return result;
     },
   };
 }
 
 /** Awaits `awaitable` in the current task, showing futures as a waitFor target. */
-function* awaitWithTarget<T>(awaitable: Awaitable<T>, label: string): Generator<unknown, T, unknown> {
+function* awaitWithTarget<T>(awaitable: Awaitable<T>, timeoutMs: number | null): Generator<unknown, T, unknown> {
   let future: Future<T>;
   if (awaitable instanceof Future) future = awaitable as Future<T>;
   else if (isGenerator(awaitable) || (isOperation(awaitable) && !isThenable(awaitable))) {
     // CPython 3.12+ awaits a coroutine inline, inside the timeout scope, with no extra task.
     return yield* (awaitable as Operation<T>);
   } else future = new HostPromiseFuture<T>(getRunningLoop(), awaitable as PromiseLike<T>, null, "promise");
+  // The label is built only here: a coroutine awaited inline never shows it.
+  const label = `waitFor(${timeoutMs === null ? "no timeout" : `${timeoutMs}ms`})`;
   const target = future._awaitTarget();
   return yield* awaitAs(future, { kind: "waitFor", label: `${label}: ${target.label}`, ...(target.id !== undefined ? { id: target.id } : {}) });
 }

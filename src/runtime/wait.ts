@@ -1,6 +1,7 @@
 /** Waiting for some of several futures: wait and asCompleted (asyncio/tasks.py). */
+import { getRunningLoop } from "./current.ts";
 import { TimeoutError } from "./errors.ts";
-import { getRunningLoop, type TimerHandle } from "./event-loop.ts";
+import type { TimerHandle } from "./event-loop.ts";
 import { ensureFuture, type Awaitable } from "./ensure-future.ts";
 import { Future, type Operation } from "./future.ts";
 import { awaitAs } from "./task.ts";

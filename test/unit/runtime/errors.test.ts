@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import {
   BrokenBarrierError, CancelledError, ExceptionGroup, InvalidStateError, QueueEmpty, QueueFull,
   QueueShutDown, RuntimeError, TimeoutError,
+  createTask, run, sleep,
 } from "../../../src/runtime/index.ts";
 
 describe("error classes", () => {
@@ -46,5 +47,24 @@ describe("error classes", () => {
     expect(group.exceptions.map((e) => (e as Error).message)).toEqual(["a", "b"]);
     expect(group.errors).toEqual([...group.exceptions]);
     expect(Object.isFrozen(group.exceptions)).toBe(true);
+  });
+
+  test("a cancellation the loop delivers is a CancelledError with its message, and leaves the stack trace limit as it was", async () => {
+    const limit = Error.stackTraceLimit;
+    const caught = await run(function* () {
+      const sleeper = createTask(sleep(60_000));
+      yield* sleep(0);
+      sleeper.cancel("enough");
+      try {
+        yield* sleeper;
+      } catch (error) {
+        return error;
+      }
+      return null;
+    }, { clock: "virtual" });
+    expect(caught).toBeInstanceOf(CancelledError);
+    expect(String(caught)).toBe("CancelledError: enough");
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(typeof (caught as Error).stack).toBe("string");
   });
 });

@@ -1,5 +1,6 @@
 /* eslint-disable require-yield -- coroutines that finish without suspending are ordinary test subjects */
 /** The event loop and run(): scheduling, fairness, clocks, closing (asyncio/base_events.py, runners.py). */
+import { readFileSync } from "node:fs";
 import { describe, expect, test, vi } from "vitest";
 import {
   CancelledError, EventLoop, Handle, RuntimeError, TimerHandle,
@@ -542,6 +543,30 @@ describe("debug mode", () => {
     } finally {
       warnings.mockRestore();
     }
+  });
+});
+
+describe("the current-loop seam (current.ts)", () => {
+  test("task.ts and future.ts reach the loop through current.ts, never importing the concrete event loop", () => {
+    for (const file of ["task.ts", "future.ts"]) {
+      const source = readFileSync(new URL(`../../../src/runtime/${file}`, import.meta.url), "utf8");
+      const fromEventLoop = source.split("\n").filter((line) => /^import .*from "\.\/event-loop\.ts";$/.test(line));
+      expect(fromEventLoop.every((line) => line.startsWith("import type ")), `${file}: ${fromEventLoop.join(" | ")}`).toBe(true);
+    }
+  });
+
+  test("outside a loop, getEventLoop() hands out one long-lived default loop; inside, the running one", async () => {
+    const fallback = getEventLoop();
+    expect(fallback).toBeInstanceOf(EventLoop);
+    expect(getEventLoop()).toBe(fallback);
+    expect(() => getRunningLoop()).toThrow(/no running event loop/);
+    const loop = virtualLoop();
+    const seen = await loop.runUntilComplete((function* () {
+      yield* sleep(0);
+      return [getEventLoop(), getRunningLoop()];
+    })());
+    expect(seen).toEqual([loop, loop]);
+    loop.close();
   });
 });
 

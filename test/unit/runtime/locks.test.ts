@@ -1015,6 +1015,36 @@ describe("Barrier", () => {
     });
   });
 
+  // Found by running random programs on CPython 3.13 and the runtime side by side: the
+  // cancelled party's Condition.wait passes its wake-up on (`self._notify(1)`), the woken
+  // party finds the barrier still filling and re-queues at the back of the line.
+  it.each([
+    { turnsAfterCancel: 2, released: ["d", "b", "a", "main"] },
+    { turnsAfterCancel: 1, released: ["d", "b", "main", "a"] },
+  ])("passes a cancelled party's wake-up on, as CPython 3.13's Condition does ($turnsAfterCancel turns after the cancel)", async ({ turnsAfterCancel, released: expected }) => {
+    const released: string[] = [];
+    await go(function* () {
+      const barrier = new Barrier(4);
+      const party = (name: string) => function* () {
+        yield* barrier.wait();
+        released.push(name);
+      };
+      const a = createTask(party("a"));
+      const b = createTask(party("b"));
+      const c = createTask(party("c"));
+      yield* sleep(0);
+      c.cancel();
+      yield* turns(turnsAfterCancel);
+      const d = createTask(party("d"));
+      yield* barrier.wait();
+      released.push("main");
+      yield* gather([a, b, d]);
+      yield* expectThrows(c, CancelledError);
+      expect(barrier.nWaiting).toBe(0);
+    });
+    expect(released).toEqual(expected);
+  });
+
   it("breaks waiting parties on reset and is usable again (test_reset_barrier, ..._while_tasks_waiting)", async () => {
     await go(function* () {
       const single = new Barrier(1);
