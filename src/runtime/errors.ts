@@ -33,14 +33,15 @@ export class CancelledError extends Error {
  * task._step(cancelledErrorWithoutStack(future._cancelMessage), undefined);
  */
 export function cancelledErrorWithoutStack(message?: string): CancelledError {
-  const limit = (Error as { stackTraceLimit?: unknown }).stackTraceLimit;
+  const errorClass = Error as unknown as { stackTraceLimit?: unknown };
+  const limit = errorClass.stackTraceLimit;
   // Engines without V8's stack trace limit build the error as usual.
   if (typeof limit !== "number") return new CancelledError(message);
-  (Error as { stackTraceLimit: number }).stackTraceLimit = 0;
+  errorClass.stackTraceLimit = 0;
   try {
     return new CancelledError(message);
   } finally {
-    (Error as { stackTraceLimit: number }).stackTraceLimit = limit;
+    errorClass.stackTraceLimit = limit;
   }
 }
 
