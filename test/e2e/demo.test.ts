@@ -155,7 +155,8 @@ describe("the demo page, without the extension", () => {
       "waitFor raised TimeoutError",
     ]);
     expect(summary.slow.elapsedMs).toBeGreaterThanOrEqual(summary.timeoutMs);
-    expect(summary.slow.elapsedMs).toBeLessThan(2000);
+    // It gave up at the deadline rather than wait for the slow request.
+    expect(summary.slow.elapsedMs).toBeLessThan(summary.slowDelayMs);
   });
 
   test("cancel-cleanup: the cancelled worker's finally runs its awaited clean-up", async () => {

@@ -6,12 +6,16 @@ import { CancelledError, createTask, waitFor } from "../../../src/runtime/index.
 import { describeError, fetchItem, itemPath, msSince, type ErrorSummary, type Item } from "../api.ts";
 import type { Scenario } from "../scenario.ts";
 
-const TIMEOUT_MS = 250;
+// Far apart, so a busy machine cannot turn the fast fetch into a timeout, nor let the slow one
+// finish before its deadline.
+const TIMEOUT_MS = 1000;
 const FAST = { id: 7, delay: 80 };
-const SLOW = { id: 8, delay: 3000 };
+const SLOW = { id: 8, delay: 5000 };
 
 export interface WaitForTimeoutSummary {
   readonly timeoutMs: number;
+  /** How long the slow request would take: waitFor must give up well before. */
+  readonly slowDelayMs: number;
   readonly fast: { readonly returned: number; readonly elapsedMs: number };
   readonly slow: {
     readonly raised: ErrorSummary | null;
@@ -63,6 +67,7 @@ export const waitForTimeout: Scenario<WaitForTimeoutSummary> = {
     return {
       summary: {
         timeoutMs: TIMEOUT_MS,
+        slowDelayMs: SLOW.delay,
         fast,
         slow: { raised, elapsedMs, innerCancelled: inner.cancelled(), events },
       },
