@@ -9,7 +9,9 @@ import type { Trace } from "../model.ts";
 import type { TraceAnalysis } from "../analysis.ts";
 import { criticalPath, type CriticalPath } from "./graph.ts";
 import { percentile, type TraceIndex } from "./trace-index.ts";
-import { nameGroup } from "./tasks.ts";
+import { nameGroup, numberedGroup } from "./tasks.ts";
+
+export { numberedGroup };
 
 /** One side of the comparison: a trace, its index and its analysis. */
 export interface DiffSide {
@@ -58,11 +60,6 @@ export interface Regression {
 }
 
 const NUMBER = /\d+(?:\.\d+)?/g;
-
-/** "crawl page 17" → "crawl page #": the name without the numbers that differ between runs. */
-export function numberedGroup(name: string): string {
-  return name.replace(NUMBER, "#");
-}
 
 function durations(side: DiffSide): Map<string, DurationSummary> {
   const finished = new Map<string, number[]>();

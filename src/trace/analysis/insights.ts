@@ -11,6 +11,7 @@
 import type { AwaitRecord, NativeOpRecord, Trace } from "../model.ts";
 import { nativeName, sourceOrigin } from "../native-names.ts";
 import { awaitGraph } from "./graph.ts";
+import { numberedGroup } from "./tasks.ts";
 import { awaitsOf, us, type TraceIndex } from "./trace-index.ts";
 import type { Warning } from "./warnings.ts";
 
@@ -83,7 +84,44 @@ function sequentialRun(
   return make(saving, run.map((item) => `${item.text} · ${ms(item.end - item.start)}`));
 }
 
+/**
+ * Tasks of one numbered name ("consumer-1", "consumer-2"…) doing the same thing are one
+ * insight, not one each: its saving is the largest of theirs (they ran side by side).
+ */
+function groupByName(found: readonly { name: string; insight: Insight }[]): Insight[] {
+  const groups = new Map<string, { name: string; insight: Insight }[]>();
+  for (const item of found) {
+    const key = numberedGroup(item.name);
+    let list = groups.get(key);
+    if (list === undefined) groups.set(key, (list = []));
+    list.push(item);
+  }
+  const out: Insight[] = [];
+  for (const [group, items] of groups) {
+    const tasks = new Set(items.map((item) => item.insight.tasks[0]));
+    if (tasks.size === 1) {
+      for (const item of items) out.push(item.insight);
+      continue;
+    }
+    const best = items.reduce((a, b) => ((b.insight.savingMs ?? 0) > (a.insight.savingMs ?? 0) ? b : a)).insight;
+    out.push({
+      ...best,
+      title: `${tasks.size} tasks named ${group} each wait for independent things one after another: started together (gather, a task group), each would take up to ${ms(best.savingMs ?? 0)} less`,
+      evidence: items.map((item) => `${item.name}: ${item.insight.evidence.length} waits, ${ms(item.insight.savingMs ?? 0)} to save`),
+      tasks: items.flatMap((item) => item.insight.tasks),
+      at: Math.min(...items.map((item) => item.insight.at)),
+    });
+  }
+  return out;
+}
+
 function sequentialAwaits(index: TraceIndex, minSavingMs: number, out: Insight[]): void {
+  const found: { name: string; insight: Insight }[] = [];
+  collectSequentialAwaits(index, minSavingMs, found);
+  out.push(...groupByName(found));
+}
+
+function collectSequentialAwaits(index: TraceIndex, minSavingMs: number, out: { name: string; insight: Insight }[]): void {
   const { trace } = index;
   const taskById = (id: number) => trace.tasks[index.taskPos.get(id) ?? -1];
   trace.tasks.forEach((task, p) => {
@@ -94,7 +132,7 @@ function sequentialAwaits(index: TraceIndex, minSavingMs: number, out: Insight[]
         title: `${task.name} waits for ${run.length} independent things one after another: started together (gather, a task group), they would take ${ms(saving)} less`,
         evidence, tasks: [task.id, ...run.flatMap((a) => (a.targetTask === null ? [] : [a.targetTask]))], ops: [], at: run[0]!.start, savingMs: saving,
       }));
-      if (found !== null) out.push(found);
+      if (found !== null) out.push({ name: task.name, insight: found });
       run = [];
     };
     for (const k of awaitsOf(index, p)) {
@@ -130,7 +168,9 @@ function sequentialRequests(trace: Trace, minSavingMs: number, out: Insight[]): 
   // Per document and call site, requests in start order.
   const groups = new Map<string, NativeOpRecord[]>();
   for (const op of trace.nativeOps) {
-    if (!REQUEST_KINDS.has(op.kind) || op.end === null) continue;
+    // A runtime task's requests are its awaits, which sequentialAwaits reads per task; the
+    // call site alone would join requests of tasks that ran side by side.
+    if (!REQUEST_KINDS.has(op.kind) || op.end === null || op.task !== null) continue;
     const site = siteOf(op);
     if (site === null) continue;
     const key = `${op.source}\u0000${site}`;

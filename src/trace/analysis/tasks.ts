@@ -47,6 +47,11 @@ export interface WakeEdge {
 
 export const DEFAULT_NAME_GROUP = "Task-<n>";
 
+/** "crawl page 17" → "crawl page #": a name without the numbers that differ from run to run and task to task. */
+export function numberedGroup(name: string): string {
+  return name.replace(/\d+(?:\.\d+)?/g, "#");
+}
+
 export function nameGroup(name: string, id: number): string {
   return name === `Task-${localIdOf(id)}` ? DEFAULT_NAME_GROUP : name;
 }

@@ -38,6 +38,20 @@ describe("insights", () => {
     expect(found!.tasks).toHaveLength(4);
   });
 
+  test("tasks of one numbered name doing the same are one insight, saving the largest of theirs", async () => {
+    const trace = await record(() => run(function* main() {
+      function* consumer() {
+        for (const ms of [20, 30, 25]) yield* sleep(ms);
+      }
+      yield* gather([1, 2, 3].map((n) => createTask(consumer(), { name: `consumer-${n}` })));
+    }, { clock: "virtual", name: "main" }));
+    const found = of(trace, "sequential-awaits");
+    expect(found).toHaveLength(1);
+    expect(found[0]!.title).toMatch(/^3 tasks named consumer-# each wait for independent things one after another/);
+    expect(found[0]!.tasks).toHaveLength(3);
+    expect(found[0]!.savingMs).toBeGreaterThanOrEqual(45);
+  });
+
   test("the same children started together and gathered are not", async () => {
     const trace = await record(() => run(function* main() {
       yield* gather([30, 50, 20].map((ms) => fetchLike(ms)()));
@@ -113,6 +127,16 @@ describe("insights", () => {
     expect(rest).toEqual([]);
     expect(found!.title).toBe("3 requests from load (https://app.test/main.js:3:5) ran one after another: started together (Promise.all), they would take 60 ms less");
     expect(found!.savingMs).toBe(60);
+  });
+
+  test("requests a runtime task made are read through its awaits, not joined by their call site", async () => {
+    const trace = await record(async (recorder) => {
+      for (const [k, start] of [0, 31, 62].entries()) {
+        const id = recorder.nativeStart("fetch", `GET https://app.test/page/${k}`, { at: start, task: 1 });
+        recorder.nativeEnd(id, "ok", { at: start + 30, detail: JSON.stringify({ site: "fetchItem (https://app.test/api.js:3:5)" }) });
+      }
+    });
+    expect(of(trace, "sequential-awaits")).toEqual([]);
   });
 
   test("hundreds of timers within a second are a storm", async () => {
