@@ -305,6 +305,9 @@ function lockAcrossWait(index: TraceIndex, lockWaitMs: number, out: Insight[]): 
     list.push(a);
   }
   for (const hold of holds) {
+    // A semaphore held across I/O is what a semaphore is for (a crawler's concurrency limit);
+    // a lock held across it serialises everyone behind one wait.
+    if (!/lock/i.test(resources.get(hold.resource)?.kind ?? "")) continue;
     const p = index.taskPos.get(hold.task);
     if (p === undefined) continue;
     for (const k of awaitsOf(index, p)) {
