@@ -5,33 +5,20 @@
  * alone. (In Node the console's `timeStamp` is called but records nothing, as in a page while
  * no Performance recording runs.)
  */
-import { addInstrument, removeInstrument, run, sleep, createTask, gather, Lock, type Instrument, type Task } from "../../src/runtime/index.ts";
+import { addInstrument, removeInstrument, run, createTask, gather, Lock, type Instrument, type Task } from "../../src/runtime/index.ts";
 import { Recorder } from "../../src/trace/index.ts";
 import { PerformanceTracks } from "../../src/content/performance-tracks.ts";
 import type { BenchRow } from "../harness.ts";
+import { worker } from "./trace.ts";
 
 const WORKERS = 300;
 const ROUNDS = 100;
-
-function* worker(k: number, lock: Lock): Generator<unknown, void, unknown> {
-  for (let round = 0; round < ROUNDS; round++) {
-    yield* sleep(1 + ((k * 7 + round * 13) % 17));
-    if (round % 25 === 0) {
-      yield* lock.acquire();
-      try {
-        yield* sleep(0);
-      } finally {
-        lock.release();
-      }
-    }
-  }
-}
 
 async function program(): Promise<void> {
   await run(function* main() {
     const lock = new Lock();
     const tasks: Task<void>[] = [];
-    for (let k = 0; k < WORKERS; k++) tasks.push(createTask(worker(k, lock), { name: `worker-${k % 50}` }));
+    for (let k = 0; k < WORKERS; k++) tasks.push(createTask(worker(k, ROUNDS, lock), { name: `worker-${k % 50}` }));
     yield* gather(tasks);
   }, { clock: "virtual" });
 }

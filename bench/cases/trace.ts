@@ -14,9 +14,12 @@ const WORKERS = 1000;
 const ROUNDS = 300;
 const TARGET_EVENTS = 1_000_000;
 
-/** ~3 events a step; a few extra for the lock and the queue. */
-function* worker(k: number, lock: Lock, queue: Queue<number>): Generator<unknown, void, unknown> {
-  for (let round = 0; round < ROUNDS; round++) {
+/**
+ * A worker of the benchmark programs: `rounds` sleeps of 1–17 ms (~3 events a step), the lock
+ * taken every 25th round, and with a queue an item put every 50th.
+ */
+export function* worker(k: number, rounds: number, lock: Lock, queue: Queue<number> | null = null): Generator<unknown, void, unknown> {
+  for (let round = 0; round < rounds; round++) {
     yield* sleep(1 + ((k * 7 + round * 13) % 17));
     if (round % 25 === 0) {
       yield* lock.acquire();
@@ -26,7 +29,7 @@ function* worker(k: number, lock: Lock, queue: Queue<number>): Generator<unknown
         lock.release();
       }
     }
-    if (round % 50 === 0) queue.putNowait(k);
+    if (queue !== null && round % 50 === 0) queue.putNowait(k);
   }
 }
 
@@ -35,7 +38,7 @@ async function program(): Promise<void> {
     const lock = new Lock();
     const queue = new Queue<number>();
     const tasks: Task<void>[] = [];
-    for (let k = 0; k < WORKERS; k++) tasks.push(createTask(worker(k, lock, queue), { name: `worker-${k % 50}` }));
+    for (let k = 0; k < WORKERS; k++) tasks.push(createTask(worker(k, ROUNDS, lock, queue), { name: `worker-${k % 50}` }));
     yield* gather(tasks);
   }, { clock: "virtual" });
 }

@@ -7,25 +7,12 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { createTask, gather, Lock, run, sleep, type Task } from "../../src/runtime/index.ts";
-import { exportAioscope, exportChrome, Recorder, SessionBuilder, type Trace } from "../../src/trace/index.ts";
-import { CLI_TIMEOUT_MS, describeRun, runCli, scratchDir } from "./cli-helpers.ts";
+import { exportAioscope, exportChrome, type Trace } from "../../src/trace/index.ts";
+import { CLI_TIMEOUT_MS, describeRun, recordProgram, runCli, scratchDir } from "./cli-helpers.ts";
 
 const EXIT = { ok: 0, budget: 1, usage: 2 } as const;
 
-/** Records what `program` does, from start until it returns, into a trace. */
-async function record(program: () => Promise<void>): Promise<Trace> {
-  const recorder = new Recorder({ creationSites: true });
-  recorder.start();
-  try {
-    await program();
-  } finally {
-    recorder.stop();
-  }
-  const builder = new SessionBuilder({ url: "node://cli-analyze-test", title: "analyze test" });
-  const appended = builder.append(recorder.takeBatch());
-  if (!appended.ok) throw new Error(appended.error.message);
-  return builder.trace();
-}
+const record = (program: () => Promise<void>): Promise<Trace> => recordProgram(program, "node://cli-analyze-test", "analyze test");
 
 /** Ten sleepers at once, and one task whose step blocks the loop for 150 ms. */
 async function busyProgram(): Promise<void> {

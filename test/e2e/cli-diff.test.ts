@@ -6,26 +6,14 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { createTask, gather, run, sleep } from "../../src/runtime/index.ts";
-import { exportAioscope, Recorder, SessionBuilder, type Trace } from "../../src/trace/index.ts";
-import { CLI_TIMEOUT_MS, describeRun, runCli, scratchDir } from "./cli-helpers.ts";
+import { exportAioscope, type Trace } from "../../src/trace/index.ts";
+import { CLI_TIMEOUT_MS, describeRun, recordProgram, runCli, scratchDir } from "./cli-helpers.ts";
 
 const EXIT = { ok: 0, budget: 1, usage: 2 } as const;
 /** Long enough apart that no scheduling delay on a loaded machine can turn one into the other. */
 const PAGES_MS = [100, 150, 80];
 
-async function record(program: () => Promise<void>): Promise<Trace> {
-  const recorder = new Recorder({ creationSites: false });
-  recorder.start();
-  try {
-    await program();
-  } finally {
-    recorder.stop();
-  }
-  const builder = new SessionBuilder({ url: "node://cli-diff-test", title: "diff test" });
-  const appended = builder.append(recorder.takeBatch());
-  if (!appended.ok) throw new Error(appended.error.message);
-  return builder.trace();
-}
+const record = (program: () => Promise<void>): Promise<Trace> => recordProgram(program, "node://cli-diff-test", "diff test", false);
 
 function* crawlPage(ms: number) {
   yield* sleep(ms);

@@ -10,9 +10,28 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Recorder, SessionBuilder, type Trace } from "../../src/trace/index.ts";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const BIN = join(REPO_ROOT, "bin/aioscope.mjs");
+
+/**
+ * Records what `program` does in Node, from start until it returns, into a trace whose
+ * metadata names `url` and `title`: saved traces for `analyze` and `diff` to read.
+ */
+export async function recordProgram(program: () => Promise<void>, url: string, title: string, creationSites = true): Promise<Trace> {
+  const recorder = new Recorder({ creationSites });
+  recorder.start();
+  try {
+    await program();
+  } finally {
+    recorder.stop();
+  }
+  const builder = new SessionBuilder({ url, title });
+  const appended = builder.append(recorder.takeBatch());
+  if (!appended.ok) throw new Error(appended.error.message);
+  return builder.trace();
+}
 
 /** A CLI run may start Chromium and record for a while on a busy 2-core machine. */
 export const CLI_TIMEOUT_MS = 150_000;
