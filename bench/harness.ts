@@ -21,6 +21,8 @@ export interface BenchRow {
   readonly budget?: number;
   /** The variant the budget is measured against, when it is not the baseline. */
   readonly against?: string;
+  /** An absolute budget (a total time, bytes an event) the row's own case judged: its verdict. */
+  readonly absolute?: { readonly ok: boolean; readonly budget: string };
   readonly note?: string;
 }
 
@@ -69,6 +71,10 @@ export function printTable(rows: readonly BenchRow[]): boolean {
         const ok = budgetRatio <= row.budget;
         if (!ok) withinBudgets = false;
         verdict = `${ok ? "ok" : "OVER"}: ${budgetRatio.toFixed(2)}× ${row.against ?? "baseline"} (≤ ${row.budget}×)`;
+      }
+      if (row.absolute !== undefined) {
+        if (!row.absolute.ok) withinBudgets = false;
+        verdict = `${row.absolute.ok ? "ok" : "OVER"} (${row.absolute.budget})`;
       }
       lines.push([
         group,
