@@ -59,8 +59,6 @@ export interface Regression {
   readonly change: number;
 }
 
-const NUMBER = /\d+(?:\.\d+)?/g;
-
 function durations(side: DiffSide): Map<string, DurationSummary> {
   const finished = new Map<string, number[]>();
   const counts = new Map<string, number>();
@@ -95,10 +93,9 @@ function mainTaskPath(before: DiffSide, after: DiffSide): CriticalPathDiff | nul
 
 /** What they say, without the numbers that differ between runs. */
 function changes(before: readonly string[], after: readonly string[]): { added: string[]; removed: string[] } {
-  const key = (text: string): string => text.replace(NUMBER, "#");
-  const beforeKeys = new Set(before.map(key));
-  const afterKeys = new Set(after.map(key));
-  return { added: after.filter((text) => !beforeKeys.has(key(text))), removed: before.filter((text) => !afterKeys.has(key(text))) };
+  const beforeKeys = new Set(before.map(numberedGroup));
+  const afterKeys = new Set(after.map(numberedGroup));
+  return { added: after.filter((text) => !beforeKeys.has(numberedGroup(text))), removed: before.filter((text) => !afterKeys.has(numberedGroup(text))) };
 }
 
 export function diffTraces(before: DiffSide, after: DiffSide): TraceDiff {
