@@ -63,19 +63,31 @@ export interface TraceAnalysis {
   readonly insights: readonly Insight[];
 }
 
+/** What deserves attention, each built on the one before: native statistics, warnings, insights. */
+export interface Findings {
+  readonly native: readonly NativeStats[];
+  readonly warnings: readonly Warning[];
+  readonly insights: readonly Insight[];
+}
+
+export function findings(index: TraceIndex, options: WarningOptions & InsightOptions = {}): Findings {
+  const native = nativeStats(index.trace);
+  const found = warnings(index, options, native);
+  return { native, warnings: found, insights: insights(index, found, options) };
+}
+
 export function analyse(trace: Trace, options: AnalysisOptions = {}): TraceAnalysis {
   const index: TraceIndex = indexTrace(trace);
   const concurrency = concurrencySeries(trace);
   const tasks = taskStats(index);
   const { edges, byKind } = wakeEdges(trace);
   const sourceOf = new Map(trace.tasks.map((t) => [t.id, t.source]));
-  const native = nativeStats(trace);
+  const found = findings(index, options);
   const paths: CriticalPath[] = [];
   for (const id of options.criticalPaths ?? []) {
     const path = criticalPath(index, id);
     if (path !== null) paths.push(path);
   }
-  const found = warnings(index, options, native);
   return {
     end: trace.end,
     concurrency,
@@ -86,10 +98,10 @@ export function analyse(trace: Trace, options: AnalysisOptions = {}): TraceAnaly
     wakeups: edges,
     wakeKinds: byKind,
     resources: resourceWaits(trace),
-    native,
+    native: found.native,
     awaitGraph: awaitGraph(index),
     criticalPaths: paths,
-    warnings: found,
-    insights: insights(index, found, options),
+    warnings: found.warnings,
+    insights: found.insights,
   };
 }

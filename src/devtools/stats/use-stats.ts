@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import {
-  concurrencySeries, concurrencySummary, insights, loopStats, nameStats, nativeStats, resourceWaits, taskStats, warnings,
+  concurrencySeries, concurrencySummary, findings, loopStats, nameStats, resourceWaits, taskStats,
   type ConcurrencySeries, type ConcurrencySummary, type Insight, type LoopStats, type NameStats, type NativeStats, type ResourceWaitStats, type TaskStats, type Warning,
 } from "../../trace/analysis.ts";
 import type { TimelineModel } from "../timeline/model.ts";
@@ -31,8 +31,6 @@ export function analyseSession(model: TimelineModel): SessionStats {
   const { trace, index } = model;
   const series = concurrencySeries(trace);
   const tasks = taskStats(index);
-  const native = nativeStats(trace);
-  const found = warnings(index, {}, native);
   return {
     model,
     series,
@@ -41,9 +39,7 @@ export function analyseSession(model: TimelineModel): SessionStats {
     tasks,
     byName: nameStats(trace, tasks),
     resources: resourceWaits(trace),
-    native,
-    warnings: found,
-    insights: insights(index, found),
+    ...findings(index),
   };
 }
 
