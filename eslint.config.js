@@ -114,7 +114,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["test/**/*.{ts,mts}", "bench/**/*.{ts,mts}", "demo/server.ts", "src/cli/**/*.ts", "scripts/**/*.{js,mjs,ts,mts}"],
+    files: ["test/**/*.{ts,mts}", "bench/**/*.{ts,mts}", "demo/server.ts", "demo/node/**/*.mjs", "src/cli/**/*.ts", "scripts/**/*.{js,mjs,ts,mts}"],
     rules: { "no-console": "off" },
   },
 );
