@@ -3,10 +3,11 @@
  * node_modules, and imported from there — `aioscope`, `aioscope/trace` and `aioscope/node`
  * resolve through package.json's `exports`, run in Node, and type-check with their types
  * (TypeScript's nodenext resolution, as a Node project uses it). Then `aioscope run` records
- * that project: the runtime copy it imports is the packed one, not the checkout's.
+ * that project: the runtime copy it imports is the packed one, not the checkout's; and the
+ * packed command itself (its bundled CLI, after `npm run build`) runs and views a program.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -110,5 +111,35 @@ describe("the packed package", () => {
     // Each task was created in the program, and the program imported the packed copy.
     expect(result.trace.tasks[1]!.site?.file).toBe(`file://${join(project, "main.mjs")}`);
     expect(readFileSync(join(project, "node_modules/aioscope/package.json"), "utf8")).toContain('"./trace"');
+  });
+
+  test("the packed aioscope command runs a program and serves its trace", { timeout: CLI_TIMEOUT_MS }, async () => {
+    expect(existsSync(join(REPO_ROOT, "dist/aioscope-cli.js")), "dist/aioscope-cli.js is missing: npm run build first").toBe(true);
+    // npm install would have put the CLI's dependency beside it.
+    symlinkSync(join(REPO_ROOT, "node_modules/puppeteer-core"), join(project, "node_modules/puppeteer-core"), "dir");
+    const bin = join(project, "node_modules/aioscope/bin/aioscope.mjs");
+    const ran = spawnSync(process.execPath, [bin, "run", "main.mjs", "--out", "packed.json"], { cwd: project, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    expect(ran.status, ran.stdout + ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(/^Tasks +3 tasks: 3 done$/m);
+
+    const view = spawn(process.execPath, [bin, "view", "packed.json", "--no-open"], { cwd: project });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        view.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+          out += chunk;
+          const found = /^http:\/\/127\.0\.0\.1:\d+\/\S*$/m.exec(out)?.[0];
+          if (found !== undefined) resolve(found);
+        });
+        view.on("close", (status) => reject(new Error(`aioscope view ended with status ${status}: ${out}`)));
+      });
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<script type="module"/);
+      const trace = await fetch(new URL("/trace/packed.json", url));
+      expect(importTrace(new Uint8Array(await trace.arrayBuffer())).ok).toBe(true);
+    } finally {
+      view.kill("SIGTERM");
+    }
   });
 });
