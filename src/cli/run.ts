@@ -66,8 +66,19 @@ interface ProgramEnd {
  * frames, Node's source excerpt and caret, its version line. Usually the error's own line.
  */
 export function lastWords(tail: string): string[] {
-  const noise = /^\s+at |^\s*\^+\s*$|^Node\.js v\d|^node:internal\/|^\s*triggerUncaughtException\(|^\s*\{?\s*$|^\s*\}\s*$/;
-  return tail.split(/\r?\n/).filter((line) => line.trim() !== "" && !noise.test(line)).slice(-QUOTED_LINES);
+  const noise = /^\s+at |^Node\.js v\d|^node:internal\/|^\s*triggerUncaughtException\(|^\s*\{?\s*$|^\s*\}\s*$/;
+  const location = /^(?:file:\/\/|\/|[A-Za-z]:\\).*:\d+$/;
+  const kept: string[] = [];
+  for (const line of tail.split(/\r?\n/)) {
+    // Node's excerpt of an uncaught error: "file:///app.mjs:3", the source line, a caret.
+    if (/^\s*\^+\s*$/.test(line)) {
+      kept.pop();
+      if (kept.length > 0 && location.test(kept[kept.length - 1]!)) kept.pop();
+      continue;
+    }
+    if (line.trim() !== "" && !noise.test(line)) kept.push(line);
+  }
+  return kept.slice(-QUOTED_LINES);
 }
 
 export async function runCommand(command: RunCommand, io: Io): Promise<ExitStatus> {
