@@ -141,6 +141,36 @@ await run(function* poller() { for (let k = 0; ; k++) yield* sleep(20); }, { nam
     expect(byName(readTrace(join(dir, "forever.json")), "poller").outcome).toBe("pending");
   });
 
+  test("Ctrl-C in a terminal (SIGINT to the whole process group) writes the trace so far: status 130", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    writeFileSync(join(dir, "forever.mjs"), `import { run, sleep, createTask } from ${JSON.stringify(join(REPO_ROOT, "dist/runtime/index.js"))};
+console.log("started");
+await run(function* poller() { for (;;) yield* createTask(sleep(20), { name: "tick" }); }, { name: "poller" });
+`);
+    // Its own process group, as a shell gives a foreground job: the signal reaches aioscope and the program.
+    const child = spawn(process.execPath, [BIN, "run", "forever.mjs"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, detached: true });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    const status = await new Promise<number | null>((done) => {
+      let sent = false;
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        stdout += chunk;
+        if (!sent && stdout.includes("started")) {
+          sent = true;
+          process.kill(-child.pid!, "SIGINT");
+        }
+      });
+      child.on("close", (code) => done(code));
+    });
+    expect(status, `${stdout}\n${stderr}`).toBe(130);
+    expect(stderr).toContain("forever.mjs was stopped by Ctrl-C");
+    expect(stdout).toContain("Wrote trace.json");
+    const trace = readTrace(join(dir, "trace.json"));
+    expect(byName(trace, "poller").outcome).toBe("pending");
+    expect(trace.tasks.filter((task) => task.name === "tick" && task.outcome === "done").length).toBeGreaterThan(0);
+  });
+
   test("bad input: a missing script, an unknown option before --, the program's options after it", { timeout: CLI_TIMEOUT_MS }, async () => {
     const dir = scratchDir();
     const missing = await runCli(["run", "nowhere.mjs"], { cwd: dir });
