@@ -14,7 +14,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { exportAioscope } from "../trace/export-aioscope.ts";
 import { exportChrome } from "../trace/export-chrome.ts";
 import { importTrace } from "../trace/import.ts";
 import type { RunCommand } from "./args.ts";
@@ -101,14 +100,16 @@ export async function runCommand(command: RunCommand, io: Io): Promise<ExitStatu
       const quoted = lastWords(stderrTail).map((line) => `\n  ${terminalSafe(line)}`).join("");
       throw new CliError(`${name} ${how} before its trace could be written: nothing was recorded${quoted}`, interruptedBy !== null ? exitFor(interruptedBy) : EXIT.program);
     }
-    const result = importTrace(readFileSync(traceFile));
+    // The program wrote aioscope JSON: checked by the importer, those bytes are the --out file.
+    const written = readFileSync(traceFile);
+    const result = importTrace(written);
     if (!result.ok) throw new CliError(`the trace ${name} wrote is not readable (a bug: please report it): ${result.error.path}: ${result.error.message}`, EXIT.program);
     const trace = result.trace;
     const analysis = analyseFor(trace, command.budget);
 
     const lines: string[] = [];
     let failure: CliError | null = null;
-    const write = async (path: string, data: string, option: string, what: (bytes: string) => string): Promise<void> => {
+    const write = async (path: string, data: string | Uint8Array, option: string, what: (bytes: string) => string): Promise<void> => {
       const written = await writeOutputOrFallback(path, data, option);
       if (written.ok) lines.push(`Wrote ${path} (${what(formatBytes(written.bytes))})`);
       else {
@@ -116,7 +117,7 @@ export async function runCommand(command: RunCommand, io: Io): Promise<ExitStatu
         failure ??= written.error;
       }
     };
-    await write(command.out, exportAioscope(trace), "--out", (size) => `aioscope trace, ${size}: aioscope view it, or open it in the Async panel`);
+    await write(command.out, written, "--out", (size) => `aioscope trace, ${size}: aioscope view it, or open it in the Async panel`);
     if (command.chromeTrace !== null) {
       await write(command.chromeTrace, exportChrome(trace, { concurrency: analysis.concurrency }), "--chrome-trace", (size) => `Chrome trace, ${size}: open it in ui.perfetto.dev or the Performance panel`);
     }
