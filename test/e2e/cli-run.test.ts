@@ -73,12 +73,12 @@ describe("aioscope run", () => {
     const orders = byName(trace, "load orders");
     expect(orders.outcome).toBe("error");
     expect(orders.error?.name).toBe("HttpError");
-    for (const name of ["load profile", "load recommendations"]) {
+    for (const [name, ownMs] of [["load profile", 400], ["load recommendations", 600]] as const) {
       const sibling = byName(trace, name);
       expect(sibling.outcome, name).toBe("cancelled");
-      // Cancelled because the orders failed: they end after it, not at their own 400/600 ms.
+      // Cancelled because the orders failed: they end after it, before their own request could answer.
       expect(sibling.end!).toBeGreaterThanOrEqual(orders.end!);
-      expect(sibling.end! - orders.end!).toBeLessThan((sibling.end! - sibling.created) / 2);
+      expect(sibling.end! - sibling.created).toBeLessThan(ownMs);
     }
     expect(byName(trace, "main").outcome).toBe("done");
   });
@@ -144,8 +144,12 @@ await run(function* poller() { for (let k = 0; ; k++) yield* sleep(20); }, { nam
   test("Ctrl-C in a terminal (SIGINT to the whole process group) writes the trace so far: status 130", { timeout: CLI_TIMEOUT_MS }, async () => {
     const dir = scratchDir();
     writeFileSync(join(dir, "forever.mjs"), `import { run, sleep, createTask } from ${JSON.stringify(join(REPO_ROOT, "dist/runtime/index.js"))};
-console.log("started");
-await run(function* poller() { for (;;) yield* createTask(sleep(20), { name: "tick" }); }, { name: "poller" });
+await run(function* poller() {
+  for (let k = 0; ; k++) {
+    yield* createTask(sleep(20), { name: "tick" });
+    if (k === 0) console.log("started"); // after a whole tick
+  }
+}, { name: "poller" });
 `);
     // Its own process group, as a shell gives a foreground job: the signal reaches aioscope and the program.
     const child = spawn(process.execPath, [BIN, "run", "forever.mjs"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, detached: true });
