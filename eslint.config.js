@@ -96,6 +96,19 @@ export default tseslint.config(
     },
   },
   {
+    // aioscope/node: Node's host for the trace model — Node built-ins yes, the UI and the
+    // extension no, and the runtime and the trace model only through their public indexes.
+    files: ["src/node/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["preact", "preact/*", "chart.js", "chart.js/*", "webextension-polyfill", "idb"], message: "src/node is a library for Node programs: no UI or extension modules." },
+          { group: ["../*", "!../runtime", "!../trace", "../runtime/*", "../trace/*", "!../runtime/index.ts", "!../trace/index.ts"], message: "src/node uses the runtime and the trace model only through their index.ts." },
+        ],
+      }],
+    },
+  },
+  {
     // The build transform sits on top of the runtime's instrument API as a layer of its own:
     // what it adds to apps reports through the page hook, never through aioscope's modules.
     files: ["src/transform/**/*.ts"],
@@ -114,7 +127,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["test/**/*.{ts,mts}", "bench/**/*.{ts,mts}", "demo/server.ts", "src/cli/**/*.ts", "scripts/**/*.{js,mjs,ts,mts}"],
+    files: ["test/**/*.{ts,mts}", "bench/**/*.{ts,mts}", "demo/server.ts", "demo/node/**/*.mjs", "src/cli/**/*.ts", "scripts/**/*.{js,mjs,ts,mts}"],
     rules: { "no-console": "off" },
   },
 );

@@ -69,16 +69,38 @@ export interface OpenCommand {
   readonly scenario: string | null;
 }
 
+export interface RunCommand {
+  readonly command: "run";
+  /** The Node program to run (a path; node resolves it). */
+  readonly script: string;
+  /** Its arguments: what follows the script, less aioscope's own options (all after `--`). */
+  readonly args: readonly string[];
+  readonly out: string;
+  readonly chromeTrace: string | null;
+  readonly budget: Budget;
+}
+
+export interface ViewCommand {
+  readonly command: "view";
+  readonly file: string;
+  /** The port on 127.0.0.1; 0 picks a free one. */
+  readonly port: number;
+  /** Open the user's browser on the page (else only print its URL). */
+  readonly open: boolean;
+}
+
 export type Command =
   | RecordCommand
   | AnalyzeCommand
   | DiffCommand
   | OpenCommand
+  | RunCommand
+  | ViewCommand
   | { readonly command: "help"; readonly topic: HelpTopic | null }
   | { readonly command: "version" };
 
-type HelpTopic = "record" | "analyze" | "diff" | "open";
-const HELP_TOPICS: readonly string[] = ["record", "analyze", "diff", "open"] satisfies HelpTopic[];
+type HelpTopic = "record" | "analyze" | "diff" | "open" | "run" | "view";
+const HELP_TOPICS: readonly string[] = ["record", "analyze", "diff", "open", "run", "view"] satisfies HelpTopic[];
 
 export const DEFAULT_OUT = "trace.json";
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
@@ -91,6 +113,9 @@ Usage:
   aioscope diff <before> <after>    compare two traces: wall time, task names, insights
   aioscope open [url]               open Chromium (needs a display) with the extension,
                                     DevTools on the Async tab; waits until you close it
+  aioscope run <script.mjs> [args]  run a Node program, recording every runtime in it
+  aioscope view <trace.json>        show a trace in the Async panel's UI, as a local web
+                                    page (no extension needed); waits until Ctrl-C
 
 Without a url, record and open use the bundled demo (served on 127.0.0.1).
 record records a page from its first script: the recording starts before the page opens.
@@ -119,6 +144,18 @@ analyze options:
                          sequential-awaits, duplicate-request, lost-error, pending-at-end,
                          lock-across-wait, blocked-loop, timer-storm, unbounded-queue
 
+run options (the script's own arguments follow it; put any that look like aioscope's
+after --, e.g. aioscope run main.mjs --out t.json -- --verbose):
+  --out trace.json       the aioscope trace (default trace.json)
+  --chrome-trace FILE    also a Chrome Trace Event file
+  --fail-on CHECKS       as for analyze
+  The program's output passes through; the summary follows it on stdout. A program that
+  exits with a status other than 0, or by a signal, still gives its trace (exit status 8).
+
+view options:
+  --port N               serve on 127.0.0.1:N (default: a free port)
+  --no-open              only print the page's URL; do not open a browser
+
 diff options:
   --json                 print the comparison as JSON
   --fail-on regression>20%
@@ -130,7 +167,8 @@ AIOSCOPE_CHROMIUM_FLAGS adds flags to its command line (space-separated).
 
 Exit status: 0 ok · 1 a --fail-on budget was broken · 2 bad usage or not a trace ·
 3 no Chromium or no built extension · 4 page unreachable · 5 page never went idle ·
-6 an output file could not be written · 7 the browser failed · 130 interrupted (Ctrl-C;
+6 an output file could not be written · 7 the browser failed · 8 the program run failed
+(its trace was written) · 130 interrupted (Ctrl-C;
 143 for SIGTERM). Statuses 1, 5, 130 and 143 still write the trace recorded so far; a file
 that cannot be written after the recording goes to a fallback file (status 6, which names it).`;
 
@@ -229,6 +267,19 @@ const OPEN_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const satisfies ParseArgsConfig["options"];
 
+const RUN_OPTIONS = {
+  out: { type: "string", short: "o" },
+  "chrome-trace": { type: "string" },
+  "fail-on": { type: "string", multiple: true },
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
+
+const VIEW_OPTIONS = {
+  port: { type: "string" },
+  "no-open": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
+
 /** node:util's parseArgs, with its errors turned into one line naming the command. */
 function parse<O extends NonNullable<ParseArgsConfig["options"]>>(command: string, args: readonly string[], options: O) {
   try {
@@ -239,7 +290,8 @@ function parse<O extends NonNullable<ParseArgsConfig["options"]>>(command: strin
     const quoted = /'(-[^']*)'/.exec((error as Error).message)?.[1];
     const option = quoted === undefined ? undefined : (/--[\w-]+/.exec(quoted)?.[0] ?? quoted);
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-      throw new CliError(`unknown option ${option ?? ""} for aioscope ${command} (aioscope ${command} --help lists them)`, EXIT.usage);
+      const hint = command === "run" ? `; the program's own options go after --: aioscope run script.mjs -- ${option ?? "--option"}` : "";
+      throw new CliError(`unknown option ${option ?? ""} for aioscope ${command} (aioscope ${command} --help lists them)${hint}`, EXIT.usage);
     }
     if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && /does not take an argument/.test((error as Error).message)) {
       throw new CliError(`${option ?? "an option"} takes no value (aioscope ${command} --help)`, EXIT.usage);
@@ -324,5 +376,33 @@ export function parseCommandLine(argv: readonly string[]): Command {
     return { command: "open", url: atMostOne("open", positionals, "url"), scenario: nonEmpty(values.scenario, "--scenario") };
   }
 
-  throw new CliError(`unknown command ${JSON.stringify(first)}: use aioscope record, aioscope analyze, aioscope diff or aioscope open (aioscope --help)`, EXIT.usage);
+  if (first === "run") {
+    const { values, positionals } = parse("run", rest, RUN_OPTIONS);
+    if (values.help === true) return { command: "help", topic: "run" };
+    const [script, ...args] = positionals;
+    if (script === undefined || script.trim() === "") throw new CliError("aioscope run needs a Node program: aioscope run script.mjs [its arguments]", EXIT.usage);
+    return {
+      command: "run",
+      script,
+      args,
+      out: nonEmpty(values.out, "--out") ?? DEFAULT_OUT,
+      chromeTrace: nonEmpty(values["chrome-trace"], "--chrome-trace"),
+      budget: parseBudget(values["fail-on"] ?? []),
+    };
+  }
+
+  if (first === "view") {
+    const { values, positionals } = parse("view", rest, VIEW_OPTIONS);
+    if (values.help === true) return { command: "help", topic: "view" };
+    const file = atMostOne("view", positionals, "trace file");
+    if (file === null) throw new CliError("aioscope view needs a trace file: aioscope view trace.json", EXIT.usage);
+    let port = 0;
+    if (values.port !== undefined) {
+      port = Number(values.port);
+      if (!/^\d+$/.test(values.port) || port > 65_535) throw new CliError(`--port ${JSON.stringify(values.port)} is not a port: a whole number from 0 to 65535`, EXIT.usage);
+    }
+    return { command: "view", file, port, open: values["no-open"] !== true };
+  }
+
+  throw new CliError(`unknown command ${JSON.stringify(first)}: use aioscope record, analyze, diff, open, run or view (aioscope --help)`, EXIT.usage);
 }

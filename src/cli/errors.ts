@@ -21,6 +21,8 @@ export const EXIT = {
   output: 6,
   /** Something else went wrong while driving the browser. */
   browser: 7,
+  /** `aioscope run`: the program exited with a status other than 0, or by a signal (its trace was written). */
+  program: 8,
   /** Ctrl-C (the trace so far was written): 128 + SIGINT, as shells report it. */
   interrupted: 130,
   /** SIGTERM (the trace so far was written): 128 + SIGTERM. */

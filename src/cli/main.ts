@@ -9,7 +9,9 @@ import { CliError, EXIT, type ExitStatus } from "./errors.ts";
 import { openCommand } from "./open.ts";
 import { packageFiles } from "./package-files.ts";
 import { recordCommand } from "./record.ts";
+import { runCommand } from "./run.ts";
 import { processIo, terminalSafe, type Io } from "./terminal.ts";
+import { viewCommand } from "./view.ts";
 
 export async function runCli(argv: readonly string[], io: Io = processIo): Promise<ExitStatus> {
   try {
@@ -29,6 +31,10 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
         return await diffCommand(command, io);
       case "open":
         return await openCommand(command, io);
+      case "run":
+        return await runCommand(command, io);
+      case "view":
+        return await viewCommand(command, io);
     }
   } catch (error) {
     if (error instanceof CliError) {

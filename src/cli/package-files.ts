@@ -46,7 +46,7 @@ export function packageFiles(): PackageFiles {
   }
 }
 
-function newestMtime(path: string): number {
+export function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;

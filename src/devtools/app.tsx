@@ -20,6 +20,8 @@ import { SavedMenu } from "./storage/saved-menu.tsx";
 import type { SavedRecording, StorageError } from "./storage/recordings-db.ts";
 import type { NodeKey } from "./timeline/model.ts";
 import { rememberPerformanceTracks, rememberedPerformanceTracks } from "./performance-tracks-setting.ts";
+import { CompareMenu } from "./compare/compare-menu.tsx";
+import type { ComparedRecording } from "./compare/compare-view.tsx";
 
 const INFO_BANNER_MS = 4000;
 
@@ -31,6 +33,7 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
   const [collapsed, setCollapsed] = useState<ReadonlySet<NodeKey>>(new Set());
   const [banner, setBanner] = useState<BannerMessage | null>(null);
   const [savedVersion, setSavedVersion] = useState(0);
+  const [comparison, setComparison] = useState<ComparedRecording | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const filterRef = useRef<HTMLInputElement>(null);
   const sessionView = useSessionView(trace, filter, collapsed, selectedKey);
@@ -71,6 +74,31 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
     );
   };
 
+  const compareWith = (compared: ComparedRecording): void => {
+    setComparison(compared);
+    setBanner(null);
+    setView("compare");
+  };
+  const endComparison = (): void => {
+    setComparison(null);
+    setView("timeline");
+  };
+  const compareWithFile = (file: File): void => {
+    services.importer.importFile(file, () => {}).then((result) => {
+      if (result.ok) compareWith({ trace: result.trace, label: file.name });
+      else setBanner({ kind: "error", text: `Could not compare with ${file.name}: ${result.error.path}: ${result.error.message}` });
+    }, (error: unknown) => setBanner({ kind: "error", text: `Could not compare with ${file.name}: ${String(error)}` }));
+  };
+  const compareWithSaved = (saved: SavedRecording): void => {
+    services.storage?.load(saved.key).then(
+      (kept) => {
+        if (kept === null) setBanner({ kind: "error", text: `The kept recording “${saved.title}” is no longer in storage.` });
+        else compareWith({ trace: kept, label: saved.title });
+      },
+      reportStorage,
+    );
+  };
+
   useShortcuts({
     toggleRecording: () => (recording ? store.stop() : store.record()),
     reloadAndRecord: () => store.record({ reload: true }),
@@ -82,12 +110,14 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
   });
 
   const hasSession = trace !== null && trace.tasks.length + trace.nativeOps.length > 0;
+  const shownView: PanelView = view === "compare" && comparison === null ? "timeline" : view;
+  const sessionLabel = snapshot.loaded?.label ?? (recording ? "this recording (live)" : "this recording");
   return (
-    <div class="panel" data-testid="panel-root" data-phase={snapshot.phase} data-view={view}>
+    <div class="panel" data-testid="panel-root" data-phase={snapshot.phase} data-view={shownView}>
       <Toolbar
         snapshot={snapshot}
         hasSession={hasSession}
-        view={view}
+        view={shownView}
         filter={filter}
         matchCount={sessionView?.rows.filtered === true ? sessionView.rows.matchCount : null}
         filterRef={filterRef}
@@ -110,6 +140,17 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
         savedMenu={services.storage === null ? null : (
           <SavedMenu storage={services.storage} version={savedVersion} onOpen={openSaved} onError={reportStorage} />
         )}
+        compareMenu={(
+          <CompareMenu
+            disabled={!hasSession}
+            storage={services.storage}
+            version={savedVersion}
+            onFile={compareWithFile}
+            onSaved={compareWithSaved}
+            onError={reportStorage}
+          />
+        )}
+        comparing={comparison !== null}
       />
       <input
         ref={fileInput}
@@ -130,7 +171,8 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
         <EmptyState recording={recording} storage={services.storage} savedVersion={savedVersion} onOpen={openSaved} onError={reportStorage} />
       ) : (
         <Workspace
-          view={view}
+          view={shownView}
+          comparison={comparison === null ? null : { before: comparison, afterLabel: sessionLabel, onClose: endComparison }}
           session={sessionView}
           services={services}
           onSelect={(key, reveal) => {

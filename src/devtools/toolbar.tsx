@@ -8,9 +8,9 @@ import type { StoreSnapshot } from "./recording-store.ts";
 import type { ExportFormat } from "./io/export.ts";
 import { formatCount } from "./format.ts";
 
-export type PanelView = "timeline" | "statistics" | "insights";
+export type PanelView = "timeline" | "statistics" | "insights" | "compare";
 
-const VIEW_TITLES: Readonly<Record<PanelView, string>> = { timeline: "Timeline", statistics: "Statistics", insights: "Insights" };
+const VIEW_TITLES: Readonly<Record<PanelView, string>> = { timeline: "Timeline", statistics: "Statistics", insights: "Insights", compare: "Compare" };
 
 export interface ToolbarProps {
   readonly snapshot: StoreSnapshot;
@@ -33,6 +33,9 @@ export interface ToolbarProps {
   onFilter(filter: string): void;
   /** The kept-recordings menu, where recordings are kept. */
   readonly savedMenu: ComponentChildren;
+  /** The "Compare with…" menu; a comparison under way adds the "Compare" view. */
+  readonly compareMenu?: ComponentChildren;
+  readonly comparing?: boolean;
 }
 
 function ToolbarButton(props: { title: string; label: string; testid: string; disabled?: boolean; toggled?: boolean; onClick(): void; children: ComponentChildren }) {
@@ -103,9 +106,10 @@ export function Toolbar(props: ToolbarProps) {
       </ToolbarButton>
       <ExportMenu disabled={!props.hasSession} onExport={props.onExport} />
       {props.savedMenu}
+      {props.compareMenu}
       <div class="toolbar-divider" />
       <div class="toolbar-tabs" role="tablist" aria-label="View">
-        {(["timeline", "statistics", "insights"] as const).map((view) => (
+        {(props.comparing === true ? (["timeline", "statistics", "insights", "compare"] as const) : (["timeline", "statistics", "insights"] as const)).map((view) => (
           <button
             key={view}
             type="button"

@@ -15,6 +15,7 @@ import { Timeline } from "./timeline/timeline.tsx";
 import type { PanelView } from "./toolbar.tsx";
 import { InsightsView } from "./insights/insights-view.tsx";
 import type { SessionView } from "./use-session-view.ts";
+import { CompareView, type ComparedRecording } from "./compare/compare-view.tsx";
 
 export interface WorkspaceProps {
   readonly view: PanelView;
@@ -26,6 +27,8 @@ export interface WorkspaceProps {
   onExpand(keys: readonly NodeKey[]): void;
   /** Filters the timeline (from the statistics' name table) and shows it. */
   onFilter(filter: string): void;
+  /** "Compare with…": the recording the session is compared with, and the session's own name. */
+  readonly comparison?: { readonly before: ComparedRecording; readonly afterLabel: string; onClose(): void } | null;
 }
 
 function isTyping(target: EventTarget | null): boolean {
@@ -116,6 +119,9 @@ export function Workspace(props: WorkspaceProps) {
           />
         </div>
         {props.view === "insights" && <InsightsView model={model} onSelect={(key) => selectKey(key)} />}
+        {props.view === "compare" && props.comparison != null && (
+          <CompareView before={props.comparison.before} after={{ model, label: props.comparison.afterLabel }} onClose={props.comparison.onClose} />
+        )}
         {props.view === "statistics" && (
           <StatsView
             model={model}
@@ -125,7 +131,7 @@ export function Workspace(props: WorkspaceProps) {
           />
         )}
       </div>
-      <aside class={`workspace-side${selected >= 0 ? "" : " empty"}`} aria-label="Task details">
+      <aside class={`workspace-side${selected >= 0 ? "" : " empty"}`} aria-label="Task details" hidden={props.view === "compare"}>
         {selected >= 0 ? (
           <TaskDetails
             model={model}

@@ -2,7 +2,7 @@
  * The inline shell: the Async panel mounted in a plain page, over an in-memory "background"
  * that records a real runtime program in this page (fake-background.ts). Fast UI tests and
  * the panel benchmark load it in Chromium without the extension or DevTools. `?theme=dark`
- * shows the dark theme, `?importer=inline` imports on the panel's thread instead of in a
+ * shows the dark theme, `?trace=URL` boots with that trace shown (`aioscope view`), `?importer=inline` imports on the panel's thread instead of in a
  * worker (as the extension does); `window.__aioscopeShell` tells what the panel asked of its host.
  */
 import { render } from "preact";
@@ -14,6 +14,7 @@ import { RecordingStore } from "../recording-store.ts";
 import { IndexedDbRecordings } from "../storage/recordings-db.ts";
 import type { CreationSite } from "../../trace/model.ts";
 import { FakeBackground } from "./fake-background.ts";
+import { preloadTrace } from "./preload-trace.ts";
 import "../panel.css";
 
 export interface ShellState {
@@ -44,12 +45,13 @@ const store = new RecordingStore(1, background, {
 });
 store.attach();
 const automation = exposeAutomation(window, store);
+const importer = params.get("importer") === "inline" ? createInlineImporter() : createWorkerImporter();
 
 render(
   <App
     store={store}
     services={{
-      importer: params.get("importer") === "inline" ? createInlineImporter() : createWorkerImporter(),
+      importer,
       storage: params.get("storage") === "off" ? null : new IndexedDbRecordings(params.get("db") ?? "aioscope-shell"),
       openSite: (site) => shell.openedSites.push(site),
       download: (file) => download(file),
@@ -58,3 +60,6 @@ render(
   />,
   document.getElementById("app")!,
 );
+
+const preload = params.get("trace");
+if (preload !== null) void preloadTrace(preload, importer, store);
