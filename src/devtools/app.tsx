@@ -20,6 +20,7 @@ import { SavedMenu } from "./storage/saved-menu.tsx";
 import type { SavedRecording, StorageError } from "./storage/recordings-db.ts";
 import type { NodeKey } from "./timeline/model.ts";
 import { rememberPerformanceTracks, rememberedPerformanceTracks } from "./performance-tracks-setting.ts";
+import { kindsPresent, rememberedHiddenKinds, rememberHiddenKinds, type RowKind } from "./timeline/kind-filter.ts";
 
 const INFO_BANNER_MS = 4000;
 
@@ -33,7 +34,8 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
   const [savedVersion, setSavedVersion] = useState(0);
   const fileInput = useRef<HTMLInputElement>(null);
   const filterRef = useRef<HTMLInputElement>(null);
-  const sessionView = useSessionView(trace, filter, collapsed, selectedKey);
+  const [hiddenKinds, setHiddenKinds] = useState<ReadonlySet<RowKind>>(rememberedHiddenKinds);
+  const sessionView = useSessionView(trace, filter, collapsed, selectedKey, hiddenKinds);
   const recording = snapshot.phase === "recording";
 
   // "Show in Performance panel" is remembered from one DevTools session to the next.
@@ -107,6 +109,14 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
         onExport={files.exportAs}
         onView={setView}
         onFilter={setFilter}
+        kinds={sessionView === null ? null : {
+          present: kindsPresent(sessionView.model),
+          hidden: hiddenKinds,
+          onChange: (hidden) => {
+            setHiddenKinds(hidden);
+            rememberHiddenKinds(hidden);
+          },
+        }}
         savedMenu={services.storage === null ? null : (
           <SavedMenu storage={services.storage} version={savedVersion} onOpen={openSaved} onError={reportStorage} />
         )}
