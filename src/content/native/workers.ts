@@ -33,6 +33,7 @@ interface WorkerState {
   errors: number;
 }
 
+const setPrototypeOf = Object.setPrototypeOf;
 const workerStates = safeWeakMap<object, WorkerState>();
 const errorEventProto = (globalThis as { ErrorEvent?: { prototype: object } }).ErrorEvent?.prototype;
 
@@ -136,6 +137,8 @@ function wrapWorker(original: Function): Function {
   };
   const prototype = getOwnPropertyDescriptor(original, "prototype");
   if (prototype !== undefined) defineProperty(wrapper, "prototype", prototype);
+  // Worker inherits from EventTarget (as its class extends it), not from Function.prototype.
+  setPrototypeOf(wrapper, getPrototypeOf(original));
   return wrapper;
 }
 
