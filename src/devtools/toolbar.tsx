@@ -138,7 +138,7 @@ export function Toolbar(props: ToolbarProps) {
       {props.kinds !== null && <KindFilterMenu {...props.kinds} />}
       {props.matchCount !== null && <span class="toolbar-text" data-testid="filter-count">{formatCount(props.matchCount)} match{props.matchCount === 1 ? "" : "es"}</span>}
       {props.native !== null && (
-        <label class="toolbar-checkbox" title="Also record native operations: fetch, timers, abort signals, long tasks">
+        <label class="toolbar-checkbox" title="Also record native operations: fetch and XHR, timers, abort signals, long tasks, script and module loads, workers">
           <input type="checkbox" data-testid="native-toggle" checked={props.native.enabled} onChange={(event) => props.native?.onChange((event.target as HTMLInputElement).checked)} />
           Native
         </label>
