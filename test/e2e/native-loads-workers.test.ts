@@ -235,4 +235,18 @@ describe("script loads, workers and queued requests of a plain page", () => {
     await screenshotPanel(devtools, panel, "native-kinds-dark");
     await setDevToolsColorScheme(devtools, "light");
   });
+
+  test("the legend explains the new kinds, and Statistics counts them", async () => {
+    const legend = await panel.$eval("[data-testid=timeline-legend]", (e) => e.textContent ?? "");
+    for (const entry of ["Script / module load", "Web Worker", "Queued (waiting for a connection)", "Message (↑ to worker, ↓ from it)"]) expect(legend).toContain(entry);
+    await panel.click("[data-testid=view-statistics]");
+    await panel.waitForSelector("[data-testid=native-table]");
+    const cell = (testid: string): Promise<string> => panel.$eval(`[data-testid=${testid}]`, (e) => e.textContent ?? "");
+    // classic.js and the entry, dep and lazy modules loaded; missing.js failed.
+    expect(await cell("native-loads")).toBe("4 loaded · 1 failed");
+    expect(await cell("native-workers")).toBe("1 · 3 ↑ 3 ↓ messages");
+    expect(await cell("native-queued")).toMatch(/^ · \d+ queued$/);
+    await screenshotPanel(devtools, panel, "native-kinds-statistics");
+    await panel.click("[data-testid=view-timeline]");
+  });
 });
