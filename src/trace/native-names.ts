@@ -94,8 +94,9 @@ export function nativeName(op: NativeOpRecord, origin: string | null): string {
   let label = op.label.replace(LONG_DECIMAL, roundNumber);
   if (origin !== null) {
     const at = label.indexOf(origin);
-    // Only where the origin is the whole authority ("https://app" not "https://app.evil").
-    if (at >= 0 && "/?#".includes(label[at + origin.length] ?? "/")) {
+    // Only where the origin is the whole authority ("https://app" not "https://app.evil"), and
+    // a URL of its own (not inside "blob:https://app/…", which would read as a path).
+    if (at >= 0 && "/?#".includes(label[at + origin.length] ?? "/") && (at === 0 || label[at - 1] === " ")) {
       label = `${label.slice(0, at)}${label.slice(at + origin.length) || "/"}`;
     }
   }

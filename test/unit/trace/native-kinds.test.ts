@@ -52,6 +52,7 @@ describe("script, module, worker and queueing operations", () => {
     expect(nativeName(op("script", `${ORIGIN}/static/app.js?v=3`), ORIGIN)).toBe("script /static/app.js?v=3");
     expect(nativeName(op("module", "https://cdn.test/lib.mjs"), ORIGIN)).toBe("module https://cdn.test/lib.mjs");
     expect(nativeName(op("worker", `${ORIGIN}/worker.js`), ORIGIN)).toBe("worker /worker.js");
+    expect(nativeName(op("worker", `blob:${ORIGIN}/4a1e`), ORIGIN)).toBe(`worker blob:${ORIGIN}/4a1e`);
     expect(nativeName(op("workerMessage", "postMessage → worker"), ORIGIN)).toBe("postMessage → worker");
     expect(nativeName(op("requestQueue", "queued"), ORIGIN)).toBe("queued");
     expect(["script", "module", "worker", "workerMessage", "requestQueue"].map((k) => nativeGroupOf(k as NativeKind)))
