@@ -218,7 +218,13 @@ describe("script loads, workers and queued requests of a plain page", () => {
     await devtools.keyboard.press("Escape");
     await panel.waitForFunction(() => document.querySelector("[data-testid=kind-filter-menu]") === null, POLL);
 
-    // Select a queued request, to show its phases (once DevTools has laid the panel out again).
+    // Select a queued request, to show its phases: the text filter brings the requests' rows
+    // on screen (once DevTools has laid the panel out again).
+    await panel.type("[data-testid=filter-input]", "slow");
+    // Each look lets the panel paint two frames first: the rows are what it drew.
+    for (const deadline = Date.now() + 20_000; (await names()).filter((name) => name.includes("GET /slow")).length !== PARALLEL;) {
+      if (Date.now() > deadline) throw new Error(`the text filter did not leave the requests' rows: ${(await names()).join(", ")}`);
+    }
     await waitForSteadyFrame(panel);
     await painted(panel);
     const rows = await timelineRows(view);
