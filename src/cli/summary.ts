@@ -120,7 +120,7 @@ function total(counts: OutcomeCounts): number {
   return counts.ok + counts.error + counts.aborted + counts.cancelled + counts.pending;
 }
 
-/** The page's own work in one document: main-thread blocking, requests, timers. */
+/** The page's own work in one document: main-thread blocking, requests, script loads, workers, timers. */
 function formatNative(stats: NativeStats, where: string, label: (text: string) => string, paint: Paint): string[] {
   const lines: string[] = [];
   const spans = stats.blockedSpans;
@@ -134,7 +134,17 @@ function formatNative(stats: NativeStats, where: string, label: (text: string) =
   const requests = total(stats.requests);
   if (requests > 0) {
     const slowest = stats.slowestRequest !== null ? paint("dim", `; slowest ${formatMs(stats.slowestRequest.duration)} ${clip(stats.slowestRequest.name, 60)}`) : "";
-    lines.push(`${label("Requests")}${formatCount(requests)}${where}: ${formatCounts(stats.requests, REQUEST_WORDS, paint)}${slowest}`);
+    const queued = stats.queuedRequests > 0 ? `; ${formatCount(stats.queuedRequests)} queued for a connection (longest ${formatMs(stats.longestQueue)})` : "";
+    lines.push(`${label("Requests")}${formatCount(requests)}${where}: ${formatCounts(stats.requests, REQUEST_WORDS, paint)}${queued}${slowest}`);
+  }
+  const scripts = total(stats.scripts);
+  if (scripts > 0) lines.push(`${label("Scripts")}${formatCount(scripts)}${where}: ${formatCounts(stats.scripts, REQUEST_WORDS, paint)}`);
+  const modules = total(stats.modules);
+  if (modules > 0) lines.push(`${label("Modules")}${formatCount(modules)}${where}: ${formatCounts(stats.modules, REQUEST_WORDS, paint)}`);
+  const workers = stats.workers;
+  if (workers.started > 0) {
+    const running = workers.running > 0 ? ` (${formatCount(workers.running)} still running)` : "";
+    lines.push(`${label("Workers")}${plural(workers.started, "worker")}${running}${where}: ${formatCount(workers.toWorkers)} messages to them, ${formatCount(workers.fromWorkers)} from them`);
   }
   const timers = total(stats.timers);
   if (timers > 0) lines.push(`${label("Timers")}${formatCount(timers)}${where}: ${formatCounts(stats.timers, TIMER_WORDS, paint)}`);

@@ -15,8 +15,8 @@ import { EV_EXIT, EV_NATIVE_END, EV_NATIVE_START, EV_SPAWN, OPS_PER_EVENT, nativ
 
 const createObject = Object.create;
 
-/** Native kinds that repeat until cleared: not activity on their own. */
-const REPEATING_KINDS: readonly number[] = [nativeKindCode("setInterval"), nativeKindCode("requestAnimationFrame")];
+/** Native kinds that repeat until cleared, and workers (which may live as long as the page): not activity on their own. */
+const REPEATING_KINDS: readonly number[] = [nativeKindCode("setInterval"), nativeKindCode("requestAnimationFrame"), nativeKindCode("worker")];
 
 type IdSet = Record<number, true>;
 
@@ -56,7 +56,7 @@ export class PageActivity {
         }
       } else if (k === EV_NATIVE_START) {
         const code = ops[i * OPS_PER_EVENT + 1]!;
-        if (code !== REPEATING_KINDS[0] && code !== REPEATING_KINDS[1] && this.native[id] !== true) {
+        if (code !== REPEATING_KINDS[0] && code !== REPEATING_KINDS[1] && code !== REPEATING_KINDS[2] && this.native[id] !== true) {
           this.native[id] = true;
           this.nativeInFlight++;
         }

@@ -22,6 +22,7 @@ import type { NodeKey } from "./timeline/model.ts";
 import { rememberPerformanceTracks, rememberedPerformanceTracks } from "./performance-tracks-setting.ts";
 import { CompareMenu } from "./compare/compare-menu.tsx";
 import type { ComparedRecording } from "./compare/compare-view.tsx";
+import { kindsPresent, rememberedHiddenKinds, rememberHiddenKinds, type RowKind } from "./timeline/kind-filter.ts";
 
 const INFO_BANNER_MS = 4000;
 
@@ -36,7 +37,8 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
   const [comparison, setComparison] = useState<ComparedRecording | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const filterRef = useRef<HTMLInputElement>(null);
-  const sessionView = useSessionView(trace, filter, collapsed, selectedKey);
+  const [hiddenKinds, setHiddenKinds] = useState<ReadonlySet<RowKind>>(rememberedHiddenKinds);
+  const sessionView = useSessionView(trace, filter, collapsed, selectedKey, hiddenKinds);
   const recording = snapshot.phase === "recording";
 
   // "Show in Performance panel" is remembered from one DevTools session to the next.
@@ -137,6 +139,14 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
         onExport={files.exportAs}
         onView={setView}
         onFilter={setFilter}
+        kinds={sessionView === null ? null : {
+          present: kindsPresent(sessionView.model),
+          hidden: hiddenKinds,
+          onChange: (hidden) => {
+            setHiddenKinds(hidden);
+            rememberHiddenKinds(hidden);
+          },
+        }}
         savedMenu={services.storage === null ? null : (
           <SavedMenu storage={services.storage} version={savedVersion} onOpen={openSaved} onError={reportStorage} />
         )}

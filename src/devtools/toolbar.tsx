@@ -1,12 +1,13 @@
 /**
  * The panel's toolbar, in DevTools' style: record/stop, reload and record, clear; import and
- * export; the view switch; the filter box; and the live counters.
+ * export; the view switch; the filter box and the filter by kind; and the live counters.
  */
 import type { ComponentChildren } from "preact";
 import { useMenu } from "./use-menu.ts";
 import type { StoreSnapshot } from "./recording-store.ts";
 import type { ExportFormat } from "./io/export.ts";
 import { formatCount } from "./format.ts";
+import { KindFilterMenu, type KindFilterProps } from "./kind-filter-menu.tsx";
 
 export type PanelView = "timeline" | "statistics" | "insights" | "compare";
 
@@ -31,6 +32,8 @@ export interface ToolbarProps {
   onExport(format: ExportFormat): void;
   onView(view: PanelView): void;
   onFilter(filter: string): void;
+  /** The filter by kind; null without a session. */
+  readonly kinds: KindFilterProps | null;
   /** The kept-recordings menu, where recordings are kept. */
   readonly savedMenu: ComponentChildren;
   /** The "Compare with…" menu; a comparison under way adds the "Compare" view. */
@@ -136,9 +139,10 @@ export function Toolbar(props: ToolbarProps) {
         value={props.filter}
         onInput={(event) => props.onFilter((event.target as HTMLInputElement).value)}
       />
+      {props.kinds !== null && <KindFilterMenu {...props.kinds} />}
       {props.matchCount !== null && <span class="toolbar-text" data-testid="filter-count">{formatCount(props.matchCount)} match{props.matchCount === 1 ? "" : "es"}</span>}
       {props.native !== null && (
-        <label class="toolbar-checkbox" title="Also record native operations: fetch, timers, abort signals, long tasks">
+        <label class="toolbar-checkbox" title="Also record native operations: fetch and XHR, timers, abort signals, long tasks, script and module loads, workers">
           <input type="checkbox" data-testid="native-toggle" checked={props.native.enabled} onChange={(event) => props.native?.onChange((event.target as HTMLInputElement).checked)} />
           Native
         </label>

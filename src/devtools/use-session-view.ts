@@ -1,6 +1,6 @@
 /**
  * The view of the current session: the timeline model (rebuilt only when the trace changes),
- * the filter's matches, the rows after collapsing and filtering, and
+ * the filter's matches (by text and by kind), the rows after collapsing and filtering, and
  * the selection — kept by task id, so it survives the live session growing.
  */
 import { useMemo } from "preact/hooks";
@@ -8,6 +8,7 @@ import type { Trace } from "../trace/model.ts";
 import { arrowsFrom, type Arrow } from "./timeline/arrows.ts";
 import { buildTimelineModel, nodeOfKey, type NodeKey, type TimelineModel } from "./timeline/model.ts";
 import { buildRows, matchFilter, type RowList } from "./timeline/rows.ts";
+import { bothMasks, kindMask, type RowKind } from "./timeline/kind-filter.ts";
 
 export interface SessionView {
   readonly model: TimelineModel;
@@ -15,11 +16,16 @@ export interface SessionView {
   readonly collapsedNodes: ReadonlySet<number>;
   readonly selected: number;
   readonly arrows: readonly Arrow[];
+  /** 1 for each node of a kind the filter by kind shows; null when it hides none. */
+  readonly shownKinds: Uint8Array | null;
 }
 
-export function useSessionView(trace: Trace | null, filter: string, collapsed: ReadonlySet<NodeKey>, selectedKey: NodeKey | null): SessionView | null {
+export function useSessionView(
+  trace: Trace | null, filter: string, collapsed: ReadonlySet<NodeKey>, selectedKey: NodeKey | null, hiddenKinds: ReadonlySet<RowKind> = NO_KINDS,
+): SessionView | null {
   const model = useMemo(() => (trace === null || trace.tasks.length + trace.nativeOps.length === 0 ? null : buildTimelineModel(trace)), [trace]);
-  const matches = useMemo(() => (model === null ? null : matchFilter(model, filter)), [model, filter]);
+  const shownKinds = useMemo(() => (model === null ? null : kindMask(model, hiddenKinds)), [model, hiddenKinds]);
+  const matches = useMemo(() => (model === null ? null : bothMasks(matchFilter(model, filter), shownKinds)), [model, filter, shownKinds]);
   const collapsedNodes = useMemo(() => {
     const nodes = new Set<number>();
     if (model !== null) {
@@ -34,5 +40,7 @@ export function useSessionView(trace: Trace | null, filter: string, collapsed: R
   const selected = model === null || selectedKey === null ? -1 : nodeOfKey(model, selectedKey);
   const arrows = useMemo(() => (model === null ? [] : arrowsFrom(model, selected)), [model, selected]);
   if (model === null || rows === null) return null;
-  return { model, rows, collapsedNodes, selected, arrows };
+  return { model, rows, collapsedNodes, selected, arrows, shownKinds };
 }
+
+const NO_KINDS: ReadonlySet<RowKind> = new Set();

@@ -110,6 +110,7 @@ export function Workspace(props: WorkspaceProps) {
             collapsed={session.collapsedNodes}
             selected={selected}
             arrows={session.arrows}
+            shownKinds={session.shownKinds}
             revealRequest={revealRequest}
             active={props.view === "timeline"}
             onSelect={(node) => props.onSelect(node === null ? null : keyOfNode(model, node), false)}

@@ -82,11 +82,14 @@ export const KNOWN_RESOURCE_OPS: readonly string[] = [
 export type NativeKind =
   | "fetch" | "xhr" | "setTimeout" | "setInterval" | "requestAnimationFrame" | "requestIdleCallback"
   | "abortSignal" | "Promise.all" | "Promise.allSettled" | "Promise.race" | "Promise.any"
-  | "longTask" | "longAnimationFrame" | "other";
+  | "longTask" | "longAnimationFrame" | "other"
+  | "script" | "module" | "worker" | "workerMessage" | "requestQueue";
 export const NATIVE_KINDS: readonly NativeKind[] = [
   "fetch", "xhr", "setTimeout", "setInterval", "requestAnimationFrame", "requestIdleCallback",
   "abortSignal", "Promise.all", "Promise.allSettled", "Promise.race", "Promise.any",
   "longTask", "longAnimationFrame", "other",
+  // Appended, never inserted: a batch names a kind by its index here.
+  "script", "module", "worker", "workerMessage", "requestQueue",
 ];
 
 /** How a native operation ended; null while it is still pending. */

@@ -8,12 +8,14 @@
 import type { NativeKind, NativeOpRecord, Trace } from "./model.ts";
 
 /** Kinds of native work the timeline colours apart. */
-export type NativeGroup = "request" | "timer" | "frame" | "blocking" | "signal" | "combinator" | "other";
+export type NativeGroup = "request" | "script" | "worker" | "timer" | "frame" | "blocking" | "signal" | "combinator" | "other";
 
-export const NATIVE_GROUPS: readonly NativeGroup[] = ["request", "timer", "frame", "blocking", "signal", "combinator", "other"];
+export const NATIVE_GROUPS: readonly NativeGroup[] = ["request", "script", "worker", "timer", "frame", "blocking", "signal", "combinator", "other"];
 
 export const NATIVE_GROUP_LABELS: Readonly<Record<NativeGroup, string>> = {
   request: "Request",
+  script: "Script / module load",
+  worker: "Web Worker",
   timer: "Timer",
   frame: "Animation / idle callback",
   blocking: "Long task",
@@ -37,7 +39,18 @@ const GROUP_OF_KIND: Readonly<Record<NativeKind, NativeGroup>> = {
   longTask: "blocking",
   longAnimationFrame: "blocking",
   other: "other",
+  script: "script",
+  module: "script",
+  worker: "worker",
+  workerMessage: "worker",
+  requestQueue: "request",
 };
+
+/**
+ * Kinds drawn on their parent's row rather than on rows of their own: a worker's messages (a
+ * mark each on the worker's row) and a request's queueing (the lighter start of its bar).
+ */
+export const PART_KINDS: ReadonlySet<NativeKind> = new Set<NativeKind>(["workerMessage", "requestQueue"]);
 
 export function nativeGroupOf(kind: NativeKind): NativeGroup {
   return GROUP_OF_KIND[kind] ?? "other";
@@ -81,13 +94,15 @@ export function nativeName(op: NativeOpRecord, origin: string | null): string {
   let label = op.label.replace(LONG_DECIMAL, roundNumber);
   if (origin !== null) {
     const at = label.indexOf(origin);
-    // Only where the origin is the whole authority ("https://app" not "https://app.evil").
-    if (at >= 0 && "/?#".includes(label[at + origin.length] ?? "/")) {
+    // Only where the origin is the whole authority ("https://app" not "https://app.evil"), and
+    // a URL of its own (not inside "blob:https://app/…", which would read as a path).
+    if (at >= 0 && "/?#".includes(label[at + origin.length] ?? "/") && (at === 0 || label[at - 1] === " ")) {
       label = `${label.slice(0, at)}${label.slice(at + origin.length) || "/"}`;
     }
   }
   if (label === "") return op.kind;
-  // "other" says nothing its label does not ("setTimeout callback").
-  if (op.kind === "other") return label;
+  // "other" says nothing its label does not ("setTimeout callback"), nor do the parts of a
+  // worker or request ("postMessage → worker", "queued").
+  if (op.kind === "other" || PART_KINDS.has(op.kind)) return label;
   return comparable(label).startsWith(comparable(op.kind)) ? label : `${op.kind} ${label}`;
 }

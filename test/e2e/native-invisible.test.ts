@@ -2,7 +2,7 @@
  * The wrappers are invisible to the page: a probe page looks at every wrapped function (name,
  * length, source, descriptors, constructor behaviour) and at what they do (return values,
  * `this` and arguments of callbacks, errors and their messages, unhandled rejections,
- * subclasses, thenables, a page's own Error.prepareStackTrace…) and must see exactly the same
+ * subclasses, thenables, workers and their messages, a page's own Error.prepareStackTrace…) and must see exactly the same
  * in three browsers: one without the extension, one with it while the panel records with
  * native instrumentation on, and one with it installed but not recording. And when native
  * instrumentation is off, the page holds the browser's own functions again.
@@ -26,6 +26,8 @@ const WRAPPED = {
   "AbortSignal.timeout": [AbortSignal, "timeout"], "AbortSignal.any": [AbortSignal, "any"],
   "Promise.all": [Promise, "all"], "Promise.allSettled": [Promise, "allSettled"], "Promise.race": [Promise, "race"], "Promise.any": [Promise, "any"],
   "Function.prototype.toString": [Function.prototype, "toString"],
+  Worker: [window, "Worker"], "Worker.prototype.postMessage": [Worker.prototype, "postMessage"],
+  "Worker.prototype.terminate": [Worker.prototype, "terminate"],
 };
 
 function failure(error) {
@@ -201,6 +203,32 @@ async function behaviour() {
   out.anySignal = { aborted: any.aborted, reason: any.reason };
   out.anyBad = attempt(() => AbortSignal.any([1]));
   out.toStringOfObject = attempt(() => Function.prototype.toString.call({}));
+  // Workers: construction (and its errors), subclasses, messages both ways, transfer, termination.
+  const workerUrl = URL.createObjectURL(new Blob(["onmessage = (e) => postMessage(typeof e.data === 'number' ? e.data * 2 : e.data.byteLength)"], { type: "text/javascript" }));
+  const worker = new Worker(workerUrl, { name: "probe" });
+  out.worker = {
+    isWorker: worker instanceof Worker, ctor: worker.constructor === Worker, proto: Object.getPrototypeOf(worker) === Worker.prototype,
+    prototypeCtor: Worker.prototype.constructor === Worker, keys: Object.keys(worker),
+  };
+  out.workerWithoutNew = attempt(() => Worker(workerUrl));
+  out.workerNoArgs = attempt(() => new Worker());
+  out.workerBadUrl = attempt(() => new Worker("http://[bad"));
+  class MyWorker extends Worker {}
+  const myWorker = new MyWorker(workerUrl);
+  out.myWorker = { isMine: myWorker instanceof MyWorker, isWorker: myWorker instanceof Worker };
+  myWorker.terminate();
+  out.workerReply = await new Promise((resolve) => {
+    worker.onmessage = function (event) { resolve({ data: event.data, type: event.type, thisIsWorker: this === worker, isMessageEvent: event instanceof MessageEvent }); };
+    out.postReturn = worker.postMessage(21);
+  });
+  const buffer = new ArrayBuffer(8);
+  const transferred = new Promise((resolve) => { worker.onmessage = (event) => resolve(event.data); });
+  worker.postMessage(buffer, [buffer]);
+  out.transfer = { after: buffer.byteLength, reply: await transferred };
+  out.uncloneable = attempt(() => worker.postMessage(() => 1));
+  out.postIllegal = attempt(() => Worker.prototype.postMessage.call({}, 1));
+  out.terminateReturn = worker.terminate();
+  out.terminateTwice = worker.terminate();
   return out;
 }
 
@@ -212,7 +240,8 @@ window.nativeAsSeenFromIframe = () => {
   return ["fetch", "setTimeout", "requestAnimationFrame"].every((name) => /\\[native code\\]/.test(toString.call(window[name])))
     && /\\[native code\\]/.test(toString.call(Promise.all))
     && /\\[native code\\]/.test(toString.call(XMLHttpRequest.prototype.open))
-    && /\\[native code\\]/.test(toString.call(Function.prototype.toString));
+    && /\\[native code\\]/.test(toString.call(Function.prototype.toString))
+    && /\\[native code\\]/.test(toString.call(Worker));
 };
 </script></body></html>`;
 
@@ -270,7 +299,7 @@ describe("the native wrappers, as the page sees them", () => {
       // And the probe's own work was recorded (so the comparison was of the instrumented page).
       const trace = await waitForTrace(panel, (t) => t.nativeOps.some((op) => op.kind === "xhr" && op.end !== null));
       const kinds = new Set(trace.nativeOps.map((op) => op.kind));
-      for (const kind of ["fetch", "xhr", "setTimeout", "setInterval", "requestAnimationFrame", "requestIdleCallback", "abortSignal", "Promise.all", "Promise.race", "Promise.any", "Promise.allSettled"]) {
+      for (const kind of ["fetch", "xhr", "setTimeout", "setInterval", "requestAnimationFrame", "requestIdleCallback", "abortSignal", "Promise.all", "Promise.race", "Promise.any", "Promise.allSettled", "worker", "workerMessage"]) {
         expect(kinds, kind).toContain(kind);
       }
     } finally {

@@ -1,6 +1,6 @@
 /**
  * Native instrumentation: the page's own asynchronous work — fetch and XHR, timers, abort
- * signals, promise combinators, long tasks — recorded as native operations next to the
+ * signals, promise combinators, long tasks, script and module loads, Web Workers — recorded as native operations next to the
  * runtime's tasks. See README.md in this folder for the design.
  *
  * Installed only while something records with native instrumentation on. The page agent
@@ -23,8 +23,10 @@ import { type Patch, toStringPatch } from "./cloak.ts";
 import { combinatorPatches } from "./combinators.ts";
 import { LongTaskObserver } from "./long-tasks.ts";
 import { requestPatches } from "./requests.ts";
+import { ResourceObserver } from "./resources.ts";
 import { currentSink, setSink, taskTracker } from "./sink.ts";
 import { forgetTimers, timerPatches } from "./timers.ts";
+import { workerPatches } from "./workers.ts";
 
 export interface NativeOptions {
   /** Put each operation's creation site in its detail. */
@@ -45,12 +47,14 @@ export const ALL_PATCHES: readonly Patch[] = [
   ...timerPatches,
   ...abortPatches,
   ...combinatorPatches,
+  ...workerPatches,
 ];
 
 export class NativeInstrumentation implements NativeControl {
   private installed = false;
   private stopTracking: (() => void) | null = null;
   private readonly longTasks = new LongTaskObserver();
+  private readonly resources = new ResourceObserver();
 
   constructor(private readonly hook: PageHook) {}
 
@@ -69,7 +73,10 @@ export class NativeInstrumentation implements NativeControl {
       this.stopTracking = this.hook.onRuntime((runtime: RegisteredRuntime) => runtime.addInstrument(taskTracker));
       this.installed = true;
     }
-    if (sink?.recorder !== recorder) this.longTasks.start();
+    if (sink?.recorder !== recorder) {
+      this.longTasks.start();
+      this.resources.start();
+    }
   }
 
   detach(recorder?: Recorder): void {
@@ -77,6 +84,7 @@ export class NativeInstrumentation implements NativeControl {
     setSink(null);
     forgetTimers();
     this.longTasks.stop();
+    this.resources.stop();
     if (!this.installed) return;
     for (let k = ALL_PATCHES.length - 1; k >= 0; k--) ALL_PATCHES[k]!.uninstall();
     this.stopTracking?.();

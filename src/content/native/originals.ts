@@ -133,6 +133,13 @@ export function listen(target: EventTarget, type: string, listener: (this: Event
   if (addEventListener !== undefined) apply(addEventListener, target, [type, listener, options]);
 }
 
+const removeEventListener = typeof EventTarget !== "undefined" ? EventTarget.prototype.removeEventListener : undefined;
+
+/** `target.removeEventListener(type, listener, options)` with the original method. */
+export function removeListener(target: EventTarget, type: string, listener: (this: EventTarget, event: Event) => void, options?: EventListenerOptions): void {
+  if (removeEventListener !== undefined) apply(removeEventListener, target, [type, listener, options]);
+}
+
 const proto = (ctor: { prototype: object } | undefined): object | undefined => ctor?.prototype;
 const ctorOf = <T>(name: string): T | undefined => (globalThis as Record<string, unknown>)[name] as T | undefined;
 
@@ -181,3 +188,69 @@ export const ownScriptFile: string | null = (() => {
   }
   return null;
 })();
+
+// ── Resource Timing, scripts and workers (resources.ts, workers.ts) ─────────────────────────
+
+const entryProto = proto(ctorOf("PerformanceEntry"));
+const resourceProto = proto(ctorOf("PerformanceResourceTiming"));
+export const entryName = getterOf<string>(entryProto, "name");
+export const entryStartTime = getterOf<number>(entryProto, "startTime");
+export const entryDuration = getterOf<number>(entryProto, "duration");
+/** A resource entry's timing fields, read through the native getters (the page may replace them later). */
+export const resourceTiming = {
+  initiatorType: getterOf<string>(resourceProto, "initiatorType"),
+  fetchStart: getterOf<number>(resourceProto, "fetchStart"),
+  domainLookupStart: getterOf<number>(resourceProto, "domainLookupStart"),
+  connectStart: getterOf<number>(resourceProto, "connectStart"),
+  connectEnd: getterOf<number>(resourceProto, "connectEnd"),
+  requestStart: getterOf<number>(resourceProto, "requestStart"),
+  responseStart: getterOf<number>(resourceProto, "responseStart"),
+  responseEnd: getterOf<number>(resourceProto, "responseEnd"),
+  transferSize: getterOf<number>(resourceProto, "transferSize"),
+  encodedBodySize: getterOf<number>(resourceProto, "encodedBodySize"),
+  decodedBodySize: getterOf<number>(resourceProto, "decodedBodySize"),
+  responseStatus: getterOf<number>(resourceProto, "responseStatus"),
+  renderBlockingStatus: getterOf<string>(resourceProto, "renderBlockingStatus"),
+};
+const entryListGetEntries = (proto(ctorOf("PerformanceObserverEntryList")) as PerformanceObserverEntryList | undefined)?.getEntries;
+/** `list.getEntries()` with the original method. */
+export function entriesOf(list: PerformanceObserverEntryList): readonly PerformanceEntry[] {
+  return entryListGetEntries === undefined ? [] : (apply(entryListGetEntries, list, []) as PerformanceEntry[]);
+}
+const observerProto = NativePerformanceObserver?.prototype;
+const observerObserve = observerProto?.observe;
+const observerDisconnect = observerProto?.disconnect;
+export function observe(observer: PerformanceObserver, options: PerformanceObserverInit): void {
+  if (observerObserve !== undefined) apply(observerObserve, observer, [options]);
+}
+export function disconnect(observer: PerformanceObserver): void {
+  if (observerDisconnect !== undefined) apply(observerDisconnect, observer, []);
+}
+
+const scriptProto = proto(ctorOf("HTMLScriptElement"));
+export const NativeHTMLScriptElement = ctorOf<typeof HTMLScriptElement>("HTMLScriptElement");
+export const scriptSrc = getterOf<string>(scriptProto, "src");
+export const scriptType = getterOf<string>(scriptProto, "type");
+export const documentReadyState = getterOf<DocumentReadyState>(proto(ctorOf("Document")), "readyState");
+export const documentScripts = getterOf<HTMLCollectionOf<HTMLScriptElement>>(proto(ctorOf("Document")), "scripts");
+const collectionProto = proto(ctorOf("HTMLCollection"));
+export const collectionLength = getterOf<number>(collectionProto, "length");
+const collectionItem = (collectionProto as HTMLCollection | undefined)?.item;
+export function collectionAt<T>(collection: HTMLCollectionOf<Element>, index: number): T | null {
+  return collectionItem === undefined ? null : (apply(collectionItem, collection, [index]) as T | null);
+}
+export const eventTarget = getterOf<EventTarget>(proto(ctorOf("Event")), "target");
+/** Whether `value` is a `<script>` element, by the realm's original prototype chain. */
+export function isScriptElement(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || scriptProto === undefined) return false;
+  for (let o: object | null = getPrototypeOf(value) as object | null; o !== null; o = getPrototypeOf(o) as object | null) if (o === scriptProto) return true;
+  return false;
+}
+
+export const NativeWorker = ctorOf<typeof Worker>("Worker");
+export const construct = Reflect.construct;
+export const messageData = getterOf<unknown>(proto(ctorOf("MessageEvent")), "data");
+export const arrayBufferByteLength = getterOf<number>(proto(ctorOf("ArrayBuffer")), "byteLength");
+const typedArrayProto = getPrototypeOf(Uint8Array.prototype) as object;
+export const typedArrayByteLength = getterOf<number>(typedArrayProto, "byteLength");
+export const dataViewByteLength = getterOf<number>(proto(ctorOf("DataView")), "byteLength");

@@ -27,9 +27,10 @@ import { Patch } from "./cloak.ts";
 import {
   apply, documentBaseUri, findProperty, eventType, headerOf, NativeRequest, NativeURL, NativeXMLHttpRequest, pageWindow,
   progressLoaded, requestMethod, requestSignal, requestUrl, responseHeaders, responseStatus, safeWeakMap, signalAborted,
-  signalReason, then, urlHref, listen, xhrReadyState, xhrStatus,
+  signalReason, then, urlHref, listen, xhrReadyState, xhrStatus, hostNow,
 } from "./originals.ts";
 import { abortCauseOf } from "./abort.ts";
+import { awaitTiming } from "./resources.ts";
 import { callerSite } from "./site.ts";
 import { currentSink, describe, onWindow, promiseOps, startOp, type NativeOp, type Sink } from "./sink.ts";
 import { numberIsSafeInteger as isSafeInteger } from "../../trace/primordials.ts";
@@ -160,6 +161,7 @@ const fetchPatch = Patch.of(pageWindow, "fetch", (original) => {
         signals = [requestSignal(request) ?? null];
       }
       const op = startOp(into, "fetch", label, callerSite(wrapper));
+      awaitTiming(op, label, hostNow());
       let promise: Promise<Response> | undefined;
       try {
         promise = apply(original, this, call) as Promise<Response>;
@@ -278,6 +280,7 @@ const sendPatch = Patch.of(NativeXMLHttpRequest?.prototype, "send", (original) =
         state.listening = true;
       }
       const op = startOp(into, "xhr", state.label, callerSite(wrapper));
+      awaitTiming(op, state.label, hostNow());
       state.op = op;
       state.ended = null;
       let threw = true;

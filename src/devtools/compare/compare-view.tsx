@@ -78,6 +78,7 @@ function ComparedTimeline({ model, title, testid }: { model: TimelineModel; titl
         collapsed={NO_NODES}
         selected={-1}
         arrows={[]}
+        shownKinds={null}
         revealRequest={0}
         active={false}
         onSelect={() => undefined}

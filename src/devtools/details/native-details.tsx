@@ -8,13 +8,18 @@ import { traceId, type NativeOpRecord } from "../../trace/model.ts";
 import { formatTime } from "../format.ts";
 import { nodeName, type TimelineModel } from "../timeline/model.ts";
 import { CloseButton, Field, Section } from "./parts.tsx";
+import { PART_KINDS } from "../../trace/native-names.ts";
+import { messageCounts, partsOf } from "../timeline/native-parts.ts";
 import { TaskLink } from "./task-link.tsx";
 
 export function NativeDetails({ model, node, onSelectTask, onClose }: { model: TimelineModel; node: number; onSelectTask(id: number): void; onClose(): void }) {
   const op = model.trace.nativeOps[node - model.taskCount]!;
   const group = op.parent === null ? undefined : model.trace.nativeOps[model.nativePos.get(op.parent) ?? -1];
   // Members are the operations grouped under it; a combinator also names them in its detail.
-  const memberIds = new Set([...model.trace.nativeOps.filter((other) => other.parent === op.id).map((other) => other.id), ...memberIdsOf(op)]);
+  // (A worker's messages and a request's queueing are its parts, shown as fields below.)
+  const memberIds = new Set([...model.trace.nativeOps.filter((other) => other.parent === op.id && !PART_KINDS.has(other.kind)).map((other) => other.id), ...memberIdsOf(op)]);
+  const queue = partsOf(model, op.id).find((part) => part.kind === "requestQueue");
+  const messages = op.kind === "worker" ? messageCounts(model, op) : null;
   const members = [...memberIds].flatMap((id) => {
     const member = model.trace.nativeOps[model.nativePos.get(id) ?? -1];
     return member === undefined ? [] : [member];
@@ -37,6 +42,8 @@ export function NativeDetails({ model, node, onSelectTask, onClose }: { model: T
         <Field name="Total" testid="total">{formatTime((op.end ?? model.trace.end) - op.start)}</Field>
         {op.detail !== null && <DetailFields detail={op.detail} total={(op.end ?? model.trace.end) - op.start} />}
         {op.ticks.length > 0 && <Field name="Firings" testid="ticks">{op.ticks.length}</Field>}
+        {queue?.detail != null && <DetailFields detail={queue.detail} total={-1} />}
+        {messages !== null && <Field name="Messages" testid="messages">{messages.toWorker} to the worker · {messages.fromWorker} from it</Field>}
       </dl>
       {members.length > 0 && (
         <Section title="Members" count={members.length}>
@@ -80,7 +87,7 @@ function DetailFields({ detail, total }: { detail: string; total: number }) {
   return (
     <>
       {fields.map(([key, value]) => (
-        <Field key={key} name={`${key.charAt(0).toUpperCase()}${key.slice(1)}`} testid={`detail-${key}`}>
+        <Field key={key} name={FIELD_NAMES[key] ?? `${key.charAt(0).toUpperCase()}${key.slice(1)}`} testid={`detail-${key}`}>
           {Array.isArray(value) ? <ul class="details-list">{value.map((item, k) => <li key={k}>{text(item)}</li>)}</ul>
             : MS_FIELDS.has(key) && typeof value === "number" ? formatTime(value) : text(value)}
         </Field>
@@ -89,8 +96,14 @@ function DetailFields({ detail, total }: { detail: string; total: number }) {
   );
 }
 
+/** Names for the detail fields whose key does not read as words. */
+const FIELD_NAMES: Readonly<Record<string, string>> = {
+  transferSize: "Transfer size", bodySize: "Body size", decodedSize: "Decoded size", renderBlocking: "Render-blocking",
+  loadedBy: "Loaded by", queued: "Queued", waiting: "Waiting (server)",
+};
+
 /** Fields of the native layer's details that are durations in milliseconds. */
-const MS_FIELDS = new Set(["duration", "blocking"]);
+const MS_FIELDS = new Set(["duration", "blocking", "queued", "connect", "waiting", "download"]);
 
 function recordOf(detail: string): [string, unknown][] | null {
   if (!detail.startsWith("{")) return null;

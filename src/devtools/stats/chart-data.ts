@@ -8,7 +8,7 @@
 import type { ChartConfiguration } from "chart.js";
 import type { ConcurrencySeries } from "../../trace/analysis.ts";
 import type { Trace } from "../../trace/model.ts";
-import { NATIVE_GROUP_LABELS, NATIVE_GROUPS, nativeGroupOf, type NativeGroup } from "../../trace/native-names.ts";
+import { NATIVE_GROUP_LABELS, NATIVE_GROUPS, nativeGroupOf, PART_KINDS, type NativeGroup } from "../../trace/native-names.ts";
 import { formatTime } from "../format.ts";
 import type { Palette } from "../timeline/palette.ts";
 import type { TimeWindow } from "../timeline/viewport.ts";
@@ -173,8 +173,9 @@ export function nativeConcurrencyChart(trace: Trace, window: TimeWindow, palette
   const changes = new Map<NativeGroup, { time: number; delta: number }[]>();
   for (const op of trace.nativeOps) {
     const group = nativeGroupOf(op.kind);
-    // Long tasks and callbacks are the thread's own work, charted as blocking, not in flight.
-    if (group === "blocking" || group === "other") continue;
+    // Long tasks and callbacks are the thread's own work, charted as blocking, not in flight; a
+    // request's queueing and a worker's messages are parts of operations counted already.
+    if (group === "blocking" || group === "other" || PART_KINDS.has(op.kind)) continue;
     let list = changes.get(group);
     if (list === undefined) changes.set(group, (list = []));
     list.push({ time: op.start, delta: 1 }, { time: op.end ?? trace.end, delta: -1 });

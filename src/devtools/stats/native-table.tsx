@@ -1,6 +1,7 @@
 /**
  * The page's own work per document: how long its main thread was blocked (long tasks and
- * long animation frames), its requests and its timers by outcome. For a page with no runtime
+ * long animation frames), its requests (and how many queued for a connection), script and
+ * module loads, workers and their messages, and its timers by outcome. For a page with no runtime
  * task this is the whole story, so it is never left out.
  */
 import type { NativeStats, OutcomeCounts } from "../../trace/analysis.ts";
@@ -26,15 +27,19 @@ function Counts({ counts, ok }: { counts: OutcomeCounts; ok: string }) {
   );
 }
 
+function sum(a: OutcomeCounts, b: OutcomeCounts): OutcomeCounts {
+  return { ok: a.ok + b.ok, error: a.error + b.error, aborted: a.aborted + b.aborted, cancelled: a.cancelled + b.cancelled, pending: a.pending + b.pending };
+}
+
 export function NativeTable({ stats, sources }: { stats: readonly NativeStats[]; sources: readonly SourceInfo[] }) {
-  if (stats.length === 0) return <p class="details-subtle">No native work was recorded (fetches, timers, long tasks).</p>;
+  if (stats.length === 0) return <p class="details-subtle">No native work was recorded (fetches, timers, scripts, workers, long tasks).</p>;
   return (
     <div class="table-wrap">
       <table class="stats-table" data-testid="native-table">
         <thead>
           <tr>
             <th>Document</th><th class="number">Main thread blocked</th><th class="number">Long tasks</th>
-            <th class="number">Longest</th><th>Requests</th><th>Timers</th>
+            <th class="number">Longest</th><th>Requests</th><th>Scripts / modules</th><th>Workers</th><th>Timers</th>
           </tr>
         </thead>
         <tbody>
@@ -47,7 +52,15 @@ export function NativeTable({ stats, sources }: { stats: readonly NativeStats[];
                 <td class="number">{formatTime(s.blocked)} ({formatPercent(s.blockedRatio)})</td>
                 <td class="number">{formatCount(s.blockedSpans.length)}</td>
                 <td class="number">{s.blockedSpans.length > 0 ? formatTime(longest) : "—"}</td>
-                <td><Counts counts={s.requests} ok="ok" /></td>
+                <td>
+                  <Counts counts={s.requests} ok="ok" />
+                  {s.queuedRequests > 0 && <span class="details-subtle" data-testid="native-queued"> · {formatCount(s.queuedRequests)} queued</span>}
+                </td>
+                <td data-testid="native-loads"><Counts counts={sum(s.scripts, s.modules)} ok="loaded" /></td>
+                <td data-testid="native-workers">
+                  {s.workers.started === 0 ? <span class="details-subtle">none</span>
+                    : `${formatCount(s.workers.started)} · ${formatCount(s.workers.toWorkers)} ↑ ${formatCount(s.workers.fromWorkers)} ↓ messages`}
+                </td>
                 <td><Counts counts={s.timers} ok="fired" /></td>
               </tr>
             );

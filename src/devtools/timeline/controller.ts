@@ -55,6 +55,8 @@ export interface TimelineData {
   readonly collapsed: ReadonlySet<number>;
   readonly selected: number;
   readonly arrows: readonly Arrow[];
+  /** 1 for each node of a kind the filter by kind shows; null or absent: every kind. */
+  readonly shownKinds?: Uint8Array | null;
 }
 
 const RIGHT_PADDING_PX = 10;
@@ -254,9 +256,10 @@ export class TimelineController {
     drawArrows(frame, data.arrows, data.rows.rowOf, palette.arrow);
     drawLabels(frame, scale.left, data.collapsed, data.selected, this.hovered);
 
-    if (this.curveKey !== data.model || this.curve?.alive.length !== Math.max(1, this.overviewWidth)) {
-      this.curve = overviewCurve(data.model, Math.max(1, this.overviewWidth));
-      this.curveKey = data.model;
+    const curveKey = data.shownKinds ?? data.model;
+    if (this.curveKey !== curveKey || this.curve?.alive.length !== Math.max(1, this.overviewWidth)) {
+      this.curve = overviewCurve(data.model, Math.max(1, this.overviewWidth), data.shownKinds ?? null);
+      this.curveKey = curveKey;
     }
     octx.setTransform(dpr, 0, 0, dpr, 0, 0);
     drawOverview(octx, this.curve, this.overviewWidth, data.model.trace.end, this.window, palette);

@@ -9,6 +9,7 @@
  */
 import { BLOCKING_KINDS } from "../../trace/analysis.ts";
 import type { TimelineModel } from "./model.ts";
+import { PART_KINDS } from "../../trace/native-names.ts";
 import type { Palette } from "./palette.ts";
 import type { TimeWindow } from "./viewport.ts";
 
@@ -25,8 +26,9 @@ export interface OverviewCurve {
   readonly peak: number;
 }
 
-export function overviewCurve(model: TimelineModel, columns: number): OverviewCurve {
-  const { trace } = model;
+/** `shown`: 1 for each node the filter by kind keeps (null: all); hidden kinds leave the curve too. */
+export function overviewCurve(model: TimelineModel, columns: number, shown: Uint8Array | null = null): OverviewCurve {
+  const { trace, taskCount } = model;
   const end = Math.max(trace.end, 1e-9);
   const perMs = columns / end;
   const column = (t: number): number => Math.min(columns - 1, Math.max(0, Math.floor(t * perMs)));
@@ -34,14 +36,19 @@ export function overviewCurve(model: TimelineModel, columns: number): OverviewCu
   const delta = new Int32Array(columns + 1);
   const counts = trace.tasks.length > 0 ? "tasks" : "native";
   if (counts === "tasks") {
-    for (const task of trace.tasks) {
+    for (let k = 0; k < trace.tasks.length; k++) {
+      if (shown !== null && shown[k] !== 1) continue;
+      const task = trace.tasks[k]!;
       delta[column(task.created)]!++;
       delta[column(task.end ?? end) + 1]!--;
     }
   } else {
-    for (const op of trace.nativeOps) {
-      // Callbacks ("other") and long tasks are the thread's own work, not something awaited.
-      if (op.kind === "other" || BLOCKING_KINDS.has(op.kind)) continue;
+    for (let k = 0; k < trace.nativeOps.length; k++) {
+      const op = trace.nativeOps[k]!;
+      // Callbacks ("other") and long tasks are the thread's own work, not something awaited;
+      // a worker's messages and a request's queueing are parts of operations counted already.
+      if (op.kind === "other" || BLOCKING_KINDS.has(op.kind) || PART_KINDS.has(op.kind)) continue;
+      if (shown !== null && shown[taskCount + k] !== 1) continue;
       delta[column(op.start)]!++;
       delta[column(op.end ?? end) + 1]!--;
     }
@@ -58,7 +65,7 @@ export function overviewCurve(model: TimelineModel, columns: number): OverviewCu
   const width = end / columns;
   const busySpans: readonly { readonly start: number; readonly end: number | null }[] = trace.steps.length > 0
     ? trace.steps
-    : trace.nativeOps.filter((op) => op.kind === "longTask");
+    : trace.nativeOps.filter((op, k) => op.kind === "longTask" && (shown === null || shown[taskCount + k] === 1));
   for (const span of busySpans) {
     const stop = span.end ?? end;
     let c = column(span.start);

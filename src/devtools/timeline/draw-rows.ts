@@ -11,6 +11,8 @@ import { nodeEnd, nodeStart, type TimelineModel } from "./model.ts";
 import type { Palette } from "./palette.ts";
 import { waitGroupOf } from "./palette.ts";
 import { nativeGroupOf } from "../../trace/native-names.ts";
+import type { NativeOpRecord } from "../../trace/model.ts";
+import { isToWorker, partsOf, queuedUntil } from "./native-parts.ts";
 import type { RowList } from "./rows.ts";
 import { awaitRange, firstEndingAfter, firstStartingAfter, stepRange, type SpanRange } from "./spans.ts";
 import type { TimeScale } from "./viewport.ts";
@@ -150,10 +152,19 @@ function drawNativeRow(frame: RowsFrame, node: number, y: number): void {
     ctx.strokeRect(xs + 0.5, mid - WAIT_HEIGHT / 2 + 0.5, Math.max(0, width - 1), WAIT_HEIGHT - 1);
   } else {
     ctx.fillStyle = color;
-    ctx.globalAlpha = 0.75;
-    ctx.fillRect(xs, mid - WAIT_HEIGHT / 2, width, WAIT_HEIGHT);
-    ctx.globalAlpha = 1;
+    const base = ctx.globalAlpha;
+    // A request that waited for a connection: lighter while queued, then in flight.
+    const queued = op.kind === "fetch" || op.kind === "xhr" ? queuedUntil(model, op) : null;
+    const xq = queued === null ? xs : Math.min(xe, Math.max(xs, scale.x(queued)));
+    if (xq > xs) {
+      ctx.globalAlpha = base * 0.3;
+      ctx.fillRect(xs, mid - WAIT_HEIGHT / 2, xq - xs, WAIT_HEIGHT);
+    }
+    ctx.globalAlpha = base * 0.75;
+    ctx.fillRect(xq, mid - WAIT_HEIGHT / 2, Math.max(xq > xs ? 0 : 1, xe - xq), WAIT_HEIGHT);
+    ctx.globalAlpha = base;
   }
+  if (op.kind === "worker") drawMessages(frame, op, mid);
   if (op.outcome === "error" || op.outcome === "aborted") {
     // Failed or aborted: the kind's colour, with the error colour along its bottom edge.
     ctx.fillStyle = palette.nativeError;
@@ -166,6 +177,19 @@ function drawNativeRow(frame: RowsFrame, node: number, y: number): void {
     if (px === lastPx || px < scale.left || px > frame.right) continue;
     lastPx = px;
     ctx.fillRect(px, mid - STEP_HEIGHT / 2, 1, STEP_HEIGHT);
+  }
+}
+
+/** A worker's messages: a mark above its bar for each one posted to it, below for each it sent back. */
+function drawMessages(frame: RowsFrame, op: NativeOpRecord, mid: number): void {
+  const { ctx, model, scale, palette } = frame;
+  ctx.fillStyle = palette.native.worker;
+  for (const part of partsOf(model, op.id)) {
+    if (part.kind !== "workerMessage") continue;
+    const px = Math.floor(scale.x(part.start));
+    if (px < scale.left || px > frame.right) continue;
+    const top = isToWorker(part) ? mid - STEP_HEIGHT / 2 - 1 : mid + WAIT_HEIGHT / 2;
+    ctx.fillRect(px, top, 1.5, STEP_HEIGHT / 2 - WAIT_HEIGHT / 2 + 1);
   }
 }
 

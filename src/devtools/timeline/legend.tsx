@@ -5,7 +5,7 @@ import { useTheme } from "../use-theme.ts";
 import { paletteFor, WAIT_GROUP_LABELS, WAIT_GROUPS } from "./palette.ts";
 import { NATIVE_GROUP_LABELS, NATIVE_GROUPS, type NativeGroup } from "../../trace/native-names.ts";
 
-function Swatch({ color, label, shape = "bar" }: { color: string; label: string; shape?: "bar" | "thin" | "outline" | "triangle" | "diamond" | "disc" }) {
+function Swatch({ color, label, shape = "bar" }: { color: string; label: string; shape?: "bar" | "thin" | "outline" | "triangle" | "diamond" | "disc" | "faint" | "ticks" }) {
   return (
     <span class="legend-item">
       <span class={`legend-swatch legend-${shape}`} style={{ "--swatch": color }} />
@@ -16,9 +16,10 @@ function Swatch({ color, label, shape = "bar" }: { color: string; label: string;
 
 /**
  * `tasks`: whether the session has runtime tasks (their colours are explained only then);
- * `native`: the kinds of native work in it, each explained.
+ * `native`: the kinds of native work in it, each explained; `queued`: whether a request's
+ * wait for a connection was recorded (drawn as the lighter start of its bar).
  */
-export function Legend({ tasks, native }: { tasks: boolean; native: ReadonlySet<NativeGroup> }) {
+export function Legend({ tasks, native, queued = false }: { tasks: boolean; native: ReadonlySet<NativeGroup>; queued?: boolean }) {
   const palette = paletteFor(useTheme());
   return (
     <div class="timeline-legend" data-testid="timeline-legend">
@@ -30,6 +31,8 @@ export function Legend({ tasks, native }: { tasks: boolean; native: ReadonlySet<
         </>
       )}
       {NATIVE_GROUPS.filter((g) => native.has(g)).map((group) => <Swatch key={group} color={palette.native[group]} label={NATIVE_GROUP_LABELS[group]} />)}
+      {queued && <Swatch color={palette.native.request} label="Queued (waiting for a connection)" shape="faint" />}
+      {native.has("worker") && <Swatch color={palette.native.worker} label="Message (↑ to worker, ↓ from it)" shape="ticks" />}
       {native.size > 0 && <Swatch color={palette.nativeError} label="Failed / aborted" shape="thin" />}
       {native.size > 0 && <Swatch color={palette.native.timer} label="Cleared / cancelled" shape="outline" />}
       {tasks && (

@@ -9,7 +9,7 @@
  */
 import { indexTrace, type TraceIndex } from "../../trace/analysis.ts";
 import type { Trace } from "../../trace/model.ts";
-import { nativeGroupOf, nativeName, sourceOrigin, type NativeGroup } from "../../trace/native-names.ts";
+import { nativeGroupOf, nativeName, PART_KINDS, sourceOrigin, type NativeGroup } from "../../trace/native-names.ts";
 
 export interface TimelineModel {
   readonly trace: Trace;
@@ -96,7 +96,8 @@ export function buildTimelineModel(trace: Trace): TimelineModel {
   // otherwise crowd in between the tasks a person came to see.
   const roots: number[] = [];
   for (const node of order) if (parent[node] === -1 && node < taskCount) roots.push(node);
-  for (const node of order) if (parent[node] === -1 && node >= taskCount) roots.push(node);
+  // A worker's messages and a request's queueing are drawn on their parent's row, not their own.
+  for (const node of order) if (parent[node] === -1 && node >= taskCount && !PART_KINDS.has(trace.nativeOps[node - taskCount]!.kind)) roots.push(node);
 
   // Depths, walking down from the roots (a parent cycle, impossible in a valid trace, is cut).
   const depth = new Uint16Array(nodeCount);

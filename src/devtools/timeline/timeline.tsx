@@ -22,6 +22,8 @@ export interface TimelineProps {
   readonly collapsed: ReadonlySet<number>;
   readonly selected: number;
   readonly arrows: readonly Arrow[];
+  /** 1 for each node of a kind the filter by kind shows (null: all), for the overview. */
+  readonly shownKinds: Uint8Array | null;
   /** Bumped when the selection should be scrolled into view (it came from outside the chart). */
   readonly revealRequest: number;
   readonly active: boolean;
@@ -72,9 +74,9 @@ export function Timeline(props: TimelineProps) {
 
   useLayoutEffect(() => {
     controller.current?.setData({
-      model: props.model, rows: props.rows, collapsed: props.collapsed, selected: props.selected, arrows: props.arrows,
+      model: props.model, rows: props.rows, collapsed: props.collapsed, selected: props.selected, arrows: props.arrows, shownKinds: props.shownKinds,
     });
-  }, [props.model, props.rows, props.collapsed, props.selected, props.arrows]);
+  }, [props.model, props.rows, props.collapsed, props.selected, props.arrows, props.shownKinds]);
 
   useEffect(() => {
     controller.current?.setKeysEnabled(props.active);
@@ -114,7 +116,7 @@ export function Timeline(props: TimelineProps) {
           </div>
         )}
       </div>
-      <Legend tasks={props.model.taskCount > 0} native={props.model.nativeGroups} />
+      <Legend tasks={props.model.taskCount > 0} native={props.model.nativeGroups} queued={props.model.trace.nativeOps.some((op) => op.kind === "requestQueue")} />
     </div>
   );
 }

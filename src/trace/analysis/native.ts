@@ -1,6 +1,7 @@
 /**
  * What a page did outside the runtime, per document: how long its main thread was blocked
- * (long tasks and long animation frames), its requests and its timers by outcome. Most pages
+ * (long tasks and long animation frames), its requests (and how many waited for a connection),
+ * its timers, script and module loads by outcome, its workers and their messages. Most pages
  * have no runtime task at all, so without this a summary of theirs says "0 tasks, 0% busy,
  * no warnings" over a page that froze for a fifth of a second.
  *
@@ -15,6 +16,7 @@ import { nativeName, sourceOrigin } from "../native-names.ts";
 export const BLOCKING_KINDS: ReadonlySet<NativeKind> = new Set(["longTask", "longAnimationFrame"]);
 const REQUEST_KINDS: ReadonlySet<NativeKind> = new Set(["fetch", "xhr"]);
 const TIMER_KINDS: ReadonlySet<NativeKind> = new Set(["setTimeout", "setInterval", "requestAnimationFrame", "requestIdleCallback"]);
+const LOAD_KINDS: ReadonlySet<NativeKind> = new Set(["script", "module"]);
 
 /** Operations by how they ended; `pending` were still open when the trace was taken. */
 export type OutcomeCounts = Readonly<Record<NativeOutcome | "pending", number>>;
@@ -42,9 +44,20 @@ export interface NativeStats {
   /** The longest request, named as the timeline names it, with its duration (to the trace's end while pending). */
   readonly slowestRequest: { readonly op: number; readonly name: string; readonly duration: number } | null;
   readonly timers: OutcomeCounts;
+  /** Requests that waited for a connection (≥ QUEUED_MS before they were sent), and the longest wait. */
+  readonly queuedRequests: number;
+  readonly longestQueue: number;
+  /** Classic script and module loads (`<script>`, `import`, `import()`), by outcome. */
+  readonly scripts: OutcomeCounts;
+  readonly modules: OutcomeCounts;
+  /** Web Workers started, those still running at the end, and their messages each way. */
+  readonly workers: { readonly started: number; readonly running: number; readonly toWorkers: number; readonly fromWorkers: number };
   /** Every native operation of this source, whatever its kind. */
   readonly operations: number;
 }
+
+/** A request counts as queued when it waited at least this long for a connection. */
+export const QUEUED_MS = 1;
 
 function emptyCounts(): Record<NativeOutcome | "pending", number> {
   return { ok: 0, error: 0, aborted: 0, cancelled: 0, pending: 0 };
@@ -60,6 +73,17 @@ function scriptsOf(op: NativeOpRecord): string[] {
     return Array.isArray(scripts) ? scripts.filter((s): s is string => typeof s === "string") : [];
   } catch {
     return [];
+  }
+}
+
+/** How long a request waited for a connection: its queueing's `queued` phase (see src/content/native/resources.ts). */
+function queuedOf(op: NativeOpRecord): number {
+  if (op.detail === null) return 0;
+  try {
+    const queued = (JSON.parse(op.detail) as { queued?: unknown } | null)?.queued;
+    return typeof queued === "number" && Number.isFinite(queued) && queued > 0 ? queued : 0;
+  } catch {
+    return 0;
   }
 }
 
@@ -98,8 +122,25 @@ export function nativeStats(trace: Trace): NativeStats[] {
     let slowest: NativeOpRecord | null = null;
     let slowestDuration = 0;
     const blocking: NativeOpRecord[] = [];
+    const scripts = emptyCounts();
+    const modules = emptyCounts();
+    const workers = { started: 0, running: 0, toWorkers: 0, fromWorkers: 0 };
+    let queuedRequests = 0;
+    let longestQueue = 0;
     for (const op of ops) {
       if (BLOCKING_KINDS.has(op.kind)) blocking.push(op);
+      else if (LOAD_KINDS.has(op.kind)) (op.kind === "script" ? scripts : modules)[op.outcome ?? "pending"]++;
+      else if (op.kind === "worker") {
+        workers.started++;
+        if (op.end === null) workers.running++;
+      } else if (op.kind === "workerMessage") {
+        if (op.label.startsWith("postMessage")) workers.toWorkers++;
+        else workers.fromWorkers++;
+      } else if (op.kind === "requestQueue") {
+        const queued = queuedOf(op);
+        if (queued >= QUEUED_MS) queuedRequests++;
+        longestQueue = Math.max(longestQueue, queued);
+      }
       else if (REQUEST_KINDS.has(op.kind)) {
         requests[op.outcome ?? "pending"]++;
         const duration = us((op.end ?? trace.end) - op.start);
@@ -120,6 +161,11 @@ export function nativeStats(trace: Trace): NativeStats[] {
       requests,
       slowestRequest,
       timers,
+      queuedRequests,
+      longestQueue,
+      scripts,
+      modules,
+      workers,
       operations: ops.length,
     });
   }

@@ -6,6 +6,8 @@ import { describe, expect, test } from "vitest";
 import { checkPageEvent } from "../../../src/protocol/validate.ts";
 import { Recorder } from "../../../src/trace/recorder.ts";
 import type { TraceBatch } from "../../../src/trace/encoding.ts";
+import { SessionBuilder } from "../../../src/trace/session.ts";
+import { NATIVE_KINDS } from "../../../src/trace/model.ts";
 
 function realBatch(): TraceBatch {
   const recorder = new Recorder({ clock: () => 1 });
@@ -27,6 +29,33 @@ function reasonOf(message: unknown): string {
 describe("bounds on bytes", () => {
   test("a batch the recorder made is accepted", () => {
     expect(reasonOf(batchEvent(realBatch()))).toBe("accepted");
+  });
+
+  test("a batch with script, module, worker and queueing operations is accepted, and the session builds them", () => {
+    const recorder = new Recorder({ clock: () => 1 });
+    const worker = recorder.nativeStart("worker", "https://a.test/w.js");
+    recorder.nativeEnd(recorder.nativeStart("workerMessage", "postMessage → worker", { parent: worker }), "ok", { detail: '{"chars":4}' });
+    recorder.nativeEnd(recorder.nativeStart("script", "https://a.test/a.js"), "ok", { detail: '{"status":200,"loadedBy":"element"}' });
+    recorder.nativeEnd(recorder.nativeStart("module", "https://a.test/m.mjs"), "error", { detail: '{"status":404,"loadedBy":"import"}' });
+    const fetch = recorder.nativeStart("fetch", "GET https://a.test/x");
+    recorder.nativeEnd(recorder.nativeStart("requestQueue", "queued", { parent: fetch }), "ok", { detail: '{"queued":120}' });
+    const checked = checkPageEvent(batchEvent(recorder.takeBatch()));
+    expect(checked.ok).toBe(true);
+    if (!checked.ok || checked.value.kind !== "batch") return;
+    const builder = new SessionBuilder();
+    expect(builder.append(checked.value.data.batch)).toEqual({ ok: true });
+    expect(builder.trace().nativeOps.map((op) => [op.kind, op.parent === null ? null : builder.trace().nativeOps.find((p) => p.id === op.parent)?.kind])).toEqual([
+      ["worker", null], ["workerMessage", "worker"], ["script", null], ["module", null], ["fetch", null], ["requestQueue", "fetch"],
+    ]);
+  });
+
+  test("a native kind past the known ones is refused by the session builder", () => {
+    const batch = realBatch();
+    batch.ops[1] = NATIVE_KINDS.length;
+    const builder = new SessionBuilder();
+    const result = builder.append(batch);
+    expect(result.ok).toBe(false);
+    expect(JSON.stringify(result)).toContain("unknown native operation kind");
   });
 
   test("a page's answer to an idle query is accepted whole; one with an extra field is refused", () => {

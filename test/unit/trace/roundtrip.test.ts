@@ -90,6 +90,29 @@ describe("round trips", () => {
     await expectRoundTrip(trace);
   });
 
+  test("script and module loads, a worker with its messages and a queued request survive both formats", async () => {
+    const recorder = deterministicRecorder();
+    const script = recorder.nativeStart("script", "https://app.test/main.js", { at: 0, task: 0 });
+    recorder.nativeEnd(script, "ok", { at: 4, detail: JSON.stringify({ status: 200, transferSize: 0, decodedSize: 512, cached: true, loadedBy: "element" }) });
+    const module = recorder.nativeStart("module", "https://app.test/lazy.mjs", { at: 5, task: 0 });
+    recorder.nativeEnd(module, "error", { at: 9, detail: JSON.stringify({ status: 404, loadedBy: "import" }) });
+    const worker = recorder.nativeStart("worker", "https://app.test/worker.js", { at: 10, task: 0 });
+    const message = recorder.nativeStart("workerMessage", "postMessage → worker", { at: 11, task: 0, parent: worker });
+    recorder.nativeEnd(message, "ok", { at: 11, detail: JSON.stringify({ bytes: 1024 }) });
+    const fetch = recorder.nativeStart("fetch", "GET https://app.test/data", { at: 12, task: 0 });
+    recorder.nativeEnd(fetch, "ok", { at: 60 });
+    const queue = recorder.nativeStart("requestQueue", "queued", { at: 12, task: 0, parent: fetch });
+    recorder.nativeEnd(queue, "ok", { at: 40, detail: JSON.stringify({ queued: 28, waiting: 19, download: 1 }) });
+    recorder.mark("recordingStop", "", { at: 70 });
+    const builder = new SessionBuilder();
+    expect(builder.append(recorder.takeBatch())).toEqual({ ok: true });
+    const trace = builder.trace();
+    expect(trace.nativeOps.map((op) => op.kind)).toEqual(["script", "module", "worker", "workerMessage", "fetch", "requestQueue"]);
+    // The worker still runs at the end: open, in both formats.
+    expect(trace.nativeOps[2]!.end).toBeNull();
+    await expectRoundTrip(trace);
+  });
+
   test("the Chrome export as bytes is the same document as the text", async () => {
     const trace = await PROGRAMS[0]![1]();
     expect(new TextDecoder().decode(exportChromeBytes(trace))).toBe(exportChrome(trace));

@@ -1,0 +1,313 @@
+/**
+ * Script and module loads, and how long requests waited before they were sent — both read
+ * from Resource Timing, through a PerformanceObserver of ours (`resource` entries; the page's
+ * own observers and performance buffer are untouched).
+ *
+ * - A `script` operation is a classic script's load (a `<script src>`, parser-inserted or
+ *   added later, as AMD loaders do); a `module` operation a module's: a `<script type=module>`,
+ *   or a module fetched by a static `import` or a dynamic `import()` (Chrome reports all of
+ *   these with the initiator type `script`; a URL that no classic `<script>` element loaded is a
+ *   module's). The span is the entry's: the fetch's start to its last byte. Outcome `error`
+ *   for an HTTP error status or an `error` event on the element, else `ok`; the detail has
+ *   `status`, `transferSize` (0 from the cache), `bodySize`, `decodedSize`, `renderBlocking`,
+ *   and `loadedBy` (`"element"` or `"import"`).
+ * - A `requestQueue` operation is the part of a recorded fetch or XHR before its request was
+ *   sent (its parent): waiting for a connection — Chrome opens at most six to a host over
+ *   HTTP/1.1 — and connecting. Its detail has the phases in ms: `queued`, `connect`,
+ *   `waiting` (request sent → first byte) and `download`. Cross-origin requests without
+ *   Timing-Allow-Origin have no phases and get none.
+ *
+ * Entries arrive after the fact (when the body is in), so these operations are recorded with
+ * their own start and end, like long tasks.
+ */
+import {
+  apply, collectionAt, documentReadyState, collectionLength, disconnect, documentScripts, entriesOf, entryName, entryStartTime, eventTarget,
+  eventType, isScriptElement, listen, NativePerformanceObserver, observe, pageWindow, removeListener, resourceTiming,
+  safeMap, scriptSrc, scriptType, supportedEntryTypes,
+} from "./originals.ts";
+import { append, indexOf, mathMax, mathRound, stringIndexOf, stringSlice } from "../../trace/primordials.ts";
+import { currentSink, describe, startOp, type Fields, type NativeOp, type Sink } from "./sink.ts";
+
+const round = (ms: number): number => mathRound(ms * 10) / 10;
+
+// ── Requests waiting for their timing ────────────────────────────────────────────────────────
+
+interface WaitingRequest {
+  readonly op: NativeOp;
+  readonly url: string;
+  /** The host time of the call (performance.now()), which the entry's startTime matches. */
+  readonly at: number;
+}
+
+/** Recorded requests whose entry has not arrived yet, oldest first (null: matched). */
+let waiting: (WaitingRequest | null)[] = [];
+let waitingCount = 0;
+/** The most requests kept waiting: an entry that never comes (a cross-origin redirect…) must not pile up. */
+const MAX_WAITING = 512;
+/** An entry starts within this many ms of the call it belongs to. */
+const MATCH_WINDOW_MS = 50;
+
+/**
+ * Remembers a recorded fetch or XHR (`label` is `METHOD url`) so that its Resource Timing entry,
+ * when it comes, gives it its phases.
+ */
+export function awaitTiming(op: NativeOp, label: string, at: number): void {
+  if (!observing) return;
+  const space = stringIndexOf(label, " ");
+  const url = space < 0 ? label : stringSlice(label, space + 1);
+  if (waitingCount >= MAX_WAITING) compact(true);
+  append(waiting, { op, url, at });
+  waitingCount++;
+}
+
+/** Drops matched slots (and, when `full`, the oldest half of those still waiting). */
+function compact(full: boolean): void {
+  const kept: (WaitingRequest | null)[] = [];
+  let skip = full ? waitingCount >> 1 : 0;
+  for (let k = 0; k < waiting.length; k++) {
+    const request = waiting[k]!;
+    if (request === null) continue;
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    append(kept, request);
+  }
+  waiting = kept;
+  waitingCount = kept.length;
+}
+
+/** The waiting request `url` called closest to `start`, taken off the list; null when none is close. */
+function takeRequest(url: string, start: number): WaitingRequest | null {
+  let best = -1;
+  let bestGap = MATCH_WINDOW_MS;
+  for (let k = 0; k < waiting.length; k++) {
+    const request = waiting[k];
+    if (request === null || request === undefined || request.url !== url) continue;
+    const gap = request.at > start ? request.at - start : start - request.at;
+    if (gap <= bestGap) {
+      best = k;
+      bestGap = gap;
+      if (gap === 0) break;
+    }
+  }
+  if (best < 0) return null;
+  const found = waiting[best]!;
+  waiting[best] = null;
+  waitingCount--;
+  if (waiting.length > 2 * waitingCount + 32) compact(false);
+  return found;
+}
+
+/** The phases of a request's entry, in ms; null when the browser hides them (cross-origin). */
+function phasesOf(entry: PerformanceEntry, start: number): { sent: number; fields: Fields } | null {
+  const t = resourceTiming;
+  const requestStart = t.requestStart(entry) ?? 0;
+  if (!(requestStart > 0)) return null;
+  const fetchStart = t.fetchStart(entry) ?? start;
+  const connectStart = t.connectStart(entry) ?? 0;
+  const connectEnd = t.connectEnd(entry) ?? 0;
+  const lookupStart = t.domainLookupStart(entry) ?? 0;
+  const responseStart = t.responseStart(entry) ?? 0;
+  const responseEnd = t.responseEnd(entry) ?? 0;
+  // A new connection starts with a lookup or a connect after fetchStart; a reused one shows
+  // neither, and all the time before the request went out was spent waiting for it.
+  const opening = lookupStart > fetchStart ? lookupStart : connectStart > fetchStart ? connectStart : 0;
+  const queuedUntil = opening > 0 ? opening : requestStart;
+  const connect = opening > 0 && connectEnd > opening ? connectEnd - opening : 0;
+  return {
+    sent: requestStart,
+    fields: {
+      queued: round(mathMax(0, queuedUntil - start)),
+      connect: connect > 0 ? round(connect) : undefined,
+      waiting: responseStart > 0 ? round(mathMax(0, responseStart - requestStart)) : undefined,
+      download: responseEnd > 0 && responseStart > 0 ? round(mathMax(0, responseEnd - responseStart)) : undefined,
+      transferSize: t.transferSize(entry),
+    },
+  };
+}
+
+function reportRequest(into: Sink, entry: PerformanceEntry, url: string, start: number): void {
+  const request = takeRequest(url, start);
+  if (request === null || !request.op.live) return;
+  const phases = phasesOf(entry, start);
+  if (phases === null) return;
+  const recorder = into.recorder;
+  const op = startOp(into, "requestQueue", "queued", null, { at: recorder.fromHostTime(start), task: 0, parent: request.op.id });
+  op.end("ok", phases.fields, recorder.fromHostTime(phases.sent));
+}
+
+// ── Scripts ──────────────────────────────────────────────────────────────────────────────────
+
+/** URL → how a `<script>` element seen loading it ended ("module"/"classic", and whether it failed). */
+interface ScriptSeen {
+  readonly module: boolean;
+  failed: boolean;
+}
+const scriptsSeen = safeMap<string, ScriptSeen>();
+const MAX_SCRIPTS_SEEN = 4096;
+
+function isModuleType(type: string | undefined): boolean {
+  return type === "module";
+}
+
+/**
+ * A `<script>` element's load or error (they do not bubble, so ours listens in the capture
+ * phase on the window): its URL is a classic script's or a module's, and failed or not.
+ */
+function onScriptEvent(event: Event): void {
+  if (!observing) return;
+  try {
+    const target = eventTarget(event);
+    if (!isScriptElement(target)) return;
+    const src = scriptSrc(target);
+    if (src === undefined || src === "") return;
+    const seen = scriptsSeen.get(src);
+    const failed = eventType(event) === "error";
+    if (seen !== undefined) seen.failed = failed;
+    else if (scriptsSeen.size < MAX_SCRIPTS_SEEN) scriptsSeen.set(src, { module: isModuleType(scriptType(target)), failed });
+  } catch {
+    // Never thrown into the page's event dispatch.
+  }
+}
+
+/** How `url` was loaded: by a `<script>` element in the document or seen loading, classic or module; else by an import. */
+function scriptOrigin(url: string): { module: boolean; element: boolean; failed: boolean } {
+  const seen = scriptsSeen.get(url);
+  if (seen !== undefined) return { module: seen.module, element: true, failed: seen.failed };
+  const document = pageWindow?.document;
+  const scripts = document === undefined ? undefined : documentScripts(document);
+  const count = scripts === undefined ? 0 : collectionLength(scripts) ?? 0;
+  for (let k = 0; k < count; k++) {
+    const script = collectionAt<HTMLScriptElement>(scripts!, k);
+    if (script !== null && scriptSrc(script) === url) return { module: isModuleType(scriptType(script)), element: true, failed: false };
+  }
+  return { module: true, element: false, failed: false };
+}
+
+/**
+ * Script entries no element could be found for while the document was still being parsed: the
+ * browser's preload scanner fetches a page's scripts ahead of the parser, so an entry can
+ * arrive before its `<script>` element exists. They are told apart once parsing is done.
+ */
+let deferred: PerformanceEntry[] = [];
+
+function reportDeferred(): void {
+  const entries = deferred;
+  deferred = [];
+  const into = currentSink();
+  if (into === null || !observing) return;
+  for (let k = 0; k < entries.length; k++) {
+    try {
+      const entry = entries[k]!;
+      reportScript(into, entry, entryName(entry) ?? "", entryStartTime(entry) ?? 0, true);
+    } catch {
+      // A malformed entry: skipped.
+    }
+  }
+}
+
+function reportScript(into: Sink, entry: PerformanceEntry, url: string, start: number, parsed = false): void {
+  const t = resourceTiming;
+  const recorder = into.recorder;
+  const how = scriptOrigin(url);
+  const document = pageWindow?.document;
+  if (!how.element && !parsed && document !== undefined && documentReadyState(document) === "loading") {
+    if (deferred.length === 0) listen(document, "DOMContentLoaded", reportDeferred, ONCE);
+    append(deferred, entry);
+    return;
+  }
+  const endHost = t.responseEnd(entry) ?? start;
+  let end = recorder.fromHostTime(mathMax(start, endHost));
+  // Before this recording began: not this recording's, unless it began with the document, whose
+  // first scripts the browser may have fetched before our script ran (time 0 is then the
+  // earliest we can show; `duration` keeps the real length).
+  if (end <= 0 && !fromDocumentStart) return;
+  if (end <= 0) end = 0;
+  const status = t.responseStatus(entry);
+  const transferSize = t.transferSize(entry);
+  const decodedSize = t.decodedBodySize(entry);
+  const failed = how.failed || (typeof status === "number" && status >= 400);
+  const op = startOp(into, how.module ? "module" : "script", url, null, { at: recorder.fromHostTime(start), task: 0 });
+  op.end(failed ? "error" : "ok", {
+    status: status === 0 ? undefined : status,
+    transferSize,
+    bodySize: t.encodedBodySize(entry),
+    decodedSize,
+    cached: transferSize === 0 && decodedSize !== undefined && decodedSize > 0 ? true : undefined,
+    renderBlocking: t.renderBlockingStatus(entry) === "blocking" ? true : undefined,
+    loadedBy: how.element ? "element" : "import",
+    duration: round(mathMax(0, endHost - start)),
+  }, end);
+}
+
+// ── The observer ─────────────────────────────────────────────────────────────────────────────
+
+let observing = false;
+/** Observing began while the document was still loading (the start-up recording). */
+let fromDocumentStart = false;
+
+function report(entries: readonly PerformanceEntry[]): void {
+  const into = currentSink();
+  if (into === null) return;
+  for (let k = 0; k < entries.length; k++) {
+    const entry = entries[k]!;
+    try {
+      const initiator = resourceTiming.initiatorType(entry);
+      const url = entryName(entry);
+      const start = entryStartTime(entry);
+      if (url === undefined || typeof start !== "number") continue;
+      if (initiator === "script") reportScript(into, entry, url, start);
+      else if (initiator === "fetch" || initiator === "xmlhttprequest") reportRequest(into, entry, url, start);
+    } catch {
+      // A malformed entry: skipped, never thrown into the page.
+    }
+  }
+}
+
+const onEntries = (list: PerformanceObserverEntryList): void => report(entriesOf(list));
+
+/** Observes `resource` entries into the current sink while started. */
+export class ResourceObserver {
+  private observer: PerformanceObserver | null = null;
+
+  /** Starts observing, including the entries the browser buffered before (those of this recording only). */
+  start(): void {
+    this.stop();
+    if (NativePerformanceObserver === undefined || indexOf(supportedEntryTypes, "resource") < 0) return;
+    try {
+      const observer = new NativePerformanceObserver(onEntries);
+      observe(observer, OBSERVE);
+      this.observer = observer;
+      observing = true;
+      const document = pageWindow?.document;
+      fromDocumentStart = document !== undefined && documentReadyState(document) === "loading";
+      if (pageWindow !== undefined) {
+        listen(pageWindow, "load", onScriptEvent, CAPTURE);
+        listen(pageWindow, "error", onScriptEvent, CAPTURE);
+      }
+    } catch (error) {
+      apply(warn, console, [`aioscope: cannot observe resource entries: ${describe(error)}`]);
+    }
+  }
+
+  stop(): void {
+    if (this.observer !== null) disconnect(this.observer);
+    this.observer = null;
+    if (observing && pageWindow !== undefined) {
+      removeListener(pageWindow, "load", onScriptEvent, CAPTURE);
+      removeListener(pageWindow, "error", onScriptEvent, CAPTURE);
+    }
+    observing = false;
+    waiting = [];
+    waitingCount = 0;
+    deferred = [];
+    scriptsSeen.clear();
+  }
+}
+
+/** No prototype: the browser reads every option by name, and none may reach a getter the page put on Object.prototype. */
+const CAPTURE = { __proto__: null, capture: true, passive: true } as AddEventListenerOptions;
+const ONCE = { __proto__: null, once: true, passive: true } as AddEventListenerOptions;
+const OBSERVE = { __proto__: null, type: "resource", buffered: true } as PerformanceObserverInit;
+const warn = console.warn;
