@@ -8,9 +8,9 @@
 import type { NativeKind, NativeOpRecord, Trace } from "./model.ts";
 
 /** Kinds of native work the timeline colours apart. */
-export type NativeGroup = "request" | "timer" | "frame" | "blocking" | "signal" | "combinator" | "other";
+export type NativeGroup = "request" | "timer" | "frame" | "blocking" | "signal" | "combinator" | "event" | "other";
 
-export const NATIVE_GROUPS: readonly NativeGroup[] = ["request", "timer", "frame", "blocking", "signal", "combinator", "other"];
+export const NATIVE_GROUPS: readonly NativeGroup[] = ["request", "timer", "frame", "blocking", "signal", "combinator", "event", "other"];
 
 export const NATIVE_GROUP_LABELS: Readonly<Record<NativeGroup, string>> = {
   request: "Request",
@@ -19,6 +19,7 @@ export const NATIVE_GROUP_LABELS: Readonly<Record<NativeGroup, string>> = {
   blocking: "Long task",
   signal: "Abort signal",
   combinator: "Promise combinator",
+  event: "Event dispatch (cause)",
   other: "Other native",
 };
 
@@ -37,6 +38,7 @@ const GROUP_OF_KIND: Readonly<Record<NativeKind, NativeGroup>> = {
   longTask: "blocking",
   longAnimationFrame: "blocking",
   other: "other",
+  event: "event",
 };
 
 export function nativeGroupOf(kind: NativeKind): NativeGroup {
@@ -87,7 +89,7 @@ export function nativeName(op: NativeOpRecord, origin: string | null): string {
     }
   }
   if (label === "") return op.kind;
-  // "other" says nothing its label does not ("setTimeout callback").
-  if (op.kind === "other") return label;
+  // "other" and "event" say nothing their labels do not ("setTimeout callback", "click on button#go").
+  if (op.kind === "other" || op.kind === "event") return label;
   return comparable(label).startsWith(comparable(op.kind)) ? label : `${op.kind} ${label}`;
 }
