@@ -21,6 +21,9 @@ import type { Recorder } from "../../trace/recorder.ts";
 import { abortPatches } from "./abort.ts";
 import { type Patch, toStringPatch } from "./cloak.ts";
 import { combinatorPatches } from "./combinators.ts";
+import { forgetCauses } from "./causes.ts";
+import { thenPatch } from "./continuations.ts";
+import { watchDispatches } from "./listeners.ts";
 import { LongTaskObserver } from "./long-tasks.ts";
 import { requestPatches } from "./requests.ts";
 import { currentSink, setSink, taskTracker } from "./sink.ts";
@@ -45,6 +48,7 @@ export const ALL_PATCHES: readonly Patch[] = [
   ...timerPatches,
   ...abortPatches,
   ...combinatorPatches,
+  ...(thenPatch === null ? [] : [thenPatch]),
 ];
 
 export class NativeInstrumentation implements NativeControl {
@@ -63,10 +67,12 @@ export class NativeInstrumentation implements NativeControl {
     const sink = currentSink();
     if (sink !== null && sink.recorder === recorder && sink.sites === options.creationSites) return;
     forgetTimers();
+    forgetCauses();
     setSink({ recorder, sites: options.creationSites });
     if (!this.installed) {
       for (let k = 0; k < ALL_PATCHES.length; k++) ALL_PATCHES[k]!.install();
       this.stopTracking = this.hook.onRuntime((runtime: RegisteredRuntime) => runtime.addInstrument(taskTracker));
+      watchDispatches();
       this.installed = true;
     }
     if (sink?.recorder !== recorder) this.longTasks.start();
@@ -76,6 +82,7 @@ export class NativeInstrumentation implements NativeControl {
     if (recorder !== undefined && currentSink()?.recorder !== recorder) return;
     setSink(null);
     forgetTimers();
+    forgetCauses();
     this.longTasks.stop();
     if (!this.installed) return;
     for (let k = ALL_PATCHES.length - 1; k >= 0; k--) ALL_PATCHES[k]!.uninstall();
