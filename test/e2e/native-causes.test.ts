@@ -5,10 +5,14 @@
  * The other sources of causes are checked the same way: an XHR's `onload`, a window message's
  * listener, a `.catch` after a failed fetch, an interval's ticks, an animation-frame loop.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Frame, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { NativeOpRecord, Trace } from "../../src/trace/model.ts";
-import { openInspectedPage, waitForTrace } from "./helpers.ts";
+import { ARTIFACTS_DIR, openInspectedPage, panelTheme, POLL, screenshotPanel, setDevToolsColorScheme, waitForTrace } from "./helpers.ts";
+import { clickAt, painted, timelineRows, waitForSteadyFrame, type PanelView } from "./panel-driver.ts";
+import type { RowGeometry } from "../../src/devtools/timeline/geometry.ts";
 import { launchWithExtensionCopy, startNativeServer, type NativeServer } from "./native-fixtures.ts";
 
 export const CAUSES_PAGE = `<!doctype html>
@@ -64,6 +68,16 @@ export function ancestry(trace: Trace, op: NativeOpRecord): string[] {
   return out;
 }
 
+/**
+ * Saves the timeline's canvas as artifacts/<name>.png: headless Chromium's screenshot of the
+ * DevTools window can leave the panel frame's canvas out, so it is also kept as drawn.
+ */
+async function saveCanvas(panel: Frame, name: string): Promise<void> {
+  const url = await panel.$eval("[data-testid=timeline-canvas]", (canvas) => (canvas as HTMLCanvasElement).toDataURL("image/png"));
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  writeFileSync(join(ARTIFACTS_DIR, `${name}.png`), Buffer.from(url.slice(url.indexOf(",") + 1), "base64"));
+}
+
 const withId = (trace: Trace, id: string): NativeOpRecord | undefined => trace.nativeOps.find((op) => op.label.includes(`/data?id=${id}&`));
 const path = (label: string): string => label.replace(/http:\/\/127\.0\.0\.1:\d+/, "");
 
@@ -71,12 +85,13 @@ describe("causes of native work on a page without aioscope code", () => {
   let launched: Awaited<ReturnType<typeof launchWithExtensionCopy>>;
   let server: NativeServer;
   let page: Page;
+  let devtools: Page;
   let panel: Frame;
   let trace: Trace;
 
   beforeAll(async () => {
     [launched, server] = await Promise.all([launchWithExtensionCopy(), startNativeServer({ "/": CAUSES_PAGE })]);
-    ({ page, panel } = await openInspectedPage(launched.browser, `${server.origin}/`));
+    ({ page, devtools, panel } = await openInspectedPage(launched.browser, `${server.origin}/`));
     await panel.evaluate(() => window.__aioscopePanel?.record());
     await waitForTrace(panel, (t) => t.markers.some((m) => m.kind === "recordingStart"), 30_000);
     // Real clicks: trusted input events, dispatched by the browser as a person's would be.
@@ -143,5 +158,87 @@ describe("causes of native work on a page without aioscope code", () => {
       expect(cause!.id).toBeLessThan(op.id);
       expect(cause!.source).toBe(op.source);
     }
+  });
+
+  test("the panel draws the work as a tree by cause, folds the frame loop, says what caused the second fetch and scrolls to it", async () => {
+    const view: PanelView = { frame: panel, mousePage: devtools };
+    await panel.evaluate(() => window.__aioscopePanel?.stop());
+    await panel.waitForFunction(() => window.__aioscopePanel?.snapshot().phase === "stopped", POLL);
+    await waitForSteadyFrame(panel);
+    await painted(panel);
+    const rows = await timelineRows(view);
+    const find = (list: RowGeometry[], prefix: string, from = 0): RowGeometry => {
+      const row = list.slice(from).find((r) => r.name.startsWith(prefix));
+      if (row === undefined) throw new Error(`no row ${prefix} in ${list.map((r) => `${r.depth}:${r.name}`).join(", ")}`);
+      return row;
+    };
+    // The chain, each under its cause: click → first fetch → timer → second fetch.
+    const go = find(rows, "click on button#go");
+    const first = find(rows, "fetch GET /data?id=first");
+    const timer = find(rows, "setTimeout(30)");
+    const second = find(rows, "fetch GET /data?id=second");
+    expect([first.depth, timer.depth, second.depth]).toEqual([go.depth + 1, go.depth + 2, go.depth + 3]);
+    expect(go.y < first.y && first.y < timer.y && timer.y < second.y).toBe(true);
+    // The loop: the first frame under the click, the four it asked for one after the other
+    // folded into one row under it.
+    const more = find(rows, "click on button#more");
+    const loop = rows.find((r) => r.name === "requestAnimationFrame" && r.series === 4);
+    expect(loop, rows.map((r) => `${r.depth}:${r.name}×${r.series}`).join(", ")).toBeDefined();
+    expect(loop!.depth).toBe(more.depth + 2);
+    expect(loop!.disclosureX).not.toBeNull();
+
+    // Selecting the second fetch: its details name the timer as its cause and the chain to the click.
+    await clickAt(view, second.labelX, second.y);
+    await panel.waitForSelector(`[data-testid="details-pane"][data-native-id="${-second.key - 1}"]`, { timeout: 10_000 });
+    expect(await panel.$eval("[data-testid=details-caused-by] a", (a) => a.textContent)).toBe("setTimeout(30)");
+    expect(await panel.$$eval("[data-testid=details-cause-chain] a", (links) => links.map((a) => a.textContent))).toEqual([
+      "fetch GET /data?id=first&ms=20", "click on button#go",
+    ]);
+    await painted(panel);
+    await screenshotPanel(devtools, panel, "native-causes-light");
+    await saveCanvas(panel, "native-causes-timeline-light");
+    await setDevToolsColorScheme(devtools, "dark");
+    await panel.waitForFunction(() => document.documentElement.dataset.theme === "dark", POLL);
+    expect(await panelTheme(panel)).toBe("dark");
+    await painted(panel);
+    await screenshotPanel(devtools, panel, "native-causes-dark");
+    await saveCanvas(panel, "native-causes-timeline-dark");
+    await setDevToolsColorScheme(devtools, "light");
+
+    // "Scroll to cause": the timer's row is shown; the selection stays on the second fetch.
+    await panel.evaluate(() => {
+      const scroller = document.querySelector(".timeline-scroller");
+      if (scroller !== null) scroller.scrollTop = scroller.scrollHeight;
+    });
+    await panel.click("[data-testid=scroll-to-cause]");
+    await panel.waitForFunction((key: number) => window.__aioscopePanel?.timelineRows().some((r) => r.key === key) ?? false, POLL, timer.key);
+    expect(await panel.$eval("[data-testid=details-pane]", (pane) => pane.getAttribute("data-native-id"))).toBe(String(-second.key - 1));
+
+    // The fold: the triangle unfolds the series into its four rows; ArrowLeft on it folds it again.
+    await panel.evaluate(() => {
+      const scroller = document.querySelector(".timeline-scroller");
+      if (scroller !== null) scroller.scrollTop = scroller.scrollHeight;
+    });
+    await panel.waitForFunction((key: number) => window.__aioscopePanel?.timelineRows().some((r) => r.key === key) ?? false, POLL, loop!.key);
+    const folded = (await timelineRows(view)).find((r) => r.key === loop!.key)!;
+    await clickAt(view, folded.disclosureX!, folded.y);
+    await panel.waitForFunction((key: number) => {
+      const list = window.__aioscopePanel?.timelineRows() ?? [];
+      const head = list.find((r) => r.key === key);
+      return head !== undefined && head.series === 0;
+    }, POLL, loop!.key);
+    await panel.evaluate(() => {
+      const scroller = document.querySelector(".timeline-scroller");
+      if (scroller !== null) scroller.scrollTop = scroller.scrollHeight;
+    });
+    await painted(panel);
+    const unfolded = await timelineRows(view);
+    expect(unfolded.filter((r) => r.name === "requestAnimationFrame" && r.depth === loop!.depth && r.series === 0).length).toBeGreaterThanOrEqual(4);
+    const head = unfolded.find((r) => r.key === loop!.key)!;
+    await clickAt(view, head.labelX, head.y);
+    await panel.waitForSelector(`[data-testid="details-pane"][data-native-id="${-head.key - 1}"]`, { timeout: 10_000 });
+    await panel.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await devtools.keyboard.press("ArrowLeft");
+    await panel.waitForFunction((key: number) => window.__aioscopePanel?.timelineRows().find((r) => r.key === key)?.series === 4, POLL, loop!.key);
   });
 });

@@ -102,9 +102,11 @@ export function drawLabels(frame: RowsFrame, labelWidth: number, collapsed: Read
     else if (outcome === "cancelled") color = palette.cancel;
     if (rows.filtered && rows.matches[node] !== 1) color = palette.textDim;
     ctx.fillStyle = color;
+    // A folded series keeps its count in view: the name gives way first.
     const count = rows.seriesCount[row]!;
-    const name = count > 1 ? `${nodeName(model, node)} ×${count}` : nodeName(model, node);
-    ctx.fillText(fitter.fit(name, labelWidth - textLeft - 6), textLeft, mid + 0.5);
+    const suffix = count > 1 ? ` ×${count}` : "";
+    const room = labelWidth - textLeft - 6 - (suffix === "" ? 0 : ctx.measureText(suffix).width);
+    ctx.fillText(`${fitter.fit(nodeName(model, node), room)}${suffix}`, textLeft, mid + 0.5);
   }
   ctx.restore();
   ctx.fillStyle = palette.grid;
