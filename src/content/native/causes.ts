@@ -15,13 +15,14 @@
  * Dispatch frames hold only while their event is being dispatched (its `eventPhase` is not
  * NONE): the end of a dispatch is not always observable (a listener may stop propagation), so
  * a frame whose event is no longer dispatching is left lazily, the next time the cause is
- * looked up. Callbacks save and restore the frame around the page's function, so frames nest
+ * looked up; a recorded dispatch's span is closed at the latest in the next task (so a quiet
+ * page never keeps one open, which `--until-idle` would count as work in flight). Callbacks save and restore the frame around the page's function, so frames nest
  * as the calls do.
  *
  * While a runtime task's step runs, the task is the cause (the operation's `task`), not a frame.
  */
 import type { Sink } from "./sink.ts";
-import { eventPhase } from "./originals.ts";
+import { eventPhase, inLaterTask } from "./originals.ts";
 
 /** One frame: an operation (or a dispatch that may become one), or a runtime task. */
 export class Cause {
@@ -129,6 +130,10 @@ export function causeIdOf(frame: Cause, into: Sink): number {
       if (target.closed) {
         endOptions.at = target.lastSeen;
         into.recorder.nativeEnd(target.id, "ok", endOptions);
+      } else {
+        // Its end may never be seen (no bubble phase at the window, nothing looked up after):
+        // by the next task the dispatch is over, so it ends then, at the last moment it was seen.
+        inLaterTask(() => closeDispatch(target, target.lastSeen, into));
       }
     }
     if (!target.closed) target.lastSeen = into.recorder.now();

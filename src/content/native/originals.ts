@@ -179,6 +179,11 @@ export function attributeOf(element: unknown, name: string): string | null {
 }
 export const NativeElement = ctorOf<typeof Element>("Element");
 export const pageDocument: Document | undefined = hasWindow ? window.document : undefined;
+const windowSetTimeout = hasWindow ? window.setTimeout : undefined;
+/** Runs `callback` in a later task, with the browser's own setTimeout (never a wrapper: not recorded). */
+export function inLaterTask(callback: () => void): void {
+  if (windowSetTimeout !== undefined) apply(windowSetTimeout, pageWindow, [callback, 0]);
+}
 export const documentBaseUri = getterOf<string>(proto(ctorOf("Node")), "baseURI");
 export const supportedEntryTypes: readonly string[] = (() => {
   try {
