@@ -33,6 +33,7 @@ import { launchWithExtensionCopy, launchWithoutExtension, startNativeServer } fr
 
 const FETCHES = 500;
 const TIMERS = 5000;
+const THENS = 20_000;
 /** Fresh browsers this many times, so that no one renderer process's luck decides a figure. */
 const GENERATIONS = Number(process.env.NATIVE_BENCH_GENERATIONS ?? 3);
 const ROUNDS = Number(process.env.NATIVE_BENCH_ROUNDS ?? 12);
@@ -55,6 +56,14 @@ window.work = async (fetches, timers) => {
   await Promise.all([timersDone, Promise.all(requests)]);
   return performance.now() - t0;
 };
+// Promise continuations: a chain of n .then, registered in a timer's callback (the worst case
+// for the then wrapper while recording: a cause to carry, so every callback is wrapped).
+window.thenWork = (n) => new Promise((resolve) => setTimeout(() => {
+  const t0 = performance.now();
+  let p = Promise.resolve(0);
+  for (let i = 0; i < n; i++) p = p.then((x) => x + 1);
+  p.then((v) => resolve(v === n ? performance.now() - t0 : -1));
+}, 0));
 // Whether fetch and setTimeout are the browser's own, as another realm's toString tells.
 window.pristine = () => {
   const toString = document.getElementById("pristine").contentWindow.Function.prototype.toString;
@@ -74,6 +83,8 @@ interface Side {
   readonly cpu: number[];
   readonly busy: number[];
   readonly wall: number[];
+  /** Main-thread CPU ms of the .then chain (thenWork). */
+  readonly thenCpu: number[];
 }
 
 function median(values: readonly number[]): number {
@@ -110,7 +121,7 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
   }
   const cdp = await page.createCDPSession();
   await cdp.send("Performance.enable");
-  return { variant, page, cdp, panel, cpu: [], busy: [], wall: [] };
+  return { variant, page, cdp, panel, cpu: [], busy: [], wall: [], thenCpu: [] };
 }
 
 async function runOnce(side: Side): Promise<void> {
@@ -120,6 +131,10 @@ async function runOnce(side: Side): Promise<void> {
   side.cpu.push((after.cpu - before.cpu) * 1000);
   side.busy.push((after.busy - before.busy) * 1000);
   side.wall.push(wall);
+  const beforeThens = await threadSeconds(side.cdp);
+  const chained = await side.page.evaluate((n: number) => (window as unknown as { thenWork(n: number): Promise<number> }).thenWork(n), THENS);
+  if (chained < 0) throw new Error(`${side.variant}: the .then chain did not count to ${THENS}`);
+  side.thenCpu.push((((await threadSeconds(side.cdp)).cpu) - beforeThens.cpu) * 1000);
 }
 
 /** One generation: fresh browsers, a page in each state, ROUNDS measured rounds; the sides' samples. */
@@ -132,7 +147,7 @@ async function generation(url: string): Promise<{ sides: Side[]; shipped: number
     for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
       const order = round % 2 === 0 ? sides : [...sides].reverse();
       for (const side of order) await runOnce(side);
-      if (round === WARMUP_ROUNDS - 1) for (const side of sides) side.cpu.length = side.busy.length = side.wall.length = 0;
+      if (round === WARMUP_ROUNDS - 1) for (const side of sides) side.cpu.length = side.busy.length = side.wall.length = side.thenCpu.length = 0;
     }
     const on = sides.find((s) => s.variant === "native on")!;
     await new Promise((resolve) => setTimeout(resolve, 200)); // the last flush (every 50 ms) reaches the panel
@@ -148,7 +163,7 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
   const server = await startNativeServer({ "/": PAGE });
   try {
     const url = `${server.origin}/`;
-    const samples = new Map<Variant, { cpu: number[]; busy: number[]; wall: number[] }>(VARIANTS.map((v) => [v, { cpu: [], busy: [], wall: [] }]));
+    const samples = new Map<Variant, { cpu: number[]; busy: number[]; wall: number[]; thenCpu: number[] }>(VARIANTS.map((v) => [v, { cpu: [], busy: [], wall: [], thenCpu: [] }]));
     let shipped = 0;
     for (let g = 0; g < GENERATIONS; g++) {
       const result = await generation(url);
@@ -158,6 +173,7 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
         into.cpu.push(...side.cpu);
         into.busy.push(...side.busy);
         into.wall.push(...side.wall);
+        into.thenCpu.push(...side.thenCpu);
       }
     }
     const figures: BenchFigure[] = [];
@@ -185,6 +201,17 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
           note: `medians ${median(values).toFixed(1)} ms vs ${median(baseline).toFixed(1)} ms; ratios' interquartile range ${quartile(0.25)}–${quartile(0.75)} over ${ratios.length} rounds in ${GENERATIONS} browser generations`,
         });
       }
+    }
+    // The then wrapper's cost, shown without a budget: a page of nothing but continuations.
+    for (const variant of VARIANTS.slice(1)) {
+      const values = samples.get(variant)!.thenCpu;
+      const ratios = values.map((value, round) => value / absent.thenCpu[round]!);
+      figures.push({
+        name: `${THENS} .then continuations in a timer callback, main-thread CPU time, ${variant} / extension absent`,
+        value: median(ratios),
+        unit: "×",
+        note: `medians ${median(values).toFixed(1)} ms vs ${median(absent.thenCpu).toFixed(1)} ms over ${ratios.length} rounds`,
+      });
     }
     figures.push({
       name: "events recorded per run with native on (fetches, timers, the Promise.all)",

@@ -198,7 +198,12 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
             setFilter(name);
             setView("timeline");
           }}
-          onExpand={(keys) => setCollapsed((previous) => new Set([...previous].filter((k) => !keys.includes(k))))}
+          onExpand={(keys) => setCollapsed((previous) => {
+            // Each key is folded now: toggled, it unfolds (a series head's toggle is its fold, rows.ts).
+            const next = new Set(previous);
+            for (const key of keys) if (!next.delete(key)) next.add(key);
+            return next;
+          })}
         />
       )}
       {dragging && <div class="drop-overlay" data-testid="drop-overlay">Drop a trace file to import it</div>}

@@ -10,8 +10,9 @@ import type { PanelServices } from "./services.ts";
 import { StatsView } from "./stats/stats-view.tsx";
 import type { TimelineController } from "./timeline/controller.ts";
 import { hasChildren, keyOfNode, nodeOfKey, type NodeKey } from "./timeline/model.ts";
-import { collapsedAncestors } from "./timeline/rows.ts";
+import { collapsedAncestors, isFolded } from "./timeline/rows.ts";
 import { Timeline } from "./timeline/timeline.tsx";
+import { nodeExtent } from "./timeline/draw-rows.ts";
 import type { PanelView } from "./toolbar.tsx";
 import { InsightsView } from "./insights/insights-view.tsx";
 import type { SessionView } from "./use-session-view.ts";
@@ -39,6 +40,8 @@ export function Workspace(props: WorkspaceProps) {
   const { session, services } = props;
   const { model, rows, selected } = session;
   const [revealRequest, setRevealRequest] = useState(0);
+  /** A node to scroll to without selecting it ("Scroll to cause"), once its row exists. */
+  const [pendingReveal, setPendingReveal] = useState<NodeKey | null>(null);
   const controller = useRef<TimelineController | null>(null);
   const latest = useRef(props);
   latest.current = props;
@@ -53,6 +56,23 @@ export function Workspace(props: WorkspaceProps) {
     return true;
   };
 
+  const revealKey = (key: NodeKey): void => {
+    const { model: m, collapsedNodes } = latest.current.session;
+    const node = nodeOfKey(m, key);
+    if (node < 0) return;
+    latest.current.onExpand(collapsedAncestors(m, collapsedNodes, node).map((n) => keyOfNode(m, n)));
+    setPendingReveal(key);
+  };
+
+  // After the rows that show it are built: scroll to it.
+  useEffect(() => {
+    if (pendingReveal === null) return;
+    const node = nodeOfKey(model, pendingReveal);
+    const row = node < 0 ? -1 : rows.rowOf[node]!;
+    if (row >= 0) controller.current?.reveal(row, nodeExtent(model, node));
+    setPendingReveal(null);
+  }, [pendingReveal, rows, model]);
+
   // Arrow keys walk the rows while the chart (or nothing in particular) has the focus.
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
@@ -65,7 +85,7 @@ export function Workspace(props: WorkspaceProps) {
       if (event.key === "ArrowDown") next = Math.min(s.rows.nodes.length - 1, row + 1);
       else if (event.key === "ArrowUp") next = Math.max(0, row - 1);
       else if ((event.key === "ArrowLeft" || event.key === "ArrowRight") && s.selected >= 0 && hasChildren(s.model, s.selected)) {
-        const isCollapsed = s.collapsedNodes.has(s.selected);
+        const isCollapsed = isFolded(s.model, s.collapsedNodes, s.selected, s.rows.filtered);
         if ((event.key === "ArrowLeft") !== isCollapsed) latest.current.onToggle(keyOfNode(s.model, s.selected));
         event.preventDefault();
         return;
@@ -138,6 +158,7 @@ export function Workspace(props: WorkspaceProps) {
             model={model}
             node={selected}
             onSelectTask={(id) => selectKey(id)}
+            onReveal={revealKey}
             onOpenSite={services.openSite}
             onClose={() => props.onSelect(null, false)}
           />

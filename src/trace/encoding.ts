@@ -48,7 +48,7 @@ export const EV_RESOURCE = 13;
 export const EV_RESOURCE_OP = 14;
 /** a native op id, b kind (NATIVE_KINDS index), c label, d task (0 none); time = its start. */
 export const EV_NATIVE_START = 15;
-/** a native op id, b parent native op id. */
+/** a native op id, b parent native op id (0 none), c cause native op id (0 none). */
 export const EV_NATIVE_PARENT = 16;
 /** a native op id, b outcome (NATIVE_OUTCOMES index), c detail (0 none); time = its end. */
 export const EV_NATIVE_END = 17;

@@ -360,7 +360,7 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
       }
       case NATIVE_BEGIN: {
         const n = trace.nativeOps[k]!;
-        const args = { id: n.id, source: n.source, kind: n.kind, task: n.task, parent: n.parent, ticks: n.ticks };
+        const args = { id: n.id, source: n.source, kind: n.kind, task: n.task, parent: n.parent, cause: n.cause, ticks: n.ticks };
         const detail = json({ devtools: nativePayload(n, sourceLabels[n.source] ?? null, trackOf) });
         event(`{"ph":"b","cat":"${USER_TIMING_CATEGORY}","name":${json(n.label)},"pid":${CHROME_PID},"tid":${n.source + 1},"id":${nativeSpanId(n.id)},"ts":${us},"args":{"detail":${json(detail)},"native":${json(args)}}}`);
         break;

@@ -103,7 +103,7 @@ export function* readChromeTrace(raw: Obj): Generator<number, Trace> {
         const n = args.native;
         const record: Obj = {
           id: n.id, source: n.source, kind: n.kind, label: e.name, start: ms, end: null, outcome: null,
-          task: n.task, parent: n.parent, detail: null, ticks: n.ticks,
+          task: n.task, parent: n.parent, cause: n.cause, detail: null, ticks: n.ticks,
         };
         add(nativeOps, "nativeOps", record, k);
         stack.push({ kind: "native", record });

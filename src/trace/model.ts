@@ -83,13 +83,13 @@ export type NativeKind =
   | "fetch" | "xhr" | "setTimeout" | "setInterval" | "requestAnimationFrame" | "requestIdleCallback"
   | "abortSignal" | "Promise.all" | "Promise.allSettled" | "Promise.race" | "Promise.any"
   | "longTask" | "longAnimationFrame" | "other"
-  | "script" | "module" | "worker" | "workerMessage" | "requestQueue";
+  | "script" | "module" | "worker" | "workerMessage" | "requestQueue" | "event";
 export const NATIVE_KINDS: readonly NativeKind[] = [
   "fetch", "xhr", "setTimeout", "setInterval", "requestAnimationFrame", "requestIdleCallback",
   "abortSignal", "Promise.all", "Promise.allSettled", "Promise.race", "Promise.any",
   "longTask", "longAnimationFrame", "other",
   // Appended, never inserted: a batch names a kind by its index here.
-  "script", "module", "worker", "workerMessage", "requestQueue",
+  "script", "module", "worker", "workerMessage", "requestQueue", "event",
 ];
 
 /** How a native operation ended; null while it is still pending. */
@@ -236,6 +236,12 @@ export interface NativeOpRecord {
   readonly task: number | null;
   /** The group it belongs to (e.g. the Promise.all that awaits this fetch). */
   readonly parent: number | null;
+  /**
+   * The native operation during whose callback this one was created: the event dispatch
+   * (`click on button#go`), the timer that fired, the fetch whose `.then` continuation ran…
+   * Null when none was running, or when a runtime task's step was (then `task` says which).
+   */
+  readonly cause: number | null;
   readonly detail: string | null;
   /** Firings of repeating operations (setInterval, requestAnimationFrame loops). */
   readonly ticks: readonly number[];

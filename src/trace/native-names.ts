@@ -8,9 +8,9 @@
 import type { NativeKind, NativeOpRecord, Trace } from "./model.ts";
 
 /** Kinds of native work the timeline colours apart. */
-export type NativeGroup = "request" | "script" | "worker" | "timer" | "frame" | "blocking" | "signal" | "combinator" | "other";
+export type NativeGroup = "request" | "script" | "worker" | "timer" | "frame" | "blocking" | "signal" | "combinator" | "event" | "other";
 
-export const NATIVE_GROUPS: readonly NativeGroup[] = ["request", "script", "worker", "timer", "frame", "blocking", "signal", "combinator", "other"];
+export const NATIVE_GROUPS: readonly NativeGroup[] = ["request", "script", "worker", "timer", "frame", "blocking", "signal", "combinator", "event", "other"];
 
 export const NATIVE_GROUP_LABELS: Readonly<Record<NativeGroup, string>> = {
   request: "Request",
@@ -21,6 +21,7 @@ export const NATIVE_GROUP_LABELS: Readonly<Record<NativeGroup, string>> = {
   blocking: "Long task",
   signal: "Abort signal",
   combinator: "Promise combinator",
+  event: "Event dispatch (cause)",
   other: "Other native",
 };
 
@@ -44,6 +45,7 @@ const GROUP_OF_KIND: Readonly<Record<NativeKind, NativeGroup>> = {
   worker: "worker",
   workerMessage: "worker",
   requestQueue: "request",
+  event: "event",
 };
 
 /**
@@ -101,8 +103,8 @@ export function nativeName(op: NativeOpRecord, origin: string | null): string {
     }
   }
   if (label === "") return op.kind;
-  // "other" says nothing its label does not ("setTimeout callback"), nor do the parts of a
-  // worker or request ("postMessage → worker", "queued").
-  if (op.kind === "other" || PART_KINDS.has(op.kind)) return label;
+  // "other" and "event" say nothing their labels do not ("setTimeout callback", "click on button#go"),
+  // nor do the parts of a worker or request ("postMessage → worker", "queued").
+  if (op.kind === "other" || op.kind === "event" || PART_KINDS.has(op.kind)) return label;
   return comparable(label).startsWith(comparable(op.kind)) ? label : `${op.kind} ${label}`;
 }

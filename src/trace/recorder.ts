@@ -320,16 +320,20 @@ export class Recorder implements Instrument {
   /**
    * A native operation began (a fetch, a timer, an abort signal, a Promise.all…). Returns its
    * id for `nativeEnd`. `task` defaults to the task whose step is running; `at` is an explicit
-   * start on the recorder's clock (see `fromHostTime`) for operations reported after the fact.
+   * start on the recorder's clock (see `fromHostTime`) for operations reported after the fact;
+   * `cause` the earlier native operation during whose callback this one was created.
    */
-  nativeStart(kind: NativeKind, label: string, options: { task?: TaskRef; parent?: number; at?: number } = {}): number {
+  nativeStart(kind: NativeKind, label: string, options: { task?: TaskRef; parent?: number; at?: number; cause?: number } = {}): number {
     const id = this.nextNativeId++;
     const code = nativeKindCode(kind);
     if (code < 0 || !this.hasRoom()) return id;
     const task = options.task === undefined ? this.runningTask : taskIdOf(options.task);
     this.write(EV_NATIVE_START, this.timeOf(options.at), id, code, this.intern(String(label)), task);
-    if (options.parent !== undefined && options.parent > 0 && this.hasRoom()) {
-      this.write(EV_NATIVE_PARENT, this.lastPushedTime(), id, options.parent | 0, 0, 0);
+    const parent = options.parent !== undefined && options.parent > 0 ? options.parent | 0 : 0;
+    // Only an earlier operation can be a cause: a later id would be a forged or broken link.
+    const cause = options.cause !== undefined && options.cause > 0 && options.cause < id ? options.cause | 0 : 0;
+    if ((parent !== 0 || cause !== 0) && this.hasRoom()) {
+      this.write(EV_NATIVE_PARENT, this.lastPushedTime(), id, parent, cause, 0);
     }
     return id;
   }

@@ -294,11 +294,18 @@ export class SessionBuilder {
         case EV_NATIVE_START: this.onNativeStart(sid, t, a, b, strings[c]!, d); break;
         case EV_NATIVE_PARENT: {
           const id = traceId(sid, a);
-          const parent = traceId(sid, b);
           const index = this.nativeIndex.get(id);
-          if (index !== undefined && this.nativeIndex.has(parent) && parent !== id) {
-            this.nativeOps.items[index] = { ...this.nativeOps.items[index]!, parent };
-          }
+          if (index === undefined) break;
+          // Links only to operations the trace has (not dropped, not from before the recording),
+          // and a cause only to an earlier one, so neither relation can form a cycle.
+          const parent = b === 0 ? null : traceId(sid, b);
+          const cause = c === 0 || c >= a ? null : traceId(sid, c);
+          const record = this.nativeOps.items[index]!;
+          this.nativeOps.items[index] = {
+            ...record,
+            parent: parent !== null && parent !== id && this.nativeIndex.has(parent) ? parent : record.parent,
+            cause: cause !== null && this.nativeIndex.has(cause) ? cause : record.cause,
+          };
           break;
         }
         case EV_NATIVE_END: this.onNativeEnd(sid, t, a, b, c === 0 ? null : strings[c]!); break;
@@ -497,7 +504,7 @@ export class SessionBuilder {
     if (this.nativeIndex.has(id)) return;
     const task = taskLocal === 0 ? null : this.task(sid, taskLocal, t).id;
     const index = this.nativeOps.push({
-      id, source: sid, kind: NATIVE_KINDS[kind]!, label, start: t, end: null, outcome: null, task, parent: null, detail: null, ticks: [],
+      id, source: sid, kind: NATIVE_KINDS[kind]!, label, start: t, end: null, outcome: null, task, parent: null, cause: null, detail: null, ticks: [],
     }, t);
     this.nativeIndex.set(id, index);
     this.openNative.set(id, { index, ticks: [] });
@@ -624,6 +631,7 @@ function checkBatch(batch: TraceBatch, source: SourceState): TraceError | null {
     if (k === EV_NATIVE_END && (b < 0 || b >= NATIVE_OUTCOMES.length)) return err(`.ops[${o + 1}]`, `unknown native outcome ${b}`);
     if (k === EV_MARK && (ops[o]! < 0 || ops[o]! >= MARKER_KINDS.length)) return err(`.ops[${o}]`, `unknown marker kind ${ops[o]}`);
     if (k === EV_EXIT && (b < 0 || b > 2)) return err(`.ops[${o + 1}]`, `unknown task outcome ${b}`);
+    if (k === EV_NATIVE_PARENT && (b < 0 || ops[o + 2]! < 0)) return err(`.ops[${o + (b < 0 ? 1 : 2)}]`, "expected a native operation id ≥ 0");
     if ((k === EV_RESOURCE || k === EV_RESOURCE_OP || k === EV_NATIVE_START || k === EV_NATIVE_END || k === EV_NATIVE_TICK || k === EV_NATIVE_PARENT) && ops[o]! <= 0) {
       return err(`.ops[${o}]`, `expected an id > 0, got ${ops[o]}`);
     }

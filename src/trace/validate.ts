@@ -520,14 +520,20 @@ function readNativeOps(list: unknown[], ctx: Context): NativeOpRecord[] {
     });
     for (let k = 1; k < ticks.length; k++) if (ticks[k]! < ticks[k - 1]!) r.fail(`ticks[${k}]`, `ticks go back in time: ${ticks[k]} after ${ticks[k - 1]}`);
     parents.push(r.intOrNull(o, "parent", 1));
+    // Absent in files written before causes were recorded: read as none.
+    const cause = o.cause === undefined ? null : r.intOrNull(o, "cause", 1);
+    if (cause !== null && sourceOfId(cause) !== source) r.fail("cause", `native operation ${cause} belongs to source ${sourceOfId(cause)}, not ${source}`);
+    if (cause !== null && cause >= id) r.fail("cause", `a cause is an earlier operation: expected an id below ${id}, got ${cause}`);
     return {
       id, source, kind: r.oneOf(o, "kind", NATIVE_KINDS), label: r.string(o, "label"), start, end, outcome,
-      task: taskRefOrNull(r, o, "task", ctx), parent: parents[i]!, detail: r.stringOrNull(o, "detail"), ticks,
+      task: taskRefOrNull(r, o, "task", ctx), parent: parents[i]!, cause, detail: r.stringOrNull(o, "detail"), ticks,
     };
   });
   parents.forEach((parent, i) => {
     r.at(i);
     if (parent !== null && (!ids.has(parent) || parent === ops[i]!.id)) r.fail("parent", `native operation ${parent} does not exist in nativeOps`);
+    const cause = ops[i]!.cause;
+    if (cause !== null && !ids.has(cause)) r.fail("cause", `native operation ${cause} does not exist in nativeOps`);
   });
   const cycle = findParentCycle(ops.map((op) => op.id), parents);
   if (cycle !== null) r.at(cycle.index).fail("parent", `the native operations' parents form a cycle: ${cycle.ids.map((id) => `native operation ${id}`).join(" → ")}`);

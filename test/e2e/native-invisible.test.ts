@@ -28,6 +28,9 @@ const WRAPPED = {
   "Function.prototype.toString": [Function.prototype, "toString"],
   Worker: [window, "Worker"], "Worker.prototype.postMessage": [Worker.prototype, "postMessage"],
   "Worker.prototype.terminate": [Worker.prototype, "terminate"],
+  "Promise.prototype.then": [Promise.prototype, "then"],
+  // Not wrapped (they call this.then), and must stay so.
+  "Promise.prototype.catch": [Promise.prototype, "catch"], "Promise.prototype.finally": [Promise.prototype, "finally"],
 };
 
 function failure(error) {
@@ -229,6 +232,48 @@ async function behaviour() {
   out.postIllegal = attempt(() => Worker.prototype.postMessage.call({}, 1));
   out.terminateReturn = worker.terminate();
   out.terminateTwice = worker.terminate();
+  // Promise continuations: this and arguments of callbacks, results, errors, non-callables,
+  // subclasses, wrong receivers, unhandled rejections, a continuation registered in a listener.
+  out.thenCallback = await new Promise((resolve) => Promise.resolve(7).then(function () { "use strict"; resolve({ thisValue: typeof this, args: arguments.length, value: arguments[0] }); }));
+  out.thenSloppyThis = await new Promise((resolve) => Promise.resolve().then(function () { resolve(this === window); }));
+  const thenBoom = new Error("then boom");
+  out.thenThrows = await Promise.resolve(1).then(() => { throw thenBoom; }).then(() => "no", (error) => error === thenBoom);
+  out.thenNonCallable = await Promise.resolve("kept").then(42, "x");
+  out.thenNoArgs = await Promise.resolve("kept").then();
+  out.thenExtraArgs = await Promise.resolve(2).then((x) => x * 2, undefined, "extra");
+  out.thenReturnsThenable = await Promise.resolve(1).then(() => ({ then(resolve) { resolve("from a thenable"); } }));
+  out.catchFinally = await Promise.reject(new Error("caught")).catch((error) => error.message).finally(() => "ignored");
+  out.finallyRethrows = await settle(Promise.resolve(1).finally(() => { throw new Error("from finally"); }));
+  out.thenIllegal = attempt(() => Promise.prototype.then.call({}, () => {}));
+  out.catchOnThenable = await new Promise((resolve) => Promise.prototype.catch.call({ then(a, b) { resolve([typeof a, typeof b]); } }, () => {}));
+  class MyThenPromise extends Promise {}
+  const derived = MyThenPromise.resolve(1).then((x) => x + 1);
+  out.thenSpecies = { isMine: derived instanceof MyThenPromise, value: await derived };
+  const base = Promise.resolve();
+  const next = base.then();
+  out.thenResult = { isPromise: next instanceof Promise, distinct: next !== base };
+  out.unhandledThen = await new Promise((resolve) => {
+    let p;
+    window.addEventListener("unhandledrejection", function on(event) {
+      window.removeEventListener("unhandledrejection", on);
+      event.preventDefault();
+      resolve({ samePromise: event.promise === p, reason: event.reason && event.reason.message });
+    });
+    p = Promise.resolve().then(() => { throw new Error("unhandled in then"); });
+  });
+  const thenOrder = [];
+  const settledAlready = Promise.resolve();
+  settledAlready.then(() => thenOrder.push(1));
+  Promise.resolve().then(() => thenOrder.push(2)).then(() => thenOrder.push(4));
+  settledAlready.then(() => thenOrder.push(3));
+  await new Promise((r) => setTimeout(r, 0));
+  out.thenOrder = thenOrder;
+  out.thenInListener = await new Promise((resolve) => {
+    const button = document.createElement("button");
+    document.body.append(button);
+    button.addEventListener("click", (event) => Promise.resolve(event.type).then((type) => { button.remove(); resolve(type); }));
+    button.click();
+  });
   return out;
 }
 
@@ -239,6 +284,7 @@ window.nativeAsSeenFromIframe = () => {
   const toString = document.getElementById("pristine").contentWindow.Function.prototype.toString;
   return ["fetch", "setTimeout", "requestAnimationFrame"].every((name) => /\\[native code\\]/.test(toString.call(window[name])))
     && /\\[native code\\]/.test(toString.call(Promise.all))
+    && /\\[native code\\]/.test(toString.call(Promise.prototype.then))
     && /\\[native code\\]/.test(toString.call(XMLHttpRequest.prototype.open))
     && /\\[native code\\]/.test(toString.call(Function.prototype.toString))
     && /\\[native code\\]/.test(toString.call(Worker));
@@ -284,6 +330,9 @@ describe("the native wrappers, as the page sees them", () => {
     const shapes = baseline.shapes as Record<string, { toString: string; length: number }>;
     expect(shapes.fetch!.toString).toBe("function fetch() { [native code] }");
     expect(shapes["Promise.all"]!.length).toBe(1);
+    expect(shapes["Promise.prototype.then"]).toMatchObject({ name: "then", length: 2, toString: "function then() { [native code] }" });
+    expect(baseline.behaviour.thenCallback).toEqual({ thisValue: "undefined", args: 1, value: 7 });
+    expect(baseline.behaviour.thenOrder).toEqual([1, 2, 3, 4]);
     // RequestInit's members are read once each, in dictionary order.
     expect(baseline.behaviour.initReads).toEqual(["cache", "headers", "method", "mode", "signal"]);
     expect(baseline.behaviour.prepareStackTrace).toEqual({ prepared: 0, limitKept: true });

@@ -24,7 +24,7 @@ import {
   signalReason,
 } from "./originals.ts";
 import { callerSite } from "./site.ts";
-import { currentSink, describe, domExceptionName, startOp, taskTracker, type Sink } from "./sink.ts";
+import { causeNow, currentSink, describe, domExceptionName, startOp, taskTracker, type Sink } from "./sink.ts";
 import type { CreationSite } from "../../trace/model.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- wrappers stand in for any function */
@@ -50,6 +50,8 @@ interface ArmedTimeout {
   readonly sink: Sink;
   readonly at: number;
   readonly task: number;
+  /** What was running when it was armed: the cause of its firing. */
+  readonly cause: number;
   readonly site: CreationSite | null;
   readonly label: string;
 }
@@ -143,7 +145,7 @@ function onTimeoutFired(this: EventTarget): void {
     remember(this, reason, { sink: null, mark: 0, cause: "timeout" });
     return;
   }
-  const op = startOp(armed.sink, "abortSignal", armed.label, armed.site, { at: armed.at, task: armed.task });
+  const op = startOp(armed.sink, "abortSignal", armed.label, armed.site, { at: armed.at, task: armed.task, cause: armed.cause });
   remember(this, reason, { sink: armed.sink, mark: op.id, cause: "timeout" });
   op.end("aborted", { cause: "timeout", reason: describe(reason) });
 }
@@ -159,6 +161,7 @@ const timeoutPatch = Patch.of(NativeAbortSignal, "timeout", (original) => {
         sink: into,
         at: into.recorder.now(),
         task: taskTracker.running,
+        cause: causeNow(into),
         site: callerSite(wrapper),
         label: `AbortSignal.timeout(${typeof ms === "number" ? ms : "?"})`,
       });

@@ -17,7 +17,7 @@
  * passes through unrecorded.
  */
 import { Patch } from "./cloak.ts";
-import { apply, arrayValues, dataProperty, findProperty, hasPromisePrototype, isArray, NativePromise, then } from "./originals.ts";
+import { apply, arrayValues, dataProperty, findProperty, hasPromisePrototype, isArray, NativePromise, originalThen } from "./originals.ts";
 import { callerSite, isOwnSite } from "./site.ts";
 import { currentSink, describe, promiseOps, startOp, type NativeOp } from "./sink.ts";
 import type { NativeKind } from "../../trace/model.ts";
@@ -100,8 +100,8 @@ function watch(op: NativeOp, name: Combinator, members: readonly unknown[]): voi
     // A value is settled already, but Promise.all still takes a reaction for it: so do we, in order.
     const watched = hasPromisePrototype(member) ? member : settledPromise;
     try {
-      if (indexed) then(watched, () => settle(k, true), (reason: unknown) => settle(k, false, reason));
-      else then(watched, fulfilledAny, rejectedAny);
+      if (indexed) originalThen(watched, () => settle(k, true), (reason: unknown) => settle(k, false, reason));
+      else originalThen(watched, fulfilledAny, rejectedAny);
     } catch {
       settle(k, true); // an object dressed as a promise; the original's then fails on it too
     }

@@ -21,6 +21,9 @@ import type { Recorder } from "../../trace/recorder.ts";
 import { abortPatches } from "./abort.ts";
 import { type Patch, toStringPatch } from "./cloak.ts";
 import { combinatorPatches } from "./combinators.ts";
+import { forgetCauses } from "./causes.ts";
+import { thenPatch } from "./continuations.ts";
+import { watchDispatches } from "./listeners.ts";
 import { LongTaskObserver } from "./long-tasks.ts";
 import { requestPatches } from "./requests.ts";
 import { ResourceObserver } from "./resources.ts";
@@ -48,6 +51,7 @@ export const ALL_PATCHES: readonly Patch[] = [
   ...abortPatches,
   ...combinatorPatches,
   ...workerPatches,
+  ...(thenPatch === null ? [] : [thenPatch]),
 ];
 
 export class NativeInstrumentation implements NativeControl {
@@ -67,10 +71,12 @@ export class NativeInstrumentation implements NativeControl {
     const sink = currentSink();
     if (sink !== null && sink.recorder === recorder && sink.sites === options.creationSites) return;
     forgetTimers();
+    forgetCauses();
     setSink({ recorder, sites: options.creationSites });
     if (!this.installed) {
       for (let k = 0; k < ALL_PATCHES.length; k++) ALL_PATCHES[k]!.install();
       this.stopTracking = this.hook.onRuntime((runtime: RegisteredRuntime) => runtime.addInstrument(taskTracker));
+      watchDispatches();
       this.installed = true;
     }
     if (sink?.recorder !== recorder) {
@@ -83,6 +89,7 @@ export class NativeInstrumentation implements NativeControl {
     if (recorder !== undefined && currentSink()?.recorder !== recorder) return;
     setSink(null);
     forgetTimers();
+    forgetCauses();
     this.longTasks.stop();
     this.resources.stop();
     if (!this.installed) return;

@@ -105,7 +105,7 @@ export const promiseThen = Promise.prototype.then;
 export const promisePrototype = Promise.prototype;
 
 /** `promise.then(onFulfilled, onRejected)` with the original `then`. */
-export function then<T>(promise: Promise<T>, onFulfilled: ((value: T) => unknown) | undefined, onRejected: ((reason: unknown) => unknown) | undefined): Promise<unknown> {
+export function originalThen<T>(promise: Promise<T>, onFulfilled: ((value: T) => unknown) | undefined, onRejected: ((reason: unknown) => unknown) | undefined): Promise<unknown> {
   return apply(promiseThen, promise, [onFulfilled, onRejected]) as Promise<unknown>;
 }
 
@@ -171,6 +171,26 @@ export const xhrStatus = getterOf<number>(proto(NativeXMLHttpRequest), "status")
 export const xhrReadyState = getterOf<number>(proto(NativeXMLHttpRequest), "readyState");
 export const progressLoaded = getterOf<number>(proto(ctorOf("ProgressEvent")), "loaded");
 export const eventType = getterOf<string>(proto(ctorOf("Event")), "type");
+/** 0 (NONE) once an event's dispatch is over (or before it began). */
+export const eventPhase = getterOf<number>(proto(ctorOf("Event")), "eventPhase");
+export const eventTarget = getterOf<EventTarget | null>(proto(ctorOf("Event")), "target");
+export const eventBubbles = getterOf<boolean>(proto(ctorOf("Event")), "bubbles");
+export const elementLocalName = getterOf<string>(proto(ctorOf("Element")), "localName");
+export const elementId = getterOf<string>(proto(ctorOf("Element")), "id");
+export const nodeName = getterOf<string>(proto(ctorOf("Node")), "nodeName");
+const getAttribute = (proto(ctorOf("Element")) as Element | undefined)?.getAttribute;
+/** `element.getAttribute(name)` with the original method; null where there is none. */
+export function attributeOf(element: unknown, name: string): string | null {
+  if (getAttribute === undefined) return null;
+  return apply(getAttribute, element, [name]) as string | null;
+}
+export const NativeElement = ctorOf<typeof Element>("Element");
+export const pageDocument: Document | undefined = hasWindow ? window.document : undefined;
+const windowSetTimeout = hasWindow ? window.setTimeout : undefined;
+/** Runs `callback` in a later task, with the browser's own setTimeout (never a wrapper: not recorded). */
+export function inLaterTask(callback: () => void): void {
+  if (windowSetTimeout !== undefined) apply(windowSetTimeout, pageWindow, [callback, 0]);
+}
 export const documentBaseUri = getterOf<string>(proto(ctorOf("Node")), "baseURI");
 export const supportedEntryTypes: readonly string[] = (() => {
   try {
@@ -239,7 +259,6 @@ const collectionItem = (collectionProto as HTMLCollection | undefined)?.item;
 export function collectionAt<T>(collection: HTMLCollectionOf<Element>, index: number): T | null {
   return collectionItem === undefined ? null : (apply(collectionItem, collection, [index]) as T | null);
 }
-export const eventTarget = getterOf<EventTarget>(proto(ctorOf("Event")), "target");
 /** Whether `value` is a `<script>` element, by the realm's original prototype chain. */
 export function isScriptElement(value: unknown): boolean {
   if (typeof value !== "object" || value === null || scriptProto === undefined) return false;

@@ -27,11 +27,12 @@ import { Patch } from "./cloak.ts";
 import {
   apply, documentBaseUri, findProperty, eventType, headerOf, NativeRequest, NativeURL, NativeXMLHttpRequest, pageWindow,
   progressLoaded, requestMethod, requestSignal, requestUrl, responseHeaders, responseStatus, safeWeakMap, signalAborted,
-  signalReason, then, urlHref, listen, xhrReadyState, xhrStatus, hostNow,
+  signalReason, originalThen, urlHref, listen, xhrReadyState, xhrStatus, hostNow,
 } from "./originals.ts";
 import { abortCauseOf } from "./abort.ts";
 import { awaitTiming } from "./resources.ts";
 import { callerSite } from "./site.ts";
+import { Cause, activeCause, enter } from "./causes.ts";
 import { currentSink, describe, onWindow, promiseOps, startOp, type NativeOp, type Sink } from "./sink.ts";
 import { numberIsSafeInteger as isSafeInteger } from "../../trace/primordials.ts";
 
@@ -170,8 +171,8 @@ const fetchPatch = Patch.of(pageWindow, "fetch", (original) => {
       }
       // The page's promise follows the browser's; ours, registered after it, only watches (and
       // never rethrows, so no exception of ours ever reaches the page's handlers or the console).
-      const result = then(promise, undefined, undefined);
-      then(
+      const result = originalThen(promise, undefined, undefined);
+      originalThen(
         promise,
         (response) => op.end("ok", { status: responseStatus(response), bytes: contentLength(response) }),
         (error: unknown) => endFailed(op, into, error, signals),
@@ -188,13 +189,17 @@ const fetchPatch = Patch.of(pageWindow, "fetch", (original) => {
 interface XhrState {
   label: string;
   op: NativeOp | null;
+  /** The request last sent: the cause of what the page's listeners of its events start. */
+  sent: NativeOp | null;
   /** The last of load / error / abort / timeout seen before loadend. */
   ended: string | null;
   listening: boolean;
 }
 
 const xhrStates = safeWeakMap<object, XhrState>();
-const XHR_EVENTS = ["load", "error", "abort", "timeout", "loadend"];
+const XHR_EVENTS = ["readystatechange", "load", "error", "abort", "timeout", "loadend"];
+/** At the request itself, listeners run in the order they were added, capture or not. */
+const XHR_LISTENER_OPTIONS: AddEventListenerOptions = { capture: true };
 
 function xhrLabel(method: unknown, url: unknown): string {
   const verb = typeof method === "string" ? normalizeMethod(method) : "?";
@@ -213,8 +218,13 @@ function xhrLabel(method: unknown, url: unknown): string {
 
 function onXhrEvent(this: EventTarget, event: Event): void {
   const state = xhrStates.get(this);
-  if (state === undefined || state.op === null) return;
+  if (state === undefined) return;
+  const sent = state.sent;
+  // While this event is dispatched, the request causes what its listeners start (causes.ts).
+  if (sent !== null && sent.live) enter(new Cause(sent.sink, sent.id, 0, event, null, 0, activeCause(sent.sink), null));
+  if (state.op === null) return;
   const type = eventType(event) ?? "";
+  if (type === "readystatechange") return;
   if (type !== "loadend") {
     state.ended = type;
     return;
@@ -234,6 +244,12 @@ function onXhrEvent(this: EventTarget, event: Event): void {
     default:
       op.end("error", { error: "network error" });
   }
+}
+
+function listenTo(xhr: EventTarget, state: XhrState): void {
+  if (state.listening) return;
+  for (let k = 0; k < XHR_EVENTS.length; k++) listen(xhr, XHR_EVENTS[k]!, onXhrEvent, XHR_LISTENER_OPTIONS);
+  state.listening = true;
 }
 
 const openPatch = Patch.of(NativeXMLHttpRequest?.prototype, "open", (original) => ({
@@ -261,8 +277,11 @@ const openPatch = Patch.of(NativeXMLHttpRequest?.prototype, "open", (original) =
       return result;
     }
     const label = xhrLabel(args[0], args[1]);
-    if (state === undefined) xhrStates.set(this, { label, op: null, ended: null, listening: false });
+    if (state === undefined) xhrStates.set(this, { label, op: null, sent: null, ended: null, listening: false });
     else state.label = label;
+    // Listening from open(): ours then come before the listeners most code adds after it
+    // (`xhr.onload = …` between open and send), so the request is the cause in place for them.
+    listenTo(this as EventTarget, xhrStates.get(this)!);
     return result;
   },
 }).open);
@@ -274,14 +293,11 @@ const sendPatch = Patch.of(NativeXMLHttpRequest?.prototype, "send", (original) =
       const state = typeof this === "object" && this !== null ? xhrStates.get(this) : undefined;
       // Without a recorded open(), or while a request is in flight (send() throws), just call through.
       if (into === null || state === undefined || state.op !== null) return apply(original, this, args);
-      const xhr = this as EventTarget;
-      if (!state.listening) {
-        for (let k = 0; k < XHR_EVENTS.length; k++) listen(xhr, XHR_EVENTS[k]!, onXhrEvent);
-        state.listening = true;
-      }
+      listenTo(this as EventTarget, state);
       const op = startOp(into, "xhr", state.label, callerSite(wrapper));
       awaitTiming(op, state.label, hostNow());
       state.op = op;
+      state.sent = op;
       state.ended = null;
       let threw = true;
       try {

@@ -16,6 +16,7 @@ import type { CreationSite, NativeKind, NativeOutcome } from "../../trace/model.
 import type { Recorder } from "../../trace/recorder.ts";
 import { apply, dataProperty, exceptionMessage, exceptionName, pageWindow, safeMap, safeWeakMap, toJson } from "./originals.ts";
 import { formatSite } from "./site.ts";
+import { Cause, enter, leave, lookUpCause } from "./causes.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- page callbacks are any function */
 
@@ -98,11 +99,18 @@ function detailOf(site: string | null, fields: Fields | undefined): string | und
 
 /** One native operation being recorded. */
 export class NativeOp {
+  private frame: Cause | null = null;
+
   constructor(
     readonly sink: Sink,
     readonly id: number,
     private readonly site: string | null,
   ) {}
+
+  /** This operation as the cause of what its callbacks and continuations start. */
+  asCause(): Cause {
+    return (this.frame ??= new Cause(this.sink, this.id, 0, null, null, 0, null, null));
+  }
 
   /** Still recording into the sink it started in. */
   get live(): boolean {
@@ -124,32 +132,54 @@ export interface StartOptions {
   readonly at?: number;
   /** The runtime task that started it; by default the one running now. */
   readonly task?: number;
+  /**
+   * The operation it was caused by. By default, for an operation starting now (no `at`, no
+   * `task`), what is running: the task whose step runs, else the cause frame (causes.ts).
+   */
+  readonly cause?: number;
 }
 
 /** One options object for every nativeEnd call, as for nativeStart below. */
 const endOptions: { detail: string | undefined; at: number | undefined } = { detail: undefined, at: undefined };
 
 /** One options object for every nativeStart call: the recorder reads it at once and keeps nothing. */
-const startOptions: { task: number; parent: number | undefined; at: number | undefined } = { task: 0, parent: undefined, at: undefined };
+const startOptions: { task: number; parent: number | undefined; at: number | undefined; cause: number } = { task: 0, parent: undefined, at: undefined, cause: 0 };
 
-function nativeStart(recorder: Recorder, kind: NativeKind, label: string, task: number, parent: number | undefined, at: number | undefined): number {
+function nativeStart(recorder: Recorder, kind: NativeKind, label: string, task: number, parent: number | undefined, at: number | undefined, cause: number): number {
   startOptions.task = task;
   startOptions.parent = parent;
   startOptions.at = at;
+  startOptions.cause = cause;
   return recorder.nativeStart(kind, label, startOptions);
 }
 
 /** Starts recording an operation into `into`. */
 export function startOp(into: Sink, kind: NativeKind, label: string, site: CreationSite | null, options: StartOptions = NO_OPTIONS): NativeOp {
-  const id = nativeStart(into.recorder, kind, label, options.task ?? taskTracker.running, options.parent, options.at);
+  let task = options.task ?? taskTracker.running;
+  let cause = options.cause ?? 0;
+  if (task === 0 && options.task === undefined && options.at === undefined && options.cause === undefined) {
+    const found = lookUpCause(into);
+    task = found.task;
+    cause = found.id;
+  }
+  const id = nativeStart(into.recorder, kind, label, task, options.parent, options.at, cause);
   return new NativeOp(into, id, into.sites && site !== null ? formatSite(site) : null);
+}
+
+/**
+ * The cause an operation starting now in `into` would get (an operation id, 0 none), for one
+ * reported later on behalf of this moment (a timeout signal that fires).
+ */
+export function causeNow(into: Sink): number {
+  return taskTracker.running !== 0 ? 0 : lookUpCause(into).id;
 }
 
 const NO_OPTIONS: StartOptions = {};
 
 /**
  * Runs a page callback that `op` scheduled, as the browser calls it: `op` fires (a tick for a
- * repeating operation, else its end, `ok`), and the callback's run becomes a step — a child
+ * repeating operation, else its end, `ok`), the callback runs with `op` as the cause of what it
+ * starts (causes.ts), and its run becomes a step — a child
  * operation of kind `other` labelled `label` — when it took a measurable time (at least one
  * tick of the page's clock, which Chrome coarsens to 0.1 ms; a shorter run has no length to
  * show, and its moment is the firing already recorded). An exception passes through
@@ -163,15 +193,17 @@ export function fireAndRun(op: NativeOp, repeating: boolean, label: string, call
   if (repeating) recorder.nativeTick(op.id, fired);
   else op.end("ok", undefined, fired);
   let threw = true;
+  const saved = enter(op.asCause());
   try {
     const result = apply(callback, self, args);
     threw = false;
     return result;
   } finally {
+    leave(saved);
     if (sink === op.sink) {
       const done = recorder.now();
       if (done > fired || threw) {
-        const step = nativeStart(recorder, "other", label, 0, op.id, fired);
+        const step = nativeStart(recorder, "other", label, 0, op.id, fired, op.id);
         endOptions.detail = threw ? THREW : undefined;
         endOptions.at = done;
         recorder.nativeEnd(step, threw ? "error" : "ok", endOptions);

@@ -2,7 +2,10 @@
  * The details pane for a native operation (fetch, timers, abort signals, long tasks…): its
  * full label (the whole URL the timeline shortens), and its detail as fields when it is a
  * record (a long task's attribution) rather than one JSON line; the group it belongs to (the
- * Promise.all awaiting a fetch) and, for a group, its members — each a link that selects it.
+ * Promise.all awaiting a fetch) and, for a group, its members — each a link that selects it;
+ * its cause ("Caused by", the whole chain back to what began it, and a "Scroll to cause" that
+ * shows the cause's row without leaving this one) and what it caused; for the head of a
+ * repeating series, how many there are.
  */
 import { traceId, type NativeOpRecord } from "../../trace/model.ts";
 import { formatTime } from "../format.ts";
@@ -12,8 +15,27 @@ import { PART_KINDS } from "../../trace/native-names.ts";
 import { messageCounts, partsOf } from "../timeline/native-parts.ts";
 import { TaskLink } from "./task-link.tsx";
 
-export function NativeDetails({ model, node, onSelectTask, onClose }: { model: TimelineModel; node: number; onSelectTask(id: number): void; onClose(): void }) {
+export interface NativeDetailsProps {
+  readonly model: TimelineModel;
+  readonly node: number;
+  onSelectTask(id: number): void;
+  /** Scrolls the timeline to a node (by key) without selecting it; absent where there is no timeline. */
+  readonly onReveal?: (key: number) => void;
+  onClose(): void;
+}
+
+/** The most links of the chain of causes, and of operations caused, listed. */
+const MAX_LISTED = 50;
+
+export function NativeDetails({ model, node, onSelectTask, onReveal, onClose }: NativeDetailsProps) {
   const op = model.trace.nativeOps[node - model.taskCount]!;
+  const opAt = (id: number | null): NativeOpRecord | undefined => (id === null ? undefined : model.trace.nativeOps[model.nativePos.get(id) ?? -1]);
+  const cause = opAt(op.cause);
+  // Earlier causes, back to the root of the chain (causes are earlier operations: it ends).
+  const chain: NativeOpRecord[] = [];
+  for (let at = opAt(cause?.cause ?? null); at !== undefined && chain.length < MAX_LISTED; at = opAt(at.cause)) chain.push(at);
+  const caused = model.trace.nativeOps.filter((other) => other.cause === op.id);
+  const series = model.seriesSize[node]!;
   const group = op.parent === null ? undefined : model.trace.nativeOps[model.nativePos.get(op.parent) ?? -1];
   // Members are the operations grouped under it; a combinator also names them in its detail.
   // (A worker's messages and a request's queueing are its parts, shown as fields below.)
@@ -36,6 +58,24 @@ export function NativeDetails({ model, node, onSelectTask, onClose }: { model: T
         <Field name="Kind" testid="kind">native: {op.kind}</Field>
         {op.label !== "" && op.label !== name && <Field name="Label" testid="label">{op.label}</Field>}
         {op.task !== null && <Field name="Started by" testid="parent"><TaskLink id={op.task} model={model} onSelect={onSelectTask} /></Field>}
+        {cause !== undefined && (
+          <Field name="Caused by" testid="caused-by">
+            <NativeLink op={cause} model={model} onSelect={onSelectTask} />
+            {onReveal !== undefined && (
+              <button type="button" class="text-button" data-testid="scroll-to-cause" title="Scroll the timeline to the cause's row" onClick={() => onReveal(-(cause.id + 1))}>
+                Scroll to cause
+              </button>
+            )}
+          </Field>
+        )}
+        {chain.length > 0 && (
+          <Field name="Chain" testid="cause-chain">
+            <ol class="details-list details-chain">
+              {chain.map((link) => <li key={link.id}><NativeLink op={link} model={model} onSelect={onSelectTask} /></li>)}
+            </ol>
+          </Field>
+        )}
+        {series > 1 && <Field name="Series" testid="series">{series} alike (same kind, label and site), shown as one row until unfolded</Field>}
         {group !== undefined && <Field name="Part of" testid="group"><NativeLink op={group} model={model} onSelect={onSelectTask} /></Field>}
         <Field name="Started" testid="created">{formatTime(op.start)}</Field>
         <Field name="Ended" testid="ended">{op.end === null ? "still pending at the end" : formatTime(op.end)}</Field>
@@ -45,6 +85,18 @@ export function NativeDetails({ model, node, onSelectTask, onClose }: { model: T
         {queue?.detail != null && <DetailFields detail={queue.detail} total={-1} />}
         {messages !== null && <Field name="Messages" testid="messages">{messages.toWorker} to the worker · {messages.fromWorker} from it</Field>}
       </dl>
+      {caused.length > 0 && (
+        <Section title="Caused" count={caused.length}>
+          <ul class="details-list" data-testid="details-caused">
+            {caused.slice(0, MAX_LISTED).map((other) => (
+              <li key={other.id}>
+                <NativeLink op={other} model={model} onSelect={onSelectTask} />
+                <span class="details-subtle"> · {other.outcome ?? "pending"}</span>
+              </li>
+            ))}
+          </ul>
+        </Section>
+      )}
       {members.length > 0 && (
         <Section title="Members" count={members.length}>
           <ul class="details-list details-members" data-testid="details-members">

@@ -17,6 +17,8 @@ export interface DetailsProps {
   readonly model: TimelineModel;
   readonly node: number;
   onSelectTask(id: number): void;
+  /** Scrolls the timeline to a node (by key) without selecting it. */
+  readonly onReveal?: (key: number) => void;
   /** Opens the site in the Sources panel; absent where there is no DevTools (the shell). */
   readonly onOpenSite: ((site: CreationSite) => void) | null;
   onClose(): void;
@@ -51,7 +53,7 @@ function SiteLink({ site, onOpen }: { site: CreationSite; onOpen: ((site: Creati
 export function TaskDetails(props: DetailsProps) {
   const [showAllChildren, setShowAllChildren] = useState(false);
   const { model, node, onSelectTask } = props;
-  if (node >= model.taskCount) return <NativeDetails model={model} node={node} onSelectTask={onSelectTask} onClose={props.onClose} />;
+  if (node >= model.taskCount) return <NativeDetails model={model} node={node} onSelectTask={onSelectTask} onReveal={props.onReveal} onClose={props.onClose} />;
   const facts = taskFacts(model, node);
   const { task, stats } = facts;
   const end = task.end ?? model.trace.end;

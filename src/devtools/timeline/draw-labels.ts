@@ -4,6 +4,7 @@
  * as the rows, so scrolling 100 000 rows never touches the DOM.
  */
 import { hasChildren, nodeName, type TimelineModel } from "./model.ts";
+import { isFolded } from "./rows.ts";
 import { ROW_HEIGHT, rowTop, visibleRowRange, type RowsFrame } from "./draw-rows.ts";
 
 const INDENT_PX = 12;
@@ -81,7 +82,7 @@ export function drawLabels(frame: RowsFrame, labelWidth: number, collapsed: Read
     if (hasChildren(model, node)) {
       ctx.fillStyle = palette.textSubtle;
       ctx.beginPath();
-      if (collapsed.has(node)) {
+      if (isFolded(model, collapsed, node, rows.filtered)) {
         ctx.moveTo(left + 3, mid - 4);
         ctx.lineTo(left + 8, mid);
         ctx.lineTo(left + 3, mid + 4);
@@ -101,7 +102,11 @@ export function drawLabels(frame: RowsFrame, labelWidth: number, collapsed: Read
     else if (outcome === "cancelled") color = palette.cancel;
     if (rows.filtered && rows.matches[node] !== 1) color = palette.textDim;
     ctx.fillStyle = color;
-    ctx.fillText(fitter.fit(nodeName(model, node), labelWidth - textLeft - 6), textLeft, mid + 0.5);
+    // A folded series keeps its count in view: the name gives way first.
+    const count = rows.seriesCount[row]!;
+    const suffix = count > 1 ? ` ×${count}` : "";
+    const room = labelWidth - textLeft - 6 - (suffix === "" ? 0 : ctx.measureText(suffix).width);
+    ctx.fillText(`${fitter.fit(nodeName(model, node), room)}${suffix}`, textLeft, mid + 0.5);
   }
   ctx.restore();
   ctx.fillStyle = palette.grid;

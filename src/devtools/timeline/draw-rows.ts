@@ -238,7 +238,10 @@ export function drawRows(frame: RowsFrame, selected: number, hovered: number): v
     }
     if (rows.filtered && rows.matches[node] !== 1) ctx.globalAlpha = 0.35;
     if (node < frame.model.taskCount) drawTaskRow(frame, node, y);
-    else drawNativeRow(frame, node, y);
+    else if (rows.seriesCount[row]! > 1) {
+      // A folded series: every member's bar on the one row.
+      for (let m = node; m >= 0; m = frame.model.seriesNext[m]!) drawNativeRow(frame, m, y);
+    } else drawNativeRow(frame, node, y);
     ctx.globalAlpha = 1;
   }
   ctx.restore();

@@ -4,7 +4,8 @@
  * with the same scale and rows as the drawing.
  */
 import { ROW_HEIGHT, visibleRowRange } from "./draw-rows.ts";
-import { keyOfNode, nodeName, type TimelineModel } from "./model.ts";
+import { hasChildren, keyOfNode, nodeName, type TimelineModel } from "./model.ts";
+import { indentOf } from "./draw-labels.ts";
 import type { RowList } from "./rows.ts";
 import type { TimeScale } from "./viewport.ts";
 
@@ -22,6 +23,10 @@ export interface RowGeometry {
   readonly kind: string;
   readonly outcome: string;
   readonly depth: number;
+  /** Members of the folded series the row stands for ("requestAnimationFrame ×80"), 0 for one node. */
+  readonly series: number;
+  /** Panel CSS pixels: the centre of the row's disclosure triangle, null when it has none. */
+  readonly disclosureX: number | null;
   /** Panel CSS pixels: the row's vertical centre, and its label's horizontal centre. */
   readonly y: number;
   readonly labelX: number;
@@ -68,6 +73,7 @@ export function rowGeometry(
     }
     out.push({
       key: keyOfNode(model, node), name: nodeName(model, node), kind, outcome, depth: model.depth[node]!, y,
+      series: rows.seriesCount[row]!, disclosureX: hasChildren(model, node) ? canvas.left + indentOf(model, node) + 5 : null,
       labelX: canvas.left + scale.left / 2, x0: canvas.left + scale.x(start), x1: canvas.left + scale.x(end), marks,
     });
   }

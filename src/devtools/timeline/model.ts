@@ -1,14 +1,21 @@
 /**
  * What the timeline draws, derived once per trace: the analysis' index (each task's steps and
  * awaits in time order), and the tree of rows — every task under its parent, and every native
- * operation under the task that started it — as flat typed arrays, so a 100 000-task session
- * costs a few megabytes and no object per row.
+ * operation under its cause (the operation during whose callback it began), else under the
+ * task that started it — as flat typed arrays, so a 100 000-task session costs a few megabytes
+ * and no object per row.
+ *
+ * Repeating series are one row until unfolded: native siblings of the same kind, label and
+ * creation site (an animation-frame loop, an interval's callbacks, a timer re-armed from the
+ * same line). An operation caused by one of its own series (the next frame of a loop, asked
+ * for in the previous frame's callback) is placed beside it, not under it, so a loop of a
+ * thousand frames is a series of siblings rather than a tree a thousand deep.
  *
  * A node is a task (`node < taskCount`, its position in `trace.tasks`) or a native operation
  * (`node - taskCount` is its position in `trace.nativeOps`).
  */
 import { indexTrace, type TraceIndex } from "../../trace/analysis.ts";
-import type { Trace } from "../../trace/model.ts";
+import type { NativeOpRecord, Trace } from "../../trace/model.ts";
 import { nativeGroupOf, nativeName, PART_KINDS, sourceOrigin, type NativeGroup } from "../../trace/native-names.ts";
 
 export interface TimelineModel {
@@ -29,6 +36,12 @@ export interface TimelineModel {
   readonly origins: readonly (string | null)[];
   /** Native operation id → its position in trace.nativeOps. */
   readonly nativePos: ReadonlyMap<number, number>;
+  /** Members in each series (at its first member, the head), 0 elsewhere. */
+  readonly seriesSize: Int32Array;
+  /** The series' head of each member (itself for the head), -1 outside a series. */
+  readonly seriesHead: Int32Array;
+  /** The next member of the series after each member, in start order, -1 after the last. */
+  readonly seriesNext: Int32Array;
   /** Positions in trace.cancellations / trace.timeouts, grouped per task like the index. */
   readonly cancelOffsets: Int32Array;
   readonly cancelList: Int32Array;
@@ -78,8 +91,18 @@ export function buildTimelineModel(trace: Trace): TimelineModel {
     const id = trace.tasks[p]!.parent;
     if (id !== null) parent[p] = index.taskPos.get(id) ?? -1;
   }
+  const nativePos = new Map(trace.nativeOps.map((op, k) => [op.id, k]));
+  const keys = trace.nativeOps.map(seriesKeyOf);
   trace.nativeOps.forEach((op, k) => {
-    if (op.task !== null) parent[taskCount + k] = index.taskPos.get(op.task) ?? -1;
+    // A worker's messages and a request's queueing are drawn on their parent's row: no row, no place in the tree.
+    if (PART_KINDS.has(op.kind)) return;
+    const cause = op.cause === null ? undefined : nativePos.get(op.cause);
+    if (cause !== undefined && cause !== k) {
+      // The next of a series (a frame asked for in the previous frame) goes beside its cause.
+      // A cause is an earlier operation, so its own place is set already (start order mostly
+      // agrees; where it does not, the cause's task or nothing is its place for now).
+      parent[taskCount + k] = keys[cause] === keys[k] ? parent[taskCount + cause]! : taskCount + cause;
+    } else if (op.task !== null) parent[taskCount + k] = index.taskPos.get(op.task) ?? -1;
   });
 
   // All nodes in start order (tasks and native operations are each sorted already): merged.
@@ -96,8 +119,8 @@ export function buildTimelineModel(trace: Trace): TimelineModel {
   // otherwise crowd in between the tasks a person came to see.
   const roots: number[] = [];
   for (const node of order) if (parent[node] === -1 && node < taskCount) roots.push(node);
-  // A worker's messages and a request's queueing are drawn on their parent's row, not their own.
   for (const node of order) if (parent[node] === -1 && node >= taskCount && !PART_KINDS.has(trace.nativeOps[node - taskCount]!.kind)) roots.push(node);
+  const series = linkSeries(nodeCount, taskCount, keys, roots, childOffsets, childList);
 
   // Depths, walking down from the roots (a parent cycle, impossible in a valid trace, is cut).
   const depth = new Uint16Array(nodeCount);
@@ -119,13 +142,49 @@ export function buildTimelineModel(trace: Trace): TimelineModel {
     trace, index, taskCount, nodeCount, parent, depth, childOffsets, childList, roots: Int32Array.from(roots),
     nativeGroups: new Set(trace.nativeOps.map((op) => nativeGroupOf(op.kind))),
     origins: trace.sources.map((source) => sourceOrigin(trace, source.id)),
-    nativePos: new Map(trace.nativeOps.map((op, k) => [op.id, k])),
+    nativePos,
+    ...series,
     cancelOffsets, cancelList, timeoutOffsets, timeoutList,
   };
 }
 
 export function hasChildren(model: TimelineModel, node: number): boolean {
-  return model.childOffsets[node + 1]! > model.childOffsets[node]!;
+  return model.childOffsets[node + 1]! > model.childOffsets[node]! || model.seriesSize[node]! > 1;
+}
+
+/** What makes operations one series: kind, label and creation site (from the detail, unparsed). */
+function seriesKeyOf(op: NativeOpRecord): string {
+  const at = op.detail === null ? -1 : op.detail.indexOf('"site":"');
+  const site = at < 0 ? "" : op.detail!.slice(at + 8, op.detail!.indexOf('"', at + 8));
+  return `${op.kind}\u0000${op.label}\u0000${site}`;
+}
+
+/** Groups native siblings with the same series key: each group of two or more is a series. */
+function linkSeries(
+  nodeCount: number, taskCount: number, keys: readonly string[], roots: readonly number[], childOffsets: Int32Array, childList: Int32Array,
+): Pick<TimelineModel, "seriesSize" | "seriesHead" | "seriesNext"> {
+  const seriesSize = new Int32Array(nodeCount);
+  const seriesHead = new Int32Array(nodeCount).fill(-1);
+  const seriesNext = new Int32Array(nodeCount).fill(-1);
+  const link = (siblings: ArrayLike<number>, from: number, to: number): void => {
+    const last = new Map<string, number>();
+    for (let c = from; c < to; c++) {
+      const node = siblings[c]!;
+      if (node < taskCount) continue;
+      const key = keys[node - taskCount]!;
+      const previous = last.get(key);
+      last.set(key, node);
+      if (previous === undefined) continue;
+      const head = seriesHead[previous] === -1 ? previous : seriesHead[previous]!;
+      seriesHead[head] = head;
+      seriesHead[node] = head;
+      seriesNext[previous] = node;
+      seriesSize[head] = (seriesSize[head] === 0 ? 1 : seriesSize[head]!) + 1;
+    }
+  };
+  link(roots, 0, roots.length);
+  for (let node = 0; node < nodeCount; node++) link(childList, childOffsets[node]!, childOffsets[node + 1]!);
+  return { seriesSize, seriesHead, seriesNext };
 }
 
 /**

@@ -83,7 +83,7 @@ const LIGHT: Palette = {
     sleep: "#aab4be", task: "#5bb7c9", promise: "#b58de0", lock: "#ee7aa8", queue: "#6cc08b", event: "#e2a66a", other: "#c4c4c4",
   },
   native: {
-    request: "#8e63ce", script: "#d01884", worker: "#8d6e63", timer: "#12a4af", frame: "#7cb342", blocking: "#e8710a", signal: "#c5221f", combinator: "#5e97f6", other: "#9aa0a6",
+    request: "#8e63ce", script: "#d01884", worker: "#8d6e63", timer: "#12a4af", frame: "#7cb342", blocking: "#e8710a", signal: "#c5221f", combinator: "#5e97f6", event: "#b0578d", other: "#9aa0a6",
   },
   nativeError: "#d93025",
   cancel: "#e37400",
@@ -116,7 +116,7 @@ const DARK: Palette = {
     sleep: "#6f7a86", task: "#3f8f9f", promise: "#8a6bb5", lock: "#b05a80", queue: "#4f9468", event: "#a8794b", other: "#666666",
   },
   native: {
-    request: "#b391ea", script: "#ff8bcb", worker: "#bcaaa4", timer: "#4ecde6", frame: "#a8dab5", blocking: "#fcad70", signal: "#f28b82", combinator: "#8ab4f8", other: "#9aa0a6",
+    request: "#b391ea", script: "#ff8bcb", worker: "#bcaaa4", timer: "#4ecde6", frame: "#a8dab5", blocking: "#fcad70", signal: "#f28b82", combinator: "#8ab4f8", event: "#e39ccb", other: "#9aa0a6",
   },
   nativeError: "#f28b82",
   cancel: "#fcad70",

@@ -2,6 +2,11 @@
  * The rows the timeline shows, in order: a depth-first walk of the task tree that skips the
  * children of collapsed nodes and, while a filter is set, every node that neither matches nor
  * has a matching descendant (ancestors of matches stay, so the tree still reads).
+ *
+ * A repeating series (model.ts) is folded by default: one row, its first member's, standing for
+ * all of them ("requestAnimationFrame ×80"), until it is unfolded. A series head's toggle is
+ * that fold: in the `collapsed` set, a head means "unfolded" (and its own children then show).
+ * While a filter is set nothing is folded, so every match has its own row.
  */
 import { nodeName, type TimelineModel } from "./model.ts";
 import { formatId } from "../format.ts";
@@ -15,6 +20,17 @@ export interface RowList {
   readonly matches: Uint8Array;
   readonly filtered: boolean;
   readonly matchCount: number;
+  /** For each row: the members its folded series stands for, 0 for a row of one node. */
+  readonly seriesCount: Int32Array;
+}
+
+/**
+ * Whether `node` shows folded: a series head not unfolded, or a node with children collapsed.
+ * `collapsed` holds the nodes toggled from their default (see the top of this file).
+ */
+export function isFolded(model: TimelineModel, collapsed: ReadonlySet<number>, node: number, filtered = false): boolean {
+  if (model.seriesSize[node]! > 1) return !filtered && !collapsed.has(node);
+  return collapsed.has(node);
 }
 
 /**
@@ -79,8 +95,10 @@ export function buildRows(model: TimelineModel, collapsed: ReadonlySet<number>, 
       for (let up = node; up >= 0 && keep[up] !== 1; up = parent[up]!) keep[up] = 1;
     }
   }
+  const filtered = matches !== null;
   const nodes = new Int32Array(nodeCount);
   const rowOf = new Int32Array(nodeCount).fill(-1);
+  const seriesCount = new Int32Array(nodeCount);
   let rows = 0;
   const stack: number[] = [];
   for (let r = model.roots.length - 1; r >= 0; r--) stack.push(model.roots[r]!);
@@ -88,27 +106,41 @@ export function buildRows(model: TimelineModel, collapsed: ReadonlySet<number>, 
     const node = stack.pop()!;
     if (keep !== null && keep[node] !== 1) continue;
     if (rowOf[node] !== -1) continue;
-    rowOf[node] = rows;
-    nodes[rows++] = node;
-    if (collapsed.has(node)) continue;
+    const row = rows++;
+    rowOf[node] = row;
+    nodes[row] = node;
+    if (isFolded(model, collapsed, node, filtered)) {
+      if (model.seriesSize[node]! > 1) {
+        // The head's row stands for every member (they come later among the same siblings).
+        seriesCount[row] = model.seriesSize[node]!;
+        for (let m = model.seriesNext[node]!; m >= 0; m = model.seriesNext[m]!) rowOf[m] = row;
+      }
+      continue;
+    }
     for (let c = childOffsets[node + 1]! - 1; c >= childOffsets[node]!; c--) stack.push(childList[c]!);
   }
   return {
     nodes: nodes.subarray(0, rows),
     rowOf,
     matches: matches ?? new Uint8Array(nodeCount).fill(1),
-    filtered: matches !== null,
+    filtered,
     matchCount,
+    seriesCount: seriesCount.subarray(0, rows),
   };
 }
 
 /**
- * The nodes to expand so that `node` is shown: its collapsed ancestors. The walk is bounded by
- * the node count: the importer refuses parent cycles, and this stays finite even without it.
+ * The nodes to unfold (toggle) so that `node` has a row of its own: its folded ancestors, and
+ * the folded series it or an ancestor belongs to. The walk is bounded by the node count: the
+ * importer refuses parent and cause cycles, and this stays finite even without it.
  */
 export function collapsedAncestors(model: TimelineModel, collapsed: ReadonlySet<number>, node: number): number[] {
   const out: number[] = [];
   let steps = 0;
-  for (let up = model.parent[node]!; up >= 0 && steps < model.nodeCount; up = model.parent[up]!, steps++) if (collapsed.has(up)) out.push(up);
+  for (let at = node; at >= 0 && steps <= model.nodeCount; at = model.parent[at]!, steps++) {
+    if (at !== node && isFolded(model, collapsed, at)) out.push(at);
+    const head = model.seriesHead[at]!;
+    if (head >= 0 && head !== at && isFolded(model, collapsed, head) && !out.includes(head)) out.push(head);
+  }
   return out;
 }

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, test } from "vitest";
 import { exportAioscope, exportChrome, importTrace, importTraceAsync, MAX_IMPORT_BYTES, type Trace } from "../../../src/trace/index.ts";
-import { crawler } from "./programs.ts";
+import { crawler, withNativeOps } from "./programs.ts";
 import { normalized } from "./helpers.ts";
 
 let trace: Trace;
@@ -122,5 +122,52 @@ describe("importing bad input", () => {
     expect(importTrace(new TextEncoder().encode(text), { maxBytes: 2048 })).toEqual(
       failure("$", `the file is too large to import: ${(text.length / 1024).toFixed(1)} KB (${text.length} bytes); aioscope imports files of up to 2.0 KB (2048 bytes)`),
     );
+  });
+});
+
+describe("native operations' causes", () => {
+  let native: string;
+  beforeAll(async () => {
+    native = exportAioscope(normalized(await withNativeOps()));
+  });
+  const edited = (edit: (file: Json) => void): unknown => {
+    const file = JSON.parse(native) as Json;
+    edit(file);
+    return importTrace(JSON.stringify(file));
+  };
+  const positionOf = (file: Json, label: string): number => (file.nativeOps as { label: string }[]).findIndex((op) => op.label === label);
+
+  test("a cause survives both formats, and the chain it forms reads back to the click", () => {
+    const direct = importTrace(native);
+    const chrome = importTrace(exportChrome((direct as { trace: Trace }).trace));
+    for (const result of [direct, chrome]) {
+      const ops = (result as { ok: true; trace: Trace }).trace.nativeOps;
+      const byId = new Map(ops.map((op) => [op.id, op]));
+      const chain: string[] = [];
+      for (let op = ops.find((o) => o.label === "GET /c"); op !== undefined; op = op.cause === null ? undefined : byId.get(op.cause)) chain.push(op.label);
+      expect(chain).toEqual(["GET /c", "setTimeout(10)", "click on button#go"]);
+    }
+  });
+
+  test("a file written before causes were recorded (no cause member) reads as no cause", () => {
+    const result = edited((f) => { for (const op of f.nativeOps as Json[]) delete op.cause; });
+    expect((result as { ok: true; trace: Trace }).trace.nativeOps.every((op) => op.cause === null)).toBe(true);
+  });
+
+  test("a cause that is missing, later, of another type or from another source is refused precisely", () => {
+    let at = 0;
+    expect(edited((f) => { at = positionOf(f, "GET /c"); f.nativeOps[at].cause = 4000; }))
+      .toEqual(failure(`$.nativeOps[${at}].cause`, expect.stringMatching(/^a cause is an earlier operation: expected an id below \d+, got 4000$/) as unknown as string));
+    expect(edited((f) => { at = positionOf(f, "setTimeout(10)"); f.nativeOps[at].cause = f.nativeOps[positionOf(f, "GET /c")].id; }))
+      .toEqual(failure(`$.nativeOps[${at}].cause`, expect.stringMatching(/^a cause is an earlier operation/) as unknown as string));
+    expect(edited((f) => { at = positionOf(f, "GET /c"); f.nativeOps[at].cause = "3"; }))
+      .toEqual(failure(`$.nativeOps[${at}].cause`, 'expected an integer ≥ 1, got the string "3"'));
+    expect(edited((f) => { at = positionOf(f, "GET /c"); f.nativeOps[at].cause = 2 ** 32 + 1; }))
+      .toEqual(failure(`$.nativeOps[${at}].cause`, `native operation ${2 ** 32 + 1} belongs to source 1, not 0`));
+    expect(edited((f) => {
+      at = positionOf(f, "GET /c");
+      f.nativeOps = (f.nativeOps as Json[]).filter((op) => op.label !== "click on button#go");
+      at = positionOf(f, "setTimeout(10)");
+    })).toEqual(failure(`$.nativeOps[${at}].cause`, expect.stringMatching(/^native operation \d+ does not exist in nativeOps$/) as unknown as string));
   });
 });

@@ -16,7 +16,7 @@ const ORIGIN = "https://app.test";
 const noPaint = (_style: string, text: string): string => text;
 
 function op(kind: NativeKind, label: string): NativeOpRecord {
-  return { id: 1, source: 0, kind, label, start: 0, end: 1, outcome: "ok", task: null, parent: null, detail: null, ticks: [] };
+  return { id: 1, source: 0, kind, label, start: 0, end: 1, outcome: "ok", task: null, parent: null, cause: null, detail: null, ticks: [] };
 }
 
 function page(body: (recorder: Recorder) => void) {

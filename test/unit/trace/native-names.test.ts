@@ -7,7 +7,7 @@ import { nativeGroupOf, nativeName, originOf } from "../../../src/trace/native-n
 import type { NativeKind, NativeOpRecord } from "../../../src/trace/model.ts";
 
 function op(kind: NativeKind, label: string): NativeOpRecord {
-  return { id: 1, source: 0, kind, label, start: 0, end: 1, outcome: "ok", task: null, parent: null, detail: null, ticks: [] };
+  return { id: 1, source: 0, kind, label, start: 0, end: 1, outcome: "ok", task: null, parent: null, cause: null, detail: null, ticks: [] };
 }
 
 const ORIGIN = "http://127.0.0.1:8765";

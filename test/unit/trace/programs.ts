@@ -136,6 +136,14 @@ export function withNativeOps(): Promise<Trace> {
       recorder.nativeEnd(timer, "cancelled");
       const longTask = recorder.nativeStart("longTask", "long task", { at: 5 });
       recorder.nativeEnd(longTask, "ok", { at: 60 });
+      // A click whose handler set a timer whose callback fetched: each caused by the one before.
+      const click = recorder.nativeStart("event", "click on button#go", { task: null });
+      const timeout = recorder.nativeStart("setTimeout", "setTimeout(10)", { task: null, cause: click });
+      recorder.nativeEnd(click, "ok");
+      yield* sleep(10);
+      recorder.nativeEnd(timeout, "ok");
+      const again = recorder.nativeStart("fetch", "GET /c", { task: null, cause: timeout });
+      recorder.nativeEnd(again, "ok", { detail: "200" });
       recorder.mark("user", "checkpoint");
     }, { clock: "virtual", name: "main" }).then(() => recorder.mark("recordingStop"));
   });

@@ -85,12 +85,19 @@ describe("the recorder", () => {
     const group = recorder.nativeStart("Promise.race", "Promise.race(2)", { task: null, at: 1 });
     const signal = recorder.nativeStart("abortSignal", "AbortSignal.timeout(50)", { parent: group, task: null, at: 2 });
     recorder.nativeEnd(signal, "aborted", { detail: "TimeoutError", at: 52 });
+    const click = recorder.nativeStart("event", "click on button#go", { task: null, at: 0.5 });
+    const fetch = recorder.nativeStart("fetch", "GET /a", { task: null, cause: click, at: 3 });
+    // A cause that is not earlier than the operation (a forged or broken link) is left out.
+    const later = recorder.nativeStart("fetch", "GET /b", { task: null, cause: 99, at: 4 });
     const builder = new SessionBuilder();
     builder.append(recorder.takeBatch());
     const trace = builder.trace();
     expect(trace.nativeOps).toEqual([
-      { id: 1, source: 0, kind: "Promise.race", label: "Promise.race(2)", start: 1, end: null, outcome: null, task: null, parent: null, detail: null, ticks: [] },
-      { id: 2, source: 0, kind: "abortSignal", label: "AbortSignal.timeout(50)", start: 2, end: 52, outcome: "aborted", task: null, parent: 1, detail: "TimeoutError", ticks: [] },
+      { id: click, source: 0, kind: "event", label: "click on button#go", start: 0.5, end: null, outcome: null, task: null, parent: null, cause: null, detail: null, ticks: [] },
+      { id: 1, source: 0, kind: "Promise.race", label: "Promise.race(2)", start: 1, end: null, outcome: null, task: null, parent: null, cause: null, detail: null, ticks: [] },
+      { id: 2, source: 0, kind: "abortSignal", label: "AbortSignal.timeout(50)", start: 2, end: 52, outcome: "aborted", task: null, parent: 1, cause: null, detail: "TimeoutError", ticks: [] },
+      { id: fetch, source: 0, kind: "fetch", label: "GET /a", start: 3, end: null, outcome: null, task: null, parent: null, cause: click, detail: null, ticks: [] },
+      { id: later, source: 0, kind: "fetch", label: "GET /b", start: 4, end: null, outcome: null, task: null, parent: null, cause: null, detail: null, ticks: [] },
     ]);
     expect(trace.markers).toEqual([{ time: 0.125, source: 0, kind: "navigation", label: "https://example.test/next", detail: null }]);
     expect(trace.end).toBe(52);
