@@ -46,6 +46,10 @@ describe("the Async panel in the inline shell", () => {
     await page.waitForFunction(() => window.__aioscopePanel?.trace()?.tasks.find((t) => t.name === "main")?.end != null, POLL);
     await page.click('[data-testid="record-button"]');
     await page.waitForSelector('[data-testid="panel-root"][data-phase="stopped"]');
+    // The panel says "stopped" at once, but the page's last batch (its recordingStop marker,
+    // which ends the session) crosses the bridge and the router after that. Until it is in,
+    // the session may still grow and the timeline rescale under a test's pointer.
+    await page.waitForFunction(() => window.__aioscopePanel!.trace()!.markers.some((m) => m.kind === "recordingStop"), POLL);
     await waitForRow(view, "main");
     return view;
   }
