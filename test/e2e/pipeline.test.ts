@@ -111,6 +111,7 @@ describe("recording through the extension", () => {
     expect(source.runtimes?.map((copy) => copy.origin)).toEqual(["aioscope", "page"]);
     // So do the panel's details of a task.
     await selectRow({ frame: panel, mousePage: devtools }, raised.name);
+    await devtools.screenshot({ path: join(ARTIFACTS_DIR, "pipeline-bundled-runtime.png") });
     expect(await panel.$eval('[data-testid="details-runtime"]', (element) => element.textContent ?? "")).toMatch(/^page-bundled runtime \(\d+\.\d+\.\d+\), reporting through the page hook; aioscope's injected runtime/);
     await stopRecording(panel);
     await page.close();
