@@ -339,10 +339,11 @@ async function recordSession(
   for (const problem of snapshot.problems) note(`note: the panel reported: ${problem}`);
 
   progress.step(`reading the trace from the panel (${plural(snapshot.events, "event")})…`);
-  const bytes = await readPanelTraceBytes(panel);
+  let bytes = await readPanelTraceBytes(panel);
   if (bytes === null) throw new CliError("the Async panel has no session after recording (is dist/extension an aioscope build?)", EXIT.browser);
-  // Only the trace is kept: the text it was read from is left to the collector.
   const imported = importTrace(bytes);
+  // Only the trace is kept from here on: the bytes it was read from go to the collector.
+  bytes = null;
   if (!imported.ok) {
     throw new CliError(`the panel's session is not a valid trace at ${imported.error.path}: ${imported.error.message} (a bug: please report it)`, EXIT.browser);
   }
