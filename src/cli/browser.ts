@@ -7,6 +7,9 @@
  * for the extension's devtools page) are explained in test/e2e/helpers.ts and in
  * /work/shared/notes/browser-testing.md; the end-to-end helpers use the same approach.
  */
+import { mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import puppeteer from "puppeteer-core";
 import type { Browser, Frame, Page } from "puppeteer-core";
 import { CliError, EXIT, firstLine } from "./errors.ts";
@@ -244,11 +247,12 @@ export function panelProgress(panel: Frame): Promise<PanelProgress> {
 const TRACE_CHUNK_CHARS = 8 * 1024 * 1024;
 
 /**
- * The panel's session as JSON text, or null when it has none. The text is stashed on the
- * panel's window and read in slices, so a trace of hundreds of megabytes never has to cross
- * the DevTools protocol as one message.
+ * The panel's session as the bytes of its JSON text, or null when it has none. The text is
+ * stashed on the panel's window and read in slices, so a trace of hundreds of megabytes never
+ * has to cross the DevTools protocol as one message; each slice goes to a scratch file as it
+ * arrives, so the CLI never holds the slices and their joined text at once.
  */
-export async function readPanelTraceText(panel: Frame): Promise<string | null> {
+export async function readPanelTraceBytes(panel: Frame): Promise<Uint8Array | null> {
   const length = await panel.evaluate(() => {
     const trace = window.__aioscopePanel!.trace();
     const holder = window as unknown as { __aioscopeCliTrace?: string };
@@ -256,18 +260,32 @@ export async function readPanelTraceText(panel: Frame): Promise<string | null> {
     return holder.__aioscopeCliTrace?.length ?? -1;
   });
   if (length < 0) return null;
-  const parts: string[] = [];
-  for (let offset = 0; offset < length; offset += TRACE_CHUNK_CHARS) {
-    parts.push(await panel.evaluate(
-      (from: number, to: number) => (window as unknown as { __aioscopeCliTrace: string }).__aioscopeCliTrace.slice(from, to),
-      offset,
-      offset + TRACE_CHUNK_CHARS,
-    ));
+  const folder = await mkdtemp(join(tmpdir(), "aioscope-read-"));
+  try {
+    const scratch = join(folder, "trace.json");
+    const file = await open(scratch, "wx");
+    try {
+      for (let offset = 0; offset < length;) {
+        const piece = await panel.evaluate((from: number, to: number) => {
+          const text = (window as unknown as { __aioscopeCliTrace: string }).__aioscopeCliTrace;
+          // Never between the halves of a surrogate pair: each slice is encoded on its own.
+          const code = text.charCodeAt(to - 1);
+          return text.slice(from, to < text.length && code >= 0xd800 && code <= 0xdbff ? to - 1 : to);
+        }, offset, offset + TRACE_CHUNK_CHARS);
+        if (piece.length === 0) throw new Error("the panel's trace text ended early");
+        await file.writeFile(piece);
+        offset += piece.length;
+      }
+    } finally {
+      await file.close();
+    }
+    await panel.evaluate(() => {
+      delete (window as unknown as { __aioscopeCliTrace?: string }).__aioscopeCliTrace;
+    });
+    return await readFile(scratch);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
   }
-  await panel.evaluate(() => {
-    delete (window as unknown as { __aioscopeCliTrace?: string }).__aioscopeCliTrace;
-  });
-  return parts.join("");
 }
 
 /**

@@ -8,7 +8,7 @@
  * regular files are written: a device such as /dev/full accepts an open and fails each write.
  */
 import { closeSync, openSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { rename, rm, writeFile } from "node:fs/promises";
+import { open, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { CliError, EXIT } from "./errors.ts";
@@ -107,16 +107,63 @@ export function checkWritable(path: string, option: string): void {
  * Writes `data` to `path` through a sibling file renamed over it: a write that fails half-way
  * (a full disk) leaves the old file as it was and no half-written one.
  */
-export async function writeOutput(path: string, data: string | Uint8Array, option: string): Promise<number> {
+export async function writeOutput(path: string, data: OutputData, option: string): Promise<number> {
   const partial = probePath(resolve(path));
+  let bytes = 0;
+  unfinished.add(partial);
   try {
-    await writeFile(partial, data, { flag: "wx" });
+    if (typeof data === "function") {
+      bytes = await writePieces(partial, data());
+    } else {
+      await writeFile(partial, data, { flag: "wx" });
+      bytes = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+    }
     await rename(partial, path);
   } catch (error) {
     await rm(partial, { force: true }).catch(() => {});
     fail(option, path, reasonFor(error, path));
+  } finally {
+    unfinished.delete(partial);
   }
-  return typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
+  return bytes;
+}
+
+/**
+ * Files being written now. A second Ctrl-C, or the grace period after a signal running out,
+ * ends the process mid-write: the half-written sibling goes with it, and the old file stays.
+ */
+const unfinished = new Set<string>();
+process.on("exit", () => {
+  for (const partial of unfinished) {
+    try {
+      unlinkSync(partial);
+    } catch {
+      // Not created yet, or already gone.
+    }
+  }
+});
+
+/**
+ * What an output file holds: its text or bytes, or its text in pieces — a trace of hundreds
+ * of MB is written piece by piece and never held whole (a function, since a failed write is
+ * tried again at a fallback path).
+ */
+export type OutputData = string | Uint8Array | (() => Iterable<string>);
+
+/** Writes the pieces one after another; between two pieces the CLI answers signals. */
+async function writePieces(path: string, pieces: Iterable<string>): Promise<number> {
+  const file = await open(path, "wx");
+  let bytes = 0;
+  try {
+    for (const piece of pieces) {
+      // writeFile on a handle writes the whole piece at the current position (write may stop short).
+      await file.writeFile(piece);
+      bytes += Buffer.byteLength(piece);
+    }
+  } finally {
+    await file.close();
+  }
+  return bytes;
 }
 
 /** Where data goes when its own path fails after the recording: the system's temporary folder. */
@@ -134,7 +181,7 @@ export type Written =
  * Writes `data` to `path`; if that fails (the disk filled up, the folder went away during the
  * recording), writes it to a fallback file instead and says where in the error.
  */
-export async function writeOutputOrFallback(path: string, data: string | Uint8Array, option: string, fallbackFolder = tmpdir()): Promise<Written> {
+export async function writeOutputOrFallback(path: string, data: OutputData, option: string, fallbackFolder = tmpdir()): Promise<Written> {
   try {
     return { ok: true, path, bytes: await writeOutput(path, data, option) };
   } catch (error) {

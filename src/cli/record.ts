@@ -9,18 +9,18 @@
  * person's own "Export" button, and lets the CLI check what the panel produced.)
  */
 import type { Browser, Frame, Page } from "puppeteer-core";
-import { exportAioscope } from "../trace/export-aioscope.ts";
+import { aioscopeChunks } from "../trace/export-aioscope.ts";
 import { exportChrome } from "../trace/export-chrome.ts";
 import { importTrace } from "../trace/import.ts";
 import type { Trace } from "../trace/model.ts";
 import type { ConcurrencySeries } from "../trace/analysis.ts";
 import type { RecordCommand } from "./args.ts";
 import {
-  launchBrowser, openDevTools, panelProgress, readPanelTraceText, screenshotPanel, showAsyncPanel, withinTime, type PanelProgress,
+  launchBrowser, openDevTools, panelProgress, readPanelTraceBytes, screenshotPanel, showAsyncPanel, withinTime, type PanelProgress,
 } from "./browser.ts";
 import { requireBrowser } from "./chromium.ts";
 import { CliError, EXIT, firstLine, type ExitStatus } from "./errors.ts";
-import { checkWritable, writeOutputOrFallback } from "./output.ts";
+import { checkWritable, writeOutputOrFallback, type OutputData } from "./output.ts";
 import { ensureExtensionBuilt } from "./package-files.ts";
 import { analyseFor, printReport } from "./report.ts";
 import { checkScenario, openPage, resolveTarget, type Target } from "./target.ts";
@@ -330,30 +330,40 @@ async function recordSession(
   await drain(panel, stop.kind === "signal" ? 1000 : DRAIN_MAX_MS);
   const elapsed = Date.now() - startedAt;
 
-  const text = await readPanelTraceText(panel);
-  if (text === null) throw new CliError("the Async panel has no session after recording (is dist/extension an aioscope build?)", EXIT.browser);
-  const imported = importTrace(text);
-  if (!imported.ok) {
-    throw new CliError(`the panel's session is not a valid trace at ${imported.error.path}: ${imported.error.message} (a bug: please report it)`, EXIT.browser);
-  }
-  const trace = imported.trace;
   const snapshot = await panelProgress(panel);
-  for (const problem of snapshot.problems) note(`note: the panel reported: ${problem}`);
-
   const ended = stop.kind === "idle" ? "the page went idle"
     : stop.kind === "duration" ? `after ${formatMs(command.durationMs ?? 0)}`
     : stop.kind === "signal" ? "interrupted"
     : "not idle";
   progress.finish(errPaint("dim", `recorded ${formatMs(elapsed)} (${ended}) · ${plural(snapshot.events, "event")}`));
+  for (const problem of snapshot.problems) note(`note: the panel reported: ${problem}`);
+
+  progress.step(`reading the trace from the panel (${plural(snapshot.events, "event")})…`);
+  let bytes = await readPanelTraceBytes(panel);
+  if (bytes === null) throw new CliError("the Async panel has no session after recording (is dist/extension an aioscope build?)", EXIT.browser);
+  const imported = importTrace(bytes);
+  // Only the trace is kept from here on: the bytes it was read from go to the collector.
+  bytes = null;
+  if (!imported.ok) {
+    throw new CliError(`the panel's session is not a valid trace at ${imported.error.path}: ${imported.error.message} (a bug: please report it)`, EXIT.browser);
+  }
+  const trace = imported.trace;
+  progress.clear();
 
   const analysis = analyseFor(trace, command.budget);
-  const written = await writeFiles(command, trace, analysis.concurrency, session, stop.kind === "signal");
+  // A signal after the recording stopped (while reading out or writing) ends the run as an
+  // interrupted one too: the files are finished (the grace period allows it), the screenshot
+  // skipped, and the status says so.
+  const interrupted = (): NodeJS.Signals | null => stop.kind === "signal" ? stop.signal
+    : signals.signal.aborted ? (signals.signal.reason as Interrupted).signal : null;
+  const written = await writeFiles(command, trace, analysis.concurrency, session, interrupted() !== null);
   const exit = printReport(trace, analysis, command.budget, io, written.lines, target.demo?.scenarioUrl ?? target.url);
   if (written.failure !== null) throw written.failure;
 
-  if (stop.kind === "signal") {
+  const signal = interrupted();
+  if (signal !== null) {
     io.stderr.write(`aioscope: interrupted: wrote the trace recorded so far (${formatMs(trace.end)})\n`);
-    return stop.signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated;
+    return signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated;
   }
   if (stop.kind === "notIdle") {
     io.stderr.write(`aioscope: the page did not go idle within ${formatMs(command.timeoutMs)}: ${stop.why}; wrote the trace so far (use --duration to record for a fixed time)\n`);
@@ -432,7 +442,7 @@ async function writeFiles(
   // A write that fails now, after the recording, must not lose it: each file that fails goes
   // to a fallback file, the others are still written, and the first failure is the exit status.
   let failure: CliError | null = null;
-  const write = async (path: string, data: string | Uint8Array, option: string, what: (bytes: string) => string): Promise<void> => {
+  const write = async (path: string, data: OutputData, option: string, what: (bytes: string) => string): Promise<void> => {
     const written = await writeOutputOrFallback(path, data, option);
     if (written.ok) {
       lines.push(`Wrote ${path} (${what(formatBytes(written.bytes))})`);
@@ -441,7 +451,8 @@ async function writeFiles(
     if (written.fallback !== null) lines.push(`Wrote ${written.fallback} instead of ${path} (${what(formatBytes(written.bytes))})`);
     failure ??= written.error;
   };
-  await write(command.out, exportAioscope(trace), "--out", (size) => `aioscope trace, ${size}: open it in the Async panel, or aioscope analyze it`);
+  // Written in pieces: a large trace is never held twice, as a model and as one string.
+  await write(command.out, () => aioscopeChunks(trace), "--out", (size) => `aioscope trace, ${size}: open it in the Async panel, or aioscope analyze it`);
   if (command.chromeTrace !== null) {
     await write(command.chromeTrace, exportChrome(trace, { concurrency }), "--chrome-trace", (size) => `Chrome trace, ${size}: open it in ui.perfetto.dev or the Performance panel`);
   }

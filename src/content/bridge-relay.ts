@@ -1,7 +1,8 @@
 /**
- * The bridge's logic, free of `chrome.*` and of the DOM so tests run the real thing: the
- * runtime port, the page's end of the private channel and the timers are handed in
- * (`bridge.ts` wires the real ones, test/unit/extension/pipeline.test.ts in-memory ones).
+ * The bridge's logic, free of `chrome.*` and of globals so tests run the real thing: the
+ * runtime port, the page's window and document, and the timers are handed in (`bridge.ts`
+ * wires the real ones; test/unit/extension/pipeline.test.ts and the panel's inline shell,
+ * src/devtools/shell, in-memory ports and an event target of their own).
  *
  * - Page → extension: a page event is checked (`checkPageEvent`: shape and bytes) and
  *   forwarded; a batch is kept until the panel acknowledges it, and the unacknowledged ones are
@@ -10,8 +11,10 @@
  * - Forgeries: anything that looks like our traffic but came another way (a window message
  *   with our tags, a second channel offer) is ignored and counted; the count goes to the panel.
  */
-import { PROTOCOL_VERSION, type BackgroundToBridgeMessage, type BridgeToBackground, type BridgeToPageMessage, type PageBatch, type Wall } from "../protocol/messages.ts";
+import { BRIDGE_TAG, PAGE_TAG, PROTOCOL_VERSION, type BackgroundToBridgeMessage, type BridgeToBackground, type BridgeToPageMessage, type PageBatch, type Wall } from "../protocol/messages.ts";
 import { checkPageEvent } from "../protocol/validate.ts";
+import { bridgeWall } from "./channel/bridge-port.ts";
+import { acceptChannel } from "./channel/handshake.ts";
 
 /** Unacknowledged batches kept for resending, at most (bytes of their columns and strings). */
 export const MAX_RETAINED_BYTES = 128 * 1024 * 1024;
@@ -30,6 +33,17 @@ export interface BridgeHost {
   /** Opens a port to the background; throws when the extension is gone (reloaded, removed). */
   connect(): BridgeRuntimePort;
   setTimer(callback: () => void, ms: number): void;
+  /**
+   * Where the page agent offers the private channel (the document; channel/handshake.ts).
+   * Without it, the channel is handed over with `attachPage`.
+   */
+  readonly channelTarget?: EventTarget;
+  /**
+   * The page's window. Page and bridge never talk through window messages: one there with
+   * our tags is a page pretending to be the agent or the bridge. It reaches nobody; it is
+   * counted so the panel can say so.
+   */
+  readonly window?: EventTarget;
 }
 
 /** Bytes a batch holds: its columns (whole buffers, checkPageEvent makes sure) and its strings (UTF-16). */
@@ -51,6 +65,16 @@ export class Bridge {
 
   constructor(private readonly host: BridgeHost) {
     this.connect();
+    if (host.channelTarget !== undefined) {
+      acceptChannel(host.channelTarget, (port) => this.attachPage(bridgeWall(port)), () => this.countForged());
+    }
+    host.window?.addEventListener("message", (event) => {
+      // Read in the bridge's own world: the page cannot change what these reads do here.
+      const data: unknown = (event as MessageEvent).data;
+      if (typeof data !== "object" || data === null) return;
+      const tag = (data as { tag?: unknown }).tag;
+      if (tag === PAGE_TAG || tag === BRIDGE_TAG) this.countForged();
+    });
   }
 
   /** The agent's end of the private channel arrived; a second offer is a forgery. */

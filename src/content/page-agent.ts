@@ -38,7 +38,7 @@ export const SITES_PER_FLUSH = 256;
 export const STARTUP_ANSWER_TIMEOUT_MS = 10_000;
 
 export interface AgentHost {
-  hello(): Omit<PageHello, "protocol" | "runtimes" | "session">;
+  hello(): Omit<PageHello, "protocol" | "runtimes" | "bundledRuntimes" | "session">;
   setTimer(callback: () => void, ms: number): unknown;
   clearTimer(timer: unknown): void;
   /** The page's native instrumentation (fetch, timers…), fed while a recording asks for it. */
@@ -72,6 +72,8 @@ export class PageAgent {
   private readonly activity = new PageActivity();
   /** Stops adding the Performance-panel tracks to new runtime copies; null while they are off. */
   private detachTracks: (() => void) | null = null;
+  /** Runtime copies the page bundled itself: those that registered after the agent started. */
+  private bundledRuntimes = 0;
 
   constructor(
     private readonly wall: Wall<BridgeToPageMessage, PageEvent>,
@@ -90,6 +92,8 @@ export class PageAgent {
       // as this subscribes registered before the agent: the injected one, aioscope's own.)
       const registeredFrom = replaying ? null : captureSite(this.runtimeFrames);
       if (registeredFrom !== null) this.runtimeFrames.add(registeredFrom.file);
+      // Copies registering now came after aioscope's own: the page bundled them.
+      if (!replaying) this.bundledRuntimes++;
       // A new runtime copy: the panel shows which copies report.
       if (this.bridgeReady) this.sendHello();
     });
@@ -245,9 +249,17 @@ export class PageAgent {
         protocol: PROTOCOL_VERSION,
         ...this.host.hello(),
         runtimes: this.runtimeVersions(),
+        bundledRuntimes: this.bundledListed(),
         session: this.state.name === "recording" ? this.state.session : null,
       },
     });
+  }
+
+  /** How many of the copies the hello lists (the first 16) the page bundled: the later ones. */
+  private bundledListed(): number {
+    const total = this.hook.runtimes.length;
+    const listed = mathMin(total, 16);
+    return listed - mathMin(total - this.bundledRuntimes, listed);
   }
 
   /** Versions of the registered runtime copies, as the hello carries them (at most 16, 32 characters each). */

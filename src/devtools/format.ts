@@ -2,7 +2,7 @@
  * How the panel writes times, counts and ids: one place, so the timeline, the details pane
  * and the statistics agree. Times in a trace are milliseconds with µs precision.
  */
-import { localIdOf, sourceOfId } from "../trace/model.ts";
+import { localIdOf, pageBundledRuntime, sourceOfId, type RuntimeCopy, type SourceInfo } from "../trace/model.ts";
 
 /** A duration or a time, with a unit that suits its size: "850 µs", "12.4 ms", "3.21 s". */
 export function formatTime(ms: number | null | undefined): string {
@@ -53,4 +53,25 @@ export function shortFile(url: string): string {
   const path = url.split(/[?#]/, 1)[0] ?? url;
   const slash = path.lastIndexOf("/");
   return slash >= 0 && slash < path.length - 1 ? path.slice(slash + 1) : path;
+}
+
+/**
+ * Which runtime copies reported into a source, as the details pane says it; null when the
+ * trace does not know (recorded without the extension, or an older file). A copy the page
+ * bundled is named first: what it reports is the page's own code speaking.
+ */
+export function describeRuntimes(source: SourceInfo | undefined): string | null {
+  const copies = source?.runtimes;
+  if (copies === undefined || copies.length === 0) return null;
+  const versions = (origin: RuntimeCopy["origin"]): string => copies.filter((c) => c.origin === origin).map((c) => c.version).join(", ");
+  const ours = versions("aioscope");
+  if (!pageBundledRuntime(source)) return `aioscope's injected runtime (${ours})`;
+  const page = `page-bundled runtime (${versions("page")}), reporting through the page hook`;
+  return ours === "" ? page : `${page}; aioscope's injected runtime (${ours}) reports in this frame too`;
+}
+
+/** A source's label, marked when a runtime the page bundled reported into it. */
+export function sourceLabel(source: SourceInfo | undefined, id: number): string {
+  const label = source?.label ?? `source ${id}`;
+  return pageBundledRuntime(source) ? `${label} · page-bundled runtime` : label;
 }

@@ -8,7 +8,7 @@
  * sequence number, acknowledged again and skipped.
  */
 import { SessionBuilder } from "../trace/session.ts";
-import type { Trace } from "../trace/model.ts";
+import type { RuntimeCopy, Trace } from "../trace/model.ts";
 import {
   PROTOCOL_VERSION,
   type BackgroundToPanelMessage, type FrameRef, type PageHello, type PageStatus, type PanelToBackgroundMessage, type RecordingOptions,
@@ -314,6 +314,11 @@ export class RecordingStore {
         if (event.kind === "hello") {
           entry.hello = event.data;
           if (event.data.isTopFrame) this.describeSession(event.data);
+          // A page may load a bundled runtime copy at any time: its source says so from then on.
+          if (entry.source !== null && this.builder !== null) {
+            this.builder.setRuntimes(entry.source, runtimeCopies(event.data));
+            this.cachedTrace = null;
+          }
         } else if (event.kind === "batch") {
           this.applyBatch(entry, event.data.session, event.data.stream, event.data.batch);
         } else if (event.kind === "status" && event.data.query === this.lastQuery && event.data.session === this.session) {
@@ -357,6 +362,7 @@ export class RecordingStore {
         label: entry.hello?.isTopFrame === false ? `frame ${entry.frame.frameId}` : "page",
         url: entry.hello?.url ?? null,
         frameId: entry.frame.frameId,
+        runtimes: entry.hello === null ? undefined : runtimeCopies(entry.hello),
       });
     }
     let applied = batch;
@@ -414,4 +420,10 @@ export class RecordingStore {
   private changed(): void {
     for (const listener of this.listeners) listener();
   }
+}
+
+/** The runtime copies a page's hello lists, each with who made it part of the page. */
+function runtimeCopies(hello: PageHello): RuntimeCopy[] {
+  const firstBundled = hello.runtimes.length - hello.bundledRuntimes;
+  return hello.runtimes.map((version, k) => ({ version, origin: k >= firstBundled ? "page" : "aioscope" }));
 }

@@ -46,6 +46,11 @@ export interface PageHello {
   readonly timeOrigin: number;
   /** Versions of the runtime copies registered with the hook so far. */
   readonly runtimes: readonly string[];
+  /**
+   * How many of `runtimes`, the last ones, the page bundled itself: they registered after
+   * aioscope's own, through the page hook, and what they report is page code's word.
+   */
+  readonly bundledRuntimes: number;
   readonly isTopFrame: boolean;
   /** The session this document is recording now, or null (after a service-worker restart it still is). */
   readonly session: string | null;

@@ -74,7 +74,7 @@ function wholeBuffer(view: ArrayBufferView): boolean {
 
 const MESSAGE_KEYS = ["kind", "data"] as const;
 const BATCH_EVENT_KEYS = ["session", "stream", "batch"] as const;
-const HELLO_KEYS = ["protocol", "url", "title", "userAgent", "timeOrigin", "runtimes", "isTopFrame", "session"] as const;
+const HELLO_KEYS = ["protocol", "url", "title", "userAgent", "timeOrigin", "runtimes", "bundledRuntimes", "isTopFrame", "session"] as const;
 const STATUS_KEYS = ["session", "recorded", "droppedEvents", "query", "pendingTasks", "nativeInFlight"] as const;
 const BATCH_KEYS = [
   "format", "version", "seq", "recorderVersion", "timeOrigin", "clock", "count", "time", "kind", "ops", "stringBase", "strings", "droppedEvents",
@@ -143,11 +143,13 @@ function checkHello(data: Record<string, unknown>): Checked<PageHello> {
   if (typeof data.timeOrigin !== "number" || !numberIsFinite(data.timeOrigin) || data.timeOrigin < 0) return refuse("timeOrigin is not a finite epoch time");
   const runtimes = checkRuntimes(data.runtimes);
   if (runtimes === null) return refuse("runtimes is not a short list of version strings");
+  const bundled = data.bundledRuntimes;
+  if (!isCount(bundled) || bundled > runtimes.length) return refuse("bundledRuntimes is not a count of at most the runtimes listed");
   if (typeof data.isTopFrame !== "boolean") return refuse("isTopFrame is not a boolean");
   if (data.session !== null && !isString(data.session, MAX_SESSION_CHARS)) return refuse("session is not null or a short string");
   return ok({
     protocol: PROTOCOL_VERSION, url: data.url, title: data.title, userAgent: data.userAgent,
-    timeOrigin: data.timeOrigin, runtimes, isTopFrame: data.isTopFrame,
+    timeOrigin: data.timeOrigin, runtimes, bundledRuntimes: bundled, isTopFrame: data.isTopFrame,
     session: data.session as string | null,
   });
 }

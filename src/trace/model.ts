@@ -124,6 +124,29 @@ export interface SourceInfo {
   /** Epoch milliseconds of this source's own time 0; its times are rebased onto the trace's. */
   readonly timeOrigin: number;
   readonly droppedEvents: number;
+  /**
+   * The runtime copies that reported into this source, in the order they registered with the
+   * page hook; absent when not known (recordings made without the extension, older files).
+   * A copy the page bundled itself is page code: what this source's tasks say came, in part
+   * or in whole, through it (see `pageBundledRuntime`).
+   */
+  readonly runtimes?: readonly RuntimeCopy[];
+}
+
+/** A copy of the runtime that registered with the page hook. */
+export interface RuntimeCopy {
+  /** Its version, as it said. */
+  readonly version: string;
+  /** `aioscope`: the copy the extension injects; `page`: a copy bundled into the page's own code. */
+  readonly origin: RuntimeOrigin;
+}
+
+export type RuntimeOrigin = "aioscope" | "page";
+export const RUNTIME_ORIGINS: readonly RuntimeOrigin[] = ["aioscope", "page"];
+
+/** Whether a copy of the runtime bundled by the page itself reported into `source`. */
+export function pageBundledRuntime(source: SourceInfo | undefined): boolean {
+  return source?.runtimes?.some((copy) => copy.origin === "page") ?? false;
 }
 
 export interface CreationSite {

@@ -45,10 +45,13 @@ export const stringIncludes = (s: string, search: string): boolean => apply(stri
 export const charCodeAt = (s: string, at: number): number => apply(stringCharCodeAtOf, s, [at]) as number;
 
 const regExpExecOf = RegExp.prototype.exec;
-const regExpTestOf = RegExp.prototype.test;
 /** `re.exec(s)` with the original method (the page may replace RegExp.prototype.exec). */
 export const regExpExec = (re: RegExp, s: string): RegExpExecArray | null => apply(regExpExecOf, re, [s]) as RegExpExecArray | null;
-export const regExpTest = (re: RegExp, s: string): boolean => apply(regExpTestOf, re, [s]) as boolean;
+/**
+ * `re.test(s)`, through the original exec: the original `test` itself looks `exec` up on the
+ * regular expression at each call, and finds the page's if it replaced RegExp.prototype.exec.
+ */
+export const regExpTest = (re: RegExp, s: string): boolean => regExpExec(re, s) !== null;
 
 /** Index of `value` in `list` (===), by a plain loop. */
 export function indexOf<T>(list: readonly T[], value: T): number {
@@ -105,3 +108,68 @@ export const hostNow: () => number = hostPerformance !== undefined && performanc
   : () => dateNow();
 /** performance.timeOrigin as it was at start-up. */
 export const hostTimeOrigin: number | undefined = hostPerformance?.timeOrigin;
+
+const NativeString = String;
+const stringToUpperCaseOf = String.prototype.toUpperCase;
+export const stringToUpperCase = (s: string): string => apply(stringToUpperCaseOf, s, []) as string;
+
+/**
+ * A value as text, running no page code: strings as they are, other primitives converted by
+ * the language (the original `String`: a page may replace the global), and objects and
+ * functions by their type alone — their `toString`, `Symbol.toPrimitive` and `valueOf` are
+ * the page's and may be traps.
+ */
+export function toText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "object" && value !== null) return "[object Object]";
+  if (typeof value === "function") return "[function]";
+  return NativeString(value);
+}
+
+/** The original `Error`: `new NativeError()` is the one page-side code makes, whatever `window.Error` is now. */
+export const NativeError = Error;
+const getOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
+const deleteProperty = Reflect.deleteProperty;
+/** An own property's descriptor, read without running a getter (Reflect.getOwnPropertyDescriptor as it was). */
+export { getOwnPropertyDescriptor, deleteProperty };
+
+/**
+ * The V8 CallSite's methods (what `Error.prepareStackTrace` receives), taken at start-up: a page
+ * can reach the CallSite prototype through its own prepareStackTrace and replace them. Null
+ * outside V8.
+ */
+export const callSiteMethods: {
+  readonly getFileName: () => unknown;
+  readonly getScriptNameOrSourceURL: (() => unknown) | undefined;
+  readonly getLineNumber: () => unknown;
+  readonly getColumnNumber: () => unknown;
+  readonly getFunctionName: () => unknown;
+  readonly getTypeName: (() => unknown) | undefined;
+  readonly getMethodName: (() => unknown) | undefined;
+} | null = (() => {
+  const errorClass = NativeError as unknown as { stackTraceLimit?: number; prepareStackTrace?: unknown };
+  if (typeof errorClass.stackTraceLimit !== "number") return null;
+  const prepare = getOwnPropertyDescriptor(errorClass, "prepareStackTrace");
+  let site: unknown = null;
+  try {
+    errorClass.prepareStackTrace = (_error: unknown, sites: unknown[]) => sites[0]; // start-up
+    site = new NativeError().stack;
+  } catch {
+    site = null;
+  } finally {
+    if (prepare === undefined) deleteProperty(errorClass, "prepareStackTrace");
+    else defineProperty(errorClass, "prepareStackTrace", prepare);
+  }
+  if (typeof site !== "object" || site === null) return null;
+  const proto = getPrototypeOf(site) as Record<string, unknown>;
+  const method = (name: string): (() => unknown) | undefined => (typeof proto[name] === "function" ? proto[name] as () => unknown : undefined);
+  const getFileName = method("getFileName");
+  const getLineNumber = method("getLineNumber");
+  const getColumnNumber = method("getColumnNumber");
+  const getFunctionName = method("getFunctionName");
+  if (getFileName === undefined || getLineNumber === undefined || getColumnNumber === undefined || getFunctionName === undefined) return null;
+  return {
+    getFileName, getLineNumber, getColumnNumber, getFunctionName,
+    getScriptNameOrSourceURL: method("getScriptNameOrSourceURL"), getTypeName: method("getTypeName"), getMethodName: method("getMethodName"),
+  };
+})();

@@ -28,7 +28,7 @@ import { RECORDER_VERSION, type CreationSite, type MarkerKind, type NativeKind, 
 import { captureSite, captureStack, DEFAULT_INTERNAL_FRAMES, firstExternalFrame, type FrameFilter } from "./stack.ts";
 import {
   append, copyPrefix, dateNow, hostNow, hostTimeOrigin, mathFloor, mathMax, mathMin, mathRound, numberIsFinite, safeMap, safeSet,
-  stringSlice, stringStartsWith,
+  stringSlice, stringStartsWith, toText,
 } from "./primordials.ts";
 
 /** Where event times come from: see `RecorderOptions.clock`. */
@@ -268,7 +268,7 @@ export class Recorder implements Instrument {
 
   cancelRequested(task: Task<unknown>, msg: string | undefined, by: Task<unknown> | null): void {
     if (!this.hasRoom()) return;
-    this.write(EV_CANCEL, this.now(task), task.id, by === null ? 0 : by.id, msg === undefined ? 0 : this.intern(String(msg)), 0);
+    this.write(EV_CANCEL, this.now(task), task.id, by === null ? 0 : by.id, msg === undefined ? 0 : this.intern(toText(msg)), 0);
   }
 
   timeoutArmed(task: Task<unknown>, deadline: number, scope = 0): void {
@@ -304,7 +304,7 @@ export class Recorder implements Instrument {
       this.seenResources.add(resource.id);
       let label: string;
       try {
-        label = String(resource.label());
+        label = toText(resource.label());
       } catch {
         label = `${resource.kind} ${resource.id}`;
       }
@@ -328,7 +328,7 @@ export class Recorder implements Instrument {
     const code = nativeKindCode(kind);
     if (code < 0 || !this.hasRoom()) return id;
     const task = options.task === undefined ? this.runningTask : taskIdOf(options.task);
-    this.write(EV_NATIVE_START, this.timeOf(options.at), id, code, this.intern(String(label)), task);
+    this.write(EV_NATIVE_START, this.timeOf(options.at), id, code, this.intern(toText(label)), task);
     const parent = options.parent !== undefined && options.parent > 0 ? options.parent | 0 : 0;
     // Only an earlier operation can be a cause: a later id would be a forged or broken link.
     const cause = options.cause !== undefined && options.cause > 0 && options.cause < id ? options.cause | 0 : 0;
@@ -342,7 +342,7 @@ export class Recorder implements Instrument {
   nativeEnd(id: number, outcome: NativeOutcome = "ok", options: { detail?: string; at?: number } = {}): void {
     const code = nativeOutcomeCode(outcome);
     if (code < 0 || !this.hasRoom()) return;
-    this.write(EV_NATIVE_END, this.timeOf(options.at), id | 0, code, options.detail === undefined ? 0 : this.intern(String(options.detail)), 0);
+    this.write(EV_NATIVE_END, this.timeOf(options.at), id | 0, code, options.detail === undefined ? 0 : this.intern(toText(options.detail)), 0);
   }
 
   /** A repeating native operation fired (an interval's tick, a frame of a rAF loop). */
@@ -355,7 +355,7 @@ export class Recorder implements Instrument {
   mark(kind: MarkerKind, label = "", options: { detail?: string; at?: number } = {}): void {
     const code = markerKindCode(kind);
     if (code < 0 || !this.hasRoom()) return;
-    this.write(EV_MARK, this.timeOf(options.at), code, this.intern(String(label)), options.detail === undefined ? 0 : this.intern(String(options.detail)), 0);
+    this.write(EV_MARK, this.timeOf(options.at), code, this.intern(toText(label)), options.detail === undefined ? 0 : this.intern(toText(options.detail)), 0);
   }
 
   // --- Streaming -----------------------------------------------------------------------------
@@ -515,10 +515,10 @@ export function describeError(error: unknown): { name: string; message: string; 
     if (typeof error === "object" && error !== null) {
       const e = error as { name?: unknown; message?: unknown; stack?: unknown; constructor?: { name?: unknown } };
       const name = typeof e.name === "string" ? e.name : typeof e.constructor?.name === "string" ? e.constructor.name : "Object";
-      const message = typeof e.message === "string" ? e.message : String(error);
+      const message = typeof e.message === "string" ? e.message : toText(error);
       return { name, message, stack: typeof e.stack === "string" ? e.stack : null };
     }
-    return { name: typeof error, message: String(error), stack: null };
+    return { name: typeof error, message: toText(error), stack: null };
   } catch {
     return { name: "unknown", message: "(the error could not be described)", stack: null };
   }

@@ -19,7 +19,7 @@ import {
   TRACE_VERSION, quantize, traceId,
   type AwaitOutcome, type AwaitRecord, type CancellationRecord, type ClockKind, type CreationSite, type ErrorInfo,
   type MarkerRecord, type NativeOpRecord, type PendingWake, type ResourceOpRecord, type ResourceRecord,
-  type SourceInfo, type StepRecord, type TaskKind, type TaskOutcome, type TaskRecord, type TimeoutRecord,
+  type RuntimeCopy, type SourceInfo, type StepRecord, type TaskKind, type TaskOutcome, type TaskRecord, type TimeoutRecord,
   type Trace, type TraceError, type WakeKind,
 } from "./model.ts";
 
@@ -33,6 +33,8 @@ export interface SourceOptions {
   label?: string;
   url?: string | null;
   frameId?: number | null;
+  /** The runtime copies reporting into the source, if known (see `SourceInfo.runtimes`). */
+  runtimes?: readonly RuntimeCopy[];
 }
 
 export type AppendResult = { readonly ok: true } | { readonly ok: false; readonly error: TraceError };
@@ -64,6 +66,7 @@ interface SourceState {
   readonly label: string;
   readonly url: string | null;
   readonly frameId: number | null;
+  runtimes: readonly RuntimeCopy[] | null;
   timeOrigin: number | null;
   /** Added to the source's times to put them on the session's clock. */
   offset: number;
@@ -173,6 +176,7 @@ export class SessionBuilder {
       label: options.label ?? (id === 0 ? "main" : `source ${id}`),
       url: options.url ?? null,
       frameId: options.frameId ?? null,
+      runtimes: options.runtimes ?? null,
       timeOrigin: null,
       offset: 0,
       nextSeq: 0,
@@ -183,6 +187,12 @@ export class SessionBuilder {
       clock: "host",
     });
     return id;
+  }
+
+  /** The runtime copies of `source` now (a page can load a bundled copy at any time). */
+  setRuntimes(source: number, runtimes: readonly RuntimeCopy[]): void {
+    const state = this.sources[source];
+    if (state !== undefined) state.runtimes = runtimes;
   }
 
   /** Adds a batch from `source`. A refused batch leaves the session exactly as it was. */
@@ -215,9 +225,12 @@ export class SessionBuilder {
       nativeOps[open.index] = { ...nativeOps[open.index]!, ticks: sortedCopy(open.ticks) };
     }
     if (!this.nativeOps.sorted) nativeOps.sort((x, y) => x.start - y.start);
-    const sources: SourceInfo[] = this.sources.map((s) => ({
-      id: s.id, label: s.label, url: s.url, frameId: s.frameId, timeOrigin: s.timeOrigin ?? this.sessionOrigin ?? 0, droppedEvents: s.dropped,
-    }));
+    const sources: SourceInfo[] = this.sources.map((s) => {
+      const info: SourceInfo = {
+        id: s.id, label: s.label, url: s.url, frameId: s.frameId, timeOrigin: s.timeOrigin ?? this.sessionOrigin ?? 0, droppedEvents: s.dropped,
+      };
+      return s.runtimes === null ? info : { ...info, runtimes: s.runtimes };
+    });
     return {
       format: TRACE_FORMAT,
       version: TRACE_VERSION,

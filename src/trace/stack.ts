@@ -6,7 +6,10 @@
  * The recorder and the native wrappers call this inside pages: built-ins from primordials.ts only.
  */
 import type { CreationSite } from "./model.ts";
-import { isArray, regExpExec, regExpTest, stringIndexOf, stringSlice, stringStartsWith } from "./primordials.ts";
+import {
+  apply, callSiteMethods, defineProperty, deleteProperty, getOwnPropertyDescriptor, isArray, NativeError, regExpExec, regExpTest, stringIndexOf,
+  stringSlice, stringStartsWith,
+} from "./primordials.ts";
 
 /**
  * Frames of aioscope itself (the runtime, this module, the page agent, the injected extension
@@ -25,7 +28,8 @@ export interface FrameFilter {
  * captured at start-up: the page may have replaced the one its prototype has now.
  */
 function isInternal(filter: FrameFilter, file: string): boolean {
-  return filter instanceof RuntimeFrames ? filter.test(file) : regExpTest(filter as RegExp, file);
+  // RuntimeFrames is aioscope's own class, out of the page's reach; its `covers` is the `test`.
+  return filter instanceof RuntimeFrames ? filter.covers(file) : regExpTest(filter as RegExp, file);
 }
 
 /**
@@ -58,6 +62,10 @@ export class RuntimeFrames implements FrameFilter {
   }
 
   test(file: string): boolean {
+    return this.covers(file);
+  }
+
+  covers(file: string): boolean {
     if (this.files[file] === true || isInternal(this.base, file)) return true;
     for (let k = 0; k < this.folders.length; k++) {
       const folder = this.folders[k]!;
@@ -104,34 +112,28 @@ export function firstExternalFrame(stack: string, internal: FrameFilter = DEFAUL
   return null;
 }
 
-interface V8CallSite {
-  getFileName(): string | null | undefined;
-  getScriptNameOrSourceURL?(): string | null | undefined;
-  getLineNumber(): number | null;
-  getColumnNumber(): number | null;
-  getFunctionName(): string | null;
-  getTypeName?(): string | null;
-  getMethodName?(): string | null;
-}
-
 interface V8ErrorConstructor {
   stackTraceLimit?: number;
-  prepareStackTrace?: (error: Error, sites: V8CallSite[]) => unknown;
+  prepareStackTrace?: (error: Error, sites: unknown[]) => unknown;
 }
+
+const errorClass = NativeError as unknown as V8ErrorConstructor;
 
 /**
  * The stack of the current call, deep enough to get past the runtime's own frames (a task
  * made by gather → ensureFuture → createTask → Task → emit → the hook is ~10 frames deep,
- * V8's default limit).
+ * V8's default limit). It is formatted by the host's `Error.prepareStackTrace`, if any: that
+ * is how Node's source maps apply ("mapped" creation sites); pages take `captureSite`'s path.
  */
 export function captureStack(depth = 32): string {
-  const errorClass = Error as unknown as V8ErrorConstructor;
-  const limit = errorClass.stackTraceLimit;
-  if (typeof limit === "number") errorClass.stackTraceLimit = depth;
+  const limit = getOwnPropertyDescriptor(errorClass, "stackTraceLimit");
+  const settable = limit !== undefined && "value" in limit && typeof limit.value === "number" && limit.writable === true;
+  if (settable) errorClass.stackTraceLimit = depth;
   try {
-    return new Error().stack ?? "";
+    const stack: unknown = new NativeError().stack;
+    return typeof stack === "string" ? stack : "";
   } finally {
-    if (typeof limit === "number") errorClass.stackTraceLimit = limit;
+    if (settable) defineProperty(errorClass, "stackTraceLimit", limit);
   }
 }
 
@@ -140,37 +142,55 @@ export function captureStack(depth = 32): string {
  * structured call sites (no stack text is formatted, and no installed source-map hook runs:
  * positions are those of the code as loaded, as a page's own stack traces show them);
  * elsewhere it parses the stack text.
+ *
+ * In a page, everything here was taken at start-up (primordials.ts): the original `Error`, the
+ * CallSite's methods, and the descriptors of `Error.stackTraceLimit` and `prepareStackTrace`,
+ * which are read without running a getter. A page that turned either into an accessor or froze
+ * it gets no creation sites (never a wrong one) rather than its code run by ours.
  */
 export function captureSite(internal: FrameFilter = DEFAULT_INTERNAL_FRAMES, depth = 32): CreationSite | null {
-  const errorClass = Error as unknown as V8ErrorConstructor;
-  if (typeof errorClass.stackTraceLimit !== "number") return firstExternalFrame(captureStack(depth), internal);
-  const limit = errorClass.stackTraceLimit;
-  const prepare = errorClass.prepareStackTrace;
+  const limit = getOwnPropertyDescriptor(errorClass, "stackTraceLimit");
+  if (callSiteMethods === null || limit === undefined) return firstExternalFrame(captureStack(depth), internal);
+  const prepare = getOwnPropertyDescriptor(errorClass, "prepareStackTrace");
+  if (!("value" in limit) || limit.writable !== true || typeof limit.value !== "number") return null;
+  if (prepare !== undefined && (!("value" in prepare) || prepare.writable !== true || prepare.configurable !== true)) return null;
   let sites: unknown;
-  errorClass.stackTraceLimit = depth;
-  errorClass.prepareStackTrace = (_error, callSites) => callSites;
   try {
-    sites = new Error().stack;
+    errorClass.stackTraceLimit = depth;
+    defineProperty(errorClass, "prepareStackTrace", { value: returnCallSites, writable: true, configurable: true, enumerable: false });
+    sites = new NativeError().stack;
+  } catch {
+    // Error is frozen (a page may do that): no site.
+    sites = null;
   } finally {
-    errorClass.stackTraceLimit = limit;
-    errorClass.prepareStackTrace = prepare;
+    defineProperty(errorClass, "stackTraceLimit", limit);
+    if (prepare === undefined) deleteProperty(errorClass, "prepareStackTrace");
+    else defineProperty(errorClass, "prepareStackTrace", prepare);
   }
-  if (!isArray(sites)) return typeof sites === "string" ? firstExternalFrame(sites, internal) : null;
-  const callSites = sites as V8CallSite[];
+  if (!isArray(sites)) return null;
+  const m = callSiteMethods;
+  const callSites = sites as unknown[];
   for (let k = 0; k < callSites.length; k++) {
-    const site = callSites[k]!;
-    const file = site.getFileName() ?? site.getScriptNameOrSourceURL?.() ?? null;
+    const site = callSites[k];
+    const fileName = apply(m.getFileName, site, []) ?? (m.getScriptNameOrSourceURL === undefined ? null : apply(m.getScriptNameOrSourceURL, site, []));
+    const file = typeof fileName === "string" ? fileName : null;
     if (file === null || file === "" || isInternal(internal, file)) continue;
-    const line = site.getLineNumber();
-    const column = site.getColumnNumber();
-    if (line === null || column === null) continue;
-    let fn = site.getFunctionName();
-    if (fn === null && typeof site.getMethodName === "function") {
-      const method = site.getMethodName();
-      const type = site.getTypeName?.() ?? null;
-      if (method !== null) fn = type !== null ? `${type}.${method}` : method;
+    const line = apply(m.getLineNumber, site, []);
+    const column = apply(m.getColumnNumber, site, []);
+    if (typeof line !== "number" || typeof column !== "number") continue;
+    const name = apply(m.getFunctionName, site, []);
+    let fn = typeof name === "string" ? name : null;
+    if (fn === null && m.getMethodName !== undefined) {
+      const method = apply(m.getMethodName, site, []);
+      const type = m.getTypeName === undefined ? null : apply(m.getTypeName, site, []);
+      if (typeof method === "string") fn = typeof type === "string" ? `${type}.${method}` : method;
     }
     return { file, line, column, function: fn };
   }
   return null;
+}
+
+/** Our `Error.prepareStackTrace` while a site is taken: the structured call sites themselves. */
+function returnCallSites(_error: Error, callSites: unknown[]): unknown[] {
+  return callSites;
 }

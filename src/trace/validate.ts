@@ -9,10 +9,10 @@
  * in one go it is an ordinary function.
  */
 import {
-  AWAIT_OUTCOMES, CLOCK_KINDS, MARKER_KINDS, NATIVE_KINDS, NATIVE_OUTCOMES, TRACE_FORMAT,
+  AWAIT_OUTCOMES, CLOCK_KINDS, MARKER_KINDS, NATIVE_KINDS, NATIVE_OUTCOMES, RUNTIME_ORIGINS, TRACE_FORMAT,
   TRACE_VERSION, WAKE_KINDS, localIdOf, quantize, sourceOfId,
   type AwaitRecord, type CancellationRecord, type CreationSite, type ErrorInfo, type MarkerRecord, type NativeOpRecord,
-  type PendingWake, type ResourceOpRecord, type ResourceRecord, type SourceInfo, type StepRecord, type TaskRecord,
+  type PendingWake, type ResourceOpRecord, type ResourceRecord, type SourceInfo, type StepRecord, type RuntimeCopy, type RuntimeOrigin, type TaskRecord,
   type TimeoutRecord, type Trace, type TraceMetadata,
 } from "./model.ts";
 
@@ -216,10 +216,25 @@ function readSources(list: unknown[]): SourceInfo[] {
     const o = r.object(value);
     const id = r.int(o, "id");
     if (id !== i) r.fail("id", `expected ${i} (a source's id is its index), got ${id}`);
-    return {
+    const source: SourceInfo = {
       id, label: r.string(o, "label"), url: r.stringOrNull(o, "url"), frameId: r.intOrNull(o, "frameId"),
       timeOrigin: r.epoch(o, "timeOrigin"), droppedEvents: r.int(o, "droppedEvents"),
     };
+    return o.runtimes === undefined ? source : { ...source, runtimes: readRuntimeCopies(r, o.runtimes) };
+  });
+}
+
+/** A source's `runtimes` (optional: files without it do not know which copies reported). */
+function readRuntimeCopies(r: Reader, value: unknown): RuntimeCopy[] {
+  if (!Array.isArray(value)) return r.fail("runtimes", `expected an array, got ${describe(value)}`);
+  return value.map((item, k) => {
+    if (typeof item !== "object" || item === null || Array.isArray(item)) return r.fail(`runtimes[${k}]`, `expected an object, got ${describe(item)}`);
+    const copy = item as Obj;
+    if (typeof copy.version !== "string") return r.fail(`runtimes[${k}].version`, `expected a string, got ${describe(copy.version)}`);
+    if (!(RUNTIME_ORIGINS as readonly unknown[]).includes(copy.origin)) {
+      return r.fail(`runtimes[${k}].origin`, `expected one of ${RUNTIME_ORIGINS.map((o) => `"${o}"`).join(", ")}, got ${describe(copy.origin)}`);
+    }
+    return { version: copy.version, origin: copy.origin as RuntimeOrigin };
   });
 }
 

@@ -3,7 +3,7 @@
  * built extension through real DevTools, and writes files these tests read back with the
  * trace module's importer. One behaviour per test; every wait is for a condition.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { decodePng, distinctColours } from "../../src/cli/png-pixels.ts";
@@ -243,6 +243,31 @@ describe("aioscope record", () => {
     expect(run.stdout).toContain("Skipped never.png: interrupted");
     expect(existsSync(join(dir, "never.png"))).toBe(false);
     readTrace(join(dir, "trace.json"));
+    // Obeyed within the grace period (5 s), plus the time a loaded machine takes to exit.
+    expect(afterSignal, describeRun(run)).toBeLessThan(5000 + 10_000);
+  });
+
+  test("SIGTERM while reading a flooding page's trace out of the panel: status 143 within the grace period, the trace complete or absent", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    let signalledAt = 0;
+    const run = await runCli(["record", flood.url, "--duration", "8s", "--screenshot", "never.png"], {
+      cwd: dir,
+      onStderr: (stderr, child) => {
+        if (signalledAt === 0 && stderr.includes("reading the trace from the panel")) {
+          signalledAt = Date.now();
+          child.kill("SIGTERM");
+        }
+      },
+    });
+    const afterSignal = Date.now() - signalledAt;
+    expect(signalledAt, describeRun(run)).toBeGreaterThan(0);
+    expect(run.status, describeRun(run)).toBe(EXIT.terminated);
+    expect(run.stderr).toContain("SIGTERM: stopping, and writing the trace so far");
+    expect(existsSync(join(dir, "never.png"))).toBe(false);
+    // Each file is whole or not there: written beside its name and renamed over it when done.
+    const out = join(dir, "trace.json");
+    if (existsSync(out)) expect(readTrace(out).tasks.filter((task) => task.name === "drop").length).toBeGreaterThan(100);
+    expect(readdirSync(dir).filter((name) => name.startsWith(".aioscope-probe"))).toEqual([]);
     // Obeyed within the grace period (5 s), plus the time a loaded machine takes to exit.
     expect(afterSignal, describeRun(run)).toBeLessThan(5000 + 10_000);
   });

@@ -1,7 +1,7 @@
 /**
  * The Async panel in the inline shell (src/devtools/shell): the real panel, mounted in a plain
- * page over an in-memory background that records a real runtime program in that page. These
- * cover how the timeline is navigated and read — zoom, pan, hover, collapse, filter, keys —
+ * page and fed by the extension's real page agent, bridge and router over in-memory ports,
+ * recording a real runtime program in that page. These cover how the timeline is navigated and read — zoom, pan, hover, collapse, filter, keys —
  * and storage errors, quickly and without DevTools.
  */
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -41,11 +41,15 @@ describe("the Async panel in the inline shell", () => {
     page = await openShell(browser, server, query);
     const view: PanelView = { frame: page, mousePage: page };
     await page.click('[data-testid="record-button"]');
-    await page.waitForFunction(() => window.__aioscopeShell?.background.programDone !== undefined, POLL);
-    await page.evaluate(() => window.__aioscopeShell!.background.programDone);
+    await page.waitForFunction(() => window.__aioscopeShell?.extension.programDone !== undefined, POLL);
+    await page.evaluate(() => window.__aioscopeShell!.extension.programDone);
     await page.waitForFunction(() => window.__aioscopePanel?.trace()?.tasks.find((t) => t.name === "main")?.end != null, POLL);
     await page.click('[data-testid="record-button"]');
     await page.waitForSelector('[data-testid="panel-root"][data-phase="stopped"]');
+    // The panel says "stopped" at once, but the page's last batch (its recordingStop marker,
+    // which ends the session) crosses the bridge and the router after that. Until it is in,
+    // the session may still grow and the timeline rescale under a test's pointer.
+    await page.waitForFunction(() => window.__aioscopePanel!.trace()!.markers.some((m) => m.kind === "recordingStop"), POLL);
     await waitForRow(view, "main");
     return view;
   }
@@ -202,7 +206,7 @@ describe("the Async panel in the inline shell", () => {
     const session = await page.createCDPSession();
     await session.send("Storage.overrideQuotaForOrigin", { origin: new URL(server.url).origin, quotaSize: 1 });
     await page.click('[data-testid="record-button"]');
-    await page.evaluate(() => window.__aioscopeShell!.background.programDone);
+    await page.evaluate(() => window.__aioscopeShell!.extension.programDone);
     const banner = await page.waitForSelector('[data-testid="banner-error"]');
     expect(await banner!.evaluate((element) => element.textContent ?? "")).toMatch(/quota/i);
   }, SLOW);

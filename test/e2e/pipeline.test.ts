@@ -4,6 +4,7 @@
  */
 import type { Browser } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import {
   ARTIFACTS_DIR, POLL, closeBrowsers, launchBrowserWithExtension, openInspectedPage, serveFixturePage,
@@ -55,6 +56,8 @@ describe("recording through the extension", () => {
   let startup: FixtureServer;
 
   beforeAll(async () => {
+    // The first test leaves a screenshot there; a clean checkout has no such folder yet.
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
     [demo, jobs, startup] = await Promise.all([startDemoServer({ port: 0 }), serveFixturePage(JOBS_PAGE), serveFixturePage(STARTUP_PAGE)]);
     browser = await launchBrowserWithExtension();
   });
@@ -91,8 +94,8 @@ describe("recording through the extension", () => {
     await page.close();
   });
 
-  test("the page's own bundled runtime copy registers with the hook and is recorded", async () => {
-    const { page, panel } = await openInspectedPage(browser, demo.url);
+  test("the page's own bundled runtime copy registers with the hook, is recorded, and its data stays marked as the page's", async () => {
+    const { page, devtools, panel } = await openInspectedPage(browser, demo.url);
     await startRecording(panel);
     await page.evaluate(() => { location.search = "?scenario=gather"; });
     await page.waitForFunction(() => document.documentElement.dataset.scenarioState === "done", POLL);
@@ -101,6 +104,16 @@ describe("recording through the extension", () => {
     expect(runtimes).toBe(2);
     const trace = await waitForTrace(panel, (t) => t.tasks.filter((task) => task.name.startsWith("raise: item") && task.outcome !== "pending").length === 3);
     expect(trace.tasks.filter((t) => t.name.startsWith("raise: item")).map((t) => t.outcome).sort()).toEqual(["done", "done", "error"]);
+    // The trace says which copies reported into the page's source: aioscope's first, then the
+    // page's own, which is page code speaking through the hook.
+    const raised = trace.tasks.find((t) => t.name.startsWith("raise: item"))!;
+    const source = trace.sources[raised.source]!;
+    expect(source.runtimes?.map((copy) => copy.origin)).toEqual(["aioscope", "page"]);
+    // So do the panel's details of a task.
+    await selectRow({ frame: panel, mousePage: devtools }, raised.name);
+    await devtools.screenshot({ path: join(ARTIFACTS_DIR, "pipeline-bundled-runtime.png") });
+    expect(await panel.$eval('[data-testid="details-runtime"]', (element) => element.textContent ?? "")).toMatch(/^page-bundled runtime \(\d+\.\d+\.\d+\), reporting through the page hook; aioscope's injected runtime/);
+    await stopRecording(panel);
     await page.close();
   });
 

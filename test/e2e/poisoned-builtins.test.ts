@@ -27,7 +27,14 @@ function poisonPage(): string {
   const list = ${JSON.stringify(POISONED)};
   window.__hits = 0;
   window.__firstHit = "";
+  // The page formats its stacks itself, counting each: aioscope must neither call this nor
+  // leave it replaced.
+  window.__stackFormats = 0;
+  Error.prepareStackTrace = (error, sites) => { window.__stackFormats++; return "formatted by the page"; };
   const define = Object.defineProperty;
+  // Where a trap fired, read past the page's own prepareStackTrace (it counts only the others).
+  const formatter = Error.prepareStackTrace;
+  window.__where = () => { Error.prepareStackTrace = undefined; const stack = new Error().stack; Error.prepareStackTrace = formatter; return stack; };
   // Every owner is found before the first trap is set: this script uses split and push too.
   const owners = list.map(([path]) => path.split(".").reduce((o, part) => o[part], window));
   for (let k = 0; k < list.length; k++) {
@@ -35,7 +42,7 @@ function poisonPage(): string {
     const owner = owners[k];
     for (const name of names) {
       const label = path + "." + name;
-      define(owner, name, { value: function () { window.__hits++; if (window.__firstHit === "") window.__firstHit = label + " " + new Error().stack; throw new Error("poisoned " + label); }, writable: true, configurable: true });
+      define(owner, name, { value: function () { window.__hits++; if (window.__firstHit === "") window.__firstHit = label + " " + window.__where(); throw new Error("poisoned " + label); }, writable: true, configurable: true });
     }
   }
 })();
@@ -83,7 +90,7 @@ async function pageGlobal(cdp: CDPSession, name: string): Promise<unknown> {
 }
 
 /** Runs the page's work and returns what it wrote down, with the count of traps that fired. */
-async function runPoisonedWork(page: Page): Promise<{ result: unknown; hits: unknown; firstHit: unknown }> {
+async function runPoisonedWork(page: Page): Promise<{ result: unknown; hits: unknown; firstHit: unknown; stackFormats: unknown; formatter: unknown }> {
   const cdp = await page.createCDPSession();
   await cdp.send("Runtime.evaluate", { expression: "go()" });
   const deadline = Date.now() + 20_000;
@@ -91,7 +98,11 @@ async function runPoisonedWork(page: Page): Promise<{ result: unknown; hits: unk
   while ((result = await pageGlobal(cdp, "__result")) === undefined && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const outcome = { result, hits: await pageGlobal(cdp, "__hits"), firstHit: await pageGlobal(cdp, "__firstHit") };
+  const outcome = {
+    result, hits: await pageGlobal(cdp, "__hits"), firstHit: await pageGlobal(cdp, "__firstHit"), stackFormats: await pageGlobal(cdp, "__stackFormats"),
+    // Still the page's own, after aioscope took creation sites with a prepareStackTrace of its own.
+    formatter: (await cdp.send("Runtime.evaluate", { expression: "String(Error.prepareStackTrace).length > 0 && new Error('x').stack", returnByValue: true })).result.value as unknown,
+  };
   await cdp.detach();
   return outcome;
 }
@@ -99,7 +110,7 @@ async function runPoisonedWork(page: Page): Promise<{ result: unknown; hits: unk
 describe("a page that poisons the built-ins", () => {
   let server: FixtureServer;
   let browser: Browser;
-  let expected: { result: unknown; hits: unknown; firstHit: unknown };
+  let expected: Awaited<ReturnType<typeof runPoisonedWork>>;
 
   beforeAll(async () => {
     server = await serveFixturePage(poisonPage());
@@ -136,6 +147,66 @@ describe("a page that poisons the built-ins", () => {
     expect(await runPoisonedWork(page)).toEqual(expected);
     const trace = await waitForTrace(panel, (t) => t.nativeOps.some((op) => op.kind === "fetch" && op.end !== null));
     expect(trace.nativeOps.map((op) => op.kind)).toEqual(expect.arrayContaining(["setTimeout", "setInterval", "fetch", "xhr"]));
+    await page.close();
+  });
+});
+
+/**
+ * A page that owns stack formatting: it installs its own `Error.prepareStackTrace` (as
+ * source-map libraries do), replaces the global `Error` with a counting wrapper and
+ * `Error.prototype.toString` with a trap, and runs runtime tasks while the panel records with
+ * creation sites on. aioscope takes each task's creation site with the `Error` it took at
+ * document_start: nothing of the page's runs, its formatter never sees aioscope's stacks and
+ * is still in place afterwards, and the sites point at the page's own code.
+ */
+const STACK_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>stack owner</title><script>
+(() => {
+  window.__hits = 0;
+  window.__stackFormats = 0;
+  const PageError = Error;
+  PageError.prepareStackTrace = (error, sites) => { window.__stackFormats++; return "formatted by the page"; };
+  window.Error = function Error(message) { window.__hits++; return new PageError(message); };
+  window.Error.prototype = PageError.prototype;
+  Object.defineProperty(PageError.prototype, "toString", { value: function () { window.__hits++; throw new PageError("poisoned Error.prototype.toString"); }, writable: true, configurable: true });
+})();
+window.go = () => {
+  const { run, createTask, gather, sleep } = globalThis.aioscope;
+  return run(function* () {
+    yield* gather([createTask(function* () { yield* sleep(1); }, { name: "site-owner-child" })]);
+  }, { name: "site-owner-main" }).then(() => "done");
+};
+</script></head><body>stack owner</body></html>`;
+
+describe("a page that owns stack formatting and poisons the CallSite", () => {
+  let server: FixtureServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await serveFixturePage(STACK_PAGE);
+    browser = await launchBrowserWithExtension();
+  });
+
+  afterAll(async () => {
+    await Promise.all([closeBrowsers(), server?.close()]);
+  });
+
+  test("gets its tasks' creation sites taken without any of its traps or its formatter running", async () => {
+    const { page, panel } = await openInspectedPage(browser, server.url);
+    await startRecording(panel);
+    const cdp = await page.createCDPSession();
+    const ran = await cdp.send("Runtime.evaluate", { expression: "go()", awaitPromise: true, returnByValue: true });
+    expect(ran.result.value).toBe("done");
+    const trace = await waitForTrace(panel, (t) => t.tasks.some((task) => task.name === "site-owner-main" && task.end !== null));
+    const child = trace.tasks.find((task) => task.name === "site-owner-child")!;
+    // The site is the page's own line that created the task.
+    expect(child.site?.file).toBe(server.url);
+    expect(child.site?.line).toBeGreaterThan(1);
+    expect(await pageGlobal(cdp, "__hits")).toBe(0);
+    expect(await pageGlobal(cdp, "__stackFormats")).toBe(0);
+    // The page's formatter is still the one it installed.
+    const formatted = await cdp.send("Runtime.evaluate", { expression: "new (Error.prototype.constructor)('x').stack", returnByValue: true });
+    expect(formatted.result.value).toBe("formatted by the page");
+    await cdp.detach();
     await page.close();
   });
 });

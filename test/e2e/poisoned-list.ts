@@ -1,6 +1,8 @@
 /**
  * The built-ins a hostile page replaces in poisoned-builtins.test.ts: those page-side code is
- * most tempted to call. Shared with the diagnostic that lists which ones the extension calls.
+ * most tempted to call. (V8's CallSite methods, which `Error.prepareStackTrace` receives, are
+ * read-only: a page cannot replace them. It can replace `Error` and `prepareStackTrace`
+ * itself: poisoned-builtins.test.ts has a page for that.)
  */
 /** Built-ins replaced by traps, as `owner path` + `property`. */
 export const POISONED = [
@@ -14,13 +16,17 @@ export const POISONED = [
   ["Performance.prototype", ["now", "mark", "measure", "getEntriesByName"]],
   ["JSON", ["stringify", "parse"]],
   ["Object", ["keys", "values", "entries", "assign", "freeze", "create", "getPrototypeOf", "getOwnPropertyNames", "fromEntries", "is"]],
-  ["String.prototype", ["slice", "substring", "indexOf", "lastIndexOf", "split", "replace", "startsWith", "endsWith", "includes", "trim", "toLowerCase", "charCodeAt", "padStart", "repeat"]],
+  ["String.prototype", ["slice", "substring", "indexOf", "lastIndexOf", "split", "replace", "startsWith", "endsWith", "includes", "trim", "toLowerCase", "toUpperCase", "toString", "charCodeAt", "padStart", "repeat", "match", "normalize"]],
+  ["RegExp.prototype", ["test", "exec"]],
   ["String", ["fromCharCode"]],
   ["Number", ["isInteger", "isFinite", "isSafeInteger"]],
   ["Number.prototype", ["toFixed"]],
   ["Function.prototype", ["bind", "call", "apply"]],
   ["Reflect", ["apply", "ownKeys", "defineProperty", "getOwnPropertyDescriptor"]],
   ["Error", ["captureStackTrace"]],
+  ["Error.prototype", ["toString"]],
+  ["PerformanceObserver.prototype", ["observe", "disconnect", "takeRecords"]],
+  ["PerformanceObserverEntryList.prototype", ["getEntries", "getEntriesByType", "getEntriesByName"]],
   ["Symbol", ["for"]],
   ["Date", ["now"]],
   ["EventTarget.prototype", ["addEventListener", "removeEventListener", "dispatchEvent"]],

@@ -10,8 +10,8 @@
  * - long animation frame: `{"duration":…,"blocking":…,"scripts":["event-listener
  *   BUTTON#go.onclick · handler https://app/main.js:120 · 48 ms", …]}`, longest first.
  */
-import { NativePerformanceObserver, supportedEntryTypes } from "./originals.ts";
-import { append, indexOf, mathMin, mathRound } from "../../trace/primordials.ts";
+import { NativePerformanceObserver, observerMethods, supportedEntryTypes } from "./originals.ts";
+import { append, apply, indexOf, mathMin, mathRound } from "../../trace/primordials.ts";
 import { currentSink, describe, startOp, type Fields } from "./sink.ts";
 import type { NativeKind } from "../../trace/model.ts";
 
@@ -99,8 +99,12 @@ export class LongTaskObserver {
       const label = entryKind[2];
       if (indexOf(supportedEntryTypes, type) < 0) continue;
       try {
-        const observer = new NativePerformanceObserver((list) => this.report(list.getEntries() as LongEntry[], kind, label));
-        observer.observe({ type, buffered: true });
+        const methods = observerMethods!;
+        const observer = new NativePerformanceObserver((list) => {
+          const entries = methods.getEntries === undefined ? [] : apply(methods.getEntries, list, []) as LongEntry[];
+          this.report(entries, kind, label);
+        });
+        apply(methods.observe, observer, [{ type, buffered: true }]);
         append(this.observers, observer);
       } catch (error) {
         console.warn(`aioscope: cannot observe ${type} entries: ${describe(error)}`);
@@ -109,7 +113,7 @@ export class LongTaskObserver {
   }
 
   stop(): void {
-    for (let k = 0; k < this.observers.length; k++) this.observers[k]!.disconnect();
+    for (let k = 0; k < this.observers.length; k++) apply(observerMethods!.disconnect, this.observers[k]!, []);
     this.observers = [];
   }
 

@@ -147,6 +147,12 @@ export const NativeRequest = ctorOf<typeof Request>("Request");
 export const NativeURL = ctorOf<typeof URL>("URL");
 export const NativeDOMException = ctorOf<typeof DOMException>("DOMException");
 export const NativePerformanceObserver = ctorOf<typeof PerformanceObserver>("PerformanceObserver");
+/** PerformanceObserver's methods and its entry list's, as the page first saw them (a page can replace the prototypes' later). */
+export const observerMethods = NativePerformanceObserver === undefined ? undefined : {
+  observe: NativePerformanceObserver.prototype.observe,
+  disconnect: NativePerformanceObserver.prototype.disconnect,
+  getEntries: (globalThis as { PerformanceObserverEntryList?: typeof PerformanceObserverEntryList }).PerformanceObserverEntryList?.prototype.getEntries,
+};
 export const NativeAbortSignal = ctorOf<typeof AbortSignal>("AbortSignal");
 export const NativeXMLHttpRequest = ctorOf<typeof XMLHttpRequest>("XMLHttpRequest");
 export const NativeAbortController = ctorOf<typeof AbortController>("AbortController");

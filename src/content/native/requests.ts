@@ -34,7 +34,7 @@ import { awaitTiming } from "./resources.ts";
 import { callerSite } from "./site.ts";
 import { Cause, activeCause, enter } from "./causes.ts";
 import { currentSink, describe, onWindow, promiseOps, startOp, type NativeOp, type Sink } from "./sink.ts";
-import { numberIsSafeInteger as isSafeInteger } from "../../trace/primordials.ts";
+import { numberIsSafeInteger as isSafeInteger, regExpTest, stringToUpperCase } from "../../trace/primordials.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- wrappers stand in for any function */
 
@@ -49,12 +49,12 @@ const STANDARD_METHODS = /^(?:delete|get|head|options|post|put|patch)$/i;
 const ABSOLUTE_URL = /^[a-z][a-z\d+\-.]*:/i;
 
 function normalizeMethod(method: string): string {
-  return STANDARD_METHODS.test(method) ? method.toUpperCase() : method;
+  return regExpTest(STANDARD_METHODS, method) ? stringToUpperCase(method) : method;
 }
 
 /** `url` resolved against the document's base URL, as fetch and XHR resolve it; as given when it does not parse. */
 function absoluteUrl(url: string): string {
-  if (ABSOLUTE_URL.test(url) || NativeURL === undefined || pageWindow === undefined) return url;
+  if (regExpTest(ABSOLUTE_URL, url) || NativeURL === undefined || pageWindow === undefined) return url;
   try {
     return urlHref(new NativeURL(url, documentBaseUri(pageWindow.document))) ?? url;
   } catch {

@@ -11,7 +11,7 @@
  * `{"status":200,"bytes":512,"site":"load (https://app.example/main.js:12:5)"}`.
  */
 import type { Instrument, Task } from "../../runtime/index.ts";
-import { stringSlice } from "../../trace/primordials.ts";
+import { stringSlice, toText } from "../../trace/primordials.ts";
 import type { CreationSite, NativeKind, NativeOutcome } from "../../trace/model.ts";
 import type { Recorder } from "../../trace/recorder.ts";
 import { apply, dataProperty, exceptionMessage, exceptionName, pageWindow, safeMap, safeWeakMap, toJson } from "./originals.ts";
@@ -233,7 +233,7 @@ function cut(text: string): string {
  */
 export function describe(value: unknown): string {
   if (typeof value === "string") return cut(value);
-  if (typeof value !== "object" && typeof value !== "function") return cut(String(value));
+  if (typeof value !== "object" && typeof value !== "function") return cut(toText(value));
   if (value === null) return "null";
   try {
     const name = exceptionName(value);

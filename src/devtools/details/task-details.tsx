@@ -5,7 +5,7 @@
  */
 import { useState } from "preact/hooks";
 import type { CreationSite } from "../../trace/model.ts";
-import { formatId, formatTime, shortFile } from "../format.ts";
+import { describeRuntimes, formatId, formatTime, shortFile } from "../format.ts";
 import type { TimelineModel } from "../timeline/model.ts";
 import { NativeDetails } from "./native-details.tsx";
 import { AwaitTable, StepTable } from "./record-tables.tsx";
@@ -58,6 +58,7 @@ export function TaskDetails(props: DetailsProps) {
   const { task, stats } = facts;
   const end = task.end ?? model.trace.end;
   const children = showAllChildren ? facts.children : facts.children.slice(0, 50);
+  const runtimes = describeRuntimes(model.trace.sources[task.source]);
   return (
     <div class="details" data-testid="details-pane" data-task-id={task.id}>
       <div class="details-header">
@@ -79,6 +80,7 @@ export function TaskDetails(props: DetailsProps) {
         <dd><TimeBar busy={stats.busy} scheduled={stats.scheduled} idle={stats.idle} /></dd>
         <Field name="Steps" testid="steps">{stats.steps}</Field>
         <Field name="Created at" testid="site">{task.site === null ? "not recorded" : <SiteLink site={task.site} onOpen={props.onOpenSite} />}</Field>
+        {runtimes !== null && <Field name="Runtime" testid="runtime">{runtimes}</Field>}
       </dl>
       {task.error !== null && (
         <Section title="Error">

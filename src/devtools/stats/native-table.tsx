@@ -6,7 +6,7 @@
  */
 import type { NativeStats, OutcomeCounts } from "../../trace/analysis.ts";
 import type { SourceInfo } from "../../trace/model.ts";
-import { formatCount, formatPercent, formatTime } from "../format.ts";
+import { formatCount, formatPercent, formatTime, sourceLabel } from "../format.ts";
 
 function Counts({ counts, ok }: { counts: OutcomeCounts; ok: string }) {
   const parts: [number, string, string][] = [
@@ -48,7 +48,7 @@ export function NativeTable({ stats, sources }: { stats: readonly NativeStats[];
             const source = sources[s.source];
             return (
               <tr key={s.source} data-testid="native-row">
-                <td class="stats-name" title={source?.url ?? ""}>{source?.label ?? `source ${s.source}`}</td>
+                <td class="stats-name" title={source?.url ?? ""}>{sourceLabel(source, s.source)}</td>
                 <td class="number">{formatTime(s.blocked)} ({formatPercent(s.blockedRatio)})</td>
                 <td class="number">{formatCount(s.blockedSpans.length)}</td>
                 <td class="number">{s.blockedSpans.length > 0 ? formatTime(longest) : "—"}</td>

@@ -2,8 +2,10 @@
  * Page-side code calls no built-in the page can replace after document_start (see
  * src/trace/primordials.ts). This test reads the modules that run inside pages and refuses,
  * inside any function body (indented lines), the calls a page can intercept: prototype
- * methods of arrays and strings, `Math.*`, `JSON.*`, `Object.*`, `performance.*`, `for…of`
- * and array spreads (they go through the page's Array iterator). Module-level lines run once
+ * methods of arrays, strings and regular expressions, `Math.*`, `JSON.*`, `Object.*`,
+ * `performance.*`, the global `String` and `Error` (and `Error.prepareStackTrace`), V8's
+ * CallSite methods, PerformanceObserver's, `for…of` and array spreads (they go through the
+ * page's Array iterator). Module-level lines run once
  * at document_start, before any page script, and may capture what they need.
  *
  * A line that runs only at start-up although indented says so with a `// start-up` comment.
@@ -32,7 +34,11 @@ function pageSideModules(): string[] {
 }
 
 const FORBIDDEN: readonly [RegExp, string][] = [
-  [/\.(push|pop|shift|unshift|splice|indexOf|lastIndexOf|includes|map|filter|forEach|join|concat|reduce|some|every|find|findIndex|sort|fill|slice|substring|startsWith|endsWith|split|replace|trim|padStart|repeat|toFixed)\(/, "a prototype method"],
+  [/\.(push|pop|shift|unshift|splice|indexOf|lastIndexOf|includes|map|filter|forEach|join|concat|reduce|some|every|find|findIndex|sort|fill|slice|substring|startsWith|endsWith|split|replace|trim|padStart|repeat|toFixed|toUpperCase|toLowerCase|toString|charAt|codePointAt|normalize|localeCompare|match|matchAll|search|test|exec)\(/, "a prototype method"],
+  [/\.(getFileName|getScriptNameOrSourceURL|getLineNumber|getColumnNumber|getFunctionName|getMethodName|getTypeName)\(/, "a CallSite method (use callSiteMethods)"],
+  [/\.(observe|disconnect|getEntries|getEntriesByType|takeRecords)\(/, "an observer's method (take it at start-up)"],
+  [/(?<![\w.$])String\(/, "the page's String (use toText)"],
+  [/\bnew (Error|PerformanceObserver)\(|\bError\.(prepareStackTrace|stackTraceLimit|captureStackTrace)\b/, "the page's Error or PerformanceObserver (use the originals)"],
   [/\b(Math|JSON|Object|Array|Reflect|Number|Date|performance)\.[a-zA-Z]+\(/, "a method of a global"],
   [/\bfor \((const|let) [^;]*\bof\b/, "for…of (the Array iterator)"],
   [/\[\.\.\./, "an array spread (the Array iterator)"],

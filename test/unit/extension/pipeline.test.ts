@@ -1,7 +1,7 @@
 /**
  * The extension's pipeline in one process: page agents, bridges, the background router and
  * the panel's store, joined by in-memory walls and ports: the real Bridge and Router, with
- * their ports and timers handed in. Chromium runs the same parts end to end
+ * their ports, windows and timers handed in. Chromium runs the same parts end to end
  * (test/e2e/pipeline.test.ts).
  */
 import { afterEach, describe, expect, test } from "vitest";
@@ -12,7 +12,7 @@ import { Router, type RouterPort } from "../../../src/background/router.ts";
 import { Bridge } from "../../../src/content/bridge-relay.ts";
 import { RecordingStore } from "../../../src/devtools/recording-store.ts";
 import {
-  BRIDGE_PORT, PANEL_PORT,
+  BRIDGE_PORT, BRIDGE_TAG, PAGE_TAG, PANEL_PORT,
   type BackgroundToPanelMessage, type BridgeToPageMessage, type PageEvent,
   type PanelToBackgroundMessage, type Wall,
 } from "../../../src/protocol/messages.ts";
@@ -142,12 +142,15 @@ class World {
     this.router = new Router({ setTimer: (callback, ms) => void this.timers.set(callback, ms), panelUrl: PANEL_URL });
   }
 
-  openPage(tabId: number): { bridge: Bridge; agent: PageAgent } {
+  openPage(tabId: number): { bridge: Bridge; agent: PageAgent; window: EventTarget } {
     const documentId = `doc-${++this.documents}`;
+    // The page's window, where a page script can post whatever it likes.
+    const window = new EventTarget();
     // As in the browser: the bridge runs first, then the agent, which hands it the channel.
     const bridge = new Bridge({
       connect: () => this.connect(BRIDGE_PORT, { tab: { id: tabId }, frameId: 0, documentId }),
       setTimer: (callback, ms) => void this.timers.set(callback, ms),
+      window,
     });
     const channel = privateChannel();
     bridge.attachPage(channel.bridgeSide);
@@ -156,7 +159,7 @@ class World {
       setTimer: this.timers.set,
       clearTimer: this.timers.clear,
     });
-    return { bridge, agent };
+    return { bridge, agent, window };
   }
 
   openPanel(tabId: number, sender: RouterPort["sender"] = { url: PANEL_URL }, maxSessionEvents?: number): { store: RecordingStore; reconnect(): void; close(): void } {
@@ -300,17 +303,23 @@ describe("what a page cannot do to the pipeline", () => {
   test("a second channel offer is ignored, counted, and the count reaches the panel", async () => {
     const world = new World();
     const { store } = world.openPanel(1);
-    const { bridge, agent } = world.openPage(1);
+    const { bridge, agent, window } = world.openPage(1);
     agents.push(agent);
     store.record();
     // A page script dispatching its own offer: it would speak for the agent if accepted.
     const forged = privateChannel();
     bridge.attachPage(forged.bridgeSide);
     forged.agentSide.send({ kind: "stop", data: { session: store.snapshot().session! } } as unknown as PageEvent);
-    bridge.countForged(); // a window message with our tag
+    // Window messages wearing our tags (the envelopes of old) reach nobody and are counted;
+    // the page's own messages are none of the bridge's business.
+    const session = store.snapshot().session!;
+    window.dispatchEvent(new MessageEvent("message", { data: { tag: BRIDGE_TAG, message: { kind: "stop", data: { session } } } }));
+    window.dispatchEvent(new MessageEvent("message", { data: { tag: PAGE_TAG, message: { kind: "hello", data: {} } } }));
+    window.dispatchEvent(new MessageEvent("message", { data: { tag: "the page's own", kind: "stop" } }));
+    window.dispatchEvent(new MessageEvent("message", { data: "stop" }));
     world.timers.advance(300);
-    expect(bridge.forgedCount).toBe(2);
-    expect(store.snapshot().forged).toBe(2);
+    expect(bridge.forgedCount).toBe(3);
+    expect(store.snapshot().forged).toBe(3);
     expect(agent.stateName).toBe("recording");
     await run(() => jobs("after", 1), { clock: "virtual", name: "main" });
     world.timers.advance(100);

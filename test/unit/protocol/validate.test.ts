@@ -18,7 +18,7 @@ function realBatch(): TraceBatch {
 const batchEvent = (batch: unknown): unknown => ({ kind: "batch", data: { session: "s", stream: 0, batch } });
 
 const hello = {
-  protocol: 1, url: "https://a.test/", title: "t", userAgent: "u", timeOrigin: 1, runtimes: ["1"], isTopFrame: true, session: null,
+  protocol: 1, url: "https://a.test/", title: "t", userAgent: "u", timeOrigin: 1, runtimes: ["1"], bundledRuntimes: 0, isTopFrame: true, session: null,
 };
 
 function reasonOf(message: unknown): string {
@@ -72,6 +72,17 @@ describe("bounds on bytes", () => {
     expect(reasonOf(batchEvent({ ...batch, time }))).toBe("batch: a column is a view on a larger buffer");
     const offset = new Uint8Array(new ArrayBuffer(batch.count + 8), 8, batch.count);
     expect(reasonOf(batchEvent({ ...batch, kind: offset }))).toBe("batch: a column is a view on a larger buffer");
+  });
+});
+
+describe("runtime copies in a hello", () => {
+  test("the copies the page bundled are counted among those listed, never beyond them", () => {
+    expect(reasonOf({ kind: "hello", data: hello })).toBe("accepted");
+    expect(reasonOf({ kind: "hello", data: { ...hello, runtimes: ["1", "1"], bundledRuntimes: 1 } })).toBe("accepted");
+    expect(reasonOf({ kind: "hello", data: { ...hello, bundledRuntimes: 2 } })).toBe("hello: bundledRuntimes is not a count of at most the runtimes listed");
+    expect(reasonOf({ kind: "hello", data: { ...hello, bundledRuntimes: -1 } })).toBe("hello: bundledRuntimes is not a count of at most the runtimes listed");
+    const { bundledRuntimes: _omitted, ...without } = hello;
+    expect(reasonOf({ kind: "hello", data: without })).not.toBe("accepted");
   });
 });
 
