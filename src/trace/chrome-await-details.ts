@@ -24,7 +24,7 @@ function escaped(text: string): Uint8Array {
 
 export class AwaitDetails {
   private readonly heads = new Map<number, Uint8Array>();
-  private readonly colorKinds = new Map<string, Uint8Array>();
+  private readonly colorKinds = new Map<string, Map<string, Uint8Array>>();
   private readonly outcomes = new Map<string, Uint8Array>();
   private readonly wakes = new Map<WakeKind, Map<number, Uint8Array>>();
   private readonly targets = new Map<number, Uint8Array>();
@@ -38,38 +38,45 @@ export class AwaitDetails {
 
   /**
    * Writes `,"args":{"detail":"{\"devtools\":{…}}","await":KIND`: the detail of await `a`,
-   * ended by the wake-up of step `next`, and its kind. The caller closes the args.
+   * ended by the wake-up of step `next`, and its kind. The caller closes the args. Each piece
+   * is looked up without making a closure or a key string: this runs once per await.
    */
   write(w: ByteWriter, a: AwaitRecord, next: StepRecord | null): void {
-    let head = this.heads.get(a.task);
-    if (head === undefined) {
-      const track = this.trackOf(a.task) ?? "";
-      head = encode(`,"args":{"detail":"${escapedText(`{"devtools":{"track":${JSON.stringify(track)},"trackGroup":${JSON.stringify(TASKS_TRACK_GROUP)},"color":"`)}`);
-      this.heads.set(a.task, head);
-    }
-    w.bytes(head);
+    w.bytes(this.heads.get(a.task) ?? this.head(a.task));
     const color = awaitColor(a.outcome);
-    w.bytes(cached(this.colorKinds, `${color} ${a.kind}`, () => escaped(`${color}","properties":[["await",${JSON.stringify(a.kind)}]`)));
+    w.bytes(this.colorKinds.get(color)?.get(a.kind) ?? this.colorKind(color, a.kind));
     // "resumed" is what awaits do; the colour tells it, and the row is left out to keep files small.
     if (a.outcome !== "resumed") {
       const outcome = a.outcome ?? "still waiting";
-      w.bytes(cached(this.outcomes, outcome, () => escaped(`,["outcome",${JSON.stringify(outcome)}]`)));
+      w.bytes(this.outcomes.get(outcome) ?? remember(this.outcomes, outcome, escaped(`,["outcome",${JSON.stringify(outcome)}]`)));
     }
-    if (next?.wake != null) {
-      const kind = next.wake;
-      let byWaker = this.wakes.get(kind);
-      if (byWaker === undefined) this.wakes.set(kind, (byWaker = new Map()));
-      w.bytes(cached(byWaker, next.waker ?? -1, () => escaped(`,["woken by",${JSON.stringify(wakeText(kind, this.trackOf(next.waker)))}]`)));
-    }
+    if (next !== null && next.wake !== null) w.bytes(this.wakes.get(next.wake)?.get(next.waker ?? -1) ?? this.wake(next.wake, next.waker));
     if (a.targetTask !== null) {
       const target = a.targetTask;
-      w.bytes(cached(this.targets, target, () => escaped(`,["awaits task",${JSON.stringify(this.trackOf(target) ?? String(target))}]`)));
+      w.bytes(this.targets.get(target) ?? remember(this.targets, target, escaped(`,["awaits task",${JSON.stringify(this.trackOf(target) ?? String(target))}]`)));
     }
     if (a.resource !== null) {
       const resource = a.resource;
-      w.bytes(cached(this.resources, resource, () => escaped(`,["resource",${JSON.stringify(this.resourceLabel(resource) ?? String(resource))}]`)));
+      w.bytes(this.resources.get(resource) ?? remember(this.resources, resource, escaped(`,["resource",${JSON.stringify(this.resourceLabel(resource) ?? String(resource))}]`)));
     }
-    w.bytes(cached(this.closes, a.kind, () => encode(`]}}","await":${JSON.stringify(a.kind)}`)));
+    w.bytes(this.closes.get(a.kind) ?? remember(this.closes, a.kind, encode(`]}}","await":${JSON.stringify(a.kind)}`)));
+  }
+
+  private head(task: number): Uint8Array {
+    const track = this.trackOf(task) ?? "";
+    return remember(this.heads, task, encode(`,"args":{"detail":"${escapedText(`{"devtools":{"track":${JSON.stringify(track)},"trackGroup":${JSON.stringify(TASKS_TRACK_GROUP)},"color":"`)}`));
+  }
+
+  private colorKind(color: string, kind: string): Uint8Array {
+    let byKind = this.colorKinds.get(color);
+    if (byKind === undefined) this.colorKinds.set(color, (byKind = new Map()));
+    return remember(byKind, kind, escaped(`${color}","properties":[["await",${JSON.stringify(kind)}]`));
+  }
+
+  private wake(kind: WakeKind, waker: number | null): Uint8Array {
+    let byWaker = this.wakes.get(kind);
+    if (byWaker === undefined) this.wakes.set(kind, (byWaker = new Map()));
+    return remember(byWaker, waker ?? -1, escaped(`,["woken by",${JSON.stringify(wakeText(kind, this.trackOf(waker)))}]`));
   }
 }
 
@@ -77,8 +84,7 @@ function escapedText(text: string): string {
   return JSON.stringify(text).slice(1, -1);
 }
 
-function cached<K>(map: Map<K, Uint8Array>, key: K, make: () => Uint8Array): Uint8Array {
-  let bytes = map.get(key);
-  if (bytes === undefined) map.set(key, (bytes = make()));
+function remember<K>(map: Map<K, Uint8Array>, key: K, bytes: Uint8Array): Uint8Array {
+  map.set(key, bytes);
   return bytes;
 }

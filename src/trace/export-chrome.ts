@@ -158,6 +158,13 @@ const RESOURCE = encode(`,"resource":`);
 const AWAIT_OPEN = encode(`,"args":{"outcome":null,"open":true}}`);
 const AWAIT_RESUMED = encode(`,"args":{}}`);
 
+/** Keeps `text`, encoded, under `key`; returns the bytes. (No closure: callers look up first, on every event.) */
+function remember(cache: Map<string, Uint8Array>, key: string, text: string): Uint8Array {
+  const bytes = encode(text);
+  cache.set(key, bytes);
+  return bytes;
+}
+
 /** The bytes of `make(key)`, encoded once per key. */
 function cachedBytes(cache: Map<string, Uint8Array>, key: string, make: (key: string) => string): Uint8Array {
   let bytes = cache.get(key);
@@ -352,7 +359,7 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
   const maxCounterPoints = options.maxCounterPoints ?? DEFAULT_MAX_COUNTER_POINTS;
   const counters = options.concurrency !== undefined
     ? counterPoints(seriesInUs(options.concurrency), maxCounterPoints)
-    : counterPoints(sweepConcurrency(trace, events, order, endUs), maxCounterPoints);
+    : sweptCounterPoints(trace, events, order, endUs, maxCounterPoints);
   // Counters are merged in by time: each one after the events of its µs.
   let nextCounter = 0;
   const counter = (c: CounterPoint): void =>
@@ -388,7 +395,7 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
       case AWAIT_BEGIN: {
         const a = trace.awaits[k]!;
         const bytes = byTask.get(a.task)!;
-        w.bytes(cachedBytes(bytes.awaitBegins, a.label, (label) => `,\n${decoder.decode(bytes.spanBegin)}${json(label)},"ts":`));
+        w.bytes(bytes.awaitBegins.get(a.label) ?? remember(bytes.awaitBegins, a.label, `,\n${decoder.decode(bytes.spanBegin)}${json(a.label)},"ts":`));
         w.int(us);
         awaitDetails.write(w, a, wokenBy[k] ?? null);
         if (a.targetTask !== null) {
@@ -405,7 +412,7 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
       case AWAIT_END: {
         const a = trace.awaits[k]!;
         const bytes = byTask.get(a.task)!;
-        w.bytes(cachedBytes(bytes.awaitEnds, a.label, (label) => `,\n${decoder.decode(bytes.spanEnd)}${json(label)},"ts":`));
+        w.bytes(bytes.awaitEnds.get(a.label) ?? remember(bytes.awaitEnds, a.label, `,\n${decoder.decode(bytes.spanEnd)}${json(a.label)},"ts":`));
         w.int(us);
         // An await that resumed (nearly all of them) ends with empty args: the importer reads no outcome as "resumed".
         w.bytes(a.end === null ? AWAIT_OPEN : a.outcome === "resumed" ? AWAIT_RESUMED : cachedBytes(awaitEnds, a.outcome!, (outcome) => `,"args":{"outcome":"${outcome}"}}`));
@@ -578,20 +585,17 @@ function seriesInUs(series: ConcurrencySeries): Counts {
   return { ...series, time: Float64Array.from(series.time, toUs) };
 }
 
+/** Receives each point of a counts series in time order: time (µs), alive, running, ready, waiting. */
+type PointVisitor = (time: number, alive: number, running: number, ready: number, waiting: number) => void;
+
 /**
  * The counts of `concurrencySeries` (analysis/concurrency.ts), swept from the export's own
- * sorted entries instead of sorting every interval again: at each µs where something starts
- * or ends, the tasks alive, running, ready and waiting once all of that µs is applied.
- * Intervals still open at the end never end, as there.
+ * sorted entries instead of sorting every interval again: at time 0 and at each µs where
+ * something starts or ends, the tasks alive, running, ready and waiting once all of that µs
+ * is applied. Intervals still open at the end never end, as there.
  */
-function sweepConcurrency(trace: Trace, events: EventList, order: Uint32Array, endUs: number): Counts {
-  const capacity = order.length + 1;
-  const time = new Float64Array(capacity);
-  const alive = new Uint32Array(capacity);
-  const running = new Uint32Array(capacity);
-  const ready = new Uint32Array(capacity);
-  const waiting = new Uint32Array(capacity);
-  let n = 1; // time 0, all counts 0
+function sweepConcurrency(trace: Trace, events: EventList, order: Uint32Array, endUs: number, visit: PointVisitor): void {
+  let time = 0;
   let a = 0;
   let r = 0;
   let q = 0;
@@ -599,35 +603,56 @@ function sweepConcurrency(trace: Trace, events: EventList, order: Uint32Array, e
   for (let o = 0; o < order.length; o++) {
     const e = order[o]!;
     const k = events.index[e]!;
-    switch (events.what[e]) {
-      case TASK_BEGIN: a++; break;
-      case TASK_END:
-        if (trace.tasks[k]!.end === null) continue;
-        a--;
-        break;
-      case AWAIT_BEGIN: w++; break;
-      case AWAIT_END:
-        if (trace.awaits[k]!.end === null) continue;
-        w--;
-        break;
-      case STEP:
-        r++;
-        if (trace.steps[k]!.ready !== null) q--;
-        break;
-      case STEP_END: r--; break;
-      case READY_BEGIN: case TASK_READY: q++; break;
-      default: continue;
-    }
+    const what = events.what[e]!;
+    if (what === TASK_END && trace.tasks[k]!.end === null) continue;
+    if (what === AWAIT_END && trace.awaits[k]!.end === null) continue;
+    if (what !== TASK_BEGIN && what !== TASK_END && what !== AWAIT_BEGIN && what !== AWAIT_END && what !== STEP && what !== STEP_END
+      && what !== READY_BEGIN && what !== TASK_READY) continue;
     const us = events.ts[e]!;
     if (us > endUs) break;
-    if (time[n - 1] !== us) n++;
-    time[n - 1] = us;
-    alive[n - 1] = a;
-    running[n - 1] = r;
-    ready[n - 1] = q;
-    waiting[n - 1] = w;
+    if (us !== time) {
+      visit(time, a, r, q, w);
+      time = us;
+    }
+    if (what === TASK_BEGIN) a++;
+    else if (what === TASK_END) a--;
+    else if (what === AWAIT_BEGIN) w++;
+    else if (what === AWAIT_END) w--;
+    else if (what === STEP) {
+      r++;
+      if (trace.steps[k]!.ready !== null) q--;
+    } else if (what === STEP_END) r--;
+    else q++;
   }
-  return { time: time.subarray(0, n), alive, running, ready, waiting };
+  visit(time, a, r, q, w);
+}
+
+/**
+ * The swept counts as counter points, downsampled as `counterPoints` does: one pass counts the
+ * points, the next one buckets them, so the whole series is never held.
+ */
+function sweptCounterPoints(trace: Trace, events: EventList, order: Uint32Array, endUs: number, max: number): CounterPoint[] {
+  let n = 0;
+  let last = 0;
+  sweepConcurrency(trace, events, order, endUs, (time) => {
+    n++;
+    last = time;
+  });
+  const bucket = n > max && last > 0 ? last / max : 0;
+  const points: CounterPoint[] = [];
+  let current: { time: number; alive: number; running: number; ready: number; waiting: number } | null = null;
+  sweepConcurrency(trace, events, order, endUs, (time, alive, running, ready, waiting) => {
+    if (current !== null && bucket > 0 && time < current.time + bucket) {
+      current.alive = Math.max(current.alive, alive);
+      current.running = Math.max(current.running, running);
+      current.ready = Math.max(current.ready, ready);
+      current.waiting = Math.max(current.waiting, waiting);
+      return;
+    }
+    current = { time, alive, running, ready, waiting };
+    points.push(current);
+  });
+  return points;
 }
 
 /** Concurrency counters; past `max` points, each bucket of time shows its maxima (peaks stay visible). */
