@@ -11,6 +11,12 @@
  * buffer of entries, which the page can read). Lifetimes are emitted when a task ends, awaits
  * when the task is woken: DevTools nests them by time.
  *
+ * Each task also gets a console task (`console.createTask(name)`), made where the task is
+ * created (the `taskSpawned` hook runs in the creator's stack), and every step of the task runs
+ * inside it (`runStep`, the runtime's step runner): DevTools' async stack traces, in the
+ * debugger and in the Performance panel, then go from a step back through the task's spawn.
+ * Tasks that existed before the option was turned on have no creation site to link to.
+ *
  * Every built-in used here is taken at document_start, before page scripts run (this module
  * is evaluated by the MAIN-world content script), and only those copies are called later.
  */
@@ -32,9 +38,47 @@ type TimeStamp = (label: string, start: number, end: number, track: string, trac
 const consoleObject = console;
 const timeStamp = (consoleObject as { timeStamp?: unknown }).timeStamp as TimeStamp | undefined;
 
+/** A console task: what `console.createTask` returns (Chrome 106+, Node 20). */
+type ConsoleTask = object;
+type CreateTask = (name: string) => { run: unknown };
+const createTask = (consoleObject as { createTask?: unknown }).createTask as CreateTask | undefined;
+/**
+ * `run` of console tasks, taken from a probe task now: later the page could replace what a
+ * task's `run` resolves to. The original checks its receiver, so it runs any console task.
+ */
+const consoleTaskRun = probeRun();
+
+function probeRun(): unknown {
+  if (typeof createTask !== "function") return undefined;
+  try {
+    const run = apply(createTask, consoleObject, ["aioscope"]).run;
+    return typeof run === "function" ? run : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Making console tasks and running code inside one. The default uses the console's originals;
+ * tests pass their own.
+ */
+export interface ConsoleTasks {
+  create(name: string): ConsoleTask;
+  run<R>(consoleTask: ConsoleTask, body: () => R): R;
+}
+
+const defaultConsoleTasks: ConsoleTasks | null = typeof createTask === "function" && consoleTaskRun !== undefined
+  ? {
+    create: (name) => apply(createTask, consoleObject, [name]) as ConsoleTask,
+    run: <R>(consoleTask: ConsoleTask, body: () => R): R => apply(consoleTaskRun as (body: () => R) => R, consoleTask, [body]) as R,
+  }
+  : null;
+
 interface TaskTrack {
   readonly track: string;
   readonly created: number;
+  /** The console task made at the task's creation, which its steps run in; null if made before. */
+  readonly consoleTask: ConsoleTask | null;
   /** When the current await began, or -1 while the task is not waiting. */
   awaitStart: number;
   awaitLabel: string;
@@ -50,10 +94,11 @@ const consoleSink: TrackSink = (label, start, end, track, color) => {
 export class PerformanceTracks implements Instrument {
   private readonly tasks = new NativeWeakMap<Task<unknown>, TaskTrack>();
 
-  /** `sink` and `now` are the console's and the clock's originals; tests pass their own. */
+  /** `sink`, `now` and `tasks` are the console's and the clock's originals; tests pass their own. */
   constructor(
     private readonly sink: TrackSink = consoleSink,
     private readonly now: () => number = hostNow,
+    private readonly consoleTasks: ConsoleTasks | null = defaultConsoleTasks,
   ) {}
 
   /** Whether this browser has the extended `console.timeStamp` (Chrome 128+). */
@@ -62,7 +107,17 @@ export class PerformanceTracks implements Instrument {
   }
 
   taskSpawned(task: Task<unknown>): void {
-    apply(weakSet, this.tasks, [task, { track: taskTrackName(task.getName(), task.id, null), created: this.now(), awaitStart: -1, awaitLabel: "" }]);
+    const name = task.getName();
+    // Called from the task's constructor: the console task records the creator's stack.
+    const consoleTask = this.consoleTasks === null ? null : this.consoleTasks.create(name);
+    apply(weakSet, this.tasks, [task, { track: taskTrackName(name, task.id, null), created: this.now(), consoleTask, awaitStart: -1, awaitLabel: "" }]);
+  }
+
+  /** Runs a step of `task` inside the console task made where `task` was created. */
+  runStep<R>(task: Task<unknown>, step: () => R): R {
+    const state = (apply(weakGet, this.tasks, [task]) as TaskTrack | undefined);
+    if (state === undefined || state.consoleTask === null || this.consoleTasks === null) return step();
+    return this.consoleTasks.run(state.consoleTask, step);
   }
 
   afterTaskStep(task: Task<unknown>, waitingOn: AwaitTarget | null): void {
@@ -89,7 +144,7 @@ export class PerformanceTracks implements Instrument {
   private stateOf(task: Task<unknown>): TaskTrack {
     let state = (apply(weakGet, this.tasks, [task]) as TaskTrack | undefined);
     if (state === undefined) {
-      state = { track: taskTrackName(task.getName(), task.id, null), created: this.now(), awaitStart: -1, awaitLabel: "" };
+      state = { track: taskTrackName(task.getName(), task.id, null), created: this.now(), consoleTask: null, awaitStart: -1, awaitLabel: "" };
       apply(weakSet, this.tasks, [task, state]);
     }
     return state;

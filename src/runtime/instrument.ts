@@ -70,6 +70,13 @@ export interface Instrument {
   exceptionRetrieved?(task: Task<unknown>): void;
   /** A lock, event, condition, semaphore, barrier or queue changed state. */
   resourceOp?(resource: Resource, op: ResourceOp, task: Task<unknown> | null, value?: number): void;
+  /**
+   * Runs `step` (the task's coroutine advanced to its next suspension) and returns its result,
+   * inside whatever context the instrument wants a step of `task` to run in, e.g. the console
+   * task DevTools links async stack traces through. The last instrument added with it is the
+   * realm's step runner; without one, steps run as they are (no call, no closure).
+   */
+  runStep?<R>(task: Task<unknown>, step: () => R): R;
 }
 
 /** The runtime as a page-wide hook sees it when a copy registers (see `__AIOSCOPE_HOOK__`). */
@@ -90,6 +97,8 @@ interface RealmState {
   nextTaskId: number;
   nextResourceId: number;
   readonly instruments: Instrument[];
+  /** The instrument whose `runStep` every step goes through, if any (absent in realms made by older copies). */
+  stepRunner?: Instrument | null;
 }
 
 const REALM_KEY = Symbol.for("aioscope.realm.v1");
@@ -113,6 +122,7 @@ export function addInstrument(instrument: Instrument): void {
   // methods may have been replaced since.
   for (let k = 0; k < instruments.length; k++) if (instruments[k] === instrument) return;
   instruments[instruments.length] = instrument;
+  if (typeof instrument.runStep === "function") realm.stepRunner = instrument;
 }
 
 /**
@@ -127,6 +137,11 @@ export function removeInstrument(instrument: Instrument): void {
   if (index < 0) return;
   for (let k = index; k < instruments.length - 1; k++) instruments[k] = instruments[k + 1]!;
   instruments.length -= 1;
+  if (realm.stepRunner === instrument) {
+    // The latest runner still attached takes over.
+    realm.stepRunner = null;
+    for (let k = 0; k < instruments.length; k++) if (typeof instruments[k]!.runStep === "function") realm.stepRunner = instruments[k]!;
+  }
 }
 
 /** A resource id unique across every runtime copy in the realm. */

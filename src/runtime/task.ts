@@ -12,7 +12,7 @@
 import { CancelledError, RuntimeError, isCancelledError } from "./errors.ts";
 import { getEventLoop, running } from "./current.ts";
 import { Future, FutureState, describeValue, type Operation } from "./future.ts";
-import { emit, instruments, nextTaskId, type AwaitTarget, type TaskOutcome } from "./instrument.ts";
+import { emit, instruments, nextTaskId, realm, type AwaitTarget, type TaskOutcome } from "./instrument.ts";
 import type { EventLoop } from "./event-loop.ts";
 import { hostNow } from "./host.ts";
 import { HostPromiseFuture, isGenerator, isThenable } from "./host-promise.ts";
@@ -242,16 +242,9 @@ export class Task<T> extends Future<T> {
     const startedAt = loop._debug ? hostNow() : -1;
     let outcome: TaskOutcome | null = null;
     try {
-      let coro = this._coro;
-      if (coro === null) {
-        if (error !== NO_ERROR) {
-          // Cancelled before it started: the function is never called (as a coroutine
-          // closed before its first send).
-          throw error;
-        }
-        coro = this._start();
-      }
-      const step = error === NO_ERROR ? coro.next(value) : coro.throw(error);
+      // Only while instrumented: an instrument may run the step inside its own context.
+      const runner = instrumented ? realm.stepRunner : null;
+      const step = runner == null ? this._advance(error, value) : runner.runStep!(this, () => this._advance(error, value));
       if (step.done === true) {
         if (this._mustCancel) {
           this._mustCancel = false;
@@ -283,6 +276,20 @@ export class Task<T> extends Future<T> {
       emit("afterTaskStep", this, outcome === null ? this._waitingOn : null);
       if (outcome !== null) emit("taskExited", this, outcome, outcome === "error" ? this._exception : undefined);
     }
+  }
+
+  /** @internal Runs the coroutine to its next suspension point, starting it on the first step. */
+  private _advance(error: unknown, value: unknown): IteratorResult<unknown, T> {
+    let coro = this._coro;
+    if (coro === null) {
+      if (error !== NO_ERROR) {
+        // Cancelled before it started: the function is never called (as a coroutine
+        // closed before its first send).
+        throw error;
+      }
+      coro = this._start();
+    }
+    return error === NO_ERROR ? coro.next(value) : coro.throw(error);
   }
 
   /** @internal Calls the task's function: a generator function makes a coroutine task, an async function an opaque one. */

@@ -27,7 +27,7 @@
  */
 import type { NativeOpRecord, StepRecord, TaskRecord, Trace } from "./model.ts";
 import { localIdOf } from "./model.ts";
-import { concurrencySeries, type ConcurrencySeries } from "./analysis/concurrency.ts";
+import type { ConcurrencySeries } from "./analysis/concurrency.ts";
 import { ByteWriter, encode } from "./byte-writer.ts";
 import { AwaitDetails } from "./chrome-await-details.ts";
 import { CHROME_PID, DISPLAY_CATEGORY, TIMELINE_CATEGORY, USER_TIMING_CATEGORY } from "./chrome-events.ts";
@@ -72,8 +72,11 @@ const TIMEOUT_EXPIRED = 11;
 const ERROR = 12;
 const RESOURCE_OP = 13;
 const MARKER = 14;
-const COUNTER = 15;
-const SESSION_END = 16;
+const SESSION_END = 15;
+// Entries that only move the concurrency counters: nothing is written for them.
+const STEP_END = 16;
+const READY_BEGIN = 17;
+const TASK_READY = 18;
 
 /**
  * Events as (time, what, which record), sorted by time; ties keep the order they were added
@@ -98,13 +101,42 @@ class EventList {
     this.index[k] = index;
   }
 
+  /**
+   * The entries' positions in time order, ties in the order they were added. Times are whole
+   * µs, so a stable radix sort on them (16 bits a pass: two passes for a session of up to an
+   * hour) orders a million entries in a few linear passes, where a comparator sort spends most
+   * of the export calling its comparator. Times that are not whole µs in [0, 2^48) (never
+   * written by the model) take the comparator.
+   */
   sorted(): Uint32Array {
-    const order = new Uint32Array(this.length);
-    for (let k = 0; k < order.length; k++) order[k] = k;
+    const n = this.length;
     const ts = this.ts;
-    return order.sort((a, b) => ts[a]! - ts[b]! || a - b);
+    let order = new Uint32Array(n);
+    for (let k = 0; k < n; k++) order[k] = k;
+    let max = 0;
+    for (let k = 0; k < n; k++) {
+      const t = ts[k]!;
+      if (!(t >= 0 && t < RADIX_LIMIT && Math.floor(t) === t)) return order.sort((a, b) => ts[a]! - ts[b]! || a - b);
+      if (t > max) max = t;
+    }
+    let spare = new Uint32Array(n);
+    const count = new Uint32Array(RADIX + 1);
+    for (let divisor = 1; divisor <= max; divisor *= RADIX) {
+      count.fill(0);
+      for (let k = 0; k < n; k++) count[(Math.floor(ts[k]! / divisor) & (RADIX - 1)) + 1]!++;
+      for (let d = 1; d <= RADIX; d++) count[d]! += count[d - 1]!;
+      for (let k = 0; k < n; k++) {
+        const e = order[k]!;
+        spare[count[Math.floor(ts[e]! / divisor) & (RADIX - 1)]!++] = e;
+      }
+      [order, spare] = [spare, order];
+    }
+    return order;
   }
 }
+
+const RADIX = 1 << 16;
+const RADIX_LIMIT = 2 ** 48;
 
 /** A flow (arrow) from the step `from` of one task to the step `to` of another. */
 interface Flow {
@@ -114,17 +146,24 @@ interface Flow {
 }
 
 const SEP = encode(",\n");
+const decoder = new TextDecoder();
 const TS = encode(`,"ts":`);
 const DUR = encode(`,"dur":`);
-const STEP_ARGS = encode(`,"args":{"task":`);
 const READY = encode(`,"ready":`);
 const WAKER = encode(`,"waker":`);
 const OPEN = encode(`,"open":true`);
 const CLOSE2 = encode("}}");
-const DETAIL_ARGS = encode(`,"args":{"detail":`);
 const TARGET = encode(`,"targetTask":`);
 const RESOURCE = encode(`,"resource":`);
 const AWAIT_OPEN = encode(`,"args":{"outcome":null,"open":true}}`);
+const AWAIT_RESUMED = encode(`,"args":{}}`);
+
+/** Keeps `text`, encoded, under `key`; returns the bytes. (No closure: callers look up first, on every event.) */
+function remember(cache: Map<string, Uint8Array>, key: string, text: string): Uint8Array {
+  const bytes = encode(text);
+  cache.set(key, bytes);
+  return bytes;
+}
 
 /** The bytes of `make(key)`, encoded once per key. */
 function cachedBytes(cache: Map<string, Uint8Array>, key: string, make: (key: string) => string): Uint8Array {
@@ -140,17 +179,25 @@ function wakeBytes(kind: string): Uint8Array {
   return bytes;
 }
 
-/** Per task, the constant parts of its events, encoded once. */
+/**
+ * Per task, the constant parts of its events, encoded once: most of a session's bytes are
+ * these, and a few long pieces copy faster than many short ones.
+ */
 interface TaskBytes {
   readonly task: TaskRecord;
   readonly track: string;
-  /** `{"ph":"X","cat":"step","name":…,"pid":…,"tid":…,"ts":` */
+  /** `,\n{"ph":"X","cat":"step","name":…,"pid":…,"tid":…,"ts":` */
   readonly step: Uint8Array;
   /** The same, as an instant (a step of zero length). */
   readonly instant: Uint8Array;
+  /** `,"args":{"task":…` */
+  readonly stepArgs: Uint8Array;
   /** `{"ph":"b","cat":"blink.user_timing","pid":…,"tid":…,"id":…,"name":` */
   readonly spanBegin: Uint8Array;
   readonly spanEnd: Uint8Array;
+  /** By label, `,\n` + spanBegin + the label + `,"ts":`, and the same for the end. */
+  readonly awaitBegins: Map<string, Uint8Array>;
+  readonly awaitEnds: Map<string, Uint8Array>;
 }
 
 /** For each await (by index), the step of its task that follows it: the one whose wake-up ended it. */
@@ -213,10 +260,13 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
     byTask.set(task.id, {
       task,
       track,
-      step: encode(`{"ph":"X","cat":"step","name":${name},${common},"ts":`),
-      instant: encode(`{"ph":"I","cat":"step","name":${name},${common},"s":"t","ts":`),
+      step: encode(`,\n{"ph":"X","cat":"step","name":${name},${common},"ts":`),
+      instant: encode(`,\n{"ph":"I","cat":"step","name":${name},${common},"s":"t","ts":`),
+      stepArgs: encode(`,"args":{"task":${task.id}`),
       spanBegin: encode(`{"ph":"b","cat":"${USER_TIMING_CATEGORY}",${common},"id":${taskSpanId(task.id)},"name":`),
       spanEnd: encode(`{"ph":"e","cat":"${USER_TIMING_CATEGORY}",${common},"id":${taskSpanId(task.id)},"name":`),
+      awaitBegins: new Map(),
+      awaitEnds: new Map(),
     });
   }
   const trackOf = (task: number | null): string | null => (task === null ? null : (byTask.get(task)?.track ?? null));
@@ -230,9 +280,8 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
   const resources = new Map(trace.resources.map((r) => [r.id, r]));
 
   // ── The events, in an order that keeps spans nested, then sorted by time ──────────────────
-  const counters = counterPoints(options.concurrency ?? concurrencySeries(trace), options.maxCounterPoints ?? DEFAULT_MAX_COUNTER_POINTS);
-  const capacity = 2 * (trace.tasks.length + trace.awaits.length + trace.nativeOps.length + trace.timeouts.length) + 3 * trace.steps.length
-    + trace.cancellations.length + trace.tasks.length + trace.resourceOps.length + trace.markers.length + counters.length + 1;
+  const capacity = 3 * (trace.tasks.length + trace.awaits.length + trace.nativeOps.length + trace.timeouts.length) + 5 * trace.steps.length
+    + trace.cancellations.length + trace.resourceOps.length + trace.markers.length + 1;
   const events = new EventList(capacity);
   // Added as: every task's begin, then the awaits in the model's order (each begin, then its
   // end), then every task's end. With ties kept in this order, a task begins before its awaits
@@ -249,6 +298,16 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
     events.add(n.end === null ? endUs : toUs(n.end), NATIVE_END, k);
   });
   trace.steps.forEach((s, k) => events.add(toUs(s.start), STEP, k));
+  // The concurrency counters are swept from the same sorted list, unless given.
+  if (options.concurrency === undefined) {
+    trace.steps.forEach((s, k) => {
+      if (s.end !== null) events.add(toUs(s.end), STEP_END, k);
+      if (s.ready !== null) events.add(toUs(s.ready), READY_BEGIN, k);
+    });
+    trace.tasks.forEach((t, k) => {
+      if (t.ready !== null) events.add(toUs(t.ready.time), TASK_READY, k);
+    });
+  }
   const flows: Flow[] = [];
   for (const to of trace.steps) {
     if (to.waker === null || to.ready === null) continue;
@@ -268,7 +327,6 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
   });
   trace.resourceOps.forEach((op, k) => events.add(toUs(op.time), RESOURCE_OP, k));
   trace.markers.forEach((m, k) => events.add(toUs(m.time), MARKER, k));
-  counters.forEach((c, k) => events.add(toUs(c.time), COUNTER, k));
   // DevTools takes a recording's extent from its slices and instants (not from async spans).
   events.add(endUs, SESSION_END, 0);
 
@@ -291,8 +349,6 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
   }
   event(tracingStarted(trace));
 
-  const labels = new Map<string, Uint8Array>();
-  const awaitKinds = new Map<string, Uint8Array>();
   const awaitEnds = new Map<string, Uint8Array>();
   const awaitDetails = new AwaitDetails(trackOf, (id) => resources.get(id)?.label ?? null);
   const instant = (cat: string, name: string, tid: number, us: number, args: string, scope = "t"): void =>
@@ -300,10 +356,19 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
   const tidOf = (task: number): number => Math.floor(task / 2 ** 32) + 1;
 
   const order = events.sorted();
+  const maxCounterPoints = options.maxCounterPoints ?? DEFAULT_MAX_COUNTER_POINTS;
+  const counters = options.concurrency !== undefined
+    ? counterPoints(seriesInUs(options.concurrency), maxCounterPoints)
+    : sweptCounterPoints(trace, events, order, endUs, maxCounterPoints);
+  // Counters are merged in by time: each one after the events of its µs.
+  let nextCounter = 0;
+  const counter = (c: CounterPoint): void =>
+    event(`{"ph":"C","cat":"${DISPLAY_CATEGORY}","name":"tasks","pid":${CHROME_PID},"tid":0,"ts":${c.time},"args":{"alive":${c.alive},"running":${c.running},"ready":${c.ready},"waiting":${c.waiting}}}`);
   for (let o = 0; o < order.length; o++) {
     const e = order[o]!;
     const us = events.ts[e]!;
     const k = events.index[e]!;
+    while (nextCounter < counters.length && counters[nextCounter]!.time < us) counter(counters[nextCounter++]!);
     switch (events.what[e]) {
       case TASK_BEGIN: {
         const task = trace.tasks[k]!;
@@ -329,14 +394,10 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
       }
       case AWAIT_BEGIN: {
         const a = trace.awaits[k]!;
-        w.bytes(SEP);
-        w.bytes(byTask.get(a.task)!.spanBegin);
-        w.bytes(cachedBytes(labels, a.label, json));
-        w.bytes(TS);
+        const bytes = byTask.get(a.task)!;
+        w.bytes(bytes.awaitBegins.get(a.label) ?? remember(bytes.awaitBegins, a.label, `,\n${decoder.decode(bytes.spanBegin)}${json(a.label)},"ts":`));
         w.int(us);
-        w.bytes(DETAIL_ARGS);
         awaitDetails.write(w, a, wokenBy[k] ?? null);
-        w.bytes(cachedBytes(awaitKinds, a.kind, (kind) => `,"await":${json(kind)}`));
         if (a.targetTask !== null) {
           w.bytes(TARGET);
           w.int(a.targetTask);
@@ -350,12 +411,11 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
       }
       case AWAIT_END: {
         const a = trace.awaits[k]!;
-        w.bytes(SEP);
-        w.bytes(byTask.get(a.task)!.spanEnd);
-        w.bytes(cachedBytes(labels, a.label, json));
-        w.bytes(TS);
+        const bytes = byTask.get(a.task)!;
+        w.bytes(bytes.awaitEnds.get(a.label) ?? remember(bytes.awaitEnds, a.label, `,\n${decoder.decode(bytes.spanEnd)}${json(a.label)},"ts":`));
         w.int(us);
-        w.bytes(a.end === null ? AWAIT_OPEN : cachedBytes(awaitEnds, a.outcome!, (outcome) => `,"args":{"outcome":"${outcome}"}}`));
+        // An await that resumed (nearly all of them) ends with empty args: the importer reads no outcome as "resumed".
+        w.bytes(a.end === null ? AWAIT_OPEN : a.outcome === "resumed" ? AWAIT_RESUMED : cachedBytes(awaitEnds, a.outcome!, (outcome) => `,"args":{"outcome":"${outcome}"}}`));
         break;
       }
       case NATIVE_BEGIN: {
@@ -411,16 +471,13 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
         instant("marker", m.label !== "" ? m.label : m.kind, m.source + 1, us, `{"kind":"${m.kind}","label":${json(m.label)},"detail":${json(m.detail)},"source":${m.source}}`, "g");
         break;
       }
-      case COUNTER: {
-        const c = counters[k]!;
-        event(`{"ph":"C","cat":"${DISPLAY_CATEGORY}","name":"tasks","pid":${CHROME_PID},"tid":0,"ts":${us},"args":{"alive":${c.alive},"running":${c.running},"ready":${c.ready},"waiting":${c.waiting}}}`);
-        break;
-      }
       case SESSION_END:
+        while (nextCounter < counters.length && counters[nextCounter]!.time <= us) counter(counters[nextCounter++]!);
         instant(DISPLAY_CATEGORY, "end of the aioscope session", 0, us, "{}", "p");
         break;
     }
   }
+  while (nextCounter < counters.length) counter(counters[nextCounter++]!);
   w.text("\n]}");
   return w.view();
 }
@@ -436,15 +493,13 @@ export function exportChrome(trace: Trace, options: ChromeExportOptions = {}): s
 /** A step as an `X` slice, or an instant when it has no length; an open step runs to the trace's end. */
 function writeStep(w: ByteWriter, step: StepRecord, bytes: TaskBytes, startUs: number, endUs: number): void {
   const dur = (step.end === null ? endUs : toUs(step.end)) - startUs;
-  w.bytes(SEP);
   w.bytes(dur > 0 ? bytes.step : bytes.instant);
   w.int(startUs);
   if (dur > 0) {
     w.bytes(DUR);
     w.int(dur);
   }
-  w.bytes(STEP_ARGS);
-  w.int(step.task);
+  w.bytes(bytes.stepArgs);
   if (step.ready !== null) {
     w.bytes(READY);
     w.number(step.ready);
@@ -509,6 +564,7 @@ function nativePayload(n: NativeOpRecord, sourceLabel: string | null, trackOf: (
 }
 
 interface CounterPoint {
+  /** µs */
   readonly time: number;
   readonly alive: number;
   readonly running: number;
@@ -516,8 +572,91 @@ interface CounterPoint {
   readonly waiting: number;
 }
 
+/** The four counts over time, `time` in whole µs (see `ConcurrencySeries`). */
+interface Counts {
+  readonly time: ArrayLike<number>;
+  readonly alive: ArrayLike<number>;
+  readonly running: ArrayLike<number>;
+  readonly ready: ArrayLike<number>;
+  readonly waiting: ArrayLike<number>;
+}
+
+function seriesInUs(series: ConcurrencySeries): Counts {
+  return { ...series, time: Float64Array.from(series.time, toUs) };
+}
+
+/** Receives each point of a counts series in time order: time (µs), alive, running, ready, waiting. */
+type PointVisitor = (time: number, alive: number, running: number, ready: number, waiting: number) => void;
+
+/**
+ * The counts of `concurrencySeries` (analysis/concurrency.ts), swept from the export's own
+ * sorted entries instead of sorting every interval again: at time 0 and at each µs where
+ * something starts or ends, the tasks alive, running, ready and waiting once all of that µs
+ * is applied. Intervals still open at the end never end, as there.
+ */
+function sweepConcurrency(trace: Trace, events: EventList, order: Uint32Array, endUs: number, visit: PointVisitor): void {
+  let time = 0;
+  let a = 0;
+  let r = 0;
+  let q = 0;
+  let w = 0;
+  for (let o = 0; o < order.length; o++) {
+    const e = order[o]!;
+    const k = events.index[e]!;
+    const what = events.what[e]!;
+    if (what === TASK_END && trace.tasks[k]!.end === null) continue;
+    if (what === AWAIT_END && trace.awaits[k]!.end === null) continue;
+    if (what !== TASK_BEGIN && what !== TASK_END && what !== AWAIT_BEGIN && what !== AWAIT_END && what !== STEP && what !== STEP_END
+      && what !== READY_BEGIN && what !== TASK_READY) continue;
+    const us = events.ts[e]!;
+    if (us > endUs) break;
+    if (us !== time) {
+      visit(time, a, r, q, w);
+      time = us;
+    }
+    if (what === TASK_BEGIN) a++;
+    else if (what === TASK_END) a--;
+    else if (what === AWAIT_BEGIN) w++;
+    else if (what === AWAIT_END) w--;
+    else if (what === STEP) {
+      r++;
+      if (trace.steps[k]!.ready !== null) q--;
+    } else if (what === STEP_END) r--;
+    else q++;
+  }
+  visit(time, a, r, q, w);
+}
+
+/**
+ * The swept counts as counter points, downsampled as `counterPoints` does: one pass counts the
+ * points, the next one buckets them, so the whole series is never held.
+ */
+function sweptCounterPoints(trace: Trace, events: EventList, order: Uint32Array, endUs: number, max: number): CounterPoint[] {
+  let n = 0;
+  let last = 0;
+  sweepConcurrency(trace, events, order, endUs, (time) => {
+    n++;
+    last = time;
+  });
+  const bucket = n > max && last > 0 ? last / max : 0;
+  const points: CounterPoint[] = [];
+  let current: { time: number; alive: number; running: number; ready: number; waiting: number } | null = null;
+  sweepConcurrency(trace, events, order, endUs, (time, alive, running, ready, waiting) => {
+    if (current !== null && bucket > 0 && time < current.time + bucket) {
+      current.alive = Math.max(current.alive, alive);
+      current.running = Math.max(current.running, running);
+      current.ready = Math.max(current.ready, ready);
+      current.waiting = Math.max(current.waiting, waiting);
+      return;
+    }
+    current = { time, alive, running, ready, waiting };
+    points.push(current);
+  });
+  return points;
+}
+
 /** Concurrency counters; past `max` points, each bucket of time shows its maxima (peaks stay visible). */
-function counterPoints(series: ConcurrencySeries, max: number): CounterPoint[] {
+function counterPoints(series: Counts, max: number): CounterPoint[] {
   const points: CounterPoint[] = [];
   const n = series.time.length;
   if (n === 0) return points;

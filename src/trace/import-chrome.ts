@@ -31,40 +31,66 @@ export function isAioscopeChromeTrace(raw: unknown): boolean {
 }
 
 export function* readChromeTrace(raw: Obj): Generator<number, Trace> {
+  const meta = checkedMeta(raw);
+  const events = raw.traceEvents as unknown[];
+  const records = new ChromeRecords();
+  for (let k = 0; k < events.length; k++) {
+    if ((k & (PROGRESS_EVERY - 1)) === 0 && k > 0) yield PROGRESS_EVERY;
+    records.event(k, events[k]);
+  }
+  return yield* records.trace(meta);
+}
+
+/** `otherData.aioscope`, once its format and version are ones this aioscope reads. */
+export function checkedMeta(raw: Obj): Obj {
   const meta = (raw.otherData as Obj).aioscope as Obj;
   if (meta.format !== undefined && meta.format !== TRACE_FORMAT) {
     throw new TraceInputError("$.otherData.aioscope.format", `expected "${TRACE_FORMAT}", got ${JSON.stringify(meta.format)}`);
   }
   if (meta.version !== TRACE_VERSION) throw versionError("$.otherData.aioscope.version", meta.version);
-  const events = raw.traceEvents as unknown[];
-  const tasks: Obj[] = [];
-  const steps: Obj[] = [];
-  const awaits: Obj[] = [];
-  const cancellations: Obj[] = [];
-  const timeouts: Obj[] = [];
-  const resourceOps: Obj[] = [];
-  const nativeOps: Obj[] = [];
-  const markers: Obj[] = [];
+  return meta;
+}
+
+/**
+ * The model's records, rebuilt event by event in file order. `event` reads any parsed event;
+ * the fast reader (chrome-layout.ts) calls `step`, `awaitBegin` and `spanEnd` directly with the
+ * fields it scanned, so both readers build the same records and raise the same errors.
+ */
+export class ChromeRecords {
+  private readonly tasks: Obj[] = [];
+  private readonly steps: Obj[] = [];
+  private readonly awaits: Obj[] = [];
+  private readonly cancellations: Obj[] = [];
+  private readonly timeouts: Obj[] = [];
+  private readonly resourceOps: Obj[] = [];
+  private readonly nativeOps: Obj[] = [];
+  private readonly markers: Obj[] = [];
   /** For each collection, the event each record came from, to point errors at it. */
-  const origins: Record<string, number[]> = {
+  private readonly origins: Record<string, number[]> = {
     tasks: [], steps: [], awaits: [], cancellations: [], timeouts: [], resourceOps: [], nativeOps: [], markers: [],
   };
   /** Open spans per category and id: a task's awaits share its id and nest in its lifetime. */
-  const open = new Map<string, Open[]>();
-  const add = (list: Obj[], collection: string, record: Obj, k: number): void => {
-    list.push(record);
-    origins[collection]!.push(k);
-  };
+  private readonly open = new Map<string, Open[]>();
 
-  for (let k = 0; k < events.length; k++) {
-    if ((k & (PROGRESS_EVERY - 1)) === 0 && k > 0) yield PROGRESS_EVERY;
-    const e = events[k];
+  private add(list: Obj[], collection: string, record: Obj, k: number): void {
+    list.push(record);
+    this.origins[collection]!.push(k);
+  }
+
+  private stack(key: string): Open[] {
+    let stack = this.open.get(key);
+    if (stack === undefined) this.open.set(key, (stack = []));
+    return stack;
+  }
+
+  /** Event `k`, as JSON.parse gave it. */
+  event(k: number, e: unknown): void {
     const path = `$.traceEvents[${k}]`;
     if (!isObject(e)) throw new TraceInputError(path, "expected an event object");
     const ph = e.ph;
     if (typeof ph !== "string") throw new TraceInputError(`${path}.ph`, `expected the event's phase as a string, got ${describeShort(ph)}`);
     const cat = e.cat;
-    if (DISPLAY_ONLY_PHASES.has(ph) || (typeof cat === "string" && DISPLAY_ONLY_CATEGORIES.has(cat))) continue;
+    if (DISPLAY_ONLY_PHASES.has(ph) || (typeof cat === "string" && DISPLAY_ONLY_CATEGORIES.has(cat))) return;
     const ts = e.ts;
     if (typeof ts !== "number" || !Number.isFinite(ts)) throw new TraceInputError(`${path}.ts`, `expected a timestamp in µs (a finite number), got ${describeShort(ts)}`);
     if (ts < 0) throw new TraceInputError(`${path}.ts`, `expected a timestamp ≥ 0, got ${ts}`);
@@ -72,55 +98,33 @@ export function* readChromeTrace(raw: Obj): Generator<number, Trace> {
     const args = isObject(e.args) ? e.args : null;
     if (args === null) throw new TraceInputError(`${path}.args`, `expected the event's args object, got ${describeShort(e.args)}`);
     const id = typeof e.id === "string" || typeof e.id === "number" ? String(e.id) : null;
-    const spanKey = (): string => {
-      if (id === null) throw new TraceInputError(`${path}.id`, `expected the async span's id, got ${describeShort(e.id)}`);
-      return `${String(cat)} ${id}`;
-    };
     // Instants were written as "i" by earlier exports; Chrome's current spelling is "I".
     const isInstant = ph === "I" || ph === "i";
-    if (typeof cat === "string" && SPAN_CATEGORIES.has(cat) && ph === "b") {
-      const key = spanKey();
-      let stack = open.get(key);
-      if (stack === undefined) open.set(key, (stack = []));
+    const isSpan = typeof cat === "string" && SPAN_CATEGORIES.has(cat) && (ph === "b" || ph === "e");
+    if (isSpan && id === null) throw new TraceInputError(`${path}.id`, `expected the async span's id, got ${describeShort(e.id)}`);
+    if (isSpan && ph === "b") {
+      const key = `${String(cat)} ${id}`;
       if (isObject(args.task)) {
         const t = args.task;
         const record: Obj = {
           id: t.id, source: t.source, name: e.name, parent: t.parent, kind: t.kind, created: ms, site: t.site,
           end: null, outcome: "pending", error: null, errorRetrieved: null, preexisting: t.preexisting, ready: t.ready,
         };
-        add(tasks, "tasks", record, k);
-        stack.push({ kind: "task", record });
+        this.add(this.tasks, "tasks", record, k);
+        this.stack(key).push({ kind: "task", record });
       } else if (typeof args.await === "string") {
-        const owner = stack[0];
-        if (owner === undefined || owner.kind !== "task") throw new TraceInputError(path, `an await span (id ${id}) outside any task span`);
-        const record: Obj = {
-          task: owner.record.id, start: ms, end: null, kind: args.await, label: e.name,
-          targetTask: args.targetTask ?? null, resource: args.resource ?? null, outcome: null,
-        };
-        add(awaits, "awaits", record, k);
-        stack.push({ kind: "await", record });
+        this.awaitBegin(k, key, id!, ms, args.await, e.name, args.targetTask ?? null, args.resource ?? null);
       } else if (isObject(args.native)) {
         const n = args.native;
         const record: Obj = {
           id: n.id, source: n.source, kind: n.kind, label: e.name, start: ms, end: null, outcome: null,
           task: n.task, parent: n.parent, cause: n.cause, detail: null, ticks: n.ticks,
         };
-        add(nativeOps, "nativeOps", record, k);
-        stack.push({ kind: "native", record });
+        this.add(this.nativeOps, "nativeOps", record, k);
+        this.stack(key).push({ kind: "native", record });
       } else throw new TraceInputError(`${path}.args`, "expected args.task (a task span), args.await (an await span) or args.native (a native operation)");
-    } else if (typeof cat === "string" && SPAN_CATEGORIES.has(cat) && ph === "e") {
-      const top = open.get(spanKey())?.pop();
-      if (top === undefined) throw new TraceInputError(path, `an end ("e") of span ${id} that never began`);
-      // A span still open when the trace was taken ends at the trace's end, marked open.
-      if (args.open === true) continue;
-      top.record.end = ms;
-      top.record.outcome = args.outcome;
-      if (top.kind === "task") {
-        top.record.error = args.error ?? null;
-        top.record.errorRetrieved = args.errorRetrieved ?? null;
-      } else if (top.kind === "native") {
-        top.record.detail = args.detail ?? null;
-      }
+    } else if (isSpan) {
+      this.spanEnd(k, `${String(cat)} ${id}`, id!, ms, args);
     } else if (cat === "step" && (ph === "X" || ph === "B" || isInstant)) {
       let end: number | null = null;
       if (ph === "X") {
@@ -129,34 +133,68 @@ export function* readChromeTrace(raw: Obj): Generator<number, Trace> {
         end = (ts + dur) / 1000;
       } else if (isInstant) end = ms; // a step of zero length
       if (args.open === true) end = null;
-      add(steps, "steps", { task: args.task, start: ms, end, ready: args.ready ?? null, wake: args.wake ?? null, waker: args.waker ?? null }, k);
+      this.step(k, args.task, ms, end, args.ready ?? null, args.wake ?? null, args.waker ?? null);
     } else if (cat === "cancel" && isInstant) {
-      add(cancellations, "cancellations", { time: ms, task: args.task, by: args.by ?? null, message: args.message ?? null }, k);
+      this.add(this.cancellations, "cancellations", { time: ms, task: args.task, by: args.by ?? null, message: args.message ?? null }, k);
     } else if (cat === "timeout" && isInstant) {
-      add(timeouts, "timeouts", { task: args.task, armed: ms, deadline: args.deadline, expired: args.expired ?? null }, k);
+      this.add(this.timeouts, "timeouts", { task: args.task, armed: ms, deadline: args.deadline, expired: args.expired ?? null }, k);
     } else if (cat === "resource" && isInstant) {
-      add(resourceOps, "resourceOps", { time: ms, resource: args.resource, op: args.op, task: args.task ?? null, value: args.value ?? null }, k);
+      this.add(this.resourceOps, "resourceOps", { time: ms, resource: args.resource, op: args.op, task: args.task ?? null, value: args.value ?? null }, k);
     } else if (cat === "marker" && isInstant) {
-      add(markers, "markers", { time: ms, source: args.source, kind: args.kind, label: args.label, detail: args.detail ?? null }, k);
+      this.add(this.markers, "markers", { time: ms, source: args.source, kind: args.kind, label: args.label, detail: args.detail ?? null }, k);
     } else {
       throw new TraceInputError(path, `unexpected event (ph ${JSON.stringify(ph)}, cat ${JSON.stringify(cat)}) in an aioscope Chrome trace`);
     }
   }
 
-  const rebuilt = {
-    format: TRACE_FORMAT, version: TRACE_VERSION, metadata: meta.metadata, sources: meta.sources, end: meta.end,
-    droppedEvents: meta.droppedEvents, tasks, steps, awaits, cancellations, timeouts, resources: meta.resources,
-    resourceOps, nativeOps, markers,
-  };
-  try {
-    return yield* readTrace(rebuilt);
-  } catch (error) {
-    if (!(error instanceof TraceInputError)) throw error;
-    // Point at the event the bad record came from; session-level fields live in otherData.
-    const at = error.collection !== undefined && error.index !== undefined ? origins[error.collection]?.[error.index] : undefined;
-    const where = error.path.replace(/^\$/, "");
-    if (at !== undefined) throw new TraceInputError(`$.traceEvents[${at}]`, `${where.slice(1)}: ${error.message}`);
-    throw new TraceInputError(`$.otherData.aioscope${where}`, error.message);
+  /** A step (an `X` slice, or an instant when it has no length); `end` null while it was still running. */
+  step(k: number, task: unknown, start: number, end: number | null, ready: unknown, wake: unknown, waker: unknown): void {
+    this.add(this.steps, "steps", { task, start, end, ready, wake, waker }, k);
+  }
+
+  /** The begin of an await's span, nested in its task's span (same category and id, `key`). */
+  awaitBegin(k: number, key: string, id: string, start: number, kind: string, label: unknown, targetTask: unknown, resource: unknown): void {
+    const stack = this.stack(key);
+    const owner = stack[0];
+    if (owner === undefined || owner.kind !== "task") throw new TraceInputError(`$.traceEvents[${k}]`, `an await span (id ${id}) outside any task span`);
+    const record: Obj = { task: owner.record.id, start, end: null, kind, label, targetTask, resource, outcome: null };
+    this.add(this.awaits, "awaits", record, k);
+    stack.push({ kind: "await", record });
+  }
+
+  /** The end of the innermost open span of `key`. An await's end without an outcome resumed. */
+  spanEnd(k: number, key: string, id: string, end: number, args: Obj): void {
+    const top = this.open.get(key)?.pop();
+    if (top === undefined) throw new TraceInputError(`$.traceEvents[${k}]`, `an end ("e") of span ${id} that never began`);
+    // A span still open when the trace was taken ends at the trace's end, marked open.
+    if (args.open === true) return;
+    top.record.end = end;
+    top.record.outcome = top.kind === "await" && args.outcome === undefined ? "resumed" : args.outcome;
+    if (top.kind === "task") {
+      top.record.error = args.error ?? null;
+      top.record.errorRetrieved = args.errorRetrieved ?? null;
+    } else if (top.kind === "native") {
+      top.record.detail = args.detail ?? null;
+    }
+  }
+
+  /** The whole trace, read by the same checks as an aioscope file, errors pointing at events. */
+  *trace(meta: Obj): Generator<number, Trace> {
+    const rebuilt = {
+      format: TRACE_FORMAT, version: TRACE_VERSION, metadata: meta.metadata, sources: meta.sources, end: meta.end,
+      droppedEvents: meta.droppedEvents, tasks: this.tasks, steps: this.steps, awaits: this.awaits, cancellations: this.cancellations,
+      timeouts: this.timeouts, resources: meta.resources, resourceOps: this.resourceOps, nativeOps: this.nativeOps, markers: this.markers,
+    };
+    try {
+      return yield* readTrace(rebuilt);
+    } catch (error) {
+      if (!(error instanceof TraceInputError)) throw error;
+      // Point at the event the bad record came from; session-level fields live in otherData.
+      const at = error.collection !== undefined && error.index !== undefined ? this.origins[error.collection]?.[error.index] : undefined;
+      const where = error.path.replace(/^\$/, "");
+      if (at !== undefined) throw new TraceInputError(`$.traceEvents[${at}]`, `${where.slice(1)}: ${error.message}`);
+      throw new TraceInputError(`$.otherData.aioscope${where}`, error.message);
+    }
   }
 }
 

@@ -11,6 +11,7 @@
 import { TRACE_FORMAT, TRACE_VERSION, type Trace, type TraceError } from "./model.ts";
 import { countRecords, readTrace, TraceInputError } from "./validate.ts";
 import { isAioscopeChromeTrace, readChromeTrace, versionError } from "./import-chrome.ts";
+import { NotOurLayout, readOwnLayout } from "./chrome-layout.ts";
 
 /** The largest input accepted: 512 MiB. */
 export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
@@ -152,6 +153,18 @@ export function importTrace(input: TraceInput, options: ImportOptions = {}): Imp
   try {
     const decoded = toText(input, options.maxBytes ?? MAX_IMPORT_BYTES);
     if (!("text" in decoded)) return decoded;
+    // Our own Chrome export is read without JSON.parse, unless it turns out not to be laid out as we write it.
+    const own = readOwnLayout(decoded.text);
+    if (own !== null) {
+      try {
+        for (;;) {
+          const step = own.reading.next();
+          if (step.done === true) return { ok: true, trace: step.value, format: "chrome" };
+        }
+      } catch (error) {
+        if (!(error instanceof NotOurLayout)) throw error;
+      }
+    }
     const parsed = parse(decoded.text);
     if (!("value" in parsed)) return parsed;
     const detected = detect(parsed.value);
@@ -211,7 +224,6 @@ const aborted = (options: AsyncImportOptions): boolean => options.signal?.aborte
  */
 export async function importTraceAsync(input: TraceInput | BlobLike, options: AsyncImportOptions = {}): Promise<ImportResult> {
   const max = options.maxBytes ?? MAX_IMPORT_BYTES;
-  const sliceMs = options.sliceMs ?? 25;
   const cancelled = (): ImportResult => failure("$", "the import was cancelled");
   try {
     let text: string;
@@ -230,6 +242,14 @@ export async function importTraceAsync(input: TraceInput | BlobLike, options: As
       text = decoded.text;
     }
     if (aborted(options)) return cancelled();
+    const own = readOwnLayout(text);
+    if (own !== null) {
+      try {
+        return await drive(own.reading, own.events, "chrome", options);
+      } catch (error) {
+        if (!(error instanceof NotOurLayout)) throw error;
+      }
+    }
     options.onProgress?.({ phase: "parse", done: 0, total: text.length });
     await pause();
     const parsed = parse(text);
@@ -238,24 +258,30 @@ export async function importTraceAsync(input: TraceInput | BlobLike, options: As
     if (!("reading" in detected)) return detected;
     const raw = parsed.value as Record<string, unknown>;
     const total = detected.format === "aioscope" ? countRecords(raw) : (raw.traceEvents as unknown[]).length + countRecords(raw);
-    let done = 0;
-    let sliceStart = now();
-    options.onProgress?.({ phase: "check", done, total });
-    for (;;) {
-      const step = detected.reading.next();
-      if (step.done === true) {
-        options.onProgress?.({ phase: "check", done: total, total });
-        return { ok: true, trace: step.value, format: detected.format };
-      }
-      done += step.value;
-      if (now() - sliceStart >= sliceMs) {
-        options.onProgress?.({ phase: "check", done: Math.min(done, total), total });
-        await pause();
-        if (aborted(options)) return cancelled();
-        sliceStart = now();
-      }
-    }
+    return await drive(detected.reading, total, detected.format, options);
   } catch (error) {
     return caught(error);
+  }
+}
+
+/** Runs a reading in slices of `sliceMs`, reporting progress and pausing between slices. */
+async function drive(reading: Reading, total: number, format: TraceFileFormat, options: AsyncImportOptions): Promise<ImportResult> {
+  const sliceMs = options.sliceMs ?? 25;
+  let done = 0;
+  let sliceStart = now();
+  options.onProgress?.({ phase: "check", done, total });
+  for (;;) {
+    const step = reading.next();
+    if (step.done === true) {
+      options.onProgress?.({ phase: "check", done: total, total });
+      return { ok: true, trace: step.value, format };
+    }
+    done += step.value;
+    if (now() - sliceStart >= sliceMs) {
+      options.onProgress?.({ phase: "check", done: Math.min(done, total), total });
+      await pause();
+      if (aborted(options)) return failure("$", "the import was cancelled");
+      sliceStart = now();
+    }
   }
 }

@@ -5,31 +5,53 @@
  * The screenshot is kept as artifacts/performance-panel.png. And with the Async panel's "Show in
  * Performance panel" on, a Performance recording of the demo (DevTools' own trace categories,
  * read by DevTools' trace engine) has the aioscope tracks; with it off (the default), it has none.
+ * With it on, each task's steps also run inside the console task (`console.createTask`) made
+ * where the task was created: the debugger's async stack trace of code in a step goes through
+ * that console task, named after the task, to the spawner's stack.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Frame, Page } from "puppeteer-core";
+import type { Browser, CDPSession, Frame, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startDemoServer, type DemoServer } from "../../demo/server.ts";
 import { exportChrome, localIdOf } from "../../src/trace/index.ts";
 import { taskTrackName } from "../../src/trace/performance-tracks.ts";
 import {
-  ARTIFACTS_DIR, POLL, closeBrowsers, launchBrowserWithExtension, openInspectedPage, screenshotPanel, setDevToolsColorScheme, startRecording,
-  stopRecording, waitForTrace,
+  ARTIFACTS_DIR, POLL, closeBrowsers, launchBrowserWithExtension, openInspectedPage, screenshotPanel, serveFixturePage, setDevToolsColorScheme,
+  startRecording, stopRecording, waitForTrace, type FixtureServer,
 } from "./helpers.ts";
 import { readWithDevTools, type ChromeEvent, type DevToolsView } from "../unit/trace/devtools-engine.ts";
 import { clearTheView, expandGroup, loadTraceFile, screenshotDevTools, showPerformancePanel, undockDevTools } from "./performance-panel-driver.ts";
 
+/**
+ * A page using the runtime the extension injects: `spawnLinked()` runs a task "spawner" that
+ * creates a task "linked child", which logs "aioscope-linked-step" from its second step.
+ */
+const SPAWN_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>spawn</title></head><body>
+<script>
+window.spawnLinked = () => {
+  const { run, sleep, createTask } = globalThis.aioscope;
+  return run(function* spawner() {
+    const child = createTask(function* linkedChild() {
+      yield* sleep(1);
+      console.log("aioscope-linked-step");
+    }, { name: "linked child" });
+    yield* child;
+  }, { name: "spawner" });
+};
+</script></body></html>`;
+
 describe("the Performance panel", () => {
   let browser: Browser;
   let demo: DemoServer;
+  let spawnPage: FixtureServer;
 
   beforeAll(async () => {
-    [demo, browser] = await Promise.all([startDemoServer({ port: 0 }), launchBrowserWithExtension()]);
+    [demo, spawnPage, browser] = await Promise.all([startDemoServer({ port: 0 }), serveFixturePage(SPAWN_PAGE), launchBrowserWithExtension()]);
   });
 
   afterAll(async () => {
-    await Promise.all([closeBrowsers(), demo?.close()]);
+    await Promise.all([closeBrowsers(), demo?.close(), spawnPage?.close()]);
   });
 
   test("an exported recording of the demo loads with one track per task in the group aioscope tasks", async () => {
@@ -93,12 +115,78 @@ describe("the Performance panel", () => {
     const again = await openInspectedPage(browser, demo.url);
     expect(await again.panel.$eval(toggle, (input) => (input as HTMLInputElement).checked)).toBe(true);
   });
+
+  test("with Show in Performance panel on, a task's step runs in a console task made at its creation; off, it does not", async () => {
+    const { page, panel } = await openInspectedPage(browser, spawnPage.url);
+    const toggle = '[data-testid="performance-tracks-toggle"]';
+    if (!(await panel.$eval(toggle, (input) => (input as HTMLInputElement).checked))) await panel.click(toggle);
+    await page.waitForFunction(showsPerformanceTracks, POLL);
+    const cdp = await page.createCDPSession();
+    await cdp.send("Runtime.enable");
+    await cdp.send("Debugger.enable");
+    await cdp.send("Debugger.setAsyncCallStackDepth", { maxDepth: 32 });
+
+    const on = await asyncStackOfLinkedStep(page, cdp);
+    // The step's async parent is the console task named after the task, made in the spawner's step.
+    const consoleTask = on.find((stack) => stack.description === "linked child");
+    expect(consoleTask, JSON.stringify(on.map((stack) => stack.description))).toBeDefined();
+    expect(consoleTask!.functions).toContain("spawner");
+
+    await panel.click(toggle);
+    await page.waitForFunction(hidesPerformanceTracks, POLL);
+    const off = await asyncStackOfLinkedStep(page, cdp);
+    expect(off.map((stack) => stack.description)).not.toContain("linked child");
+    await cdp.detach();
+  });
 });
+
+interface AsyncStack {
+  readonly description: string | undefined;
+  /** The function names of its frames. */
+  readonly functions: string[];
+}
+
+interface StackTrace {
+  readonly description?: string;
+  readonly callFrames: { readonly functionName: string }[];
+  readonly parent?: StackTrace;
+  readonly parentId?: { readonly id: string; readonly debuggerId?: string };
+}
+
+/** Runs the page's spawnLinked() and returns the async stacks above the console.log of the child's second step. */
+async function asyncStackOfLinkedStep(page: Page, cdp: CDPSession): Promise<AsyncStack[]> {
+  const logged = new Promise<StackTrace | undefined>((resolve) => {
+    const listener = (event: { args: { value?: unknown }[]; stackTrace?: StackTrace }): void => {
+      if (event.args[0]?.value !== "aioscope-linked-step") return;
+      cdp.off("Runtime.consoleAPICalled", listener);
+      resolve(event.stackTrace);
+    };
+    cdp.on("Runtime.consoleAPICalled", listener);
+  });
+  await page.evaluate(() => (window as unknown as { spawnLinked(): Promise<void> }).spawnLinked());
+  const stacks: AsyncStack[] = [];
+  // Async parents come inline or by id (Debugger.getStackTrace fetches those).
+  let next = await logged;
+  for (let depth = 0; depth < 32 && next !== undefined; depth++) {
+    let parent = next.parent;
+    if (parent === undefined && next.parentId !== undefined) parent = (await cdp.send("Debugger.getStackTrace", { stackTraceId: next.parentId })).stackTrace as StackTrace;
+    if (parent === undefined) break;
+    stacks.push({ description: parent.description, functions: parent.callFrames.map((frame) => frame.functionName) });
+    next = parent;
+  }
+  return stacks;
+}
 
 /** The page's runtime has the Performance-panel instrument attached (the realm's instrument list, not a recorder). */
 function showsPerformanceTracks(): boolean {
   const realm = (globalThis as unknown as Record<symbol, { instruments: { taskExited?: unknown; takeBatch?: unknown }[] } | undefined>)[Symbol.for("aioscope.realm.v1")];
   return realm?.instruments.some((instrument) => typeof instrument.taskExited === "function" && instrument.takeBatch === undefined) === true;
+}
+
+/** The opposite of showsPerformanceTracks, self-contained (it runs in the page). */
+function hidesPerformanceTracks(): boolean {
+  const realm = (globalThis as unknown as Record<symbol, { instruments: { taskExited?: unknown; takeBatch?: unknown }[] } | undefined>)[Symbol.for("aioscope.realm.v1")];
+  return realm?.instruments.some((instrument) => typeof instrument.taskExited === "function" && instrument.takeBatch === undefined) !== true;
 }
 
 /**

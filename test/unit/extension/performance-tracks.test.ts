@@ -1,10 +1,12 @@
 /**
  * The page-side "Show in Performance panel" instrument: what it sends to the Performance
- * panel for a real runtime program (on the virtual clock, with its own sink and clock).
+ * panel for a real runtime program (on the virtual clock, with its own sink and clock), and
+ * the console tasks its steps run in (with a fake `console.createTask`).
  */
 import { describe, expect, test } from "vitest";
+import { Recorder } from "../../../src/trace/index.ts";
 import { addInstrument, createTask, currentTask, removeInstrument, run, sleep, type EventLoop } from "../../../src/runtime/index.ts";
-import { PerformanceTracks } from "../../../src/content/performance-tracks.ts";
+import { PerformanceTracks, type ConsoleTasks } from "../../../src/content/performance-tracks.ts";
 
 interface Entry {
   readonly label: string;
@@ -63,4 +65,87 @@ describe("Performance-panel tracks from the page", () => {
     removeInstrument(tracks);
     expect(entries.map((e) => [e.label, e.color])).toEqual([["sleep(2)", "tertiary"], ["late", "primary"]]);
   });
+
+  test("each task's steps run inside the console task made where the task was created", async () => {
+    const { consoleTasks, log } = fakeConsoleTasks();
+    const tracks = new PerformanceTracks(() => {}, () => 0, consoleTasks);
+    addInstrument(tracks);
+    let childId = 0;
+    try {
+      await run(function* main() {
+        const child = createTask(function* () {
+          log.push(`child body, running ${currentTask()!.getName()}`);
+          yield* sleep(1);
+          log.push(`child after sleep, running ${currentTask()!.getName()}`);
+        }, { name: "child" });
+        childId = child.id;
+        log.push("main spawned child");
+        yield* child;
+      }, { clock: "virtual", name: "main" });
+    } finally {
+      removeInstrument(tracks);
+    }
+    expect(childId).toBeGreaterThan(0);
+    // Made at creation (in main's step, before main goes on), then one run() around each step.
+    expect(log).toEqual([
+      "create main",
+      "run main {",
+      "create child",
+      "main spawned child",
+      "} main",
+      "run child {",
+      "child body, running child",
+      "} child",
+      "run child {",
+      "child after sleep, running child",
+      "} child",
+      "run main {",
+      "} main",
+    ]);
+  });
+
+  test("with the option off, or a recorder alone, no console task is made and steps run as they are", async () => {
+    const { consoleTasks, log } = fakeConsoleTasks();
+    const tracks = new PerformanceTracks(() => {}, () => 0, consoleTasks);
+    const program = (): Promise<void> => run(function* main() {
+      yield* createTask(sleep(1), { name: "child" });
+    }, { clock: "virtual", name: "main" });
+    addInstrument(tracks);
+    await program();
+    removeInstrument(tracks);
+    const whileOn = log.length;
+    expect(whileOn).toBeGreaterThan(0);
+    // Turned off: the realm has no step runner, even with another instrument recording.
+    const recorder = new Recorder();
+    addInstrument(recorder);
+    try {
+      await program();
+    } finally {
+      removeInstrument(recorder);
+    }
+    await program();
+    expect(log.length).toBe(whileOn);
+    expect(recorder.stats().recorded).toBeGreaterThan(0);
+  });
 });
+
+/** A stand-in for `console.createTask`: logs each task made and each run, around the body. */
+function fakeConsoleTasks(): { consoleTasks: ConsoleTasks; log: string[] } {
+  const log: string[] = [];
+  const consoleTasks: ConsoleTasks = {
+    create: (name) => {
+      log.push(`create ${name}`);
+      return { name };
+    },
+    run: (consoleTask, body) => {
+      const name = (consoleTask as { name: string }).name;
+      log.push(`run ${name} {`);
+      try {
+        return body();
+      } finally {
+        log.push(`} ${name}`);
+      }
+    },
+  };
+  return { consoleTasks, log };
+}
