@@ -10,7 +10,7 @@
  */
 import type { Browser, Frame, Page } from "puppeteer-core";
 import { aioscopeChunks } from "../trace/export-aioscope.ts";
-import { exportChrome } from "../trace/export-chrome.ts";
+import { exportChromeBytes } from "../trace/export-chrome.ts";
 import { importTrace } from "../trace/import.ts";
 import type { Trace } from "../trace/model.ts";
 import type { ConcurrencySeries } from "../trace/analysis.ts";
@@ -454,7 +454,7 @@ async function writeFiles(
   // Written in pieces: a large trace is never held twice, as a model and as one string.
   await write(command.out, () => aioscopeChunks(trace), "--out", (size) => `aioscope trace, ${size}: open it in the Async panel, or aioscope analyze it`);
   if (command.chromeTrace !== null) {
-    await write(command.chromeTrace, exportChrome(trace, { concurrency }), "--chrome-trace", (size) => `Chrome trace, ${size}: open it in ui.perfetto.dev or the Performance panel`);
+    await write(command.chromeTrace, exportChromeBytes(trace, { concurrency }), "--chrome-trace", (size) => `Chrome trace, ${size}: open it in ui.perfetto.dev or the Performance panel`);
   }
   if (command.screenshot !== null && interrupted) {
     lines.push(`Skipped ${command.screenshot}: interrupted (a screenshot waits for the panel to draw)`);

@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { exportChrome } from "../trace/export-chrome.ts";
+import { exportChromeBytes } from "../trace/export-chrome.ts";
 import { importTrace } from "../trace/import.ts";
 import type { RunCommand } from "./args.ts";
 import { CliError, EXIT, type ExitStatus } from "./errors.ts";
@@ -119,7 +119,7 @@ export async function runCommand(command: RunCommand, io: Io): Promise<ExitStatu
     };
     await write(command.out, written, "--out", (size) => `aioscope trace, ${size}: aioscope view it, or open it in the Async panel`);
     if (command.chromeTrace !== null) {
-      await write(command.chromeTrace, exportChrome(trace, { concurrency: analysis.concurrency }), "--chrome-trace", (size) => `Chrome trace, ${size}: open it in ui.perfetto.dev or the Performance panel`);
+      await write(command.chromeTrace, exportChromeBytes(trace, { concurrency: analysis.concurrency }), "--chrome-trace", (size) => `Chrome trace, ${size}: open it in ui.perfetto.dev or the Performance panel`);
     }
     const verdict = printReport(trace, analysis, command.budget, io, lines, pathToFileURL(script).href);
 

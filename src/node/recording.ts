@@ -15,7 +15,7 @@ import { basename } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { RegisteredRuntime, RuntimeHook } from "../runtime/index.ts";
 import {
-  DEFAULT_INTERNAL_FRAMES, Recorder, SessionBuilder, exportAioscope, exportChrome, type FrameFilter, type Trace,
+  DEFAULT_INTERNAL_FRAMES, Recorder, SessionBuilder, exportAioscope, exportChromeBytes, type FrameFilter, type Trace,
 } from "../trace/index.ts";
 
 export interface RecordingOptions {
@@ -105,7 +105,7 @@ export function startRecording(options: RecordingOptions = {}): NodeRecording {
 
   const writeFiles = (trace: Trace): void => {
     if (options.out != null) writeFileSync(options.out, exportAioscope(trace));
-    if (options.chromeTrace != null) writeFileSync(options.chromeTrace, exportChrome(trace));
+    if (options.chromeTrace != null) writeFileSync(options.chromeTrace, exportChromeBytes(trace));
   };
 
   const writeOnExit = options.writeOnExit ?? options.out != null;
