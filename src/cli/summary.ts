@@ -102,6 +102,9 @@ export function formatSummary(trace: Trace, analysis: TraceAnalysis, paint: Pain
   return lines.join("\n");
 }
 
+/** Operations of a chain of causes named in full; a longer one keeps its ends. */
+const CHAIN_NAMES_SHOWN = 6;
+
 /** Native outcomes in words, for requests and for timers. */
 const REQUEST_WORDS = { ok: "ok", error: "failed", aborted: "aborted", cancelled: "cancelled", pending: "pending" } as const;
 const TIMER_WORDS = { ok: "fired", error: "failed", aborted: "aborted", cancelled: "cancelled", pending: "pending" } as const;
@@ -148,5 +151,12 @@ function formatNative(stats: NativeStats, where: string, label: (text: string) =
   }
   const timers = total(stats.timers);
   if (timers > 0) lines.push(`${label("Timers")}${formatCount(timers)}${where}: ${formatCounts(stats.timers, TIMER_WORDS, paint)}`);
+  const chain = stats.longestChains[0];
+  if (chain !== undefined) {
+    // The longest chain of causes. Long chains are cut in the middle: the first cause and the last effect tell the story.
+    const names = chain.names.length <= CHAIN_NAMES_SHOWN ? chain.names
+      : [...chain.names.slice(0, 2), `… ${formatCount(chain.names.length - CHAIN_NAMES_SHOWN + 1)} more …`, ...chain.names.slice(-(CHAIN_NAMES_SHOWN - 3))];
+    lines.push(`${label("Cause chain")}${formatMs(chain.duration)}${where}: ${names.map((name) => clip(name, 60)).join(" → ")}`);
+  }
   return lines;
 }

@@ -54,7 +54,25 @@ export interface NativeStats {
   readonly workers: { readonly started: number; readonly running: number; readonly toWorkers: number; readonly fromWorkers: number };
   /** Every native operation of this source, whatever its kind. */
   readonly operations: number;
+  /** The longest chains of causes (at least two operations), longest first. */
+  readonly longestChains: readonly CauseChain[];
 }
+
+/**
+ * A chain of causes: each operation began during the callback of the one before it (a click,
+ * its fetch, the timer that fetch's `.then` set, the fetch that timer made), and how long the
+ * whole took, from the first operation's start to the last one's end.
+ */
+export interface CauseChain {
+  /** Operation ids, from the first cause to the last effect. */
+  readonly ops: readonly number[];
+  /** Their names, as the timeline names them. */
+  readonly names: readonly string[];
+  readonly duration: number;
+}
+
+/** How many of the longest chains a summary keeps. */
+export const CHAINS_KEPT = 3;
 
 /** A request counts as queued when it waited at least this long for a connection. */
 export const QUEUED_MS = 1;
@@ -167,7 +185,50 @@ export function nativeStats(trace: Trace): NativeStats[] {
       modules,
       workers,
       operations: ops.length,
+      longestChains: longestChains(ops, trace.end, origin),
     });
   }
   return out;
+}
+
+/**
+ * The longest chains of causes among one source's operations. A repetition of its own cause
+ * (the next frame of an animation loop, a timer re-armed by its own callback) starts a chain
+ * afresh: a loop is one row of the timeline, not a chain as long as the session. Causes are
+ * earlier operations (smaller ids), so one pass in id order knows each cause's chain first.
+ */
+function longestChains(ops: readonly NativeOpRecord[], end: number, origin: string | null): CauseChain[] {
+  const byId = new Map<number, NativeOpRecord>();
+  const rootStart = new Map<number, number>();
+  const links = new Map<number, number>();
+  const ordered = [...ops].sort((a, b) => a.id - b.id);
+  for (const op of ordered) {
+    byId.set(op.id, op);
+    const cause = op.cause === null ? undefined : byId.get(op.cause);
+    const continues = cause !== undefined && !(cause.kind === op.kind && cause.label === op.label);
+    rootStart.set(op.id, continues ? rootStart.get(cause.id)! : op.start);
+    links.set(op.id, continues ? links.get(cause.id)! + 1 : 1);
+  }
+  const ends = ordered
+    .filter((op) => links.get(op.id)! >= 2 && !BLOCKING_KINDS.has(op.kind))
+    .map((op) => ({ op, duration: us((op.end ?? end) - rootStart.get(op.id)!) }))
+    .sort((a, b) => b.duration - a.duration || links.get(b.op.id)! - links.get(a.op.id)! || a.op.id - b.op.id);
+  const chains: CauseChain[] = [];
+  const covered = new Set<number>();
+  for (const { op, duration } of ends) {
+    if (chains.length === CHAINS_KEPT) break;
+    // A chain already kept includes this one's operations: keep only chains that end elsewhere.
+    if (covered.has(op.id)) continue;
+    const ids: number[] = [];
+    for (let at: NativeOpRecord | undefined = op; at !== undefined; ) {
+      ids.push(at.id);
+      covered.add(at.id);
+      const cause: NativeOpRecord | undefined = at.cause === null ? undefined : byId.get(at.cause);
+      if (cause === undefined || (cause.kind === at.kind && cause.label === at.label)) break;
+      at = cause;
+    }
+    ids.reverse();
+    chains.push({ ops: ids, names: ids.map((id) => nativeName(byId.get(id)!, origin)), duration });
+  }
+  return chains;
 }

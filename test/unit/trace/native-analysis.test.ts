@@ -86,4 +86,29 @@ describe("native analysis", () => {
     expect(warnings.map((w) => w.kind)).toEqual(["slowStep"]);
     expect(warnings[0]!.message).toContain("a step of busy blocked the event loop");
   });
+
+  test("the longest chain of causes runs from the click to the last fetch; a frame loop is no chain", async () => {
+    const trace = await page((recorder) => {
+      const click = recorder.nativeStart("event", "click on button#go", { at: 10, task: 0 });
+      recorder.nativeEnd(click, "ok", { at: 12 });
+      const first = recorder.nativeStart("fetch", "GET /a", { at: 11, task: 0, cause: click });
+      recorder.nativeEnd(first, "ok", { at: 60 });
+      const timer = recorder.nativeStart("setTimeout", "setTimeout(30)", { at: 61, task: 0, cause: first });
+      recorder.nativeEnd(timer, "ok", { at: 91 });
+      const second = recorder.nativeStart("fetch", "GET /b", { at: 91, task: 0, cause: timer });
+      recorder.nativeEnd(second, "ok", { at: 150 });
+      // An animation loop as long as the session: each frame asked for in the one before.
+      let frame = 0;
+      for (let k = 0; k < 20; k++) {
+        const next = recorder.nativeStart("requestAnimationFrame", "requestAnimationFrame", { at: k * 16, task: 0, ...(frame === 0 ? {} : { cause: frame }) });
+        recorder.nativeEnd(next, "ok", { at: k * 16 + 16 });
+        frame = next;
+      }
+    });
+    const analysis = analyse(trace);
+    const chains = analysis.native[0]!.longestChains;
+    expect(chains[0]).toMatchObject({ names: ["click on button#go", "fetch GET /a", "setTimeout(30)", "fetch GET /b"], duration: 140 });
+    expect(chains.every((chain) => !chain.names.includes("requestAnimationFrame"))).toBe(true);
+    expect(formatSummary(trace, analysis, noPaint)).toContain("Cause chain  140 ms: click on button#go → fetch GET /a → setTimeout(30) → fetch GET /b");
+  });
 });
