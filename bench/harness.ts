@@ -29,18 +29,25 @@ export interface BenchRow {
 export interface MeasureOptions {
   runs?: number;
   warmups?: number;
+  /** Runs after every call of `body`, outside the timing (e.g. taking a recorder's batch). */
+  between?: () => void;
 }
 
 /** Median ns per operation of `body` (which performs `ops` operations per call). */
 export async function measure(body: () => Promise<unknown> | unknown, ops: number, options: MeasureOptions = {}): Promise<number> {
   const runs = options.runs ?? 7;
   const warmups = options.warmups ?? 5;
-  for (let k = 0; k < warmups; k++) await body();
+  const between = options.between;
+  for (let k = 0; k < warmups; k++) {
+    await body();
+    between?.();
+  }
   const samples: number[] = [];
   for (let k = 0; k < runs; k++) {
     const start = process.hrtime.bigint();
     await body();
     samples.push(Number(process.hrtime.bigint() - start) / ops);
+    between?.();
   }
   samples.sort((a, b) => a - b);
   return samples[samples.length >> 1]!;

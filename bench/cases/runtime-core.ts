@@ -2,8 +2,8 @@
  * Runtime core: the cost of a task and of a step, against the same work written with plain
  * Promises and async functions, with and without a recording instrument.
  */
-import { addInstrument, removeInstrument, run, sleep, gather, createTask, waitFor, TimeoutError, type Task } from "../../src/runtime/index.ts";
-import { makeRecordingInstrument } from "../recording.ts";
+import { run, sleep, gather, createTask, waitFor, TimeoutError, type Task } from "../../src/runtime/index.ts";
+import { recordingOptions, withRecording } from "../recording.ts";
 import { measure, type BenchRow } from "../harness.ts";
 
 const SPAWN_TASKS = 100_000;
@@ -102,16 +102,6 @@ async function plainTimesOut(): Promise<void> {
   }
 }
 
-async function withRecording(body: () => Promise<void>): Promise<void> {
-  const { instrument } = makeRecordingInstrument();
-  addInstrument(instrument);
-  try {
-    await body();
-  } finally {
-    removeInstrument(instrument);
-  }
-}
-
 export async function runtimeCoreCases(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const cases: [string, number, () => Promise<void>, () => Promise<void>][] = [
@@ -124,7 +114,7 @@ export async function runtimeCoreCases(): Promise<BenchRow[]> {
     const budget = group.startsWith("spawn") || group.startsWith("one task") ? 3 : undefined;
     rows.push({ group, variant: "plain Promise / async fn", ops, nsPerOp: await measure(plainBody, ops), baseline: true });
     rows.push({ group, variant: "runtime", ops, nsPerOp: await measure(runtimeBody, ops), ...(budget !== undefined ? { budget } : {}) });
-    rows.push({ group, variant: "runtime + recording instrument", ops, nsPerOp: await measure(() => withRecording(runtimeBody), ops), ...(budget !== undefined ? { budget: 1.3, against: "runtime" } : {}) });
+    rows.push({ group, variant: "runtime + recording instrument", ops, nsPerOp: await measure(() => withRecording(runtimeBody), ops, recordingOptions), ...(budget !== undefined ? { budget: 1.3, against: "runtime" } : {}) });
   }
   const memory = await finishedTaskMemory();
   console.log(`memory: a finished task retains ${memory.perTask.toFixed(0)} bytes; holding its generator too would make it ${memory.perTaskWithGenerator.toFixed(0)} bytes (${RETAINED_TASKS.toLocaleString("en-US")} tasks)`);

@@ -86,6 +86,8 @@ export interface RecorderStats {
 }
 
 const CHUNK_EVENTS = 1 << 14;
+/** Emptied chunks a recorder keeps for the next batch, at most (each 400 KiB). */
+const SPARE_CHUNKS = 16;
 const DEFAULT_CAPACITY = 1 << 20;
 const OVERFLOW_STRING = "…";
 
@@ -108,6 +110,8 @@ export class Recorder implements Instrument {
   readonly timeOrigin: number;
   readonly clockKind: "host" | "loop" | "custom";
   private readonly read: (task: Task<unknown> | null) => number;
+  /** `clock: "host"`: read inline, without the `read` call. */
+  private readonly hostClock: boolean;
   private readonly hostStart: number;
   private readonly creationSites: boolean | "mapped";
   private readonly internalFrames: FrameFilter;
@@ -118,6 +122,12 @@ export class Recorder implements Instrument {
 
   private chunks: Chunk[] = [makeChunk()];
   private chunk: Chunk = this.chunks[0]!;
+  /**
+   * Chunks emptied by `takeBatch`, reused before new ones are made: a recording that takes
+   * batches on a timer writes into the same memory instead of allocating (and zeroing, and
+   * collecting) 400 KiB every 16 384 events.
+   */
+  private spare: Chunk[] = [];
   private fill = 0;
   private held = 0;
   private recorded = 0;
@@ -139,6 +149,8 @@ export class Recorder implements Instrument {
   private nextNativeId = 1;
   /** The task whose step runs now (the hooks see every runtime copy of the realm), or 0. */
   private runningTask = 0;
+  /** The latest event is a step's end, dated by its own clock read (`lastTime`). */
+  private stepEnded = false;
 
   constructor(options: RecorderOptions = {}) {
     this.capacity = mathMax(1, mathFloor(options.capacity ?? DEFAULT_CAPACITY));
@@ -149,6 +161,7 @@ export class Recorder implements Instrument {
     this.maxSitesPerBatch = options.maxSitesPerBatch ?? Infinity;
     this.hostStart = hostNow();
     const clock = options.clock ?? "host";
+    this.hostClock = clock === "host";
     if (clock === "host") {
       this.clockKind = "host";
       const origin = hostTimeOrigin;
@@ -179,7 +192,7 @@ export class Recorder implements Instrument {
 
   /** The recorder's clock now (ms since its time origin). */
   now(task: Task<unknown> | null = null): number {
-    let t = this.read(task);
+    let t = this.hostClock ? hostNow() - this.hostStart : this.read(task);
     if (!(t >= this.lastTime)) t = this.lastTime; // also catches NaN
     this.lastTime = t;
     return t;
@@ -201,7 +214,7 @@ export class Recorder implements Instrument {
       droppedEvents: this.dropped,
       strings: this.nextStringId - 1,
       usedBytes: this.held * BYTES_PER_EVENT,
-      allocatedBytes: this.chunks.length * CHUNK_EVENTS * BYTES_PER_EVENT,
+      allocatedBytes: (this.chunks.length + this.spare.length) * CHUNK_EVENTS * BYTES_PER_EVENT,
       stringBytes: this.stringChars * 2,
     };
   }
@@ -217,21 +230,35 @@ export class Recorder implements Instrument {
 
   taskScheduled(task: Task<unknown>, wokenBy: Task<unknown> | null): void {
     if (!this.hasRoom()) return;
-    // A task rescheduling itself (sleep(0)) does so at the end of its own step: the builder
-    // dates that wake-up by the step's end, so no clock read is needed here.
-    const t = task.id === this.runningTask ? this.lastTime : this.now(task);
+    // On the host clock, a wake-up made inside a step (a task rescheduling itself with
+    // sleep(0), a future the step completed, a spawn) is dated by that step: the latest clock
+    // read in it. Wake-ups from outside any step (timers, host promises) read the clock. The
+    // builder dates a task's own wake-up by its step's end either way.
+    const t = this.runningTask !== 0 && (this.hostClock || task.id === this.runningTask) ? this.lastTime : this.now(task);
     this.write(EV_SCHEDULED, t, task.id, wokenBy === null ? 0 : wokenBy.id, 0, 0);
   }
 
-  beforeTaskStep(task: Task<unknown>): void {
+  beforeTaskStep(task: Task<unknown>, chained?: boolean): void {
     this.runningTask = task.id;
-    if (!this.hasRoom()) return;
-    this.write(EV_STEP_BEGIN, this.now(task), task.id, 0, 0, 0);
+    if (!this.hasRoom()) {
+      this.stepEnded = false;
+      return;
+    }
+    // One host clock read per step: a step that follows the previous one directly (the loop
+    // ran nothing in between) starts at the time that step ended, which was just read. The
+    // loop and custom clocks are cheap and read at every event (a virtual loop may move its
+    // time between two such steps).
+    const t = chained === true && this.stepEnded && this.hostClock ? this.lastTime : this.now(task);
+    this.stepEnded = false;
+    this.write(EV_STEP_BEGIN, t, task.id, 0, 0, 0);
   }
 
   afterTaskStep(task: Task<unknown>, waitingOn: AwaitTarget | null): void {
     this.runningTask = 0;
-    if (!this.hasRoom()) return;
+    if (!this.hasRoom()) {
+      this.stepEnded = false;
+      return;
+    }
     let kind = 0;
     let label = 0;
     let target = 0;
@@ -249,11 +276,13 @@ export class Recorder implements Instrument {
       target = waitingOn.id ?? 0;
     }
     this.write(EV_STEP_END, this.now(task), task.id, kind, label, target);
+    this.stepEnded = true;
   }
 
   taskExited(task: Task<unknown>, outcome: TaskOutcome, raised?: unknown): void {
     if (!this.hasRoom()) return;
-    const t = this.now(task);
+    // A task exits at the end of its last step, which was just dated.
+    const t = this.stepEnded && this.hostClock ? this.lastTime : this.now(task);
     const code = outcome === "done" ? OUTCOME_DONE : outcome === "error" ? OUTCOME_ERROR : OUTCOME_CANCELLED;
     this.write(EV_EXIT, t, task.id, code, this.nameId(task), task.kind === "async" ? TASK_KIND_ASYNC : TASK_KIND_COROUTINE);
     if (outcome === "error" && this.hasRoom()) {
@@ -393,6 +422,7 @@ export class Recorder implements Instrument {
     this.newStrings = [];
     this.sitesThisBatch = 0;
     this.batchStringBase = this.nextStringId;
+    for (let c = 1; c < this.chunks.length && this.spare.length < SPARE_CHUNKS; c++) append(this.spare, this.chunks[c]!);
     this.chunks = [this.chunks[0]!];
     this.chunk = this.chunks[0]!;
     this.fill = 0;
@@ -412,7 +442,11 @@ export class Recorder implements Instrument {
     let chunk = this.chunk;
     let i = this.fill;
     if (i === CHUNK_EVENTS) {
-      chunk = makeChunk();
+      const spare = this.spare;
+      if (spare.length !== 0) {
+        chunk = spare[spare.length - 1]!;
+        spare.length -= 1;
+      } else chunk = makeChunk();
       append(this.chunks, chunk);
       this.chunk = chunk;
       i = 0;
@@ -460,6 +494,8 @@ export class Recorder implements Instrument {
 
   /** 0 for the default `Task-<id>` name, so the string table does not grow a name per task. */
   private nameId(task: Task<unknown>): number {
+    // A task never named has `_name` undefined: no `Task-<id>` string is built to find that out.
+    if ((task as unknown as { _name?: string })._name === undefined && "_name" in task) return 0;
     const name = task.getName();
     if (name.length > 5 && stringStartsWith(name, "Task-") && stringSlice(name, 5) === `${task.id}`) return 0;
     return this.intern(name);

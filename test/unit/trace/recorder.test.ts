@@ -6,6 +6,9 @@ import { addInstrument, removeInstrument, run, sleep, createTask, gather, timeou
 import {
   BYTES_PER_EVENT, SessionBuilder, exportAioscope, importTrace, parseStackFrame, firstExternalFrame, type TraceBatch,
 } from "../../../src/trace/index.ts";
+import { EV_SCHEDULED, EV_SPAWN, EV_STEP_BEGIN, EV_STEP_END } from "../../../src/trace/encoding.ts";
+import { Recorder } from "../../../src/trace/recorder.ts";
+import { busyWait } from "../runtime/helpers.ts";
 import { deterministicRecorder, record } from "./helpers.ts";
 
 async function manyTasks(n: number): Promise<void> {
@@ -247,5 +250,81 @@ describe("timeouts in the trace", () => {
       { armed: 30, deadline: 35, expired: null },
       { armed: 30, deadline: 45, expired: 45 },
     ]);
+  });
+});
+
+describe("the recorder on the host clock: one clock read per step", () => {
+  /** Step begins and ends of the batch, in order, with their times (ms, unquantized). */
+  function stepsOf(batch: TraceBatch): { kind: "begin" | "end" | "scheduled"; task: number; time: number }[] {
+    const out: { kind: "begin" | "end" | "scheduled"; task: number; time: number }[] = [];
+    for (let i = 0; i < batch.count; i++) {
+      const kind = batch.kind[i] === EV_STEP_BEGIN ? "begin" : batch.kind[i] === EV_STEP_END ? "end" : batch.kind[i] === EV_SCHEDULED ? "scheduled" : null;
+      if (kind !== null) out.push({ kind, task: batch.ops[i * 4]!, time: batch.time[i]! });
+    }
+    return out;
+  }
+
+  test("a step that follows another directly starts when it ended; after other loop work it reads the clock again", async () => {
+    const recorder = new Recorder();
+    addInstrument(recorder);
+    try {
+      await run(function* () {
+        const partner = createTask(function* () {
+          yield* sleep(0);
+        });
+        yield* sleep(0); // partner's first step follows main's directly
+        getRunningLoop().callSoon(() => busyWait(2)); // a callback between two steps
+        yield* sleep(0);
+        yield* partner;
+      });
+    } finally {
+      removeInstrument(recorder);
+    }
+    const events = stepsOf(recorder.takeBatch()).filter((e) => e.kind !== "scheduled");
+    const gaps = [];
+    for (let k = 1; k + 1 < events.length; k += 2) gaps.push(events[k + 1]!.time - events[k]!.time);
+    // main, partner, main, partner (ends), [callback], main
+    expect(events.map((e) => e.kind)).toEqual(["begin", "end", "begin", "end", "begin", "end", "begin", "end", "begin", "end"]);
+    expect(gaps.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(gaps[3]).toBeGreaterThanOrEqual(2); // the callback's 2 ms are between the steps, not in one
+  });
+
+  test("a wake-up made inside a step is dated by that step's clock", async () => {
+    const recorder = new Recorder();
+    addInstrument(recorder);
+    let childId = 0;
+    try {
+      await run(function* () {
+        busyWait(1);
+        const child = createTask(function* () {});
+        childId = child.id;
+        busyWait(1);
+        yield* child;
+      });
+    } finally {
+      removeInstrument(recorder);
+    }
+    const batch = recorder.takeBatch();
+    const spawnAt = batch.time[Array.from(batch.kind).findIndex((k, i) => k === EV_SPAWN && batch.ops[i * 4] === childId)]!;
+    const scheduled = stepsOf(batch).find((e) => e.kind === "scheduled" && e.task === childId)!;
+    expect(scheduled.time).toBe(spawnAt);
+  });
+
+  test("the chunks a batch empties are written again rather than allocated anew", async () => {
+    const recorder = new Recorder({ capacity: 1 << 20 });
+    const program = (): Promise<void> => run(function* () {
+      for (let k = 0; k < 20_000; k++) yield* sleep(0); // 60 000 events: four chunks
+    });
+    addInstrument(recorder);
+    try {
+      await program();
+      recorder.takeBatch();
+      const allocated = recorder.stats().allocatedBytes;
+      await program();
+      expect(recorder.stats().allocatedBytes).toBe(allocated);
+      expect(recorder.takeBatch().count).toBeGreaterThanOrEqual(60_000);
+    } finally {
+      removeInstrument(recorder);
+    }
   });
 });
