@@ -279,14 +279,14 @@ export async function primitivesCases(): Promise<BenchRow[]> {
     ...await group(`queue ping-pong: ${n(QUEUE_ITEMS)} items through Queue(${QUEUE_SIZE})`, QUEUE_ITEMS, [
       ["plain Promise queue, await every call", plainQueueAwaitEveryCall],
       ["plain Promise queue, await only to wait", plainQueueSyncFastPath],
-    ], runtimeQueue, 3),
+    ], runtimeQueue, 2),
     ...await group(`semaphore fan-out: ${n(FAN_OUT_TASKS)} tasks through Semaphore(${FAN_OUT_LIMIT})`, FAN_OUT_TASKS, [
       ["p-limit", pLimitFanOut],
       ["hand-written promise limiter", limiterFanOut],
-    ], runtimeFanOut, 3),
+    ], runtimeFanOut, 2),
     ...await group(`lock convoy: ${n(CONVOY_TASKS)} tasks x ${CONVOY_ROUNDS} acquire/sleep(0)/release`, CONVOY_TASKS * CONVOY_ROUNDS, [
       ["async-mutex", asyncMutexConvoy],
       ["hand-written promise mutex", promiseMutexConvoy],
-    ], runtimeConvoy),
+    ], runtimeConvoy, 2),
   ];
 }

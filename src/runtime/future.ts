@@ -111,8 +111,12 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
   addDoneCallback(callback: DoneCallback<T>): void {
     if (this._state !== FutureState.PENDING) {
       this._loop._callSoonInternal(callback as (f: unknown) => void, this);
+    } else if (this._callbacks === null) {
+      // Most futures get one callback or waiter: an exact one-slot array, not an empty one
+      // whose first push reserves seventeen.
+      this._callbacks = [callback];
     } else {
-      (this._callbacks ??= []).push(callback);
+      this._callbacks.push(callback);
     }
   }
 
@@ -167,7 +171,8 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
       if (instruments.length !== 0) emitScheduled(waiter as unknown as Task<unknown>, running.task);
       return;
     }
-    (this._callbacks ??= []).push(waiter);
+    if (this._callbacks === null) this._callbacks = [waiter];
+    else this._callbacks.push(waiter);
   }
 
   /**

@@ -130,7 +130,8 @@ export class Recorder implements Instrument {
   private spare: Chunk[] = [];
   private fill = 0;
   private held = 0;
-  private recorded = 0;
+  /** Events taken in batches so far: `recorded` is this plus `held`, one counter less per event. */
+  private taken = 0;
   private dropped = 0;
   private lastTime = 0;
   private seq = 0;
@@ -210,7 +211,7 @@ export class Recorder implements Instrument {
   stats(): RecorderStats {
     return {
       held: this.held,
-      recorded: this.recorded,
+      recorded: this.taken + this.held,
       droppedEvents: this.dropped,
       strings: this.nextStringId - 1,
       usedBytes: this.held * BYTES_PER_EVENT,
@@ -426,6 +427,7 @@ export class Recorder implements Instrument {
     this.chunks = [this.chunks[0]!];
     this.chunk = this.chunks[0]!;
     this.fill = 0;
+    this.taken += this.held;
     this.held = 0;
     return batch;
   }
@@ -461,7 +463,6 @@ export class Recorder implements Instrument {
     ops[o + 3] = d;
     this.fill = i + 1;
     this.held++;
-    this.recorded++;
   }
 
   private lastPushedTime(): number {
