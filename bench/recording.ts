@@ -5,12 +5,11 @@
  *
  * As in a page, one recorder records the whole session and its events are taken in batches
  * between runs (the page agent takes them on a timer, outside the program's own work); the
- * recorder writes the next run into the chunks a batch emptied. What taking a batch costs is
- * its own row in the trace suite.
+ * recorder writes the next run into the chunks a batch emptied. Taking the batch (a copy of
+ * the columns the page agent makes on its timer, about 1 ns a byte) is not timed.
  */
 import { addInstrument, removeInstrument } from "../src/runtime/index.ts";
 import { Recorder } from "../src/trace/index.ts";
-import type { MeasureOptions } from "./harness.ts";
 
 // Large enough that no benchmark drops events: dropping would make recording look cheaper.
 const recorder = new Recorder({ capacity: 1 << 23 });
@@ -32,5 +31,3 @@ export function takeRecordedBatch(): void {
   if (batch.count === 0) throw new Error("bench: the recorder saw nothing");
 }
 
-/** `measure()` options for a body run under `withRecording`. */
-export const recordingOptions: MeasureOptions = { between: takeRecordedBatch };

@@ -5,7 +5,7 @@
 import pLimit from "p-limit";
 import { Mutex } from "async-mutex";
 import { Lock, Queue, Semaphore, createTask, gather, run, sleep, type Task } from "../../src/runtime/index.ts";
-import { measure, type BenchRow } from "../harness.ts";
+import { measureAlternating, type BenchRow } from "../harness.ts";
 
 const QUEUE_ITEMS = 200_000;
 const QUEUE_SIZE = 64;
@@ -263,13 +263,13 @@ async function runtimeConvoy(): Promise<void> {
 
 type Variant = [variant: string, body: () => Promise<void>];
 
-/** Measures every plain variant, marks the fastest as the baseline, then the runtime. */
+/** Measures every plain variant and the runtime in alternation; the fastest plain one is the baseline. */
 async function group(name: string, ops: number, plain: Variant[], runtime: () => Promise<void>, budget?: number): Promise<BenchRow[]> {
-  const measured: { variant: string; nsPerOp: number }[] = [];
-  for (const [variant, body] of plain) measured.push({ variant, nsPerOp: await measure(body, ops) });
+  const times = await measureAlternating([...plain.map(([, body]) => ({ body })), { body: runtime }], ops);
+  const measured = plain.map(([variant], k) => ({ variant, nsPerOp: times[k]! }));
   const fastest = measured.reduce((a, b) => (b.nsPerOp < a.nsPerOp ? b : a));
   const rows: BenchRow[] = measured.map((m) => ({ group: name, ops, ...m, ...(m === fastest ? { baseline: true } : {}) }));
-  rows.push({ group: name, variant: "runtime", ops, nsPerOp: await measure(runtime, ops), ...(budget !== undefined ? { budget } : {}) });
+  rows.push({ group: name, variant: "runtime", ops, nsPerOp: times[plain.length]!, ...(budget !== undefined ? { budget } : {}) });
   return rows;
 }
 

@@ -3,8 +3,8 @@
  * Promises and async functions, with and without a recording instrument.
  */
 import { run, sleep, gather, createTask, waitFor, TimeoutError, type Task } from "../../src/runtime/index.ts";
-import { recordingOptions, withRecording } from "../recording.ts";
-import { measure, type BenchRow } from "../harness.ts";
+import { takeRecordedBatch, withRecording } from "../recording.ts";
+import { measureAlternating, type BenchRow } from "../harness.ts";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -129,12 +129,17 @@ export async function runtimeCoreCases(): Promise<BenchRow[]> {
   const cpython = measureCpython(cases.map((c) => c.cpython));
   for (const c of cases) {
     const { group, ops } = c;
-    rows.push({ group, variant: "plain Promise / async fn", ops, nsPerOp: await measure(c.plain, ops), baseline: true });
+    const [plain, runtime, recorded] = await measureAlternating([
+      { body: c.plain },
+      { body: c.runtime },
+      { body: () => withRecording(c.runtime), between: takeRecordedBatch },
+    ], ops);
+    rows.push({ group, variant: "plain Promise / async fn", ops, nsPerOp: plain!, baseline: true });
     rows.push({ group, variant: cpython.variant, ops, nsPerOp: cpython.nsPerOp[c.cpython], ...(cpython.note !== undefined ? { note: cpython.note } : {}) });
     const runtimeBudget = c.runtimeBudget === "cpython" ? { budget: 1, against: cpython.variant } : { budget: c.runtimeBudget };
-    rows.push({ group, variant: "runtime", ops, nsPerOp: await measure(c.runtime, ops), ...runtimeBudget });
+    rows.push({ group, variant: "runtime", ops, nsPerOp: runtime!, ...runtimeBudget });
     rows.push({
-      group, variant: "runtime + recording instrument", ops, nsPerOp: await measure(() => withRecording(c.runtime), ops, recordingOptions),
+      group, variant: "runtime + recording instrument", ops, nsPerOp: recorded!,
       ...(c.recorderBudget !== undefined ? { budget: c.recorderBudget, against: "runtime" } : {}),
     });
   }
