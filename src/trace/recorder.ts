@@ -86,8 +86,6 @@ export interface RecorderStats {
 }
 
 const CHUNK_EVENTS = 1 << 14;
-/** Emptied chunks a recorder keeps for the next batch, at most (each 400 KiB). */
-const SPARE_CHUNKS = 16;
 const DEFAULT_CAPACITY = 1 << 20;
 const OVERFLOW_STRING = "…";
 
@@ -125,7 +123,7 @@ export class Recorder implements Instrument {
   /**
    * Chunks emptied by `takeBatch`, reused before new ones are made: a recording that takes
    * batches on a timer writes into the same memory instead of allocating (and zeroing, and
-   * collecting) 400 KiB every 16 384 events.
+   * collecting) 400 KiB every 16 384 events. At most as many as the last batch filled.
    */
   private spare: Chunk[] = [];
   private fill = 0;
@@ -423,7 +421,11 @@ export class Recorder implements Instrument {
     this.newStrings = [];
     this.sitesThisBatch = 0;
     this.batchStringBase = this.nextStringId;
-    for (let c = 1; c < this.chunks.length && this.spare.length < SPARE_CHUNKS; c++) append(this.spare, this.chunks[c]!);
+    // Keep as many emptied chunks as this batch filled beyond the first: a steady recording
+    // reuses them all, and a quiet batch lets a past burst's memory go.
+    const keep = this.chunks.length - 1;
+    if (this.spare.length > keep) this.spare.length = keep;
+    for (let c = 1; c < this.chunks.length && this.spare.length < keep; c++) append(this.spare, this.chunks[c]!);
     this.chunks = [this.chunks[0]!];
     this.chunk = this.chunks[0]!;
     this.fill = 0;
