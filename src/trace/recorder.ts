@@ -86,6 +86,10 @@ export interface RecorderStats {
 }
 
 const CHUNK_EVENTS = 1 << 14;
+/** A run of self-resumed steps this fast on average (ms, loop included) reads the clock less often. */
+const FAST_STEP_MS = 0.001;
+/** The most step ends of a run left unread between two readings. */
+const MAX_UNREAD_STEPS = 31;
 const DEFAULT_CAPACITY = 1 << 20;
 const OVERFLOW_STRING = "…";
 
@@ -150,6 +154,24 @@ export class Recorder implements Instrument {
   private runningTask = 0;
   /** The latest event is a step's end, dated by its own clock read (`lastTime`). */
   private stepEnded = false;
+  /** The task of the latest step end. */
+  private lastEndedTask = 0;
+  /**
+   * A run: one task resumed right after its own step, again and again, with nothing else in
+   * between (a `sleep(0)` loop with no other task ready). While its steps take under
+   * FAST_STEP_MS each on average, the recorder reads the clock at every 2nd, 4th … 32nd step
+   * end only (`window`; `skip` ends left unread); the unread ends carry the previous reading.
+   * A run that turns slow goes back to reading every end.
+   */
+  private selfChained = false;
+  private window = 1;
+  private skip = 0;
+  /** The run's latest reading, and the steps ended since. */
+  private runReadAt = 0;
+  private runSteps = 0;
+  /** The latest unread step end (its chunk and index), or null. */
+  private staleChunk: Chunk | null = null;
+  private staleIndex = 0;
 
   constructor(options: RecorderOptions = {}) {
     this.capacity = mathMax(1, mathFloor(options.capacity ?? DEFAULT_CAPACITY));
@@ -241,13 +263,28 @@ export class Recorder implements Instrument {
     this.runningTask = task.id;
     if (!this.hasRoom()) {
       this.stepEnded = false;
+      this.endRun();
       return;
     }
-    // One host clock read per step: a step that follows the previous one directly (the loop
-    // ran nothing in between) starts at the time that step ended, which was just read. The
-    // loop and custom clocks are cheap and read at every event (a virtual loop may move its
-    // time between two such steps).
-    const t = chained === true && this.stepEnded && this.hostClock ? this.lastTime : this.now(task);
+    // One host clock read per step at most: a step that follows the previous one directly
+    // (the loop ran nothing in between) starts at the time that step ended. The loop and
+    // custom clocks are cheap and read at every event (a virtual loop may move its time
+    // between two such steps).
+    let t: number;
+    if (chained === true && this.stepEnded && this.hostClock) {
+      this.selfChained = task.id === this.lastEndedTask;
+      if (!this.selfChained && this.staleChunk !== null) {
+        // Another task follows a run of unread step ends directly: the run's last step ended
+        // just now. Its end, the latest event, gets this reading.
+        t = this.now(task);
+        if (this.staleChunk === this.chunk && this.staleIndex === this.fill - 1) this.chunk.time[this.staleIndex] = t;
+        this.endRun();
+      } else t = this.lastTime;
+    } else {
+      this.selfChained = false;
+      this.endRun();
+      t = this.now(task);
+    }
     this.stepEnded = false;
     this.write(EV_STEP_BEGIN, t, task.id, 0, 0, 0);
   }
@@ -256,6 +293,7 @@ export class Recorder implements Instrument {
     this.runningTask = 0;
     if (!this.hasRoom()) {
       this.stepEnded = false;
+      this.endRun();
       return;
     }
     let kind = 0;
@@ -274,8 +312,29 @@ export class Recorder implements Instrument {
       }
       target = waitingOn.id ?? 0;
     }
-    this.write(EV_STEP_END, this.now(task), task.id, kind, label, target);
+    if (this.selfChained && this.skip > 0 && waitingOn !== null) {
+      // A fast run of one task resuming itself (see `skip`): this end is not read.
+      this.skip--;
+      this.runSteps++;
+      this.write(EV_STEP_END, this.lastTime, task.id, kind, label, target);
+      this.staleChunk = this.chunk;
+      this.staleIndex = this.fill - 1;
+    } else {
+      const t = this.now(task);
+      this.write(EV_STEP_END, t, task.id, kind, label, target);
+      this.staleChunk = null;
+      if (this.selfChained && t - this.runReadAt < FAST_STEP_MS * (this.runSteps + 1)) {
+        this.window = mathMin(this.window * 2, MAX_UNREAD_STEPS + 1);
+        this.skip = this.window - 1;
+      } else {
+        this.window = 1;
+        this.skip = 0;
+      }
+      this.runReadAt = t;
+      this.runSteps = 0;
+    }
     this.stepEnded = true;
+    this.lastEndedTask = task.id;
   }
 
   taskExited(task: Task<unknown>, outcome: TaskOutcome, raised?: unknown): void {
@@ -429,12 +488,20 @@ export class Recorder implements Instrument {
     this.chunks = [this.chunks[0]!];
     this.chunk = this.chunks[0]!;
     this.fill = 0;
+    this.endRun(); // its chunk is reused: an unread end in it is final
     this.taken += this.held;
     this.held = 0;
     return batch;
   }
 
   // --- Internals -----------------------------------------------------------------------------
+
+  /** Leaves a run of unread step ends: the next step end is read. */
+  private endRun(): void {
+    this.staleChunk = null;
+    this.window = 1;
+    this.skip = 0;
+  }
 
   private hasRoom(): boolean {
     if (this.held < this.capacity) return true;

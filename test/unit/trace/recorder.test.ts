@@ -2,7 +2,7 @@
  * The recorder's buffer, drop policy and batches, and the session builder that consumes them.
  */
 import { describe, expect, test } from "vitest";
-import { addInstrument, removeInstrument, run, sleep, createTask, gather, timeout, getRunningLoop } from "../../../src/runtime/index.ts";
+import { addInstrument, removeInstrument, run, sleep, createTask, gather, timeout, getRunningLoop, Event } from "../../../src/runtime/index.ts";
 import {
   BYTES_PER_EVENT, SessionBuilder, exportAioscope, importTrace, parseStackFrame, firstExternalFrame, type TraceBatch,
 } from "../../../src/trace/index.ts";
@@ -328,5 +328,84 @@ describe("the recorder on the host clock: one clock read per step", () => {
     } finally {
       removeInstrument(recorder);
     }
+  });
+});
+
+describe("the recorder on the host clock: a task resuming itself", () => {
+  test("a fast run of sleep(0) steps reads the clock at a few step ends only, and a slow step in it is still charged to its task", async () => {
+    const recorder = new Recorder();
+    addInstrument(recorder);
+    let runnerId = 0;
+    try {
+      await run(function* () {
+        const runner = createTask(function* () {
+          for (let k = 0; k < 1000; k++) yield* sleep(0);
+          busyWait(5); // inside the run, after its readings have thinned out
+          for (let k = 0; k < 10; k++) yield* sleep(0);
+        });
+        runnerId = runner.id;
+        yield* runner;
+      });
+    } finally {
+      removeInstrument(recorder);
+    }
+    const batch = recorder.takeBatch();
+    const ends: number[] = [];
+    let busy = 0;
+    let begin = 0;
+    for (let i = 0; i < batch.count; i++) {
+      if (batch.ops[i * 4] !== runnerId) continue;
+      if (batch.kind[i] === EV_STEP_BEGIN) begin = batch.time[i]!;
+      if (batch.kind[i] === EV_STEP_END) {
+        ends.push(batch.time[i]!);
+        busy += batch.time[i]! - begin;
+      }
+    }
+    expect(ends.length).toBe(1011); // 1010 yields and the last step
+    expect(new Set(ends).size).toBeLessThan(500);
+    expect(busy).toBeGreaterThanOrEqual(5);
+  });
+
+  test("a run that another task follows directly ends at that task's first reading", async () => {
+    const recorder = new Recorder();
+    addInstrument(recorder);
+    let runnerId = 0;
+    let otherId = 0;
+    try {
+      await run(function* () {
+        const go = new Event();
+        const other = createTask(function* () {
+          yield* go.wait();
+        });
+        otherId = other.id;
+        yield* sleep(0); // other now waits
+        const runner = createTask(function* () {
+          for (let k = 0; k < 200; k++) yield* sleep(0);
+          busyWait(3);
+          go.set(); // other's step runs right after this one, whose end may go unread
+          yield* sleep(0);
+        });
+        runnerId = runner.id;
+        yield* gather([runner, other]);
+      });
+    } finally {
+      removeInstrument(recorder);
+    }
+    const batch = recorder.takeBatch();
+    let busy = 0;
+    let begin = 0;
+    for (let i = 0; i < batch.count; i++) {
+      if (batch.ops[i * 4] !== runnerId) continue;
+      if (batch.kind[i] === EV_STEP_BEGIN) begin = batch.time[i]!;
+      if (batch.kind[i] === EV_STEP_END) busy += batch.time[i]! - begin;
+    }
+    // The end of the runner's step that set the event is the begin of other's step: no gap.
+    let otherBegin = batch.count - 1; // other's last step: the one the event woke
+    while (!(batch.kind[otherBegin] === EV_STEP_BEGIN && batch.ops[otherBegin * 4] === otherId)) otherBegin--;
+    let runnerEnd = otherBegin - 1;
+    while (!(batch.kind[runnerEnd] === EV_STEP_END && batch.ops[runnerEnd * 4] === runnerId)) runnerEnd--;
+    expect(batch.time[runnerEnd]).toBe(batch.time[otherBegin]);
+    expect(busy).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < batch.count; i++) expect(batch.time[i]).toBeGreaterThanOrEqual(batch.time[i - 1]!);
   });
 });
