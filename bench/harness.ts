@@ -46,6 +46,37 @@ export async function measure(body: () => Promise<unknown> | unknown, ops: numbe
   return samples[samples.length >> 1]!;
 }
 
+/** One contender of `measureAlternating`: a body and what runs untimed after each call of it. */
+export interface Contender {
+  readonly body: () => Promise<unknown> | unknown;
+  readonly between?: () => void;
+}
+
+/**
+ * Median ns per operation of each contender, measured in alternation: one call of each in
+ * turn, round after round, so a change in the machine's load while the group runs falls on
+ * every contender alike and their ratios stay meaningful on a shared machine.
+ */
+export async function measureAlternating(contenders: readonly Contender[], ops: number, options: MeasureOptions = {}): Promise<number[]> {
+  const runs = options.runs ?? 7;
+  const warmups = options.warmups ?? 5;
+  const samples: number[][] = contenders.map(() => []);
+  for (let round = 0; round < warmups + runs; round++) {
+    for (let c = 0; c < contenders.length; c++) {
+      const { body, between } = contenders[c]!;
+      const start = process.hrtime.bigint();
+      await body();
+      const ns = Number(process.hrtime.bigint() - start) / ops;
+      between?.();
+      if (round >= warmups) samples[c]!.push(ns);
+    }
+  }
+  return samples.map((list) => {
+    list.sort((a, b) => a - b);
+    return list[list.length >> 1]!;
+  });
+}
+
 function formatNs(ns: number): string {
   return ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`;
 }

@@ -5,7 +5,7 @@
 import pLimit from "p-limit";
 import { Mutex } from "async-mutex";
 import { Lock, Queue, Semaphore, createTask, gather, run, sleep, type Task } from "../../src/runtime/index.ts";
-import { measure, type BenchRow } from "../harness.ts";
+import { measureAlternating, type BenchRow } from "../harness.ts";
 
 const QUEUE_ITEMS = 200_000;
 const QUEUE_SIZE = 64;
@@ -263,13 +263,13 @@ async function runtimeConvoy(): Promise<void> {
 
 type Variant = [variant: string, body: () => Promise<void>];
 
-/** Measures every plain variant, marks the fastest as the baseline, then the runtime. */
+/** Measures every plain variant and the runtime in alternation; the fastest plain one is the baseline. */
 async function group(name: string, ops: number, plain: Variant[], runtime: () => Promise<void>, budget?: number): Promise<BenchRow[]> {
-  const measured: { variant: string; nsPerOp: number }[] = [];
-  for (const [variant, body] of plain) measured.push({ variant, nsPerOp: await measure(body, ops) });
+  const times = await measureAlternating([...plain.map(([, body]) => ({ body })), { body: runtime }], ops);
+  const measured = plain.map(([variant], k) => ({ variant, nsPerOp: times[k]! }));
   const fastest = measured.reduce((a, b) => (b.nsPerOp < a.nsPerOp ? b : a));
   const rows: BenchRow[] = measured.map((m) => ({ group: name, ops, ...m, ...(m === fastest ? { baseline: true } : {}) }));
-  rows.push({ group: name, variant: "runtime", ops, nsPerOp: await measure(runtime, ops), ...(budget !== undefined ? { budget } : {}) });
+  rows.push({ group: name, variant: "runtime", ops, nsPerOp: times[plain.length]!, ...(budget !== undefined ? { budget } : {}) });
   return rows;
 }
 
@@ -279,14 +279,14 @@ export async function primitivesCases(): Promise<BenchRow[]> {
     ...await group(`queue ping-pong: ${n(QUEUE_ITEMS)} items through Queue(${QUEUE_SIZE})`, QUEUE_ITEMS, [
       ["plain Promise queue, await every call", plainQueueAwaitEveryCall],
       ["plain Promise queue, await only to wait", plainQueueSyncFastPath],
-    ], runtimeQueue, 3),
+    ], runtimeQueue, 2),
     ...await group(`semaphore fan-out: ${n(FAN_OUT_TASKS)} tasks through Semaphore(${FAN_OUT_LIMIT})`, FAN_OUT_TASKS, [
       ["p-limit", pLimitFanOut],
       ["hand-written promise limiter", limiterFanOut],
-    ], runtimeFanOut, 3),
+    ], runtimeFanOut, 2),
     ...await group(`lock convoy: ${n(CONVOY_TASKS)} tasks x ${CONVOY_ROUNDS} acquire/sleep(0)/release`, CONVOY_TASKS * CONVOY_ROUNDS, [
       ["async-mutex", asyncMutexConvoy],
       ["hand-written promise mutex", promiseMutexConvoy],
-    ], runtimeConvoy),
+    ], runtimeConvoy, 2),
   ];
 }

@@ -2,9 +2,11 @@
  * Runtime core: the cost of a task and of a step, against the same work written with plain
  * Promises and async functions, with and without a recording instrument.
  */
-import { addInstrument, removeInstrument, run, sleep, gather, createTask, waitFor, TimeoutError, type Task } from "../../src/runtime/index.ts";
-import { makeRecordingInstrument } from "../recording.ts";
-import { measure, type BenchRow } from "../harness.ts";
+import { run, sleep, gather, createTask, waitFor, TimeoutError, type Task } from "../../src/runtime/index.ts";
+import { takeRecordedBatch, withRecording } from "../recording.ts";
+import { measureAlternating, type BenchRow } from "../harness.ts";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
 const SPAWN_TASKS = 100_000;
 const YIELDS = 200_000;
@@ -102,33 +104,72 @@ async function plainTimesOut(): Promise<void> {
   }
 }
 
-async function withRecording(body: () => Promise<void>): Promise<void> {
-  const { instrument } = makeRecordingInstrument();
-  addInstrument(instrument);
-  try {
-    await body();
-  } finally {
-    removeInstrument(instrument);
-  }
+interface CoreCase {
+  readonly group: string;
+  readonly ops: number;
+  readonly runtime: () => Promise<void>;
+  readonly plain: () => Promise<void>;
+  /** The case's name in bench/cpython/asyncio_cases.py. */
+  readonly cpython: CpythonCase;
+  /** The runtime's budget: a ratio to the plain baseline, or "faster than CPython". */
+  readonly runtimeBudget: number | "cpython";
+  /** The recorder's budget, a ratio to the unrecorded runtime. */
+  readonly recorderBudget?: number;
 }
 
 export async function runtimeCoreCases(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const cases: [string, number, () => Promise<void>, () => Promise<void>][] = [
-    [`spawn+gather ${SPAWN_TASKS.toLocaleString("en-US")} tasks (sleep(0) once)`, SPAWN_TASKS, spawnGather, plainSpawnGather],
-    [`one task yielding ${YIELDS.toLocaleString("en-US")} times`, YIELDS, yieldLoop, plainYieldLoop],
-    [`${CANCELLED_TASKS.toLocaleString("en-US")} sleeping tasks cancelled + gathered`, CANCELLED_TASKS, cancelGather, plainCancelGather],
-    [`${TIMED_OUT_CALLS.toLocaleString("en-US")} concurrent waitFor(sleep(60 s), 1 ms) timing out`, TIMED_OUT_CALLS, waitForTimeouts, plainWaitForTimeouts],
+  const n = (k: number): string => k.toLocaleString("en-US");
+  const cases: CoreCase[] = [
+    { group: `spawn+gather ${n(SPAWN_TASKS)} tasks (sleep(0) once)`, ops: SPAWN_TASKS, runtime: spawnGather, plain: plainSpawnGather, cpython: "spawn+gather", runtimeBudget: 1.5, recorderBudget: 1.3 },
+    { group: `one task yielding ${n(YIELDS)} times`, ops: YIELDS, runtime: yieldLoop, plain: plainYieldLoop, cpython: "yield", runtimeBudget: 2, recorderBudget: 2 },
+    { group: `${n(CANCELLED_TASKS)} sleeping tasks cancelled + gathered`, ops: CANCELLED_TASKS, runtime: cancelGather, plain: plainCancelGather, cpython: "cancel", runtimeBudget: "cpython" },
+    { group: `${n(TIMED_OUT_CALLS)} concurrent waitFor(sleep(60 s), 1 ms) timing out`, ops: TIMED_OUT_CALLS, runtime: waitForTimeouts, plain: plainWaitForTimeouts, cpython: "waitFor", runtimeBudget: "cpython" },
   ];
-  for (const [group, ops, runtimeBody, plainBody] of cases) {
-    const budget = group.startsWith("spawn") || group.startsWith("one task") ? 3 : undefined;
-    rows.push({ group, variant: "plain Promise / async fn", ops, nsPerOp: await measure(plainBody, ops), baseline: true });
-    rows.push({ group, variant: "runtime", ops, nsPerOp: await measure(runtimeBody, ops), ...(budget !== undefined ? { budget } : {}) });
-    rows.push({ group, variant: "runtime + recording instrument", ops, nsPerOp: await measure(() => withRecording(runtimeBody), ops), ...(budget !== undefined ? { budget: 1.3, against: "runtime" } : {}) });
+  const cpython = measureCpython(cases.map((c) => c.cpython));
+  for (const c of cases) {
+    const { group, ops } = c;
+    const [plain, runtime, recorded] = await measureAlternating([
+      { body: c.plain },
+      { body: c.runtime },
+      { body: () => withRecording(c.runtime), between: takeRecordedBatch },
+    ], ops);
+    rows.push({ group, variant: "plain Promise / async fn", ops, nsPerOp: plain!, baseline: true });
+    rows.push({ group, variant: cpython.variant, ops, nsPerOp: cpython.nsPerOp[c.cpython], ...(cpython.note !== undefined ? { note: cpython.note } : {}) });
+    const runtimeBudget = c.runtimeBudget === "cpython" ? { budget: 1, against: cpython.variant } : { budget: c.runtimeBudget };
+    rows.push({ group, variant: "runtime", ops, nsPerOp: runtime!, ...runtimeBudget });
+    rows.push({
+      group, variant: "runtime + recording instrument", ops, nsPerOp: recorded!,
+      ...(c.recorderBudget !== undefined ? { budget: c.recorderBudget, against: "runtime" } : {}),
+    });
   }
   const memory = await finishedTaskMemory();
   console.log(`memory: a finished task retains ${memory.perTask.toFixed(0)} bytes; holding its generator too would make it ${memory.perTaskWithGenerator.toFixed(0)} bytes (${RETAINED_TASKS.toLocaleString("en-US")} tasks)`);
   return rows;
+}
+
+type CpythonCase = "spawn+gather" | "yield" | "cancel" | "waitFor";
+
+/** The figures of issue 13 (CPython 3.11 on this machine), used when python3 is not installed. */
+const CPYTHON_FROM_ISSUE: Record<CpythonCase, number> = { "spawn+gather": 20_701, yield: 4_550, cancel: 10_443, waitFor: 46_537 };
+
+/**
+ * The same programs on CPython's asyncio (bench/cpython/asyncio_cases.py), measured in this
+ * run when python3 is there, so the comparison sees the same machine load.
+ */
+function measureCpython(names: readonly CpythonCase[]): { variant: string; nsPerOp: Record<CpythonCase, number>; note?: string } {
+  const script = fileURLToPath(new URL("../cpython/asyncio_cases.py", import.meta.url));
+  process.stderr.write("measuring CPython asyncio (python3)…\n");
+  const child = spawnSync("python3", [script, ...names], { encoding: "utf8", timeout: 600_000 });
+  if (child.status === 0) {
+    try {
+      const parsed = JSON.parse(child.stdout) as Record<CpythonCase, number> & { python: string };
+      if (names.every((name) => typeof parsed[name] === "number")) return { variant: `CPython ${parsed.python} asyncio`, nsPerOp: parsed };
+    } catch {
+      // fall through to the issue's figures
+    }
+  }
+  return { variant: "CPython 3.11 asyncio", nsPerOp: CPYTHON_FROM_ISSUE, note: "issue 13's figures: python3 did not run here" };
 }
 
 const RETAINED_TASKS = 1_000_000;

@@ -97,6 +97,8 @@ export class Handle {
   _run(): void {
     const callback = this._callback as ((...args: unknown[]) => unknown) | null;
     if (callback === null) return;
+    // Work that is not a task step runs between steps: the next step is not chained.
+    this._loop._afterStep = false;
     const outerOrigin = running.origin;
     running.origin = this._origin;
     try {
@@ -159,6 +161,11 @@ export class EventLoop {
   /** @internal A runUntilComplete() future completed: stop after the current iteration. */
   _stopping = false;
   /** @internal */ _wakePending = false;
+  /**
+   * @internal The last thing this loop ran in the current drain was a task step: the next
+   * step starts where it ended (instruments may date it by that step's end, see `beforeTaskStep`).
+   */
+  _afterStep = false;
   /** @internal */ _sliceStart = -Infinity;
   /** @internal */ _lastDrainEnd = -Infinity;
   /** @internal */ _hostTimer: HostTimer | null = null;
@@ -378,6 +385,8 @@ export class EventLoop {
     const outerLoop = running.loop;
     running.loop = this;
     this._inDrain = true;
+    // The host ran its own work since the last drain: the first step here is not chained.
+    this._afterStep = false;
     // Reading the clock costs as much as a cheap iteration, so while iterations are short
     // it is read every 2, 4 … 64 iterations; one slow interval brings it back to every one.
     let checkEvery = 1;

@@ -8,7 +8,7 @@
  */
 import { CancelledError, InvalidStateError, cancelledErrorWithoutStack } from "./errors.ts";
 import { running } from "./current.ts";
-import { emit, instruments, type AwaitTarget } from "./instrument.ts";
+import { emitScheduled, instruments, type AwaitTarget } from "./instrument.ts";
 import type { EventLoop } from "./event-loop.ts";
 import type { Task } from "./task.ts";
 
@@ -111,8 +111,12 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
   addDoneCallback(callback: DoneCallback<T>): void {
     if (this._state !== FutureState.PENDING) {
       this._loop._callSoonInternal(callback as (f: unknown) => void, this);
+    } else if (this._callbacks === null) {
+      // Most futures get one callback or waiter: an exact one-slot array, not an empty one
+      // whose first push reserves seventeen.
+      this._callbacks = [callback];
     } else {
-      (this._callbacks ??= []).push(callback);
+      this._callbacks.push(callback);
     }
   }
 
@@ -164,10 +168,11 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
       // A bare `yield` of a finished future (`yield*` never parks on one): wake the task
       // through the loop, as add_done_callback does on a done future, rather than never.
       waiter._scheduleWakeup(this);
-      if (instruments.length !== 0) emit("taskScheduled", waiter as unknown as Task<unknown>, running.task);
+      if (instruments.length !== 0) emitScheduled(waiter as unknown as Task<unknown>, running.task);
       return;
     }
-    (this._callbacks ??= []).push(waiter);
+    if (this._callbacks === null) this._callbacks = [waiter];
+    else this._callbacks.push(waiter);
   }
 
   /**
@@ -206,7 +211,7 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
         loop._callSoonInternal(callback as (f: unknown) => void, this);
       } else {
         callback._scheduleWakeup(this);
-        if (instruments.length !== 0) emit("taskScheduled", callback as unknown as Task<unknown>, running.task ?? running.origin);
+        if (instruments.length !== 0) emitScheduled(callback as unknown as Task<unknown>, running.task ?? running.origin);
       }
     }
   }

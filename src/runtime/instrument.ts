@@ -50,7 +50,13 @@ export interface Instrument {
   taskSpawned?(task: Task<unknown>, parent: Task<unknown> | null): void;
   /** The task became ready to run; `wokenBy` is the task whose step resolved what it awaited (null: timer or host). */
   taskScheduled?(task: Task<unknown>, wokenBy: Task<unknown> | null): void;
-  beforeTaskStep?(task: Task<unknown>): void;
+  /**
+   * A step of `task` begins. `chained` is true when the loop ran nothing since the previous
+   * task step ended (only loop bookkeeping): this step starts where that one ended, so an
+   * instrument may date it by that step's end instead of reading a clock again. Runtimes
+   * copied before this hook argument existed and the build transform's async calls do not pass it.
+   */
+  beforeTaskStep?(task: Task<unknown>, chained?: boolean): void;
   /** `waitingOn` is what the task now awaits, or null when the step ended the task. */
   afterTaskStep?(task: Task<unknown>, waitingOn: AwaitTarget | null): void;
   /** `error` is what the task raised, for outcome "error" (passing it here does not mark it retrieved). */
@@ -170,9 +176,55 @@ export function emit(hook: HookName, a: unknown, b?: unknown, c?: unknown, d?: u
     try {
       fn.call(instrument, a, b, c, d);
     } catch (error) {
-      instruments.splice(k, 1);
-      k--;
-      console.error(`aioscope: instrument removed after its ${hook} hook threw:`, error);
+      k = dropBroken(k, hook, error);
+    }
+  }
+}
+
+/** Removes the instrument at `k`, which threw from `hook`; returns the index to go on from. */
+function dropBroken(k: number, hook: HookName, error: unknown): number {
+  instruments.splice(k, 1);
+  console.error(`aioscope: instrument removed after its ${hook} hook threw:`, error);
+  return k - 1;
+}
+
+// The hooks of every task step, each with its own loop: `emit(hook, …)` reads the hook by a
+// variable name, a lookup that costs more than a recorder's whole hook once several hooks
+// share it. These read it by a fixed name. The step path is Task._step: it calls
+// emitStepBegin and emitStepEnd around the coroutine's run, and nothing else runs a step.
+
+export function emitStepBegin(task: Task<unknown>, chained: boolean): void {
+  for (let k = 0; k < instruments.length; k++) {
+    const instrument = instruments[k]!;
+    if (instrument.beforeTaskStep === undefined) continue;
+    try {
+      instrument.beforeTaskStep(task, chained);
+    } catch (error) {
+      k = dropBroken(k, "beforeTaskStep", error);
+    }
+  }
+}
+
+export function emitStepEnd(task: Task<unknown>, waitingOn: AwaitTarget | null): void {
+  for (let k = 0; k < instruments.length; k++) {
+    const instrument = instruments[k]!;
+    if (instrument.afterTaskStep === undefined) continue;
+    try {
+      instrument.afterTaskStep(task, waitingOn);
+    } catch (error) {
+      k = dropBroken(k, "afterTaskStep", error);
+    }
+  }
+}
+
+export function emitScheduled(task: Task<unknown>, wokenBy: Task<unknown> | null): void {
+  for (let k = 0; k < instruments.length; k++) {
+    const instrument = instruments[k]!;
+    if (instrument.taskScheduled === undefined) continue;
+    try {
+      instrument.taskScheduled(task, wokenBy);
+    } catch (error) {
+      k = dropBroken(k, "taskScheduled", error);
     }
   }
 }

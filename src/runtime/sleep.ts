@@ -2,6 +2,7 @@
 import { getRunningLoop } from "./current.ts";
 import { setResultUnlessCancelled, type Operation } from "./future.ts";
 import { HostPromiseFuture } from "./host-promise.ts";
+import type { AwaitTarget } from "./instrument.ts";
 
 const YIELDED: IteratorResult<unknown, never> = Object.freeze({ done: false, value: undefined });
 const RETURNED_UNDEFINED: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
@@ -35,6 +36,20 @@ class YieldOnce<T> implements Operation<T>, Iterator<unknown, T, unknown> {
   }
 }
 
+/** What a sleeping task waits on, shared by sleeps of the same length: no label built per call. */
+const sleepTargets = new Map<number, AwaitTarget>();
+
+function sleepTarget(ms: number): AwaitTarget {
+  let target = sleepTargets.get(ms);
+  if (target === undefined) {
+    target = Object.freeze({ kind: "sleep", label: `sleep(${ms})` });
+    // Programs use a handful of delays; computed ones (backoff, jitter) must not grow it forever.
+    if (sleepTargets.size >= 256) sleepTargets.clear();
+    sleepTargets.set(ms, target);
+  }
+  return target;
+}
+
 /**
  * Suspends the current task for `ms` milliseconds, then returns `value`. `sleep(0)` gives
  * every other ready task one turn. Cancelling the task ends the sleep with CancelledError.
@@ -51,7 +66,7 @@ export function sleep<T = void>(ms: number, value?: T): Operation<T> {
     *[Symbol.iterator]() {
       const loop = getRunningLoop();
       const future = loop.createFuture<T>();
-      future._target = { kind: "sleep", label: `sleep(${ms})` };
+      future._target = sleepTarget(ms);
       const timer = loop._callLaterInternal(ms, setResultUnlessCancelled as (f: unknown, v: unknown) => void, future, value);
       try {
         return yield* future;

@@ -12,7 +12,7 @@
 import { CancelledError, RuntimeError, isCancelledError } from "./errors.ts";
 import { getEventLoop, running } from "./current.ts";
 import { Future, FutureState, describeValue, type Operation } from "./future.ts";
-import { emit, instruments, nextTaskId, realm, type AwaitTarget, type TaskOutcome } from "./instrument.ts";
+import { emit, emitScheduled, emitStepBegin, emitStepEnd, instruments, nextTaskId, realm, type AwaitTarget, type TaskOutcome } from "./instrument.ts";
 import type { EventLoop } from "./event-loop.ts";
 import { hostNow } from "./host.ts";
 import { HostPromiseFuture, isGenerator, isThenable } from "./host-promise.ts";
@@ -85,7 +85,7 @@ export class Task<T> extends Future<T> {
     this._scheduleStep(NO_ERROR);
     if (instruments.length !== 0) {
       emit("taskSpawned", this, this.parent);
-      emit("taskScheduled", this, this.parent);
+      emitScheduled(this, this.parent);
     }
   }
 
@@ -237,7 +237,7 @@ export class Task<T> extends Future<T> {
     const outerTask = running.task;
     running.task = this;
     const instrumented = instruments.length !== 0;
-    if (instrumented) emit("beforeTaskStep", this);
+    if (instrumented) emitStepBegin(this, loop._afterStep);
     // -1: not timed (debug mode was off when the step began, even if the step turns it on).
     const startedAt = loop._debug ? hostNow() : -1;
     let outcome: TaskOutcome | null = null;
@@ -273,9 +273,10 @@ export class Task<T> extends Future<T> {
     if (startedAt >= 0) this._reportIfSlow(hostNow() - startedAt);
     if (outcome !== null) this._finish(outcome);
     if (instrumented && instruments.length !== 0) {
-      emit("afterTaskStep", this, outcome === null ? this._waitingOn : null);
+      emitStepEnd(this, outcome === null ? this._waitingOn : null);
       if (outcome !== null) emit("taskExited", this, outcome, outcome === "error" ? this._exception : undefined);
     }
+    loop._afterStep = true;
   }
 
   /** @internal Runs the coroutine to its next suspension point, starting it on the first step. */
@@ -323,7 +324,7 @@ export class Task<T> extends Future<T> {
       this._nextTarget = null;
       this._waitingOn = YIELD_TARGET;
       this._scheduleStep(NO_ERROR);
-      if (instruments.length !== 0) emit("taskScheduled", this, this);
+      if (instruments.length !== 0) emitScheduled(this, this);
       return;
     }
     let future: Future<unknown>;
@@ -359,7 +360,7 @@ export class Task<T> extends Future<T> {
   private _failSoon(error: Error): void {
     this._nextTarget = null;
     this._scheduleStep(error);
-    if (instruments.length !== 0) emit("taskScheduled", this, this);
+    if (instruments.length !== 0) emitScheduled(this, this);
   }
 
   private _finish(_outcome: TaskOutcome): void {

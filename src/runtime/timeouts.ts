@@ -185,7 +185,9 @@ export function waitFor<T>(awaitable: Awaitable<T>, timeoutMs: number | null): O
       scope._enter();
       let result: T;
       try {
-        result = yield* awaitWithTarget(awaitable, timeoutMs);
+        // A coroutine or operation is awaited right here, one generator (and one level for a
+        // cancellation to be thrown through) fewer than through awaitWithTarget.
+        result = awaitsInline(awaitable) ? yield* (awaitable as Operation<T>) : yield* awaitWithTarget(awaitable, timeoutMs);
       } catch (error) {
         throw scope._exit(true, error) ?? error;
       }
@@ -195,14 +197,14 @@ export function waitFor<T>(awaitable: Awaitable<T>, timeoutMs: number | null): O
   };
 }
 
-/** Awaits `awaitable` in the current task, showing futures as a waitFor target. */
+/** CPython 3.12+ awaits a coroutine inline, inside the timeout scope, with no extra task. */
+function awaitsInline(awaitable: Awaitable<unknown>): boolean {
+  return !(awaitable instanceof Future) && (isGenerator(awaitable) || (isOperation(awaitable) && !isThenable(awaitable)));
+}
+
+/** Awaits a future or a promise in the current task, showing it as a waitFor target. */
 function* awaitWithTarget<T>(awaitable: Awaitable<T>, timeoutMs: number | null): Generator<unknown, T, unknown> {
-  let future: Future<T>;
-  if (awaitable instanceof Future) future = awaitable as Future<T>;
-  else if (isGenerator(awaitable) || (isOperation(awaitable) && !isThenable(awaitable))) {
-    // CPython 3.12+ awaits a coroutine inline, inside the timeout scope, with no extra task.
-    return yield* (awaitable as Operation<T>);
-  } else future = new HostPromiseFuture<T>(getRunningLoop(), awaitable as PromiseLike<T>, null, "promise");
+  const future = awaitable instanceof Future ? awaitable as Future<T> : new HostPromiseFuture<T>(getRunningLoop(), awaitable as PromiseLike<T>, null, "promise");
   // The label is built only here: a coroutine awaited inline never shows it.
   const label = `waitFor(${timeoutMs === null ? "no timeout" : `${timeoutMs}ms`})`;
   const target = future._awaitTarget();

@@ -103,8 +103,11 @@ const hostPerformance: { now(): number; timeOrigin?: number } | undefined =
   typeof performance !== "undefined" && typeof performance.now === "function" ? performance : undefined;
 const performanceNowOf = hostPerformance?.now;
 /** performance.now() with the original method, or Date.now() where there is no Performance. */
+// Bound once here (a bound function keeps its target even if the page replaces the method),
+// so a reading allocates nothing: the recorder reads it once per task step.
+const functionBindOf = Function.prototype.bind;
 export const hostNow: () => number = hostPerformance !== undefined && performanceNowOf !== undefined
-  ? () => apply(performanceNowOf, hostPerformance, []) as number
+  ? apply(functionBindOf, performanceNowOf, [hostPerformance]) as () => number
   : () => dateNow();
 /** performance.timeOrigin as it was at start-up. */
 export const hostTimeOrigin: number | undefined = hostPerformance?.timeOrigin;

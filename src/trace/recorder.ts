@@ -86,6 +86,10 @@ export interface RecorderStats {
 }
 
 const CHUNK_EVENTS = 1 << 14;
+/** A run of self-resumed steps this fast on average (ms, loop included) reads the clock less often. */
+const FAST_STEP_MS = 0.001;
+/** The most step ends of a run left unread between two readings. */
+const MAX_UNREAD_STEPS = 31;
 const DEFAULT_CAPACITY = 1 << 20;
 const OVERFLOW_STRING = "…";
 
@@ -108,6 +112,8 @@ export class Recorder implements Instrument {
   readonly timeOrigin: number;
   readonly clockKind: "host" | "loop" | "custom";
   private readonly read: (task: Task<unknown> | null) => number;
+  /** `clock: "host"`: read inline, without the `read` call. */
+  private readonly hostClock: boolean;
   private readonly hostStart: number;
   private readonly creationSites: boolean | "mapped";
   private readonly internalFrames: FrameFilter;
@@ -118,9 +124,16 @@ export class Recorder implements Instrument {
 
   private chunks: Chunk[] = [makeChunk()];
   private chunk: Chunk = this.chunks[0]!;
+  /**
+   * Chunks emptied by `takeBatch`, reused before new ones are made: a recording that takes
+   * batches on a timer writes into the same memory instead of allocating (and zeroing, and
+   * collecting) 400 KiB every 16 384 events. At most as many as the last batch filled.
+   */
+  private spare: Chunk[] = [];
   private fill = 0;
   private held = 0;
-  private recorded = 0;
+  /** Events taken in batches so far: `recorded` is this plus `held`, one counter less per event. */
+  private taken = 0;
   private dropped = 0;
   private lastTime = 0;
   private seq = 0;
@@ -139,6 +152,26 @@ export class Recorder implements Instrument {
   private nextNativeId = 1;
   /** The task whose step runs now (the hooks see every runtime copy of the realm), or 0. */
   private runningTask = 0;
+  /** The latest event is a step's end, dated by its own clock read (`lastTime`). */
+  private stepEnded = false;
+  /** The task of the latest step end. */
+  private lastEndedTask = 0;
+  /**
+   * A run: one task resumed right after its own step, again and again, with nothing else in
+   * between (a `sleep(0)` loop with no other task ready). While its steps take under
+   * FAST_STEP_MS each on average, the recorder reads the clock at every 2nd, 4th … 32nd step
+   * end only (`window`; `skip` ends left unread); the unread ends carry the previous reading.
+   * A run that turns slow goes back to reading every end.
+   */
+  private selfChained = false;
+  private window = 1;
+  private skip = 0;
+  /** The run's latest reading, and the steps ended since. */
+  private runReadAt = 0;
+  private runSteps = 0;
+  /** The latest unread step end (its chunk and index), or null. */
+  private staleChunk: Chunk | null = null;
+  private staleIndex = 0;
 
   constructor(options: RecorderOptions = {}) {
     this.capacity = mathMax(1, mathFloor(options.capacity ?? DEFAULT_CAPACITY));
@@ -149,6 +182,7 @@ export class Recorder implements Instrument {
     this.maxSitesPerBatch = options.maxSitesPerBatch ?? Infinity;
     this.hostStart = hostNow();
     const clock = options.clock ?? "host";
+    this.hostClock = clock === "host";
     if (clock === "host") {
       this.clockKind = "host";
       const origin = hostTimeOrigin;
@@ -179,7 +213,7 @@ export class Recorder implements Instrument {
 
   /** The recorder's clock now (ms since its time origin). */
   now(task: Task<unknown> | null = null): number {
-    let t = this.read(task);
+    let t = this.hostClock ? hostNow() - this.hostStart : this.read(task);
     if (!(t >= this.lastTime)) t = this.lastTime; // also catches NaN
     this.lastTime = t;
     return t;
@@ -197,11 +231,11 @@ export class Recorder implements Instrument {
   stats(): RecorderStats {
     return {
       held: this.held,
-      recorded: this.recorded,
+      recorded: this.taken + this.held,
       droppedEvents: this.dropped,
       strings: this.nextStringId - 1,
       usedBytes: this.held * BYTES_PER_EVENT,
-      allocatedBytes: this.chunks.length * CHUNK_EVENTS * BYTES_PER_EVENT,
+      allocatedBytes: (this.chunks.length + this.spare.length) * CHUNK_EVENTS * BYTES_PER_EVENT,
       stringBytes: this.stringChars * 2,
     };
   }
@@ -217,21 +251,51 @@ export class Recorder implements Instrument {
 
   taskScheduled(task: Task<unknown>, wokenBy: Task<unknown> | null): void {
     if (!this.hasRoom()) return;
-    // A task rescheduling itself (sleep(0)) does so at the end of its own step: the builder
-    // dates that wake-up by the step's end, so no clock read is needed here.
-    const t = task.id === this.runningTask ? this.lastTime : this.now(task);
+    // On the host clock, a wake-up made inside a step (a task rescheduling itself with
+    // sleep(0), a future the step completed, a spawn) is dated by that step: the latest clock
+    // read in it. Wake-ups from outside any step (timers, host promises) read the clock. The
+    // builder dates a task's own wake-up by its step's end either way.
+    const t = this.runningTask !== 0 && (this.hostClock || task.id === this.runningTask) ? this.lastTime : this.now(task);
     this.write(EV_SCHEDULED, t, task.id, wokenBy === null ? 0 : wokenBy.id, 0, 0);
   }
 
-  beforeTaskStep(task: Task<unknown>): void {
+  beforeTaskStep(task: Task<unknown>, chained?: boolean): void {
     this.runningTask = task.id;
-    if (!this.hasRoom()) return;
-    this.write(EV_STEP_BEGIN, this.now(task), task.id, 0, 0, 0);
+    if (!this.hasRoom()) {
+      this.stepEnded = false;
+      this.endRun();
+      return;
+    }
+    // One host clock read per step at most: a step that follows the previous one directly
+    // (the loop ran nothing in between) starts at the time that step ended. The loop and
+    // custom clocks are cheap and read at every event (a virtual loop may move its time
+    // between two such steps).
+    let t: number;
+    if (chained === true && this.stepEnded && this.hostClock) {
+      this.selfChained = task.id === this.lastEndedTask;
+      if (!this.selfChained && this.staleChunk !== null) {
+        // Another task follows a run of unread step ends directly: the run's last step ended
+        // just now. Its end, the latest event, gets this reading.
+        t = this.now(task);
+        if (this.staleChunk === this.chunk && this.staleIndex === this.fill - 1) this.chunk.time[this.staleIndex] = t;
+        this.endRun();
+      } else t = this.lastTime;
+    } else {
+      this.selfChained = false;
+      this.endRun();
+      t = this.now(task);
+    }
+    this.stepEnded = false;
+    this.write(EV_STEP_BEGIN, t, task.id, 0, 0, 0);
   }
 
   afterTaskStep(task: Task<unknown>, waitingOn: AwaitTarget | null): void {
     this.runningTask = 0;
-    if (!this.hasRoom()) return;
+    if (!this.hasRoom()) {
+      this.stepEnded = false;
+      this.endRun();
+      return;
+    }
     let kind = 0;
     let label = 0;
     let target = 0;
@@ -248,12 +312,35 @@ export class Recorder implements Instrument {
       }
       target = waitingOn.id ?? 0;
     }
-    this.write(EV_STEP_END, this.now(task), task.id, kind, label, target);
+    if (this.selfChained && this.skip > 0 && waitingOn !== null) {
+      // A fast run of one task resuming itself (see `skip`): this end is not read.
+      this.skip--;
+      this.runSteps++;
+      this.write(EV_STEP_END, this.lastTime, task.id, kind, label, target);
+      this.staleChunk = this.chunk;
+      this.staleIndex = this.fill - 1;
+    } else {
+      const t = this.now(task);
+      this.write(EV_STEP_END, t, task.id, kind, label, target);
+      this.staleChunk = null;
+      if (this.selfChained && t - this.runReadAt < FAST_STEP_MS * (this.runSteps + 1)) {
+        this.window = mathMin(this.window * 2, MAX_UNREAD_STEPS + 1);
+        this.skip = this.window - 1;
+      } else {
+        this.window = 1;
+        this.skip = 0;
+      }
+      this.runReadAt = t;
+      this.runSteps = 0;
+    }
+    this.stepEnded = true;
+    this.lastEndedTask = task.id;
   }
 
   taskExited(task: Task<unknown>, outcome: TaskOutcome, raised?: unknown): void {
     if (!this.hasRoom()) return;
-    const t = this.now(task);
+    // A task exits at the end of its last step, which was just dated.
+    const t = this.stepEnded && this.hostClock ? this.lastTime : this.now(task);
     const code = outcome === "done" ? OUTCOME_DONE : outcome === "error" ? OUTCOME_ERROR : OUTCOME_CANCELLED;
     this.write(EV_EXIT, t, task.id, code, this.nameId(task), task.kind === "async" ? TASK_KIND_ASYNC : TASK_KIND_COROUTINE);
     if (outcome === "error" && this.hasRoom()) {
@@ -397,14 +484,28 @@ export class Recorder implements Instrument {
     this.newStrings = [];
     this.sitesThisBatch = 0;
     this.batchStringBase = this.nextStringId;
+    // Keep as many emptied chunks as this batch filled beyond the first: a steady recording
+    // reuses them all, and a quiet batch lets a past burst's memory go.
+    const keep = this.chunks.length - 1;
+    if (this.spare.length > keep) this.spare.length = keep;
+    for (let c = 1; c < this.chunks.length && this.spare.length < keep; c++) append(this.spare, this.chunks[c]!);
     this.chunks = [this.chunks[0]!];
     this.chunk = this.chunks[0]!;
     this.fill = 0;
+    this.endRun(); // its chunk is reused: an unread end in it is final
+    this.taken += this.held;
     this.held = 0;
     return batch;
   }
 
   // --- Internals -----------------------------------------------------------------------------
+
+  /** Leaves a run of unread step ends: the next step end is read. */
+  private endRun(): void {
+    this.staleChunk = null;
+    this.window = 1;
+    this.skip = 0;
+  }
 
   private hasRoom(): boolean {
     if (this.held < this.capacity) return true;
@@ -416,7 +517,11 @@ export class Recorder implements Instrument {
     let chunk = this.chunk;
     let i = this.fill;
     if (i === CHUNK_EVENTS) {
-      chunk = makeChunk();
+      const spare = this.spare;
+      if (spare.length !== 0) {
+        chunk = spare[spare.length - 1]!;
+        spare.length -= 1;
+      } else chunk = makeChunk();
       append(this.chunks, chunk);
       this.chunk = chunk;
       i = 0;
@@ -431,7 +536,6 @@ export class Recorder implements Instrument {
     ops[o + 3] = d;
     this.fill = i + 1;
     this.held++;
-    this.recorded++;
   }
 
   private lastPushedTime(): number {
@@ -464,6 +568,8 @@ export class Recorder implements Instrument {
 
   /** 0 for the default `Task-<id>` name, so the string table does not grow a name per task. */
   private nameId(task: Task<unknown>): number {
+    // A task never named has `_name` undefined: no `Task-<id>` string is built to find that out.
+    if ((task as unknown as { _name?: string })._name === undefined && "_name" in task) return 0;
     const name = task.getName();
     if (name.length > 5 && stringStartsWith(name, "Task-") && stringSlice(name, 5) === `${task.id}`) return 0;
     return this.intern(name);

@@ -358,3 +358,32 @@ describe("who woke whom through done callbacks", () => {
     expect(woken).toEqual(["-", "slow", "-"]);
   });
 });
+
+describe("chained steps", () => {
+  test("a step is chained only when the loop ran nothing but task steps since the previous one in the same drain", async () => {
+    const steps: string[] = [];
+    const instrument: Instrument = {
+      beforeTaskStep: (task, chained) => steps.push(`${task.getName()} ${chained === true ? "chained" : "fresh"}`),
+    };
+    addInstrument(instrument);
+    onTestFinished(() => removeInstrument(instrument));
+    await run(function* () {
+      const a = createTask(function* () {
+        yield* sleep(0);
+      }, { name: "a" });
+      yield* sleep(0); // a's first step runs right after main's: chained
+      getRunningLoop().callSoon(() => {}); // a callback between steps: the next step is fresh
+      yield* sleep(0);
+      yield* a; // done already: no suspension
+      yield* awaitPromise(new Promise<void>((resolve) => setTimeout(resolve, 1))); // a new drain: fresh
+    }, { name: "main" });
+    expect(steps).toEqual([
+      "main fresh", // the first step of a drain
+      "a chained",
+      "main chained",
+      "a chained", // a's last step; the callback runs after it
+      "main fresh",
+      "main fresh",
+    ]);
+  });
+});

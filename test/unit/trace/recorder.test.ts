@@ -2,10 +2,13 @@
  * The recorder's buffer, drop policy and batches, and the session builder that consumes them.
  */
 import { describe, expect, test } from "vitest";
-import { addInstrument, removeInstrument, run, sleep, createTask, gather, timeout, getRunningLoop } from "../../../src/runtime/index.ts";
+import { addInstrument, removeInstrument, run, sleep, createTask, gather, timeout, getRunningLoop, Event } from "../../../src/runtime/index.ts";
 import {
   BYTES_PER_EVENT, SessionBuilder, exportAioscope, importTrace, parseStackFrame, firstExternalFrame, type TraceBatch,
 } from "../../../src/trace/index.ts";
+import { EV_SCHEDULED, EV_SPAWN, EV_STEP_BEGIN, EV_STEP_END } from "../../../src/trace/encoding.ts";
+import { Recorder } from "../../../src/trace/recorder.ts";
+import { busyWait } from "../runtime/helpers.ts";
 import { deterministicRecorder, record } from "./helpers.ts";
 
 async function manyTasks(n: number): Promise<void> {
@@ -254,5 +257,162 @@ describe("timeouts in the trace", () => {
       { armed: 30, deadline: 35, expired: null },
       { armed: 30, deadline: 45, expired: 45 },
     ]);
+  });
+});
+
+describe("the recorder on the host clock: one clock read per step", () => {
+  /** Step begins and ends of the batch, in order, with their times (ms, unquantized). */
+  function stepsOf(batch: TraceBatch): { kind: "begin" | "end" | "scheduled"; task: number; time: number }[] {
+    const out: { kind: "begin" | "end" | "scheduled"; task: number; time: number }[] = [];
+    for (let i = 0; i < batch.count; i++) {
+      const kind = batch.kind[i] === EV_STEP_BEGIN ? "begin" : batch.kind[i] === EV_STEP_END ? "end" : batch.kind[i] === EV_SCHEDULED ? "scheduled" : null;
+      if (kind !== null) out.push({ kind, task: batch.ops[i * 4]!, time: batch.time[i]! });
+    }
+    return out;
+  }
+
+  test("a step that follows another directly starts when it ended; after other loop work it reads the clock again", async () => {
+    const recorder = new Recorder();
+    addInstrument(recorder);
+    try {
+      await run(function* () {
+        const partner = createTask(function* () {
+          yield* sleep(0);
+        });
+        yield* sleep(0); // partner's first step follows main's directly
+        getRunningLoop().callSoon(() => busyWait(2)); // a callback between two steps
+        yield* sleep(0);
+        yield* partner;
+      });
+    } finally {
+      removeInstrument(recorder);
+    }
+    const events = stepsOf(recorder.takeBatch()).filter((e) => e.kind !== "scheduled");
+    const gaps = [];
+    for (let k = 1; k + 1 < events.length; k += 2) gaps.push(events[k + 1]!.time - events[k]!.time);
+    // main, partner, main, partner (ends), [callback], main
+    expect(events.map((e) => e.kind)).toEqual(["begin", "end", "begin", "end", "begin", "end", "begin", "end", "begin", "end"]);
+    expect(gaps.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(gaps[3]).toBeGreaterThanOrEqual(2); // the callback's 2 ms are between the steps, not in one
+  });
+
+  test("a wake-up made inside a step is dated by that step's clock", async () => {
+    const recorder = new Recorder();
+    addInstrument(recorder);
+    let childId = 0;
+    try {
+      await run(function* () {
+        busyWait(1);
+        const child = createTask(function* () {});
+        childId = child.id;
+        busyWait(1);
+        yield* child;
+      });
+    } finally {
+      removeInstrument(recorder);
+    }
+    const batch = recorder.takeBatch();
+    const spawnAt = batch.time[Array.from(batch.kind).findIndex((k, i) => k === EV_SPAWN && batch.ops[i * 4] === childId)]!;
+    const scheduled = stepsOf(batch).find((e) => e.kind === "scheduled" && e.task === childId)!;
+    expect(scheduled.time).toBe(spawnAt);
+  });
+
+  test("the chunks a batch empties are written again rather than allocated anew, until a quiet batch lets them go", async () => {
+    const recorder = new Recorder({ capacity: 1 << 20 });
+    const program = (): Promise<void> => run(function* () {
+      for (let k = 0; k < 20_000; k++) yield* sleep(0); // 60 000 events: four chunks
+    });
+    addInstrument(recorder);
+    try {
+      await program();
+      recorder.takeBatch();
+      const allocated = recorder.stats().allocatedBytes;
+      await program();
+      expect(recorder.stats().allocatedBytes).toBe(allocated);
+      expect(recorder.takeBatch().count).toBeGreaterThanOrEqual(60_000);
+      recorder.takeBatch(); // a quiet batch: the burst's spare chunks go
+      expect(recorder.stats().allocatedBytes).toBeLessThan(allocated);
+    } finally {
+      removeInstrument(recorder);
+    }
+  });
+});
+
+describe("the recorder on the host clock: a task resuming itself", () => {
+  test("a fast run of sleep(0) steps reads the clock at a few step ends only, and a slow step in it is still charged to its task", async () => {
+    const recorder = new Recorder();
+    addInstrument(recorder);
+    let runnerId = 0;
+    try {
+      await run(function* () {
+        const runner = createTask(function* () {
+          for (let k = 0; k < 1000; k++) yield* sleep(0);
+          busyWait(5); // inside the run, after its readings have thinned out
+          for (let k = 0; k < 10; k++) yield* sleep(0);
+        });
+        runnerId = runner.id;
+        yield* runner;
+      });
+    } finally {
+      removeInstrument(recorder);
+    }
+    const batch = recorder.takeBatch();
+    const ends: number[] = [];
+    let busy = 0;
+    let begin = 0;
+    for (let i = 0; i < batch.count; i++) {
+      if (batch.ops[i * 4] !== runnerId) continue;
+      if (batch.kind[i] === EV_STEP_BEGIN) begin = batch.time[i]!;
+      if (batch.kind[i] === EV_STEP_END) {
+        ends.push(batch.time[i]!);
+        busy += batch.time[i]! - begin;
+      }
+    }
+    expect(ends.length).toBe(1011); // 1010 yields and the last step
+    expect(new Set(ends).size).toBeLessThan(500);
+    expect(busy).toBeGreaterThanOrEqual(5);
+  });
+
+  test("a run that another task follows directly ends at that task's first reading", async () => {
+    const recorder = new Recorder();
+    addInstrument(recorder);
+    let runnerId = 0;
+    let otherId = 0;
+    try {
+      await run(function* () {
+        const go = new Event();
+        const other = createTask(function* () {
+          yield* go.wait();
+        });
+        otherId = other.id;
+        yield* sleep(0); // other now waits
+        const runner = createTask(function* () {
+          for (let k = 0; k < 200; k++) yield* sleep(0);
+          busyWait(3);
+          go.set(); // other's step runs right after this one, whose end may go unread
+          yield* sleep(0);
+        });
+        runnerId = runner.id;
+        yield* gather([runner, other]);
+      });
+    } finally {
+      removeInstrument(recorder);
+    }
+    const batch = recorder.takeBatch();
+    let busy = 0;
+    let begin = 0;
+    for (let i = 0; i < batch.count; i++) {
+      if (batch.ops[i * 4] !== runnerId) continue;
+      if (batch.kind[i] === EV_STEP_BEGIN) begin = batch.time[i]!;
+      if (batch.kind[i] === EV_STEP_END) busy += batch.time[i]! - begin;
+    }
+    // The end of the runner's step that set the event is the begin of other's step: no gap.
+    let otherBegin = batch.count - 1; // other's last step: the one the event woke
+    while (!(batch.kind[otherBegin] === EV_STEP_BEGIN && batch.ops[otherBegin * 4] === otherId)) otherBegin--;
+    let runnerEnd = otherBegin - 1;
+    while (!(batch.kind[runnerEnd] === EV_STEP_END && batch.ops[runnerEnd * 4] === runnerId)) runnerEnd--;
+    expect(batch.time[runnerEnd]).toBe(batch.time[otherBegin]);
+    expect(busy).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < batch.count; i++) expect(batch.time[i]).toBeGreaterThanOrEqual(batch.time[i - 1]!);
   });
 });
