@@ -146,6 +146,10 @@ describe("script loads, workers and queued requests of a plain page", () => {
     for (const m of messages) expect(m.start).toBeGreaterThanOrEqual(worker.start);
     for (let k = 0; k < 3; k++) expect(fromWorker[k]!.start).toBeGreaterThanOrEqual(toWorker[k]!.start);
     expect(worker.end!).toBeGreaterThanOrEqual(fromWorker[2]!.start);
+    // The last reply's listener set off the requests and their Promise.all: they read back to it.
+    const started = trace.nativeOps.filter((op) => op.kind === "fetch" || op.kind === "Promise.all");
+    expect(started).toHaveLength(PARALLEL + 1);
+    for (const op of started) expect(op.cause).toBe(fromWorker[2]!.id);
   });
 
   test("work started after the page loaded is not caused by its load: Chromium never resets that event's phase", () => {
