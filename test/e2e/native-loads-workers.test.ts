@@ -256,6 +256,8 @@ describe("script loads, workers and queued requests of a plain page", () => {
     await clickAt(view, row.labelX, row.y);
     await panel.waitForFunction((id: number) => document.querySelector("[data-testid=details-pane]")?.getAttribute("data-native-id") === String(id), POLL, queued.parent!);
     expect(await panel.$eval("[data-testid=details-detail-queued]", (e) => e.textContent)).toMatch(/ms/);
+    // Set off by the worker's last reply, drawn as a mark on the worker's row.
+    expect(await panel.$eval("[data-testid=details-caused-by] [data-testid=native-link]", (e) => e.textContent)).toBe("message ← worker");
     await screenshotPanel(devtools, panel, "native-kinds-light");
     await setDevToolsColorScheme(devtools, "dark");
     await panel.waitForFunction(() => document.documentElement.dataset.theme === "dark", POLL);
