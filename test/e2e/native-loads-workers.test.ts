@@ -146,6 +146,23 @@ describe("script loads, workers and queued requests of a plain page", () => {
     for (const m of messages) expect(m.start).toBeGreaterThanOrEqual(worker.start);
     for (let k = 0; k < 3; k++) expect(fromWorker[k]!.start).toBeGreaterThanOrEqual(toWorker[k]!.start);
     expect(worker.end!).toBeGreaterThanOrEqual(fromWorker[2]!.start);
+    // The last reply's listener set off the requests and their Promise.all: they read back to it.
+    const started = trace.nativeOps.filter((op) => op.kind === "fetch" || op.kind === "Promise.all");
+    expect(started).toHaveLength(PARALLEL + 1);
+    for (const op of started) expect(op.cause).toBe(fromWorker[2]!.id);
+  });
+
+  test("work started after the page loaded is not caused by its load: Chromium never resets that event's phase", () => {
+    // The worker is made after an await, the fetches in the worker's message listener: later
+    // tasks than the window's load and pageshow, which stay AT_TARGET once dispatched.
+    const later = trace.nativeOps.filter((op) => op.kind === "worker" || op.kind === "fetch" || op.kind === "Promise.all");
+    expect(later).toHaveLength(PARALLEL + 2);
+    const byId = new Map(trace.nativeOps.map((op) => [op.id, op]));
+    for (const op of later) {
+      for (let cause: number | null | undefined = op.cause; cause !== null && cause !== undefined; cause = byId.get(cause)?.cause) {
+        expect(byId.get(cause)?.label).not.toMatch(/^(load|pageshow) on /);
+      }
+    }
   });
 
   test("requests beyond the six connections to the host are queued until one is free", () => {
@@ -220,7 +237,12 @@ describe("script loads, workers and queued requests of a plain page", () => {
 
     // Select a queued request, to show its phases: the text filter brings the requests' rows
     // on screen (once DevTools has laid the panel out again).
-    await panel.type("[data-testid=filter-input]", "slow");
+    // Clicked first, as a person does: typing into an element focused by script alone can
+    // reach DevTools' own focused element instead, and the panel never sees the keys.
+    await click("[data-testid=filter-input]");
+    await panel.waitForFunction(() => document.activeElement?.getAttribute("data-testid") === "filter-input", POLL);
+    await devtools.keyboard.type("slow");
+    await panel.waitForFunction(() => document.querySelector<HTMLInputElement>("[data-testid=filter-input]")?.value === "slow", POLL);
     // Each look lets the panel paint two frames first: the rows are what it drew.
     for (const deadline = Date.now() + 20_000; (await names()).filter((name) => name.includes("GET /slow")).length !== PARALLEL;) {
       if (Date.now() > deadline) throw new Error(`the text filter did not leave the requests' rows: ${(await names()).join(", ")}`);
@@ -234,6 +256,8 @@ describe("script loads, workers and queued requests of a plain page", () => {
     await clickAt(view, row.labelX, row.y);
     await panel.waitForFunction((id: number) => document.querySelector("[data-testid=details-pane]")?.getAttribute("data-native-id") === String(id), POLL, queued.parent!);
     expect(await panel.$eval("[data-testid=details-detail-queued]", (e) => e.textContent)).toMatch(/ms/);
+    // Set off by the worker's last reply, drawn as a mark on the worker's row.
+    expect(await panel.$eval("[data-testid=details-caused-by] [data-testid=native-link]", (e) => e.textContent)).toBe("message ← worker");
     await screenshotPanel(devtools, panel, "native-kinds-light");
     await setDevToolsColorScheme(devtools, "dark");
     await panel.waitForFunction(() => document.documentElement.dataset.theme === "dark", POLL);

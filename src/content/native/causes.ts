@@ -15,7 +15,9 @@
  * Dispatch frames hold only while their event is being dispatched (its `eventPhase` is not
  * NONE): the end of a dispatch is not always observable (a listener may stop propagation), so
  * a frame whose event is no longer dispatching is left lazily, the next time the cause is
- * looked up; a recorded dispatch's span is closed at the latest in the next task (so a quiet
+ * looked up, or once closed (a dispatch whose phase stays AT_TARGET after it, as Chromium leaves
+ * a window's `load` and `pageshow`, is closed in the next task: listeners.ts); a recorded
+ * dispatch's span is closed at the latest in the next task (so a quiet
  * page never keeps one open, which `--until-idle` would count as work in flight). Callbacks save and restore the frame around the page's function, so frames nest
  * as the calls do.
  *
@@ -98,7 +100,7 @@ export function closeDispatch(frame: Cause, at: number, live: Sink | null): void
 /** The frame running now; dispatches seen to be over are left (their spans closed) on the way. */
 export function activeCause(live: Sink | null): Cause | null {
   let frame = current;
-  while (frame !== null && frame.event !== null && !dispatching(frame.event)) {
+  while (frame !== null && frame.event !== null && (frame.closed || !dispatching(frame.event))) {
     closeDispatch(frame, frame.lastSeen, live);
     frame = frame.outer;
   }

@@ -25,7 +25,7 @@
  */
 import { Cause, activeCause, closeDispatch, enter } from "./causes.ts";
 import {
-  apply, attributeOf, elementId, elementLocalName, eventBubbles, eventTarget, eventType, nodeName, pageDocument, pageWindow,
+  apply, attributeOf, elementId, elementLocalName, eventBubbles, eventPhase, eventTarget, eventType, inLaterTask, nodeName, pageDocument, pageWindow,
 } from "./originals.ts";
 import { currentSink, taskTracker } from "./sink.ts";
 import { stringIndexOf, stringSlice } from "../../trace/primordials.ts";
@@ -40,6 +40,8 @@ export const CAUSE_EVENT_TYPES: readonly string[] = [
 ];
 
 const MAX_TARGET_CHARS = 80;
+/** `Event.AT_TARGET`: the phase of a dispatch at its target. */
+const AT_TARGET = 2;
 
 /** `button#go`, `input.search`, `window`, `document`: who the event was aimed at, shortly. */
 function describeTarget(target: unknown): string {
@@ -90,6 +92,11 @@ function onDispatchStart(this: unknown, event: Event): void {
   const frame = new Cause(into, 0, taskTracker.running, event, `${type} on ${describeTarget(target)}`, into.recorder.now(), outer, null);
   enter(frame);
   latest = frame;
+  // Chromium dispatches a window's `load` and `pageshow` (aimed at the document) at the window
+  // alone, and leaves them AT_TARGET with the window as currentTarget once over: their phase
+  // never says the dispatch ended, and the frame would stay the cause of everything the page
+  // does afterwards. Such a dispatch is over by the next task.
+  if (target !== pageWindow && eventPhase(event) === AT_TARGET) inLaterTask(() => closeDispatch(frame, frame.lastSeen, into));
   if (pageWindow !== undefined && target !== pageWindow && eventBubbles(event) === true) {
     addListener(pageWindow, type, onDispatchEnd, ONCE);
   }

@@ -12,7 +12,8 @@
  * it while installed, and both are put back on detach. `postMessage` and `terminate` are
  * wrapped on the prototype. Messages from the worker are seen by a listener of ours on the
  * worker itself (for a dedicated worker, adding a `message` listener changes nothing: its
- * messages are delivered whether or not anyone listens).
+ * messages are delivered whether or not anyone listens); each is the cause of what the page's
+ * listeners start while it is dispatched.
  */
 import { Patch } from "./cloak.ts";
 import {
@@ -20,8 +21,9 @@ import {
   getOwnPropertyDescriptor, getPrototypeOf, listen, messageData, NativeURL, NativeWorker, pageWindow, safeWeakMap,
   typedArrayByteLength, urlHref,
 } from "./originals.ts";
+import { Cause, activeCause, enter } from "./causes.ts";
 import { callerSite } from "./site.ts";
-import { currentSink, startOp, type Fields, type NativeOp } from "./sink.ts";
+import { currentSink, startOp, taskTracker, type Fields, type NativeOp } from "./sink.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- wrappers stand in for any function */
 
@@ -72,10 +74,23 @@ function scriptUrl(input: unknown): string {
   return "?";
 }
 
-function message(state: WorkerState, label: string, fields: Fields | undefined): void {
-  if (!state.op.live) return;
+function message(state: WorkerState, label: string, fields: Fields | undefined): NativeOp | null {
+  if (!state.op.live) return null;
   const op = startOp(state.op.sink, "workerMessage", label, null, { parent: state.op.id, task: 0 });
   op.end("ok", fields);
+  return op;
+}
+
+/**
+ * While the worker's message is being dispatched, it is the cause of what the page's listeners
+ * start (causes.ts): the fetches a reply sets off read back to it, not to whatever frame ran
+ * last. Ours is the worker's first listener (added as it was made), so the frame is in place
+ * before the page's; it is left once the event's phase says the dispatch is over.
+ */
+function causeDuring(event: Event, op: NativeOp | null): void {
+  if (op === null) return;
+  const outer = activeCause(op.sink);
+  enter(new Cause(op.sink, op.id, taskTracker.running, event, null, op.sink.recorder.now(), outer, null));
 }
 
 function finish(state: WorkerState, outcome: "ok" | "error", extra: Fields): void {
@@ -91,10 +106,10 @@ function onWorkerEvent(this: EventTarget, event: Event): void {
     const type = eventType(event);
     if (type === "message") {
       state.received++;
-      message(state, "message ← worker", sizeOf(messageData(event)));
+      causeDuring(event, message(state, "message ← worker", sizeOf(messageData(event))));
     } else if (type === "messageerror") {
       state.received++;
-      message(state, "message ← worker", { error: "could not be deserialized" });
+      causeDuring(event, message(state, "message ← worker", { error: "could not be deserialized" }));
     } else if (type === "error") {
       state.errors++;
       // An uncaught exception inside the worker is an ErrorEvent, and the worker lives on; a

@@ -31,6 +31,8 @@ export function NativeDetails({ model, node, onSelectTask, onReveal, onClose }: 
   const op = model.trace.nativeOps[node - model.taskCount]!;
   const opAt = (id: number | null): NativeOpRecord | undefined => (id === null ? undefined : model.trace.nativeOps[model.nativePos.get(id) ?? -1]);
   const cause = opAt(op.cause);
+  // A part (a worker's reply) has no row of its own: its mark is on its owner's row.
+  const causeRow = cause !== undefined && PART_KINDS.has(cause.kind) ? opAt(cause.parent) ?? cause : cause;
   // Earlier causes, back to the root of the chain (causes are earlier operations: it ends).
   const chain: NativeOpRecord[] = [];
   for (let at = opAt(cause?.cause ?? null); at !== undefined && chain.length < MAX_LISTED; at = opAt(at.cause)) chain.push(at);
@@ -62,7 +64,7 @@ export function NativeDetails({ model, node, onSelectTask, onReveal, onClose }: 
           <Field name="Caused by" testid="caused-by">
             <NativeLink op={cause} model={model} onSelect={onSelectTask} />
             {onReveal !== undefined && (
-              <button type="button" class="text-button" data-testid="scroll-to-cause" title="Scroll the timeline to the cause's row" onClick={() => onReveal(-(cause.id + 1))}>
+              <button type="button" class="text-button" data-testid="scroll-to-cause" title="Scroll the timeline to the cause's row" onClick={() => onReveal(-((causeRow ?? cause).id + 1))}>
                 Scroll to cause
               </button>
             )}

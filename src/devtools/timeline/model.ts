@@ -96,7 +96,12 @@ export function buildTimelineModel(trace: Trace): TimelineModel {
   trace.nativeOps.forEach((op, k) => {
     // A worker's messages and a request's queueing are drawn on their parent's row: no row, no place in the tree.
     if (PART_KINDS.has(op.kind)) return;
-    const cause = op.cause === null ? undefined : nativePos.get(op.cause);
+    let cause = op.cause === null ? undefined : nativePos.get(op.cause);
+    // Caused by a part (a worker's reply), which has no row: it goes under the part's worker.
+    if (cause !== undefined && PART_KINDS.has(trace.nativeOps[cause]!.kind)) {
+      const owner = trace.nativeOps[cause]!.parent;
+      cause = owner === null ? undefined : nativePos.get(owner);
+    }
     if (cause !== undefined && cause !== k) {
       // The next of a series (a frame asked for in the previous frame) goes beside its cause.
       // A cause is an earlier operation, so its own place is set already (start order mostly

@@ -119,4 +119,16 @@ describe("native rows by cause", () => {
     const model = buildTimelineModel(traceOf([root, a, b, c]));
     expect(shown(model, buildRows(model, new Set(), null))).toEqual(["click on button#go", "  setTimeout(5)", "  setTimeout(5)", "  setTimeout(6)"]);
   });
+
+  test("what a worker's reply caused sits under the worker, as the reply has no row of its own", () => {
+    nextId = 1;
+    const worker = op("worker", "http://app.test/worker.js", 1, null, { end: 50 });
+    const sent = op("workerMessage", "postMessage → worker", 2, null, { parent: worker.id });
+    const reply = op("workerMessage", "message ← worker", 5, null, { parent: worker.id });
+    const fetched = op("fetch", "GET http://app.test/a", 6, reply);
+    const queued = op("requestQueue", "queued", 6, null, { parent: fetched.id });
+    const later = op("setTimeout", "setTimeout(5)", 7, queued);
+    const model = buildTimelineModel(traceOf([worker, sent, reply, fetched, queued, later]));
+    expect(shown(model, buildRows(model, new Set(), null))).toEqual(["worker /worker.js", "  fetch GET /a", "    setTimeout(5)"]);
+  });
 });
