@@ -151,23 +151,33 @@ export async function clearTheView(devtools: Page): Promise<void> {
   await pressUntilGone(devtools, "Close");
 }
 
-/** Expands the track group `name` by clicking its header in the flame chart, and waits until it is expanded. */
+/**
+ * Expands the track group `name` by clicking its header in the flame chart, and waits until it
+ * is expanded. The header is looked up again before each click: while DevTools is still laying
+ * the panel out (the sidebar closing, a group above expanding) the chart moves under a click
+ * computed a moment earlier, and a person would simply look again and click the header where it
+ * now is. A click is only repeated once the previous one has visibly not expanded the group.
+ */
 export async function expandGroup(devtools: Page, name: string): Promise<void> {
-  const at = await devtools.evaluate(`(async () => {
-    const timeline = await import("./panels/timeline/timeline.js");
-    const chart = timeline.TimelinePanel.TimelinePanel.instance().getFlameChart();
-    const index = chart.getMainDataProvider().timelineData().groups.findIndex((group) => group.name === ${JSON.stringify(name)});
-    if (index < 0) return null;
-    const flame = chart.getMainFlameChart();
-    const box = flame.element.getBoundingClientRect();
-    return { x: box.left + 12, y: box.top + flame.groupIndexToOffsetForTest(index) + 8 };
-  })()`) as { x: number; y: number } | null;
-  if (at === null) throw new Error(`The Performance panel has no group "${name}" to expand.`);
-  await devtools.mouse.click(at.x, at.y);
-  const deadline = Date.now() + 10_000;
-  while (!(await flameChartGroups(devtools)).some((g) => g.name === name && g.expanded)) {
+  const expanded = async (): Promise<boolean> => (await flameChartGroups(devtools)).some((g) => g.name === name && g.expanded);
+  const deadline = Date.now() + 30_000;
+  while (!(await expanded())) {
     if (Date.now() > deadline) throw new Error(`Clicking the header of "${name}" did not expand it.`);
-    await new Promise((resolve) => setTimeout(resolve, POLL.polling));
+    const at = await devtools.evaluate(`(async () => {
+      const timeline = await import("./panels/timeline/timeline.js");
+      const chart = timeline.TimelinePanel.TimelinePanel.instance().getFlameChart();
+      const index = chart.getMainDataProvider().timelineData().groups.findIndex((group) => group.name === ${JSON.stringify(name)});
+      if (index < 0) return null;
+      const flame = chart.getMainFlameChart();
+      const box = flame.element.getBoundingClientRect();
+      return { x: box.left + 12, y: box.top + flame.groupIndexToOffsetForTest(index) + 8 };
+    })()`) as { x: number; y: number } | null;
+    if (at === null) throw new Error(`The Performance panel has no group "${name}" to expand.`);
+    await devtools.mouse.click(at.x, at.y);
+    // Give this click time to take effect before looking (and clicking) again.
+    for (const settle = Date.now() + 3_000; Date.now() < settle && !(await expanded());) {
+      await new Promise((resolve) => setTimeout(resolve, POLL.polling));
+    }
   }
 }
 
