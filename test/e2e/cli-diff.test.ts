@@ -10,10 +10,17 @@ import { exportAioscope, type Trace } from "../../src/trace/index.ts";
 import { CLI_TIMEOUT_MS, describeRun, recordProgram, runCli, scratchDir } from "./cli-helpers.ts";
 
 const EXIT = { ok: 0, budget: 1, usage: 2 } as const;
-/** Long enough apart that no scheduling delay on a loaded machine can turn one into the other. */
 const PAGES_MS = [100, 150, 80];
 
-const record = (program: () => Promise<void>): Promise<Trace> => recordProgram(program, "node://cli-diff-test", "diff test", false);
+/**
+ * The programs run on a virtual clock and are recorded on it (each event a hair after the one
+ * before, to keep their order): a loaded machine cannot stretch one run's sleeps and make the
+ * concurrent run look no better than the sequential one.
+ */
+const record = (program: () => Promise<void>): Promise<Trace> => {
+  let ticks = 0;
+  return recordProgram(program, "node://cli-diff-test", "diff test", false, (task) => (task !== null ? task.getLoop().time() : 0) + (ticks += 0.125));
+};
 
 function* crawlPage(ms: number) {
   yield* sleep(ms);
@@ -21,11 +28,11 @@ function* crawlPage(ms: number) {
 
 const sequential = (): Promise<void> => run(function* main() {
   for (const [n, ms] of PAGES_MS.entries()) yield* createTask(crawlPage(ms), { name: `crawl page ${n + 1}` });
-}, { name: "main" });
+}, { name: "main", clock: "virtual" });
 
 const concurrent = (): Promise<void> => run(function* main() {
   yield* gather(PAGES_MS.map((ms, n) => createTask(crawlPage(ms), { name: `crawl page ${n + 1}` })));
-}, { name: "main" });
+}, { name: "main", clock: "virtual" });
 
 describe("aioscope diff", () => {
   const dir = scratchDir();
