@@ -408,9 +408,10 @@ export class Recorder implements Instrument {
    * A native operation began (a fetch, a timer, an abort signal, a Promise.all…). Returns its
    * id for `nativeEnd`. `task` defaults to the task whose step is running; `at` is an explicit
    * start on the recorder's clock (see `fromHostTime`) for operations reported after the fact;
-   * `cause` the earlier native operation during whose callback this one was created.
+   * `cause` the earlier native operation during whose callback this one was created; `detail`
+   * what is known of it already (its creation site), kept until its end brings the full detail.
    */
-  nativeStart(kind: NativeKind, label: string, options: { task?: TaskRef; parent?: number; at?: number; cause?: number } = {}): number {
+  nativeStart(kind: NativeKind, label: string, options: { task?: TaskRef; parent?: number; at?: number; cause?: number; detail?: string } = {}): number {
     const id = this.nextNativeId++;
     const code = nativeKindCode(kind);
     if (code < 0 || !this.hasRoom()) return id;
@@ -419,8 +420,9 @@ export class Recorder implements Instrument {
     const parent = options.parent !== undefined && options.parent > 0 ? options.parent | 0 : 0;
     // Only an earlier operation can be a cause: a later id would be a forged or broken link.
     const cause = options.cause !== undefined && options.cause > 0 && options.cause < id ? options.cause | 0 : 0;
-    if ((parent !== 0 || cause !== 0) && this.hasRoom()) {
-      this.write(EV_NATIVE_PARENT, this.lastPushedTime(), id, parent, cause, 0);
+    const detail = options.detail === undefined ? 0 : this.intern(toText(options.detail));
+    if ((parent !== 0 || cause !== 0 || detail !== 0) && this.hasRoom()) {
+      this.write(EV_NATIVE_PARENT, this.lastPushedTime(), id, parent, cause, detail);
     }
     return id;
   }

@@ -52,6 +52,7 @@ const STRING_OPERANDS: readonly number[] = (() => {
   masks[EV_RESOURCE] = 0b0110;
   masks[EV_RESOURCE_OP] = 0b0010;
   masks[EV_NATIVE_START] = 0b0100;
+  masks[EV_NATIVE_PARENT] = 0b1000;
   masks[EV_NATIVE_END] = 0b0100;
   masks[EV_MARK] = 0b0110;
   return masks;
@@ -318,6 +319,8 @@ export class SessionBuilder {
             ...record,
             parent: parent !== null && parent !== id && this.nativeIndex.has(parent) ? parent : record.parent,
             cause: cause !== null && this.nativeIndex.has(cause) ? cause : record.cause,
+            // The detail known at the start (its creation site), until its end says more.
+            detail: d === 0 || record.end !== null ? record.detail : strings[d]!,
           };
           break;
         }
@@ -531,7 +534,7 @@ export class SessionBuilder {
     const items = this.nativeOps.items;
     const record = items[open.index]!;
     const end = Math.max(t, record.start);
-    items[open.index] = { ...record, end, outcome: NATIVE_OUTCOMES[outcome]!, detail, ticks: sortedCopy(open.ticks).filter((x) => x <= end) };
+    items[open.index] = { ...record, end, outcome: NATIVE_OUTCOMES[outcome]!, detail: detail ?? record.detail, ticks: sortedCopy(open.ticks).filter((x) => x <= end) };
   }
 
   /** The state of a task, made as a `preexisting` placeholder if the trace has not seen it. */

@@ -143,13 +143,18 @@ export interface StartOptions {
 const endOptions: { detail: string | undefined; at: number | undefined } = { detail: undefined, at: undefined };
 
 /** One options object for every nativeStart call: the recorder reads it at once and keeps nothing. */
-const startOptions: { task: number; parent: number | undefined; at: number | undefined; cause: number } = { task: 0, parent: undefined, at: undefined, cause: 0 };
+const startOptions: { task: number; parent: number | undefined; at: number | undefined; cause: number; detail: string | undefined } = {
+  task: 0, parent: undefined, at: undefined, cause: 0, detail: undefined,
+};
 
-function nativeStart(recorder: Recorder, kind: NativeKind, label: string, task: number, parent: number | undefined, at: number | undefined, cause: number): number {
+function nativeStart(
+  recorder: Recorder, kind: NativeKind, label: string, task: number, parent: number | undefined, at: number | undefined, cause: number, detail?: string,
+): number {
   startOptions.task = task;
   startOptions.parent = parent;
   startOptions.at = at;
   startOptions.cause = cause;
+  startOptions.detail = detail;
   return recorder.nativeStart(kind, label, startOptions);
 }
 
@@ -162,8 +167,11 @@ export function startOp(into: Sink, kind: NativeKind, label: string, site: Creat
     task = found.task;
     cause = found.id;
   }
-  const id = nativeStart(into.recorder, kind, label, task, options.parent, options.at, cause);
-  return new NativeOp(into, id, into.sites && site !== null ? formatSite(site) : null);
+  const formatted = into.sites && site !== null ? formatSite(site) : null;
+  // The site goes out with the start: an operation still pending (the newest frame of a loop)
+  // is then already known as a member of its series (kind, label and site), not only once it ends.
+  const id = nativeStart(into.recorder, kind, label, task, options.parent, options.at, cause, detailOf(formatted, undefined));
+  return new NativeOp(into, id, formatted);
 }
 
 /**

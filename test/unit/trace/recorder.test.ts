@@ -105,6 +105,21 @@ describe("the recorder", () => {
     expect(trace.markers).toEqual([{ time: 0.125, source: 0, kind: "navigation", label: "https://example.test/next", detail: null }]);
     expect(trace.end).toBe(52);
   });
+
+  test("the detail known at the start (a creation site) is there while pending; the end's detail replaces it", () => {
+    const recorder = deterministicRecorder();
+    const site = '{"site":"frame (https://app.test/main.js:3:9)"}';
+    const first = recorder.nativeStart("requestAnimationFrame", "requestAnimationFrame", { task: null, at: 1, detail: site });
+    const second = recorder.nativeStart("requestAnimationFrame", "requestAnimationFrame", { task: null, cause: first, at: 2, detail: site });
+    const fetch = recorder.nativeStart("fetch", "GET /a", { task: null, at: 3, detail: site });
+    const builder = new SessionBuilder();
+    builder.append(recorder.takeBatch());
+    expect(builder.trace().nativeOps.map((op) => [op.cause, op.detail])).toEqual([[null, site], [first, site], [null, site]]);
+    recorder.nativeEnd(first, "ok", { at: 2 });
+    recorder.nativeEnd(fetch, "ok", { at: 9, detail: '{"status":200}' });
+    builder.append(recorder.takeBatch());
+    expect(builder.trace().nativeOps.map((op) => [op.id, op.end, op.detail])).toEqual([[first, 2, site], [second, null, site], [fetch, 9, '{"status":200}']]);
+  });
 });
 
 describe("the session builder", () => {
