@@ -11,6 +11,7 @@ import { useShortcuts } from "./shortcuts.ts";
 import { useSessionView } from "./use-session-view.ts";
 import { useFiles } from "./io/use-files.ts";
 import { useFileDrop } from "./io/use-file-drop.ts";
+import { TraceFileInput } from "./io/trace-file-input.tsx";
 import { Toolbar, type PanelView } from "./toolbar.tsx";
 import { Banner, ImportProgressBar, type BannerMessage } from "./notices.tsx";
 import { Workspace } from "./workspace.tsx";
@@ -162,19 +163,7 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
         )}
         comparing={comparison !== null}
       />
-      <input
-        ref={fileInput}
-        type="file"
-        accept=".json,application/json"
-        hidden
-        data-testid="import-input"
-        onChange={(event) => {
-          const input = event.target as HTMLInputElement;
-          const file = input.files?.[0];
-          input.value = "";
-          if (file !== undefined) void files.importFile(file);
-        }}
-      />
+      <TraceFileInput inputRef={fileInput} testid="import-input" onFile={(file) => void files.importFile(file)} />
       {banner !== null && <Banner message={banner} onDismiss={() => setBanner(null)} />}
       {files.importing !== null && <ImportProgressBar name={files.importing.name} progress={files.importing.progress} />}
       {sessionView === null ? (

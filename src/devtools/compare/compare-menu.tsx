@@ -5,6 +5,7 @@
 import { useRef } from "preact/hooks";
 import type { RecordingStorage, SavedRecording, StorageError } from "../storage/recordings-db.ts";
 import { SavedList } from "../storage/saved-list.tsx";
+import { TraceFileInput } from "../io/trace-file-input.tsx";
 import { useMenu } from "../use-menu.ts";
 import "./compare.css";
 
@@ -65,19 +66,7 @@ export function CompareMenu(props: CompareMenuProps) {
           )}
         </div>
       )}
-      <input
-        ref={input}
-        type="file"
-        accept=".json,application/json"
-        hidden
-        data-testid="compare-input"
-        onChange={(event) => {
-          const element = event.target as HTMLInputElement;
-          const file = element.files?.[0];
-          element.value = "";
-          if (file !== undefined) props.onFile(file);
-        }}
-      />
+      <TraceFileInput inputRef={input} testid="compare-input" onFile={props.onFile} />
     </div>
   );
 }
