@@ -7,20 +7,19 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { createTask, gather, run, sleep } from "../../src/runtime/index.ts";
 import { exportAioscope, type Trace } from "../../src/trace/index.ts";
+import { deterministicRecorder } from "../unit/trace/helpers.ts";
 import { CLI_TIMEOUT_MS, describeRun, recordProgram, runCli, scratchDir } from "./cli-helpers.ts";
 
 const EXIT = { ok: 0, budget: 1, usage: 2 } as const;
 const PAGES_MS = [100, 150, 80];
 
 /**
- * The programs run on a virtual clock and are recorded on it (each event a hair after the one
+ * The programs run on a virtual clock and are recorded on it (each reading a hair after the one
  * before, to keep their order): a loaded machine cannot stretch one run's sleeps and make the
  * concurrent run look no better than the sequential one.
  */
-const record = (program: () => Promise<void>): Promise<Trace> => {
-  let ticks = 0;
-  return recordProgram(program, "node://cli-diff-test", "diff test", false, (task) => (task !== null ? task.getLoop().time() : 0) + (ticks += 0.125));
-};
+const record = (program: () => Promise<void>): Promise<Trace> =>
+  recordProgram(program, "node://cli-diff-test", "diff test", deterministicRecorder({ creationSites: false }));
 
 function* crawlPage(ms: number) {
   yield* sleep(ms);

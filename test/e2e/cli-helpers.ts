@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Recorder, SessionBuilder, type RecorderOptions, type Trace } from "../../src/trace/index.ts";
+import { Recorder, SessionBuilder, type Trace } from "../../src/trace/index.ts";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const BIN = join(REPO_ROOT, "bin/aioscope.mjs");
@@ -20,9 +20,8 @@ export const BIN = join(REPO_ROOT, "bin/aioscope.mjs");
  * metadata names `url` and `title`: saved traces for `analyze` and `diff` to read.
  */
 export async function recordProgram(
-  program: () => Promise<void>, url: string, title: string, creationSites = true, clock?: RecorderOptions["clock"],
+  program: () => Promise<void>, url: string, title: string, recorder: Recorder = new Recorder({ creationSites: true }),
 ): Promise<Trace> {
-  const recorder = new Recorder({ creationSites, ...(clock === undefined ? {} : { clock }) });
   recorder.start();
   try {
     await program();
