@@ -44,6 +44,9 @@ async function recordRun(page: Page, panel: Frame, title: string, together: bool
   await waitForTrace(panel, (trace) => trace.tasks.some((task) => task.name === "main" && task.end !== null)
     && trace.tasks.filter((task) => task.name.startsWith("load ") && task.end !== null).length === 3);
   await stopRecording(panel);
+  // The panel says "stopped" before the page's last batch (the one with its recordingStop
+  // marker) has arrived: until then the session can still grow.
+  await waitForTrace(panel, (trace) => trace.markers.some((marker) => marker.kind === "recordingStop"));
 }
 
 /** Distinct colours a canvas holds (up to 64): a drawn timeline has bars and labels, a blank one one colour. */
