@@ -19,6 +19,12 @@ export const running: {
   origin: Task<unknown> | null;
 } = { loop: null, task: null, origin: null };
 
+/**
+ * @internal The loops of this runtime copy that are not closed: what a live walk of the tasks
+ * (live-tasks.ts) visits. A loop joins when it is made and leaves when it closes, never per step.
+ */
+export const openLoops = new Set<EventLoop>();
+
 let defaultLoop: EventLoop | null = null;
 let makeDefaultLoop: (() => EventLoop) | null = null;
 

@@ -12,7 +12,7 @@
  *   jumps to the next timer. Order of events is the same as on the real clock.
  */
 import { RuntimeError } from "./errors.ts";
-import { getEventLoop, getRunningLoop, registerDefaultLoopFactory, running } from "./current.ts";
+import { getEventLoop, getRunningLoop, openLoops, registerDefaultLoopFactory, running } from "./current.ts";
 import { Future } from "./future.ts";
 import { RingQueue } from "./ring-queue.ts";
 import { hostClearTimer, hostMacrotask, hostNow, hostSetTimer, type HostTimer } from "./host.ts";
@@ -182,6 +182,7 @@ export class EventLoop {
     this._virtual = options.clock === "virtual";
     this._debug = options.debug === true;
     this._slowStepMs = options.slowStepMs ?? 100;
+    openLoops.add(this);
   }
 
   /** The loop's clock in milliseconds: `performance.now()`, or virtual time from 0. */
@@ -249,6 +250,7 @@ export class EventLoop {
     if (this.isRunning()) throw new RuntimeError("Cannot close a running event loop");
     if (this._closed) return;
     this._closed = true;
+    openLoops.delete(this);
     this._ready.clear();
     this._timers.length = 0;
     if (this._hostTimer !== null) hostClearTimer(this._hostTimer);

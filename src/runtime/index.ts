@@ -14,6 +14,8 @@ export type { RunOptions, ExceptionContext, ExceptionHandler } from "./event-loo
 export { Future, FutureState } from "./future.ts";
 export type { Operation, DoneCallback } from "./future.ts";
 export { Task, createTask, currentTask, allTasks } from "./task.ts";
+export { liveTasks, cancelLiveTask } from "./live-tasks.ts";
+export type { LiveTask, LiveTasks, LiveAwait, LiveTaskState } from "./live-tasks.ts";
 export type { CoroutineSource, TaskOptions, TaskKind } from "./task.ts";
 export { ensureFuture } from "./ensure-future.ts";
 export type { Awaitable } from "./ensure-future.ts";

@@ -9,12 +9,15 @@
  * observes (trio's `_instrumentation.py` does the same).
  */
 import type { Task } from "./task.ts";
+import type { LiveTasks } from "./live-tasks.ts";
 
 /** What a task is suspended on. `id` is the awaited task's or resource's id, when it has one. */
 export interface AwaitTarget {
   readonly kind: AwaitKind;
   readonly label: string;
   readonly id?: number;
+  /** The awaited resource itself, where a live walk needs more than its id (a lock's holder). */
+  readonly resource?: Resource;
 }
 
 export type AwaitKind =
@@ -40,6 +43,8 @@ export interface Resource {
   readonly id: number;
   readonly kind: ResourceKind;
   label(): string;
+  /** The task holding it now, for resources held by one task at a time (a lock); null when free or unknown. */
+  holder?(): Task<unknown> | null;
 }
 
 /**
@@ -90,6 +95,23 @@ export interface RegisteredRuntime {
   readonly version: string;
   addInstrument(instrument: Instrument): void;
   removeInstrument(instrument: Instrument): void;
+  /** This copy's live tasks (live-tasks.ts); absent in copies older than it. */
+  liveTasks?(limit: number): LiveTasks | null;
+  /** Cancels a live task of this copy (live-tasks.ts); absent in copies older than it. */
+  cancelTask?(id: number, message: string): boolean;
+}
+
+/** live-tasks.ts provides the walk when it loads (it imports the task classes, which import this module). */
+export interface LiveWalk {
+  liveTasks(limit: number): LiveTasks;
+  cancelLiveTask(id: number, message: string): boolean;
+}
+
+let liveWalk: LiveWalk | null = null;
+
+/** @internal Called once by live-tasks.ts. */
+export function provideLiveWalk(walk: LiveWalk): void {
+  liveWalk = walk;
 }
 
 /** Installed by the aioscope extension before page scripts run; every runtime copy registers. */
@@ -233,7 +255,11 @@ function registerWithHook(): void {
   const hook = (globalThis as { __AIOSCOPE_HOOK__?: Partial<RuntimeHook> }).__AIOSCOPE_HOOK__;
   if (hook === undefined || typeof hook.registerRuntime !== "function") return;
   try {
-    hook.registerRuntime({ version: RUNTIME_VERSION, addInstrument, removeInstrument });
+    hook.registerRuntime({
+      version: RUNTIME_VERSION, addInstrument, removeInstrument,
+      liveTasks: (limit: number) => liveWalk === null ? null : liveWalk.liveTasks(limit),
+      cancelTask: (id: number, message: string) => liveWalk !== null && liveWalk.cancelLiveTask(id, message),
+    });
   } catch (error) {
     console.error("aioscope: the page hook refused this runtime copy:", error);
   }

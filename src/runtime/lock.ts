@@ -16,7 +16,7 @@ import { running } from "./current.ts";
 import type { Operation } from "./future.ts";
 import { emit, instruments, type AwaitTarget } from "./instrument.ts";
 import { LoopBoundResource, ParkingLot, READY_TRUE } from "./parking-lot.ts";
-import { describeNextAwait } from "./task.ts";
+import { describeNextAwait, type Task } from "./task.ts";
 
 /**
  * A lock for tasks. `acquire()` waits until the lock is free, in FIFO order; `release()`
@@ -34,6 +34,8 @@ export class Lock extends LoopBoundResource {
   /** @internal */ _locked = false;
   /** @internal */ readonly _waiters = new ParkingLot<true>();
   /** @internal */ _target: AwaitTarget | null = null;
+  /** @internal The task that took the lock (for a live walk; the lock is not owned, see above). */
+  _holder: Task<unknown> | null = null;
   /** @internal Stateless, so one per lock serves every `acquire()` call. */
   readonly _acquireOp: Operation<true> = { [Symbol.iterator]: () => this._acquire() };
 
@@ -48,6 +50,11 @@ export class Lock extends LoopBoundResource {
 
   label(): string {
     return `Lock#${this.id}`;
+  }
+
+  /** The task that acquired the lock and has not released it yet, or null. */
+  holder(): Task<unknown> | null {
+    return this._locked ? this._holder : null;
   }
 
   /** True while some task holds the lock. */
@@ -76,6 +83,7 @@ export class Lock extends LoopBoundResource {
   release(): void {
     if (!this._locked) throw new RuntimeError(`Lock is not acquired: release() called on ${this}`);
     this._locked = false;
+    this._holder = null;
     this._wakeUpFirst();
     if (instruments.length !== 0) emit("resourceOp", this, "release", running.task, this._waiters.size);
   }
@@ -91,6 +99,7 @@ export class Lock extends LoopBoundResource {
     // waiters are about to leave and will not take the lock.
     if (!this._locked && this._waiters.allCancelled()) {
       this._locked = true;
+      this._holder = running.task;
       if (instruments.length !== 0) emit("resourceOp", this, "acquire", running.task, this._waiters.size);
       return READY_TRUE;
     }
@@ -102,7 +111,7 @@ export class Lock extends LoopBoundResource {
     const waiter = this._waiters.park(this._getLoop());
     try {
       try {
-        describeNextAwait(this._target ??= Object.freeze({ kind: "lock", label: this.label(), id: this.id }));
+        describeNextAwait(this._target ??= Object.freeze({ kind: "lock", label: this.label(), id: this.id, resource: this }));
         yield waiter;
       } finally {
         this._waiters.unpark(waiter);
@@ -114,6 +123,7 @@ export class Lock extends LoopBoundResource {
       throw error;
     }
     this._locked = true;
+    this._holder = running.task;
     if (instruments.length !== 0) emit("resourceOp", this, "acquire", running.task, this._waiters.size);
     return true;
   }

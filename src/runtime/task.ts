@@ -48,6 +48,11 @@ export class Task<T> extends Future<T> {
   /** @internal */ _fn: AnyFunction | null;
   /** @internal */ _futWaiter: Future<unknown> | null = null;
   /** @internal */ _waitingOn: AwaitTarget | null = null;
+  /**
+   * @internal When the task began waiting on `_futWaiter`: the start of the loop's current
+   * slice (host clock, at most one slice early), which the loop reads anyway — no clock read here.
+   */
+  _waitingSince = 0;
   /** @internal Set by an internal await to describe its next suspension better than the future can. */
   _nextTarget: AwaitTarget | null = null;
   /** @internal */ _mustCancel = false;
@@ -352,6 +357,7 @@ export class Task<T> extends Future<T> {
     this._nextTarget = null;
     this._waitingOn = target;
     this._futWaiter = future;
+    this._waitingSince = loop._sliceStart;
     future._addWaiter(this);
     if (this._mustCancel && future.cancel(this._cancelMessage)) this._mustCancel = false;
   }
