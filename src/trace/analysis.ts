@@ -32,6 +32,10 @@ export { warnings } from "./analysis/warnings.ts";
 export type { Warning, WarningOptions } from "./analysis/warnings.ts";
 export { nativeStats, BLOCKING_KINDS } from "./analysis/native.ts";
 export { insights } from "./analysis/insights.ts";
+export { snapshotCycles, snapshotRows, stuckOnCycles, describeCycle, describeLiveAwait, taskLabel } from "./analysis/snapshot.ts";
+export type {
+  FrameSnapshot, SnapshotAwait, SnapshotCycle, SnapshotRow, SnapshotRuntime, SnapshotTask, SnapshotTaskState,
+} from "./analysis/snapshot.ts";
 export { diffTraces, numberedGroup, regressions } from "./analysis/diff.ts";
 export type { CriticalPathDiff, DiffSide, DurationSummary, NameDiff, Regression, TraceDiff } from "./analysis/diff.ts";
 export type { Insight, InsightKind, InsightOptions } from "./analysis/insights.ts";

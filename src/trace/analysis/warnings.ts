@@ -136,7 +136,7 @@ function findDeadlock(index: TraceIndex, live: readonly number[]): Warning | nul
 }
 
 /** A cycle in the graph (iterative DFS, first found in task order), closed by repeating its first node. */
-function findCycle(nodes: readonly number[], successors: (id: number) => number[]): number[] | null {
+export function findCycle(nodes: readonly number[], successors: (id: number) => number[]): number[] | null {
   const state = new Map<number, 1 | 2>(); // 1 on the stack, 2 finished
   for (const start of nodes) {
     if (state.has(start)) continue;
