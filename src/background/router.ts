@@ -44,6 +44,8 @@ interface TabEntry {
 
 const frameKey = (frameId: number, documentId: string): string => `${frameId}/${documentId}`;
 
+const isCount = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+
 /**
  * After a service-worker restart, a page may say it is recording before its panel has
  * re-attached; a panel's port also disconnects when the worker is being stopped. Pages are
@@ -193,6 +195,17 @@ export class Router {
           entry.performanceTracks = enabled;
           this.broadcast(entry, { kind: "performanceTracks", data: { enabled } });
         }
+      } else if (msg.kind === "snapshot") {
+        // Recording or not: every frame of this tab answers with its live tasks, tagged with the id.
+        if (isCount(msg.data.id)) this.broadcast(entry, { kind: "snapshot", data: { id: msg.data.id } });
+      } else if (msg.kind === "cancelTask") {
+        // Only a frame of this panel's own tab, and only a task id: the page checks it again.
+        const frame = msg.data.frame as Partial<FrameRef> | null;
+        const task = msg.data.task;
+        if (typeof frame !== "object" || frame === null || typeof frame.frameId !== "number" || typeof frame.documentId !== "string") return;
+        if (!isCount(task) || task === 0) return;
+        const bridge = entry.bridges.get(frameKey(frame.frameId, frame.documentId));
+        if (bridge !== undefined) this.toBridge(bridge.port, { kind: "cancelTask", data: { task } });
       } else if (msg.kind === "ack") {
         const bridge = entry.bridges.get(frameKey(msg.data.frame.frameId, msg.data.frame.documentId));
         if (bridge !== undefined) this.toBridge(bridge.port, { kind: "ack", data: { session: msg.data.session, stream: msg.data.stream, seq: msg.data.seq } });

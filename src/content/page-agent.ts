@@ -20,6 +20,7 @@ import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHe
 import type { PageHook } from "./install-hook.ts";
 import type { NativeControl } from "./native/index.ts";
 import { PageActivity } from "./page-activity.ts";
+import { cancelLiveTask, DEVTOOLS_CANCELLER, SiteMemo, takeSnapshot } from "./live-snapshot.ts";
 
 /** How often the recorder's events are shipped while recording. */
 export const FLUSH_INTERVAL_MS = 50;
@@ -74,6 +75,8 @@ export class PageAgent {
   private detachTracks: (() => void) | null = null;
   /** Runtime copies the page bundled itself: those that registered after the agent started. */
   private bundledRuntimes = 0;
+  /** Creation sites the recorders took, for the live snapshot. */
+  private readonly sites = new SiteMemo();
 
   constructor(
     private readonly wall: Wall<BridgeToPageMessage, PageEvent>,
@@ -134,7 +137,33 @@ export class PageAgent {
       case "performanceTracks":
         this.showPerformanceTracks(message.data.enabled);
         return;
+      case "snapshot":
+        this.answerSnapshot(message.data.id);
+        return;
+      case "cancelTask":
+        this.cancelFromDevTools(message.data.task);
+        return;
     }
+  }
+
+  /** Every live task of every runtime copy now, recording or not (trace/analysis/snapshot.ts). */
+  private answerSnapshot(id: number): void {
+    const runtimes = this.hook.runtimes;
+    const snapshot = takeSnapshot(runtimes, runtimes.length - this.bundledRuntimes, this.sites.siteOf);
+    this.wall.send({ kind: "snapshot", data: { id, snapshot } });
+  }
+
+  /**
+   * The panel's "Cancel task": the task's copy cancels it with "cancelled from DevTools", and
+   * a recording in progress attributes the request to DevTools.
+   */
+  private cancelFromDevTools(task: number): void {
+    const state = this.state;
+    const runtimes = this.hook.runtimes;
+    const cancelled = state.name === "idle"
+      ? cancelLiveTask(runtimes, task)
+      : state.stream.recorder.cancelFromOutside(DEVTOOLS_CANCELLER, () => cancelLiveTask(runtimes, task));
+    this.wall.send({ kind: "cancelResult", data: { task, cancelled } });
   }
 
   /** Flushes what was recorded, then says what is still in flight (for `--until-idle`). */
@@ -277,7 +306,7 @@ export class PageAgent {
     // More than EVENTS_PER_FLUSH between two flushes is overload: dropped and counted.
     const recorder = new Recorder({
       capacity: mathMin(EVENTS_PER_FLUSH, MAX_BATCH_EVENTS), creationSites: options.creationSites, maxSitesPerBatch: SITES_PER_FLUSH,
-      internalFrames: this.runtimeFrames,
+      internalFrames: this.runtimeFrames, onSite: this.sites.remember,
     });
     this.attachRecorder(recorder);
     this.lastDropped = 0;

@@ -8,6 +8,7 @@
  * identity from the port's `sender`: nothing from the page says which tab or frame it is.
  */
 import type { TraceBatch } from "../trace/encoding.ts";
+import type { FrameSnapshot } from "../trace/analysis/snapshot.ts";
 
 /** Bumped on any incompatible change; both ends check it in the first message. */
 export const PROTOCOL_VERSION = 1;
@@ -88,11 +89,26 @@ export interface PageStatus {
   readonly nativeInFlight: number;
 }
 
+/** The page's answer to a `snapshot` command: its live await tree now (trace/analysis/snapshot.ts). */
+export interface PageSnapshot {
+  /** The snapshot request this answers. */
+  readonly id: number;
+  readonly snapshot: FrameSnapshot;
+}
+
+/** The page's answer to `cancelTask`: whether a live task of that id took the cancellation. */
+export interface PageCancelResult {
+  readonly task: number;
+  readonly cancelled: boolean;
+}
+
 /** Page hook → bridge → background → panel. */
 export interface PageEvents {
   hello: PageHello;
   batch: PageBatch;
   status: PageStatus;
+  snapshot: PageSnapshot;
+  cancelResult: PageCancelResult;
 }
 export type PageEvent = Message<PageEvents>;
 
@@ -108,6 +124,10 @@ export interface PageCommands {
    * Performance panel"), whether or not the Async panel records.
    */
   performanceTracks: { readonly enabled: boolean };
+  /** Answer with a `snapshot` event: every live task of every runtime copy now, recording or not. */
+  snapshot: { readonly id: number };
+  /** Cancel live runtime task `task` with the message "cancelled from DevTools"; answer with `cancelResult`. */
+  cancelTask: { readonly task: number };
 }
 export type PageCommand = Message<PageCommands>;
 
@@ -128,7 +148,7 @@ export interface BridgeEvents {
 export type BridgeToBackground = PageEvent | Message<BridgeEvents>;
 
 /** Background → bridge: the page's commands, acknowledgements, and a request to send again. */
-export interface BackgroundToBridge extends Pick<BridgeToPage, "start" | "stop" | "query" | "performanceTracks"> {
+export interface BackgroundToBridge extends Pick<BridgeToPage, "start" | "stop" | "query" | "performanceTracks" | "snapshot" | "cancelTask"> {
   /** The panel holds the batches of `session`'s `stream` up to `seq`: the bridge may forget them. */
   ack: { readonly session: string; readonly stream: number; readonly seq: number };
   /** A panel (re)attached: send every batch it has not acknowledged yet. */
@@ -161,6 +181,10 @@ export interface PanelToBackground {
   query: { readonly id: number };
   /** "Show in Performance panel" for every frame of the tab, now and after navigations (sent after each attach). */
   performanceTracks: { readonly enabled: boolean };
+  /** Ask every frame of the tab for its live await tree (recording or not); answers carry `id`. */
+  snapshot: { readonly id: number };
+  /** Ask `frame` (a frame of this panel's tab) to cancel its live task `task`. */
+  cancelTask: { readonly frame: FrameRef; readonly task: number };
 }
 export type PanelToBackgroundMessage = Message<PanelToBackground>;
 

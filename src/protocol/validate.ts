@@ -7,8 +7,10 @@
 import { indexOf, isArray, numberIsFinite, numberIsInteger, stringSlice } from "../trace/primordials.ts";
 import { BATCH_FORMAT, BATCH_VERSION, OPS_PER_EVENT, type TraceBatch } from "../trace/encoding.ts";
 import { PROTOCOL_VERSION,
-  type BridgeToPageMessage, type PageEvent, type PageHello, type PageStatus, type RecordingOptions,
+  type BridgeToPageMessage, type PageEvent, type PageHello, type PageSnapshot, type PageStatus, type RecordingOptions,
 } from "./messages.ts";
+import type { FrameSnapshot, SnapshotAwait, SnapshotRuntime, SnapshotTask } from "../trace/analysis/snapshot.ts";
+import type { CreationSite } from "../trace/model.ts";
 
 /** Events in one batch, at most: ~6 MB of columns. */
 export const MAX_BATCH_EVENTS = 1 << 18;
@@ -76,6 +78,13 @@ const MESSAGE_KEYS = ["kind", "data"] as const;
 const BATCH_EVENT_KEYS = ["session", "stream", "batch"] as const;
 const HELLO_KEYS = ["protocol", "url", "title", "userAgent", "timeOrigin", "runtimes", "bundledRuntimes", "isTopFrame", "session"] as const;
 const STATUS_KEYS = ["session", "recorded", "droppedEvents", "query", "pendingTasks", "nativeInFlight"] as const;
+const SNAPSHOT_EVENT_KEYS = ["id", "snapshot"] as const;
+const CANCEL_RESULT_KEYS = ["task", "cancelled"] as const;
+const SNAPSHOT_KEYS = ["takenAt", "runtimes", "tasks", "omitted"] as const;
+const SNAPSHOT_RUNTIME_KEYS = ["version", "bundled", "answered"] as const;
+const SNAPSHOT_TASK_KEYS = ["id", "name", "parent", "kind", "state", "awaiting", "since", "cancelling", "site", "runtime"] as const;
+const SNAPSHOT_AWAIT_KEYS = ["kind", "label", "resource", "tasks", "holder"] as const;
+const SITE_KEYS = ["file", "line", "column", "function"] as const;
 const BATCH_KEYS = [
   "format", "version", "seq", "recorderVersion", "timeOrigin", "clock", "count", "time", "kind", "ops", "stringBase", "strings", "droppedEvents",
 ] as const;
@@ -111,7 +120,8 @@ function checkPageEventShape(message: unknown): Checked<PageEvent> {
   const notMessage = notPlainRecord(message, MESSAGE_KEYS);
   if (notMessage !== null) return refuse(notMessage);
   const { kind, data } = message as Record<string, unknown>;
-  const allowed = kind === "hello" ? HELLO_KEYS : kind === "batch" ? BATCH_EVENT_KEYS : kind === "status" ? STATUS_KEYS : null;
+  const allowed = kind === "hello" ? HELLO_KEYS : kind === "batch" ? BATCH_EVENT_KEYS : kind === "status" ? STATUS_KEYS
+    : kind === "snapshot" ? SNAPSHOT_EVENT_KEYS : kind === "cancelResult" ? CANCEL_RESULT_KEYS : null;
   if (allowed === null) return refuse(`unknown kind ${describe(kind)}`);
   const notData = notPlainRecord(data, allowed);
   if (notData !== null || !isRecord(data)) return refuse(`${kind}: data: ${notData ?? "not an object"}`);
@@ -130,6 +140,13 @@ function checkPageEventShape(message: unknown): Checked<PageEvent> {
       const status = checkStatus(data);
       return status.ok ? ok({ kind, data: status.value }) : refuse(`status: ${status.reason}`);
     }
+    case "snapshot": {
+      const answer = checkSnapshotEvent(data);
+      return answer.ok ? ok({ kind, data: answer.value }) : refuse(`snapshot: ${answer.reason}`);
+    }
+    case "cancelResult":
+      if (!isCount(data.task) || typeof data.cancelled !== "boolean") return refuse("cancelResult: task is not a count or cancelled not a boolean");
+      return ok({ kind, data: { task: data.task, cancelled: data.cancelled } });
     default:
       return refuse(`unknown kind ${describe(kind)}`);
   }
@@ -241,7 +258,110 @@ export function checkBridgeMessage(message: unknown): Checked<BridgeToPageMessag
       return ok({ kind, data: { session: data.session, id: data.id } });
     case "performanceTracks":
       return typeof data.enabled === "boolean" ? ok({ kind, data: { enabled: data.enabled } }) : refuse("performanceTracks: enabled is not a boolean");
+    case "snapshot":
+      return isCount(data.id) ? ok({ kind, data: { id: data.id } }) : refuse("snapshot: id is not a count");
+    case "cancelTask":
+      return isCount(data.task) && data.task > 0 ? ok({ kind, data: { task: data.task } }) : refuse("cancelTask: task is not a task id");
     default:
       return refuse(`unknown kind ${describe(kind)}`);
   }
+}
+
+/** Live tasks in one frame's snapshot, at most: the page leaves the rest out and counts them. */
+export const MAX_SNAPSHOT_TASKS = 2000;
+/** Tasks one await names (a gather's children), at most. */
+export const MAX_SNAPSHOT_AWAITED = 32;
+/** A task's name or an await's label, at most. */
+export const MAX_SNAPSHOT_TEXT = 200;
+/** A creation site's file, at most. */
+export const MAX_SNAPSHOT_FILE = 1024;
+
+function isTime(value: unknown): value is number {
+  return typeof value === "number" && numberIsFinite(value);
+}
+
+function isIdOrNull(value: unknown): value is number | null {
+  return value === null || (isCount(value) && value > 0);
+}
+
+/**
+ * A page's snapshot answer, bounded: at most MAX_SNAPSHOT_TASKS tasks of short texts and
+ * short lists, plain data only. Returns fresh objects holding only the known fields.
+ */
+function checkSnapshotEvent(data: Record<string, unknown>): Checked<PageSnapshot> {
+  if (!isCount(data.id)) return refuse("id is not a count");
+  const snapshot = checkFrameSnapshot(data.snapshot);
+  return snapshot.ok ? ok({ id: data.id, snapshot: snapshot.value }) : snapshot;
+}
+
+export function checkFrameSnapshot(value: unknown): Checked<FrameSnapshot> {
+  const notSnapshot = notPlainRecord(value, SNAPSHOT_KEYS);
+  if (notSnapshot !== null || !isRecord(value)) return refuse(notSnapshot ?? "not an object");
+  const { takenAt, runtimes, tasks, omitted } = value;
+  if (!isTime(takenAt)) return refuse("takenAt is not a finite time");
+  if (!isCount(omitted)) return refuse("omitted is not a count");
+  if (!isArray(runtimes) || runtimes.length > MAX_RUNTIMES) return refuse(`runtimes is not a list of at most ${MAX_RUNTIMES}`);
+  const runtimesOut: SnapshotRuntime[] = [];
+  for (let k = 0; k < runtimes.length; k++) {
+    const r: unknown = runtimes[k];
+    const notRuntime = notPlainRecord(r, SNAPSHOT_RUNTIME_KEYS);
+    if (notRuntime !== null || !isRecord(r)) return refuse(`runtimes[${k}]: ${notRuntime ?? "not an object"}`);
+    if (!isString(r.version, 32) || typeof r.bundled !== "boolean" || typeof r.answered !== "boolean") return refuse(`runtimes[${k}] is not a version with bundled and answered flags`);
+    runtimesOut[k] = { version: r.version, bundled: r.bundled, answered: r.answered };
+  }
+  if (!isArray(tasks) || tasks.length > MAX_SNAPSHOT_TASKS) return refuse(`tasks is not a list of at most ${MAX_SNAPSHOT_TASKS}`);
+  const tasksOut: SnapshotTask[] = [];
+  for (let k = 0; k < tasks.length; k++) {
+    const task = checkSnapshotTask(tasks[k], runtimesOut.length);
+    if (!task.ok) return refuse(`tasks[${k}]: ${task.reason}`);
+    tasksOut[k] = task.value;
+  }
+  return ok({ takenAt, runtimes: runtimesOut, tasks: tasksOut, omitted });
+}
+
+function checkSnapshotTask(value: unknown, runtimes: number): Checked<SnapshotTask> {
+  const notTask = notPlainRecord(value, SNAPSHOT_TASK_KEYS);
+  if (notTask !== null || !isRecord(value)) return refuse(notTask ?? "not an object");
+  const { id, name, parent, kind, state, awaiting, since, cancelling, site, runtime } = value;
+  if (!isCount(id) || id < 1) return refuse("id is not a task id");
+  if (!isString(name, MAX_SNAPSHOT_TEXT)) return refuse(`name is not text of at most ${MAX_SNAPSHOT_TEXT} characters`);
+  if (!isIdOrNull(parent)) return refuse("parent is not a task id or null");
+  if (kind !== "coroutine" && kind !== "async") return refuse("kind is not coroutine or async");
+  if (state !== "running" && state !== "ready" && state !== "waiting") return refuse("state is not running, ready or waiting");
+  if (since !== null && !isTime(since)) return refuse("since is not a finite time or null");
+  if (typeof cancelling !== "boolean") return refuse("cancelling is not a boolean");
+  if (!isCount(runtime) || runtime >= runtimes) return refuse("runtime is not the index of a listed runtime");
+  let awaitOut: SnapshotAwait | null = null;
+  if (awaiting !== null) {
+    const checked = checkSnapshotAwait(awaiting);
+    if (!checked.ok) return refuse(`awaiting: ${checked.reason}`);
+    awaitOut = checked.value;
+  }
+  let siteOut: CreationSite | null = null;
+  if (site !== null) {
+    const notSite = notPlainRecord(site, SITE_KEYS);
+    if (notSite !== null || !isRecord(site)) return refuse(`site: ${notSite ?? "not an object"}`);
+    if (!isString(site.file, MAX_SNAPSHOT_FILE) || !isCount(site.line) || !isCount(site.column)) return refuse("site is not a file, line and column");
+    if (site.function !== null && !isString(site.function, MAX_SNAPSHOT_TEXT)) return refuse("site.function is not short text or null");
+    siteOut = { file: site.file, line: site.line, column: site.column, function: site.function as string | null };
+  }
+  return ok({ id, name, parent, kind, state, awaiting: awaitOut, since: since as number | null, cancelling, site: siteOut, runtime });
+}
+
+function checkSnapshotAwait(value: unknown): Checked<SnapshotAwait> {
+  const notAwait = notPlainRecord(value, SNAPSHOT_AWAIT_KEYS);
+  if (notAwait !== null || !isRecord(value)) return refuse(notAwait ?? "not an object");
+  const { kind, label, resource, tasks, holder } = value;
+  if (!isString(kind, 32)) return refuse("kind is not a short string");
+  if (!isString(label, MAX_SNAPSHOT_TEXT)) return refuse(`label is not text of at most ${MAX_SNAPSHOT_TEXT} characters`);
+  if (!isIdOrNull(resource)) return refuse("resource is not an id or null");
+  if (!isIdOrNull(holder)) return refuse("holder is not a task id or null");
+  if (!isArray(tasks) || tasks.length > MAX_SNAPSHOT_AWAITED) return refuse(`tasks is not a list of at most ${MAX_SNAPSHOT_AWAITED}`);
+  const tasksOut: number[] = [];
+  for (let k = 0; k < tasks.length; k++) {
+    const t: unknown = tasks[k];
+    if (!isCount(t) || t < 1) return refuse("tasks holds something other than task ids");
+    tasksOut[k] = t;
+  }
+  return ok({ kind, label, resource, tasks: tasksOut, holder });
 }

@@ -45,7 +45,7 @@ export interface LiveTask {
 }
 
 export interface LiveTasks {
-  /** At most `limit` tasks, in creation order. */
+  /** At most `limit` tasks, in creation order within each loop. */
   readonly tasks: readonly LiveTask[];
   /** Live tasks left out past `limit`. */
   readonly omitted: number;
@@ -59,12 +59,17 @@ export interface LiveTasks {
  * for (const t of tasks) console.warn(t.name, t.state, t.awaiting?.label);
  */
 export function liveTasks(limit: number): LiveTasks {
-  const all: Task<unknown>[] = [];
-  for (const loop of openLoops) for (const task of loop._tasks) all.push(task);
-  all.sort((a, b) => a.id - b.id);
+  // Index writes and no sort (a loop's set keeps creation order): the extension calls this
+  // inside pages, whose Array.prototype may have been replaced since.
   const tasks: LiveTask[] = [];
-  for (let k = 0; k < all.length && k < limit; k++) tasks.push(describeLive(all[k]!));
-  return { tasks, omitted: Math.max(0, all.length - limit) };
+  let omitted = 0;
+  for (const loop of openLoops) {
+    for (const task of loop._tasks) {
+      if (tasks.length < limit) tasks[tasks.length] = describeLive(task);
+      else omitted++;
+    }
+  }
+  return { tasks, omitted };
 }
 
 /** Awaits whose target id names a resource (the others name a task, or nothing). */
@@ -79,10 +84,14 @@ function describeLive(task: Task<unknown>): LiveTask {
   let awaiting: LiveAwait | null = null;
   if (state === "waiting" && target !== null) {
     const tasks: number[] = [];
-    if (future instanceof Task) tasks.push(future.id);
+    if (future instanceof Task) tasks[0] = future.id;
     else if (future instanceof GatheringFuture) {
-      for (const child of future._children) if (child instanceof Task && !child.done()) tasks.push(child.id);
-    } else if ((target.kind === "shield" || target.kind === "waitFor") && typeof target.id === "number") tasks.push(target.id);
+      const children = future._children;
+      for (let k = 0; k < children.length; k++) {
+        const child = children[k];
+        if (child instanceof Task && !child.done()) tasks[tasks.length] = child.id;
+      }
+    } else if ((target.kind === "shield" || target.kind === "waitFor") && typeof target.id === "number") tasks[0] = target.id;
     const holder = target.resource?.holder?.() ?? null;
     awaiting = {
       kind: target.kind, label: target.label,
@@ -90,7 +99,7 @@ function describeLive(task: Task<unknown>): LiveTask {
       tasks, holder: holder === null ? null : holder.id,
     };
   }
-  const since = state === "waiting" && Number.isFinite(task._waitingSince) ? task._waitingSince : null;
+  const since = state === "waiting" && task._waitingSince > -Infinity ? task._waitingSince : null;
   return {
     id: task.id, name: task.getName(), parent: task.parent === null ? null : task.parent.id, kind: task.kind,
     state, awaiting, since, cancelling: task._numCancelsRequested > 0,

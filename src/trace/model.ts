@@ -217,9 +217,11 @@ export interface AwaitRecord {
 export interface CancellationRecord {
   readonly time: number;
   readonly task: number;
-  /** The task that asked; null when a loop callback did (e.g. a timeout). */
+  /** The task that asked; null when a loop callback did (e.g. a timeout), or someone outside the page's tasks. */
   readonly by: number | null;
   readonly message: string | null;
+  /** Who asked from outside the page's tasks, when someone did: "DevTools" for the panel's "Cancel task". */
+  readonly canceller?: string;
 }
 
 export interface TimeoutRecord {

@@ -65,6 +65,8 @@ export interface RecorderOptions {
    * budget carry no site (never a wrong one), so recording sheds that cost first.
    */
   maxSitesPerBatch?: number;
+  /** Told each creation site taken, by task id, for whoever asks later (the page agent's live snapshot). */
+  onSite?: (task: number, site: CreationSite) => void;
 }
 
 /** A task as the native-operation API accepts it: the task, its runtime id, or none. */
@@ -120,6 +122,9 @@ export class Recorder implements Instrument {
   private readonly maxStrings: number;
   private readonly maxStringLength: number;
   private readonly maxSitesPerBatch: number;
+  private readonly onSite: ((task: number, site: CreationSite) => void) | null;
+  /** Who the cancellations requested now are attributed to (cancelFromOutside), or null. */
+  private canceller: string | null = null;
   private sitesThisBatch = 0;
 
   private chunks: Chunk[] = [makeChunk()];
@@ -180,6 +185,7 @@ export class Recorder implements Instrument {
     this.maxStrings = options.maxStrings ?? 1 << 20;
     this.maxStringLength = options.maxStringLength ?? 2048;
     this.maxSitesPerBatch = options.maxSitesPerBatch ?? Infinity;
+    this.onSite = options.onSite ?? null;
     this.hostStart = hostNow();
     const clock = options.clock ?? "host";
     this.hostClock = clock === "host";
@@ -355,7 +361,22 @@ export class Recorder implements Instrument {
 
   cancelRequested(task: Task<unknown>, msg: string | undefined, by: Task<unknown> | null): void {
     if (!this.hasRoom()) return;
-    this.write(EV_CANCEL, this.now(task), task.id, by === null ? 0 : by.id, msg === undefined ? 0 : this.intern(toText(msg)), 0);
+    const canceller = this.canceller === null ? 0 : this.intern(this.canceller);
+    this.write(EV_CANCEL, this.now(task), task.id, by === null ? 0 : by.id, msg === undefined ? 0 : this.intern(toText(msg)), canceller);
+  }
+
+  /**
+   * Runs `cancel` with every cancellation it requests attributed to `canceller`, someone outside
+   * the page's tasks (the panel's "Cancel task" passes "DevTools"); returns what `cancel` returns.
+   */
+  cancelFromOutside<R>(canceller: string, cancel: () => R): R {
+    const outer = this.canceller;
+    this.canceller = canceller;
+    try {
+      return cancel();
+    } finally {
+      this.canceller = outer;
+    }
   }
 
   timeoutArmed(task: Task<unknown>, deadline: number, scope = 0): void {
@@ -595,7 +616,9 @@ export class Recorder implements Instrument {
     } catch {
       site = null;
     }
-    if (site === null || !this.hasRoom()) return;
+    if (site === null) return;
+    if (this.onSite !== null) this.onSite(taskId, site);
+    if (!this.hasRoom()) return;
     this.write(EV_SITE, t, taskId, this.intern(site.file), site.line | 0, site.column | 0);
     if (site.function !== null && this.hasRoom()) this.write(EV_SITE_FUNCTION, t, taskId, this.intern(site.function), 0, 0);
   }

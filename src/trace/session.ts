@@ -48,7 +48,7 @@ const STRING_OPERANDS: readonly number[] = (() => {
   masks[EV_STEP_END] = 0b0110;
   masks[EV_EXIT] = 0b0100;
   masks[EV_ERROR] = 0b1110;
-  masks[EV_CANCEL] = 0b0100;
+  masks[EV_CANCEL] = 0b1100;
   masks[EV_RESOURCE] = 0b0110;
   masks[EV_RESOURCE_OP] = 0b0010;
   masks[EV_NATIVE_START] = 0b0100;
@@ -285,7 +285,7 @@ export class SessionBuilder {
             if (s.outcome === "error") s.error = { name: strings[b]!, message: strings[c]!, stack: d === 0 ? null : strings[d]! };
           });
           break;
-        case EV_CANCEL: this.onCancel(source, t, a, b, c === 0 ? null : strings[c]!); break;
+        case EV_CANCEL: this.onCancel(source, t, a, b, c === 0 ? null : strings[c]!, d === 0 ? null : strings[d]!); break;
         case EV_TIMEOUT_ARMED: {
           const deadline = Math.max(0, quantize(readFloat(c, d) + source.offset));
           const s = this.task(sid, a, t);
@@ -464,10 +464,10 @@ export class SessionBuilder {
     state.record = null;
   }
 
-  private onCancel(source: SourceState, t: number, local: number, byLocal: number, message: string | null): void {
+  private onCancel(source: SourceState, t: number, local: number, byLocal: number, message: string | null, canceller: string | null): void {
     const state = this.task(source.id, local, t);
     const by = byLocal === 0 ? null : this.task(source.id, byLocal, t).id;
-    this.cancellations.push({ time: t, task: state.id, by, message }, t);
+    this.cancellations.push(canceller === null ? { time: t, task: state.id, by, message } : { time: t, task: state.id, by, message, canceller }, t);
     if (state.outcome === "pending") state.cancelBy = by;
   }
 

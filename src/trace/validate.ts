@@ -438,7 +438,8 @@ function readCancellations(list: unknown[], ctx: Context): CancellationRecord[] 
     previous = time;
     const task = taskRef(r, o, "task", ctx);
     if (time < task.created) r.fail("time", `${time} is before task ${task.id} was created (${task.created})`);
-    return { time, task: task.id, by: taskRefOrNull(r, o, "by", ctx), message: r.stringOrNull(o, "message") };
+    const record = { time, task: task.id, by: taskRefOrNull(r, o, "by", ctx), message: r.stringOrNull(o, "message") };
+    return o.canceller === undefined ? record : { ...record, canceller: r.string(o, "canceller", 64) };
   });
 }
 

@@ -23,7 +23,7 @@ function pageSideModules(): string[] {
   const content = join(ROOT, "src/content");
   const files = [
     "src/trace/recorder.ts", "src/trace/stack.ts", "src/trace/encoding.ts", "src/protocol/validate.ts",
-    "src/content/page-agent.ts", "src/content/install-hook.ts", "src/content/main-world.ts", "src/content/performance-tracks.ts",
+    "src/content/page-agent.ts", "src/content/live-snapshot.ts", "src/content/install-hook.ts", "src/content/main-world.ts", "src/content/performance-tracks.ts",
     "src/trace/performance-tracks.ts",
   ];
   for (const dir of ["channel", "native"]) {
