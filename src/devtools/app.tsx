@@ -16,6 +16,7 @@ import { Toolbar, type PanelView } from "./toolbar.tsx";
 import { Banner, ImportProgressBar, type BannerMessage } from "./notices.tsx";
 import { Workspace } from "./workspace.tsx";
 import { EmptyState } from "./empty-state.tsx";
+import { NowView } from "./now/now-view.tsx";
 import { RecordingKeeper } from "./storage/keeper.ts";
 import { SavedMenu } from "./storage/saved-menu.tsx";
 import type { SavedRecording, StorageError } from "./storage/recordings-db.ts";
@@ -166,6 +167,9 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
       <TraceFileInput inputRef={fileInput} testid="import-input" onFile={(file) => void files.importFile(file)} />
       {banner !== null && <Banner message={banner} onDismiss={() => setBanner(null)} />}
       {files.importing !== null && <ImportProgressBar name={files.importing.name} progress={files.importing.progress} />}
+      {shownView === "now" && <NowView store={store} version={snapshot} onOpenSite={services.openSite} />}
+      {/* Kept mounted behind "Now", so the timeline keeps its zoom and scroll. */}
+      <div class="panel-main" hidden={shownView === "now"}>
       {sessionView === null ? (
         <EmptyState recording={recording} storage={services.storage} savedVersion={savedVersion} onOpen={openSaved} onError={reportStorage} />
       ) : (
@@ -174,6 +178,14 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
           comparison={comparison === null ? null : { before: comparison, afterLabel: sessionLabel, onClose: endComparison }}
           session={sessionView}
           services={services}
+          cancel={{
+            canCancel: (id) => store.canCancel(id),
+            cancel: (id) => void store.cancelTask(id),
+            outcomeFor: (id) => {
+              const outcome = store.cancelOutcome();
+              return outcome !== null && outcome.task === id ? outcome.cancelled : null;
+            },
+          }}
           onSelect={(key, reveal) => {
             setSelectedKey(key);
             if (reveal) setView("timeline");
@@ -195,6 +207,7 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
           })}
         />
       )}
+      </div>
       {dragging && <div class="drop-overlay" data-testid="drop-overlay">Drop a trace file to import it</div>}
     </div>
   );

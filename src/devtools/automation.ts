@@ -6,7 +6,7 @@
  * The view part (`timeline…`) reads what the timeline drew, so tests can point at a row or a
  * mark as a person would; it answers empty until the panel shows a session.
  */
-import type { PageAnswer, RecordingStore, StoreSnapshot } from "./recording-store.ts";
+import type { CancelOutcome, LiveState, PageAnswer, RecordingStore, StoreSnapshot } from "./recording-store.ts";
 import type { Trace } from "../trace/model.ts";
 import type { RowGeometry } from "./timeline/geometry.ts";
 import type { TimeWindow } from "./timeline/viewport.ts";
@@ -66,6 +66,12 @@ export interface PanelAutomation {
   queryPage(): number;
   /** The frames' answers to query `id` so far. */
   pageAnswers(id: number): PageAnswer[];
+  /** Asks every frame for its live await tree ("Now"); returns the request's id. */
+  requestLive(): number;
+  /** The answers to the last live request so far. */
+  live(): LiveState;
+  /** The page's answer to the last "Cancel task". */
+  cancelOutcome(): CancelOutcome | null;
 }
 
 declare global {
@@ -91,6 +97,9 @@ export function exposeAutomation(target: Window, store: RecordingStore, hub: Aut
     drawnFrame: () => hub.view?.drawnFrame() ?? null,
     queryPage: () => store.query(),
     pageAnswers: (id: number) => store.queryAnswers(id),
+    requestLive: () => store.requestLive(),
+    live: () => store.liveState(),
+    cancelOutcome: () => store.cancelOutcome(),
   });
   return hub;
 }

@@ -8,7 +8,8 @@
  * sequence number, acknowledged again and skipped.
  */
 import { SessionBuilder } from "../trace/session.ts";
-import type { RuntimeCopy, Trace } from "../trace/model.ts";
+import { localIdOf, type RuntimeCopy, type Trace } from "../trace/model.ts";
+import type { FrameSnapshot } from "../trace/analysis/snapshot.ts";
 import {
   PROTOCOL_VERSION,
   type BackgroundToPanelMessage, type FrameRef, type PageHello, type PageStatus, type PanelToBackgroundMessage, type RecordingOptions,
@@ -41,6 +42,31 @@ export interface LoadedSession {
 export interface PageAnswer extends PageStatus {
   readonly frameId: number;
   readonly roundTripMs: number;
+}
+
+/** One frame's answer to `requestLive()`, with which frame it is. */
+export interface LiveFrame {
+  readonly frame: FrameRef;
+  readonly url: string | null;
+  readonly isTopFrame: boolean;
+  readonly snapshot: FrameSnapshot;
+}
+
+/** The live await trees of the tab's frames, as the last `requestLive()` collects them. */
+export interface LiveState {
+  /** The request's id; 0 before the first. */
+  readonly id: number;
+  /** The frames that answered so far, top frame first. */
+  readonly frames: readonly LiveFrame[];
+  /** performance.now() of the request. */
+  readonly requestedAt: number;
+}
+
+/** The page's answer to the last "Cancel task". */
+export interface CancelOutcome {
+  /** The trace's id of the task. */
+  readonly task: number;
+  readonly cancelled: boolean;
 }
 
 export interface StoreSnapshot {
@@ -114,6 +140,10 @@ export class RecordingStore {
   private lastQuery = 0;
   private queriedAt = 0;
   private answers: PageAnswer[] = [];
+  private live: LiveState = { id: 0, frames: [], requestedAt: 0 };
+  /** Cancellations asked for, by the frame's key and the page's task id, until the page answers. */
+  private readonly cancelling = new Map<string, number>();
+  private lastCancel: CancelOutcome | null = null;
   /** Native instrumentation (the page's fetch, timers…) is on by default. */
   private options: RecordingOptions = { creationSites: true, native: true };
 
@@ -142,6 +172,55 @@ export class RecordingStore {
   /** The replies to query `id` so far, each with how long its round trip took (ms). */
   queryAnswers(id: number): PageAnswer[] {
     return id === this.lastQuery ? [...this.answers] : [];
+  }
+
+  /**
+   * Asks every frame of the tab for its live await tree (recording or not); `liveState()`
+   * collects the answers. Returns the request's id.
+   */
+  requestLive(): number {
+    this.live = { id: this.live.id + 1, frames: [], requestedAt: performance.now() };
+    this.wall.send({ kind: "snapshot", data: { id: this.live.id } });
+    this.changed();
+    return this.live.id;
+  }
+
+  liveState(): LiveState {
+    return this.live;
+  }
+
+  /**
+   * The frame that recorded trace task `taskId` in this panel's recording, while it is still
+   * attached (the same document): only then can its runtime cancel the task. Null otherwise.
+   */
+  private liveFrameOf(taskId: number, trace: Trace): FrameEntry | null {
+    if (this.phase !== "recording" || this.loaded !== null || this.builder === null) return null;
+    const task = trace.tasks.find((t) => t.id === taskId);
+    if (task === undefined || task.outcome !== "pending" || task.kind === "native") return null;
+    for (const entry of this.frames.values()) if (entry.source === task.source) return entry;
+    return null;
+  }
+
+  /** Whether "Cancel task" can reach trace task `taskId` now: a live runtime task of an attached frame. */
+  canCancel(taskId: number): boolean {
+    const trace = this.trace();
+    return trace !== null && this.liveFrameOf(taskId, trace) !== null;
+  }
+
+  /** "Cancel task": asks the task's frame to cancel it, "cancelled from DevTools". False if it cannot be reached. */
+  cancelTask(taskId: number): boolean {
+    const trace = this.trace();
+    const entry = trace === null ? null : this.liveFrameOf(taskId, trace);
+    if (entry === null) return false;
+    const local = localIdOf(taskId);
+    this.cancelling.set(`${frameKey(entry.frame)}#${local}`, taskId);
+    this.wall.send({ kind: "cancelTask", data: { frame: entry.frame, task: local } });
+    return true;
+  }
+
+  /** The page's answer to the last "Cancel task", or null before one. */
+  cancelOutcome(): CancelOutcome | null {
+    return this.lastCancel;
   }
 
   /** (Re)attach to the background: on start and after every reconnect. */
@@ -321,6 +400,17 @@ export class RecordingStore {
           }
         } else if (event.kind === "batch") {
           this.applyBatch(entry, event.data.session, event.data.stream, event.data.batch);
+        } else if (event.kind === "snapshot") {
+          if (event.data.id !== this.live.id) return; // an answer to an older request
+          const answer: LiveFrame = { frame: entry.frame, url: entry.hello?.url ?? null, isTopFrame: entry.hello?.isTopFrame === true, snapshot: event.data.snapshot };
+          const others = this.live.frames.filter((f) => frameKey(f.frame) !== frameKey(entry.frame));
+          this.live = { ...this.live, frames: answer.isTopFrame ? [answer, ...others] : [...others, answer] };
+        } else if (event.kind === "cancelResult") {
+          const key = `${frameKey(entry.frame)}#${event.data.task}`;
+          const task = this.cancelling.get(key);
+          if (task === undefined) return; // nothing this panel asked
+          this.cancelling.delete(key);
+          this.lastCancel = { task, cancelled: event.data.cancelled };
         } else if (event.kind === "status" && event.data.query === this.lastQuery && event.data.session === this.session) {
           this.answers.push({ ...event.data, frameId: entry.frame.frameId, roundTripMs: performance.now() - this.queriedAt });
           // An answer changes nothing a person sees.

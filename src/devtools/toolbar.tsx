@@ -9,9 +9,9 @@ import type { ExportFormat } from "./io/export.ts";
 import { formatCount } from "./format.ts";
 import { KindFilterMenu, type KindFilterProps } from "./kind-filter-menu.tsx";
 
-export type PanelView = "timeline" | "statistics" | "insights" | "compare";
+export type PanelView = "timeline" | "statistics" | "insights" | "compare" | "now";
 
-const VIEW_TITLES: Readonly<Record<PanelView, string>> = { timeline: "Timeline", statistics: "Statistics", insights: "Insights", compare: "Compare" };
+const VIEW_TITLES: Readonly<Record<PanelView, string>> = { timeline: "Timeline", statistics: "Statistics", insights: "Insights", compare: "Compare", now: "Now" };
 
 export interface ToolbarProps {
   readonly snapshot: StoreSnapshot;
@@ -112,7 +112,7 @@ export function Toolbar(props: ToolbarProps) {
       {props.compareMenu}
       <div class="toolbar-divider" />
       <div class="toolbar-tabs" role="tablist" aria-label="View">
-        {(props.comparing === true ? (["timeline", "statistics", "insights", "compare"] as const) : (["timeline", "statistics", "insights"] as const)).map((view) => (
+        {(props.comparing === true ? (["timeline", "statistics", "insights", "compare", "now"] as const) : (["timeline", "statistics", "insights", "now"] as const)).map((view) => (
           <button
             key={view}
             type="button"
@@ -120,7 +120,8 @@ export function Toolbar(props: ToolbarProps) {
             class={`toolbar-tab${props.view === view ? " selected" : ""}`}
             aria-selected={props.view === view}
             data-testid={`view-${view}`}
-            disabled={!props.hasSession}
+            disabled={!props.hasSession && view !== "now"}
+            title={view === "now" ? "What every task of the page is waiting for now, recording or not" : undefined}
             onClick={() => props.onView(view)}
           >
             {VIEW_TITLES[view]}

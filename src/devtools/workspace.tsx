@@ -5,7 +5,7 @@
  * ancestors and scroll it into view.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { TaskDetails } from "./details/task-details.tsx";
+import { TaskDetails, type TaskCanceller } from "./details/task-details.tsx";
 import type { PanelServices } from "./services.ts";
 import { StatsView } from "./stats/stats-view.tsx";
 import type { TimelineController } from "./timeline/controller.ts";
@@ -30,6 +30,8 @@ export interface WorkspaceProps {
   onFilter(filter: string): void;
   /** "Compare with…": the recording the session is compared with, and the session's own name. */
   readonly comparison?: { readonly before: ComparedRecording; readonly afterLabel: string; onClose(): void } | null;
+  /** "Cancel task" in the details, for a recording of an attached page. */
+  readonly cancel?: TaskCanceller;
 }
 
 function isTyping(target: EventTarget | null): boolean {
@@ -161,6 +163,7 @@ export function Workspace(props: WorkspaceProps) {
             onReveal={revealKey}
             onOpenSite={services.openSite}
             onClose={() => props.onSelect(null, false)}
+            {...(props.cancel === undefined ? {} : { cancel: props.cancel })}
           />
         ) : (
           <div class="details-empty" data-testid="details-empty">Select a task on the timeline to see its details.</div>

@@ -22,6 +22,44 @@ export interface DetailsProps {
   /** Opens the site in the Sources panel; absent where there is no DevTools (the shell). */
   readonly onOpenSite: ((site: CreationSite) => void) | null;
   onClose(): void;
+  /** "Cancel task": present while the panel records an attached page; absent elsewhere. */
+  readonly cancel?: TaskCanceller;
+}
+
+/** What "Cancel task" needs from the recording: whether a task is live in an attached page, and the request. */
+export interface TaskCanceller {
+  canCancel(taskId: number): boolean;
+  cancel(taskId: number): void;
+  /** The page's answer to the last request, if it was about `taskId`. */
+  outcomeFor(taskId: number): boolean | null;
+}
+
+function CancelTask({ taskId, cancel }: { taskId: number; cancel: TaskCanceller }) {
+  const [confirming, setConfirming] = useState(false);
+  const [asked, setAsked] = useState(false);
+  const outcome = cancel.outcomeFor(taskId);
+  if (asked && outcome !== null) {
+    return <div class="details-cancel" data-testid="details-cancel-result">{outcome ? "Cancellation requested from DevTools." : "The task was no longer live: nothing was cancelled."}</div>;
+  }
+  if (!cancel.canCancel(taskId)) return null;
+  if (!confirming) {
+    return (
+      <div class="details-cancel">
+        <button type="button" class="now-button" data-testid="details-cancel-task" onClick={() => setConfirming(true)}>Cancel task</button>
+      </div>
+    );
+  }
+  return (
+    <div class="details-cancel" role="alertdialog" aria-label="Cancel this task?" data-testid="details-cancel-confirm">
+      <span>Cancel this task in the page? It receives CancelledError("cancelled from DevTools").</span>
+      <button type="button" class="now-button danger" data-testid="details-cancel-yes" onClick={() => {
+        cancel.cancel(taskId);
+        setAsked(true);
+        setConfirming(false);
+      }}>Cancel task</button>
+      <button type="button" class="now-button" data-testid="details-cancel-no" onClick={() => setConfirming(false)}>Keep it</button>
+    </div>
+  );
 }
 
 function TimeBar({ busy, scheduled, idle }: { busy: number; scheduled: number; idle: number }) {
@@ -82,6 +120,7 @@ export function TaskDetails(props: DetailsProps) {
         <Field name="Created at" testid="site">{task.site === null ? "not recorded" : <SiteLink site={task.site} onOpen={props.onOpenSite} />}</Field>
         {runtimes !== null && <Field name="Runtime" testid="runtime">{runtimes}</Field>}
       </dl>
+      {props.cancel !== undefined && task.kind !== "native" && <CancelTask key={task.id} taskId={task.id} cancel={props.cancel} />}
       {task.error !== null && (
         <Section title="Error">
           <div class="details-error" data-testid="details-error">
@@ -98,7 +137,7 @@ export function TaskDetails(props: DetailsProps) {
           <ul class="details-list" data-testid="details-cancellations">
             {facts.cancellations.map((c, k) => (
               <li key={k}>
-                At {formatTime(c.time)} by {c.by === null ? "the event loop" : <TaskLink id={c.by} model={model} onSelect={onSelectTask} />}
+                At {formatTime(c.time)} by {c.canceller !== undefined ? <span data-testid="details-canceller">{c.canceller}</span> : c.by === null ? "the event loop" : <TaskLink id={c.by} model={model} onSelect={onSelectTask} />}
                 {c.message !== null && <>: <q>{c.message}</q></>}
               </li>
             ))}
