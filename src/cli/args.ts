@@ -89,8 +89,19 @@ export interface ViewCommand {
   readonly open: boolean;
 }
 
+export interface PsCommand {
+  readonly command: "ps";
+  /** The page; null for the bundled demo. */
+  readonly url: string | null;
+  readonly scenario: string | null;
+  /** How long to let the page run after it loaded before asking (ms). */
+  readonly afterMs: number;
+  readonly json: boolean;
+}
+
 export type Command =
   | RecordCommand
+  | PsCommand
   | AnalyzeCommand
   | DiffCommand
   | OpenCommand
@@ -99,8 +110,11 @@ export type Command =
   | { readonly command: "help"; readonly topic: HelpTopic | null }
   | { readonly command: "version" };
 
-type HelpTopic = "record" | "analyze" | "diff" | "open" | "run" | "view";
-const HELP_TOPICS: readonly string[] = ["record", "analyze", "diff", "open", "run", "view"] satisfies HelpTopic[];
+type HelpTopic = "record" | "analyze" | "diff" | "open" | "run" | "view" | "ps";
+const HELP_TOPICS: readonly string[] = ["record", "analyze", "diff", "open", "run", "view", "ps"] satisfies HelpTopic[];
+
+/** `aioscope ps` waits this long after the page loaded, unless --after says otherwise. */
+export const DEFAULT_PS_AFTER_MS = 1000;
 
 export const DEFAULT_OUT = "trace.json";
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
@@ -116,6 +130,8 @@ Usage:
   aioscope run <script.mjs> [args]  run a Node program, recording every runtime in it
   aioscope view <trace.json>        show a trace in the Async panel's UI, as a local web
                                     page (no extension needed); waits until Ctrl-C
+  aioscope ps [url]                 what every task of a page is waiting for now, as a tree
+                                    (asyncio pstree), ending with any deadlock
 
 Without a url, record and open use the bundled demo (served on 127.0.0.1).
 record records a page from its first script: the recording starts before the page opens.
@@ -151,6 +167,11 @@ after --, e.g. aioscope run main.mjs --out t.json -- --verbose):
   --fail-on CHECKS       as for analyze
   The program's output passes through; the summary follows it on stdout. A program that
   exits with a status other than 0, or by a signal, still gives its trace (exit status 8).
+
+ps options (it records nothing):
+  --after 2s             let the page run this long after it loaded, then ask (default 1s)
+  --scenario NAME        a demo scenario, as for record
+  --json                 print each frame's tasks, tree order and deadlocks as JSON
 
 view options:
   --port N               serve on 127.0.0.1:N (default: a free port)
@@ -274,6 +295,13 @@ const RUN_OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const satisfies ParseArgsConfig["options"];
 
+const PS_OPTIONS = {
+  after: { type: "string" },
+  scenario: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
+
 const VIEW_OPTIONS = {
   port: { type: "string" },
   "no-open": { type: "boolean" },
@@ -391,6 +419,18 @@ export function parseCommandLine(argv: readonly string[]): Command {
     };
   }
 
+  if (first === "ps") {
+    const { values, positionals } = parse("ps", rest, PS_OPTIONS);
+    if (values.help === true) return { command: "help", topic: "ps" };
+    return {
+      command: "ps",
+      url: atMostOne("ps", positionals, "url"),
+      scenario: nonEmpty(values.scenario, "--scenario"),
+      afterMs: values.after === undefined ? DEFAULT_PS_AFTER_MS : parseDuration(values.after, "--after"),
+      json: values.json === true,
+    };
+  }
+
   if (first === "view") {
     const { values, positionals } = parse("view", rest, VIEW_OPTIONS);
     if (values.help === true) return { command: "help", topic: "view" };
@@ -404,5 +444,5 @@ export function parseCommandLine(argv: readonly string[]): Command {
     return { command: "view", file, port, open: values["no-open"] !== true };
   }
 
-  throw new CliError(`unknown command ${JSON.stringify(first)}: use aioscope record, analyze, diff, open, run or view (aioscope --help)`, EXIT.usage);
+  throw new CliError(`unknown command ${JSON.stringify(first)}: use aioscope record, analyze, diff, open, run, view or ps (aioscope --help)`, EXIT.usage);
 }

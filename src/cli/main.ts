@@ -7,6 +7,7 @@ import { analyzeCommand } from "./analyze.ts";
 import { diffCommand } from "./diff.ts";
 import { CliError, EXIT, type ExitStatus } from "./errors.ts";
 import { openCommand } from "./open.ts";
+import { psCommand } from "./ps.ts";
 import { packageFiles } from "./package-files.ts";
 import { recordCommand } from "./record.ts";
 import { runCommand } from "./run.ts";
@@ -35,6 +36,8 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
         return await runCommand(command, io);
       case "view":
         return await viewCommand(command, io);
+      case "ps":
+        return await psCommand(command, io);
     }
   } catch (error) {
     if (error instanceof CliError) {
