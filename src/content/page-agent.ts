@@ -150,6 +150,8 @@ export class PageAgent {
   private answerSnapshot(id: number): void {
     const runtimes = this.hook.runtimes;
     const snapshot = takeSnapshot(runtimes, runtimes.length - this.bundledRuntimes, this.sites.siteOf);
+    // A panel opened after the page loaded may never have seen who we are: say it first.
+    this.sendHello();
     this.wall.send({ kind: "snapshot", data: { id, snapshot } });
   }
 

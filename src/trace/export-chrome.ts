@@ -443,7 +443,7 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
       }
       case CANCEL: {
         const c = trace.cancellations[k]!;
-        instant("cancel", `cancel ${byTask.get(c.task)!.task.name}`, tidOf(c.task), us, `{"task":${c.task},"by":${c.by},"message":${json(c.message)}}`);
+        instant("cancel", `cancel ${byTask.get(c.task)!.task.name}`, tidOf(c.task), us, `{"task":${c.task},"by":${c.by},"message":${json(c.message)}${c.canceller === undefined ? "" : `,"canceller":${json(c.canceller)}`}}`);
         break;
       }
       case TIMEOUT: {

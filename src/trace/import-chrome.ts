@@ -135,7 +135,7 @@ export class ChromeRecords {
       if (args.open === true) end = null;
       this.step(k, args.task, ms, end, args.ready ?? null, args.wake ?? null, args.waker ?? null);
     } else if (cat === "cancel" && isInstant) {
-      this.add(this.cancellations, "cancellations", { time: ms, task: args.task, by: args.by ?? null, message: args.message ?? null }, k);
+      this.add(this.cancellations, "cancellations", { time: ms, task: args.task, by: args.by ?? null, message: args.message ?? null, ...(args.canceller === undefined ? {} : { canceller: args.canceller }) }, k);
     } else if (cat === "timeout" && isInstant) {
       this.add(this.timeouts, "timeouts", { task: args.task, armed: ms, deadline: args.deadline, expired: args.expired ?? null }, k);
     } else if (cat === "resource" && isInstant) {

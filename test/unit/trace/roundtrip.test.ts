@@ -47,6 +47,26 @@ describe("round trips", () => {
     });
   }
 
+  test("a cancellation from DevTools keeps its canceller through both formats", async () => {
+    const recorder = new Recorder();
+    addInstrument(recorder);
+    try {
+      await run(function* main() {
+        const stuck = createTask(sleep(60_000), { name: "stuck" });
+        yield* sleep(0);
+        recorder.cancelFromOutside("DevTools", () => stuck.cancel("cancelled from DevTools"));
+        yield* sleep(0);
+      }, { clock: "virtual" });
+    } finally {
+      removeInstrument(recorder);
+    }
+    const builder = new SessionBuilder({ url: "node:test" });
+    expect(builder.append(recorder.takeBatch())).toEqual({ ok: true });
+    const trace = builder.trace();
+    expect(trace.cancellations.map((c) => [c.message, c.canceller])).toEqual([["cancelled from DevTools", "DevTools"]]);
+    await expectRoundTrip(trace);
+  });
+
   test("a trace recorded on the host clock with creation sites survives both formats", async () => {
     const recorder = new Recorder({ creationSites: true });
     addInstrument(recorder);
