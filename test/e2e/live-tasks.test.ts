@@ -124,6 +124,8 @@ describe("the panel", () => {
     const seen = await waitForTrace(panel, (t) => t.tasks.some((task) => task.name === "victim"));
     const victim = seen.tasks.find((t) => t.name === "victim")!;
     await panel.evaluate((id: number) => window.__aioscopePanel!.selectTask(id), victim.id);
+    // The details render after the selection.
+    await panel.waitForSelector(`[data-testid=details-pane][data-task-id="${victim.id}"] [data-testid=details-cancel-task]`);
     await panel.click("[data-testid=details-cancel-task]");
     await panel.waitForSelector("[data-testid=details-cancel-confirm]");
     await screenshotPanel(devtools, panel, "cancel-task-confirm");
