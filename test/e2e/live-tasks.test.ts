@@ -123,9 +123,20 @@ describe("the panel", () => {
     });
     const seen = await waitForTrace(panel, (t) => t.tasks.some((task) => task.name === "victim"));
     const victim = seen.tasks.find((t) => t.name === "victim")!;
-    await panel.evaluate((id: number) => window.__aioscopePanel!.selectTask(id), victim.id);
+    // The timeline's model follows the store a render later: select once it has the task.
+    await panel.waitForFunction((id: number) => window.__aioscopePanel!.selectTask(id), POLL, victim.id);
     // The details render after the selection.
-    await panel.waitForSelector(`[data-testid=details-pane][data-task-id="${victim.id}"] [data-testid=details-cancel-task]`);
+    await panel.waitForSelector(`[data-testid=details-pane][data-task-id="${victim.id}"] [data-testid=details-cancel-task]`, { timeout: 15_000 }).catch(async (error: unknown) => {
+      const state = await panel.evaluate((id: number) => ({
+        frames: window.__aioscopePanel!.snapshot().frames.map((f) => ({ frame: f.frame, source: f.source, error: f.error })),
+        phase: window.__aioscopePanel!.snapshot().phase,
+        task: window.__aioscopePanel!.trace()?.tasks.find((t) => t.id === id),
+        sources: window.__aioscopePanel!.trace()?.sources.length,
+        pane: document.querySelector("[data-testid=details-pane]")?.getAttribute("data-task-id") ?? null,
+        view: document.querySelector("[data-testid=panel-root]")?.getAttribute("data-view") ?? null,
+      }), victim.id);
+      throw new Error(`no Cancel task button: ${JSON.stringify(state)} (${String(error)})`);
+    });
     await panel.click("[data-testid=details-cancel-task]");
     await panel.waitForSelector("[data-testid=details-cancel-confirm]");
     await screenshotPanel(devtools, panel, "cancel-task-confirm");
