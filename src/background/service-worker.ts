@@ -1,8 +1,9 @@
 /**
- * The background service worker: the relay between the bridges in each tab and that tab's
+ * The background script (a service worker in Chrome, an event page in Firefox): the relay between the bridges in each tab and that tab's
  * Async panel (see router.ts). The browser may stop it at any time; both ends reconnect and
  * the router starts afresh.
  */
+import browser from "webextension-polyfill";
 import { Router } from "./router.ts";
 
 /** Where crxjs puts the panel page (vite.config.ts names it as an input). */
@@ -10,6 +11,6 @@ const PANEL_PAGE_PATH = "src/devtools/panel.html";
 
 const router = new Router({
   setTimer: (callback, ms) => void setTimeout(callback, ms),
-  panelUrl: chrome.runtime.getURL(PANEL_PAGE_PATH),
+  panelUrl: browser.runtime.getURL(PANEL_PAGE_PATH),
 });
-chrome.runtime.onConnect.addListener((port) => router.connect(port));
+browser.runtime.onConnect.addListener((port) => router.connect(port));
