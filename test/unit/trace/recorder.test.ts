@@ -143,6 +143,24 @@ describe("the session builder", () => {
     expect(builder.trace()).toEqual(before);
   });
 
+  test("the builder owns each source's sequence: the next number advances only with an applied batch", () => {
+    const recorder = deterministicRecorder();
+    recorder.mark("user", "one");
+    const first = recorder.takeBatch();
+    recorder.mark("user", "two");
+    const second = recorder.takeBatch();
+    const builder = new SessionBuilder();
+    const source = builder.addSource({ label: "page" });
+    expect([builder.expectedSeq(null), builder.expectedSeq(source)]).toEqual([0, 0]);
+    expect(builder.append(second, source).ok).toBe(false);
+    expect(builder.expectedSeq(source)).toBe(0);
+    builder.append(first, source);
+    expect(builder.expectedSeq(source)).toBe(1);
+    expect(builder.append(first, source)).toEqual({ ok: false, error: { path: "$.batch.seq", message: "batch 0 arrived again (batch 1 was expected)" } });
+    builder.append(second, source);
+    expect(builder.expectedSeq(source)).toBe(2);
+  });
+
   test("a batch naming a string it does not carry is refused before any of it is applied", () => {
     const recorder = deterministicRecorder();
     recorder.mark("user", "one");
