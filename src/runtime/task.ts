@@ -181,9 +181,10 @@ export class Task<T> extends Future<T> {
   }
 
   /** @internal */
-  _scheduleWakeup(future: Future<unknown>): void {
+  _scheduleWakeup(future: Future<unknown>, origin: Task<unknown> | null): void {
     this._wakeFrom = future;
     this._loop._schedule(this);
+    if (instruments.length !== 0) emitScheduled(this, origin);
   }
 
   /** @internal */
