@@ -36,6 +36,9 @@ export interface Operation<T> {
   [Symbol.iterator](): Iterator<unknown, T, unknown>;
 }
 
+/** A future's promise for `then`/`await`, when one was asked for: a field would cost every future. */
+const promises = new WeakMap<Future<unknown>, Promise<unknown>>();
+
 const DEFAULT_FUTURE_TARGET: AwaitTarget = Object.freeze({ kind: "future", label: "Future" });
 
 export class Future<T> implements PromiseLike<T>, Operation<T> {
@@ -57,7 +60,6 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
   _logTraceback = false;
   /** @internal What a task awaiting this future is shown as waiting on. */
   _target: AwaitTarget | undefined = undefined;
-  /** @internal */ _promise: Promise<T> | undefined = undefined;
   /** @internal */ readonly _loop: EventLoop;
 
   constructor(loop: EventLoop) {
@@ -238,11 +240,13 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
     else callback._scheduleWakeup(this, running.task ?? running.origin);
   }
 
-  /** @internal */
+  /** @internal The promise `then` and `await` use: made once, on first use, kept aside (few futures need one). */
   _asPromise(): Promise<T> {
-    if (this._promise !== undefined) return this._promise;
+    const made = promises.get(this) as Promise<T> | undefined;
+    if (made !== undefined) return made;
+    let promise: Promise<T>;
     if (this._state === FutureState.PENDING) {
-      this._promise = new Promise<T>((resolve, reject) => {
+      promise = new Promise<T>((resolve, reject) => {
         this.addDoneCallback((f) => {
           try {
             resolve(f.result());
@@ -253,12 +257,13 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
       });
     } else {
       try {
-        this._promise = Promise.resolve(this.result());
+        promise = Promise.resolve(this.result());
       } catch (error) {
-        this._promise = Promise.reject(error);
+        promise = Promise.reject(error);
       }
     }
-    return this._promise;
+    promises.set(this, promise);
+    return promise;
   }
 }
 
