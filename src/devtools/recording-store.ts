@@ -64,7 +64,6 @@ interface FrameEntry {
   /** The page's recorder whose batches this entry applies (see PageBatch.stream). */
   stream: number | null;
   source: number | null;
-  nextSeq: number;
   droppedEvents: number;
   /** Events of this frame's batches the panel shed because the session was full (MAX_SESSION_EVENTS). */
   shed: number;
@@ -187,7 +186,7 @@ export class RecordingStore {
       droppedEvents: dropped,
       refused: this.refused,
       forged,
-      frames: [...this.frames.values()].map((f) => ({ ...f })),
+      frames: [...this.frames.values()].map((f) => ({ ...f, nextSeq: this.builder?.expectedSeq(f.source) ?? 0 })),
       problems: [...this.problems],
     };
   }
@@ -280,7 +279,6 @@ export class RecordingStore {
     for (const entry of this.frames.values()) {
       entry.stream = null;
       entry.source = null;
-      entry.nextSeq = 0;
       entry.droppedEvents = 0;
       entry.shed = 0;
       entry.error = null;
@@ -339,22 +337,23 @@ export class RecordingStore {
       // The document started a new recorder (it was stopped and started again): a new source.
       entry.stream = stream;
       entry.source = null;
-      entry.nextSeq = 0;
       entry.shed = 0;
       entry.error = null;
     }
-    if (batch.seq < entry.nextSeq) {
+    // The builder owns the source's sequence (a source not added yet expects batch 0).
+    const expected = this.builder.expectedSeq(entry.source);
+    if (batch.seq < expected) {
       // Sent again after a reconnect: we have it already.
-      this.ack(entry, session, stream, entry.nextSeq - 1);
+      this.ack(entry, session, stream, expected - 1);
       return;
     }
-    if (batch.seq > entry.nextSeq) {
+    if (batch.seq > expected) {
       // An earlier batch is missing. After a worker restart a new batch can overtake the
       // resent ones (the bridge sends them when the panel's resend request reaches it), so
       // the gap is shown and this batch skipped, not acknowledged: the bridge keeps it and
       // sends it again after the missing one. Only a batch the bridge gave up on (its
       // retention bound) leaves the gap for good.
-      entry.error = `batch ${batch.seq} arrived but batch ${entry.nextSeq} was expected: waiting for it`;
+      entry.error = `batch ${batch.seq} arrived but batch ${expected} was expected: waiting for it`;
       return;
     }
     if (entry.source === null) {
@@ -385,7 +384,6 @@ export class RecordingStore {
       this.addProblem(`frame ${entry.frame.frameId}: a batch was refused: ${reason}`);
       return;
     }
-    entry.nextSeq = batch.seq + 1;
     entry.error = null;
     entry.droppedEvents = applied.droppedEvents;
     this.events += applied.count;
@@ -407,7 +405,7 @@ export class RecordingStore {
     const key = frameKey(frame);
     let entry = this.frames.get(key);
     if (entry === undefined) {
-      entry = { frame, hello: null, stream: null, source: null, nextSeq: 0, droppedEvents: 0, shed: 0, forged: 0, error: null };
+      entry = { frame, hello: null, stream: null, source: null, droppedEvents: 0, shed: 0, forged: 0, error: null };
       this.frames.set(key, entry);
     }
     return entry;

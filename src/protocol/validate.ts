@@ -1,23 +1,17 @@
 /**
  * Checks for everything that arrives from a page. The page is untrusted: its messages are
- * data, checked for shape and bounded in size before anything else looks at them. The trace
- * model's SessionBuilder then checks a batch's meaning; this layer keeps a hostile page from
- * sending something huge or strange through the extension at all.
+ * data, checked for shape and bounded in size before anything else looks at them. A batch is
+ * checked by the trace's one batch checker (src/trace/batch-check.ts), with the page's bounds;
+ * the SessionBuilder runs the same checker and adds what only it knows (sequence, string ids).
  */
 import { indexOf, isArray, numberIsFinite, numberIsInteger, stringSlice } from "../trace/primordials.ts";
-import { BATCH_FORMAT, BATCH_VERSION, OPS_PER_EVENT, type TraceBatch } from "../trace/encoding.ts";
+import type { TraceBatch } from "../trace/encoding.ts";
+import { PAGE_BATCH_BOUNDS, checkBatch as checkTraceBatch } from "../trace/batch-check.ts";
 import { PROTOCOL_VERSION,
   type BridgeToPageMessage, type PageEvent, type PageHello, type PageStatus, type RecordingOptions,
 } from "./messages.ts";
 
-/** Events in one batch, at most: ~6 MB of columns. */
-export const MAX_BATCH_EVENTS = 1 << 18;
-/** New strings in one batch, at most. */
-export const MAX_BATCH_STRINGS = 1 << 16;
-/** Characters of new strings in one batch, at most (8 MB of UTF-16). */
-export const MAX_BATCH_STRING_CHARS = 1 << 22;
-/** One interned string, at most (stacks are the longest). */
-export const MAX_STRING_CHARS = 1 << 14;
+export { MAX_BATCH_EVENTS, MAX_BATCH_STRINGS, MAX_BATCH_STRING_CHARS, MAX_STRING_CHARS } from "../trace/batch-check.ts";
 const MAX_URL_CHARS = 8192;
 const MAX_TEXT_CHARS = 1024;
 const MAX_SESSION_CHARS = 64;
@@ -64,21 +58,10 @@ function describe(value: unknown): string {
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
-/**
- * A typed array that is exactly its buffer: a short view on a huge buffer would carry the
- * whole buffer through every structured clone (and count as a few bytes).
- */
-function wholeBuffer(view: ArrayBufferView): boolean {
-  return view.byteOffset === 0 && view.buffer instanceof ArrayBuffer && view.buffer.byteLength === view.byteLength;
-}
-
 const MESSAGE_KEYS = ["kind", "data"] as const;
 const BATCH_EVENT_KEYS = ["session", "stream", "batch"] as const;
 const HELLO_KEYS = ["protocol", "url", "title", "userAgent", "timeOrigin", "runtimes", "bundledRuntimes", "isTopFrame", "session"] as const;
 const STATUS_KEYS = ["session", "recorded", "droppedEvents", "query", "pendingTasks", "nativeInFlight"] as const;
-const BATCH_KEYS = [
-  "format", "version", "seq", "recorderVersion", "timeOrigin", "clock", "count", "time", "kind", "ops", "stringBase", "strings", "droppedEvents",
-] as const;
 
 function isString(value: unknown, max: number): value is string {
   return typeof value === "string" && value.length <= max;
@@ -180,39 +163,14 @@ function checkStatus(data: Record<string, unknown>): Checked<PageStatus> {
 }
 
 /**
- * A batch's shape and size: the right typed arrays with matching lengths, bounded counts
- * and strings. Returns a fresh object holding only the known fields.
+ * A page's batch: the trace's one batch check (src/trace/batch-check.ts), bounded as the
+ * extension bounds everything from a page. Returns a fresh object holding only the known fields.
  */
 export function checkBatch(value: unknown): Checked<TraceBatch> {
-  const notBatch = notPlainRecord(value, BATCH_KEYS);
-  if (notBatch !== null || !isRecord(value)) return refuse(notBatch ?? "not an object");
-  if (value.format !== BATCH_FORMAT || value.version !== BATCH_VERSION) {
-    return refuse(`format ${describe(value.format)} version ${describe(value.version)} is not ${BATCH_FORMAT} ${BATCH_VERSION}`);
-  }
-  const { seq, count, time, kind, ops, stringBase, strings, droppedEvents, timeOrigin, recorderVersion, clock } = value;
-  if (!isCount(seq)) return refuse("seq is not a count");
-  if (!isCount(count, MAX_BATCH_EVENTS)) return refuse(`count is not a count of at most ${MAX_BATCH_EVENTS}`);
-  if (!(time instanceof Float64Array) || time.length !== count) return refuse("time is not a Float64Array of count numbers");
-  if (!(kind instanceof Uint8Array) || kind.length !== count) return refuse("kind is not a Uint8Array of count numbers");
-  if (!(ops instanceof Int32Array) || ops.length !== count * OPS_PER_EVENT) return refuse(`ops is not an Int32Array of count × ${OPS_PER_EVENT} numbers`);
-  if (!wholeBuffer(time) || !wholeBuffer(kind) || !wholeBuffer(ops)) return refuse("a column is a view on a larger buffer");
-  if (!isCount(stringBase) || stringBase < 1) return refuse("stringBase is not a positive count");
-  if (!isArray(strings) || strings.length > MAX_BATCH_STRINGS) return refuse(`strings is not a list of at most ${MAX_BATCH_STRINGS}`);
-  let chars = 0;
-  for (let k = 0; k < strings.length; k++) {
-    const s: unknown = strings[k];
-    if (!isString(s, MAX_STRING_CHARS)) return refuse(`a string is not text of at most ${MAX_STRING_CHARS} characters`);
-    chars += s.length;
-  }
-  if (chars > MAX_BATCH_STRING_CHARS) return refuse(`strings hold ${chars} characters, more than ${MAX_BATCH_STRING_CHARS}`);
-  if (!isCount(droppedEvents)) return refuse("droppedEvents is not a count");
-  if (typeof timeOrigin !== "number" || !numberIsFinite(timeOrigin)) return refuse("timeOrigin is not finite");
-  if (!isString(recorderVersion, 32)) return refuse("recorderVersion is not a short string");
-  if (clock !== "host" && clock !== "loop" && clock !== "custom") return refuse("clock is not host, loop or custom");
-  return ok({
-    format: BATCH_FORMAT, version: BATCH_VERSION, seq, recorderVersion, timeOrigin, clock, count,
-    time, kind, ops, stringBase, strings: strings as string[], droppedEvents,
-  });
+  const checked = checkTraceBatch(value, PAGE_BATCH_BOUNDS);
+  if (checked.ok) return ok(checked.batch);
+  const { path, message } = checked.error;
+  return refuse(path === "$.batch" ? message : `${stringSlice(path, 8)}: ${message}`);
 }
 
 function checkOptions(value: unknown): Checked<RecordingOptions> {
