@@ -13,3 +13,5 @@ const router = new Router({
   panelUrl: chrome.runtime.getURL(PANEL_PAGE_PATH),
 });
 chrome.runtime.onConnect.addListener((port) => router.connect(port));
+// The flight recorder's option lives as long as its tab.
+chrome.tabs.onRemoved.addListener((tabId) => router.forgetTab(tabId));

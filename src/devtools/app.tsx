@@ -132,6 +132,7 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
             rememberPerformanceTracks(on);
           },
         }}
+        flightRecorder={{ enabled: store.flightRecorderOn, onChange: (on) => store.setFlightRecorder(on), onSave: () => store.saveFlightRecording() }}
         onRecord={() => store.record()}
         onStop={() => store.stop()}
         onReloadAndRecord={() => store.record({ reload: true })}
