@@ -20,7 +20,7 @@ import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHe
 import type { PageHook } from "./install-hook.ts";
 import type { NativeControl } from "./native/index.ts";
 import { PageActivity } from "./page-activity.ts";
-import { DEFAULT_FLIGHT_LIMITS, FlightRing } from "./flight-ring.ts";
+import { DEFAULT_FLIGHT_LIMITS, FlightRing, type FlightRingStats } from "./flight-ring.ts";
 
 /** How often the recorder's events are shipped while recording. */
 export const FLUSH_INTERVAL_MS = 50;
@@ -130,6 +130,13 @@ export class PageAgent {
   /** What the agent is doing, for tests and diagnostics. */
   get stateName(): AgentState["name"] {
     return this.state.name;
+  }
+
+  /** The flight recorder's ring, and the drops of its recorder, while it keeps the last seconds (diagnostics, the bench). */
+  get flightStats(): (FlightRingStats & { readonly droppedEvents: number }) | null {
+    const state = this.state;
+    if (state.name !== "flight") return null;
+    return { ...state.ring.stats(), droppedEvents: state.stream.recorder.droppedEvents };
   }
 
   private receive(message: BridgeToPageMessage): void {
