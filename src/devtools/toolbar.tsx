@@ -26,6 +26,8 @@ export interface ToolbarProps {
   readonly performanceTracks: { readonly enabled: boolean; onChange(enabled: boolean): void } | null;
   /** The flight recorder's switch (per tab) and its "Save last 30 s"; null where the store has none. */
   readonly flightRecorder?: { readonly enabled: boolean; onChange(enabled: boolean): void; onSave(): void } | null;
+  /** The session shown was saved from the flight recorder: its start marker's label and detail (evicted, dropped). */
+  readonly flightSession?: { readonly label: string; readonly detail: string } | null;
   onRecord(): void;
   onStop(): void;
   onReloadAndRecord(): void;
@@ -199,6 +201,9 @@ export function Toolbar(props: ToolbarProps) {
       {props.flightRecorder != null && <FlightRecorderControls {...props.flightRecorder} recording={recording} />}
       <div class="toolbar-spacer" />
       {snapshot.loaded !== null && <span class="toolbar-text session-label" data-testid="session-label" title={snapshot.loaded.label}>{snapshot.loaded.label}</span>}
+      {props.flightSession != null && (
+        <span class="toolbar-text session-label" data-testid="flight-session-label" title={props.flightSession.detail}>{props.flightSession.label}</span>
+      )}
       <span class="toolbar-text" data-testid="event-count">{formatCount(snapshot.events)} events</span>
       {snapshot.droppedEvents > 0 && (
         <span class="toolbar-text warning" data-testid="dropped-count" title="Events the page could not keep: its buffer was full">

@@ -5,12 +5,15 @@
  * of it — the tasks from before are there, work older than 30 s is not, and the recording's
  * start says so. Screenshots of the toolbar in light and dark are kept in artifacts/.
  */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import type { Browser, Frame, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
-  POLL, closeBrowsers, launchBrowserWithExtension, openDevTools, openInspectedPage, screenshotPanel, serveFixturePage, setDevToolsColorScheme,
+  ARTIFACTS_DIR, POLL, closeBrowsers, launchBrowserWithExtension, openDevTools, openInspectedPage, serveFixturePage, setDevToolsColorScheme,
   showAsyncPanel, waitForTrace, type FixtureServer,
 } from "./helpers.ts";
+import { painted } from "./panel-driver.ts";
 
 /** `work(name)`: a runtime task `name` gathering three children, each waiting on a 1 ms timer. */
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>flight</title></head><body>
@@ -80,16 +83,44 @@ describe("the flight recorder", () => {
     const recent = trace.tasks.find((t) => t.name === "recent")!;
     expect(recent.created).toBeGreaterThanOrEqual(start.time);
     expect(recent.created - start.time).toBeLessThanOrEqual(WINDOW_MS);
+    // The toolbar says where the session came from; its title, how much older work it let go.
+    await panel.waitForSelector("[data-testid=flight-session-label]");
+    expect(await panel.$eval("[data-testid=flight-session-label]", (label) => [label.textContent, label.getAttribute("title")])).toEqual([start.label, start.detail]);
     await lookAt(devtools, panel);
   }, 180_000);
 });
 
-/** The toolbar after a save, in DevTools' light and dark themes (artifacts/flight-recorder-*.png). */
+/**
+ * The panel after a save, in DevTools' light and dark themes: the session from its start
+ * (artifacts/flight-recorder-*.png), and the toolbar's end, where the flight recorder's
+ * controls are, as a narrow DevTools shows it once scrolled there (flight-recorder-toolbar-*.png).
+ */
 async function lookAt(devtools: Page, panel: Frame): Promise<void> {
-  await setDevToolsColorScheme(devtools, "light");
-  await panel.waitForFunction(() => document.documentElement.dataset.theme === "light", POLL);
-  await screenshotPanel(devtools, panel, "flight-recorder-light");
-  await setDevToolsColorScheme(devtools, "dark");
-  await panel.waitForFunction(() => document.documentElement.dataset.theme === "dark", POLL);
-  await screenshotPanel(devtools, panel, "flight-recorder-dark");
+  for (const scheme of ["light", "dark"] as const) {
+    await setDevToolsColorScheme(devtools, scheme);
+    await panel.waitForFunction((want: string) => document.documentElement.dataset.theme === want, POLL, scheme);
+    await scrollPanel(panel, "start");
+    await screenshotOfPanel(devtools, panel, `flight-recorder-${scheme}`);
+    await scrollPanel(panel, "end");
+    await screenshotOfPanel(devtools, panel, `flight-recorder-toolbar-${scheme}`);
+  }
+}
+
+/** Scrolls the panel's page to its left or right edge, and waits until that is drawn. */
+async function scrollPanel(panel: Frame, edge: "start" | "end"): Promise<void> {
+  await panel.evaluate((toEnd: boolean) => {
+    const root = document.scrollingElement!;
+    root.scrollLeft = toEnd ? root.scrollWidth : 0;
+    for (const element of document.querySelectorAll(".panel, .toolbar")) element.scrollLeft = toEnd ? element.scrollWidth : 0;
+  }, edge === "end");
+  await painted(panel);
+}
+
+/** The DevTools tab strip and the panel under it, as artifacts/<name>.png. */
+async function screenshotOfPanel(devtools: Page, panel: Frame, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const box = await (await panel.frameElement())?.boundingBox();
+  if (!box) throw new Error("The Async panel's iframe is not laid out.");
+  const top = Math.max(0, box.y - 28);
+  await devtools.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), clip: { x: box.x, y: top, width: box.width, height: box.y + box.height - top } });
 }
