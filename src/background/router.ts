@@ -63,6 +63,11 @@ export interface RouterHost {
    * proves nothing, since any of the extension's contexts can pick any name.
    */
   readonly panelUrl: string;
+  /**
+   * The tabs whose flight recorder is on, after each change: the service worker keeps them in
+   * session storage, so a restarted worker still knows them (see `restoreFlightRecorder`).
+   */
+  flightRecorderTabs?(tabIds: number[]): void;
 }
 
 export class Router {
@@ -102,7 +107,29 @@ export class Router {
 
   /** The tab was closed: its options go with it (the flight recorder's outlives its pages otherwise). */
   forgetTab(tabId: number): void {
+    const had = this.tabs.get(tabId)?.flightRecorder === true;
     this.tabs.delete(tabId);
+    if (had) this.flightRecorderChanged();
+  }
+
+  /**
+   * A restarted worker: the tabs whose flight recorder was on before. Their documents are told
+   * again (a document that said hello meanwhile was told nobody records, and starts a ring now).
+   */
+  restoreFlightRecorder(tabIds: readonly number[]): void {
+    for (const tabId of tabIds) {
+      if (!Number.isSafeInteger(tabId) || tabId < 0) continue;
+      const entry = this.tab(tabId);
+      if (entry.flightRecorder) continue;
+      entry.flightRecorder = true;
+      this.broadcast(entry, flightRecorderCommand(true));
+    }
+  }
+
+  private flightRecorderChanged(): void {
+    const on: number[] = [];
+    for (const [tabId, entry] of this.tabs) if (entry.flightRecorder) on.push(tabId);
+    this.host.flightRecorderTabs?.(on);
   }
 
   private connectBridge(port: RouterPort): void {
@@ -149,8 +176,12 @@ export class Router {
       // The flight recorder first, so a new document's start-up recording becomes its ring
       // rather than being dropped by the "stop" below. A restarted worker learns the option
       // back from the documents that still have it on.
-      if (event.data.flightRecorder === true) entry.flightRecorder = true;
-      else if (entry.flightRecorder) this.toBridge(port, flightRecorderCommand(true));
+      if (event.data.flightRecorder === true) {
+        if (!entry.flightRecorder) {
+          entry.flightRecorder = true;
+          this.flightRecorderChanged();
+        }
+      } else if (entry.flightRecorder) this.toBridge(port, flightRecorderCommand(true));
       if (entry.recording !== null) {
         this.toBridge(port, { kind: "start", data: { ...entry.recording, keepStartup: true } });
       } else if (pageSession === null) {
@@ -215,6 +246,7 @@ export class Router {
         if (entry.flightRecorder !== enabled) {
           entry.flightRecorder = enabled;
           this.broadcast(entry, flightRecorderCommand(enabled));
+          this.flightRecorderChanged();
         }
       } else if (msg.kind === "ack") {
         const bridge = entry.bridges.get(frameKey(msg.data.frame.frameId, msg.data.frame.documentId));

@@ -1,13 +1,14 @@
 /**
  * The flight recorder in real Chromium with the real extension: turned on in the Async panel,
- * it stays on for the tab after DevTools closes and after the page reloads; the page's work
+ * it stays on for the tab after DevTools closes, the service worker is stopped and the page
+ * reloads; the page's work
  * is kept on the page side without any panel; opened later, "Save last 30 s" makes a recording
  * of it — the tasks from before are there, work older than 30 s is not, and the recording's
  * start says so. Screenshots of the toolbar in light and dark are kept in artifacts/.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Frame, Page } from "puppeteer-core";
+import type { Browser, CDPSession, Frame, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   ARTIFACTS_DIR, POLL, closeBrowsers, launchBrowserWithExtension, openDevTools, openInspectedPage, serveFixturePage, setDevToolsColorScheme,
@@ -52,9 +53,20 @@ describe("the flight recorder", () => {
     await first.devtools.close();
     const page = first.page;
 
-    // No DevTools from here on. The page reloads in the same tab: the new document keeps its
-    // last 30 s too. Work, the window passes in the page's own time, newer work.
+    // No DevTools from here on. The browser stops the extension's service worker (as it does
+    // after ~30 s without messages), then the page reloads in the same tab: the new document,
+    // met by a fresh worker, keeps its last 30 s too. Work, the window passes in the page's
+    // own time, newer work.
+    const cdp = await browser.target().createCDPSession();
+    const stopped = await extensionWorkerId(cdp);
+    expect(stopped).not.toBeNull();
+    await cdp.send("Target.closeTarget", { targetId: stopped! });
     await page.reload();
+    // A new worker met the new document (the bridge's connection started it).
+    for (let id = await extensionWorkerId(cdp); id === null || id === stopped; id = await extensionWorkerId(cdp)) {
+      await new Promise((resolve) => setTimeout(resolve, POLL.polling));
+    }
+    await cdp.detach();
     await page.evaluate(() => (window as unknown as { work(name: string): Promise<void> }).work("old"));
     const oldDone = await page.evaluate(() => performance.now());
     await page.waitForFunction((since: number, windowMs: number) => performance.now() > since + windowMs + 1000, { polling: 500, timeout: 90_000 }, oldDone, WINDOW_MS);
@@ -123,4 +135,10 @@ async function screenshotOfPanel(devtools: Page, panel: Frame, name: string): Pr
   if (!box) throw new Error("The Async panel's iframe is not laid out.");
   const top = Math.max(0, box.y - 28);
   await devtools.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), clip: { x: box.x, y: top, width: box.width, height: box.y + box.height - top } });
+}
+
+/** The target id of the extension's service worker while it runs, else null. */
+async function extensionWorkerId(cdp: CDPSession): Promise<string | null> {
+  const { targetInfos } = await cdp.send("Target.getTargets");
+  return targetInfos.find((t) => t.type === "service_worker" && t.url.startsWith("chrome-extension://"))?.targetId ?? null;
 }

@@ -217,4 +217,25 @@ describe("the flight recorder's option in the router", () => {
     sibling.say({ ...hello(false), data: { ...hello(false).data, isTopFrame: false } });
     expect(sibling.received[0]).toEqual({ kind: "flightRecorder", data: { enabled: true, windowMs: 30_000 } });
   });
+
+  test("tells the service worker which tabs have it on, and a restarted router given them tells their documents", () => {
+    const stored: number[][] = [];
+    const router = new Router({ setTimer: () => {}, panelUrl: PANEL_URL, flightRecorderTabs: (tabs) => void stored.push(tabs) });
+    const panel = routerPort(PANEL_PORT, { url: PANEL_URL });
+    router.connect(panel.port);
+    panel.say({ kind: "attach", data: { protocol: PROTOCOL_VERSION, tabId: 5, recording: null } });
+    panel.say({ kind: "flightRecorder", data: { enabled: true } });
+    expect(stored.at(-1)).toEqual([5]);
+    router.forgetTab(5);
+    expect(stored.at(-1)).toEqual([]);
+
+    // A fresh router (the worker restarted); a document said hello before storage answered.
+    const fresh = new Router({ setTimer: () => {}, panelUrl: PANEL_URL });
+    const bridge = routerPort(BRIDGE_PORT, { tab: { id: 9 }, frameId: 0, documentId: "doc-9" });
+    fresh.connect(bridge.port);
+    bridge.say(hello(false));
+    expect(bridge.received.map((m) => (m as { kind: string }).kind)).toEqual(["stop"]);
+    fresh.restoreFlightRecorder([9, -1, 1.5]);
+    expect(bridge.received.at(-1)).toEqual({ kind: "flightRecorder", data: { enabled: true, windowMs: 30_000 } });
+  });
 });
