@@ -8,6 +8,7 @@ import { primitivesCases } from "./cases/primitives.ts";
 import { traceCases } from "./cases/trace.ts";
 import { asyncTransformCases } from "./cases/async-transform.ts";
 import { performanceTracksCases } from "./cases/performance-tracks.ts";
+import { flightRecorderCases } from "./cases/flight-recorder.ts";
 import { pipelineFigures } from "./browser/pipeline.ts";
 import { nativeFigures } from "./browser/native.ts";
 import { panelFigures } from "./browser/panel.ts";
@@ -19,6 +20,7 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ["trace", traceCases],
   ["async/await build transform", asyncTransformCases],
   ["performance panel tracks", performanceTracksCases],
+  ["flight recorder", flightRecorderCases],
 ];
 
 /** Suites that report figures rather than per-operation rows (rates, sizes, browser timings). */

@@ -7,7 +7,7 @@
  * with their recording state and bridges reconnect, so a fresh router rebuilds everything.
  */
 import {
-  BRIDGE_PORT, PANEL_PORT, PROTOCOL_VERSION,
+  BRIDGE_PORT, FLIGHT_WINDOW_MS, PANEL_PORT, PROTOCOL_VERSION,
   type BackgroundToBridgeMessage, type BackgroundToPanelMessage, type FrameRef, type PanelToBackgroundMessage,
   type RecordingState,
 } from "../protocol/messages.ts";
@@ -39,10 +39,14 @@ interface TabEntry {
   recording: RecordingState | null;
   /** "Show in Performance panel": the tab's pages emit Performance-panel tracks. */
   performanceTracks: boolean;
+  /** The flight recorder is on in the tab's pages: kept while the tab lives, panel or not. */
+  flightRecorder: boolean;
   readonly bridges: Map<string, BridgeEntry>;
 }
 
 const frameKey = (frameId: number, documentId: string): string => `${frameId}/${documentId}`;
+
+const flightRecorderCommand = (enabled: boolean): BackgroundToBridgeMessage => ({ kind: "flightRecorder", data: { enabled, windowMs: FLIGHT_WINDOW_MS } });
 
 /**
  * After a service-worker restart, a page may say it is recording before its panel has
@@ -59,6 +63,11 @@ export interface RouterHost {
    * proves nothing, since any of the extension's contexts can pick any name.
    */
   readonly panelUrl: string;
+  /**
+   * The tabs whose flight recorder is on, after each change: the service worker keeps them in
+   * session storage, so a restarted worker still knows them (see `restoreFlightRecorder`).
+   */
+  flightRecorderTabs?(tabIds: number[]): void;
 }
 
 export class Router {
@@ -85,7 +94,7 @@ export class Router {
   private tab(tabId: number): TabEntry {
     let entry = this.tabs.get(tabId);
     if (entry === undefined) {
-      entry = { panel: null, recording: null, performanceTracks: false, bridges: new Map() };
+      entry = { panel: null, recording: null, performanceTracks: false, flightRecorder: false, bridges: new Map() };
       this.tabs.set(tabId, entry);
     }
     return entry;
@@ -93,7 +102,34 @@ export class Router {
 
   private forgetIfEmpty(tabId: number): void {
     const entry = this.tabs.get(tabId);
-    if (entry !== undefined && entry.panel === null && entry.bridges.size === 0) this.tabs.delete(tabId);
+    if (entry !== undefined && entry.panel === null && entry.bridges.size === 0 && !entry.flightRecorder) this.tabs.delete(tabId);
+  }
+
+  /** The tab was closed: its options go with it (the flight recorder's outlives its pages otherwise). */
+  forgetTab(tabId: number): void {
+    const had = this.tabs.get(tabId)?.flightRecorder === true;
+    this.tabs.delete(tabId);
+    if (had) this.flightRecorderChanged();
+  }
+
+  /**
+   * A restarted worker: the tabs whose flight recorder was on before. Their documents are told
+   * again (a document that said hello meanwhile was told nobody records, and starts a ring now).
+   */
+  restoreFlightRecorder(tabIds: readonly number[]): void {
+    for (const tabId of tabIds) {
+      if (!Number.isSafeInteger(tabId) || tabId < 0) continue;
+      const entry = this.tab(tabId);
+      if (entry.flightRecorder) continue;
+      entry.flightRecorder = true;
+      this.broadcast(entry, flightRecorderCommand(true));
+    }
+  }
+
+  private flightRecorderChanged(): void {
+    const on: number[] = [];
+    for (const [tabId, entry] of this.tabs) if (entry.flightRecorder) on.push(tabId);
+    this.host.flightRecorderTabs?.(on);
   }
 
   private connectBridge(port: RouterPort): void {
@@ -137,6 +173,15 @@ export class Router {
       // Every new document learns at once whether its tab is being recorded; if so, what it
       // recorded since document_start belongs to the session (a reload or navigation).
       const pageSession = event.data.session;
+      // The flight recorder first, so a new document's start-up recording becomes its ring
+      // rather than being dropped by the "stop" below. A restarted worker learns the option
+      // back from the documents that still have it on.
+      if (event.data.flightRecorder === true) {
+        if (!entry.flightRecorder) {
+          entry.flightRecorder = true;
+          this.flightRecorderChanged();
+        }
+      } else if (entry.flightRecorder) this.toBridge(port, flightRecorderCommand(true));
       if (entry.recording !== null) {
         this.toBridge(port, { kind: "start", data: { ...entry.recording, keepStartup: true } });
       } else if (pageSession === null) {
@@ -168,7 +213,7 @@ export class Router {
         const entry = this.tab(tabId);
         entry.panel = port;
         entry.recording = msg.data.recording;
-        this.toPanel(entry, { kind: "attached", data: { protocol: PROTOCOL_VERSION, frames: [...entry.bridges.values()].map((b) => b.frame) } });
+        this.toPanel(entry, { kind: "attached", data: { protocol: PROTOCOL_VERSION, frames: [...entry.bridges.values()].map((b) => b.frame), flightRecorder: entry.flightRecorder } });
         // After a service-worker restart the pages may not know the recording goes on, and
         // batches sent while no panel was attached were dropped here: the bridges resend them.
         if (entry.recording !== null) this.broadcast(entry, { kind: "start", data: { ...entry.recording, keepStartup: false } });
@@ -180,7 +225,10 @@ export class Router {
       if (msg.kind === "record") {
         const previous = entry.recording;
         entry.recording = msg.data.recording;
-        if (entry.recording !== null) this.broadcast(entry, { kind: "start", data: { ...entry.recording, keepStartup: msg.data.keepStartup } });
+        if (entry.recording !== null) {
+          const fromFlightRecorder = msg.data.fromFlightRecorder === true;
+          this.broadcast(entry, { kind: "start", data: { ...entry.recording, keepStartup: msg.data.keepStartup, fromFlightRecorder } });
+        }
         else if (previous !== null) this.broadcast(entry, { kind: "stop", data: { session: previous.session } });
       } else if (msg.kind === "query") {
         // Only frames recording this session can answer; the query id comes back with each answer.
@@ -192,6 +240,13 @@ export class Router {
         if (entry.performanceTracks !== enabled) {
           entry.performanceTracks = enabled;
           this.broadcast(entry, { kind: "performanceTracks", data: { enabled } });
+        }
+      } else if (msg.kind === "flightRecorder") {
+        const enabled = msg.data.enabled === true;
+        if (entry.flightRecorder !== enabled) {
+          entry.flightRecorder = enabled;
+          this.broadcast(entry, flightRecorderCommand(enabled));
+          this.flightRecorderChanged();
         }
       } else if (msg.kind === "ack") {
         const bridge = entry.bridges.get(frameKey(msg.data.frame.frameId, msg.data.frame.documentId));

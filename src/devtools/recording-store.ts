@@ -117,6 +117,8 @@ export class RecordingStore {
   private options: RecordingOptions = { creationSites: true, native: true };
 
   private performanceTracks = false;
+  /** The flight recorder is on in this tab (the background keeps it while the tab lives). */
+  private flightRecorder = false;
 
   constructor(
     private readonly tabId: number,
@@ -148,6 +150,40 @@ export class RecordingStore {
     this.wall.send({ kind: "attach", data: { protocol: PROTOCOL_VERSION, tabId: this.tabId, recording: this.recording } });
     // A background that restarted has forgotten the option: tell it again.
     if (this.performanceTracks) this.wall.send({ kind: "performanceTracks", data: { enabled: true } });
+    if (this.flightRecorder) this.wall.send({ kind: "flightRecorder", data: { enabled: true } });
+  }
+
+  /**
+   * The flight recorder: the tab's pages keep their last 30 s of events while nobody records,
+   * now and after navigations, until it is turned off or the tab closes (panel open or not).
+   */
+  setFlightRecorder(on: boolean): void {
+    if (this.flightRecorder === on) return;
+    this.flightRecorder = on;
+    this.wall.send({ kind: "flightRecorder", data: { enabled: on } });
+    this.changed();
+  }
+
+  /** Whether the tab's pages keep their last 30 s (see setFlightRecorder). */
+  get flightRecorderOn(): boolean {
+    return this.flightRecorder;
+  }
+
+  /**
+   * "Save last 30 s": what the pages' flight recorders kept becomes a new recording, which
+   * ends at once (its last batches arrive after). Nothing happens while the option is off or
+   * a recording runs.
+   */
+  saveFlightRecording(): void {
+    if (!this.flightRecorder || this.phase === "recording") return;
+    this.resetSession();
+    this.recording = { session: this.host.newSessionId(), options: this.options };
+    this.session = this.recording.session;
+    this.builder = new SessionBuilder();
+    for (const entry of this.frames.values()) if (entry.hello?.isTopFrame === true) this.describeSession(entry.hello);
+    this.phase = "recording";
+    this.wall.send({ kind: "record", data: { recording: this.recording, keepStartup: false, fromFlightRecorder: true } });
+    this.stop();
   }
 
   /**
@@ -289,6 +325,9 @@ export class RecordingStore {
     switch (message.kind) {
       case "attached":
         for (const frame of message.data.frames) this.frameEntry(frame);
+        // A panel opened later finds the option as the tab keeps it (a restarted background
+        // does not know it, and is told it again by attach()).
+        if (message.data.flightRecorder === true) this.flightRecorder = true;
         break;
       case "frameGone":
         // Its events stay in the session; the frame itself is gone.
@@ -311,6 +350,8 @@ export class RecordingStore {
         // recording starts with its own recordingStart marker.
         if (event.kind === "hello") {
           entry.hello = event.data;
+          // A page keeping its last 30 s says so: the option is on for the tab.
+          if (event.data.flightRecorder === true) this.flightRecorder = true;
           if (event.data.isTopFrame) this.describeSession(event.data);
           // A page may load a bundled runtime copy at any time: its source says so from then on.
           if (entry.source !== null && this.builder !== null) {

@@ -12,6 +12,8 @@ import { PROTOCOL_VERSION,
 } from "./messages.ts";
 
 export { MAX_BATCH_EVENTS, MAX_BATCH_STRINGS, MAX_BATCH_STRING_CHARS, MAX_STRING_CHARS } from "../trace/batch-check.ts";
+/** The flight recorder keeps at most this much time (10 minutes). */
+export const MAX_FLIGHT_WINDOW_MS = 600_000;
 const MAX_URL_CHARS = 8192;
 const MAX_TEXT_CHARS = 1024;
 const MAX_SESSION_CHARS = 64;
@@ -60,7 +62,7 @@ function describe(value: unknown): string {
 
 const MESSAGE_KEYS = ["kind", "data"] as const;
 const BATCH_EVENT_KEYS = ["session", "stream", "batch"] as const;
-const HELLO_KEYS = ["protocol", "url", "title", "userAgent", "timeOrigin", "runtimes", "bundledRuntimes", "isTopFrame", "session"] as const;
+const HELLO_KEYS = ["protocol", "url", "title", "userAgent", "timeOrigin", "runtimes", "bundledRuntimes", "isTopFrame", "session", "flightRecorder"] as const;
 const STATUS_KEYS = ["session", "recorded", "droppedEvents", "query", "pendingTasks", "nativeInFlight"] as const;
 
 function isString(value: unknown, max: number): value is string {
@@ -130,10 +132,11 @@ function checkHello(data: Record<string, unknown>): Checked<PageHello> {
   if (!isCount(bundled) || bundled > runtimes.length) return refuse("bundledRuntimes is not a count of at most the runtimes listed");
   if (typeof data.isTopFrame !== "boolean") return refuse("isTopFrame is not a boolean");
   if (data.session !== null && !isString(data.session, MAX_SESSION_CHARS)) return refuse("session is not null or a short string");
+  if (data.flightRecorder !== undefined && typeof data.flightRecorder !== "boolean") return refuse("flightRecorder is not a boolean");
   return ok({
     protocol: PROTOCOL_VERSION, url: data.url, title: data.title, userAgent: data.userAgent,
     timeOrigin: data.timeOrigin, runtimes, bundledRuntimes: bundled, isTopFrame: data.isTopFrame,
-    session: data.session as string | null,
+    session: data.session as string | null, flightRecorder: data.flightRecorder === true,
   });
 }
 
@@ -190,7 +193,9 @@ export function checkBridgeMessage(message: unknown): Checked<BridgeToPageMessag
       if (!isString(data.session, MAX_SESSION_CHARS) || data.session.length === 0) return refuse("start: session is not a short string");
       const options = checkOptions(data.options);
       if (!options.ok) return refuse(`start: ${options.reason}`);
-      return ok({ kind, data: { session: data.session, options: options.value, keepStartup: data.keepStartup === true } });
+      return ok({
+        kind, data: { session: data.session, options: options.value, keepStartup: data.keepStartup === true, fromFlightRecorder: data.fromFlightRecorder === true },
+      });
     }
     case "stop":
       return isString(data.session, MAX_SESSION_CHARS) ? ok({ kind, data: { session: data.session } }) : refuse("stop: session is not a short string");
@@ -199,6 +204,11 @@ export function checkBridgeMessage(message: unknown): Checked<BridgeToPageMessag
       return ok({ kind, data: { session: data.session, id: data.id } });
     case "performanceTracks":
       return typeof data.enabled === "boolean" ? ok({ kind, data: { enabled: data.enabled } }) : refuse("performanceTracks: enabled is not a boolean");
+    case "flightRecorder":
+      if (typeof data.enabled !== "boolean" || !isCount(data.windowMs, MAX_FLIGHT_WINDOW_MS) || data.windowMs === 0) {
+        return refuse(`flightRecorder: enabled is not a boolean or windowMs is not a count of 1 … ${MAX_FLIGHT_WINDOW_MS} ms`);
+      }
+      return ok({ kind, data: { enabled: data.enabled, windowMs: data.windowMs } });
     default:
       return refuse(`unknown kind ${describe(kind)}`);
   }
