@@ -18,6 +18,8 @@ function fib(n: number): number {
 
 export interface ToThreadSummary {
   readonly n: number;
+  /** The function's name as the page has it (a minified build renames it): the thread await's label. */
+  readonly functionName: string;
   readonly onLoop: { readonly value: number; readonly elapsedMs: number; readonly ticks: number };
   readonly onWorker: { readonly value: number; readonly elapsedMs: number; readonly ticks: number };
 }
@@ -54,7 +56,7 @@ export const toThreadScenario: Scenario<ToThreadSummary> = {
     progress(`fib(${N}) on a worker: the ticker keeps ticking…`);
     const onWorker = yield* whileTicking("on a worker", function* () { return yield* toThread(fib, N); });
     return {
-      summary: { n: N, onLoop, onWorker },
+      summary: { n: N, functionName: fib.name, onLoop, onWorker },
       text: `fib(${N}) = ${onWorker.value}: on the loop ${onLoop.elapsedMs} ms, ${onLoop.ticks} ticks meanwhile · on a worker ${onWorker.elapsedMs} ms, ${onWorker.ticks} ticks meanwhile`,
     };
   },
