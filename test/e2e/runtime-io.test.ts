@@ -71,4 +71,17 @@ describe("aioscope run: real I/O", () => {
     expect(fileAwaits.some((a) => a.kind === "stream.read" && /^stdout of .*node/.test(a.label))).toBe(true);
     expect(files.outcome).toBe("done");
   });
+
+  test("to-thread: fib on the loop lets no tick through; on a worker the ticker runs during the thread await", { timeout: CLI_TIMEOUT_MS }, async () => {
+    const dir = scratchDir();
+    const run = await runCli(["run", join(DEMO, "to-thread.mjs")], { cwd: dir });
+    expect(run.status, describeRun(run)).toBe(0);
+    expect(run.stdout).toContain("fib(32) = 2178309: on the loop 0 ticks meanwhile · on a worker the ticker kept ticking");
+    const trace = readTrace(join(dir, "trace.json"));
+    const onWorker = byName(trace, "fib(32) on a worker");
+    const threadWait = awaitsOf(trace, onWorker).find((a) => a.kind === "thread")!;
+    expect(threadWait.label).toBe("fib");
+    const ticker = byName(trace, "ticker (on a worker)");
+    expect(trace.steps.some((s) => s.task === ticker.id && s.start > threadWait.start && s.start < threadWait.end!)).toBe(true);
+  });
 });
