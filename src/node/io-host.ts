@@ -58,6 +58,7 @@ function streamTransport(readable: Readable | null, writable: Writable | null, p
   const transport: HostTransport = {
     write(data) {
       if (writable === null) throw new Error(`${protocol.peer} is not writable`);
+      if (writable.writableEnded) throw new Error(`cannot write to ${protocol.peer} after writeEof() or close()`);
       if (!writable.write(data) && !writePaused) {
         writePaused = true;
         protocol.pauseWriting();
@@ -184,6 +185,9 @@ function returncodeOf(code: number | null, signal: NodeJS.Signals | null): numbe
 const processes: ProcessHost = {
   spawn(program, args, options, pipes, events): HostChild {
     let child: ChildProcess;
+    let gone: () => void = () => {};
+    // The process itself is gone ("exit"), even if something it started still holds its pipes.
+    const processGone = new Promise<void>((resolve) => { gone = resolve; });
     const exited = new Promise<void>((resolve) => {
       child = spawn(program, args, {
         stdio: [STDIO[options.stdin], STDIO[options.stdout], STDIO[options.stderr]],
@@ -191,7 +195,9 @@ const processes: ProcessHost = {
         ...(options.env === undefined ? {} : { env: options.env }),
       });
       let done = false;
+      child.once("exit", () => gone());
       child.once("error", (error) => {
+        gone();
         if (done) return;
         done = true;
         resolve();
@@ -220,7 +226,9 @@ const processes: ProcessHost = {
       },
       release: () => {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-        return exited;
+        // Its pipes are ours to close: a grandchild holding them must not keep run() waiting.
+        for (const stream of [child.stdin, child.stdout, child.stderr]) stream?.destroy();
+        return Promise.race([exited, processGone]);
       },
     };
   },

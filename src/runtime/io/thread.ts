@@ -151,7 +151,8 @@ class ThreadPool implements LoopResource {
   }
 }
 
-const pools = new Map<EventLoop, ThreadPool>();
+// Weak: a loop closed without run() (so never released) does not keep its pool reachable.
+const pools = new WeakMap<EventLoop, ThreadPool>();
 
 function poolFor(loop: EventLoop): ThreadPool {
   let pool = pools.get(loop);

@@ -87,6 +87,7 @@ describe("TCP streams", () => {
       writer.write(encode("abc"));
       writer.write(encode("defg"));
       writer.writeEof();
+      expect(() => writer.write(encode("more"))).toThrow(/after writeEof\(\) or close\(\)/);
       const text = decode(yield* reader.read());
       const eof = reader.atEof();
       writer.close();
