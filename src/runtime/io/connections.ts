@@ -140,11 +140,12 @@ export class Server implements LoopResource {
     for (const connection of this._connections) connection.close();
   }
 
-  /** Waits until the server is closed and every connection it accepted has ended (asyncio ≥ 3.12). */
+  /** Waits until the server is closed and every connection it accepted has ended (asyncio ≥ 3.12), even if close() comes later. */
   waitClosed(): Operation<void> {
     return {
       [Symbol.iterator]: function* (this: Server) {
-        if (!this._closing || this.isClosedFully()) return;
+        // As asyncio ≥ 3.12: called before close(), it waits for the close too.
+        if (this.isClosedFully()) return;
         const wait = new IoWait<void>(getRunningLoop(), "stream.connect", `close ${this.label}`, () => this._closeWaiters.delete(wait));
         this._closeWaiters.add(wait);
         yield* wait;
