@@ -76,6 +76,20 @@ export default tseslint.config(
     },
   },
   {
+    // The runtime's I/O (src/runtime/io) is part of the runtime: it may use the runtime's own
+    // modules, and still nothing from other layers nor any Node built-in (hosts install theirs).
+    files: ["src/runtime/io/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["preact", "preact/*", "chart.js", "chart.js/*", "webextension-polyfill", "idb"], message: "src/runtime is a UI- and extension-free library." },
+          { group: ["node:*", "fs", "path", "os", "child_process", "net", "worker_threads"], message: "src/runtime must also run in pages: no Node built-ins (src/node installs Node's I/O)." },
+          { group: ["../../*"], message: "src/runtime imports nothing from other layers." },
+        ],
+      }],
+    },
+  },
+  {
     files: ["src/trace/**/*.ts"],
     languageOptions: { globals: { ...globals.es2021 } },
     rules: {
