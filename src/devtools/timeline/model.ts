@@ -21,7 +21,7 @@
  * afresh.
  */
 import type { TraceIndex } from "../../trace/analysis.ts";
-import type { NativeOpRecord, Trace } from "../../trace/model.ts";
+import type { NativeOpRecord, TaskRecord, Trace } from "../../trace/model.ts";
 import { nativeGroupOf, nativeName, PART_KINDS, sourceOrigin, type NativeGroup } from "../../trace/native-names.ts";
 
 export interface TimelineModel {
@@ -85,20 +85,46 @@ function groupKeys(groups: number, keys: Int32Array): [Int32Array, Int32Array] {
 }
 
 /**
- * The task position of each item: taken from `previous` where the item at that position names
- * the same task as before (task positions of a grown session are those of the one before),
- * else looked up.
+ * The position of the task each record names: taken from `previous` where the record at that
+ * position is the same object as before, or names the same task (task positions of a grown
+ * session are those of the one before), else looked up. Comparing references first keeps the
+ * pass over records a session has had for long from reading them at all.
  */
-function taskPositions<T>(
-  items: readonly T[], taskOf: (item: T) => number | null, taskPos: ReadonlyMap<number, number>,
-  previous: { readonly items: readonly T[]; readonly positions: Int32Array } | null,
+function taskPositions(
+  items: readonly { readonly task: number }[], taskPos: ReadonlyMap<number, number>,
+  previous: { readonly items: readonly { readonly task: number }[]; readonly positions: Int32Array } | null,
 ): Int32Array {
   const out = new Int32Array(items.length);
-  const reuse = previous === null ? 0 : Math.min(previous.items.length, items.length);
-  for (let k = 0; k < items.length; k++) {
-    const task = taskOf(items[k]!);
-    if (k < reuse && taskOf(previous!.items[k]!) === task) out[k] = previous!.positions[k]!;
-    else out[k] = task === null ? -1 : taskPos.get(task) ?? -1;
+  let k = 0;
+  if (previous !== null) {
+    const before = previous.items;
+    const positions = previous.positions;
+    for (const reuse = Math.min(before.length, items.length); k < reuse; k++) {
+      const item = items[k]!;
+      const was = before[k]!;
+      out[k] = item === was || item.task === was.task ? positions[k]! : taskPos.get(item.task) ?? -1;
+    }
+  }
+  for (; k < items.length; k++) out[k] = taskPos.get(items[k]!.task) ?? -1;
+  return out;
+}
+
+/** The position of each task's parent (-1: none), reusing `previous` as taskPositions does. */
+function parentPositions(
+  tasks: readonly TaskRecord[], taskPos: ReadonlyMap<number, number>, previous: { readonly items: readonly TaskRecord[]; readonly positions: Int32Array } | null,
+): Int32Array {
+  const out = new Int32Array(tasks.length);
+  const reuse = previous === null ? 0 : Math.min(previous.items.length, tasks.length);
+  for (let p = 0; p < tasks.length; p++) {
+    const task = tasks[p]!;
+    if (p < reuse) {
+      const was = previous!.items[p]!;
+      if (task === was || task.parent === was.parent) {
+        out[p] = previous!.positions[p]!;
+        continue;
+      }
+    }
+    out[p] = task.parent === null ? -1 : taskPos.get(task.parent) ?? -1;
   }
   return out;
 }
@@ -106,7 +132,11 @@ function taskPositions<T>(
 /** Whether `trace` keeps every task of `before` at its position: then it grew from it. */
 function grewFrom(before: Trace, trace: Trace): boolean {
   if (before.metadata.timeOrigin !== trace.metadata.timeOrigin || before.tasks.length > trace.tasks.length) return false;
-  for (let p = 0; p < before.tasks.length; p++) if (before.tasks[p]!.id !== trace.tasks[p]!.id) return false;
+  for (let p = 0; p < before.tasks.length; p++) {
+    const was = before.tasks[p]!;
+    const task = trace.tasks[p]!;
+    if (was !== task && was.id !== task.id) return false;
+  }
   return true;
 }
 
@@ -158,11 +188,11 @@ export function buildTimelineModel(trace: Trace, previous: TimelineModel | null 
   for (let p = before === null ? 0 : before.taskCount; p < taskCount; p++) taskPos.set(trace.tasks[p]!.id, p);
   const facts = before?.derived ?? null;
   const old = before?.trace ?? null;
-  const stepTask = taskPositions(trace.steps, (r) => r.task, taskPos, old === null ? null : { items: old.steps, positions: facts!.stepTask });
-  const awaitTask = taskPositions(trace.awaits, (r) => r.task, taskPos, old === null ? null : { items: old.awaits, positions: facts!.awaitTask });
-  const cancelTask = taskPositions(trace.cancellations, (r) => r.task, taskPos, old === null ? null : { items: old.cancellations, positions: facts!.cancelTask });
-  const timeoutTask = taskPositions(trace.timeouts, (r) => r.task, taskPos, old === null ? null : { items: old.timeouts, positions: facts!.timeoutTask });
-  const taskParent = taskPositions(trace.tasks, (r) => r.parent, taskPos, old === null ? null : { items: old.tasks, positions: facts!.taskParent });
+  const stepTask = taskPositions(trace.steps, taskPos, old === null ? null : { items: old.steps, positions: facts!.stepTask });
+  const awaitTask = taskPositions(trace.awaits, taskPos, old === null ? null : { items: old.awaits, positions: facts!.awaitTask });
+  const cancelTask = taskPositions(trace.cancellations, taskPos, old === null ? null : { items: old.cancellations, positions: facts!.cancelTask });
+  const timeoutTask = taskPositions(trace.timeouts, taskPos, old === null ? null : { items: old.timeouts, positions: facts!.timeoutTask });
+  const taskParent = parentPositions(trace.tasks, taskPos, old === null ? null : { items: old.tasks, positions: facts!.taskParent });
   const [stepOffsets, stepList] = groupKeys(taskCount, stepTask);
   const [awaitOffsets, awaitList] = groupKeys(taskCount, awaitTask);
   const index: TraceIndex = { trace, taskPos, stepOffsets, stepList, awaitOffsets, awaitList };
@@ -276,6 +306,7 @@ function linkSeries(
       seriesSize[head] = (seriesSize[head] === 0 ? 1 : seriesSize[head]!) + 1;
     }
   };
+  if (nodeCount === taskCount) return { seriesSize, seriesHead, seriesNext }; // series are of native operations only
   link(roots, 0, roots.length);
   for (let node = 0; node < nodeCount; node++) link(childList, childOffsets[node]!, childOffsets[node + 1]!);
   return { seriesSize, seriesHead, seriesNext };
