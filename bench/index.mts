@@ -11,6 +11,7 @@ import { performanceTracksCases } from "./cases/performance-tracks.ts";
 import { pipelineFigures } from "./browser/pipeline.ts";
 import { nativeFigures } from "./browser/native.ts";
 import { panelFigures } from "./browser/panel.ts";
+import { panelLiveFigures } from "./browser/panel-live.ts";
 import { floodFigures } from "./browser/flood.ts";
 
 const suites: [string, () => Promise<BenchRow[]>][] = [
@@ -26,6 +27,7 @@ const figureSuites: [string, () => Promise<BenchFigure[]>][] = [
   ["extension pipeline (headless Chromium)", pipelineFigures],
   ["native instrumentation (headless Chromium)", nativeFigures],
   ["Async panel at 100 000 tasks (headless Chromium)", () => panelFigures()],
+  ["Async panel, live recording growing to 100 000 tasks (headless Chromium)", panelLiveFigures],
   ["flood: 1 000 000 tasks + 100 000 timers (headless Chromium)", floodFigures],
 ];
 
