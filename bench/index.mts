@@ -12,6 +12,7 @@ import { flightRecorderCases } from "./cases/flight-recorder.ts";
 import { pipelineFigures } from "./browser/pipeline.ts";
 import { nativeFigures } from "./browser/native.ts";
 import { panelFigures } from "./browser/panel.ts";
+import { panelLiveFigures } from "./browser/panel-live.ts";
 import { floodFigures } from "./browser/flood.ts";
 
 const suites: [string, () => Promise<BenchRow[]>][] = [
@@ -28,6 +29,7 @@ const figureSuites: [string, () => Promise<BenchFigure[]>][] = [
   ["extension pipeline (headless Chromium)", pipelineFigures],
   ["native instrumentation (headless Chromium)", nativeFigures],
   ["Async panel at 100 000 tasks (headless Chromium)", () => panelFigures()],
+  ["Async panel, live recording growing to 100 000 tasks (headless Chromium)", panelLiveFigures],
   ["flood: 1 000 000 tasks + 100 000 timers (headless Chromium)", floodFigures],
 ];
 

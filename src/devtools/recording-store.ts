@@ -7,7 +7,8 @@
  * order exactly once: a batch sent again after a service-worker restart is recognised by its
  * sequence number, acknowledged again and skipped.
  */
-import { SessionBuilder } from "../trace/session.ts";
+import { SessionBuilder, type SourceOptions } from "../trace/session.ts";
+import { SessionLogger, type SessionLog } from "./session/session-log.ts";
 import type { RuntimeCopy, Trace } from "../trace/model.ts";
 import {
   PROTOCOL_VERSION,
@@ -103,6 +104,8 @@ export class RecordingStore {
   /** The session the builder holds: still set after stop, so the pages' last batches land. */
   private session: string | null = null;
   private builder: SessionBuilder | null = null;
+  /** The same session as the batches it was built from: what storage keeps (session-log.ts). */
+  private logger: SessionLogger | null = null;
   private frames = new Map<string, FrameEntry>();
   private events = 0;
   private refused = 0;
@@ -176,12 +179,7 @@ export class RecordingStore {
    */
   saveFlightRecording(): void {
     if (!this.flightRecorder || this.phase === "recording") return;
-    this.resetSession();
-    this.recording = { session: this.host.newSessionId(), options: this.options };
-    this.session = this.recording.session;
-    this.builder = new SessionBuilder();
-    for (const entry of this.frames.values()) if (entry.hello?.isTopFrame === true) this.describeSession(entry.hello);
-    this.phase = "recording";
+    this.beginSession();
     this.wall.send({ kind: "record", data: { recording: this.recording, keepStartup: false, fromFlightRecorder: true } });
     this.stop();
   }
@@ -235,6 +233,16 @@ export class RecordingStore {
     return this.cachedTrace;
   }
 
+  /** The recorded session as its batches (null for a loaded one, or before the first recording). */
+  sessionLog(): SessionLog | null {
+    return this.loaded === null ? this.logger?.log() ?? null : null;
+  }
+
+  /** What a list of kept recordings shows of the recorded session, without taking a snapshot of it. */
+  sessionFacts(): { readonly tasks: number; readonly end: number } | null {
+    return this.loaded !== null || this.builder === null ? null : { tasks: this.builder.taskCount, end: this.builder.end };
+  }
+
   /**
    * Turns recording of the page's own async work (fetch, XHR, timers, abort signals, promise
    * combinators, long tasks) on or off. It applies to the next recording, and at once to a
@@ -255,15 +263,21 @@ export class RecordingStore {
     return this.options.native;
   }
 
-  /** Starts a new recording (the old one is replaced); with `reload`, reloads the page first. */
-  record(options: { reload?: boolean } = {}): void {
+  /** A new, empty recording session (the old one is replaced), kept as it grows. */
+  private beginSession(): void {
     this.resetSession();
     this.recording = { session: this.host.newSessionId(), options: this.options };
     this.session = this.recording.session;
     this.builder = new SessionBuilder();
+    this.logger = new SessionLogger();
     // What the top frame said of itself, if it already has: a reload tells again.
     for (const entry of this.frames.values()) if (entry.hello?.isTopFrame === true) this.describeSession(entry.hello);
     this.phase = "recording";
+  }
+
+  /** Starts a new recording (the old one is replaced); with `reload`, reloads the page first. */
+  record(options: { reload?: boolean } = {}): void {
+    this.beginSession();
     // Frames of the current documents record from now on; after a reload the new documents
     // keep what they recorded since document_start.
     this.wall.send({ kind: "record", data: { recording: this.recording, keepStartup: options.reload === true } });
@@ -307,6 +321,7 @@ export class RecordingStore {
     this.loaded = null;
     this.session = null;
     this.builder = null;
+    this.logger = null;
     this.cachedTrace = null;
     this.events = 0;
     this.refused = 0;
@@ -356,6 +371,7 @@ export class RecordingStore {
           // A page may load a bundled runtime copy at any time: its source says so from then on.
           if (entry.source !== null && this.builder !== null) {
             this.builder.setRuntimes(entry.source, runtimeCopies(event.data));
+            this.logger?.setRuntimes(entry.source, runtimeCopies(event.data));
             this.cachedTrace = null;
           }
         } else if (event.kind === "batch") {
@@ -398,12 +414,14 @@ export class RecordingStore {
       return;
     }
     if (entry.source === null) {
-      entry.source = this.builder.addSource({
+      const options: SourceOptions = {
         label: entry.hello?.isTopFrame === false ? `frame ${entry.frame.frameId}` : "page",
         url: entry.hello?.url ?? null,
         frameId: entry.frame.frameId,
         runtimes: entry.hello === null ? undefined : runtimeCopies(entry.hello),
-      });
+      };
+      entry.source = this.builder.addSource(options);
+      this.logger?.addSource(options);
     }
     let applied = batch;
     if (this.events + batch.count > (this.host.maxSessionEvents ?? MAX_SESSION_EVENTS)) {
@@ -425,6 +443,7 @@ export class RecordingStore {
       this.addProblem(`frame ${entry.frame.frameId}: a batch was refused: ${reason}`);
       return;
     }
+    this.logger?.appended(applied, entry.source);
     entry.error = null;
     entry.droppedEvents = applied.droppedEvents;
     this.events += applied.count;
@@ -435,6 +454,7 @@ export class RecordingStore {
   /** The session's URL and title are the top frame's: the page the person recorded. */
   private describeSession(hello: PageHello): void {
     this.builder?.describe({ url: hello.url, title: hello.title, userAgent: hello.userAgent });
+    this.logger?.describe({ url: hello.url, title: hello.title, userAgent: hello.userAgent });
     this.cachedTrace = null;
   }
 

@@ -208,6 +208,16 @@ export class SessionBuilder {
     return { ok: true };
   }
 
+  /** Tasks in the session so far, without taking a snapshot. */
+  get taskCount(): number {
+    return this.taskStates.size;
+  }
+
+  /** The time of the last event so far (the session's length), without taking a snapshot. */
+  get end(): number {
+    return this.latest;
+  }
+
   /** A consistent snapshot of the session so far: later appends never change it. */
   trace(): Trace {
     const first = this.sources.find((s) => s.timeOrigin !== null);
