@@ -65,6 +65,31 @@ export default tseslint.config(
     },
   },
   {
+    // The seam current.ts holds: futures and tasks reach the running loop through its
+    // accessors and know the event loop only as a type, so the concrete loop can change
+    // (or be replaced in tests) without them.
+    files: ["src/runtime/task.ts", "src/runtime/future.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", {
+        paths: [{ name: "./event-loop.ts", allowTypeImports: true, message: "task.ts and future.ts reach the loop through current.ts; import EventLoop as a type only." }],
+      }],
+    },
+  },
+  {
+    // The runtime's I/O (src/runtime/io) is part of the runtime: it may use the runtime's own
+    // modules, and still nothing from other layers nor any Node built-in (hosts install theirs).
+    files: ["src/runtime/io/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [
+          { group: ["preact", "preact/*", "chart.js", "chart.js/*", "webextension-polyfill", "idb"], message: "src/runtime is a UI- and extension-free library." },
+          { group: ["node:*", "fs", "path", "os", "child_process", "net", "worker_threads"], message: "src/runtime must also run in pages: no Node built-ins (src/node installs Node's I/O)." },
+          { group: ["../../*"], message: "src/runtime imports nothing from other layers." },
+        ],
+      }],
+    },
+  },
+  {
     files: ["src/trace/**/*.ts"],
     languageOptions: { globals: { ...globals.es2021 } },
     rules: {

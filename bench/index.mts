@@ -8,9 +8,11 @@ import { primitivesCases } from "./cases/primitives.ts";
 import { traceCases } from "./cases/trace.ts";
 import { asyncTransformCases } from "./cases/async-transform.ts";
 import { performanceTracksCases } from "./cases/performance-tracks.ts";
+import { flightRecorderCases } from "./cases/flight-recorder.ts";
 import { pipelineFigures } from "./browser/pipeline.ts";
 import { nativeFigures } from "./browser/native.ts";
 import { panelFigures } from "./browser/panel.ts";
+import { panelLiveFigures } from "./browser/panel-live.ts";
 import { floodFigures } from "./browser/flood.ts";
 
 const suites: [string, () => Promise<BenchRow[]>][] = [
@@ -19,6 +21,7 @@ const suites: [string, () => Promise<BenchRow[]>][] = [
   ["trace", traceCases],
   ["async/await build transform", asyncTransformCases],
   ["performance panel tracks", performanceTracksCases],
+  ["flight recorder", flightRecorderCases],
 ];
 
 /** Suites that report figures rather than per-operation rows (rates, sizes, browser timings). */
@@ -26,6 +29,7 @@ const figureSuites: [string, () => Promise<BenchFigure[]>][] = [
   ["extension pipeline (headless Chromium)", pipelineFigures],
   ["native instrumentation (headless Chromium)", nativeFigures],
   ["Async panel at 100 000 tasks (headless Chromium)", () => panelFigures()],
+  ["Async panel, live recording growing to 100 000 tasks (headless Chromium)", panelLiveFigures],
   ["flood: 1 000 000 tasks + 100 000 timers (headless Chromium)", floodFigures],
 ];
 

@@ -7,6 +7,7 @@
  *                                        with fail=1, HTTP 500 { error } instead
  *   GET /api/page/:n?delay=ms          → { n, title, links, delayMs, serverInFlight }, for the
  *                                        crawler; the default delay differs per page (60–150 ms)
+ *   WebSocket /ws/echo                 → every message back as it came (websocket-echo.ts)
  *
  * Run it with `npm run demo [-- --port 8080]` (or PORT=8080); port 0, the default, takes any
  * free port. It builds the page first when dist/demo is missing or older than its sources.
@@ -18,6 +19,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { serveWebSocketEcho } from "./websocket-echo.ts";
 
 const DEMO_DIR = fileURLToPath(new URL(".", import.meta.url));
 const REPO_ROOT = resolve(DEMO_DIR, "..");
@@ -149,6 +151,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     }
   });
 
+  const closeWebSockets = serveWebSocketEcho(server);
+
   await new Promise<void>((resolveListening, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => {
@@ -163,6 +167,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       new Promise<void>((resolveClosed, reject) => {
         for (const timer of pending) clearTimeout(timer);
         pending.clear();
+        closeWebSockets();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolveClosed()));
       }),

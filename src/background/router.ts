@@ -7,7 +7,7 @@
  * with their recording state and bridges reconnect, so a fresh router rebuilds everything.
  */
 import {
-  BRIDGE_PORT, PANEL_PORT, PROTOCOL_VERSION,
+  BRIDGE_PORT, FLIGHT_WINDOW_MS, PANEL_PORT, PROTOCOL_VERSION,
   type BackgroundToBridgeMessage, type BackgroundToPanelMessage, type FrameRef, type PanelToBackgroundMessage,
   type RecordingState,
 } from "../protocol/messages.ts";
@@ -39,12 +39,15 @@ interface TabEntry {
   recording: RecordingState | null;
   /** "Show in Performance panel": the tab's pages emit Performance-panel tracks. */
   performanceTracks: boolean;
+  /** The flight recorder is on in the tab's pages: kept while the tab lives, panel or not. */
+  flightRecorder: boolean;
   readonly bridges: Map<string, BridgeEntry>;
 }
 
 const frameKey = (frameId: number, documentId: string): string => `${frameId}/${documentId}`;
 
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+const flightRecorderCommand = (enabled: boolean): BackgroundToBridgeMessage => ({ kind: "flightRecorder", data: { enabled, windowMs: FLIGHT_WINDOW_MS } });
 
 /**
  * After a service-worker restart, a page may say it is recording before its panel has
@@ -61,6 +64,11 @@ export interface RouterHost {
    * proves nothing, since any of the extension's contexts can pick any name.
    */
   readonly panelUrl: string;
+  /**
+   * The tabs whose flight recorder is on, after each change: the service worker keeps them in
+   * session storage, so a restarted worker still knows them (see `restoreFlightRecorder`).
+   */
+  flightRecorderTabs?(tabIds: number[]): void;
 }
 
 export class Router {
@@ -87,7 +95,7 @@ export class Router {
   private tab(tabId: number): TabEntry {
     let entry = this.tabs.get(tabId);
     if (entry === undefined) {
-      entry = { panel: null, recording: null, performanceTracks: false, bridges: new Map() };
+      entry = { panel: null, recording: null, performanceTracks: false, flightRecorder: false, bridges: new Map() };
       this.tabs.set(tabId, entry);
     }
     return entry;
@@ -95,7 +103,34 @@ export class Router {
 
   private forgetIfEmpty(tabId: number): void {
     const entry = this.tabs.get(tabId);
-    if (entry !== undefined && entry.panel === null && entry.bridges.size === 0) this.tabs.delete(tabId);
+    if (entry !== undefined && entry.panel === null && entry.bridges.size === 0 && !entry.flightRecorder) this.tabs.delete(tabId);
+  }
+
+  /** The tab was closed: its options go with it (the flight recorder's outlives its pages otherwise). */
+  forgetTab(tabId: number): void {
+    const had = this.tabs.get(tabId)?.flightRecorder === true;
+    this.tabs.delete(tabId);
+    if (had) this.flightRecorderChanged();
+  }
+
+  /**
+   * A restarted worker: the tabs whose flight recorder was on before. Their documents are told
+   * again (a document that said hello meanwhile was told nobody records, and starts a ring now).
+   */
+  restoreFlightRecorder(tabIds: readonly number[]): void {
+    for (const tabId of tabIds) {
+      if (!Number.isSafeInteger(tabId) || tabId < 0) continue;
+      const entry = this.tab(tabId);
+      if (entry.flightRecorder) continue;
+      entry.flightRecorder = true;
+      this.broadcast(entry, flightRecorderCommand(true));
+    }
+  }
+
+  private flightRecorderChanged(): void {
+    const on: number[] = [];
+    for (const [tabId, entry] of this.tabs) if (entry.flightRecorder) on.push(tabId);
+    this.host.flightRecorderTabs?.(on);
   }
 
   private connectBridge(port: RouterPort): void {
@@ -139,6 +174,15 @@ export class Router {
       // Every new document learns at once whether its tab is being recorded; if so, what it
       // recorded since document_start belongs to the session (a reload or navigation).
       const pageSession = event.data.session;
+      // The flight recorder first, so a new document's start-up recording becomes its ring
+      // rather than being dropped by the "stop" below. A restarted worker learns the option
+      // back from the documents that still have it on.
+      if (event.data.flightRecorder === true) {
+        if (!entry.flightRecorder) {
+          entry.flightRecorder = true;
+          this.flightRecorderChanged();
+        }
+      } else if (entry.flightRecorder) this.toBridge(port, flightRecorderCommand(true));
       if (entry.recording !== null) {
         this.toBridge(port, { kind: "start", data: { ...entry.recording, keepStartup: true } });
       } else if (pageSession === null) {
@@ -170,7 +214,7 @@ export class Router {
         const entry = this.tab(tabId);
         entry.panel = port;
         entry.recording = msg.data.recording;
-        this.toPanel(entry, { kind: "attached", data: { protocol: PROTOCOL_VERSION, frames: [...entry.bridges.values()].map((b) => b.frame) } });
+        this.toPanel(entry, { kind: "attached", data: { protocol: PROTOCOL_VERSION, frames: [...entry.bridges.values()].map((b) => b.frame), flightRecorder: entry.flightRecorder } });
         // After a service-worker restart the pages may not know the recording goes on, and
         // batches sent while no panel was attached were dropped here: the bridges resend them.
         if (entry.recording !== null) this.broadcast(entry, { kind: "start", data: { ...entry.recording, keepStartup: false } });
@@ -182,7 +226,10 @@ export class Router {
       if (msg.kind === "record") {
         const previous = entry.recording;
         entry.recording = msg.data.recording;
-        if (entry.recording !== null) this.broadcast(entry, { kind: "start", data: { ...entry.recording, keepStartup: msg.data.keepStartup } });
+        if (entry.recording !== null) {
+          const fromFlightRecorder = msg.data.fromFlightRecorder === true;
+          this.broadcast(entry, { kind: "start", data: { ...entry.recording, keepStartup: msg.data.keepStartup, fromFlightRecorder } });
+        }
         else if (previous !== null) this.broadcast(entry, { kind: "stop", data: { session: previous.session } });
       } else if (msg.kind === "query") {
         // Only frames recording this session can answer; the query id comes back with each answer.
@@ -206,6 +253,13 @@ export class Router {
         if (!isCount(task) || task === 0) return;
         const bridge = entry.bridges.get(frameKey(frame.frameId, frame.documentId));
         if (bridge !== undefined) this.toBridge(bridge.port, { kind: "cancelTask", data: { task } });
+      } else if (msg.kind === "flightRecorder") {
+        const enabled = msg.data.enabled === true;
+        if (entry.flightRecorder !== enabled) {
+          entry.flightRecorder = enabled;
+          this.broadcast(entry, flightRecorderCommand(enabled));
+          this.flightRecorderChanged();
+        }
       } else if (msg.kind === "ack") {
         const bridge = entry.bridges.get(frameKey(msg.data.frame.frameId, msg.data.frame.documentId));
         if (bridge !== undefined) this.toBridge(bridge.port, { kind: "ack", data: { session: msg.data.session, stream: msg.data.stream, seq: msg.data.seq } });

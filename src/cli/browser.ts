@@ -247,16 +247,15 @@ export function panelProgress(panel: Frame): Promise<PanelProgress> {
 const TRACE_CHUNK_CHARS = 8 * 1024 * 1024;
 
 /**
- * The panel's session as the bytes of its JSON text, or null when it has none. The text is
+ * The panel's session as the bytes of its aioscope file, or null when it has none. The text is
  * stashed on the panel's window and read in slices, so a trace of hundreds of megabytes never
  * has to cross the DevTools protocol as one message; each slice goes to a scratch file as it
  * arrives, so the CLI never holds the slices and their joined text at once.
  */
 export async function readPanelTraceBytes(panel: Frame): Promise<Uint8Array | null> {
   const length = await panel.evaluate(() => {
-    const trace = window.__aioscopePanel!.trace();
     const holder = window as unknown as { __aioscopeCliTrace?: string };
-    holder.__aioscopeCliTrace = trace === null ? undefined : JSON.stringify(trace);
+    holder.__aioscopeCliTrace = window.__aioscopePanel!.traceFile() ?? undefined;
     return holder.__aioscopeCliTrace?.length ?? -1;
   });
   if (length < 0) return null;

@@ -3,13 +3,14 @@
  * built extension; the page opens; DevTools opens on it and shows the Async panel; the panel
  * records (through `window.__aioscopePanel`, the same store its record button drives) until
  * the page is idle, a duration has passed, or Ctrl-C; then the CLI reads the panel's session
- * out as JSON and does the rest in Node: the importer checks it, the exporters write the
- * files and the analysis makes the summary — all from src/trace, exactly as the panel uses
- * them. (Exporting in Node rather than in the panel keeps the panel's export code for the
- * person's own "Export" button, and lets the CLI check what the panel produced.)
+ * out as the aioscope file its "Export" writes, and does the rest in Node: the importer checks
+ * it, it is written as it is, and the Chrome exporter and the analysis make the other file and
+ * the summary — all from src/trace, exactly as the panel uses them.
+ *
+ * Time is kept by timers, not by answers: a page or panel too busy to answer (a flood) neither
+ * stretches the recording past --duration or --timeout nor the end past the grace period.
  */
 import type { Browser, Frame, Page } from "puppeteer-core";
-import { aioscopeChunks } from "../trace/export-aioscope.ts";
 import { exportChromeBytes } from "../trace/export-chrome.ts";
 import { importTrace } from "../trace/import.ts";
 import type { Trace } from "../trace/model.ts";
@@ -36,6 +37,8 @@ const POLL_MS = 250;
 const DRAIN_QUIET_MS = 300;
 /** …or after this, whichever comes first. */
 const DRAIN_MAX_MS = 5000;
+/** …and after an interrupt or past --timeout, when the grace period is running. */
+const HURRIED_DRAIN_MS = 1000;
 
 /** Why the recording ended. */
 type StopReason =
@@ -58,11 +61,12 @@ const REPEAT_SIGNAL_MS = 500;
  * once (puppeteer still kills the browser as the process exits).
  */
 /**
- * After an interrupt, the CLI finishes within this long: it stops recording, reads the session
- * out and writes it, skipping the screenshot; if that takes longer (a huge trace, a browser
- * that stopped answering), it quits anyway, saying so — a service manager's SIGTERM is obeyed.
+ * After an interrupt, or once --timeout has ended the recording, the CLI finishes within this
+ * long: it stops recording, reads the session out and writes it (after an interrupt, skipping
+ * the screenshot); if that takes longer (a huge trace, a browser that stopped answering), it
+ * quits anyway, saying so — a service manager's SIGTERM, and a CI job's timeout, are obeyed.
  */
-export const INTERRUPT_GRACE_MS = 5000;
+export const STOP_GRACE_MS = 5000;
 
 class Signals {
   readonly controller = new AbortController();
@@ -81,11 +85,7 @@ class Signals {
         }
         this.firstAt = Date.now();
         onFirst(signal);
-        this.watchdog = setTimeout(() => {
-          onOverdue(signal);
-          process.exit(signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated);
-        }, INTERRUPT_GRACE_MS);
-        this.watchdog.unref();
+        this.finishWithin(STOP_GRACE_MS, signal === "SIGINT" ? EXIT.interrupted : EXIT.terminated, () => onOverdue(signal));
         this.controller.abort(new Interrupted(signal));
       };
       this.handlers.set(signal, handler);
@@ -95,6 +95,19 @@ class Signals {
 
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  /**
+   * Quits with `status` after `ms`, saying why through `onOverdue`, unless the run has ended
+   * (disposed) by then. A grace period already running is not extended.
+   */
+  finishWithin(ms: number, status: ExitStatus, onOverdue: () => void): void {
+    if (this.watchdog !== undefined) return;
+    this.watchdog = setTimeout(() => {
+      onOverdue();
+      process.exit(status);
+    }, ms);
+    this.watchdog.unref();
   }
 
   /** `work`, unless an interrupt comes first. */
@@ -186,7 +199,7 @@ export async function recordCommand(command: RecordCommand, io: Io): Promise<Exi
   }, (signal) => {
     progress.clear();
     // Files are written whole or not at all (renamed into place): none is left half-written.
-    io.stderr.write(`aioscope: ${signal === "SIGINT" ? "Ctrl-C" : signal}: not finished ${INTERRUPT_GRACE_MS / 1000} s after the interrupt; quitting${signals.recording ? " (each output file is either complete or not there)" : ""}\n`);
+    io.stderr.write(`aioscope: ${signal === "SIGINT" ? "Ctrl-C" : signal}: not finished ${STOP_GRACE_MS / 1000} s after the interrupt; quitting${signals.recording ? " (each output file is either complete or not there)" : ""}\n`);
   });
   // Started here, so closed here whatever happens; an interrupted start-up still closes them.
   const target = resolveTarget(command.url, command.scenario);
@@ -262,21 +275,23 @@ async function recordSession(
   await panel.evaluate((withReload: boolean) => window.__aioscopePanel!.record({ reload: withReload }), reload);
   signals.recording = true;
   const startedAt = Date.now();
+  // The recording's time is kept by a timer, not by the loop below: a panel or page too busy
+  // to answer (a flood) must not stretch --duration or --timeout by the seconds it takes.
+  const timeUp = new AbortController();
+  const timeLimit = setTimeout(() => timeUp.abort(), command.durationMs ?? command.timeoutMs);
+  timeLimit.unref();
+  const stopping = AbortSignal.any([signals.signal, timeUp.signal]);
   // Navigating the recording tab records the new document from its first script (it joins
   // the session): a named page is opened now, and the demo's scenarios start as their page loads.
   if (openLater) {
     progress.update(`opening ${target.url}…`);
     // A page that is still loading when the recording's time is up is recorded as it is: the
     // loop below then stops at once (with "it was still loading" under --until-idle).
-    const cap = new Promise<void>((resolve) => setTimeout(resolve, command.durationMs ?? command.timeoutMs).unref());
     const opening = openPage(page, target.url, note);
-    await signals.race(Promise.race([opening, cap])).catch((error: unknown) => {
-      if (error instanceof Interrupted) return;
-      throw error;
-    });
     opening.catch(() => {});
+    await unlessStopped(opening, stopping);
   }
-  if (target.demo !== null) await page.goto(target.demo.scenarioUrl, { waitUntil: "domcontentloaded" }).catch(() => {});
+  if (target.demo !== null) await unlessStopped(page.goto(target.demo.scenarioUrl, { waitUntil: "domcontentloaded" }).catch(() => {}), stopping);
 
   const mode = command.durationMs !== null ? `for ${formatMs(command.durationMs)}` : `until idle (at most ${formatMs(command.timeoutMs)})`;
   const from = reload ? ", from a reload" : command.start === "attach" && target.demo === null ? ", from now" : ", from its first script";
@@ -285,69 +300,90 @@ async function recordSession(
   // stay pending on purpose); any other page is idle only once its tasks are done.
   const asking = new IdleQuestion(panel, target.demo === null);
   let idleSince: number | null = null;
+  // What the page said last, for the message when it never goes idle (undefined: not a word yet).
+  let state: PageState | null | undefined;
+  let loaded = false;
+  let settled = target.demo === null;
+  let events = 0;
+  const whyNotIdle = (): string => state === undefined ? "the page did not answer (its main thread was busy)"
+    : !loaded ? "it was still loading"
+    : !settled ? `the scenario was still ${state?.scenarioState ?? "starting"}`
+    : asking.lastWhy ?? "it had not stayed idle for a second";
+  const stopReason = (): StopReason | null => signals.signal.aborted ? { kind: "signal", signal: (signals.signal.reason as Interrupted).signal }
+    : !timeUp.signal.aborted ? null
+    : command.durationMs !== null ? { kind: "duration" }
+    : { kind: "notIdle", why: whyNotIdle() };
   let stop: StopReason | null = null;
-  while (stop === null) {
-    await pause(POLL_MS, signals.signal);
-    if (signals.signal.aborted) {
-      stop = { kind: "signal", signal: (signals.signal.reason as Interrupted).signal };
-      break;
-    }
+  while ((stop = stopReason()) === null) {
+    await pause(POLL_MS, stopping);
+    if (stopping.aborted) continue;
     if (crashed !== null) throw new CliError(crashed, EXIT.browser);
-    const now = Date.now();
-    const elapsed = now - startedAt;
-    let current: PanelProgress;
+    let current: PanelProgress | null;
     try {
-      current = await panelProgress(panel);
+      current = await unlessStopped(panelProgress(panel), stopping);
     } catch (error) {
       throw new CliError(crashed ?? `lost the Async panel during the recording: ${firstLine(error)}`, EXIT.browser);
     }
+    if (current === null) continue;
+    events = current.events;
     const pending = asking.lastPendingTasks;
-    progress.update(`● recording ${formatMs(elapsed)} ${mode} · ${plural(current.events, "event")}${pending > 0 ? ` · ${plural(pending, "task")} pending` : ""}`);
+    progress.update(`● recording ${formatMs(Date.now() - startedAt)} ${mode} · ${plural(events, "event")}${pending > 0 ? ` · ${plural(pending, "task")} pending` : ""}`);
+    // A fixed length ends by the timer alone.
+    if (command.durationMs !== null) continue;
 
-    if (command.durationMs !== null) {
-      if (elapsed >= command.durationMs) stop = { kind: "duration" };
-      continue;
-    }
-    const state = await pageState(page);
-    const answer = await asking.ask();
-    const loaded = state !== null && state.loaded && reloaded;
-    const settled = target.demo === null || (state?.scenario === target.demo.scenario && SETTLED_SCENARIO_STATES.has(state.scenarioState ?? ""));
+    const answered = await unlessStopped(pageState(page), stopping);
+    if (stopping.aborted) continue;
+    state = answered;
+    const answer = await unlessStopped(asking.ask(), stopping);
+    if (stopping.aborted) continue;
+    const now = Date.now();
+    loaded = state !== null && state.loaded && reloaded;
+    settled = target.demo === null || (state?.scenario === target.demo.scenario && SETTLED_SCENARIO_STATES.has(state.scenarioState ?? ""));
     // An unanswered question (asked less than ROUND_TRIP_MAX_MS ago) neither starts nor ends a quiet spell.
     if (answer !== null) idleSince = answer.idle && loaded && settled ? (idleSince ?? now) : null;
     else if (!loaded || !settled) idleSince = null;
     if (idleSince !== null && now - idleSince >= QUIET_MS) {
       stop = { kind: "idle" };
-    } else if (elapsed >= command.timeoutMs) {
-      const why = !loaded ? "it was still loading"
-        : !settled ? `the scenario was still ${state?.scenarioState ?? "starting"}`
-        : asking.lastWhy ?? "it had not stayed idle for a second";
-      stop = { kind: "notIdle", why };
+      break;
     }
   }
+  clearTimeout(timeLimit);
+  // Past --timeout, as after an interrupt, the rest must finish within the grace period: the
+  // trace is read out and written first, and what still runs when it ends is given up.
+  if (stop.kind === "notIdle") {
+    signals.finishWithin(STOP_GRACE_MS, EXIT.notIdle, () => {
+      progress.clear();
+      io.stderr.write(`aioscope: the page did not go idle within ${formatMs(command.timeoutMs)}, and the trace was not finished ${STOP_GRACE_MS / 1000} s later; quitting (each output file is either complete or not there)\n`);
+    });
+  }
+  const hurried = stop.kind === "signal" || stop.kind === "notIdle";
 
   await panel.evaluate(() => window.__aioscopePanel!.stop());
-  // Interrupted, the last batches get a second rather than five: the grace period is short.
-  await drain(panel, stop.kind === "signal" ? 1000 : DRAIN_MAX_MS);
+  // In a hurry, the last batches get a second rather than five.
+  const drained = await drain(panel, hurried ? HURRIED_DRAIN_MS : DRAIN_MAX_MS);
   const elapsed = Date.now() - startedAt;
-
-  const snapshot = await panelProgress(panel);
   const ended = stop.kind === "idle" ? "the page went idle"
     : stop.kind === "duration" ? `after ${formatMs(command.durationMs ?? 0)}`
     : stop.kind === "signal" ? "interrupted"
     : "not idle";
-  progress.finish(errPaint("dim", `recorded ${formatMs(elapsed)} (${ended}) · ${plural(snapshot.events, "event")}`));
-  for (const problem of snapshot.problems) note(`note: the panel reported: ${problem}`);
+  events = drained?.events ?? events;
+  progress.finish(errPaint("dim", `recorded ${formatMs(elapsed)} (${ended}) · ${plural(events, "event")}`));
+  for (const problem of drained?.problems ?? []) note(`note: the panel reported: ${problem}`);
 
-  progress.step(`reading the trace from the panel (${plural(snapshot.events, "event")})…`);
+  progress.step(`reading the trace from the panel (${plural(events, "event")})…`);
   let bytes = await readPanelTraceBytes(panel);
   if (bytes === null) throw new CliError("the Async panel has no session after recording (is dist/extension an aioscope build?)", EXIT.browser);
   const imported = importTrace(bytes);
-  // Only the trace is kept from here on: the bytes it was read from go to the collector.
-  bytes = null;
   if (!imported.ok) {
     throw new CliError(`the panel's session is not a valid trace at ${imported.error.path}: ${imported.error.message} (a bug: please report it)`, EXIT.browser);
   }
   const trace = imported.trace;
+  // The panel wrote the very bytes of the aioscope file: they go to disk as they are, before
+  // the analysis, so a grace period that runs out later still leaves the recording written.
+  const files = new OutputFiles();
+  await files.write(command.out, bytes, "--out", (size) => `aioscope trace, ${size}: open it in the Async panel, or aioscope analyze it`);
+  // Only the trace is kept from here on: the bytes it was read from go to the collector.
+  bytes = null;
   progress.clear();
 
   const analysis = analyseFor(trace, command.budget);
@@ -356,9 +392,10 @@ async function recordSession(
   // skipped, and the status says so.
   const interrupted = (): NodeJS.Signals | null => stop.kind === "signal" ? stop.signal
     : signals.signal.aborted ? (signals.signal.reason as Interrupted).signal : null;
-  const written = await writeFiles(command, trace, analysis.concurrency, session, interrupted() !== null);
-  const exit = printReport(trace, analysis, command.budget, io, written.lines, target.demo?.scenarioUrl ?? target.url);
-  if (written.failure !== null) throw written.failure;
+  const exit = printReport(trace, analysis, command.budget, io, files.lines.splice(0), target.demo?.scenarioUrl ?? target.url);
+  await writeOtherFiles(command, trace, analysis.concurrency, session, files, interrupted() !== null);
+  for (const line of files.lines) io.stdout.write(`${line}\n`);
+  if (files.failure !== null) throw files.failure;
 
   const signal = interrupted();
   if (signal !== null) {
@@ -370,6 +407,16 @@ async function recordSession(
     return EXIT.notIdle;
   }
   return exit;
+}
+
+/** `work`'s value, or null as soon as `stopping` aborts: a busy panel or page answers late, and the recording's time is up. */
+function unlessStopped<T>(work: Promise<T>, stopping: AbortSignal): Promise<T | null> {
+  if (stopping.aborted) return Promise.resolve(null);
+  return new Promise<T | null>((resolve, reject) => {
+    const onAbort = (): void => resolve(null);
+    stopping.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => stopping.removeEventListener("abort", onAbort));
+  });
 }
 
 /** The pages' verdict on one question: idle, or why not. */
@@ -418,55 +465,65 @@ class IdleQuestion {
   }
 }
 
-/** After stop, the pages send their last batches: wait until the count holds still. */
-async function drain(panel: Frame, maxMs: number): Promise<void> {
+/**
+ * After stop, the pages send their last batches: wait until the count holds still, for at
+ * most `maxMs` in all (a panel too busy to answer does not stretch it). Returns the panel's
+ * last progress, or null if it never answered.
+ */
+async function drain(panel: Frame, maxMs: number): Promise<PanelProgress | null> {
   const deadline = Date.now() + maxMs;
-  let events = (await panelProgress(panel)).events;
+  let last: PanelProgress | null = null;
   let stillSince = Date.now();
   while (Date.now() < deadline) {
+    const now = await withinTime(panelProgress(panel), deadline - Date.now());
+    if (now === undefined) break;
+    if (last === null || now.events !== last.events) stillSince = Date.now();
+    else if (Date.now() - stillSince >= DRAIN_QUIET_MS) return now;
+    last = now;
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const now = (await panelProgress(panel)).events;
-    if (now !== events) {
-      events = now;
-      stillSince = Date.now();
-    } else if (Date.now() - stillSince >= DRAIN_QUIET_MS) {
+  }
+  return last;
+}
+
+/**
+ * The output files of a run, each written whole (see output.ts): lines saying what was
+ * written, and the first failure, which becomes the exit status once everything else is written.
+ */
+class OutputFiles {
+  readonly lines: string[] = [];
+  failure: CliError | null = null;
+
+  async write(path: string, data: OutputData, option: string, what: (bytes: string) => string): Promise<void> {
+    // A write that fails now, after the recording, must not lose it: a file that fails goes
+    // to a fallback file, the others are still written.
+    const written = await writeOutputOrFallback(path, data, option);
+    if (written.ok) {
+      this.lines.push(`Wrote ${path} (${what(formatBytes(written.bytes))})`);
       return;
     }
+    if (written.fallback !== null) this.lines.push(`Wrote ${written.fallback} instead of ${path} (${what(formatBytes(written.bytes))})`);
+    this.failure ??= written.error;
   }
 }
 
-async function writeFiles(
-  command: RecordCommand, trace: Trace, concurrency: ConcurrencySeries, session: Session, interrupted: boolean,
-): Promise<{ lines: string[]; failure: CliError | null }> {
-  const lines: string[] = [];
-  // A write that fails now, after the recording, must not lose it: each file that fails goes
-  // to a fallback file, the others are still written, and the first failure is the exit status.
-  let failure: CliError | null = null;
-  const write = async (path: string, data: OutputData, option: string, what: (bytes: string) => string): Promise<void> => {
-    const written = await writeOutputOrFallback(path, data, option);
-    if (written.ok) {
-      lines.push(`Wrote ${path} (${what(formatBytes(written.bytes))})`);
-      return;
-    }
-    if (written.fallback !== null) lines.push(`Wrote ${written.fallback} instead of ${path} (${what(formatBytes(written.bytes))})`);
-    failure ??= written.error;
-  };
-  // Written in pieces: a large trace is never held twice, as a model and as one string.
-  await write(command.out, () => aioscopeChunks(trace), "--out", (size) => `aioscope trace, ${size}: open it in the Async panel, or aioscope analyze it`);
+/** The Chrome trace and the screenshot, after the aioscope trace; interrupted, the screenshot is skipped. */
+async function writeOtherFiles(
+  command: RecordCommand, trace: Trace, concurrency: ConcurrencySeries, session: Session, files: OutputFiles, interrupted: boolean,
+): Promise<void> {
   if (command.chromeTrace !== null) {
-    await write(command.chromeTrace, exportChromeBytes(trace, { concurrency }), "--chrome-trace", (size) => `Chrome trace, ${size}: open it in ui.perfetto.dev or the Performance panel`);
+    await files.write(command.chromeTrace, exportChromeBytes(trace, { concurrency }), "--chrome-trace", (size) => `Chrome trace, ${size}: open it in ui.perfetto.dev or the Performance panel`);
   }
-  if (command.screenshot !== null && interrupted) {
-    lines.push(`Skipped ${command.screenshot}: interrupted (a screenshot waits for the panel to draw)`);
-  } else if (command.screenshot !== null) {
-    // The traces are written by now: a failed screenshot is reported after the summary.
-    try {
-      const png = await screenshotPanel(session.devtools, session.panel, { headless: !command.show });
-      await write(command.screenshot, png, "--screenshot", (size) => `the Async panel, ${size}`);
-    } catch (error) {
-      if (!(error instanceof CliError)) throw error;
-      failure ??= error;
-    }
+  if (command.screenshot === null) return;
+  if (interrupted) {
+    files.lines.push(`Skipped ${command.screenshot}: interrupted (a screenshot waits for the panel to draw)`);
+    return;
   }
-  return { lines, failure };
+  // The traces are written by now: a failed screenshot is reported after the summary.
+  try {
+    const png = await screenshotPanel(session.devtools, session.panel, { headless: !command.show });
+    await files.write(command.screenshot, png, "--screenshot", (size) => `the Async panel, ${size}`);
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    files.failure ??= error;
+  }
 }

@@ -7,11 +7,12 @@
  * It must run before the MAIN-world script (the manifest lists it first) so that its
  * listener is in place when the agent offers the channel.
  */
+import browser from "webextension-polyfill";
 import { BRIDGE_PORT } from "../protocol/messages.ts";
 import { Bridge } from "./bridge-relay.ts";
 
 new Bridge({
-  connect: () => chrome.runtime.connect({ name: BRIDGE_PORT }),
+  connect: () => browser.runtime.connect({ name: BRIDGE_PORT }),
   setTimer: (callback, ms) => void setTimeout(callback, ms),
   channelTarget: document,
   window,

@@ -13,7 +13,7 @@
  */
 import { Recorder } from "../trace/recorder.ts";
 import { captureSite, RuntimeFrames } from "../trace/stack.ts";
-import { mathMin, safeMap, stringSlice } from "../trace/primordials.ts";
+import { mathMax, mathMin, mathRound, safeMap, stringSlice } from "../trace/primordials.ts";
 import type { Instrument, RegisteredRuntime } from "../runtime/instrument.ts";
 import { MAX_BATCH_EVENTS } from "../protocol/validate.ts";
 import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHello, type RecordingOptions, type Wall } from "../protocol/messages.ts";
@@ -21,6 +21,7 @@ import type { PageHook } from "./install-hook.ts";
 import type { NativeControl } from "./native/index.ts";
 import { PageActivity } from "./page-activity.ts";
 import { cancelLiveTask, DEVTOOLS_CANCELLER, SiteMemo, takeSnapshot } from "./live-snapshot.ts";
+import { DEFAULT_FLIGHT_LIMITS, FlightRing, type FlightRingStats } from "./flight-ring.ts";
 
 /** How often the recorder's events are shipped while recording. */
 export const FLUSH_INTERVAL_MS = 50;
@@ -52,11 +53,22 @@ interface Stream {
   readonly recorder: Recorder;
   /** Numbers the recorders of this document (see PageBatch.stream). */
   readonly id: number;
+  /**
+   * Subtracted from the recorder's `seq` and `droppedEvents`: a stream made from the flight
+   * recorder's ring starts at the window, not where its recorder started.
+   */
+  seqShift: number;
+  droppedShift: number;
 }
+
+/** What the flight recorder records: everything a recording does by default. */
+const FLIGHT_OPTIONS: RecordingOptions = { creationSites: true, native: true };
 
 type AgentState =
   | { readonly name: "startup"; readonly stream: Stream }
   | { readonly name: "idle" }
+  /** The flight recorder is on and nobody records: batches go into the ring (flight-ring.ts). */
+  | { readonly name: "flight"; readonly stream: Stream; readonly ring: FlightRing }
   | { readonly name: "recording"; readonly session: string; readonly stream: Stream };
 
 export class PageAgent {
@@ -77,6 +89,8 @@ export class PageAgent {
   private bundledRuntimes = 0;
   /** Creation sites the recorders took, for the live snapshot. */
   private readonly sites = new SiteMemo();
+  /** The flight recorder's option for this tab (off by default): the window kept, or null. */
+  private flightWindowMs: number | null = null;
 
   constructor(
     private readonly wall: Wall<BridgeToPageMessage, PageEvent>,
@@ -109,14 +123,23 @@ export class PageAgent {
     this.showPerformanceTracks(false);
     const state = this.state;
     this.clearStartupTimer();
+    this.flightWindowMs = null;
+    this.stopFlushing();
     if (state.name === "recording") this.finish(state.stream, state.session);
-    else if (state.name === "startup") this.detachRecorder(state.stream.recorder);
+    else if (state.name === "startup" || state.name === "flight") this.detachRecorder(state.stream.recorder);
     this.state = { name: "idle" };
   }
 
   /** What the agent is doing, for tests and diagnostics. */
   get stateName(): AgentState["name"] {
     return this.state.name;
+  }
+
+  /** The flight recorder's ring, and the drops of its recorder, while it keeps the last seconds (diagnostics, the bench). */
+  get flightStats(): (FlightRingStats & { readonly droppedEvents: number }) | null {
+    const state = this.state;
+    if (state.name !== "flight") return null;
+    return { ...state.ring.stats(), droppedEvents: state.stream.recorder.droppedEvents };
   }
 
   private receive(message: BridgeToPageMessage): void {
@@ -126,7 +149,7 @@ export class PageAgent {
         this.sendHello();
         return;
       case "start":
-        this.start(message.data.session, message.data.options, message.data.keepStartup);
+        this.start(message.data.session, message.data.options, message.data.keepStartup, message.data.fromFlightRecorder === true);
         return;
       case "stop":
         this.stop(message.data.session);
@@ -142,6 +165,9 @@ export class PageAgent {
         return;
       case "cancelTask":
         this.cancelFromDevTools(message.data.task);
+        return;
+      case "flightRecorder":
+        this.setFlightRecorder(message.data.enabled ? message.data.windowMs : null);
         return;
     }
   }
@@ -168,6 +194,40 @@ export class PageAgent {
     this.wall.send({ kind: "cancelResult", data: { task, cancelled } });
   }
 
+  /**
+   * The flight recorder: while on and nobody records, the last `windowMs` of events stay in
+   * a ring (flight-ring.ts) until a recording takes them (`start` with fromFlightRecorder).
+   * A start-up recording becomes the ring's beginning; a recording in progress goes on, and
+   * the ring starts afresh when it stops.
+   */
+  private setFlightRecorder(windowMs: number | null): void {
+    this.flightWindowMs = windowMs;
+    const state = this.state;
+    if (windowMs === null) {
+      if (state.name === "flight") {
+        this.detachRecorder(state.stream.recorder);
+        this.stopFlushing();
+        this.state = { name: "idle" };
+      }
+      return;
+    }
+    if (state.name === "flight") {
+      state.ring.setWindow(windowMs);
+      return;
+    }
+    if (state.name === "recording") return;
+    let stream: Stream;
+    if (state.name === "startup") {
+      this.clearStartupTimer();
+      stream = state.stream;
+    } else {
+      stream = this.newStream(FLIGHT_OPTIONS);
+      this.applyNative(stream.recorder, FLIGHT_OPTIONS);
+    }
+    this.state = { name: "flight", stream, ring: new FlightRing({ ...DEFAULT_FLIGHT_LIMITS, windowMs }) };
+    this.scheduleFlush();
+  }
+
   /** Flushes what was recorded, then says what is still in flight (for `--until-idle`). */
   private answer(session: string, query: number): void {
     const state = this.state;
@@ -191,7 +251,7 @@ export class PageAgent {
     for (let k = 0; k < runtimes.length; k++) runtimes[k]!.removeInstrument(tracks);
   }
 
-  private start(session: string, options: RecordingOptions, keepStartup: boolean): void {
+  private start(session: string, options: RecordingOptions, keepStartup: boolean, fromFlightRecorder: boolean): void {
     const state = this.state;
     if (state.name === "recording" && state.session === session) {
       // A repeat after a reconnect, or the same recording with native instrumentation toggled.
@@ -201,16 +261,19 @@ export class PageAgent {
     this.clearStartupTimer();
     if (state.name === "recording") this.finish(state.stream, state.session);
     let stream: Stream;
-    if (state.name === "startup" && keepStartup) {
+    if (state.name === "flight" && fromFlightRecorder) {
+      // "Save last 30 s": the ring becomes the start of the session, its recorder goes on.
+      stream = this.streamFromRing(state.stream, state.ring, session);
+    } else if (state.name === "startup" && keepStartup) {
       // A document loaded into a recording tab (a reload or a navigation): it joins the session
       // with everything it recorded since document_start.
       stream = state.stream;
       stream.recorder.mark("navigation", this.host.hello().url);
     } else {
-      if (state.name === "startup") this.detachRecorder(state.stream.recorder);
+      if (state.name === "startup" || state.name === "flight") this.detachRecorder(state.stream.recorder);
       stream = this.newStream(options);
     }
-    stream.recorder.mark("recordingStart", session);
+    if (!(state.name === "flight" && fromFlightRecorder)) stream.recorder.mark("recordingStart", session);
     this.applyNative(stream.recorder, options);
     this.state = { name: "recording", session, stream };
     // A panel opened after the page loaded never saw its first hello: say who we are before
@@ -231,14 +294,46 @@ export class PageAgent {
     if (state.name !== "recording" || state.session !== session) return;
     this.finish(state.stream, state.session);
     this.state = { name: "idle" };
+    // The flight recorder, if on, starts again with an empty ring.
+    if (this.flightWindowMs !== null) this.setFlightRecorder(this.flightWindowMs);
   }
 
   private finish(stream: Stream, session: string): void {
     stream.recorder.mark("recordingStop", session);
     this.detachRecorder(stream.recorder);
     this.flush(stream, session);
+    this.stopFlushing();
+  }
+
+  private stopFlushing(): void {
     if (this.flushTimer !== null) this.host.clearTimer(this.flushTimer);
     this.flushTimer = null;
+  }
+
+  /**
+   * Sends what the ring kept as the first batches of `session`'s new stream, after a
+   * `recordingStart` marker at the window's start that says so; the ring's recorder goes on
+   * as that stream (its later batches renumbered to follow).
+   */
+  private streamFromRing(flight: Stream, ring: FlightRing, session: string): Stream {
+    const recorder = flight.recorder;
+    ring.keep(recorder.takeBatch(), recorder.now());
+    const taken = ring.take();
+    const seconds = mathRound(ring.limits.windowMs / 1000);
+    const windowStart = mathMax(0, recorder.now() - ring.limits.windowMs, taken.firstTime ?? 0);
+    const stream: Stream = { recorder, id: this.streams++, seqShift: taken.seqShift, droppedShift: taken.droppedShift };
+    this.lastDropped = 0;
+    this.activity.reset();
+    for (let k = 0; k < taken.batches.length; k++) {
+      const batch = taken.batches[k]!;
+      this.lastDropped = batch.droppedEvents;
+      this.activity.feed(batch);
+      this.wall.send({ kind: "batch", data: { session, stream: stream.id, batch } });
+    }
+    recorder.mark("recordingStart", `flight recorder: last ${seconds} s`, {
+      at: windowStart, detail: `session ${session}; ${taken.evictedEvents} older events evicted, ${this.lastDropped} dropped in the window`,
+    });
+    return stream;
   }
 
   private scheduleFlush(): void {
@@ -246,17 +341,40 @@ export class PageAgent {
     this.flushTimer = this.host.setTimer(() => {
       this.flushTimer = null;
       const state = this.state;
-      if (state.name !== "recording") return;
-      this.flush(state.stream, state.session);
+      if (state.name === "flight") this.keepInRing(state.stream, state.ring);
+      else if (state.name === "recording") this.flush(state.stream, state.session);
+      else return;
       this.scheduleFlush();
     }, FLUSH_INTERVAL_MS);
   }
 
+  /** The flight recorder's flush: the batch goes into the ring, the ring evicts what is too old or too much. */
+  private keepInRing(stream: Stream, ring: FlightRing): void {
+    const recorder = stream.recorder;
+    if (recorder.stats().held === 0) {
+      // Nothing new (a quiet page): only time moves on.
+      ring.evict(recorder.now());
+      return;
+    }
+    ring.keep(recorder.takeBatch(), recorder.now());
+    if (!ring.tableFull) return;
+    // The strings of evicted time outgrew their share: a fresh recorder, a fresh table.
+    this.detachRecorder(recorder);
+    ring.clear();
+    const fresh = this.newStream(FLIGHT_OPTIONS);
+    this.applyNative(fresh.recorder, FLIGHT_OPTIONS);
+    this.state = { name: "flight", stream: fresh, ring };
+  }
+
   private flush(stream: Stream, session: string): void {
     const stats = stream.recorder.stats();
-    if (stats.held === 0 && stats.droppedEvents === this.lastDropped) return;
-    this.lastDropped = stats.droppedEvents;
-    const batch = stream.recorder.takeBatch();
+    const dropped = stats.droppedEvents - stream.droppedShift;
+    if (stats.held === 0 && dropped === this.lastDropped) return;
+    this.lastDropped = dropped;
+    let batch = stream.recorder.takeBatch();
+    if (stream.seqShift !== 0 || stream.droppedShift !== 0) {
+      batch = { ...batch, seq: batch.seq - stream.seqShift, droppedEvents: batch.droppedEvents - stream.droppedShift };
+    }
     this.activity.feed(batch);
     this.wall.send({ kind: "batch", data: { session, stream: stream.id, batch } });
   }
@@ -282,6 +400,7 @@ export class PageAgent {
         runtimes: this.runtimeVersions(),
         bundledRuntimes: this.bundledListed(),
         session: this.state.name === "recording" ? this.state.session : null,
+        flightRecorder: this.flightWindowMs !== null,
       },
     });
   }
@@ -313,7 +432,7 @@ export class PageAgent {
     this.attachRecorder(recorder);
     this.lastDropped = 0;
     this.activity.reset();
-    return { recorder, id: this.streams++ };
+    return { recorder, id: this.streams++, seqShift: 0, droppedShift: 0 };
   }
 
   /** Every runtime copy shares its realm's instrument list, but copies of other versions may not: add to each. */

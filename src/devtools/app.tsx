@@ -25,6 +25,7 @@ import { rememberPerformanceTracks, rememberedPerformanceTracks } from "./perfor
 import { CompareMenu } from "./compare/compare-menu.tsx";
 import type { ComparedRecording } from "./compare/compare-view.tsx";
 import { kindsPresent, rememberedHiddenKinds, rememberHiddenKinds, type RowKind } from "./timeline/kind-filter.ts";
+import type { Trace } from "../trace/model.ts";
 
 const INFO_BANNER_MS = 4000;
 
@@ -133,6 +134,8 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
             rememberPerformanceTracks(on);
           },
         }}
+        flightRecorder={{ enabled: store.flightRecorderOn, onChange: (on) => store.setFlightRecorder(on), onSave: () => store.saveFlightRecording() }}
+        flightSession={flightSessionOf(trace)}
         onRecord={() => store.record()}
         onStop={() => store.stop()}
         onReloadAndRecord={() => store.record({ reload: true })}
@@ -211,4 +214,10 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
       {dragging && <div class="drop-overlay" data-testid="drop-overlay">Drop a trace file to import it</div>}
     </div>
   );
+}
+
+/** A session saved from the flight recorder says so at its start (the page agent's recordingStart marker). */
+function flightSessionOf(trace: Trace | null): { label: string; detail: string } | null {
+  const start = trace?.markers.find((m) => m.kind === "recordingStart" && m.label.startsWith("flight recorder: "));
+  return start === undefined ? null : { label: start.label, detail: start.detail ?? "" };
 }

@@ -8,6 +8,7 @@
  */
 import type { CancelOutcome, LiveState, PageAnswer, RecordingStore, StoreSnapshot } from "./recording-store.ts";
 import type { Trace } from "../trace/model.ts";
+import { exportAioscope } from "../trace/export-aioscope.ts";
 import type { RowGeometry } from "./timeline/geometry.ts";
 import type { TimeWindow } from "./timeline/viewport.ts";
 import type { DrawnFrame } from "./timeline/controller.ts";
@@ -49,6 +50,8 @@ export interface PanelAutomation {
   clear(): void;
   snapshot(): StoreSnapshot;
   trace(): Trace | null;
+  /** The session as the aioscope file's text (what "Export" writes), or null without a session. */
+  traceFile(): string | null;
   timelineRows(): RowGeometry[];
   timelineWindow(): TimeWindow | null;
   setTimelineWindow(window: TimeWindow): void;
@@ -87,6 +90,10 @@ export function exposeAutomation(target: Window, store: RecordingStore, hub: Aut
     clear: () => store.clear(),
     snapshot: () => store.snapshot(),
     trace: () => store.trace(),
+    traceFile: () => {
+      const trace = store.trace();
+      return trace === null ? null : exportAioscope(trace);
+    },
     timelineRows: () => hub.view?.rows() ?? [],
     timelineWindow: () => hub.view?.window() ?? null,
     setTimelineWindow: (window: TimeWindow) => hub.view?.setWindow(window),

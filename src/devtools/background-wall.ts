@@ -3,6 +3,7 @@
  * stop the service worker at any time, which disconnects the port: this reconnects at once
  * and calls `onReconnect`, so the store re-attaches with its recording state.
  */
+import browser, { type Runtime } from "webextension-polyfill";
 import { PANEL_PORT, type BackgroundToPanelMessage, type PanelToBackgroundMessage, type Wall } from "../protocol/messages.ts";
 
 const RECONNECT_DELAYS_MS = [0, 50, 200, 1000];
@@ -10,15 +11,16 @@ const RECONNECT_DELAYS_MS = [0, 50, 200, 1000];
 export function connectToBackground(onReconnect: () => void): Wall<BackgroundToPanelMessage, PanelToBackgroundMessage> {
   const listeners = new Set<(message: BackgroundToPanelMessage) => void>();
   const outbox: PanelToBackgroundMessage[] = [];
-  let port: chrome.runtime.Port | null = null;
+  let port: Runtime.Port | null = null;
   let attempt = 0;
 
   const connect = (): void => {
-    const next = chrome.runtime.connect({ name: PANEL_PORT });
+    const next = browser.runtime.connect({ name: PANEL_PORT });
     port = next;
-    next.onMessage.addListener((message: BackgroundToPanelMessage) => {
+    next.onMessage.addListener((message) => {
       attempt = 0;
-      for (const listener of listeners) listener(message);
+      // Only the background's router talks on this port, and it sends nothing else.
+      for (const listener of listeners) listener(message as BackgroundToPanelMessage);
     });
     next.onDisconnect.addListener(() => {
       port = null;

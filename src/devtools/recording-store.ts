@@ -7,7 +7,8 @@
  * order exactly once: a batch sent again after a service-worker restart is recognised by its
  * sequence number, acknowledged again and skipped.
  */
-import { SessionBuilder } from "../trace/session.ts";
+import { SessionBuilder, type SourceOptions } from "../trace/session.ts";
+import { SessionLogger, type SessionLog } from "./session/session-log.ts";
 import { localIdOf, type RuntimeCopy, type Trace } from "../trace/model.ts";
 import type { FrameSnapshot } from "../trace/analysis/snapshot.ts";
 import {
@@ -90,7 +91,6 @@ interface FrameEntry {
   /** The page's recorder whose batches this entry applies (see PageBatch.stream). */
   stream: number | null;
   source: number | null;
-  nextSeq: number;
   droppedEvents: number;
   /** Events of this frame's batches the panel shed because the session was full (MAX_SESSION_EVENTS). */
   shed: number;
@@ -130,6 +130,8 @@ export class RecordingStore {
   /** The session the builder holds: still set after stop, so the pages' last batches land. */
   private session: string | null = null;
   private builder: SessionBuilder | null = null;
+  /** The same session as the batches it was built from: what storage keeps (session-log.ts). */
+  private logger: SessionLogger | null = null;
   private frames = new Map<string, FrameEntry>();
   private events = 0;
   private refused = 0;
@@ -148,6 +150,8 @@ export class RecordingStore {
   private options: RecordingOptions = { creationSites: true, native: true };
 
   private performanceTracks = false;
+  /** The flight recorder is on in this tab (the background keeps it while the tab lives). */
+  private flightRecorder = false;
 
   constructor(
     private readonly tabId: number,
@@ -228,6 +232,35 @@ export class RecordingStore {
     this.wall.send({ kind: "attach", data: { protocol: PROTOCOL_VERSION, tabId: this.tabId, recording: this.recording } });
     // A background that restarted has forgotten the option: tell it again.
     if (this.performanceTracks) this.wall.send({ kind: "performanceTracks", data: { enabled: true } });
+    if (this.flightRecorder) this.wall.send({ kind: "flightRecorder", data: { enabled: true } });
+  }
+
+  /**
+   * The flight recorder: the tab's pages keep their last 30 s of events while nobody records,
+   * now and after navigations, until it is turned off or the tab closes (panel open or not).
+   */
+  setFlightRecorder(on: boolean): void {
+    if (this.flightRecorder === on) return;
+    this.flightRecorder = on;
+    this.wall.send({ kind: "flightRecorder", data: { enabled: on } });
+    this.changed();
+  }
+
+  /** Whether the tab's pages keep their last 30 s (see setFlightRecorder). */
+  get flightRecorderOn(): boolean {
+    return this.flightRecorder;
+  }
+
+  /**
+   * "Save last 30 s": what the pages' flight recorders kept becomes a new recording, which
+   * ends at once (its last batches arrive after). Nothing happens while the option is off or
+   * a recording runs.
+   */
+  saveFlightRecording(): void {
+    if (!this.flightRecorder || this.phase === "recording") return;
+    this.beginSession();
+    this.wall.send({ kind: "record", data: { recording: this.recording, keepStartup: false, fromFlightRecorder: true } });
+    this.stop();
   }
 
   /**
@@ -266,7 +299,7 @@ export class RecordingStore {
       droppedEvents: dropped,
       refused: this.refused,
       forged,
-      frames: [...this.frames.values()].map((f) => ({ ...f })),
+      frames: [...this.frames.values()].map((f) => ({ ...f, nextSeq: this.builder?.expectedSeq(f.source) ?? 0 })),
       problems: [...this.problems],
     };
   }
@@ -277,6 +310,16 @@ export class RecordingStore {
     if (this.builder === null) return null;
     this.cachedTrace ??= this.builder.trace();
     return this.cachedTrace;
+  }
+
+  /** The recorded session as its batches (null for a loaded one, or before the first recording). */
+  sessionLog(): SessionLog | null {
+    return this.loaded === null ? this.logger?.log() ?? null : null;
+  }
+
+  /** What a list of kept recordings shows of the recorded session, without taking a snapshot of it. */
+  sessionFacts(): { readonly tasks: number; readonly end: number } | null {
+    return this.loaded !== null || this.builder === null ? null : { tasks: this.builder.taskCount, end: this.builder.end };
   }
 
   /**
@@ -299,15 +342,21 @@ export class RecordingStore {
     return this.options.native;
   }
 
-  /** Starts a new recording (the old one is replaced); with `reload`, reloads the page first. */
-  record(options: { reload?: boolean } = {}): void {
+  /** A new, empty recording session (the old one is replaced), kept as it grows. */
+  private beginSession(): void {
     this.resetSession();
     this.recording = { session: this.host.newSessionId(), options: this.options };
     this.session = this.recording.session;
     this.builder = new SessionBuilder();
+    this.logger = new SessionLogger();
     // What the top frame said of itself, if it already has: a reload tells again.
     for (const entry of this.frames.values()) if (entry.hello?.isTopFrame === true) this.describeSession(entry.hello);
     this.phase = "recording";
+  }
+
+  /** Starts a new recording (the old one is replaced); with `reload`, reloads the page first. */
+  record(options: { reload?: boolean } = {}): void {
+    this.beginSession();
     // Frames of the current documents record from now on; after a reload the new documents
     // keep what they recorded since document_start.
     this.wall.send({ kind: "record", data: { recording: this.recording, keepStartup: options.reload === true } });
@@ -351,6 +400,7 @@ export class RecordingStore {
     this.loaded = null;
     this.session = null;
     this.builder = null;
+    this.logger = null;
     this.cachedTrace = null;
     this.events = 0;
     this.refused = 0;
@@ -359,7 +409,6 @@ export class RecordingStore {
     for (const entry of this.frames.values()) {
       entry.stream = null;
       entry.source = null;
-      entry.nextSeq = 0;
       entry.droppedEvents = 0;
       entry.shed = 0;
       entry.error = null;
@@ -370,6 +419,9 @@ export class RecordingStore {
     switch (message.kind) {
       case "attached":
         for (const frame of message.data.frames) this.frameEntry(frame);
+        // A panel opened later finds the option as the tab keeps it (a restarted background
+        // does not know it, and is told it again by attach()).
+        if (message.data.flightRecorder === true) this.flightRecorder = true;
         break;
       case "frameGone":
         // Its events stay in the session; the frame itself is gone.
@@ -392,10 +444,13 @@ export class RecordingStore {
         // recording starts with its own recordingStart marker.
         if (event.kind === "hello") {
           entry.hello = event.data;
+          // A page keeping its last 30 s says so: the option is on for the tab.
+          if (event.data.flightRecorder === true) this.flightRecorder = true;
           if (event.data.isTopFrame) this.describeSession(event.data);
           // A page may load a bundled runtime copy at any time: its source says so from then on.
           if (entry.source !== null && this.builder !== null) {
             this.builder.setRuntimes(entry.source, runtimeCopies(event.data));
+            this.logger?.setRuntimes(entry.source, runtimeCopies(event.data));
             this.cachedTrace = null;
           }
         } else if (event.kind === "batch") {
@@ -429,31 +484,34 @@ export class RecordingStore {
       // The document started a new recorder (it was stopped and started again): a new source.
       entry.stream = stream;
       entry.source = null;
-      entry.nextSeq = 0;
       entry.shed = 0;
       entry.error = null;
     }
-    if (batch.seq < entry.nextSeq) {
+    // The builder owns the source's sequence (a source not added yet expects batch 0).
+    const expected = this.builder.expectedSeq(entry.source);
+    if (batch.seq < expected) {
       // Sent again after a reconnect: we have it already.
-      this.ack(entry, session, stream, entry.nextSeq - 1);
+      this.ack(entry, session, stream, expected - 1);
       return;
     }
-    if (batch.seq > entry.nextSeq) {
+    if (batch.seq > expected) {
       // An earlier batch is missing. After a worker restart a new batch can overtake the
       // resent ones (the bridge sends them when the panel's resend request reaches it), so
       // the gap is shown and this batch skipped, not acknowledged: the bridge keeps it and
       // sends it again after the missing one. Only a batch the bridge gave up on (its
       // retention bound) leaves the gap for good.
-      entry.error = `batch ${batch.seq} arrived but batch ${entry.nextSeq} was expected: waiting for it`;
+      entry.error = `batch ${batch.seq} arrived but batch ${expected} was expected: waiting for it`;
       return;
     }
     if (entry.source === null) {
-      entry.source = this.builder.addSource({
+      const options: SourceOptions = {
         label: entry.hello?.isTopFrame === false ? `frame ${entry.frame.frameId}` : "page",
         url: entry.hello?.url ?? null,
         frameId: entry.frame.frameId,
         runtimes: entry.hello === null ? undefined : runtimeCopies(entry.hello),
-      });
+      };
+      entry.source = this.builder.addSource(options);
+      this.logger?.addSource(options);
     }
     let applied = batch;
     if (this.events + batch.count > (this.host.maxSessionEvents ?? MAX_SESSION_EVENTS)) {
@@ -475,7 +533,7 @@ export class RecordingStore {
       this.addProblem(`frame ${entry.frame.frameId}: a batch was refused: ${reason}`);
       return;
     }
-    entry.nextSeq = batch.seq + 1;
+    this.logger?.appended(applied, entry.source);
     entry.error = null;
     entry.droppedEvents = applied.droppedEvents;
     this.events += applied.count;
@@ -486,6 +544,7 @@ export class RecordingStore {
   /** The session's URL and title are the top frame's: the page the person recorded. */
   private describeSession(hello: PageHello): void {
     this.builder?.describe({ url: hello.url, title: hello.title, userAgent: hello.userAgent });
+    this.logger?.describe({ url: hello.url, title: hello.title, userAgent: hello.userAgent });
     this.cachedTrace = null;
   }
 
@@ -497,7 +556,7 @@ export class RecordingStore {
     const key = frameKey(frame);
     let entry = this.frames.get(key);
     if (entry === undefined) {
-      entry = { frame, hello: null, stream: null, source: null, nextSeq: 0, droppedEvents: 0, shed: 0, forged: 0, error: null };
+      entry = { frame, hello: null, stream: null, source: null, droppedEvents: 0, shed: 0, forged: 0, error: null };
       this.frames.set(key, entry);
     }
     return entry;

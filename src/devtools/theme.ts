@@ -8,12 +8,15 @@
 /** The two DevTools colour themes, as the panel's stylesheet names them. */
 export type PanelTheme = "light" | "dark";
 
-/** Maps the name the extension API reports ("default" or "dark") onto the panel's names. */
-export function panelThemeFor(devToolsTheme: chrome.devtools.panels.Theme): PanelTheme {
+/**
+ * Maps the name the extension API reports onto the panel's names: Chrome says "default" or
+ * "dark", Firefox "light" or "dark".
+ */
+export function panelThemeFor(devToolsTheme: string): PanelTheme {
   return devToolsTheme === "dark" ? "dark" : "light";
 }
 
 /** Shows the panel document whose root is `root` in the given DevTools theme. */
-export function applyTheme(root: HTMLElement, devToolsTheme: chrome.devtools.panels.Theme): void {
+export function applyTheme(root: HTMLElement, devToolsTheme: string): void {
   root.dataset.theme = panelThemeFor(devToolsTheme);
 }

@@ -24,6 +24,10 @@ export interface ToolbarProps {
   readonly native: { readonly enabled: boolean; onChange(enabled: boolean): void } | null;
   /** The "Show in Performance panel" switch (remembered by the caller). */
   readonly performanceTracks: { readonly enabled: boolean; onChange(enabled: boolean): void } | null;
+  /** The flight recorder's switch (per tab) and its "Save last 30 s"; null where the store has none. */
+  readonly flightRecorder?: { readonly enabled: boolean; onChange(enabled: boolean): void; onSave(): void } | null;
+  /** The session shown was saved from the flight recorder: its start marker's label and detail (evicted, dropped). */
+  readonly flightSession?: { readonly label: string; readonly detail: string } | null;
   onRecord(): void;
   onStop(): void;
   onReloadAndRecord(): void;
@@ -80,6 +84,41 @@ function ExportMenu({ disabled, onExport }: { disabled: boolean; onExport(format
         </div>
       )}
     </div>
+  );
+}
+
+/**
+ * The flight recorder: a switch (the tab's pages keep their last 30 s while nobody records)
+ * and "Save last 30 s", which turns what they kept into a recording.
+ */
+function FlightRecorderControls(props: { enabled: boolean; recording: boolean; onChange(enabled: boolean): void; onSave(): void }) {
+  return (
+    <>
+      <div class="toolbar-divider" />
+      <label class="toolbar-checkbox" title="Flight recorder: this tab's pages keep their last 30 s of tasks and native work, even while this panel is closed; “Save last 30 s” makes it a recording">
+        <input
+          type="checkbox"
+          data-testid="flight-recorder-toggle"
+          aria-label="Flight recorder"
+          checked={props.enabled}
+          onChange={(event) => props.onChange((event.target as HTMLInputElement).checked)}
+        />
+        Flight recorder
+      </label>
+      <button
+        type="button"
+        class="toolbar-button with-text"
+        title={props.enabled ? "Save last 30 s: what the pages kept becomes a recording" : "Turn the flight recorder on first"}
+        data-testid="flight-save-button"
+        disabled={!props.enabled || props.recording}
+        onClick={props.onSave}
+      >
+        <svg viewBox="0 0 20 20" aria-hidden="true">
+          <path d="M10 3a7 7 0 1 1-6.93 8h1.52A5.5 5.5 0 1 0 5.6 6.7L7.4 8.5H3V4.1l1.54 1.54A6.98 6.98 0 0 1 10 3zm-.75 3h1.5v3.7l2.6 2.6-1.06 1.06-3.04-3.04V6z" />
+        </svg>
+        Save last 30 s
+      </button>
+    </>
   );
 }
 
@@ -160,8 +199,12 @@ export function Toolbar(props: ToolbarProps) {
           Performance panel
         </label>
       )}
+      {props.flightRecorder != null && <FlightRecorderControls {...props.flightRecorder} recording={recording} />}
       <div class="toolbar-spacer" />
       {snapshot.loaded !== null && <span class="toolbar-text session-label" data-testid="session-label" title={snapshot.loaded.label}>{snapshot.loaded.label}</span>}
+      {props.flightSession != null && (
+        <span class="toolbar-text session-label" data-testid="flight-session-label" title={props.flightSession.detail}>{props.flightSession.label}</span>
+      )}
       <span class="toolbar-text" data-testid="event-count">{formatCount(snapshot.events)} events</span>
       {snapshot.droppedEvents > 0 && (
         <span class="toolbar-text warning" data-testid="dropped-count" title="Events the page could not keep: its buffer was full">

@@ -3,7 +3,7 @@
  * the filter's matches (by text and by kind), the rows after collapsing and filtering, and
  * the selection — kept by task id, so it survives the live session growing.
  */
-import { useMemo } from "preact/hooks";
+import { useMemo, useRef } from "preact/hooks";
 import type { Trace } from "../trace/model.ts";
 import { arrowsFrom, type Arrow } from "./timeline/arrows.ts";
 import { buildTimelineModel, nodeOfKey, type NodeKey, type TimelineModel } from "./timeline/model.ts";
@@ -23,7 +23,13 @@ export interface SessionView {
 export function useSessionView(
   trace: Trace | null, filter: string, collapsed: ReadonlySet<NodeKey>, selectedKey: NodeKey | null, hiddenKinds: ReadonlySet<RowKind> = NO_KINDS,
 ): SessionView | null {
-  const model = useMemo(() => (trace === null || trace.tasks.length + trace.nativeOps.length === 0 ? null : buildTimelineModel(trace)), [trace]);
+  // Each model of a growing session is built from the one before (see buildTimelineModel).
+  const previousModel = useRef<TimelineModel | null>(null);
+  const model = useMemo(() => {
+    const built = trace === null || trace.tasks.length + trace.nativeOps.length === 0 ? null : buildTimelineModel(trace, previousModel.current);
+    previousModel.current = built;
+    return built;
+  }, [trace]);
   const shownKinds = useMemo(() => (model === null ? null : kindMask(model, hiddenKinds)), [model, hiddenKinds]);
   const matches = useMemo(() => (model === null ? null : bothMasks(matchFilter(model, filter), shownKinds)), [model, filter, shownKinds]);
   const collapsedNodes = useMemo(() => {

@@ -21,6 +21,9 @@ export const PROTOCOL_VERSION = 1;
 export const PAGE_TAG = "aioscope:page";
 export const BRIDGE_TAG = "aioscope:bridge";
 
+/** The flight recorder's window: "Save last 30 s". */
+export const FLIGHT_WINDOW_MS = 30_000;
+
 /** Runtime port names. */
 export const BRIDGE_PORT = "aioscope-bridge";
 export const PANEL_PORT = "aioscope-panel";
@@ -55,6 +58,8 @@ export interface PageHello {
   readonly isTopFrame: boolean;
   /** The session this document is recording now, or null (after a service-worker restart it still is). */
   readonly session: string | null;
+  /** The flight recorder is on in this document (a restarted service worker learns the tab's option back from it). */
+  readonly flightRecorder?: boolean;
 }
 
 export interface PageBatch {
@@ -115,7 +120,11 @@ export type PageEvent = Message<PageEvents>;
 /** Panel → background → bridge → page hook. */
 export interface PageCommands {
   /** Start (or keep) recording into `session`; `keepStartup` keeps what the page recorded before it was told. */
-  start: { readonly session: string; readonly options: RecordingOptions; readonly keepStartup: boolean };
+  start: {
+    readonly session: string; readonly options: RecordingOptions; readonly keepStartup: boolean;
+    /** "Save last 30 s": the flight recorder's ring becomes the start of the session. */
+    readonly fromFlightRecorder?: boolean;
+  };
   stop: { readonly session: string };
   /** Flush, then answer with a `status` event for query `id`. */
   query: { readonly session: string; readonly id: number };
@@ -128,6 +137,8 @@ export interface PageCommands {
   snapshot: { readonly id: number };
   /** Cancel live runtime task `task` with the message "cancelled from DevTools"; answer with `cancelResult`. */
   cancelTask: { readonly task: number };
+  /** The flight recorder: keep the last `windowMs` of events on the page side while nobody records. */
+  flightRecorder: { readonly enabled: boolean; readonly windowMs: number };
 }
 export type PageCommand = Message<PageCommands>;
 
@@ -148,7 +159,7 @@ export interface BridgeEvents {
 export type BridgeToBackground = PageEvent | Message<BridgeEvents>;
 
 /** Background → bridge: the page's commands, acknowledgements, and a request to send again. */
-export interface BackgroundToBridge extends Pick<BridgeToPage, "start" | "stop" | "query" | "performanceTracks" | "snapshot" | "cancelTask"> {
+export interface BackgroundToBridge extends Pick<BridgeToPage, "start" | "stop" | "query" | "performanceTracks" | "snapshot" | "cancelTask" | "flightRecorder"> {
   /** The panel holds the batches of `session`'s `stream` up to `seq`: the bridge may forget them. */
   ack: { readonly session: string; readonly stream: number; readonly seq: number };
   /** A panel (re)attached: send every batch it has not acknowledged yet. */
@@ -175,7 +186,11 @@ export interface PanelToBackground {
   /** First message on a panel port (and again after a reconnect). */
   attach: { readonly protocol: number; readonly tabId: number; readonly recording: RecordingState | null };
   /** Start or stop recording in every frame of the tab, now and after navigations. */
-  record: { readonly recording: RecordingState | null; readonly keepStartup: boolean };
+  record: {
+    readonly recording: RecordingState | null; readonly keepStartup: boolean;
+    /** "Save last 30 s": the pages' flight recorder rings start the recording. */
+    readonly fromFlightRecorder?: boolean;
+  };
   ack: { readonly frame: FrameRef; readonly session: string; readonly stream: number; readonly seq: number };
   /** Ask every frame of the tab that records the current session for its status. */
   query: { readonly id: number };
@@ -185,12 +200,18 @@ export interface PanelToBackground {
   snapshot: { readonly id: number };
   /** Ask `frame` (a frame of this panel's tab) to cancel its live task `task`. */
   cancelTask: { readonly frame: FrameRef; readonly task: number };
+  /** The flight recorder for every frame of the tab, now and after navigations, kept while the tab lives (sent after each attach). */
+  flightRecorder: { readonly enabled: boolean };
 }
 export type PanelToBackgroundMessage = Message<PanelToBackground>;
 
 /** Background → panel. */
 export interface BackgroundToPanel {
-  attached: { readonly protocol: number; readonly frames: readonly FrameRef[] };
+  attached: {
+    readonly protocol: number; readonly frames: readonly FrameRef[];
+    /** The tab's flight recorder is on (kept by the background while the tab lives). */
+    readonly flightRecorder?: boolean;
+  };
   frameEvent: { readonly frame: FrameRef; readonly event: PageEvent };
   frameGone: { readonly frame: FrameRef };
   /** The bridge of `frame` ignored `count` forged messages so far (see BridgeEvents). */

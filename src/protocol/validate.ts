@@ -1,25 +1,21 @@
 /**
  * Checks for everything that arrives from a page. The page is untrusted: its messages are
- * data, checked for shape and bounded in size before anything else looks at them. The trace
- * model's SessionBuilder then checks a batch's meaning; this layer keeps a hostile page from
- * sending something huge or strange through the extension at all.
+ * data, checked for shape and bounded in size before anything else looks at them. A batch is
+ * checked by the trace's one batch checker (src/trace/batch-check.ts), with the page's bounds;
+ * the SessionBuilder runs the same checker and adds what only it knows (sequence, string ids).
  */
 import { indexOf, isArray, numberIsFinite, numberIsInteger, stringSlice } from "../trace/primordials.ts";
-import { BATCH_FORMAT, BATCH_VERSION, OPS_PER_EVENT, type TraceBatch } from "../trace/encoding.ts";
+import type { TraceBatch } from "../trace/encoding.ts";
+import { PAGE_BATCH_BOUNDS, checkBatch as checkTraceBatch } from "../trace/batch-check.ts";
 import { PROTOCOL_VERSION,
   type BridgeToPageMessage, type PageEvent, type PageHello, type PageSnapshot, type PageStatus, type RecordingOptions,
 } from "./messages.ts";
 import type { FrameSnapshot, SnapshotAwait, SnapshotRuntime, SnapshotTask } from "../trace/analysis/snapshot.ts";
 import type { CreationSite } from "../trace/model.ts";
 
-/** Events in one batch, at most: ~6 MB of columns. */
-export const MAX_BATCH_EVENTS = 1 << 18;
-/** New strings in one batch, at most. */
-export const MAX_BATCH_STRINGS = 1 << 16;
-/** Characters of new strings in one batch, at most (8 MB of UTF-16). */
-export const MAX_BATCH_STRING_CHARS = 1 << 22;
-/** One interned string, at most (stacks are the longest). */
-export const MAX_STRING_CHARS = 1 << 14;
+export { MAX_BATCH_EVENTS, MAX_BATCH_STRINGS, MAX_BATCH_STRING_CHARS, MAX_STRING_CHARS } from "../trace/batch-check.ts";
+/** The flight recorder keeps at most this much time (10 minutes). */
+export const MAX_FLIGHT_WINDOW_MS = 600_000;
 const MAX_URL_CHARS = 8192;
 const MAX_TEXT_CHARS = 1024;
 const MAX_SESSION_CHARS = 64;
@@ -66,17 +62,9 @@ function describe(value: unknown): string {
   return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
-/**
- * A typed array that is exactly its buffer: a short view on a huge buffer would carry the
- * whole buffer through every structured clone (and count as a few bytes).
- */
-function wholeBuffer(view: ArrayBufferView): boolean {
-  return view.byteOffset === 0 && view.buffer instanceof ArrayBuffer && view.buffer.byteLength === view.byteLength;
-}
-
 const MESSAGE_KEYS = ["kind", "data"] as const;
 const BATCH_EVENT_KEYS = ["session", "stream", "batch"] as const;
-const HELLO_KEYS = ["protocol", "url", "title", "userAgent", "timeOrigin", "runtimes", "bundledRuntimes", "isTopFrame", "session"] as const;
+const HELLO_KEYS = ["protocol", "url", "title", "userAgent", "timeOrigin", "runtimes", "bundledRuntimes", "isTopFrame", "session", "flightRecorder"] as const;
 const STATUS_KEYS = ["session", "recorded", "droppedEvents", "query", "pendingTasks", "nativeInFlight"] as const;
 const SNAPSHOT_EVENT_KEYS = ["id", "snapshot"] as const;
 const CANCEL_RESULT_KEYS = ["task", "cancelled"] as const;
@@ -85,9 +73,6 @@ const SNAPSHOT_RUNTIME_KEYS = ["version", "bundled", "answered"] as const;
 const SNAPSHOT_TASK_KEYS = ["id", "name", "parent", "kind", "state", "awaiting", "since", "cancelling", "site", "runtime"] as const;
 const SNAPSHOT_AWAIT_KEYS = ["kind", "label", "resource", "tasks", "holder"] as const;
 const SITE_KEYS = ["file", "line", "column", "function"] as const;
-const BATCH_KEYS = [
-  "format", "version", "seq", "recorderVersion", "timeOrigin", "clock", "count", "time", "kind", "ops", "stringBase", "strings", "droppedEvents",
-] as const;
 
 function isString(value: unknown, max: number): value is string {
   return typeof value === "string" && value.length <= max;
@@ -164,10 +149,11 @@ function checkHello(data: Record<string, unknown>): Checked<PageHello> {
   if (!isCount(bundled) || bundled > runtimes.length) return refuse("bundledRuntimes is not a count of at most the runtimes listed");
   if (typeof data.isTopFrame !== "boolean") return refuse("isTopFrame is not a boolean");
   if (data.session !== null && !isString(data.session, MAX_SESSION_CHARS)) return refuse("session is not null or a short string");
+  if (data.flightRecorder !== undefined && typeof data.flightRecorder !== "boolean") return refuse("flightRecorder is not a boolean");
   return ok({
     protocol: PROTOCOL_VERSION, url: data.url, title: data.title, userAgent: data.userAgent,
     timeOrigin: data.timeOrigin, runtimes, bundledRuntimes: bundled, isTopFrame: data.isTopFrame,
-    session: data.session as string | null,
+    session: data.session as string | null, flightRecorder: data.flightRecorder === true,
   });
 }
 
@@ -197,39 +183,14 @@ function checkStatus(data: Record<string, unknown>): Checked<PageStatus> {
 }
 
 /**
- * A batch's shape and size: the right typed arrays with matching lengths, bounded counts
- * and strings. Returns a fresh object holding only the known fields.
+ * A page's batch: the trace's one batch check (src/trace/batch-check.ts), bounded as the
+ * extension bounds everything from a page. Returns a fresh object holding only the known fields.
  */
 export function checkBatch(value: unknown): Checked<TraceBatch> {
-  const notBatch = notPlainRecord(value, BATCH_KEYS);
-  if (notBatch !== null || !isRecord(value)) return refuse(notBatch ?? "not an object");
-  if (value.format !== BATCH_FORMAT || value.version !== BATCH_VERSION) {
-    return refuse(`format ${describe(value.format)} version ${describe(value.version)} is not ${BATCH_FORMAT} ${BATCH_VERSION}`);
-  }
-  const { seq, count, time, kind, ops, stringBase, strings, droppedEvents, timeOrigin, recorderVersion, clock } = value;
-  if (!isCount(seq)) return refuse("seq is not a count");
-  if (!isCount(count, MAX_BATCH_EVENTS)) return refuse(`count is not a count of at most ${MAX_BATCH_EVENTS}`);
-  if (!(time instanceof Float64Array) || time.length !== count) return refuse("time is not a Float64Array of count numbers");
-  if (!(kind instanceof Uint8Array) || kind.length !== count) return refuse("kind is not a Uint8Array of count numbers");
-  if (!(ops instanceof Int32Array) || ops.length !== count * OPS_PER_EVENT) return refuse(`ops is not an Int32Array of count × ${OPS_PER_EVENT} numbers`);
-  if (!wholeBuffer(time) || !wholeBuffer(kind) || !wholeBuffer(ops)) return refuse("a column is a view on a larger buffer");
-  if (!isCount(stringBase) || stringBase < 1) return refuse("stringBase is not a positive count");
-  if (!isArray(strings) || strings.length > MAX_BATCH_STRINGS) return refuse(`strings is not a list of at most ${MAX_BATCH_STRINGS}`);
-  let chars = 0;
-  for (let k = 0; k < strings.length; k++) {
-    const s: unknown = strings[k];
-    if (!isString(s, MAX_STRING_CHARS)) return refuse(`a string is not text of at most ${MAX_STRING_CHARS} characters`);
-    chars += s.length;
-  }
-  if (chars > MAX_BATCH_STRING_CHARS) return refuse(`strings hold ${chars} characters, more than ${MAX_BATCH_STRING_CHARS}`);
-  if (!isCount(droppedEvents)) return refuse("droppedEvents is not a count");
-  if (typeof timeOrigin !== "number" || !numberIsFinite(timeOrigin)) return refuse("timeOrigin is not finite");
-  if (!isString(recorderVersion, 32)) return refuse("recorderVersion is not a short string");
-  if (clock !== "host" && clock !== "loop" && clock !== "custom") return refuse("clock is not host, loop or custom");
-  return ok({
-    format: BATCH_FORMAT, version: BATCH_VERSION, seq, recorderVersion, timeOrigin, clock, count,
-    time, kind, ops, stringBase, strings: strings as string[], droppedEvents,
-  });
+  const checked = checkTraceBatch(value, PAGE_BATCH_BOUNDS);
+  if (checked.ok) return ok(checked.batch);
+  const { path, message } = checked.error;
+  return refuse(path === "$.batch" ? message : `${stringSlice(path, 8)}: ${message}`);
 }
 
 function checkOptions(value: unknown): Checked<RecordingOptions> {
@@ -249,7 +210,9 @@ export function checkBridgeMessage(message: unknown): Checked<BridgeToPageMessag
       if (!isString(data.session, MAX_SESSION_CHARS) || data.session.length === 0) return refuse("start: session is not a short string");
       const options = checkOptions(data.options);
       if (!options.ok) return refuse(`start: ${options.reason}`);
-      return ok({ kind, data: { session: data.session, options: options.value, keepStartup: data.keepStartup === true } });
+      return ok({
+        kind, data: { session: data.session, options: options.value, keepStartup: data.keepStartup === true, fromFlightRecorder: data.fromFlightRecorder === true },
+      });
     }
     case "stop":
       return isString(data.session, MAX_SESSION_CHARS) ? ok({ kind, data: { session: data.session } }) : refuse("stop: session is not a short string");
@@ -262,6 +225,11 @@ export function checkBridgeMessage(message: unknown): Checked<BridgeToPageMessag
       return isCount(data.id) ? ok({ kind, data: { id: data.id } }) : refuse("snapshot: id is not a count");
     case "cancelTask":
       return isCount(data.task) && data.task > 0 ? ok({ kind, data: { task: data.task } }) : refuse("cancelTask: task is not a task id");
+    case "flightRecorder":
+      if (typeof data.enabled !== "boolean" || !isCount(data.windowMs, MAX_FLIGHT_WINDOW_MS) || data.windowMs === 0) {
+        return refuse(`flightRecorder: enabled is not a boolean or windowMs is not a count of 1 … ${MAX_FLIGHT_WINDOW_MS} ms`);
+      }
+      return ok({ kind, data: { enabled: data.enabled, windowMs: data.windowMs } });
     default:
       return refuse(`unknown kind ${describe(kind)}`);
   }

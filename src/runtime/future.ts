@@ -8,7 +8,7 @@
  */
 import { CancelledError, InvalidStateError, cancelledErrorWithoutStack } from "./errors.ts";
 import { running } from "./current.ts";
-import { emitScheduled, instruments, type AwaitTarget } from "./instrument.ts";
+import type { AwaitTarget } from "./instrument.ts";
 import type { EventLoop } from "./event-loop.ts";
 import type { Task } from "./task.ts";
 
@@ -17,16 +17,27 @@ export type FutureState = (typeof FutureState)[keyof typeof FutureState];
 
 export type DoneCallback<T> = (future: Future<T>) => void;
 
-/** A task parked on a future: woken through the loop when the future completes. */
+/**
+ * Something parked on a future and woken through the loop when it completes, without a done
+ * callback's Handle: a task waiting on it, or a gather counting its children.
+ */
 export interface FutureWaiter {
-  /** Schedule the waiter's wake-up on the loop (never run it synchronously). */
-  _scheduleWakeup(future: Future<unknown>): void;
+  /**
+   * Schedule the waiter's wake-up on the loop (never run it synchronously). `origin` is the
+   * task on whose behalf it is woken (the one that completed the future, see `running.origin`).
+   */
+  _scheduleWakeup(future: Future<unknown>, origin: Task<unknown> | null): void;
 }
+
+type CallbackEntry = ((future: never) => void) | FutureWaiter;
 
 /** Anything usable with `yield*`: its iterator's return value is the result. */
 export interface Operation<T> {
   [Symbol.iterator](): Iterator<unknown, T, unknown>;
 }
+
+/** A future's promise for `then`/`await`, when one was asked for: a field would cost every future. */
+const promises = new WeakMap<Future<unknown>, Promise<unknown>>();
 
 const DEFAULT_FUTURE_TARGET: AwaitTarget = Object.freeze({ kind: "future", label: "Future" });
 
@@ -37,13 +48,18 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
   /** @internal */ _hasException = false;
   /** @internal */ _cancelMessage: string | undefined = undefined;
   /** @internal */ _cancelledError: CancelledError | undefined = undefined;
-  /** @internal Typed loosely so that Future<T> stays covariant in T. */
-  _callbacks: (((future: never) => void) | FutureWaiter)[] | null = null;
+  /**
+   * @internal The first done callback or waiter: most futures get exactly one (a task or a
+   * gather waiting on it), and a slot spares them an array. Typed loosely so that Future<T>
+   * stays covariant in T.
+   */
+  _callback: CallbackEntry | null = null;
+  /** @internal The callbacks added after `_callback`, in order; they always run after it. */
+  _callbacks: CallbackEntry[] | null = null;
   /** @internal The error has not been read by anyone yet. */
   _logTraceback = false;
   /** @internal What a task awaiting this future is shown as waiting on. */
   _target: AwaitTarget | undefined = undefined;
-  /** @internal */ _promise: Promise<T> | undefined = undefined;
   /** @internal */ readonly _loop: EventLoop;
 
   constructor(loop: EventLoop) {
@@ -111,22 +127,25 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
   addDoneCallback(callback: DoneCallback<T>): void {
     if (this._state !== FutureState.PENDING) {
       this._loop._callSoonInternal(callback as (f: unknown) => void, this);
-    } else if (this._callbacks === null) {
-      // Most futures get one callback or waiter: an exact one-slot array, not an empty one
-      // whose first push reserves seventeen.
-      this._callbacks = [callback];
     } else {
-      this._callbacks.push(callback);
+      this._addCallbackEntry(callback);
     }
   }
 
   /** Removes every registration of `callback`; returns how many were removed. */
   removeDoneCallback(callback: DoneCallback<T>): number {
+    let removed = 0;
+    if (this._callback === callback) {
+      this._callback = null;
+      removed++;
+    }
     const callbacks = this._callbacks;
-    if (callbacks === null) return 0;
+    if (callbacks === null) return removed;
     const kept = callbacks.filter((c) => c !== callback);
-    const removed = callbacks.length - kept.length;
-    if (removed !== 0) this._callbacks = kept;
+    if (kept.length !== callbacks.length) {
+      removed += callbacks.length - kept.length;
+      this._callbacks = kept.length === 0 ? null : kept;
+    }
     return removed;
   }
 
@@ -167,12 +186,17 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
     if (this._state !== FutureState.PENDING) {
       // A bare `yield` of a finished future (`yield*` never parks on one): wake the task
       // through the loop, as add_done_callback does on a done future, rather than never.
-      waiter._scheduleWakeup(this);
-      if (instruments.length !== 0) emitScheduled(waiter as unknown as Task<unknown>, running.task);
+      waiter._scheduleWakeup(this, running.task);
       return;
     }
-    if (this._callbacks === null) this._callbacks = [waiter];
-    else this._callbacks.push(waiter);
+    this._addCallbackEntry(waiter);
+  }
+
+  /** @internal Appends a callback or waiter; the slot is used only while nothing else is registered, so order holds. */
+  _addCallbackEntry(entry: CallbackEntry): void {
+    if (this._callback === null && this._callbacks === null) this._callback = entry;
+    else if (this._callbacks === null) this._callbacks = [entry];
+    else this._callbacks.push(entry);
   }
 
   /**
@@ -201,26 +225,28 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
 
   /** @internal */
   _scheduleCallbacks(): void {
+    const first = this._callback;
     const callbacks = this._callbacks;
-    if (callbacks === null) return;
+    if (first === null && callbacks === null) return;
+    this._callback = null;
     this._callbacks = null;
-    const loop = this._loop;
-    for (let k = 0; k < callbacks.length; k++) {
-      const callback = callbacks[k]!;
-      if (typeof callback === "function") {
-        loop._callSoonInternal(callback as (f: unknown) => void, this);
-      } else {
-        callback._scheduleWakeup(this);
-        if (instruments.length !== 0) emitScheduled(callback as unknown as Task<unknown>, running.task ?? running.origin);
-      }
-    }
+    if (first !== null) this._scheduleCallback(first);
+    if (callbacks === null) return;
+    for (let k = 0; k < callbacks.length; k++) this._scheduleCallback(callbacks[k]!);
   }
 
-  /** @internal */
+  private _scheduleCallback(callback: CallbackEntry): void {
+    if (typeof callback === "function") this._loop._callSoonInternal(callback as (f: unknown) => void, this);
+    else callback._scheduleWakeup(this, running.task ?? running.origin);
+  }
+
+  /** @internal The promise `then` and `await` use: made once, on first use, kept aside (few futures need one). */
   _asPromise(): Promise<T> {
-    if (this._promise !== undefined) return this._promise;
+    const made = promises.get(this) as Promise<T> | undefined;
+    if (made !== undefined) return made;
+    let promise: Promise<T>;
     if (this._state === FutureState.PENDING) {
-      this._promise = new Promise<T>((resolve, reject) => {
+      promise = new Promise<T>((resolve, reject) => {
         this.addDoneCallback((f) => {
           try {
             resolve(f.result());
@@ -231,12 +257,13 @@ export class Future<T> implements PromiseLike<T>, Operation<T> {
       });
     } else {
       try {
-        this._promise = Promise.resolve(this.result());
+        promise = Promise.resolve(this.result());
       } catch (error) {
-        this._promise = Promise.reject(error);
+        promise = Promise.reject(error);
       }
     }
-    return this._promise;
+    promises.set(this, promise);
+    return promise;
   }
 }
 

@@ -1,23 +1,38 @@
 /** Running awaitables concurrently: gather and shield (asyncio/tasks.py). */
-import { getEventLoop } from "./current.ts";
+import { getEventLoop, running } from "./current.ts";
 import { cancelledErrorWithoutStack } from "./errors.ts";
 import type { EventLoop } from "./event-loop.ts";
 import { ensureFuture, type Awaitable } from "./ensure-future.ts";
-import { Future } from "./future.ts";
+import { Future, type FutureWaiter } from "./future.ts";
+import type { Task } from "./task.ts";
 
 export type Awaitables<T extends readonly unknown[]> = { [K in keyof T]: Awaitable<T[K]> };
 
 /**
  * The future `gather` returns. Cancelling it cancels every child not yet done
  * (tasks.py `_GatheringFuture`).
+ *
+ * It waits on its children itself, as a task waits on what it awaits: each child's
+ * completion queues the gather on the loop (once per child, in completion order), where it
+ * counts that child — what tasks.py's per-child done callback does, without a callback
+ * Handle per child or a closure holding the gather's bookkeeping.
  */
-export class GatheringFuture<T> extends Future<T> {
+export class GatheringFuture<T> extends Future<T> implements FutureWaiter {
   /** @internal */ readonly _children: readonly Future<unknown>[];
   /** @internal */ _cancelRequested = false;
+  /** @internal Distinct children (an awaitable given twice is one child). */
+  _distinct = 0;
+  /** @internal Children counted so far. */
+  _finished = 0;
+  /** @internal */ readonly _returnExceptions: boolean;
+  /** @internal Children done and not yet counted, each followed by who completed it (FIFO). */
+  _doneQueue: (Future<unknown> | Task<unknown> | null)[] = [];
+  /** @internal */ _doneHead = 0;
 
-  constructor(loop: EventLoop, children: readonly Future<unknown>[]) {
+  constructor(loop: EventLoop, children: readonly Future<unknown>[], returnExceptions = false) {
     super(loop);
     this._children = children;
+    this._returnExceptions = returnExceptions;
     this._target = { kind: "gather", label: `gather(${children.length})` };
   }
 
@@ -32,6 +47,75 @@ export class GatheringFuture<T> extends Future<T> {
       this._cancelRequested = true;
     }
     return cancelledAny;
+  }
+
+  /** @internal A child is done: count it on the loop's next turn, as a done callback would run. */
+  _scheduleWakeup(child: Future<unknown>, origin: Task<unknown> | null): void {
+    const queue = this._doneQueue;
+    queue.push(child, origin);
+    this._loop._schedule(this);
+  }
+
+  /** @internal The loop runs the oldest queued child's count (one per time the gather was queued). */
+  _run(): void {
+    const queue = this._doneQueue;
+    const child = queue[this._doneHead] as Future<unknown>;
+    const origin = queue[this._doneHead + 1] as Task<unknown> | null;
+    queue[this._doneHead] = queue[this._doneHead + 1] = null;
+    this._doneHead += 2;
+    if (this._doneHead === queue.length) {
+      queue.length = 0;
+      this._doneHead = 0;
+    }
+    // As a done callback's Handle runs: between task steps, on behalf of whoever completed the child.
+    const loop = this._loop;
+    loop._afterStep = false;
+    const outerOrigin = running.origin;
+    running.origin = origin;
+    try {
+      this._childDone(child);
+    } catch (error) {
+      loop.callExceptionHandler({ message: "Exception in gather's child callback", exception: error, future: this });
+    } finally {
+      running.origin = outerOrigin;
+    }
+  }
+
+  /** @internal Counts a finished child (tasks.py `_done_callback`). */
+  _childDone(child: Future<unknown>): void {
+    this._finished++;
+    if (this.done()) {
+      // Mark the error as retrieved: the gather already reported its own outcome.
+      if (!child.cancelled()) child.exception();
+      return;
+    }
+    if (!this._returnExceptions) {
+      if (child.cancelled()) {
+        this.setException(child._makeCancelledError());
+        return;
+      }
+      const error = child.exception();
+      if (error !== null) {
+        this.setException(error);
+        return;
+      }
+    }
+    if (this._finished === this._distinct) {
+      const children = this._children;
+      const results = new Array<unknown>(children.length);
+      for (let k = 0; k < children.length; k++) {
+        const c = children[k]!;
+        // A new error each, as tasks.py does; made in a loop callback, so no stack to capture.
+        if (c.cancelled()) {
+          results[k] = cancelledErrorWithoutStack(c._cancelMessage ?? "");
+          continue;
+        }
+        const error = c.exception();
+        results[k] = error !== null ? error : c.result();
+      }
+      if (this._cancelRequested) this.setException(child._makeCancelledError());
+      else this.setResult(results as unknown as T);
+    }
   }
 }
 
@@ -55,58 +139,41 @@ export function gather<T extends readonly unknown[]>(
     return empty;
   }
   let loop: EventLoop | undefined;
+  // Only for the duration of this call: an awaitable given twice is one child (tasks.py's arg_to_fut).
   const byArgument = new Map<unknown, Future<unknown>>();
-  const children: Future<unknown>[] = [];
-  let finished = 0;
-  let outer: GatheringFuture<T> | null = null;
+  const children = new Array<Future<unknown>>(awaitables.length);
+  const pending: Future<unknown>[] = [];
   const alreadyDone: Future<unknown>[] = [];
-
-  const onChildDone = (child: Future<unknown>): void => {
-    finished++;
-    if (outer === null || outer.done()) {
-      // Mark the error as retrieved: the gather already reported its own outcome.
-      if (!child.cancelled()) child.exception();
-      return;
-    }
-    if (!returnExceptions) {
-      if (child.cancelled()) {
-        outer.setException(child._makeCancelledError());
-        return;
+  try {
+    for (let k = 0; k < awaitables.length; k++) {
+      const argument = awaitables[k];
+      let child = byArgument.get(argument);
+      if (child === undefined) {
+        child = ensureFuture(argument as Awaitable<unknown>, loop);
+        loop ??= child.getLoop();
+        byArgument.set(argument, child);
+        if (child.done()) alreadyDone.push(child);
+        else pending.push(child);
       }
-      const error = child.exception();
-      if (error !== null) {
-        outer.setException(error);
-        return;
-      }
+      children[k] = child;
     }
-    if (finished === byArgument.size) {
-      const results = children.map((c) => {
-        // A new error each, as tasks.py does; made in a loop callback, so no stack to capture.
-        if (c.cancelled()) return cancelledErrorWithoutStack(c._cancelMessage ?? "");
-        const error = c.exception();
-        return error !== null ? error : c.result();
-      });
-      if (outer._cancelRequested) outer.setException(child._makeCancelledError());
-      else outer.setResult(results as unknown as T);
-    }
-  };
-
-  for (const argument of awaitables) {
-    let child = byArgument.get(argument);
-    if (child === undefined) {
-      child = ensureFuture(argument as Awaitable<unknown>, loop);
-      loop ??= child.getLoop();
-      byArgument.set(argument, child);
-      if (child.done()) alreadyDone.push(child);
-      else child.addDoneCallback(onChildDone);
-    }
-    children.push(child);
+  } catch (error) {
+    // A bad awaitable after some children started: as tasks.py, the pending ones' errors count as read
+    // (the caller gets this error instead of a gather), and they run on.
+    for (const child of pending) child.addDoneCallback(markRetrieved);
+    throw error;
   }
-  outer = new GatheringFuture<T>(loop!, children);
+  const outer = new GatheringFuture<T>(loop!, children, returnExceptions);
+  outer._distinct = byArgument.size;
+  for (let k = 0; k < pending.length; k++) pending[k]!._addWaiter(outer);
   // As tasks.py does since 3.12: children already done are counted at once, so a gather of
   // finished futures is itself finished on return.
-  for (const child of alreadyDone) onChildDone(child);
+  for (let k = 0; k < alreadyDone.length; k++) outer._childDone(alreadyDone[k]!);
   return outer;
+}
+
+function markRetrieved(child: Future<unknown>): void {
+  if (!child.cancelled()) child.exception();
 }
 
 /**

@@ -43,3 +43,18 @@ export { Barrier } from "./barrier.ts";
 export type { BarrierState } from "./barrier.ts";
 export { Queue } from "./queues.ts";
 export { PriorityQueue, LifoQueue, naturalOrder } from "./queue-variants.ts";
+export { toThread, THREAD_POOL_SIZE } from "./io/thread.ts";
+export { StreamReader, StreamWriter, StreamProtocol, DEFAULT_LIMIT } from "./io/streams.ts";
+export type { StreamTransport } from "./io/streams.ts";
+export { openConnection, startServer, Server, DEFAULT_HIGH_WATER_MARK } from "./io/connections.ts";
+export type { StreamOptions } from "./io/connections.ts";
+export { createSubprocessExec, Process, PIPE, DEVNULL, INHERIT } from "./io/subprocess.ts";
+export type { SubprocessOptions } from "./io/subprocess.ts";
+export { IncompleteReadError, LimitOverrunError, ConnectionResetError, ConnectionError } from "./io/stream-errors.ts";
+export { installIoHost } from "./io/host.ts";
+export type {
+  IoHost, ThreadHost, NetHost, WebSocketHost, ProcessHost, HostWorker, WorkerEvents, HostTransport, HostListener,
+  HostChild, ChildEvents, SpawnOptions, StdioOption, ConnectOptions, Acceptance,
+} from "./io/host.ts";
+export { NODE_WORKER_SCRIPT } from "./io/worker-script.ts";
+export type { LoopResource } from "./io/loop-resources.ts";

@@ -23,7 +23,8 @@ export interface AwaitTarget {
 export type AwaitKind =
   | "sleep" | "future" | "task" | "gather" | "wait" | "waitFor" | "shield" | "promise"
   | "lock" | "event" | "condition" | "semaphore" | "barrier"
-  | "queue.get" | "queue.put" | "queue.join";
+  | "queue.get" | "queue.put" | "queue.join"
+  | "thread" | "stream.read" | "stream.drain" | "stream.connect" | "subprocess";
 
 export type TaskOutcome = "done" | "error" | "cancelled";
 

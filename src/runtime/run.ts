@@ -1,6 +1,7 @@
 /** The entry point: run a main coroutine on a fresh loop (asyncio.run). */
 import { EventLoop, type RunOptions } from "./event-loop.ts";
 import { gather } from "./gather.ts";
+import { releaseLoopResources } from "./io/loop-resources.ts";
 import type { CoroutineSource, Task } from "./task.ts";
 
 /**
@@ -23,7 +24,9 @@ export async function run<T>(main: CoroutineSource<T>, options: RunOptions = {})
     try {
       await cancelAllTasks(loop);
     } finally {
-      loop.close();
+      // Workers, connections, servers and processes the loop still holds: released before
+      // run() returns, so nothing it started outlives it (asyncio.run shuts its executor down).
+      await releaseLoopResources(loop).finally(() => loop.close());
     }
   }
 }

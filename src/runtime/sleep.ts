@@ -4,7 +4,10 @@ import { setResultUnlessCancelled, type Operation } from "./future.ts";
 import { HostPromiseFuture } from "./host-promise.ts";
 import type { AwaitTarget } from "./instrument.ts";
 
-const YIELDED: IteratorResult<unknown, never> = Object.freeze({ done: false, value: undefined });
+const YIELDED_RESULT: IteratorResult<unknown, never> = Object.freeze({ done: false, value: undefined });
+const NEW = 0;
+const ITERATED = 1;
+const YIELDED = 2;
 const RETURNED_UNDEFINED: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
@@ -13,18 +16,18 @@ const RETURNED_UNDEFINED: IteratorResult<never, undefined> = Object.freeze({ don
  * operation and, the first time it is iterated, its own iterator.
  */
 class YieldOnce<T> implements Operation<T>, Iterator<unknown, T, unknown> {
-  private iterated = false;
-  private yielded = false;
+  /** NEW, then ITERATED (handed out as its own iterator), then YIELDED: one field, not two flags. */
+  private state = NEW;
   constructor(private readonly value: T) {}
   [Symbol.iterator](): Iterator<unknown, T, unknown> {
-    if (this.iterated) return new YieldOnce(this.value);
-    this.iterated = true;
+    if (this.state !== NEW) return new YieldOnce(this.value)[Symbol.iterator]();
+    this.state = ITERATED;
     return this;
   }
   next(): IteratorResult<unknown, T> {
-    if (!this.yielded) {
-      this.yielded = true;
-      return YIELDED;
+    if (this.state !== YIELDED) {
+      this.state = YIELDED;
+      return YIELDED_RESULT;
     }
     return this.value === undefined ? RETURNED_UNDEFINED as IteratorResult<unknown, T> : { done: true, value: this.value };
   }

@@ -58,11 +58,13 @@ export class Task<T> extends Future<T> {
   /** @internal */ _mustCancel = false;
   /** @internal */ _numCancelsRequested = 0;
   /** @internal */ _controller: AbortController | null = null;
-  /** @internal */ _asTarget: AwaitTarget | null = null;
-  /** @internal The scheduled step's arguments: the error to throw in, or the value to send. */
-  _nextError: unknown = NO_ERROR;
-  /** @internal Set when the scheduled step is a wake-up by this completed future. */
-  _wakeFrom: Future<unknown> | null = null;
+  /**
+   * @internal What the scheduled step does: NO_ERROR (send undefined), an error to throw in,
+   * or the completed future whose result it resumes with (a wake-up). One field for the
+   * three: a task is scheduled for one step at a time, and only the runtime's own errors
+   * (never a future) are thrown in this way.
+   */
+  _next: unknown = NO_ERROR;
 
   constructor(source: CoroutineSource<T>, options: TaskOptions = {}) {
     const loop = options.loop ?? getEventLoop();
@@ -105,7 +107,7 @@ export class Task<T> extends Future<T> {
 
   setName(name: string): void {
     this._name = String(name);
-    this._asTarget = null;
+    this._target = undefined;
   }
 
   /** The coroutine, while the task runs one; null for async-function tasks and once done. */
@@ -163,7 +165,6 @@ export class Task<T> extends Future<T> {
 
   /** @internal */
   override _describe(): string {
-    const base = super._describe().replace(/^\w+ /, "");
     const name = `name=${this.getName()}`;
     if (this._state === FutureState.PENDING) {
       const cancelling = this._numCancelsRequested > 0 ? " cancelling" : "";
@@ -171,12 +172,15 @@ export class Task<T> extends Future<T> {
       return `Task pending${cancelling} ${name}${waiting}`;
     }
     if (this._state === FutureState.CANCELLED) return `Task cancelled ${name}`;
-    return `Task ${base.replace(/^finished /, `finished ${name} `)}`;
+    return this._hasException
+      ? `Task finished ${name} exception=${describeValue(this._exception)}`
+      : `Task finished ${name} result=${describeValue(this._result)}`;
   }
 
   /** @internal */
   override _awaitTarget(): AwaitTarget {
-    return this._asTarget ??= { kind: "task", label: this.getName(), id: this.id };
+    // A task's `_target` (a future's label) caches what awaiting the task shows.
+    return this._target ??= { kind: "task", label: this.getName(), id: this.id };
   }
 
   /** @internal */
@@ -186,28 +190,24 @@ export class Task<T> extends Future<T> {
   }
 
   /** @internal */
-  _scheduleWakeup(future: Future<unknown>): void {
-    this._wakeFrom = future;
+  _scheduleWakeup(future: Future<unknown>, origin: Task<unknown> | null): void {
+    this._next = future;
     this._loop._schedule(this);
+    if (instruments.length !== 0) emitScheduled(this, origin);
   }
 
   /** @internal */
   _scheduleStep(error: unknown): void {
-    this._nextError = error;
+    this._next = error;
     this._loop._schedule(this);
   }
 
   /** @internal Runs the scheduled step: the loop calls this from its ready queue. */
   _run(): void {
-    const from = this._wakeFrom;
-    if (from !== null) {
-      this._wakeFrom = null;
-      this._wakeup(from);
-      return;
-    }
-    const error = this._nextError;
-    this._nextError = NO_ERROR;
-    this._step(error, undefined);
+    const next = this._next;
+    this._next = NO_ERROR;
+    if (next instanceof Future) this._wakeup(next);
+    else this._step(next, undefined);
   }
 
   /** @internal The future this task awaited is done: resume with its result or error. */

@@ -6,7 +6,7 @@
 const encoder = new TextEncoder();
 
 export class ByteWriter {
-  private buffer: Uint8Array;
+  private buffer: Uint8Array<ArrayBuffer>;
   private length = 0;
 
   constructor(initialBytes = 1 << 16) {
@@ -109,7 +109,7 @@ export class ByteWriter {
   }
 
   /** The written bytes (a view, valid until the next write). */
-  view(): Uint8Array {
+  view(): Uint8Array<ArrayBuffer> {
     return this.buffer.subarray(0, this.length);
   }
 

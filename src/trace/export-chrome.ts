@@ -156,6 +156,16 @@ const CLOSE2 = encode("}}");
 const TARGET = encode(`,"targetTask":`);
 const RESOURCE = encode(`,"resource":`);
 const AWAIT_OPEN = encode(`,"args":{"outcome":null,"open":true}}`);
+const CLOSE1 = encode("}");
+const FLOW_ID = encode(`,"id":`);
+const FLOW_END_TAIL = encode(`,"bp":"e"}`);
+
+/** `,\n{"ph":"s","cat":"step","name":"wake","pid":…,"tid":` and its kin, by phase and name. */
+const flowHeadBytes = (ph: "s" | "f", name: Flow["name"]): Uint8Array => encode(`,\n{"ph":"${ph}","cat":"step","name":"${name}","pid":${CHROME_PID},"tid":`);
+const FLOW_HEADS = {
+  s: { spawn: flowHeadBytes("s", "spawn"), wake: flowHeadBytes("s", "wake") },
+  f: { spawn: flowHeadBytes("f", "spawn"), wake: flowHeadBytes("f", "wake") },
+} as const;
 const AWAIT_RESUMED = encode(`,"args":{}}`);
 
 /** Keeps `text`, encoded, under `key`; returns the bytes. (No closure: callers look up first, on every event.) */
@@ -243,7 +253,7 @@ function stepBefore(steps: readonly StepRecord[] | undefined, time: number): Ste
  * @example
  * const blob = new Blob([exportChromeBytes(trace)], { type: "application/json" });
  */
-export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {}): Uint8Array {
+export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {}): Uint8Array<ArrayBuffer> {
   const estimate = 4096 + trace.steps.length * 128 + trace.awaits.length * 500 + (trace.tasks.length + trace.resourceOps.length + trace.nativeOps.length) * 600;
   const w = new ByteWriter(estimate);
   const endUs = toUs(trace.end);
@@ -435,10 +445,16 @@ export function exportChromeBytes(trace: Trace, options: ChromeExportOptions = {
         break;
       case FLOW_START:
       case FLOW_END: {
+        // Two per wake-up: written from pieces, as steps are.
         const flow = flows[k]!;
         const start = events.what[e] === FLOW_START;
-        const step = start ? flow.from : flow.to;
-        event(`{"ph":"${start ? "s" : "f"}","cat":"step","name":"${flow.name}","pid":${CHROME_PID},"tid":${tidOf(step.task)},"id":${k + 1},"ts":${us}${start ? "" : `,"bp":"e"`}}`);
+        w.bytes(FLOW_HEADS[start ? "s" : "f"][flow.name]);
+        w.int(tidOf((start ? flow.from : flow.to).task));
+        w.bytes(FLOW_ID);
+        w.int(k + 1);
+        w.bytes(TS);
+        w.int(us);
+        w.bytes(start ? CLOSE1 : FLOW_END_TAIL);
         break;
       }
       case CANCEL: {

@@ -66,7 +66,14 @@ export const AWAIT_OUTCOMES: readonly AwaitOutcome[] = ["resumed", "cancelled", 
 export const KNOWN_AWAIT_KINDS: readonly string[] = [
   "sleep", "future", "task", "gather", "wait", "waitFor", "shield", "promise",
   "lock", "event", "condition", "semaphore", "barrier", "queue.get", "queue.put", "queue.join",
+  "thread", "stream.read", "stream.drain", "stream.connect", "subprocess",
 ];
+
+/**
+ * Await kinds of real I/O (a worker, a connection, a process): their label names the peer
+ * (a function, "host:port", a program and pid), which is what groups them in the resource view.
+ */
+export const IO_AWAIT_KINDS: ReadonlySet<string> = new Set(["thread", "stream.read", "stream.drain", "stream.connect", "subprocess"]);
 
 /** Await kinds whose target id names a resource (lock, queue…); for the others it names a task. */
 export const RESOURCE_AWAIT_KINDS: ReadonlySet<string> = new Set([

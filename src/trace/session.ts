@@ -9,13 +9,14 @@
  * open by a lost event is closed by the next one, and so on.
  */
 import {
-  BATCH_FORMAT, BATCH_VERSION, EV_CANCEL, EV_ERROR, EV_EXIT, EV_MARK, EV_MAX, EV_NATIVE_END, EV_NATIVE_PARENT,
+  EV_CANCEL, EV_ERROR, EV_EXIT, EV_MARK, EV_NATIVE_END, EV_NATIVE_PARENT,
   EV_NATIVE_START, EV_NATIVE_TICK, EV_RESOURCE, EV_RESOURCE_OP, EV_RETRIEVED, EV_SCHEDULED, EV_SITE,
   EV_SITE_FUNCTION, EV_SPAWN, EV_STEP_BEGIN, EV_STEP_END, EV_TIMEOUT_ARMED, EV_TIMEOUT_DISARMED, EV_TIMEOUT_EXPIRED, OPS_PER_EVENT,
   OUTCOME_CANCELLED, OUTCOME_DONE, OUTCOME_ERROR, TASK_KIND_ASYNC, VALUE_NONE, type TraceBatch,
 } from "./encoding.ts";
+import { UNBOUNDED_BATCH, checkBatch, floatOf } from "./batch-check.ts";
 import {
-  CLOCK_KINDS, MARKER_KINDS, NATIVE_KINDS, NATIVE_OUTCOMES, RECORDER_VERSION, RESOURCE_AWAIT_KINDS, TRACE_FORMAT,
+  MARKER_KINDS, NATIVE_KINDS, NATIVE_OUTCOMES, RECORDER_VERSION, RESOURCE_AWAIT_KINDS, TRACE_FORMAT,
   TRACE_VERSION, quantize, traceId,
   type AwaitOutcome, type AwaitRecord, type CancellationRecord, type ClockKind, type CreationSite, type ErrorInfo,
   type MarkerRecord, type NativeOpRecord, type PendingWake, type ResourceOpRecord, type ResourceRecord,
@@ -38,29 +39,6 @@ export interface SourceOptions {
 }
 
 export type AppendResult = { readonly ok: true } | { readonly ok: false; readonly error: TraceError };
-
-/** Which operands (bit 0 = a … bit 3 = d) of each event kind are string ids. */
-const STRING_OPERANDS: readonly number[] = (() => {
-  const masks = new Array<number>(EV_MAX + 1).fill(0);
-  masks[EV_SPAWN] = 0b0100;
-  masks[EV_SITE] = 0b0010;
-  masks[EV_SITE_FUNCTION] = 0b0010;
-  masks[EV_STEP_END] = 0b0110;
-  masks[EV_EXIT] = 0b0100;
-  masks[EV_ERROR] = 0b1110;
-  masks[EV_CANCEL] = 0b1100;
-  masks[EV_RESOURCE] = 0b0110;
-  masks[EV_RESOURCE_OP] = 0b0010;
-  masks[EV_NATIVE_START] = 0b0100;
-  masks[EV_NATIVE_PARENT] = 0b1000;
-  masks[EV_NATIVE_END] = 0b0100;
-  masks[EV_MARK] = 0b0110;
-  return masks;
-})();
-
-/** Event kinds whose operand a is a task id (> 0). */
-const TASK_EVENTS = new Set([EV_SPAWN, EV_SITE, EV_SITE_FUNCTION, EV_SCHEDULED, EV_STEP_BEGIN, EV_STEP_END, EV_EXIT,
-  EV_ERROR, EV_CANCEL, EV_TIMEOUT_ARMED, EV_TIMEOUT_EXPIRED, EV_TIMEOUT_DISARMED, EV_RETRIEVED]);
 
 interface SourceState {
   readonly id: number;
@@ -190,6 +168,15 @@ export class SessionBuilder {
     return id;
   }
 
+  /**
+   * The sequence number `source`'s next batch must carry (0 for a source not added yet). The
+   * builder is the one owner of a source's sequence: a consumer asks it whether a batch is the
+   * next, one sent again, or one that overtook a missing batch.
+   */
+  expectedSeq(source: number | null): number {
+    return source === null ? 0 : this.sources[source]?.nextSeq ?? 0;
+  }
+
   /** The runtime copies of `source` now (a page can load a bundled copy at any time). */
   setRuntimes(source: number, runtimes: readonly RuntimeCopy[]): void {
     const state = this.sources[source];
@@ -197,11 +184,15 @@ export class SessionBuilder {
   }
 
   /** Adds a batch from `source`. A refused batch leaves the session exactly as it was. */
-  append(batch: TraceBatch, source = 0): AppendResult {
+  append(appended: TraceBatch, source = 0): AppendResult {
     if (source === 0 && this.sources.length === 0) this.addSource();
     const state = this.sources[source];
     if (state === undefined) return fail("$.source", `source ${source} was never added (there are ${this.sources.length})`);
-    const problem = checkBatch(batch, state);
+    // Unbounded here: a page's batch was bounded where it crossed into the extension.
+    const checked = checkBatch(appended, UNBOUNDED_BATCH);
+    if (!checked.ok) return { ok: false, error: checked.error };
+    const batch = checked.batch;
+    const problem = continuityProblem(batch, state);
     if (problem !== null) return { ok: false, error: problem };
     if (state.timeOrigin === null) {
       state.timeOrigin = batch.timeOrigin;
@@ -215,6 +206,16 @@ export class SessionBuilder {
     state.dropped = Math.max(state.dropped, batch.droppedEvents);
     this.applyEvents(batch, state);
     return { ok: true };
+  }
+
+  /** Tasks in the session so far, without taking a snapshot. */
+  get taskCount(): number {
+    return this.taskStates.size;
+  }
+
+  /** The time of the last event so far (the session's length), without taking a snapshot. */
+  get end(): number {
+    return this.latest;
   }
 
   /** A consistent snapshot of the session so far: later appends never change it. */
@@ -287,7 +288,7 @@ export class SessionBuilder {
           break;
         case EV_CANCEL: this.onCancel(source, t, a, b, c === 0 ? null : strings[c]!, d === 0 ? null : strings[d]!); break;
         case EV_TIMEOUT_ARMED: {
-          const deadline = Math.max(0, quantize(readFloat(c, d) + source.offset));
+          const deadline = Math.max(0, quantize(floatOf(c, d) + source.offset));
           const s = this.task(sid, a, t);
           // A reschedule arms the same scope again: its earlier deadline no longer applies.
           if (b !== 0) s.openTimeouts = s.openTimeouts.filter((open) => open.scope !== b);
@@ -583,16 +584,6 @@ function materializeTask(s: TaskState): TaskRecord {
   };
 }
 
-const scratchInts = new Int32Array(2);
-const scratchFloat = new Float64Array(scratchInts.buffer);
-
-/** The Float64 a recorder wrote into two Int32 operand slots. */
-function readFloat(low: number, high: number): number {
-  scratchInts[0] = low;
-  scratchInts[1] = high;
-  return scratchFloat[0]!;
-}
-
 function resourceKindOf(awaitKind: string): string {
   return awaitKind.startsWith("queue.") ? "queue" : awaitKind;
 }
@@ -605,59 +596,24 @@ function fail(path: string, message: string): AppendResult {
   return { ok: false, error: { path, message } };
 }
 
-/** Everything that could make a batch unusable, checked before any of it is applied. */
-function checkBatch(batch: TraceBatch, source: SourceState): TraceError | null {
-  const err = (path: string, message: string): TraceError => ({ path: `$.batch${path}`, message });
-  if (typeof batch !== "object" || batch === null) return err("", "expected a batch object");
-  if (batch.format !== BATCH_FORMAT) return err(".format", `expected "${BATCH_FORMAT}", got ${JSON.stringify(batch.format)}`);
-  if (batch.version !== BATCH_VERSION) return err(".version", `batch version ${String(batch.version)} is not supported (this reader knows version ${BATCH_VERSION})`);
+/**
+ * What makes a batch unusable for `source` beyond the batch itself (checkBatch): it must be
+ * the source's next in sequence, continue its string table, and keep its time origin.
+ */
+function continuityProblem(batch: TraceBatch, source: SourceState): TraceError | null {
   if (batch.seq !== source.nextSeq) {
-    return err(".seq", batch.seq > source.nextSeq
-      ? `batch ${batch.seq} arrived but batch ${source.nextSeq} was expected: a batch was lost`
-      : `batch ${batch.seq} arrived again (batch ${source.nextSeq} was expected)`);
+    return {
+      path: "$.batch.seq",
+      message: batch.seq > source.nextSeq
+        ? `batch ${batch.seq} arrived but batch ${source.nextSeq} was expected: a batch was lost`
+        : `batch ${batch.seq} arrived again (batch ${source.nextSeq} was expected)`,
+    };
   }
-  if (typeof batch.timeOrigin !== "number" || !Number.isFinite(batch.timeOrigin)) return err(".timeOrigin", "expected a finite number");
-  if (source.timeOrigin !== null && batch.timeOrigin !== source.timeOrigin) return err(".timeOrigin", `changed from ${source.timeOrigin} to ${batch.timeOrigin} within one source`);
-  if (typeof batch.recorderVersion !== "string") return err(".recorderVersion", "expected a string");
-  if (!CLOCK_KINDS.includes(batch.clock)) return err(".clock", `expected one of ${CLOCK_KINDS.join(", ")}`);
-  const count = batch.count;
-  if (!Number.isSafeInteger(count) || count < 0) return err(".count", "expected a non-negative integer");
-  if (!(batch.time instanceof Float64Array) || batch.time.length !== count) return err(".time", `expected a Float64Array of ${count} times`);
-  if (!(batch.kind instanceof Uint8Array) || batch.kind.length !== count) return err(".kind", `expected a Uint8Array of ${count} kinds`);
-  if (!(batch.ops instanceof Int32Array) || batch.ops.length !== count * OPS_PER_EVENT) return err(".ops", `expected an Int32Array of ${count * OPS_PER_EVENT} operands`);
-  if (batch.stringBase !== source.strings.length) return err(".stringBase", `expected ${source.strings.length} (the next string id), got ${String(batch.stringBase)}`);
-  if (!Array.isArray(batch.strings) || batch.strings.some((s) => typeof s !== "string")) return err(".strings", "expected an array of strings");
-  if (!Number.isSafeInteger(batch.droppedEvents) || batch.droppedEvents < 0) return err(".droppedEvents", "expected a non-negative integer");
-  const stringLimit = source.strings.length + batch.strings.length;
-  const { time, kind, ops } = batch;
-  for (let i = 0; i < count; i++) {
-    const k = kind[i]!;
-    if (k < 1 || k > EV_MAX) return err(`.kind[${i}]`, `unknown event kind ${k}`);
-    if (!Number.isFinite(time[i]!)) return err(`.time[${i}]`, `expected a finite time, got ${time[i]}`);
-    const o = i * OPS_PER_EVENT;
-    if (TASK_EVENTS.has(k) && ops[o]! <= 0) return err(`.ops[${o}]`, `expected a task id > 0, got ${ops[o]}`);
-    const mask = STRING_OPERANDS[k]!;
-    for (let j = 0; j < 4; j++) {
-      if ((mask & (1 << j)) === 0) continue;
-      const value = ops[o + j]!;
-      if (value < 0 || value >= stringLimit) return err(`.ops[${o + j}]`, `string id ${value} is not in the string table (${stringLimit} strings)`);
-    }
-    const b = ops[o + 1]!;
-    if (k === EV_NATIVE_START && (b < 0 || b >= NATIVE_KINDS.length)) return err(`.ops[${o + 1}]`, `unknown native operation kind ${b}`);
-    if (k === EV_NATIVE_END && (b < 0 || b >= NATIVE_OUTCOMES.length)) return err(`.ops[${o + 1}]`, `unknown native outcome ${b}`);
-    if (k === EV_MARK && (ops[o]! < 0 || ops[o]! >= MARKER_KINDS.length)) return err(`.ops[${o}]`, `unknown marker kind ${ops[o]}`);
-    if (k === EV_EXIT && (b < 0 || b > 2)) return err(`.ops[${o + 1}]`, `unknown task outcome ${b}`);
-    if (k === EV_NATIVE_PARENT && (b < 0 || ops[o + 2]! < 0)) return err(`.ops[${o + (b < 0 ? 1 : 2)}]`, "expected a native operation id ≥ 0");
-    if ((k === EV_RESOURCE || k === EV_RESOURCE_OP || k === EV_NATIVE_START || k === EV_NATIVE_END || k === EV_NATIVE_TICK || k === EV_NATIVE_PARENT) && ops[o]! <= 0) {
-      return err(`.ops[${o}]`, `expected an id > 0, got ${ops[o]}`);
-    }
-    if ((k === EV_SCHEDULED || k === EV_CANCEL || k === EV_SPAWN || k === EV_RESOURCE_OP) && ops[o + (k === EV_RESOURCE_OP ? 2 : 1)]! < 0) {
-      return err(`.ops[${o + 1}]`, "expected a task id ≥ 0");
-    }
-    if (k === EV_TIMEOUT_ARMED) {
-      const deadline = readFloat(ops[o + 2]!, ops[o + 3]!);
-      if (!Number.isFinite(deadline)) return err(`.ops[${o + 2}]`, "expected a finite deadline");
-    }
+  if (batch.stringBase !== source.strings.length) {
+    return { path: "$.batch.stringBase", message: `expected ${source.strings.length} (the next string id), got ${batch.stringBase}` };
+  }
+  if (source.timeOrigin !== null && batch.timeOrigin !== source.timeOrigin) {
+    return { path: "$.batch.timeOrigin", message: `changed from ${source.timeOrigin} to ${batch.timeOrigin} within one source` };
   }
   return null;
 }

@@ -199,3 +199,14 @@ run(function* () {
   }
 }, { name: "flood" });
 </script></body></html>`;
+
+/**
+ * A page whose main thread stops answering: a task finishes, and a second later a timer
+ * callback spins for ten minutes. Neither the page nor its agent answers from then on.
+ */
+export const HUNG_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>hung</title></head><body>
+<script>
+const { run, sleep } = globalThis.aioscope;
+run(function* () { yield* sleep(10); }, { name: "before the hang" });
+setTimeout(() => { const end = Date.now() + 600000; while (Date.now() < end) {} }, 1000);
+</script></body></html>`;

@@ -16,7 +16,9 @@ import type { ProducerConsumerSummary } from "../../demo/src/scenarios/producer-
 import type { SemaphoreCrawlerSummary } from "../../demo/src/scenarios/semaphore-crawler.ts";
 import type { SequentialVsConcurrentSummary } from "../../demo/src/scenarios/sequential-vs-concurrent.ts";
 import type { TaskGroupFailureSummary } from "../../demo/src/scenarios/task-group-failure.ts";
+import type { ToThreadSummary } from "../../demo/src/scenarios/to-thread.ts";
 import type { WaitForTimeoutSummary } from "../../demo/src/scenarios/wait-for-timeout.ts";
+import type { WebSocketEchoSummary } from "../../demo/src/scenarios/websocket-echo.ts";
 import { startDemoServer, type DemoServer } from "../../demo/server.ts";
 import { ARTIFACTS_DIR, chromiumPath } from "./helpers.ts";
 
@@ -42,6 +44,8 @@ const SCENARIOS = [
   "semaphore-crawler",
   "task-group-failure",
   "deadlock",
+  "to-thread",
+  "websocket-echo",
 ];
 
 type SettledState = "done" | "error" | "deadlocked" | "cancelled";
@@ -228,6 +232,22 @@ describe("the demo page, without the extension", () => {
     await page.click('[data-testid="stop-deadlock"]');
     const stopped = await settled("deadlock", ["cancelled", "done", "error"]);
     expect(stopped.state).toBe("cancelled");
+  });
+
+  test("to-thread: on the loop fib blocks every other task; on a Web Worker the loop keeps ticking", async () => {
+    const summary = await runScenario<ToThreadSummary>("to-thread");
+    expect(summary.onWorker.value).toBe(summary.onLoop.value);
+    expect(summary.onLoop.value).toBe(9227465);
+    // One step computed it all: the ticker could not run once meanwhile.
+    expect(summary.onLoop.ticks).toBe(0);
+    expect(summary.onWorker.ticks).toBeGreaterThan(0);
+  });
+
+  test("websocket-echo: lines and 1 MiB over a WebSocket stream, echoed by the demo server", async () => {
+    const summary = await runScenario<WebSocketEchoSummary>("websocket-echo");
+    expect(summary.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/ws\/echo$/);
+    expect(summary.replies).toEqual(["hello", "from the page", "over a WebSocket"]);
+    expect(summary.bigEchoBytes).toBe(1024 * 1024);
   });
 
   test("all: runs every scenario but the deadlock, each done", async () => {

@@ -22,7 +22,7 @@ import { warnings } from "../../src/trace/analysis/warnings.ts";
 import { openInspectedPage, POLL, waitForTrace } from "./helpers.ts";
 import { detailOf, launchWithExtensionCopy } from "./native-fixtures.ts";
 
-const RAN = ["sequential-vs-concurrent", "gather", "wait-for-timeout", "cancel-cleanup", "producer-consumer", "semaphore-crawler", "task-group-failure"];
+const RAN = ["sequential-vs-concurrent", "gather", "wait-for-timeout", "cancel-cleanup", "producer-consumer", "semaphore-crawler", "task-group-failure", "to-thread", "websocket-echo"];
 
 describe("the demo page with native instrumentation recording", () => {
   let launched: Awaited<ReturnType<typeof launchWithExtensionCopy>>;

@@ -7,7 +7,9 @@ import { producerConsumer } from "./producer-consumer.ts";
 import { semaphoreCrawler } from "./semaphore-crawler.ts";
 import { sequentialVsConcurrent } from "./sequential-vs-concurrent.ts";
 import { taskGroupFailure } from "./task-group-failure.ts";
+import { toThreadScenario } from "./to-thread.ts";
 import { waitForTimeout } from "./wait-for-timeout.ts";
+import { webSocketEcho } from "./websocket-echo.ts";
 
 export const SCENARIOS: readonly Scenario[] = [
   sequentialVsConcurrent,
@@ -18,6 +20,8 @@ export const SCENARIOS: readonly Scenario[] = [
   semaphoreCrawler,
   taskGroupFailure,
   deadlock,
+  toThreadScenario,
+  webSocketEcho,
 ];
 
 /** The pseudo-scenario that runs every scenario in turn, except those that never finish. */

@@ -1,7 +1,8 @@
 /**
  * The statistics the view shows, from the trace model's analysis — computed when the view is
  * first shown for a trace, and again only when the trace changes (a live session is
- * re-analysed at most once a second while it grows).
+ * re-analysed at most once a second while it grows, and less often when the analysis costs
+ * more: it then takes at most a fifth of the panel's time).
  */
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import {
@@ -26,6 +27,7 @@ export interface SessionStats {
 }
 
 const REANALYSE_MS = 1000;
+const MAX_SHARE_OF_TIME = 0.2;
 
 export function analyseSession(model: TimelineModel): SessionStats {
   const { trace, index } = model;
@@ -48,13 +50,18 @@ export function useStats(model: TimelineModel): SessionStats {
   const first = useMemo(() => analyseSession(model), []);
   const [stats, setStats] = useState(first);
   const last = useRef(performance.now());
+  const cost = useRef(0);
   useEffect(() => {
     if (stats.model === model) return;
     const sameSession = stats.model.trace.metadata.timeOrigin === model.trace.metadata.timeOrigin;
-    const wait = sameSession ? Math.max(0, last.current + REANALYSE_MS - performance.now()) : 0;
+    const interval = Math.max(REANALYSE_MS, cost.current / MAX_SHARE_OF_TIME);
+    const wait = sameSession ? Math.max(0, last.current + interval - performance.now()) : 0;
     const timer = setTimeout(() => {
+      const started = performance.now();
+      const next = analyseSession(model);
       last.current = performance.now();
-      setStats(analyseSession(model));
+      cost.current = last.current - started;
+      setStats(next);
     }, wait);
     return () => clearTimeout(timer);
   }, [model]);

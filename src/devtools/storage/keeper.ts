@@ -4,23 +4,29 @@
  * DevTools crashing — loses at most the last second; when the session is cleared or replaced
  * before that second is up, it is saved at once. Sessions loaded from files or from storage
  * are not saved again. A failed save is reported once per session, not retried.
+ *
+ * What is saved is the session's batches (session-log.ts), not its trace: cloning them into
+ * IndexedDB copies bytes, where a trace of a million records froze the panel for seconds.
  */
 import type { RecordingStore } from "../recording-store.ts";
-import type { Trace } from "../../trace/model.ts";
-import { StorageError, summarize, type RecordingStorage } from "./recordings-db.ts";
+import type { SessionLog } from "../session/session-log.ts";
+import { StorageError, summarizeLog, type RecordingStorage } from "./recordings-db.ts";
 
 const SAVE_DELAY_MS = 1000;
 
 interface Unsaved {
   readonly session: string;
-  readonly trace: Trace;
+  readonly log: SessionLog;
+  readonly tasks: number;
+  readonly end: number;
   readonly events: number;
 }
 
 export class RecordingKeeper {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private unsaved: Unsaved | null = null;
-  private lastSaved: Trace | null = null;
+  /** The session and batch count last saved: nothing new since, nothing to save. */
+  private lastSaved: { session: string; batches: number; title: string | null } | null = null;
   private failedSession: string | null = null;
   private queue: Promise<void> = Promise.resolve();
   private readonly unsubscribe: () => void;
@@ -44,9 +50,12 @@ export class RecordingKeeper {
     const recorded = snapshot.loaded === null && snapshot.session !== null;
     if (this.unsaved !== null && (!recorded || snapshot.session !== this.unsaved.session)) this.flush();
     if (!recorded || snapshot.session === this.failedSession) return;
-    const trace = this.store.trace();
-    if (trace === null || trace.tasks.length === 0 || trace === this.lastSaved) return;
-    this.unsaved = { session: snapshot.session!, trace, events: snapshot.events };
+    const log = this.store.sessionLog();
+    const facts = this.store.sessionFacts();
+    if (log === null || facts === null || facts.tasks === 0) return;
+    const saved = this.lastSaved;
+    if (saved !== null && saved.session === snapshot.session && saved.batches === log.batches.length && saved.title === (log.metadata.title ?? null)) return;
+    this.unsaved = { session: snapshot.session!, log, tasks: facts.tasks, end: facts.end, events: snapshot.events };
     this.timer ??= setTimeout(() => this.flush(), SAVE_DELAY_MS);
   }
 
@@ -61,11 +70,11 @@ export class RecordingKeeper {
     return this.queue;
   }
 
-  private async save({ session, trace, events }: Unsaved): Promise<void> {
+  private async save({ session, log, tasks, end, events }: Unsaved): Promise<void> {
     if (session === this.failedSession) return;
     try {
-      await this.storage.save(summarize(session, trace, Date.now(), events), trace);
-      this.lastSaved = trace;
+      await this.storage.save(summarizeLog(session, log, { tasks, end }, Date.now(), events), log);
+      this.lastSaved = { session, batches: log.batches.length, title: log.metadata.title ?? null };
       this.onSaved();
     } catch (error) {
       this.failedSession = session;

@@ -6,6 +6,7 @@
  */
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
 import type { Trace } from "../../trace/model.ts";
+import { isSessionLog, replaySessionLog, SESSION_LOG_FORMAT, type LoggedBatch, type SessionLog } from "../session/session-log.ts";
 
 export interface SavedRecording {
   readonly key: string;
@@ -21,11 +22,27 @@ export interface SavedRecording {
 
 interface RecordingsSchema extends DBSchema {
   recordings: { key: string; value: SavedRecording; indexes: { savedAt: number } };
-  traces: { key: string; value: { key: string; trace: Trace } };
+  /**
+   * A recording made in the panel is kept as its batches (session-log.ts): here the log
+   * without them, and each batch in `batches`, written once; one loaded from a file, as its trace.
+   */
+  traces: { key: string; value: { key: string; trace: Trace | KeptLog } };
+  batches: { key: [string, number]; value: KeptBatch };
+}
+
+/** A session log as kept: its batches are records of their own, `batchCount` of them. */
+interface KeptLog extends Omit<SessionLog, "batches"> {
+  readonly batchCount: number;
+}
+
+interface KeptBatch extends LoggedBatch {
+  readonly session: string;
+  readonly n: number;
 }
 
 export const DATABASE_NAME = "aioscope";
-const DATABASE_VERSION = 1;
+/** 2: recordings made in the panel are kept batch by batch. */
+const DATABASE_VERSION = 2;
 
 export class StorageError extends Error {
   constructor(message: string, readonly quota: boolean) {
@@ -46,7 +63,7 @@ function describe(error: unknown, doing: string): StorageError {
 /** What the panel needs of storage; the shell and tests may pass another. */
 export interface RecordingStorage {
   list(): Promise<SavedRecording[]>;
-  save(summary: SavedRecording, trace: Trace): Promise<void>;
+  save(summary: SavedRecording, trace: Trace | SessionLog): Promise<void>;
   load(key: string): Promise<Trace | null>;
   remove(key: string): Promise<void>;
   clear(): Promise<void>;
@@ -54,15 +71,20 @@ export interface RecordingStorage {
 
 export class IndexedDbRecordings implements RecordingStorage {
   private db: Promise<IDBPDatabase<RecordingsSchema>> | null = null;
+  /** Batches of each session log written so far: a save writes only the ones after them. */
+  private readonly written = new Map<string, number>();
 
   constructor(private readonly name: string = DATABASE_NAME) {}
 
   private open(): Promise<IDBPDatabase<RecordingsSchema>> {
     this.db ??= openDB<RecordingsSchema>(this.name, DATABASE_VERSION, {
-      upgrade(db) {
-        const recordings = db.createObjectStore("recordings", { keyPath: "key" });
-        recordings.createIndex("savedAt", "savedAt");
-        db.createObjectStore("traces", { keyPath: "key" });
+      upgrade(db, oldVersion) {
+        if (oldVersion < 1) {
+          const recordings = db.createObjectStore("recordings", { keyPath: "key" });
+          recordings.createIndex("savedAt", "savedAt");
+          db.createObjectStore("traces", { keyPath: "key" });
+        }
+        if (oldVersion < 2) db.createObjectStore("batches", { keyPath: ["session", "n"] });
       },
     }).catch((error: unknown) => {
       this.db = null;
@@ -80,11 +102,22 @@ export class IndexedDbRecordings implements RecordingStorage {
     }
   }
 
-  async save(summary: SavedRecording, trace: Trace): Promise<void> {
+  async save(summary: SavedRecording, trace: Trace | SessionLog): Promise<void> {
     const db = await this.open();
     try {
-      const tx = db.transaction(["recordings", "traces"], "readwrite");
-      await Promise.all([tx.objectStore("traces").put({ key: summary.key, trace }), tx.objectStore("recordings").put(summary), tx.done]);
+      const tx = db.transaction(["recordings", "traces", "batches"], "readwrite");
+      const writes: Promise<unknown>[] = [tx.objectStore("recordings").put(summary), tx.done];
+      if (isSessionLog(trace)) {
+        const { batches, ...header } = trace;
+        const from = this.written.get(summary.key) ?? 0;
+        const store = tx.objectStore("batches");
+        for (let n = from; n < batches.length; n++) writes.push(store.put({ session: summary.key, n, ...batches[n]! }));
+        writes.push(tx.objectStore("traces").put({ key: summary.key, trace: { ...header, batchCount: batches.length } }));
+      } else {
+        writes.push(tx.objectStore("traces").put({ key: summary.key, trace }));
+      }
+      await Promise.all(writes);
+      if (isSessionLog(trace)) this.written.set(summary.key, trace.batches.length);
     } catch (error) {
       throw describe(error, "This recording could not be kept");
     }
@@ -93,7 +126,11 @@ export class IndexedDbRecordings implements RecordingStorage {
   async load(key: string): Promise<Trace | null> {
     const db = await this.open();
     try {
-      return (await db.get("traces", key))?.trace ?? null;
+      const kept = (await db.get("traces", key))?.trace ?? null;
+      if (kept === null || kept.format !== SESSION_LOG_FORMAT) return kept as Trace | null;
+      const batches = await db.getAll("batches", batchesOf(key));
+      if (batches.length !== kept.batchCount) throw new Error(`${kept.batchCount - batches.length} of its ${kept.batchCount} batches are missing`);
+      return replaySessionLog({ ...kept, batches: batches.map(({ source, batch }) => ({ source, batch })) });
     } catch (error) {
       throw describe(error, "The kept recording cannot be read");
     }
@@ -102,8 +139,9 @@ export class IndexedDbRecordings implements RecordingStorage {
   async remove(key: string): Promise<void> {
     const db = await this.open();
     try {
-      const tx = db.transaction(["recordings", "traces"], "readwrite");
-      await Promise.all([tx.objectStore("traces").delete(key), tx.objectStore("recordings").delete(key), tx.done]);
+      const tx = db.transaction(["recordings", "traces", "batches"], "readwrite");
+      await Promise.all([tx.objectStore("traces").delete(key), tx.objectStore("recordings").delete(key), tx.objectStore("batches").delete(batchesOf(key)), tx.done]);
+      this.written.delete(key);
     } catch (error) {
       throw describe(error, "The kept recording could not be deleted");
     }
@@ -112,19 +150,38 @@ export class IndexedDbRecordings implements RecordingStorage {
   async clear(): Promise<void> {
     const db = await this.open();
     try {
-      const tx = db.transaction(["recordings", "traces"], "readwrite");
-      await Promise.all([tx.objectStore("traces").clear(), tx.objectStore("recordings").clear(), tx.done]);
+      const tx = db.transaction(["recordings", "traces", "batches"], "readwrite");
+      await Promise.all([tx.objectStore("traces").clear(), tx.objectStore("recordings").clear(), tx.objectStore("batches").clear(), tx.done]);
+      this.written.clear();
     } catch (error) {
       throw describe(error, "Kept recordings could not be cleared");
     }
   }
 }
 
+/** The keys of every batch of the session kept under `key`. */
+function batchesOf(key: string): IDBKeyRange {
+  return IDBKeyRange.bound([key, 0], [key, Infinity]);
+}
+
 /** The summary a trace is listed under. */
 export function summarize(key: string, trace: Trace, savedAt: number, events: number): SavedRecording {
   const url = trace.metadata.url ?? trace.sources.find((s) => s.url !== null)?.url ?? null;
-  let title = trace.metadata.title ?? url ?? "Recording";
-  if (trace.metadata.title === null && url !== null) {
+  return summarizeFacts(key, { url, title: trace.metadata.title, tasks: trace.tasks.length, end: trace.end }, savedAt, events);
+}
+
+/** The summary of a recording kept as its batches: the facts the store tells without a snapshot. */
+export function summarizeLog(key: string, log: SessionLog, facts: { tasks: number; end: number }, savedAt: number, events: number): SavedRecording {
+  const url = log.metadata.url ?? log.sources.find((s) => s.url !== null && s.url !== undefined)?.url ?? null;
+  return summarizeFacts(key, { url, title: log.metadata.title ?? null, ...facts }, savedAt, events);
+}
+
+function summarizeFacts(
+  key: string, facts: { url: string | null; title: string | null; tasks: number; end: number }, savedAt: number, events: number,
+): SavedRecording {
+  const url = facts.url;
+  let title = facts.title ?? url ?? "Recording";
+  if (facts.title === null && url !== null) {
     try {
       const parsed = new URL(url);
       title = `${parsed.host}${parsed.pathname === "/" ? "" : parsed.pathname}${parsed.search}`;
@@ -132,5 +189,5 @@ export function summarize(key: string, trace: Trace, savedAt: number, events: nu
       title = url;
     }
   }
-  return { key, title, url, savedAt, tasks: trace.tasks.length, events, duration: trace.end };
+  return { key, title, url, savedAt, tasks: facts.tasks, events, duration: facts.end };
 }

@@ -72,6 +72,10 @@ export class TimelineController {
   overviewWidth = 0;
   private curve: OverviewCurve | null = null;
   private curveKey: unknown = null;
+  /** When the curve was last computed and how long that took (ms), and the redraw a stale curve awaits. */
+  private curveAt = 0;
+  private curveCost = 0;
+  private curveTimer: ReturnType<typeof setTimeout> | null = null;
   private frame = 0;
   readonly frameTimes = new FrameTimes();
   /** What the last frame put on the canvas: automation waits on it before a screenshot. */
@@ -113,6 +117,7 @@ export class TimelineController {
 
   destroy(): void {
     cancelAnimationFrame(this.frame);
+    if (this.curveTimer !== null) clearTimeout(this.curveTimer);
     this.resize.disconnect();
     this.themeObserver.disconnect();
     this.keys.stop();
@@ -257,9 +262,28 @@ export class TimelineController {
     drawLabels(frame, scale.left, data.collapsed, data.selected, this.hovered);
 
     const curveKey = data.shownKinds ?? data.model;
-    if (this.curveKey !== curveKey || this.curve?.alive.length !== Math.max(1, this.overviewWidth)) {
-      this.curve = overviewCurve(data.model, Math.max(1, this.overviewWidth), data.shownKinds ?? null);
-      this.curveKey = curveKey;
+    const columns = Math.max(1, this.overviewWidth);
+    if (this.curveKey !== curveKey || this.curve?.alive.length !== columns) {
+      // The curve is a pass over the whole session: while a live session grows it is computed
+      // again at most once per ten times what it cost, and drawn stretched meanwhile.
+      const wait = this.curveAt + 10 * this.curveCost - performance.now();
+      const previous = this.curveKey as TimelineModel | Uint8Array | null;
+      // Only the same session, unfiltered by kind before and now (a person's change shows at once).
+      const growing = this.curve !== null && this.curve.alive.length === columns && this.following && data.shownKinds === null
+        && previous !== null && !(previous instanceof Uint8Array)
+        && previous.trace.metadata.timeOrigin === data.model.trace.metadata.timeOrigin && this.curve.end <= data.model.trace.end;
+      if (growing && wait > 0) {
+        this.curveTimer ??= setTimeout(() => {
+          this.curveTimer = null;
+          this.schedule();
+        }, wait);
+      } else {
+        const computing = performance.now();
+        this.curve = overviewCurve(data.model, columns, data.shownKinds ?? null);
+        this.curveKey = curveKey;
+        this.curveAt = performance.now();
+        this.curveCost = this.curveAt - computing;
+      }
     }
     octx.setTransform(dpr, 0, 0, dpr, 0, 0);
     drawOverview(octx, this.curve, this.overviewWidth, data.model.trace.end, this.window, palette);

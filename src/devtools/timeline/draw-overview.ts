@@ -24,6 +24,8 @@ export interface OverviewCurve {
   /** Per pixel column: the share of its time the loop(s) spent in task steps, 0…1. */
   readonly busy: Float32Array;
   readonly peak: number;
+  /** The session's end when the curve was computed: its columns span [0, end]. */
+  readonly end: number;
 }
 
 /** `shown`: 1 for each node the filter by kind keeps (null: all); hidden kinds leave the curve too. */
@@ -80,7 +82,7 @@ export function overviewCurve(model: TimelineModel, columns: number, shown: Uint
   const sources = Math.max(1, trace.sources.length);
   const busy = new Float32Array(columns);
   for (let c = 0; c < columns; c++) busy[c] = Math.min(1, busyMs[c]! / width / sources);
-  return { alive, counts, busy, peak };
+  return { alive, counts, busy, peak, end: trace.end };
 }
 
 export function drawOverview(
@@ -92,21 +94,23 @@ export function drawOverview(
   const usable = OVERVIEW_HEIGHT - 14;
   if (curve !== null && curve.peak > 0) {
     const unit = usable / curve.peak;
+    // A curve computed a moment ago, while the session grows, spans less than the session now.
+    const stretch = Math.min(1, curve.end / Math.max(end, 1e-9));
     ctx.fillStyle = palette.overviewAlive;
     ctx.beginPath();
     ctx.moveTo(0, floor);
     for (let c = 0; c < curve.alive.length; c++) {
       const y = floor - curve.alive[c]! * unit;
-      ctx.lineTo(c, y);
-      ctx.lineTo(c + 1, y);
+      ctx.lineTo(c * stretch, y);
+      ctx.lineTo((c + 1) * stretch, y);
     }
-    ctx.lineTo(curve.alive.length, floor);
+    ctx.lineTo(curve.alive.length * stretch, floor);
     ctx.closePath();
     ctx.fill();
     ctx.fillStyle = palette.overviewRunning;
     for (let c = 0; c < curve.busy.length; c++) {
       const h = curve.busy[c]! * BUSY_HEIGHT;
-      if (h > 0) ctx.fillRect(c, floor - h, 1, Math.max(h, 0.5));
+      if (h > 0) ctx.fillRect(c * stretch, floor - h, stretch, Math.max(h, 0.5));
     }
     ctx.font = "10px system-ui, sans-serif";
     ctx.textBaseline = "top";

@@ -13,9 +13,15 @@
  *
  * A node is a task (`node < taskCount`, its position in `trace.tasks`) or a native operation
  * (`node - taskCount` is its position in `trace.nativeOps`).
+ *
+ * A live session grows: each new model is built from the one before (`previous`), and what
+ * each record contributes (its task's position, its parent, its series key) is computed once,
+ * when the record is new or changed; only typed-array passes run over the whole session again.
+ * A session whose earlier tasks moved (a late source whose clock sorts before them) is built
+ * afresh.
  */
-import { indexTrace, type TraceIndex } from "../../trace/analysis.ts";
-import type { NativeOpRecord, Trace } from "../../trace/model.ts";
+import type { TraceIndex } from "../../trace/analysis.ts";
+import type { NativeOpRecord, TaskRecord, Trace } from "../../trace/model.ts";
 import { nativeGroupOf, nativeName, PART_KINDS, sourceOrigin, type NativeGroup } from "../../trace/native-names.ts";
 
 export interface TimelineModel {
@@ -47,6 +53,91 @@ export interface TimelineModel {
   readonly cancelList: Int32Array;
   readonly timeoutOffsets: Int32Array;
   readonly timeoutList: Int32Array;
+  /** What each record contributed, for the next model of the same growing session. */
+  readonly derived: DerivedFacts;
+}
+
+/** Per record: its task's position (-1: none), or a task's parent position; a native operation's series key. */
+export interface DerivedFacts {
+  readonly stepTask: Int32Array;
+  readonly awaitTask: Int32Array;
+  readonly cancelTask: Int32Array;
+  readonly timeoutTask: Int32Array;
+  readonly taskParent: Int32Array;
+  readonly seriesKeys: readonly string[];
+}
+
+/** Groups positions 0…keys.length-1 by their key (a task position, -1 for none), keeping their order (CSR). */
+function groupKeys(groups: number, keys: Int32Array): [Int32Array, Int32Array] {
+  const offsets = new Int32Array(groups + 1);
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    if (key >= 0) offsets[key + 1]!++;
+  }
+  for (let g = 0; g < groups; g++) offsets[g + 1]! += offsets[g]!;
+  const fill = offsets.slice(0, groups);
+  const list = new Int32Array(offsets[groups]!);
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k]!;
+    if (key >= 0) list[fill[key]!++] = k;
+  }
+  return [offsets, list];
+}
+
+/**
+ * The position of the task each record names: taken from `previous` where the record at that
+ * position is the same object as before, or names the same task (task positions of a grown
+ * session are those of the one before), else looked up. Comparing references first keeps the
+ * pass over records a session has had for long from reading them at all.
+ */
+function taskPositions(
+  items: readonly { readonly task: number }[], taskPos: ReadonlyMap<number, number>,
+  previous: { readonly items: readonly { readonly task: number }[]; readonly positions: Int32Array } | null,
+): Int32Array {
+  const out = new Int32Array(items.length);
+  let k = 0;
+  if (previous !== null) {
+    const before = previous.items;
+    const positions = previous.positions;
+    for (const reuse = Math.min(before.length, items.length); k < reuse; k++) {
+      const item = items[k]!;
+      const was = before[k]!;
+      out[k] = item === was || item.task === was.task ? positions[k]! : taskPos.get(item.task) ?? -1;
+    }
+  }
+  for (; k < items.length; k++) out[k] = taskPos.get(items[k]!.task) ?? -1;
+  return out;
+}
+
+/** The position of each task's parent (-1: none), reusing `previous` as taskPositions does. */
+function parentPositions(
+  tasks: readonly TaskRecord[], taskPos: ReadonlyMap<number, number>, previous: { readonly items: readonly TaskRecord[]; readonly positions: Int32Array } | null,
+): Int32Array {
+  const out = new Int32Array(tasks.length);
+  const reuse = previous === null ? 0 : Math.min(previous.items.length, tasks.length);
+  for (let p = 0; p < tasks.length; p++) {
+    const task = tasks[p]!;
+    if (p < reuse) {
+      const was = previous!.items[p]!;
+      if (task === was || task.parent === was.parent) {
+        out[p] = previous!.positions[p]!;
+        continue;
+      }
+    }
+    out[p] = task.parent === null ? -1 : taskPos.get(task.parent) ?? -1;
+  }
+  return out;
+}
+
+/** Whether `trace` keeps every task of `before` at its position: then it grew from it. */
+function grewFrom(before: Trace, trace: Trace): boolean {
+  if (before.metadata.timeOrigin !== trace.metadata.timeOrigin || before.tasks.length > trace.tasks.length) return false;
+  for (let p = 0; p < before.tasks.length; p++) {
+    const was = before.tasks[p]!;
+    const task = trace.tasks[p]!;
+    if (was !== task && was.id !== task.id) return false;
+  }
+  return true;
 }
 
 /** Groups item positions by the task position `keyOf` gives, keeping their order (CSR). */
@@ -82,17 +173,39 @@ export function nodeName(model: TimelineModel, node: number): string {
   return nativeName(op, model.origins[op.source] ?? null);
 }
 
-export function buildTimelineModel(trace: Trace): TimelineModel {
-  const index = indexTrace(trace);
+/** The model of `trace`; with `previous`, the model of a trace it grew from, whose work is reused. */
+export function buildTimelineModel(trace: Trace, previous: TimelineModel | null = null): TimelineModel {
+  const before = previous !== null && grewFrom(previous.trace, trace) ? previous : null;
   const taskCount = trace.tasks.length;
   const nodeCount = taskCount + trace.nativeOps.length;
-  const parent = new Int32Array(nodeCount).fill(-1);
-  for (let p = 0; p < taskCount; p++) {
-    const id = trace.tasks[p]!.parent;
-    if (id !== null) parent[p] = index.taskPos.get(id) ?? -1;
+  let taskPos: Map<number, number>;
+  if (before === null) taskPos = new Map();
+  else {
+    // The map grows in place: the tasks it knew keep their positions, so it stays right for the
+    // previous model too (which never asks for a task it does not have: see nodeOfKey).
+    taskPos = before.index.taskPos as Map<number, number>;
   }
-  const nativePos = new Map(trace.nativeOps.map((op, k) => [op.id, k]));
-  const keys = trace.nativeOps.map(seriesKeyOf);
+  for (let p = before === null ? 0 : before.taskCount; p < taskCount; p++) taskPos.set(trace.tasks[p]!.id, p);
+  const facts = before?.derived ?? null;
+  const old = before?.trace ?? null;
+  const stepTask = taskPositions(trace.steps, taskPos, old === null ? null : { items: old.steps, positions: facts!.stepTask });
+  const awaitTask = taskPositions(trace.awaits, taskPos, old === null ? null : { items: old.awaits, positions: facts!.awaitTask });
+  const cancelTask = taskPositions(trace.cancellations, taskPos, old === null ? null : { items: old.cancellations, positions: facts!.cancelTask });
+  const timeoutTask = taskPositions(trace.timeouts, taskPos, old === null ? null : { items: old.timeouts, positions: facts!.timeoutTask });
+  const taskParent = parentPositions(trace.tasks, taskPos, old === null ? null : { items: old.tasks, positions: facts!.taskParent });
+  const [stepOffsets, stepList] = groupKeys(taskCount, stepTask);
+  const [awaitOffsets, awaitList] = groupKeys(taskCount, awaitTask);
+  const index: TraceIndex = { trace, taskPos, stepOffsets, stepList, awaitOffsets, awaitList };
+  const parent = new Int32Array(nodeCount).fill(-1);
+  parent.set(taskParent);
+  let nativePos: Map<number, number>;
+  const reusedOps = before === null ? 0 : Math.min(old!.nativeOps.length, trace.nativeOps.length);
+  if (before !== null && old!.nativeOps.length <= trace.nativeOps.length && old!.nativeOps.every((op, k) => trace.nativeOps[k]!.id === op.id)) {
+    nativePos = before.nativePos as Map<number, number>;
+    for (let k = old!.nativeOps.length; k < trace.nativeOps.length; k++) nativePos.set(trace.nativeOps[k]!.id, k);
+  } else nativePos = new Map(trace.nativeOps.map((op, k) => [op.id, k]));
+  // A series key changes only with its record (a record that changes is a new object).
+  const keys = trace.nativeOps.map((op, k) => (k < reusedOps && old!.nativeOps[k] === op ? facts!.seriesKeys[k]! : seriesKeyOf(op)));
   trace.nativeOps.forEach((op, k) => {
     // A worker's messages and a request's queueing are drawn on their parent's row: no row, no place in the tree.
     if (PART_KINDS.has(op.kind)) return;
@@ -141,8 +254,8 @@ export function buildTimelineModel(trace: Trace): TimelineModel {
       stack.push(child);
     }
   }
-  const [cancelOffsets, cancelList] = groupBy(taskCount, trace.cancellations.length, (k) => index.taskPos.get(trace.cancellations[k]!.task) ?? -1);
-  const [timeoutOffsets, timeoutList] = groupBy(taskCount, trace.timeouts.length, (k) => index.taskPos.get(trace.timeouts[k]!.task) ?? -1);
+  const [cancelOffsets, cancelList] = groupKeys(taskCount, cancelTask);
+  const [timeoutOffsets, timeoutList] = groupKeys(taskCount, timeoutTask);
   return {
     trace, index, taskCount, nodeCount, parent, depth, childOffsets, childList, roots: Int32Array.from(roots),
     nativeGroups: new Set(trace.nativeOps.map((op) => nativeGroupOf(op.kind))),
@@ -150,6 +263,7 @@ export function buildTimelineModel(trace: Trace): TimelineModel {
     nativePos,
     ...series,
     cancelOffsets, cancelList, timeoutOffsets, timeoutList,
+    derived: { stepTask, awaitTask, cancelTask, timeoutTask, taskParent, seriesKeys: keys },
   };
 }
 
@@ -171,11 +285,16 @@ function linkSeries(
   const seriesSize = new Int32Array(nodeCount);
   const seriesHead = new Int32Array(nodeCount).fill(-1);
   const seriesNext = new Int32Array(nodeCount).fill(-1);
+  const last = new Map<string, number>();
   const link = (siblings: ArrayLike<number>, from: number, to: number): void => {
-    const last = new Map<string, number>();
+    let cleared = false;
     for (let c = from; c < to; c++) {
       const node = siblings[c]!;
       if (node < taskCount) continue;
+      if (!cleared) {
+        last.clear();
+        cleared = true;
+      }
       const key = keys[node - taskCount]!;
       const previous = last.get(key);
       last.set(key, node);
@@ -187,6 +306,7 @@ function linkSeries(
       seriesSize[head] = (seriesSize[head] === 0 ? 1 : seriesSize[head]!) + 1;
     }
   };
+  if (nodeCount === taskCount) return { seriesSize, seriesHead, seriesNext }; // series are of native operations only
   link(roots, 0, roots.length);
   for (let node = 0; node < nodeCount; node++) link(childList, childOffsets[node]!, childOffsets[node + 1]!);
   return { seriesSize, seriesHead, seriesNext };
@@ -203,7 +323,11 @@ export function keyOfNode(model: TimelineModel, node: number): NodeKey {
 }
 
 export function nodeOfKey(model: TimelineModel, key: NodeKey): number {
-  if (key >= 0) return model.index.taskPos.get(key) ?? -1;
+  if (key >= 0) {
+    // The map may know tasks of a later model of the same session (see buildTimelineModel).
+    const position = model.index.taskPos.get(key) ?? -1;
+    return position < model.taskCount ? position : -1;
+  }
   const position = model.nativePos.get(-key - 1);
-  return position === undefined ? -1 : model.taskCount + position;
+  return position === undefined || position >= model.nodeCount - model.taskCount ? -1 : model.taskCount + position;
 }

@@ -8,9 +8,9 @@ import type { NativeGroup } from "../../trace/native-names.ts";
 export type PanelTheme = "light" | "dark";
 
 /** What an await waited for, as the timeline colours it. */
-export type WaitGroup = "sleep" | "task" | "promise" | "lock" | "queue" | "event" | "other";
+export type WaitGroup = "sleep" | "task" | "promise" | "lock" | "queue" | "event" | "other" | "thread" | "stream" | "process";
 
-export const WAIT_GROUPS: readonly WaitGroup[] = ["sleep", "task", "promise", "lock", "queue", "event", "other"];
+export const WAIT_GROUPS: readonly WaitGroup[] = ["sleep", "task", "promise", "lock", "queue", "event", "other", "thread", "stream", "process"];
 
 export const WAIT_GROUP_LABELS: Readonly<Record<WaitGroup, string>> = {
   sleep: "Sleep",
@@ -20,6 +20,9 @@ export const WAIT_GROUP_LABELS: Readonly<Record<WaitGroup, string>> = {
   queue: "Queue",
   event: "Event / condition",
   other: "Other",
+  thread: "Thread (toThread)",
+  stream: "Stream / connection",
+  process: "Subprocess",
 };
 
 const GROUP_OF_KIND: Readonly<Record<string, WaitGroup>> = {
@@ -29,6 +32,9 @@ const GROUP_OF_KIND: Readonly<Record<string, WaitGroup>> = {
   lock: "lock", semaphore: "lock", barrier: "lock",
   "queue.get": "queue", "queue.put": "queue", "queue.join": "queue",
   event: "event", condition: "event",
+  thread: "thread",
+  "stream.read": "stream", "stream.drain": "stream", "stream.connect": "stream",
+  subprocess: "process",
 };
 
 export function waitGroupOf(kind: string): WaitGroup {
@@ -81,6 +87,7 @@ const LIGHT: Palette = {
   ready: "#f9ab00",
   wait: {
     sleep: "#aab4be", task: "#5bb7c9", promise: "#b58de0", lock: "#ee7aa8", queue: "#6cc08b", event: "#e2a66a", other: "#c4c4c4",
+    thread: "#9e9d24", stream: "#5c6bc0", process: "#a1887f",
   },
   native: {
     request: "#8e63ce", script: "#d01884", worker: "#8d6e63", timer: "#12a4af", frame: "#7cb342", blocking: "#e8710a", signal: "#c5221f", combinator: "#5e97f6", event: "#b0578d", other: "#9aa0a6",
@@ -114,6 +121,7 @@ const DARK: Palette = {
   ready: "#fdd663",
   wait: {
     sleep: "#6f7a86", task: "#3f8f9f", promise: "#8a6bb5", lock: "#b05a80", queue: "#4f9468", event: "#a8794b", other: "#666666",
+    thread: "#a4ac38", stream: "#7986cb", process: "#c29b86",
   },
   native: {
     request: "#b391ea", script: "#ff8bcb", worker: "#bcaaa4", timer: "#4ecde6", frame: "#a8dab5", blocking: "#fcad70", signal: "#f28b82", combinator: "#8ab4f8", event: "#e39ccb", other: "#9aa0a6",

@@ -1,8 +1,9 @@
 /**
  * Wait time per lock, semaphore, queue, event…: from the awaits that name a resource, plus
- * the operations each resource reported.
+ * the operations each resource reported. I/O waits join them grouped by kind and peer: time
+ * blocked reading from or draining to each connection, on each worker function, each process.
  */
-import { RESOURCE_AWAIT_KINDS, type Trace } from "../model.ts";
+import { IO_AWAIT_KINDS, RESOURCE_AWAIT_KINDS, type Trace } from "../model.ts";
 import { us } from "./trace-index.ts";
 
 export interface ResourceWaitStats {
@@ -33,7 +34,7 @@ export function resourceWaits(trace: Trace): ResourceWaitStats[] {
   };
   for (const r of trace.resources) accFor(r.id, r.kind, r.label);
   for (const a of trace.awaits) {
-    if (a.resource === null && !RESOURCE_AWAIT_KINDS.has(a.kind)) continue;
+    if (a.resource === null && !RESOURCE_AWAIT_KINDS.has(a.kind) && !IO_AWAIT_KINDS.has(a.kind)) continue;
     const known = a.resource !== null ? resources.get(a.resource) : undefined;
     const acc = accFor(a.resource, known?.kind ?? a.kind, known?.label ?? a.label);
     const wait = (a.end ?? trace.end) - a.start;

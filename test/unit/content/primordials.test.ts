@@ -22,9 +22,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 function pageSideModules(): string[] {
   const content = join(ROOT, "src/content");
   const files = [
-    "src/trace/recorder.ts", "src/trace/stack.ts", "src/trace/encoding.ts", "src/protocol/validate.ts",
+    "src/trace/recorder.ts", "src/trace/stack.ts", "src/trace/encoding.ts", "src/trace/batch-check.ts", "src/protocol/validate.ts",
     "src/content/page-agent.ts", "src/content/live-snapshot.ts", "src/content/install-hook.ts", "src/content/main-world.ts", "src/content/performance-tracks.ts",
-    "src/trace/performance-tracks.ts",
+    "src/trace/performance-tracks.ts", "src/content/flight-ring.ts",
   ];
   for (const dir of ["channel", "native"]) {
     for (const name of readdirSync(join(content, dir))) {

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build, transformSync } from "esbuild";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -54,7 +54,8 @@ beforeAll(async () => {
   // from the app's own folder.
   distFolder = join(app, "lib", "aioscope");
   mkdirSync(distFolder, { recursive: true });
-  for (const name of readdirSync(RUNTIME_SRC).filter((file) => file.endsWith(".ts"))) {
+  for (const name of readdirSync(RUNTIME_SRC, { recursive: true, encoding: "utf8" }).filter((file) => file.endsWith(".ts"))) {
+    mkdirSync(dirname(join(distFolder, name)), { recursive: true });
     const { code } = transformSync(readFileSync(join(RUNTIME_SRC, name), "utf8"), { loader: "ts", format: "esm" });
     writeFileSync(join(distFolder, name.replace(/\.ts$/, ".js")), code.replace(/(from\s+["']\.[^"']*?)\.ts(["'])/g, "$1.js$2"));
   }

@@ -3,9 +3,9 @@
  * in bytes. Hostile objects are refused with a reason, never thrown on.
  */
 import { describe, expect, test } from "vitest";
-import { checkPageEvent } from "../../../src/protocol/validate.ts";
+import { MAX_BATCH_EVENTS, checkPageEvent } from "../../../src/protocol/validate.ts";
 import { Recorder } from "../../../src/trace/recorder.ts";
-import type { TraceBatch } from "../../../src/trace/encoding.ts";
+import { EV_MARK, OPS_PER_EVENT, type TraceBatch } from "../../../src/trace/encoding.ts";
 import { SessionBuilder } from "../../../src/trace/session.ts";
 import { NATIVE_KINDS } from "../../../src/trace/model.ts";
 
@@ -72,6 +72,42 @@ describe("bounds on bytes", () => {
     expect(reasonOf(batchEvent({ ...batch, time }))).toBe("batch: a column is a view on a larger buffer");
     const offset = new Uint8Array(new ArrayBuffer(batch.count + 8), 8, batch.count);
     expect(reasonOf(batchEvent({ ...batch, kind: offset }))).toBe("batch: a column is a view on a larger buffer");
+  });
+});
+
+describe("one batch checker for every layer", () => {
+  test("the bridge and the router refuse a string operand past the batch's string table, as the session builder does", () => {
+    const batch = realBatch();
+    const forged = { ...batch, ops: Int32Array.from(batch.ops, (v, k) => (k === 2 ? 99 : v)) };
+    const limit = batch.stringBase + batch.strings.length;
+    expect(reasonOf(batchEvent(forged))).toBe(`batch: ops[2]: string id 99 is not in the string table (${limit} strings)`);
+    expect(new SessionBuilder().append(forged)).toEqual({ ok: false, error: { path: "$.batch.ops[2]", message: `string id 99 is not in the string table (${limit} strings)` } });
+  });
+
+  test("an unknown event kind and a non-finite time are refused at the page boundary", () => {
+    const batch = realBatch();
+    expect(reasonOf(batchEvent({ ...batch, kind: Uint8Array.from(batch.kind, () => 200) }))).toBe("batch: kind[0]: unknown event kind 200");
+    expect(reasonOf(batchEvent({ ...batch, time: Float64Array.from(batch.time, () => NaN) }))).toBe("batch: time[0]: expected a finite time, got NaN");
+  });
+
+  test("the page's bounds apply at the page boundary; the session builder takes a trusted recorder's large batch", () => {
+    const count = MAX_BATCH_EVENTS + 1;
+    const kind = new Uint8Array(count).fill(EV_MARK);
+    const ops = new Int32Array(count * OPS_PER_EVENT);
+    for (let k = 0; k < count; k++) ops[k * OPS_PER_EVENT] = 4; // the "user" marker
+    const big = { ...realBatch(), count, time: new Float64Array(count), kind, ops };
+    expect(reasonOf(batchEvent(big))).toBe(`batch: count: not a count of at most ${MAX_BATCH_EVENTS} events`);
+    expect(new SessionBuilder().append(big)).toEqual({ ok: true });
+  });
+
+  test("a hostile batch handed straight to the session builder is refused, not thrown on", () => {
+    let called = 0;
+    const batch: Record<string, unknown> = { ...realBatch() };
+    Object.defineProperty(batch, "count", { get: () => { called++; throw new Error("trap"); }, enumerable: true });
+    const result = new SessionBuilder().append(batch as unknown as TraceBatch);
+    expect([result, called]).toEqual([{ ok: false, error: { path: "$.batch", message: "property count is an accessor" } }, 0]);
+    const proxy = new Proxy({}, { ownKeys: () => { throw new Error("trap"); }, getPrototypeOf: () => Object.prototype });
+    expect(new SessionBuilder().append(proxy as TraceBatch)).toEqual({ ok: false, error: { path: "$.batch", message: "unreadable batch" } });
   });
 });
 

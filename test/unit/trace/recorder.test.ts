@@ -143,6 +143,24 @@ describe("the session builder", () => {
     expect(builder.trace()).toEqual(before);
   });
 
+  test("the builder owns each source's sequence: the next number advances only with an applied batch", () => {
+    const recorder = deterministicRecorder();
+    recorder.mark("user", "one");
+    const first = recorder.takeBatch();
+    recorder.mark("user", "two");
+    const second = recorder.takeBatch();
+    const builder = new SessionBuilder();
+    const source = builder.addSource({ label: "page" });
+    expect([builder.expectedSeq(null), builder.expectedSeq(source)]).toEqual([0, 0]);
+    expect(builder.append(second, source).ok).toBe(false);
+    expect(builder.expectedSeq(source)).toBe(0);
+    builder.append(first, source);
+    expect(builder.expectedSeq(source)).toBe(1);
+    expect(builder.append(first, source)).toEqual({ ok: false, error: { path: "$.batch.seq", message: "batch 0 arrived again (batch 1 was expected)" } });
+    builder.append(second, source);
+    expect(builder.expectedSeq(source)).toBe(2);
+  });
+
   test("a batch naming a string it does not carry is refused before any of it is applied", () => {
     const recorder = deterministicRecorder();
     recorder.mark("user", "one");
@@ -287,28 +305,36 @@ describe("the recorder on the host clock: one clock read per step", () => {
   }
 
   test("a step that follows another directly starts when it ended; after other loop work it reads the clock again", async () => {
-    const recorder = new Recorder();
-    addInstrument(recorder);
-    try {
-      await run(function* () {
-        const partner = createTask(function* () {
+    const record = async (): Promise<{ kinds: string[]; gaps: number[] }> => {
+      const recorder = new Recorder();
+      addInstrument(recorder);
+      try {
+        await run(function* () {
+          const partner = createTask(function* () {
+            yield* sleep(0);
+          });
+          yield* sleep(0); // partner's first step follows main's directly
+          getRunningLoop().callSoon(() => busyWait(2)); // a callback between two steps
           yield* sleep(0);
+          yield* partner;
         });
-        yield* sleep(0); // partner's first step follows main's directly
-        getRunningLoop().callSoon(() => busyWait(2)); // a callback between two steps
-        yield* sleep(0);
-        yield* partner;
-      });
-    } finally {
-      removeInstrument(recorder);
-    }
-    const events = stepsOf(recorder.takeBatch()).filter((e) => e.kind !== "scheduled");
-    const gaps = [];
-    for (let k = 1; k + 1 < events.length; k += 2) gaps.push(events[k + 1]!.time - events[k]!.time);
+      } finally {
+        removeInstrument(recorder);
+      }
+      const events = stepsOf(recorder.takeBatch()).filter((e) => e.kind !== "scheduled");
+      const gaps = [];
+      for (let k = 1; k + 1 < events.length; k += 2) gaps.push(events[k + 1]!.time - events[k]!.time);
+      return { kinds: events.map((e) => e.kind), gaps };
+    };
+    // On a loaded machine a step can outlast the loop's 8 ms slice: the host then gets its
+    // turn between two steps, and the next one rightly reads the clock again. A few tries
+    // find a run without such a break; a recorder that read the clock every step never gives one.
+    let result = await record();
+    for (let attempt = 1; attempt < 5 && result.gaps.slice(0, 3).some((gap) => gap !== 0); attempt++) result = await record();
     // main, partner, main, partner (ends), [callback], main
-    expect(events.map((e) => e.kind)).toEqual(["begin", "end", "begin", "end", "begin", "end", "begin", "end", "begin", "end"]);
-    expect(gaps.slice(0, 3)).toEqual([0, 0, 0]);
-    expect(gaps[3]).toBeGreaterThanOrEqual(2); // the callback's 2 ms are between the steps, not in one
+    expect(result.kinds).toEqual(["begin", "end", "begin", "end", "begin", "end", "begin", "end", "begin", "end"]);
+    expect(result.gaps.slice(0, 3)).toEqual([0, 0, 0]);
+    expect(result.gaps[3]).toBeGreaterThanOrEqual(2); // the callback's 2 ms are between the steps, not in one
   });
 
   test("a wake-up made inside a step is dated by that step's clock", async () => {

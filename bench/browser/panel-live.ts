@@ -1,0 +1,119 @@
+/**
+ * The Async panel while a live recording grows (issue 13): the real extension, DevTools open
+ * on a page whose program spawns LIVE_TASKS tasks in waves (each task sleeps twice, so it has
+ * three steps and two awaits), with the panel recording and showing the timeline throughout.
+ *
+ * The panel's main thread is watched from inside the panel page: every long task (the
+ * browser's `longtask` entries, > 50 ms) and every gap between two animation frames. Budget:
+ * no frame longer than 50 ms while the session grows to 100 000 tasks. Also: how long the
+ * panel takes to show the last task once the page is done, and the panel's JS heap after GC.
+ *
+ * `npm run bench -- live`, or LIVE_TASKS to change the size.
+ */
+import type { Frame } from "puppeteer-core";
+import type { BenchFigure } from "../harness.ts";
+import { openInspectedPage, startRecording } from "../../test/e2e/helpers.ts";
+import { launchWithExtensionCopy, startNativeServer } from "../../test/e2e/native-fixtures.ts";
+import { PANEL_PAGE } from "../../src/cli/browser.ts";
+
+const TASKS = Number(process.env.LIVE_TASKS ?? 100_000);
+const WAVE = 500;
+const WAVE_MS = 40;
+
+const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>growing</title></head><body><script>
+window.grow = async (tasks, wave, waveMs) => {
+  const { run, createTask, gather, sleep } = globalThis.aioscope;
+  const t0 = performance.now();
+  await run(function* () {
+    const waves = [];
+    for (let k = 0; k < tasks; k += wave) {
+      const group = [];
+      for (let j = 0; j < wave - 1 && k + j < tasks; j++) {
+        group.push(createTask(function* () { yield* sleep(5 + (j % 7)); yield* sleep(3); }, { name: "item " + (j % 50) }));
+      }
+      waves.push(createTask(function* () { yield* gather(group); }, { name: "wave " + k / wave }));
+      yield* sleep(waveMs);
+    }
+    yield* gather(waves);
+  }, { name: "main" });
+  return performance.now() - t0;
+};
+</script></body></html>`;
+
+/** Installed in the panel page before the page starts: collects long tasks and frame gaps. */
+const WATCH = `(() => {
+  const watch = { long: [], gaps: [], running: true, last: performance.now() };
+  new PerformanceObserver((list) => { for (const e of list.getEntries()) watch.long.push(e.duration); }).observe({ type: "longtask" });
+  const tick = (now) => {
+    watch.gaps.push(now - watch.last);
+    watch.last = now;
+    if (watch.running) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+  window.__liveWatch = watch;
+})()`;
+
+interface Watched {
+  long: number[];
+  gaps: number[];
+}
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+async function shownTasks(panel: Frame): Promise<number> {
+  return panel.evaluate(() => window.__aioscopePanel?.drawnFrame()?.tasks ?? 0);
+}
+
+export async function panelLiveFigures(): Promise<BenchFigure[]> {
+  const server = await startNativeServer({ "/": PAGE });
+  const launched = await launchWithExtensionCopy();
+  try {
+    const { page, panel } = await openInspectedPage(launched.browser, `${server.origin}/`);
+    await startRecording(panel);
+    await panel.evaluate(WATCH);
+    const pageMs = (await page.evaluate((t: number, w: number, ms: number) => (window as unknown as { grow(t: number, w: number, ms: number): Promise<number> }).grow(t, w, ms), TASKS, WAVE, WAVE_MS)) as number;
+    const doneAt = Date.now();
+    // Everything the page shipped has reached the panel (what it holds and what was dropped
+    // stop changing), and the timeline has drawn the session as it holds it.
+    let last = "";
+    let settledAt = Date.now();
+    for (;;) {
+      const now = await panel.evaluate(() => {
+        const s = window.__aioscopePanel?.snapshot();
+        return `${s?.events ?? 0}/${s?.droppedEvents ?? 0}/${window.__aioscopePanel?.trace()?.tasks.length ?? 0}/${window.__aioscopePanel?.drawnFrame()?.tasks ?? 0}`;
+      });
+      if (now !== last) settledAt = Date.now();
+      const [, , held, drawn] = now.split("/");
+      if ((now === last && held === drawn) || Date.now() - doneAt > 120_000) break;
+      last = now;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    const shown = await shownTasks(panel);
+    const catchUpMs = settledAt - doneAt;
+    const watched = (await panel.evaluate(() => {
+      const watch = (window as unknown as { __liveWatch: Watched & { running: boolean } }).__liveWatch;
+      watch.running = false;
+      return { long: watch.long, gaps: watch.gaps };
+    })) as Watched;
+    const target = await launched.browser.waitForTarget((t) => t.url().endsWith(PANEL_PAGE));
+    const cdp = await target.createCDPSession();
+    await cdp.send("HeapProfiler.collectGarbage");
+    const { usedSize } = await cdp.send("Runtime.getHeapUsage");
+    const snapshot = await panel.evaluate(() => window.__aioscopePanel!.snapshot());
+    const note = `${TASKS.toLocaleString("en-US")} tasks in waves of ${WAVE} every ${WAVE_MS} ms; ${snapshot.events.toLocaleString("en-US")} events held, ${snapshot.droppedEvents.toLocaleString("en-US")} dropped by the page; its program took ${(pageMs / 1000).toFixed(1)} s`;
+    const longest = Math.max(0, ...watched.gaps);
+    return [
+      { name: "live recording: longest frame while it grows", value: longest, unit: "ms", budget: { max: 50 }, note },
+      { name: "  frames, 99th percentile", value: percentile(watched.gaps, 99), unit: "ms", note: `${watched.gaps.length} frames` },
+      { name: "  long tasks (> 50 ms) on the panel's thread", value: watched.long.length, unit: "tasks", note: watched.long.length === 0 ? "" : `longest ${Math.max(...watched.long).toFixed(0)} ms` },
+      { name: "  the panel settled (last batch applied and drawn), after the page's program ended", value: catchUpMs, unit: "ms", note: `${shown.toLocaleString("en-US")} tasks drawn` },
+      { name: "  panel JS heap after GC", value: usedSize / (1024 * 1024), unit: "MB", budget: { max: 1024 } },
+    ];
+  } finally {
+    await Promise.all([launched.close(), server.close()]);
+  }
+}

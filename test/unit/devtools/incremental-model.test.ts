@@ -1,0 +1,163 @@
+/**
+ * The timeline model of a live session is built from the model before it: whatever batches the
+ * recording arrives in, the model after the last one is the model one full build gives.
+ */
+import { describe, expect, test } from "vitest";
+import { addInstrument, createTask, gather, removeInstrument, run, sleep, Lock } from "../../../src/runtime/index.ts";
+import { SessionBuilder, type Recorder, type Trace, type TraceBatch } from "../../../src/trace/index.ts";
+import { OPS_PER_EVENT } from "../../../src/trace/encoding.ts";
+import { buildTimelineModel, nodeOfKey, keyOfNode, type TimelineModel } from "../../../src/devtools/timeline/model.ts";
+import { deterministicRecorder } from "../trace/helpers.ts";
+
+/** Tasks under tasks, a lock, cancellations, and native work: series (a timer re-armed from one site), causes, parts. */
+async function recordedBatch(): Promise<TraceBatch> {
+  const recorder: Recorder = deterministicRecorder();
+  addInstrument(recorder);
+  try {
+    recorder.mark("recordingStart");
+    await run(function* main() {
+      const lock = new Lock();
+      const click = recorder.nativeStart("event", "click on button#go", { task: null });
+      let cause = click;
+      const workers = [1, 2, 3, 4, 5].map((n) => createTask(function* worker() {
+        const fetch = recorder.nativeStart("fetch", `GET /item/${n}`);
+        yield* sleep(n);
+        recorder.nativeEnd(fetch, n === 3 ? "error" : "ok", { detail: "200" });
+        yield* lock.acquire();
+        try {
+          const inner = createTask(function* inner() {
+            yield* sleep(2);
+          }, { name: `inner ${n}` });
+          yield* sleep(1);
+          if (n === 2) inner.cancel("not needed");
+          yield* gather([inner], { returnExceptions: true });
+        } finally {
+          lock.release();
+        }
+      }, { name: `worker ${n}` }));
+      for (let k = 0; k < 6; k++) {
+        const timer = recorder.nativeStart("setTimeout", "setTimeout(3)", { task: null, cause, detail: '{"site":"app.js:7:3"}' });
+        yield* sleep(3);
+        recorder.nativeEnd(timer, "ok");
+        cause = timer;
+      }
+      recorder.nativeEnd(click, "ok");
+      yield* gather(workers);
+    }, { clock: "virtual", name: "main" });
+    recorder.mark("recordingStop");
+  } finally {
+    removeInstrument(recorder);
+  }
+  return recorder.takeBatch();
+}
+
+/** mulberry32, so a failing cut can be found again from its seed. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `batch` cut at `cuts` (sorted event positions) into consecutive batches; strings travel with the first. */
+function split(batch: TraceBatch, cuts: readonly number[]): TraceBatch[] {
+  const bounds = [0, ...cuts, batch.count];
+  return bounds.slice(1).map((to, k) => {
+    const from = bounds[k]!;
+    return {
+      ...batch, seq: k, count: to - from,
+      time: batch.time.slice(from, to), kind: batch.kind.slice(from, to), ops: batch.ops.slice(from * OPS_PER_EVENT, to * OPS_PER_EVENT),
+      stringBase: k === 0 ? batch.stringBase : batch.stringBase + batch.strings.length, strings: k === 0 ? batch.strings : [],
+    };
+  });
+}
+
+/** The session after each batch, and the model built from the one before at each step. */
+function grow(batch: TraceBatch, cuts: readonly number[]): { trace: Trace; model: TimelineModel | null } {
+  const builder = new SessionBuilder();
+  let model: TimelineModel | null = null;
+  let trace: Trace | null = null;
+  for (const part of split(batch, cuts)) {
+    expect(builder.append(part).ok).toBe(true);
+    trace = builder.trace();
+    if (trace.tasks.length + trace.nativeOps.length > 0) model = buildTimelineModel(trace, model);
+  }
+  return { trace: trace!, model };
+}
+
+describe("the timeline model of a growing session", () => {
+  test("appending batches in any split gives the model of one full build", async () => {
+    const batch = await recordedBatch();
+    expect(batch.count).toBeGreaterThan(100);
+    const full = buildTimelineModel(grow(batch, []).trace);
+    expect(full.seriesSize.some((size) => size > 1)).toBe(true);
+    expect(full.nodeCount).toBeGreaterThan(full.taskCount);
+    const splits: number[][] = [Array.from({ length: batch.count - 1 }, (_, k) => k + 1)];
+    for (let seed = 1; seed <= 40; seed++) {
+      const rand = random(seed);
+      const cuts = new Set<number>();
+      const count = 1 + Math.floor(rand() * 12);
+      while (cuts.size < count) cuts.add(1 + Math.floor(rand() * (batch.count - 1)));
+      splits.push([...cuts].sort((x, y) => x - y));
+    }
+    for (const cuts of splits) {
+      const { model } = grow(batch, cuts);
+      expect(model, `cut at ${cuts.join(",")}`).toEqual(full);
+    }
+  });
+
+  test("two frames whose records interleave: any order of their batches gives the model of one full build", async () => {
+    const batch = await recordedBatch();
+    // The second frame's clock starts 0.3 ms later: its records fall between the first's.
+    const later = { ...batch, timeOrigin: batch.timeOrigin + 0.3 };
+    for (let seed = 1; seed <= 30; seed++) {
+      const rand = random(seed);
+      const cutsOf = (): number[] => [...new Set(Array.from({ length: 1 + Math.floor(rand() * 8) }, () => 1 + Math.floor(rand() * (batch.count - 1))))].sort((x, y) => x - y);
+      const queues = [split(batch, cutsOf()), split(later, cutsOf())];
+      const builder = new SessionBuilder();
+      builder.addSource();
+      builder.addSource();
+      let model: TimelineModel | null = null;
+      while (queues[0]!.length + queues[1]!.length > 0) {
+        const source = queues[1]!.length === 0 || (queues[0]!.length > 0 && rand() < 0.5) ? 0 : 1;
+        expect(builder.append(queues[source]!.shift()!, source).ok).toBe(true);
+        const trace = builder.trace();
+        if (trace.tasks.length + trace.nativeOps.length > 0) model = buildTimelineModel(trace, model);
+      }
+      expect(model, `seed ${seed}`).toEqual(buildTimelineModel(model!.trace));
+    }
+  });
+
+  test("an earlier model still finds its own nodes, and none of the later ones", async () => {
+    const batch = await recordedBatch();
+    const builder = new SessionBuilder();
+    const [first, second] = split(batch, [batch.count >> 1]);
+    builder.append(first!);
+    const early = buildTimelineModel(builder.trace());
+    builder.append(second!);
+    const late = buildTimelineModel(builder.trace(), early);
+    expect(late.taskCount).toBeGreaterThan(early.taskCount);
+    for (let node = 0; node < early.nodeCount; node++) expect(nodeOfKey(early, keyOfNode(early, node))).toBe(node);
+    for (let node = 0; node < late.nodeCount; node++) {
+      const key = keyOfNode(late, node);
+      expect(nodeOfKey(late, key)).toBe(node);
+      const known = key >= 0 ? early.trace.tasks.some((t) => t.id === key) : early.trace.nativeOps.some((op) => op.id === -key - 1);
+      if (!known) expect(nodeOfKey(early, key)).toBe(-1);
+    }
+  });
+
+  test("a session whose earlier tasks moved is built afresh, and still right", async () => {
+    const batch = await recordedBatch();
+    const other = buildTimelineModel(grow(batch, [batch.count >> 2]).trace);
+    // A model of another session (another time origin) is no base for this one.
+    const shifted = { ...batch, timeOrigin: batch.timeOrigin + 1 };
+    const builder = new SessionBuilder();
+    builder.append(shifted);
+    const trace = builder.trace();
+    expect(buildTimelineModel(trace, other)).toEqual(buildTimelineModel(trace));
+  });
+});
