@@ -159,6 +159,8 @@ export class Recorder implements Instrument {
   private runningTask = 0;
   /** The latest event is a step's end, dated by its own clock read (`lastTime`). */
   private stepEnded = false;
+  /** The task spawned last, until its first wake-up is recorded (dated by the spawn's clock read). */
+  private justSpawned = 0;
   /** The task of the latest step end. */
   private lastEndedTask = 0;
   /**
@@ -253,15 +255,19 @@ export class Recorder implements Instrument {
     const t = this.now(task);
     this.write(EV_SPAWN, t, task.id, parent === null ? 0 : parent.id, this.nameId(task), task.kind === "async" ? TASK_KIND_ASYNC : TASK_KIND_COROUTINE);
     if (this.creationSites !== false) this.recordSite(task, t);
+    this.justSpawned = task.id;
   }
 
   taskScheduled(task: Task<unknown>, wokenBy: Task<unknown> | null): void {
     if (!this.hasRoom()) return;
-    // On the host clock, a wake-up made inside a step (a task rescheduling itself with
-    // sleep(0), a future the step completed, a spawn) is dated by that step: the latest clock
-    // read in it. Wake-ups from outside any step (timers, host promises) read the clock. The
-    // builder dates a task's own wake-up by its step's end either way.
-    const t = this.runningTask !== 0 && (this.hostClock || task.id === this.runningTask) ? this.lastTime : this.now(task);
+    // A task rescheduling itself inside its step (sleep(0)) is dated by the latest clock read
+    // in it: the builder dates a task's own wake-up by its step's end anyway. Any other
+    // wake-up reads the clock: one made inside a long step (the task completed at its end, an
+    // event set after a computation) happened at that moment, not when the step began, and
+    // dating it there would show the woken task ready while the step still held the loop.
+    // A spawn has just read it: the new task's first wake-up, which follows, costs nothing more.
+    const t = (this.runningTask !== 0 && task.id === this.runningTask) || task.id === this.justSpawned ? this.lastTime : this.now(task);
+    this.justSpawned = 0;
     this.write(EV_SCHEDULED, t, task.id, wokenBy === null ? 0 : wokenBy.id, 0, 0);
   }
 

@@ -2,7 +2,7 @@
  * The recorder's buffer, drop policy and batches, and the session builder that consumes them.
  */
 import { describe, expect, test } from "vitest";
-import { addInstrument, removeInstrument, run, sleep, createTask, gather, timeout, getRunningLoop, Event } from "../../../src/runtime/index.ts";
+import { addInstrument, removeInstrument, run, sleep, createTask, currentTask, gather, timeout, getRunningLoop, Event } from "../../../src/runtime/index.ts";
 import {
   BYTES_PER_EVENT, SessionBuilder, exportAioscope, importTrace, parseStackFrame, firstExternalFrame, type TraceBatch,
 } from "../../../src/trace/index.ts";
@@ -337,14 +337,19 @@ describe("the recorder on the host clock: one clock read per step", () => {
     expect(result.gaps[3]).toBeGreaterThanOrEqual(2); // the callback's 2 ms are between the steps, not in one
   });
 
-  test("a wake-up made inside a step is dated by that step's clock", async () => {
+  test("a spawn's wake-up is dated by the spawn's clock read; a task woken at the end of a long step, at that end", async () => {
     const recorder = new Recorder();
     addInstrument(recorder);
     let childId = 0;
+    let mainId = 0;
     try {
       await run(function* () {
+        mainId = currentTask()!.id;
         busyWait(1);
-        const child = createTask(function* () {});
+        const child = createTask(function* () {
+          yield* sleep(0);
+          busyWait(20); // one long step, at whose end the child completes and wakes main
+        });
         childId = child.id;
         busyWait(1);
         yield* child;
@@ -354,8 +359,15 @@ describe("the recorder on the host clock: one clock read per step", () => {
     }
     const batch = recorder.takeBatch();
     const spawnAt = batch.time[Array.from(batch.kind).findIndex((k, i) => k === EV_SPAWN && batch.ops[i * 4] === childId)]!;
-    const scheduled = stepsOf(batch).find((e) => e.kind === "scheduled" && e.task === childId)!;
-    expect(scheduled.time).toBe(spawnAt);
+    const events = stepsOf(batch);
+    expect(events.find((e) => e.kind === "scheduled" && e.task === childId)!.time).toBe(spawnAt);
+    const longStep = events.filter((e) => e.kind === "begin" && e.task === childId).at(-1)!;
+    const longStepEnd = events.filter((e) => e.kind === "end" && e.task === childId).at(-1)!;
+    const mainWoken = events.filter((e) => e.kind === "scheduled" && e.task === mainId).at(-1)!;
+    // Woken when the child completed, inside its last step: after that step began, by its end.
+    expect(mainWoken.time).toBeGreaterThan(longStep.time);
+    expect(mainWoken.time).toBeLessThanOrEqual(longStepEnd.time);
+    expect(longStepEnd.time - longStep.time).toBeGreaterThanOrEqual(20);
   });
 
   test("the chunks a batch empties are written again rather than allocated anew, until a quiet batch lets them go", async () => {
