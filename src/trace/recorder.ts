@@ -265,8 +265,9 @@ export class Recorder implements Instrument {
     // wake-up reads the clock: one made inside a long step (the task completed at its end, an
     // event set after a computation) happened at that moment, not when the step began, and
     // dating it there would show the woken task ready while the step still held the loop.
-    // A spawn has just read it: the new task's first wake-up, which follows, costs nothing more.
-    const t = (this.runningTask !== 0 && task.id === this.runningTask) || task.id === this.justSpawned ? this.lastTime : this.now(task);
+    // On the host clock a spawn has just read it: the new task's first wake-up, which follows,
+    // costs nothing more. (Loop and custom clocks are cheap, and read at every event.)
+    const t = (this.runningTask !== 0 && task.id === this.runningTask) || (this.hostClock && task.id === this.justSpawned) ? this.lastTime : this.now(task);
     this.justSpawned = 0;
     this.write(EV_SCHEDULED, t, task.id, wokenBy === null ? 0 : wokenBy.id, 0, 0);
   }
