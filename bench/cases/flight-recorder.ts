@@ -9,24 +9,17 @@
  * dense overloads the agent as it would a recording (~80 000 events a second are kept, the
  * rest dropped and counted): the note gives both counts.
  */
-import { addInstrument, removeInstrument, run, createTask, gather, Lock, RUNTIME_VERSION, type Task } from "../../src/runtime/index.ts";
+import { addInstrument, removeInstrument, RUNTIME_VERSION } from "../../src/runtime/index.ts";
 import { pageHook } from "../../src/content/install-hook.ts";
 import { PageAgent } from "../../src/content/page-agent.ts";
 import { FLIGHT_WINDOW_MS, type BridgeToPageMessage, type PageEvent, type Wall } from "../../src/protocol/messages.ts";
 import { measureAlternating, type BenchRow } from "../harness.ts";
-import { worker } from "./trace.ts";
+import { workerProgram } from "./trace.ts";
 
 const WORKERS = 300;
 const ROUNDS = 300;
 
-async function program(): Promise<void> {
-  await run(function* main() {
-    const lock = new Lock();
-    const tasks: Task<void>[] = [];
-    for (let k = 0; k < WORKERS; k++) tasks.push(createTask(worker(k, ROUNDS, lock), { name: `worker-${k % 50}` }));
-    yield* gather(tasks);
-  }, { clock: "virtual" });
-}
+const program = (): Promise<void> => workerProgram(WORKERS, ROUNDS);
 
 /** The page agent on an in-memory wall; `flight(on)` sends it the tab's option as the router does. */
 function flightAgent() {

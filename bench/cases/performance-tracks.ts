@@ -5,23 +5,16 @@
  * alone. (In Node the console's `timeStamp` is called but records nothing, as in a page while
  * no Performance recording runs.)
  */
-import { addInstrument, removeInstrument, run, createTask, gather, Lock, type Instrument, type Task } from "../../src/runtime/index.ts";
+import { addInstrument, removeInstrument, type Instrument } from "../../src/runtime/index.ts";
 import { Recorder } from "../../src/trace/index.ts";
 import { PerformanceTracks } from "../../src/content/performance-tracks.ts";
 import type { BenchRow } from "../harness.ts";
-import { worker } from "./trace.ts";
+import { workerProgram } from "./trace.ts";
 
 const WORKERS = 300;
 const ROUNDS = 100;
 
-async function program(): Promise<void> {
-  await run(function* main() {
-    const lock = new Lock();
-    const tasks: Task<void>[] = [];
-    for (let k = 0; k < WORKERS; k++) tasks.push(createTask(worker(k, ROUNDS, lock), { name: `worker-${k % 50}` }));
-    yield* gather(tasks);
-  }, { clock: "virtual" });
-}
+const program = (): Promise<void> => workerProgram(WORKERS, ROUNDS);
 
 async function withInstruments(make: () => Instrument[]): Promise<void> {
   const instruments = make();

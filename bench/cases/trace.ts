@@ -33,15 +33,18 @@ export function* worker(k: number, rounds: number, lock: Lock, queue: Queue<numb
   }
 }
 
-async function program(): Promise<void> {
+/** `workers` workers of `rounds` rounds sharing a lock (and a queue, if asked), gathered, on the virtual clock: all CPU. */
+export async function workerProgram(workers: number, rounds: number, withQueue = false): Promise<void> {
   await run(function* main() {
     const lock = new Lock();
-    const queue = new Queue<number>();
+    const queue = withQueue ? new Queue<number>() : null;
     const tasks: Task<void>[] = [];
-    for (let k = 0; k < WORKERS; k++) tasks.push(createTask(worker(k, ROUNDS, lock, queue), { name: `worker-${k % 50}` }));
+    for (let k = 0; k < workers; k++) tasks.push(createTask(worker(k, rounds, lock, queue), { name: `worker-${k % 50}` }));
     yield* gather(tasks);
   }, { clock: "virtual" });
 }
+
+const program = (): Promise<void> => workerProgram(WORKERS, ROUNDS, true);
 
 async function recordSession(creationSites: boolean): Promise<Recorder> {
   const recorder = new Recorder({ capacity: 4 * TARGET_EVENTS, creationSites });
