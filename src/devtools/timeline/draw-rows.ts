@@ -14,7 +14,7 @@ import { nativeGroupOf } from "../../trace/native-names.ts";
 import type { NativeOpRecord } from "../../trace/model.ts";
 import { isToWorker, partsOf, queuedUntil } from "./native-parts.ts";
 import type { RowList } from "./rows.ts";
-import { awaitRange, firstEndingAfter, firstStartingAfter, stepRange, type SpanRange } from "./spans.ts";
+import { awaitRange, firstEndingAfter, nextAfterPixel, stepRange, type SpanRange } from "./spans.ts";
 import type { TimeScale } from "./viewport.ts";
 
 export const ROW_HEIGHT = 20;
@@ -82,8 +82,7 @@ function fillSpans<T extends StepRecord | AwaitRecord>(
     } else if (xb >= left) {
       const px = Math.floor(xa);
       ctx.fillRect(px, y, 1, height);
-      // Everything else starting inside this pixel is hidden under it.
-      k = firstStartingAfter(items, range, k + 1, scale.time(px + 1));
+      k = nextAfterPixel(items, range, k, scale.time(px + 1), (next) => span(next)?.[1] ?? null);
     } else k++;
   }
 }

@@ -49,6 +49,22 @@ export function firstStartingAfter(items: readonly Timed[], range: SpanRange, fr
   return lo;
 }
 
+/**
+ * After item `k` was drawn as one pixel ending at time `pixelEnd`: the next item to draw. The
+ * items starting inside that pixel are hidden under it, all but the last: spans of one task
+ * never overlap, so only the last one starting there can reach past the pixel (a step that
+ * follows a zero-length one at once, as a long computation after `sleep(0)` does) — it is
+ * drawn. `endOf` gives an item's drawn end, or null when it draws nothing.
+ */
+export function nextAfterPixel<T extends Timed>(items: readonly T[], range: SpanRange, k: number, pixelEnd: number, endOf: (item: T) => number | null): number {
+  const next = firstStartingAfter(items, range, k + 1, pixelEnd);
+  if (next - 1 > k) {
+    const end = endOf(items[range.list[next - 1]!]!);
+    if (end !== null && end > pixelEnd) return next - 1;
+  }
+  return next;
+}
+
 /** The item of the range covering `time`, or -1 (its position in the trace array). */
 export function itemAt(items: readonly Timed[], range: SpanRange, time: number, openEnd: number, slack: number): number {
   const k = firstEndingAfter(items, range, time - slack, openEnd);
