@@ -12,15 +12,11 @@ import type { Trace } from "../../src/trace/model.ts";
 import {
   CLI_TIMEOUT_MS, describeRun, FLOOD_PAGE, HUNG_PAGE, LONG_STEPS_PAGE, NEVER_IDLE_PAGE, runCli, scratchDir, servePage, STARTUP_PAGE, unusedPort, type PageServer,
 } from "./cli-helpers.ts";
+import { readTrace } from "../unit/trace/helpers.ts";
 
 /** Status codes, as `aioscope --help` documents them. */
 const EXIT = { ok: 0, budget: 1, usage: 2, notIdle: 5, unreachable: 4, output: 6, interrupted: 130, terminated: 143 } as const;
 
-function readTrace(path: string): Trace {
-  const result = importTrace(readFileSync(path));
-  if (!result.ok) throw new Error(`${path} is not a valid trace: ${result.error.path}: ${result.error.message}`);
-  return result.trace;
-}
 
 /** The reason a failed run gives: its last line on stderr (notes may come before it). */
 const lastLine = (stderr: string): string | undefined => stderr.trim().split("\n").at(-1);

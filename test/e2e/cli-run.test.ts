@@ -9,24 +9,15 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import { ensurePreloadBuilt } from "../../src/cli/run.ts";
-import { importTrace, type TaskRecord, type Trace } from "../../src/trace/index.ts";
+import { importTrace } from "../../src/trace/index.ts";
 import { BIN, CLI_TIMEOUT_MS, describeRun, runCli, scratchDir } from "./cli-helpers.ts";
+import { byName, readTrace } from "../unit/trace/helpers.ts";
 
 const REPO_ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 const DEMO = join(REPO_ROOT, "demo/node");
 const EXIT = { ok: 0, budget: 1, usage: 2, program: 8, terminated: 143 } as const;
 
-function readTrace(path: string): Trace {
-  const result = importTrace(readFileSync(path));
-  if (!result.ok) throw new Error(`${path}: ${result.error.path}: ${result.error.message}`);
-  return result.trace;
-}
 
-const byName = (trace: Trace, name: string): TaskRecord => {
-  const task = trace.tasks.find((t) => t.name === name);
-  if (task === undefined) throw new Error(`no task "${name}" in ${trace.tasks.map((t) => t.name).join(", ")}`);
-  return task;
-};
 
 describe("aioscope run", () => {
   // The scripts import "aioscope", which is this checkout's dist/runtime: build what run uses.

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { ARTIFACTS_DIR, POLL, serveFixturePage, waitForTrace, type FixtureServer } from "./helpers.ts";
 import { FIREFOX_EXTENSION_DIR, launchFirefoxWithExtension, openFirefoxPanel } from "./firefox-helpers.ts";
-import type { Trace } from "../../src/trace/model.ts";
+import { byName } from "../unit/trace/helpers.ts";
 
 /** What the page's very first script saw of aioscope, before anything else of the page ran. */
 interface FirstSight {
@@ -57,11 +57,6 @@ window.startJobs = (n, prefix) => {
 };
 </script></body></html>`;
 
-const byName = (trace: Trace, name: string) => {
-  const task = trace.tasks.find((t) => t.name === name);
-  if (task === undefined) throw new Error(`no task named ${name} in ${trace.tasks.map((t) => t.name).join(", ")}`);
-  return task;
-};
 
 async function openPage(browser: Browser, url: string): Promise<Page> {
   const page = await browser.newPage();

@@ -12,8 +12,8 @@ import {
 } from "./helpers.ts";
 import { startDemoServer } from "../../demo/server.ts";
 import { selectRow } from "./panel-driver.ts";
-import type { Trace } from "../../src/trace/model.ts";
 import type * as RuntimeModule from "../../src/runtime/index.ts";
+import { byName } from "../unit/trace/helpers.ts";
 
 type Runtime = typeof RuntimeModule;
 
@@ -43,11 +43,6 @@ globalThis.aioscope.run(function* () { yield* globalThis.aioscope.sleep(30); }, 
   .then(() => { document.documentElement.dataset.state = "done"; });
 </script></head><body>start-up</body></html>`;
 
-const byName = (trace: Trace, name: string) => {
-  const task = trace.tasks.find((t) => t.name === name);
-  if (task === undefined) throw new Error(`no task named ${name} in ${trace.tasks.map((t) => t.name).join(", ")}`);
-  return task;
-};
 
 describe("recording through the extension", () => {
   let browser: Browser;

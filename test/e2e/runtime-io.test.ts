@@ -3,28 +3,18 @@
  * `toThread(fib, 25)`, a subprocess whose stdout is read) gets the right results, and its
  * trace shows the tasks waiting on the connection, the worker and the process.
  */
-import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import { ensurePreloadBuilt } from "../../src/cli/run.ts";
-import { importTrace, type AwaitRecord, type TaskRecord, type Trace } from "../../src/trace/index.ts";
+import type { AwaitRecord, TaskRecord, Trace } from "../../src/trace/index.ts";
 import { CLI_TIMEOUT_MS, describeRun, runCli, scratchDir } from "./cli-helpers.ts";
+import { byName, readTrace } from "../unit/trace/helpers.ts";
 
 const REPO_ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 const DEMO = join(REPO_ROOT, "demo/node");
 
-function readTrace(path: string): Trace {
-  const result = importTrace(readFileSync(path));
-  if (!result.ok) throw new Error(`${path}: ${result.error.path}: ${result.error.message}`);
-  return result.trace;
-}
 
-const byName = (trace: Trace, name: string): TaskRecord => {
-  const task = trace.tasks.find((t) => t.name === name);
-  if (task === undefined) throw new Error(`no task "${name}" in ${trace.tasks.map((t) => t.name).join(", ")}`);
-  return task;
-};
 
 const awaitsOf = (trace: Trace, task: TaskRecord): AwaitRecord[] => trace.awaits.filter((a) => a.task === task.id);
 

@@ -4,7 +4,8 @@
  * and every run of a program gives the very same trace.
  */
 import { addInstrument, removeInstrument, EventLoop, type Task } from "../../../src/runtime/index.ts";
-import { Recorder, SessionBuilder, analyse, type RecorderOptions, type Trace, type TraceAnalysis } from "../../../src/trace/index.ts";
+import { readFileSync } from "node:fs";
+import { Recorder, SessionBuilder, analyse, importTrace, type RecorderOptions, type TaskRecord, type Trace, type TraceAnalysis } from "../../../src/trace/index.ts";
 
 export const TIME_ORIGIN = 1_700_000_000_000;
 
@@ -83,4 +84,18 @@ export function normalized(trace: Trace): Trace {
     resourceOps: trace.resourceOps.map((o) => ({ ...o, resource: resource(o.resource)!, task: task(o.task) })),
     nativeOps: trace.nativeOps.map((n) => ({ ...n, task: task(n.task) })),
   };
+}
+
+/** The trace in the file at `path`; throws with the importer's reason when it is not one. */
+export function readTrace(path: string): Trace {
+  const result = importTrace(readFileSync(path));
+  if (!result.ok) throw new Error(`${path} is not a valid trace: ${result.error.path}: ${result.error.message}`);
+  return result.trace;
+}
+
+/** The task named `name`; throws, naming the tasks there are, when there is none. */
+export function byName(trace: Trace, name: string): TaskRecord {
+  const task = trace.tasks.find((t) => t.name === name);
+  if (task === undefined) throw new Error(`no task named ${name} in ${trace.tasks.map((t) => t.name).join(", ")}`);
+  return task;
 }
