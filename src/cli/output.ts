@@ -7,8 +7,8 @@
  * one has a sibling probe file of the same name length created, written and removed. Only
  * regular files are written: a device such as /dev/full accepts an open and fails each write.
  */
-import { closeSync, openSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { open, rename, rm, writeFile } from "node:fs/promises";
+import { closeSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { CliError, EXIT } from "./errors.ts";
@@ -112,13 +112,11 @@ export async function writeOutput(path: string, data: OutputData, option: string
   let bytes = 0;
   unfinished.add(partial);
   try {
-    if (typeof data === "function") {
-      bytes = await writePieces(partial, data());
-    } else {
-      await writeFile(partial, data, { flag: "wx" });
-      bytes = typeof data === "string" ? Buffer.byteLength(data) : data.byteLength;
-    }
-    await rename(partial, path);
+    // The sibling is created, written and renamed by synchronous calls (answering signals
+    // between pieces): a process ended by the grace period then finds it either whole and
+    // renamed or there to remove — never still to be created by an operation in flight.
+    bytes = await writePieces(partial, typeof data === "function" ? data() : [data]);
+    renameSync(partial, path);
   } catch (error) {
     await rm(partial, { force: true }).catch(() => {});
     fail(option, path, reasonFor(error, path));
@@ -151,17 +149,19 @@ process.on("exit", () => {
 export type OutputData = string | Uint8Array | (() => Iterable<string>);
 
 /** Writes the pieces one after another; between two pieces the CLI answers signals. */
-async function writePieces(path: string, pieces: Iterable<string>): Promise<number> {
-  const file = await open(path, "wx");
+async function writePieces(path: string, pieces: Iterable<string | Uint8Array>): Promise<number> {
+  const fd = openSync(path, "wx");
   let bytes = 0;
   try {
     for (const piece of pieces) {
-      // writeFile on a handle writes the whole piece at the current position (write may stop short).
-      await file.writeFile(piece);
-      bytes += Buffer.byteLength(piece);
+      const buffer = typeof piece === "string" ? Buffer.from(piece) : piece;
+      // write may stop short of the whole piece: go on from where it stopped.
+      for (let at = 0; at < buffer.byteLength;) at += writeSync(fd, buffer, at);
+      bytes += buffer.byteLength;
+      await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
-    await file.close();
+    closeSync(fd);
   }
   return bytes;
 }
