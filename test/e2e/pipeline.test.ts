@@ -134,6 +134,9 @@ describe("recording through the extension", () => {
   test("stopping the service worker mid-recording loses and duplicates nothing", async () => {
     const { page, panel } = await openInspectedPage(browser, jobs.url);
     await startRecording(panel);
+    // The panel says "recording" when it asks; the page starts when the ask reaches it. A job
+    // spawned before would be recorded as preexisting, with its spawn missing.
+    await waitForTrace(panel, (t) => t.markers.some((m) => m.kind === "recordingStart"));
     const done = page.evaluate(() => (window as unknown as { startJobs(n: number, p: string, s: number): Promise<void> }).startJobs(300, "job", 8));
     await waitForTrace(panel, (t) => t.tasks.length > 60);
     const session = await browser.target().createCDPSession();
