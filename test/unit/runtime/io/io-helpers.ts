@@ -5,7 +5,7 @@
  */
 import { expect } from "vitest";
 import { installNodeIo } from "../../../../src/node/io-host.ts";
-import { getRunningLoop, type EventLoop } from "../../../../src/runtime/index.ts";
+import { CancelledError, createTask, getRunningLoop, sleep, type EventLoop } from "../../../../src/runtime/index.ts";
 import { heldCount } from "../../../../src/runtime/io/loop-resources.ts";
 
 installNodeIo();
@@ -45,3 +45,19 @@ export function remember(loops: EventLoop[]): EventLoop {
 
 export const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 export const decode = (bytes: Uint8Array | null): string => new TextDecoder().decode(bytes ?? new Uint8Array(0));
+
+/**
+ * Runs `body` as a task, cancels it after `turns` turns of the loop (it is then inside its
+ * await), and says how it ended: "finished", "cancelled", or the error it raised.
+ */
+export function* outcomeWhenCancelled(body: () => Generator<unknown, unknown, unknown>, turns: number): Generator<unknown, string, unknown> {
+  const task = createTask(body);
+  for (let k = 0; k < turns; k++) yield* sleep(0);
+  task.cancel();
+  try {
+    yield* task;
+    return "finished";
+  } catch (e) {
+    return e instanceof CancelledError ? "cancelled" : String(e);
+  }
+}

@@ -6,10 +6,10 @@
  */
 import { describe, expect, test } from "vitest";
 import {
-  CancelledError, Event, addInstrument, createTask, openConnection, removeInstrument, run, sleep, startServer,
+  Event, addInstrument, createTask, openConnection, removeInstrument, run, sleep, startServer,
   type AwaitTarget, type Instrument, type Server, type StreamReader, type StreamWriter,
 } from "../../../../src/runtime/index.ts";
-import { decode, encode, remember, withoutLeaks } from "./io-helpers.ts";
+import { decode, encode, outcomeWhenCancelled, remember, withoutLeaks } from "./io-helpers.ts";
 
 /** The echo handler of CPython's test_start_server: one line back, then close. */
 function* echoLine(reader: StreamReader, writer: StreamWriter): Generator<unknown, void, unknown> {
@@ -174,18 +174,7 @@ describe("TCP streams", () => {
   test("cancellation at every await: connecting, reading, draining, waiting for close, serving", async () => {
     const outcomes = await withoutLeaks((loops) => run(function* () {
       remember(loops);
-      const outcome = function* (body: () => Generator<unknown, unknown, unknown>): Generator<unknown, string, unknown> {
-        const task = createTask(body);
-        yield* sleep(0);
-        yield* sleep(0);
-        task.cancel();
-        try {
-          yield* task;
-          return "finished";
-        } catch (e) {
-          return e instanceof CancelledError ? "cancelled" : String(e);
-        }
-      };
+      const outcome = (body: () => Generator<unknown, unknown, unknown>): Generator<unknown, string, unknown> => outcomeWhenCancelled(body, 2);
       const silent = new Event();
       const server: Server = yield* startServer(function* (_reader, writer) {
         yield* silent.wait();

@@ -9,7 +9,7 @@ import {
   CancelledError, DEVNULL, PIPE, addInstrument, createSubprocessExec, createTask, removeInstrument, run, sleep, waitFor,
   type AwaitTarget, type Instrument,
 } from "../../../../src/runtime/index.ts";
-import { decode, encode, remember, withoutLeaks } from "./io-helpers.ts";
+import { decode, encode, outcomeWhenCancelled, remember, withoutLeaks } from "./io-helpers.ts";
 
 const NODE = process.execPath;
 /** A program that copies its input to its output (test_subprocess's PROGRAM_CAT). */
@@ -132,17 +132,7 @@ describe("createSubprocessExec", () => {
   test("cancellation while starting, reading and communicating; run() kills what is still running", async () => {
     const outcomes = await withoutLeaks((loops) => run(function* () {
       remember(loops);
-      const outcome = function* (body: () => Generator<unknown, unknown, unknown>): Generator<unknown, string, unknown> {
-        const task = createTask(body);
-        yield* sleep(0);
-        task.cancel();
-        try {
-          yield* task;
-          return "finished";
-        } catch (e) {
-          return e instanceof CancelledError ? "cancelled" : String(e);
-        }
-      };
+      const outcome = (body: () => Generator<unknown, unknown, unknown>): Generator<unknown, string, unknown> => outcomeWhenCancelled(body, 1);
       const results: Record<string, string> = {};
       results.start = yield* outcome(function* () { return yield* createSubprocessExec(NODE, ["-e", "setTimeout(() => {}, 60000)"]); });
       const proc = yield* createSubprocessExec(NODE, ["-e", "setTimeout(() => {}, 60000)"], { stdin: PIPE, stdout: PIPE, stderr: PIPE });
