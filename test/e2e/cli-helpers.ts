@@ -48,7 +48,17 @@ export interface CliOptions {
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
   /** Called with the stderr seen so far each time more arrives; may signal the child. */
-  readonly onStderr?: (stderr: string, child: { kill(signal: NodeJS.Signals): void }) => void;
+  readonly onStderr?: (stderr: string, child: CliChild) => void;
+  /** The same for stdout (what the program under `aioscope run` prints). */
+  readonly onStdout?: (stdout: string, child: CliChild) => void;
+  /** In a process group of its own, as a shell runs a foreground job (signal it as `-pid`). */
+  readonly detached?: boolean;
+}
+
+/** The running CLI, as the callbacks see it. */
+export interface CliChild {
+  readonly pid?: number;
+  kill(signal: NodeJS.Signals): void;
 }
 
 export function scratchDir(): string {
@@ -62,6 +72,7 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
       cwd: options.cwd ?? scratchDir(),
       env: { ...process.env, NO_COLOR: "1", ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: options.detached === true,
     });
     let stdout = "";
     let stderr = "";
@@ -69,7 +80,10 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
       child.kill("SIGKILL");
       reject(new Error(`aioscope ${args.join(" ")} ran longer than ${CLI_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, CLI_TIMEOUT_MS);
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      options.onStdout?.(stdout, child);
+    });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
       stderr += chunk;
       options.onStderr?.(stderr, child);

@@ -3,14 +3,13 @@
  * them — the program's own output, the trace's tasks and outcomes, the summary — and a program
  * that fails, one stopped by SIGTERM, and bad input.
  */
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, test } from "vitest";
 import { ensurePreloadBuilt } from "../../src/cli/run.ts";
 import { importTrace } from "../../src/trace/index.ts";
-import { BIN, CLI_TIMEOUT_MS, describeRun, runCli, scratchDir } from "./cli-helpers.ts";
+import { CLI_TIMEOUT_MS, describeRun, runCli, scratchDir } from "./cli-helpers.ts";
 import { byName, readTrace } from "../unit/trace/helpers.ts";
 
 const REPO_ROOT = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
@@ -111,22 +110,18 @@ await run(function* main() { yield* sleep(20); throw new RangeError("the widget 
 console.log("started");
 await run(function* poller() { for (let k = 0; ; k++) yield* sleep(20); }, { name: "poller" });
 `);
-    const child = spawn(process.execPath, [BIN, "run", "forever.mjs", "--out", "forever.json"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    const status = await new Promise<number | null>((done) => {
-      let sent = false;
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-        stdout += chunk;
+    let sent = false;
+    const run = await runCli(["run", "forever.mjs", "--out", "forever.json"], {
+      cwd: dir,
+      onStdout: (stdout, child) => {
         if (!sent && stdout.includes("started")) {
           sent = true;
           child.kill("SIGTERM");
         }
-      });
-      child.on("close", (code) => done(code));
+      },
     });
-    expect(status, `${stdout}\n${stderr}`).toBe(EXIT.terminated);
+    const { stderr } = run;
+    expect(run.status, describeRun(run)).toBe(EXIT.terminated);
     expect(stderr).toContain("SIGTERM: stopping the program, which writes its trace so far");
     expect(stderr).toContain("forever.mjs was stopped by SIGTERM; the trace holds what it did until then");
     expect(byName(readTrace(join(dir, "forever.json")), "poller").outcome).toBe("pending");
@@ -143,22 +138,19 @@ await run(function* poller() {
 }, { name: "poller" });
 `);
     // Its own process group, as a shell gives a foreground job: the signal reaches aioscope and the program.
-    const child = spawn(process.execPath, [BIN, "run", "forever.mjs"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, detached: true });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    const status = await new Promise<number | null>((done) => {
-      let sent = false;
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-        stdout += chunk;
+    let sent = false;
+    const run = await runCli(["run", "forever.mjs"], {
+      cwd: dir,
+      detached: true,
+      onStdout: (stdout, child) => {
         if (!sent && stdout.includes("started")) {
           sent = true;
           process.kill(-child.pid!, "SIGINT");
         }
-      });
-      child.on("close", (code) => done(code));
+      },
     });
-    expect(status, `${stdout}\n${stderr}`).toBe(130);
+    const { stdout, stderr } = run;
+    expect(run.status, describeRun(run)).toBe(130);
     expect(stderr).toContain("forever.mjs was stopped by Ctrl-C");
     expect(stdout).toContain("Wrote trace.json");
     const trace = readTrace(join(dir, "trace.json"));
