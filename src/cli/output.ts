@@ -12,6 +12,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { CliError, EXIT } from "./errors.ts";
+import { formatBytes } from "./terminal.ts";
 
 /** Why a file system call failed, as a person would say it. */
 function reasonFor(error: unknown, path: string): string {
@@ -112,10 +113,10 @@ export async function writeOutput(path: string, data: OutputData, option: string
   let bytes = 0;
   unfinished.add(partial);
   try {
-    // The sibling is created, written and renamed by synchronous calls (answering signals
-    // between pieces): a process ended by the grace period then finds it either whole and
-    // renamed or there to remove — never still to be created by an operation in flight.
-    bytes = await writePieces(partial, typeof data === "function" ? data() : [data]);
+    // The sibling is created, written and renamed by synchronous calls: a process ended by
+    // the grace period then finds it either whole and renamed or there to remove — never
+    // still to be created by an operation in flight.
+    bytes = writeWhole(partial, data);
     renameSync(partial, path);
   } catch (error) {
     await rm(partial, { force: true }).catch(() => {});
@@ -141,29 +142,20 @@ process.on("exit", () => {
   }
 });
 
-/**
- * What an output file holds: its text or bytes, or its text in pieces — a trace of hundreds
- * of MB is written piece by piece and never held whole (a function, since a failed write is
- * tried again at a fallback path).
- */
-export type OutputData = string | Uint8Array | (() => Iterable<string>);
+/** What an output file holds: its text or its bytes. */
+export type OutputData = string | Uint8Array;
 
-/** Writes the pieces one after another; between two pieces the CLI answers signals. */
-async function writePieces(path: string, pieces: Iterable<string | Uint8Array>): Promise<number> {
+/** Writes `data` to a new file at `path`; returns its size in bytes. */
+function writeWhole(path: string, data: OutputData): number {
+  const buffer = typeof data === "string" ? Buffer.from(data) : data;
   const fd = openSync(path, "wx");
-  let bytes = 0;
   try {
-    for (const piece of pieces) {
-      const buffer = typeof piece === "string" ? Buffer.from(piece) : piece;
-      // write may stop short of the whole piece: go on from where it stopped.
-      for (let at = 0; at < buffer.byteLength;) at += writeSync(fd, buffer, at);
-      bytes += buffer.byteLength;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    // write may stop short of the whole buffer: go on from where it stopped.
+    for (let at = 0; at < buffer.byteLength;) at += writeSync(fd, buffer, at);
   } finally {
     closeSync(fd);
   }
-  return bytes;
+  return buffer.byteLength;
 }
 
 /** Where data goes when its own path fails after the recording: the system's temporary folder. */
@@ -194,5 +186,26 @@ export async function writeOutputOrFallback(path: string, data: OutputData, opti
       const why = second instanceof CliError ? second.message.replace(/^cannot write /, "") : String(second);
       return { ok: false, error: new CliError(`${error.message}; the fallback failed too (${why}): nothing was written`, EXIT.output), fallback: null, bytes: 0 };
     }
+  }
+}
+
+/**
+ * The output files of a run, each written whole (see writeOutput): lines saying what was
+ * written, and the first failure, which becomes the exit status once everything else is written.
+ */
+export class OutputFiles {
+  readonly lines: string[] = [];
+  failure: CliError | null = null;
+
+  async write(path: string, data: OutputData, option: string, what: (bytes: string) => string): Promise<void> {
+    // A write that fails now, after the recording, must not lose it: a file that fails goes
+    // to a fallback file, the others are still written.
+    const written = await writeOutputOrFallback(path, data, option);
+    if (written.ok) {
+      this.lines.push(`Wrote ${path} (${what(formatBytes(written.bytes))})`);
+      return;
+    }
+    if (written.fallback !== null) this.lines.push(`Wrote ${written.fallback} instead of ${path} (${what(formatBytes(written.bytes))})`);
+    this.failure ??= written.error;
   }
 }

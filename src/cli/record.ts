@@ -21,11 +21,11 @@ import {
 } from "./browser.ts";
 import { requireBrowser } from "./chromium.ts";
 import { CliError, EXIT, firstLine, type ExitStatus } from "./errors.ts";
-import { checkWritable, writeOutputOrFallback, type OutputData } from "./output.ts";
+import { checkWritable, OutputFiles } from "./output.ts";
 import { ensureExtensionBuilt } from "./package-files.ts";
 import { analyseFor, printReport } from "./report.ts";
 import { checkScenario, openPage, resolveTarget, type Target } from "./target.ts";
-import { formatBytes, formatMs, painter, plural, ProgressLine, terminalSafe, type Io } from "./terminal.ts";
+import { formatMs, painter, plural, ProgressLine, terminalSafe, type Io } from "./terminal.ts";
 
 /** The page counts as idle once its answers have said so for this long. */
 export const QUIET_MS = 1000;
@@ -483,27 +483,6 @@ async function drain(panel: Frame, maxMs: number): Promise<PanelProgress | null>
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return last;
-}
-
-/**
- * The output files of a run, each written whole (see output.ts): lines saying what was
- * written, and the first failure, which becomes the exit status once everything else is written.
- */
-class OutputFiles {
-  readonly lines: string[] = [];
-  failure: CliError | null = null;
-
-  async write(path: string, data: OutputData, option: string, what: (bytes: string) => string): Promise<void> {
-    // A write that fails now, after the recording, must not lose it: a file that fails goes
-    // to a fallback file, the others are still written.
-    const written = await writeOutputOrFallback(path, data, option);
-    if (written.ok) {
-      this.lines.push(`Wrote ${path} (${what(formatBytes(written.bytes))})`);
-      return;
-    }
-    if (written.fallback !== null) this.lines.push(`Wrote ${written.fallback} instead of ${path} (${what(formatBytes(written.bytes))})`);
-    this.failure ??= written.error;
-  }
 }
 
 /** The Chrome trace and the screenshot, after the aioscope trace; interrupted, the screenshot is skipped. */

@@ -18,10 +18,10 @@ import { exportChromeBytes } from "../trace/export-chrome.ts";
 import { importTrace } from "../trace/import.ts";
 import type { RunCommand } from "./args.ts";
 import { CliError, EXIT, type ExitStatus } from "./errors.ts";
-import { checkWritable, writeOutputOrFallback } from "./output.ts";
+import { checkWritable, OutputFiles } from "./output.ts";
 import { newestMtime, packageFiles } from "./package-files.ts";
 import { analyseFor, printReport } from "./report.ts";
-import { formatBytes, painter, terminalSafe, type Io } from "./terminal.ts";
+import { painter, terminalSafe, type Io } from "./terminal.ts";
 
 /** The recorder the program is started with, relative to the package root. */
 const PRELOAD = "dist/node/run-preload.js";
@@ -107,27 +107,18 @@ export async function runCommand(command: RunCommand, io: Io): Promise<ExitStatu
     const trace = result.trace;
     const analysis = analyseFor(trace, command.budget);
 
-    const lines: string[] = [];
-    let failure: CliError | null = null;
-    const write = async (path: string, data: string | Uint8Array, option: string, what: (bytes: string) => string): Promise<void> => {
-      const written = await writeOutputOrFallback(path, data, option);
-      if (written.ok) lines.push(`Wrote ${path} (${what(formatBytes(written.bytes))})`);
-      else {
-        if (written.fallback !== null) lines.push(`Wrote ${written.fallback} instead of ${path} (${what(formatBytes(written.bytes))})`);
-        failure ??= written.error;
-      }
-    };
-    await write(command.out, written, "--out", (size) => `aioscope trace, ${size}: aioscope view it, or open it in the Async panel`);
+    const files = new OutputFiles();
+    await files.write(command.out, written, "--out", (size) => `aioscope trace, ${size}: aioscope view it, or open it in the Async panel`);
     if (command.chromeTrace !== null) {
-      await write(command.chromeTrace, exportChromeBytes(trace, { concurrency: analysis.concurrency }), "--chrome-trace", (size) => `Chrome trace, ${size}: open it in ui.perfetto.dev or the Performance panel`);
+      await files.write(command.chromeTrace, exportChromeBytes(trace, { concurrency: analysis.concurrency }), "--chrome-trace", (size) => `Chrome trace, ${size}: open it in ui.perfetto.dev or the Performance panel`);
     }
-    const verdict = printReport(trace, analysis, command.budget, io, lines, pathToFileURL(script).href);
+    const verdict = printReport(trace, analysis, command.budget, io, files.lines, pathToFileURL(script).href);
 
     if (interruptedBy !== null) {
       io.stderr.write(`aioscope: ${name} was stopped by ${interruptedBy === "SIGINT" ? "Ctrl-C" : interruptedBy}; the trace holds what it did until then\n`);
       return exitFor(interruptedBy);
     }
-    if (failure !== null) throw failure;
+    if (files.failure !== null) throw files.failure;
     if (end.code !== 0) {
       const how = end.signal !== null ? `was killed by ${end.signal}` : `exited with status ${end.code}`;
       const quoted = lastWords(stderrTail);
