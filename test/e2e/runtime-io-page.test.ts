@@ -52,11 +52,11 @@ describe("runtime I/O in a page, recorded", () => {
     expect(summary.onLoop.ticks).toBe(0);
     expect(summary.onWorker.ticks).toBeGreaterThan(0);
     const trace = await waitForTrace(inspected.panel, (t) => {
-      const onWorker = taskNamed(t, "fib(35) on a worker");
+      const onWorker = taskNamed(t, "fib(37) on a worker");
       return onWorker !== undefined && onWorker.end !== null && t.awaits.some((a) => a.task === onWorker.id && a.kind === "thread" && a.end !== null);
     }, 60_000);
-    const onWorker = taskNamed(trace, "fib(35) on a worker")!;
-    const onLoop = taskNamed(trace, "fib(35) on the loop")!;
+    const onWorker = taskNamed(trace, "fib(37) on a worker")!;
+    const onLoop = taskNamed(trace, "fib(37) on the loop")!;
     const threadWait = trace.awaits.find((a) => a.task === onWorker.id && a.kind === "thread")!;
     // The function's own name, as the page has it (the demo's build minifies it).
     expect(threadWait.label).toBe(summary.functionName);

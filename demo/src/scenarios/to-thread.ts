@@ -1,5 +1,5 @@
 /**
- * "to_thread keeps the loop free": the same CPU-bound work (fib(35)) run on the loop, then
+ * "to_thread keeps the loop free": the same CPU-bound work (fib(37)) run on the loop, then
  * on a worker with toThread. On the loop, it is one long step: no other task runs until it
  * ends, and the Async tab warns that the loop was blocked. On a worker, the loop goes on
  * ticking while the worker computes.
@@ -8,7 +8,8 @@ import { createTask, sleep, toThread } from "../../../src/runtime/index.ts";
 import { msSince } from "../api.ts";
 import type { Scenario } from "../scenario.ts";
 
-const N = 35;
+/** fib(37) takes 0.2–0.5 s: past the 100 ms slow-step threshold even on a fast machine, where fib(35) is not. */
+const N = 37;
 const TICK_MS = 10;
 
 /** Self-contained, as toThread needs: its source is what the worker runs. */

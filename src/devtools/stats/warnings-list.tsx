@@ -22,10 +22,10 @@ function tasksOf(warning: Warning): readonly number[] {
     case "unretrievedError":
       return [warning.task];
     case "pendingAtEnd":
+    case "longTask":
       return warning.tasks;
     case "deadlock":
       return warning.cycle ?? warning.tasks;
-    case "longTask":
     case "droppedEvents":
       return [];
   }

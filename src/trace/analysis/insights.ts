@@ -238,12 +238,13 @@ function fromWarnings(index: TraceIndex, warnings: readonly Warning[], out: Insi
   if (blocking.length > 0) {
     const total = us(blocking.reduce((sum, w) => sum + w.duration, 0));
     const worst = blocking.reduce((a, b) => (b.duration > a.duration ? b : a));
-    const who = worst.kind === "slowStep" ? `a step of ${nameOf(worst.task)}` : "the page's own code";
+    const culprit = worst.kind === "slowStep" ? worst.task : worst.tasks[0];
+    const who = culprit !== undefined ? `a step of ${nameOf(culprit)}` : "the page's own code";
     out.push({
       kind: "blocked-loop",
       title: `${blocking.length === 1 ? `The event loop was blocked for ${ms(total)}` : `The event loop was blocked ${blocking.length} times for ${ms(total)} in all, the longest ${ms(worst.duration)}`} by ${who}: split the work (yield between chunks) or move it to a worker`,
       evidence: blocking.slice(0, 10).map((w) => w.message),
-      tasks: blocking.flatMap((w) => (w.kind === "slowStep" ? [w.task] : [])),
+      tasks: [...new Set(blocking.flatMap((w) => (w.kind === "slowStep" ? [w.task] : w.tasks)))],
       ops: blocking.flatMap((w) => (w.kind === "longTask" ? w.ops : [])),
       at: Math.min(...blocking.map((w) => w.start)),
       savingMs: total,

@@ -28,9 +28,20 @@ export type Warning =
     readonly duration: number;
     /** The long task and long animation frame operations that reported it. */
     readonly ops: readonly number[];
+    /**
+     * Tasks with a step inside it that was a long task by itself (50 ms or more), longest first:
+     * the step alone was under the slow-step threshold, but it is what blocked the thread.
+     */
+    readonly tasks: readonly number[];
     readonly message: string;
   }
   | { readonly kind: "droppedEvents"; readonly count: number; readonly message: string };
+
+/** The browser's own threshold (ms): a task this long is a long task. */
+const LONG_TASK_MS = 50;
+
+/** A task step of at least `LONG_TASK_MS`. */
+interface LongStep { readonly task: number; readonly source: number; readonly start: number; readonly end: number }
 
 export interface WarningOptions {
   /**
@@ -55,12 +66,16 @@ export function warnings(index: TraceIndex, options: WarningOptions = {}, native
   if (trace.droppedEvents > 0) {
     out.push({ kind: "droppedEvents", count: trace.droppedEvents, message: `${trace.droppedEvents} events were dropped (the recorder's buffer was full): the trace is incomplete, tasks shown pending may have finished, and no deadlock can be proven` });
   }
-  const slowSteps: { source: number; start: number; end: number }[] = [];
+  const slowSteps: LongStep[] = [];
+  const longSteps: LongStep[] = [];
   for (const step of trace.steps) {
     const end = step.end ?? trace.end;
     const duration = us(end - step.start);
+    if (duration < LONG_TASK_MS) continue;
+    const long = { task: step.task, source: trace.tasks[index.taskPos.get(step.task)!]!.source, start: step.start, end };
+    longSteps.push(long);
     if (duration > slowStepMs) {
-      slowSteps.push({ source: trace.tasks[index.taskPos.get(step.task)!]!.source, start: step.start, end });
+      slowSteps.push(long);
       out.push({ kind: "slowStep", task: step.task, start: step.start, duration, message: `a step of ${name(step.task)} blocked the event loop for ${duration} ms (more than ${slowStepMs} ms)` });
     }
   }
@@ -71,9 +86,15 @@ export function warnings(index: TraceIndex, options: WarningOptions = {}, native
       // A slow task step inside it is the same blocking, already reported with its task's name.
       if (slowSteps.some((step) => step.source === span.source && step.start < span.end && span.start < step.end)) continue;
       const where = native.length > 1 ? ` in ${trace.sources[span.source]?.label ?? `source ${span.source}`}` : "";
-      const by = span.scripts.length > 0 ? `; longest script: ${span.scripts[0]}` : "";
+      const inside = longSteps
+        .filter((step) => step.source === span.source && step.start < span.end && span.start < step.end)
+        .sort((a, b) => (b.end - b.start) - (a.end - a.start));
+      const tasks = [...new Set(inside.map((step) => step.task))];
+      const by = inside.length > 0
+        ? `; mostly a step of ${name(inside[0]!.task)} (${us(inside[0]!.end - inside[0]!.start)} ms)`
+        : span.scripts.length > 0 ? `; longest script: ${span.scripts[0]}` : "";
       out.push({
-        kind: "longTask", source: span.source, start: span.start, duration, ops: span.ops,
+        kind: "longTask", source: span.source, start: span.start, duration, ops: span.ops, tasks,
         message: `the main thread was blocked for ${duration} ms at ${us(span.start)} ms${where} (a long task, more than ${slowStepMs} ms)${by}`,
       });
     }

@@ -87,6 +87,31 @@ describe("native analysis", () => {
     expect(warnings[0]!.message).toContain("a step of busy blocked the event loop");
   });
 
+  test("a long task made mostly of a 90 ms task step names that task, and the blocked-loop insight points at it", async () => {
+    const recorded = await page((recorder) => longTask(recorder, 0, 120));
+    const task = (id: number, name: string) => ({
+      id, source: 0, name, parent: null, kind: "coroutine" as const, created: 0, end: 110, site: null,
+      outcome: "done" as const, error: null, errorRetrieved: null, preexisting: false, ready: null,
+    });
+    const trace: Trace = {
+      ...recorded,
+      tasks: [task(1, "crunch"), task(2, "ticker")],
+      steps: [
+        { task: 2, start: 1, end: 3, ready: 0, wake: "spawn", waker: null },
+        { task: 1, start: 5, end: 95, ready: 0, wake: "spawn", waker: null },
+        { task: 2, start: 96, end: 98, ready: 3, wake: "timer", waker: null },
+      ],
+    };
+    const analysis = analyse(trace);
+    expect(analysis.warnings.map((w) => w.kind)).toEqual(["longTask"]);
+    const [long] = analysis.warnings;
+    expect(long).toMatchObject({ kind: "longTask", tasks: [1] });
+    expect(long!.message).toContain("mostly a step of crunch (90 ms)");
+    const blocked = analysis.insights.find((i) => i.kind === "blocked-loop");
+    expect(blocked?.tasks).toEqual([1]);
+    expect(blocked?.title).toContain("by a step of crunch");
+  });
+
   test("the longest chain of causes runs from the click to the last fetch; a frame loop is no chain", async () => {
     const trace = await page((recorder) => {
       const click = recorder.nativeStart("event", "click on button#go", { at: 10, task: 0 });
