@@ -14,6 +14,7 @@
 import { RuntimeError } from "./errors.ts";
 import { getEventLoop, getRunningLoop, openLoops, registerDefaultLoopFactory, running } from "./current.ts";
 import { Future } from "./future.ts";
+import { LiveTaskList } from "./live-task-list.ts";
 import { RingQueue } from "./ring-queue.ts";
 import { hostClearTimer, hostMacrotask, hostNow, hostSetTimer, type HostTimer } from "./host.ts";
 import { Task, type CoroutineSource, type TaskOptions } from "./task.ts";
@@ -173,7 +174,7 @@ export class EventLoop {
   /** @internal Awaited host promises not yet settled: the virtual clock may not jump past them. */
   _pendingHostOps = 0;
   /** @internal Tasks not yet done. */
-  readonly _tasks = new Set<Task<unknown>>();
+  readonly _tasks = new LiveTaskList();
   /** @internal Failed tasks whose error nobody has read; reported when the loop closes. */
   readonly _unretrieved = new Set<Task<unknown>>();
   /** @internal */ _exceptionHandler: ExceptionHandler | null = null;

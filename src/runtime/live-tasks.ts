@@ -59,12 +59,12 @@ export interface LiveTasks {
  * for (const t of tasks) console.warn(t.name, t.state, t.awaiting?.label);
  */
 export function liveTasks(limit: number): LiveTasks {
-  // Index writes and no sort (a loop's set keeps creation order): the extension calls this
+  // Index writes and no sort (a loop's list keeps creation order): the extension calls this
   // inside pages, whose Array.prototype may have been replaced since.
   const tasks: LiveTask[] = [];
   let omitted = 0;
   for (const loop of openLoops) {
-    for (const task of loop._tasks) {
+    for (let task = loop._tasks._first; task !== null; task = task._nextLive) {
       if (tasks.length < limit) tasks[tasks.length] = describeLive(task);
       else omitted++;
     }
@@ -116,7 +116,7 @@ function describeLive(task: Task<unknown>): LiveTask {
  */
 export function cancelLiveTask(id: number, message: string): boolean {
   for (const loop of openLoops) {
-    for (const task of loop._tasks) {
+    for (let task = loop._tasks._first; task !== null; task = task._nextLive) {
       if (task.id !== id) continue;
       if (task.done()) return false;
       return task.cancel(message);

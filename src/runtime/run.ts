@@ -32,7 +32,7 @@ export async function run<T>(main: CoroutineSource<T>, options: RunOptions = {})
 }
 
 async function cancelAllTasks(loop: EventLoop): Promise<void> {
-  const pending: Task<unknown>[] = [...loop._tasks];
+  const pending: Task<unknown>[] = loop._tasks.toArray();
   if (pending.length === 0) return;
   for (const task of pending) task.cancel();
   await loop.runUntilComplete(gather(pending, { returnExceptions: true }));

@@ -47,6 +47,9 @@ export class Task<T> extends Future<T> {
   /** @internal */ _coro: Generator<unknown, T, unknown> | null;
   /** @internal */ _fn: AnyFunction | null;
   /** @internal */ _futWaiter: Future<unknown> | null = null;
+  /** @internal Neighbours in the loop's list of live tasks (`LiveTaskList`). */
+  _prevLive: Task<unknown> | null = null;
+  /** @internal */ _nextLive: Task<unknown> | null = null;
   /** @internal */ _waitingOn: AwaitTarget | null = null;
   /**
    * @internal When the task began waiting on `_futWaiter`: the start of the loop's current
@@ -374,7 +377,7 @@ export class Task<T> extends Future<T> {
     this._fn = null;
     this._waitingOn = null;
     this._nextTarget = null;
-    this._loop._tasks.delete(this);
+    this._loop._tasks.remove(this);
   }
 
   private _reportIfSlow(ms: number): void {
@@ -429,7 +432,7 @@ export function currentTask(): Task<unknown> | null {
  * for (const t of allTasks()) console.warn(String(t));
  */
 export function allTasks(loop: EventLoop = getEventLoop()): Set<Task<unknown>> {
-  return new Set(loop._tasks);
+  return new Set(loop._tasks.toArray());
 }
 
 /** Marks what the current task's next suspension waits on (for composed operations). */

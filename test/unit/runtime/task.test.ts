@@ -106,6 +106,24 @@ describe("task identity", () => {
     });
   });
 
+  test("allTasks keeps creation order when tasks in the middle, first and last finish", async () => {
+    await runVirtual(function* () {
+      const main = currentTask()!;
+      const names = (): string[] => [...allTasks()].map((t) => (t === main ? "main" : t.getName()));
+      const a = createTask(sleep(30), { name: "a" });
+      const b = createTask(sleep(10), { name: "b" });
+      createTask(sleep(20), { name: "c" });
+      expect(names()).toEqual(["main", "a", "b", "c"]);
+      yield* b;
+      const d = createTask(sleep(5), { name: "d" });
+      expect(names()).toEqual(["main", "a", "c", "d"]);
+      yield* d;
+      expect(names()).toEqual(["main", "a", "c"]);
+      yield* a;
+      expect(names()).toEqual(["main"]);
+    });
+  });
+
   test("a task runs an operation as its body: createTask(sleep(5, value))", async () => {
     await runVirtual(function* () {
       const task = createTask(sleep(5, "rested"));
