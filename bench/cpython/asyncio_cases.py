@@ -1,6 +1,9 @@
 """The CPython asyncio side of the runtime benchmarks: the same programs as
-bench/cases/runtime-core.ts, timed the same way (median of several runs after warm-ups),
-printed as JSON {case: ns per operation}. Run by the bench when python3 is installed."""
+bench/cases/runtime-core.ts, run by the bench when python3 is installed.
+
+It first prints {"python": version}, then reads one case name a line from stdin, runs it
+once and prints the ns per operation it took: the bench alternates it with its own
+contenders, so both sides of a ratio see the same machine load."""
 import asyncio
 import json
 import sys
@@ -52,25 +55,14 @@ CASES = {
 }
 
 
-def measure(body, ops, runs, warmups):
-    for _ in range(warmups):
-        asyncio.run(body())
-    samples = []
-    for _ in range(runs):
+def main():
+    """Reads one case name a line from stdin, runs it once and prints the ns per operation it took."""
+    print(json.dumps({"python": sys.version.split()[0]}), flush=True)
+    for line in sys.stdin:
+        body, ops = CASES[line.strip()]
         start = time.perf_counter_ns()
         asyncio.run(body())
-        samples.append((time.perf_counter_ns() - start) / ops)
-    samples.sort()
-    return samples[len(samples) // 2]
-
-
-def main():
-    names = sys.argv[1:] or list(CASES)
-    result = {"python": sys.version.split()[0]}
-    for name in names:
-        body, ops = CASES[name]
-        result[name] = measure(body, ops, runs=5, warmups=1)
-    print(json.dumps(result))
+        print((time.perf_counter_ns() - start) / ops, flush=True)
 
 
 if __name__ == "__main__":
