@@ -25,9 +25,14 @@ export class GatheringFuture<T> extends Future<T> implements FutureWaiter {
   /** @internal Children counted so far. */
   _finished = 0;
   /** @internal */ readonly _returnExceptions: boolean;
-  /** @internal Children done and not yet counted, each followed by who completed it (FIFO). */
-  _doneQueue: (Future<unknown> | Task<unknown> | null)[] = [];
+  /**
+   * @internal Children done and not yet counted, each followed by who completed it (FIFO):
+   * made once a child is waited on, two slots for each child that can still finish, so it
+   * never grows — growing it by pushes copied and discarded it over and over.
+   */
+  _doneQueue: (Future<unknown> | Task<unknown> | null)[] | null = null;
   /** @internal */ _doneHead = 0;
+  /** @internal */ _doneTail = 0;
 
   constructor(loop: EventLoop, children: readonly Future<unknown>[], returnExceptions = false) {
     super(loop);
@@ -51,22 +56,19 @@ export class GatheringFuture<T> extends Future<T> implements FutureWaiter {
 
   /** @internal A child is done: count it on the loop's next turn, as a done callback would run. */
   _scheduleWakeup(child: Future<unknown>, origin: Task<unknown> | null): void {
-    const queue = this._doneQueue;
-    queue.push(child, origin);
+    const queue = this._doneQueue!;
+    queue[this._doneTail++] = child;
+    queue[this._doneTail++] = origin;
     this._loop._schedule(this);
   }
 
   /** @internal The loop runs the oldest queued child's count (one per time the gather was queued). */
   _run(): void {
-    const queue = this._doneQueue;
+    const queue = this._doneQueue!;
     const child = queue[this._doneHead] as Future<unknown>;
     const origin = queue[this._doneHead + 1] as Task<unknown> | null;
     queue[this._doneHead] = queue[this._doneHead + 1] = null;
     this._doneHead += 2;
-    if (this._doneHead === queue.length) {
-      queue.length = 0;
-      this._doneHead = 0;
-    }
     // As a done callback's Handle runs: between task steps, on behalf of whoever completed the child.
     const loop = this._loop;
     loop._afterStep = false;
@@ -139,11 +141,11 @@ export function gather<T extends readonly unknown[]>(
     return empty;
   }
   let loop: EventLoop | undefined;
-  // Only for the duration of this call: an awaitable given twice is one child (tasks.py's arg_to_fut).
+  // Only for the duration of this call: an awaitable given twice is one child (tasks.py's
+  // arg_to_fut). Its values are the distinct children, in order: no other list is kept.
   const byArgument = new Map<unknown, Future<unknown>>();
   const children = new Array<Future<unknown>>(awaitables.length);
-  const pending: Future<unknown>[] = [];
-  const alreadyDone: Future<unknown>[] = [];
+  let pending = 0;
   try {
     for (let k = 0; k < awaitables.length; k++) {
       const argument = awaitables[k];
@@ -152,23 +154,25 @@ export function gather<T extends readonly unknown[]>(
         child = ensureFuture(argument as Awaitable<unknown>, loop);
         loop ??= child.getLoop();
         byArgument.set(argument, child);
-        if (child.done()) alreadyDone.push(child);
-        else pending.push(child);
+        if (!child.done()) pending++;
       }
       children[k] = child;
     }
   } catch (error) {
     // A bad awaitable after some children started: as tasks.py, the pending ones' errors count as read
     // (the caller gets this error instead of a gather), and they run on.
-    for (const child of pending) child.addDoneCallback(markRetrieved);
+    for (const child of byArgument.values()) if (!child.done()) child.addDoneCallback(markRetrieved);
     throw error;
   }
   const outer = new GatheringFuture<T>(loop!, children, returnExceptions);
   outer._distinct = byArgument.size;
-  for (let k = 0; k < pending.length; k++) pending[k]!._addWaiter(outer);
+  if (pending > 0) {
+    outer._doneQueue = new Array(2 * pending);
+    for (const child of byArgument.values()) if (!child.done()) child._addWaiter(outer);
+  }
   // As tasks.py does since 3.12: children already done are counted at once, so a gather of
   // finished futures is itself finished on return.
-  for (let k = 0; k < alreadyDone.length; k++) outer._childDone(alreadyDone[k]!);
+  if (pending < byArgument.size) for (const child of byArgument.values()) if (child.done()) outer._childDone(child);
   return outer;
 }
 
