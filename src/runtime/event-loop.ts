@@ -138,6 +138,13 @@ export class TimerHandle extends Handle {
   }
 }
 
+/** When a slice of the loop's work began (host clock). */
+export interface SliceMark {
+  readonly start: number;
+}
+
+const NO_SLICE: SliceMark = Object.freeze({ start: -Infinity });
+
 /**
  * An asyncio event loop on top of the host's. Build one with `new EventLoop(options)` or
  * let `run()` do it; pages usually use the long-lived default from `getEventLoop()`.
@@ -168,6 +175,11 @@ export class EventLoop {
    */
   _afterStep = false;
   /** @internal */ _sliceStart = -Infinity;
+  /**
+   * @internal The current slice's start as an object a waiting task can point to: a number
+   * stored on every task would be a boxed double, allocated with each task.
+   */
+  _slice: SliceMark = NO_SLICE;
   /** @internal */ _lastDrainEnd = -Infinity;
   /** @internal */ _hostTimer: HostTimer | null = null;
   /** @internal */ _hostTimerWhen = Infinity;
@@ -359,9 +371,14 @@ export class EventLoop {
   private _scheduleDrain(): void {
     this._wakePending = true;
     const now = hostNow();
-    if (now - this._lastDrainEnd > HOST_TURN_GAP_MS) this._sliceStart = now;
+    if (now - this._lastDrainEnd > HOST_TURN_GAP_MS) this._startSlice(now);
     if (now - this._sliceStart < SLICE_BUDGET_MS) queueMicrotask(this._drain);
     else hostMacrotask(this._drainInNewSlice);
+  }
+
+  private _startSlice(now: number): void {
+    this._sliceStart = now;
+    this._slice = { start: now };
   }
 
   /** runUntilComplete's future is done: pause after this iteration (asyncio's `loop.stop()`). */
@@ -370,7 +387,7 @@ export class EventLoop {
   };
 
   private readonly _drainInNewSlice = (): void => {
-    this._sliceStart = hostNow();
+    this._startSlice(hostNow());
     this._drain();
   };
 
@@ -378,7 +395,7 @@ export class EventLoop {
     this._hostTimer = null;
     this._hostTimerWhen = Infinity;
     if (this._inDrain || this._wakePending) return;
-    this._sliceStart = hostNow();
+    this._startSlice(hostNow());
     this._drain();
   };
 

@@ -99,7 +99,8 @@ function describeLive(task: Task<unknown>): LiveTask {
       tasks, holder: holder === null ? null : holder.id,
     };
   }
-  const since = state === "waiting" && task._waitingSince > -Infinity ? task._waitingSince : null;
+  const sliceStart = task._waitingSince?.start ?? -Infinity;
+  const since = state === "waiting" && sliceStart > -Infinity ? sliceStart : null;
   return {
     id: task.id, name: task.getName(), parent: task.parent === null ? null : task.parent.id, kind: task.kind,
     state, awaiting, since, cancelling: task._numCancelsRequested > 0,

@@ -13,7 +13,7 @@ import { CancelledError, RuntimeError, isCancelledError } from "./errors.ts";
 import { getEventLoop, running } from "./current.ts";
 import { Future, FutureState, describeValue, type Operation } from "./future.ts";
 import { emit, emitScheduled, emitStepBegin, emitStepEnd, instruments, nextTaskId, realm, type AwaitTarget, type TaskOutcome } from "./instrument.ts";
-import type { EventLoop } from "./event-loop.ts";
+import type { EventLoop, SliceMark } from "./event-loop.ts";
 import { hostNow } from "./host.ts";
 import { HostPromiseFuture, isGenerator, isThenable } from "./host-promise.ts";
 
@@ -55,7 +55,7 @@ export class Task<T> extends Future<T> {
    * @internal When the task began waiting on `_futWaiter`: the start of the loop's current
    * slice (host clock, at most one slice early), which the loop reads anyway — no clock read here.
    */
-  _waitingSince = 0;
+  _waitingSince: SliceMark | null = null;
   /** @internal Set by an internal await to describe its next suspension better than the future can. */
   _nextTarget: AwaitTarget | null = null;
   /** @internal */ _mustCancel = false;
@@ -360,7 +360,7 @@ export class Task<T> extends Future<T> {
     this._nextTarget = null;
     this._waitingOn = target;
     this._futWaiter = future;
-    this._waitingSince = loop._sliceStart;
+    this._waitingSince = loop._slice;
     future._addWaiter(this);
     if (this._mustCancel && future.cancel(this._cancelMessage)) this._mustCancel = false;
   }
