@@ -11,7 +11,7 @@
  */
 import {
   AWAIT_OUTCOMES, WAKE_KINDS,
-  type AwaitOutcome, type AwaitRecord, type ErrorInfo, type PendingWake, type ResourceOpRecord, type StepRecord,
+  type AwaitOutcome, type AwaitRecord, type CreationSite, type ErrorInfo, type PendingWake, type ResourceOpRecord, type StepRecord,
   type TaskKind, type TaskOutcome, type TaskRecord, type Trace, type WakeKind,
 } from "../../trace/model.ts";
 
@@ -25,11 +25,10 @@ interface TaskColumns {
   readonly parent: Float64Array;
   readonly kind: Int8Array;
   readonly created: Float64Array;
-  /** −1: no site. */
-  readonly siteFile: Int32Array;
-  readonly siteLine: Float64Array;
-  readonly siteColumn: Float64Array;
-  readonly siteFunction: Int32Array;
+  /** An index in `sites`; −1: no site. */
+  readonly site: Int32Array;
+  /** Each distinct creation site once. */
+  readonly sites: readonly CreationSite[];
   readonly end: Float64Array;
   readonly outcome: Int8Array;
   readonly errorRetrieved: Float64Array;
@@ -92,9 +91,6 @@ class StringTable {
     return k;
   }
 
-  ofOrNull(value: string | null): number {
-    return value === null ? -1 : this.of(value);
-  }
 }
 
 const orNaN = (value: number | null): number => (value === null ? NaN : value);
@@ -104,10 +100,10 @@ function taskColumns(tasks: readonly TaskRecord[], strings: StringTable): TaskCo
   const n = tasks.length;
   const columns = {
     id: new Float64Array(n), source: new Float64Array(n), name: new Int32Array(n), parent: new Float64Array(n), kind: new Int8Array(n),
-    created: new Float64Array(n), siteFile: new Int32Array(n), siteLine: new Float64Array(n), siteColumn: new Float64Array(n),
-    siteFunction: new Int32Array(n), end: new Float64Array(n), outcome: new Int8Array(n), errorRetrieved: new Float64Array(n),
-    preexisting: new Uint8Array(n), errors: [] as [number, ErrorInfo][], ready: [] as [number, PendingWake][],
+    created: new Float64Array(n), site: new Int32Array(n), sites: [] as CreationSite[], end: new Float64Array(n), outcome: new Int8Array(n),
+    errorRetrieved: new Float64Array(n), preexisting: new Uint8Array(n), errors: [] as [number, ErrorInfo][], ready: [] as [number, PendingWake][],
   };
+  const siteIndex = new Map<string, number>();
   for (let k = 0; k < n; k++) {
     const task = tasks[k]!;
     columns.id[k] = task.id;
@@ -117,10 +113,17 @@ function taskColumns(tasks: readonly TaskRecord[], strings: StringTable): TaskCo
     columns.kind[k] = TASK_KINDS.indexOf(task.kind);
     columns.created[k] = task.created;
     const site = task.site;
-    columns.siteFile[k] = site === null ? -1 : strings.of(site.file);
-    columns.siteLine[k] = site === null ? 0 : site.line;
-    columns.siteColumn[k] = site === null ? 0 : site.column;
-    columns.siteFunction[k] = site === null ? -1 : strings.ofOrNull(site.function);
+    if (site === null) columns.site[k] = -1;
+    else {
+      const key = `${site.line}:${site.column}:${site.function === null ? "" : `f${site.function}`}:${site.file}`;
+      let index = siteIndex.get(key);
+      if (index === undefined) {
+        index = columns.sites.length;
+        columns.sites.push({ file: site.file, line: site.line, column: site.column, function: site.function });
+        siteIndex.set(key, index);
+      }
+      columns.site[k] = index;
+    }
     columns.end[k] = orNaN(task.end);
     columns.outcome[k] = TASK_OUTCOMES.indexOf(task.outcome);
     columns.errorRetrieved[k] = orNaN(task.errorRetrieved);
@@ -135,24 +138,12 @@ function tasksOf(c: TaskColumns, strings: readonly string[]): TaskRecord[] {
   const n = c.id.length;
   const errors = new Map(c.errors);
   const ready = new Map(c.ready);
-  // One object per distinct site, as the recorder shares them.
-  const sites = new Map<string, TaskRecord["site"]>();
   const tasks: TaskRecord[] = new Array<TaskRecord>(n);
   for (let k = 0; k < n; k++) {
-    let site: TaskRecord["site"] = null;
-    const file = c.siteFile[k]!;
-    if (file >= 0) {
-      const fn = c.siteFunction[k]!;
-      const key = `${file}:${c.siteLine[k]}:${c.siteColumn[k]}:${fn}`;
-      site = sites.get(key) ?? null;
-      if (site === null) {
-        site = { file: strings[file]!, line: c.siteLine[k]!, column: c.siteColumn[k]!, function: fn < 0 ? null : strings[fn]! };
-        sites.set(key, site);
-      }
-    }
+    const site = c.site[k]!;
     tasks[k] = {
       id: c.id[k]!, source: c.source[k]!, name: strings[c.name[k]!]!, parent: orNull(c.parent[k]!), kind: TASK_KINDS[c.kind[k]!]!,
-      created: c.created[k]!, site, end: orNull(c.end[k]!), outcome: TASK_OUTCOMES[c.outcome[k]!]!, error: errors.get(k) ?? null,
+      created: c.created[k]!, site: site < 0 ? null : c.sites[site]!, end: orNull(c.end[k]!), outcome: TASK_OUTCOMES[c.outcome[k]!]!, error: errors.get(k) ?? null,
       errorRetrieved: orNull(c.errorRetrieved[k]!), preexisting: c.preexisting[k] === 1, ready: ready.get(k) ?? null,
     };
   }

@@ -36,12 +36,13 @@ const DOCUMENTS = [
   '{\n  "tasks": [\n    {\n      "id": 1\n    },\n    {\n      "id": 2\n    }\n  ],\n  "end": 3\n}',
   '{"__proto__":{"polluted":1},"a":1}',
   '{"a":1,"a":2}',
+  '{"a":[{"r":[{"x":1},{"y":2},{"z":"},{"}]},{"r":[]},{"r":[{"x":[{},{}]}]}],"b":[{},{},{}]}',
 ];
 
 describe("parsing JSON from bytes", () => {
   test.each(DOCUMENTS)("%s is what JSON.parse makes of it, cut into batches anywhere", (text) => {
     const expected = JSON.parse(text) as unknown;
-    for (const batchBytes of [1, 2, 7, 1 << 20]) expect(parseBytes(text, batchBytes)).toEqual(expected);
+    for (const batchBytes of [1, 2, 3, 5, 7, 11, 1 << 20]) expect(parseBytes(text, batchBytes)).toEqual(expected);
     expect(Object.getPrototypeOf(parseBytes(text))).toBe(Object.prototype);
   });
 
