@@ -1,8 +1,8 @@
 /**
  * Imports a file with the trace model's importer, on the panel's own thread: the importer
- * works in slices and pauses between them, so the panel keeps drawing while a large file is
- * checked (only the one JSON.parse of the text blocks, about half a second for 100 MB).
- * The worker's columns cross without a copy, so the worker is as fast and keeps the thread free.
+ * works in slices and pauses between them (a file is parsed a megabyte of records at a time),
+ * so the panel keeps drawing while a large file is read and checked. The worker is the
+ * default: its columns cross without a copy, so it is about as fast and keeps the thread free.
  */
 export function createInlineImporter(sliceMs = 40): Importer {
   return {
