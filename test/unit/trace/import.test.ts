@@ -111,10 +111,10 @@ describe("importing bad input", () => {
     let read = false;
     const huge = { size: 2 * 1024 ** 3, text: async () => { read = true; return ""; } };
     expect(await importTraceAsync(huge)).toEqual(
-      failure("$", "the file is too large to import: 2.0 GB (2147483648 bytes); aioscope imports files of up to 512.0 MB (536870912 bytes)"),
+      failure("$", "the file is too large to import: 2.0 GB (2147483648 bytes); aioscope imports files of up to 1.0 GB (1073741824 bytes)"),
     );
     expect(read).toBe(false);
-    expect(MAX_IMPORT_BYTES).toBe(536870912);
+    expect(MAX_IMPORT_BYTES).toBe(1073741824);
   });
 
   test("text or bytes above a smaller limit are refused by their size", () => {

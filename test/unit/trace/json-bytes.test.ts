@@ -1,0 +1,135 @@
+/**
+ * JSON parsed from bytes, a batch of array elements at a time, gives what JSON.parse gives,
+ * wherever the batches are cut; a document that is not JSON is refused at the right byte.
+ */
+import { describe, expect, test } from "vitest";
+import { JsonBytesError, parseJsonObjectBytes } from "../../../src/trace/json-bytes.ts";
+import { exportAioscope, importTraceAsync } from "../../../src/trace/index.ts";
+import { PROGRAMS } from "./programs.ts";
+
+const bytesOf = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+function parseBytes(text: string | Uint8Array, batchBytes?: number): Record<string, unknown> {
+  const reading = parseJsonObjectBytes(typeof text === "string" ? bytesOf(text) : text, batchBytes);
+  for (;;) {
+    const step = reading.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+function errorOf(text: string, batchBytes?: number): JsonBytesError {
+  try {
+    parseBytes(text, batchBytes);
+  } catch (error) {
+    if (error instanceof JsonBytesError) return error;
+    throw error;
+  }
+  throw new Error(`parsed: ${text}`);
+}
+
+const DOCUMENTS = [
+  "{}",
+  " \n{ } \n",
+  '{"a":[]}',
+  '{"a":[ ],"b":{"c":[1,2,{"d":[3]}]},"e":null,"f":true,"g":-1.5e3,"h":"x"}',
+  '{"list":[{"s":"},{"},{"s":"a\\"],[b"},{"s":"\\\\"},{"s":"é 😀 \\u00e9"},[1,[2,[3]]],"],",7]}',
+  '{\n  "tasks": [\n    {\n      "id": 1\n    },\n    {\n      "id": 2\n    }\n  ],\n  "end": 3\n}',
+  '{"__proto__":{"polluted":1},"a":1}',
+  '{"a":1,"a":2}',
+  '{"a":[{"r":[{"x":1},{"y":2},{"z":"},{"}]},{"r":[]},{"r":[{"x":[{},{}]}]}],"b":[{},{},{}]}',
+];
+
+describe("parsing JSON from bytes", () => {
+  test.each(DOCUMENTS)("%s is what JSON.parse makes of it, cut into batches anywhere", (text) => {
+    const expected = JSON.parse(text) as unknown;
+    for (const batchBytes of [1, 2, 3, 5, 7, 11, 1 << 20]) expect(parseBytes(text, batchBytes)).toEqual(expected);
+    expect(Object.getPrototypeOf(parseBytes(text))).toBe(Object.prototype);
+  });
+
+  test("a member named __proto__ stays a member, as JSON.parse keeps it", () => {
+    const parsed = parseBytes('{"__proto__":{"polluted":1}}');
+    expect(Object.keys(parsed)).toEqual(["__proto__"]);
+    expect((parsed as { polluted?: number }).polluted).toBeUndefined();
+  });
+
+  test("a byte-order mark is skipped", () => {
+    expect(parseBytes(new Uint8Array([0xef, 0xbb, 0xbf, ...bytesOf('{"a":[1]}')]))).toEqual({ a: [1] });
+  });
+
+  test("the recorded traces' files parse to what JSON.parse makes of them", async () => {
+    for (const [, program] of PROGRAMS.slice(0, 3)) {
+      const text = exportAioscope(await program());
+      expect(parseBytes(text, 64)).toEqual(JSON.parse(text));
+    }
+  });
+
+  test("it yields how far it got after each batch", () => {
+    const text = `{"a":[${Array.from({ length: 100 }, (_, k) => k).join(",")}]}`;
+    const reading = parseJsonObjectBytes(bytesOf(text), 16);
+    const seen: number[] = [];
+    let step = reading.next();
+    for (; step.done !== true; step = reading.next()) seen.push(step.value);
+    expect(seen.length).toBeGreaterThan(5);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    expect(seen.at(-1)!).toBeLessThan(text.length);
+  });
+
+  test.each([
+    ['{"a":[1,2', "truncated", true],
+    ['{"a":"abc', "truncated", true],
+    ['{"a":1', "truncated", true],
+    ['{"a":[1,2]} x', "unexpected text after the JSON object", false],
+    ['{"a":[1,]}', "expected an array element", false],
+    ['{"a":[,1]}', "expected an array element", false],
+    ['{"a":[1 2]}', "", false],
+    ['{"a":1 "b":2}', "", false],
+    ['{"a":1,}', "expected a member name in double quotes", false],
+    ["[1,2]", "expected { (the document is not a JSON object)", false],
+    ['{a:1}', "expected a member name in double quotes", false],
+  ] as const)("%s is refused (%s)", (text, words, truncated) => {
+    const error = errorOf(text, 1);
+    expect(error.message).toContain(words);
+    expect(error.truncated).toBe(truncated);
+    expect(error.offset).toBeLessThanOrEqual(text.length);
+  });
+
+  test("an error inside a batch names a byte within the element that is wrong", () => {
+    const text = '{"list":[{"a":1},{"a":1},{"a":tru}]}';
+    const error = errorOf(text, 1);
+    expect(error.offset).toBeGreaterThanOrEqual(text.indexOf('{"a":tru'));
+    expect(error.offset).toBeLessThanOrEqual(text.indexOf("}]"));
+  });
+
+  test("bytes that are not UTF-8 throw a TypeError", () => {
+    expect(() => parseBytes(new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]))).toThrow(TypeError);
+  });
+});
+
+describe("importing a file as bytes", () => {
+  const blobOf = (text: string): Blob => new Blob([text]);
+
+  test("a malformed file gets JSON.parse's own message, with line and column", async () => {
+    const text = exportAioscope(await PROGRAMS[0]![1]());
+    const broken = `${text.slice(0, 200)}\n,${text.slice(200)}`;
+    const viaText = await importTraceAsync(broken);
+    expect(viaText.ok).toBe(false);
+    expect(await importTraceAsync(blobOf(broken))).toEqual(viaText);
+    expect(await importTraceAsync(blobOf(text.slice(0, -20)))).toEqual(await importTraceAsync(text.slice(0, -20)));
+  });
+
+  test("a file too large to read again as text is refused with the byte's line and column", async () => {
+    const text = exportAioscope(await PROGRAMS[0]![1]());
+    const broken = `${text.slice(0, 200)}\n  ,${text.slice(200)}`;
+    const result = await importTraceAsync(blobOf(broken), { textRetryBytes: 0 });
+    expect(result).toEqual({ ok: false, error: { path: "$", message: expect.stringMatching(/^the file is not valid JSON at line 2, column 3 \(/) as string } });
+    const truncated = await importTraceAsync(blobOf(text.slice(0, -20)), { textRetryBytes: 0 });
+    expect(truncated).toEqual({ ok: false, error: { path: "$", message: expect.stringMatching(/^the file is truncated: it ends before the JSON does at line 1, column \d+ \(/) as string } });
+  });
+
+  test("bytes that are not UTF-8, and a JSON array, get the importer's usual messages", async () => {
+    expect(await importTraceAsync(new Blob([new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d])]))).toEqual(
+      { ok: false, error: { path: "$", message: "the file is not UTF-8 text (JSON must be UTF-8)" } },
+    );
+    expect(await importTraceAsync(blobOf("[]"))).toEqual(await importTraceAsync("[]"));
+  });
+});
