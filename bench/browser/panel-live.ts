@@ -8,8 +8,10 @@
  * no frame longer than 50 ms while the session grows to 100 000 tasks. Also: how long the
  * panel takes to show the last task once the page is done, and the panel's JS heap after GC.
  *
- * `npm run bench -- live`, or LIVE_TASKS to change the size.
+ * `npm run bench -- live`, or LIVE_TASKS to change the size; LIVE_PROFILE=FILE also writes a
+ * CPU profile of the panel's page during the growth (open it in DevTools' Performance panel).
  */
+import { writeFileSync } from "node:fs";
 import type { Frame } from "puppeteer-core";
 import type { BenchFigure } from "../harness.ts";
 import { openInspectedPage, startRecording } from "../../test/e2e/helpers.ts";
@@ -75,6 +77,14 @@ export async function panelLiveFigures(): Promise<BenchFigure[]> {
     const { page, panel } = await openInspectedPage(launched.browser, `${server.origin}/`);
     await startRecording(panel);
     await panel.evaluate(WATCH);
+    const target = await launched.browser.waitForTarget((t) => t.url().endsWith(PANEL_PAGE));
+    const cdp = await target.createCDPSession();
+    const profile = process.env.LIVE_PROFILE;
+    if (profile !== undefined) {
+      await cdp.send("Profiler.enable");
+      await cdp.send("Profiler.setSamplingInterval", { interval: 500 });
+      await cdp.send("Profiler.start");
+    }
     const pageMs = (await page.evaluate((t: number, w: number, ms: number) => (window as unknown as { grow(t: number, w: number, ms: number): Promise<number> }).grow(t, w, ms), TASKS, WAVE, WAVE_MS)) as number;
     const doneAt = Date.now();
     // Everything the page shipped has reached the panel (what it holds and what was dropped
@@ -99,8 +109,7 @@ export async function panelLiveFigures(): Promise<BenchFigure[]> {
       watch.running = false;
       return { long: watch.long, gaps: watch.gaps };
     })) as Watched;
-    const target = await launched.browser.waitForTarget((t) => t.url().endsWith(PANEL_PAGE));
-    const cdp = await target.createCDPSession();
+    if (profile !== undefined) writeFileSync(profile, JSON.stringify((await cdp.send("Profiler.stop")).profile));
     await cdp.send("HeapProfiler.collectGarbage");
     const { usedSize } = await cdp.send("Runtime.getHeapUsage");
     const snapshot = await panel.evaluate(() => window.__aioscopePanel!.snapshot());
