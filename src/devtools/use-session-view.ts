@@ -48,6 +48,18 @@ export function useSessionView(
 const NO_KINDS: ReadonlySet<RowKind> = new Set();
 
 /**
+ * Whether `trace` looks like a later snapshot of `before`'s session, checked in constant time:
+ * the same clock, and the tasks `before` had first and last at the same places. A session
+ * replaced by another (a kept recording opened, a file) fails it and is modelled at once; one
+ * that passes wrongly is still modelled right, from scratch, only in slices.
+ */
+function likelyGrewFrom(before: Trace, trace: Trace): boolean {
+  const count = before.tasks.length;
+  if (before.metadata.timeOrigin !== trace.metadata.timeOrigin || trace.tasks.length < count) return false;
+  return count === 0 || (trace.tasks[0]!.id === before.tasks[0]!.id && trace.tasks[count - 1]!.id === before.tasks[count - 1]!.id);
+}
+
+/**
  * The timeline model of `trace`. A new session (or a loaded one) is modelled at once; a later
  * snapshot of the session shown is modelled by a ModelJob, from the model before, in slices:
  * until it is done, the model before stays shown.
@@ -58,8 +70,8 @@ function useTimelineModel(trace: Trace | null): TimelineModel | null {
   const shown = job.current?.latest ?? null;
   let model: TimelineModel | null;
   if (trace === null || trace.tasks.length + trace.nativeOps.length === 0) model = null;
-  else if (shown !== null && (shown.trace === trace || shown.trace.metadata.timeOrigin === trace.metadata.timeOrigin)) model = shown;
-  else model = buildTimelineModel(trace);
+  else if (shown !== null && (shown.trace === trace || likelyGrewFrom(shown.trace, trace))) model = shown;
+  else model = buildTimelineModel(trace, shown);
   if (model !== shown) {
     job.current?.dispose();
     job.current = model === null ? null : new ModelJob(model, () => modelBuilt((n) => n + 1));
