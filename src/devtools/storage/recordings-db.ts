@@ -41,6 +41,8 @@ interface KeptBatch extends LoggedBatch {
 }
 
 export const DATABASE_NAME = "aioscope";
+/** Longest a save clones batches into one transaction before it lets the panel draw. */
+const PUT_SLICE_MS = 8;
 /** 2: recordings made in the panel are kept batch by batch. */
 const DATABASE_VERSION = 2;
 
@@ -105,19 +107,33 @@ export class IndexedDbRecordings implements RecordingStorage {
   async save(summary: SavedRecording, trace: Trace | SessionLog): Promise<void> {
     const db = await this.open();
     try {
-      const tx = db.transaction(["recordings", "traces", "batches"], "readwrite");
-      const writes: Promise<unknown>[] = [tx.objectStore("recordings").put(summary), tx.done];
-      if (isSessionLog(trace)) {
-        const { batches, ...header } = trace;
-        const from = this.written.get(summary.key) ?? 0;
-        const store = tx.objectStore("batches");
-        for (let n = from; n < batches.length; n++) writes.push(store.put({ session: summary.key, n, ...batches[n]! }));
-        writes.push(tx.objectStore("traces").put({ key: summary.key, trace: { ...header, batchCount: batches.length } }));
-      } else {
-        writes.push(tx.objectStore("traces").put({ key: summary.key, trace }));
+      if (!isSessionLog(trace)) {
+        const tx = db.transaction(["recordings", "traces"], "readwrite");
+        await Promise.all([tx.objectStore("recordings").put(summary), tx.objectStore("traces").put({ key: summary.key, trace }), tx.done]);
+        return;
       }
-      await Promise.all(writes);
-      if (isSessionLog(trace)) this.written.set(summary.key, trace.batches.length);
+      // The batches not written yet, in transactions of at most PUT_SLICE_MS of cloning each:
+      // a second of a busy recording is a hundred batches, and cloning them all in one go held
+      // the panel's thread for a tenth of a second. Each transaction keeps the log whole: its
+      // header counts exactly the batches written so far.
+      const { batches, ...header } = trace;
+      let from = this.written.get(summary.key) ?? 0;
+      do {
+        const started = performance.now();
+        const tx = db.transaction(["recordings", "traces", "batches"], "readwrite");
+        const writes: Promise<unknown>[] = [tx.objectStore("recordings").put(summary), tx.done];
+        const store = tx.objectStore("batches");
+        let n = from;
+        while (n < batches.length) {
+          writes.push(store.put({ session: summary.key, n, ...batches[n]! }));
+          n++;
+          if (performance.now() - started >= PUT_SLICE_MS) break;
+        }
+        writes.push(tx.objectStore("traces").put({ key: summary.key, trace: { ...header, batchCount: n } }));
+        await Promise.all(writes);
+        this.written.set(summary.key, n);
+        from = n;
+      } while (from < batches.length);
     } catch (error) {
       throw describe(error, "This recording could not be kept");
     }

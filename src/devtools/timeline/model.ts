@@ -19,6 +19,11 @@
  * when the record is new or changed; only typed-array passes run over the whole session again.
  * A session whose earlier tasks moved (a late source whose clock sorts before them) is built
  * afresh.
+ *
+ * A build can pause: `timelineModelBuild` is a generator that yields whenever its `Pause` says
+ * the slice of time it was given is used up, so a panel can build the next model of a session
+ * of a million records a few milliseconds at a time, between frames (see session/model-job.ts),
+ * while it keeps drawing the model before. `buildTimelineModel` builds in one go.
  */
 import type { TraceIndex } from "../../trace/analysis.ts";
 import type { NativeOpRecord, TaskRecord, Trace } from "../../trace/model.ts";
@@ -67,12 +72,27 @@ export interface DerivedFacts {
   readonly seriesKeys: readonly string[];
 }
 
+/** Tells a build whether to pause now (it is resumed later, from where it stopped). */
+export interface Pause {
+  due(): boolean;
+}
+
+/** Never pauses: the build runs in one go. */
+const NEVER: Pause = { due: () => false };
+
+/**
+ * The passes below ask the Pause once every 4096 iterations (`(k & CHECK) === 0`): asking
+ * costs a clock read, and 4096 iterations of any pass take well under a millisecond.
+ */
+const CHECK = 4095;
+
 /** Groups positions 0…keys.length-1 by their key (a task position, -1 for none), keeping their order (CSR). */
-function groupKeys(groups: number, keys: Int32Array): [Int32Array, Int32Array] {
+function* groupKeys(groups: number, keys: Int32Array, pause: Pause): Generator<void, [Int32Array, Int32Array], void> {
   const offsets = new Int32Array(groups + 1);
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k]!;
     if (key >= 0) offsets[key + 1]!++;
+    if ((k & CHECK) === 0 && pause.due()) yield;
   }
   for (let g = 0; g < groups; g++) offsets[g + 1]! += offsets[g]!;
   const fill = offsets.slice(0, groups);
@@ -80,6 +100,7 @@ function groupKeys(groups: number, keys: Int32Array): [Int32Array, Int32Array] {
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k]!;
     if (key >= 0) list[fill[key]!++] = k;
+    if ((k & CHECK) === 0 && pause.due()) yield;
   }
   return [offsets, list];
 }
@@ -90,10 +111,10 @@ function groupKeys(groups: number, keys: Int32Array): [Int32Array, Int32Array] {
  * session are those of the one before), else looked up. Comparing references first keeps the
  * pass over records a session has had for long from reading them at all.
  */
-function taskPositions(
+function* taskPositions(
   items: readonly { readonly task: number }[], taskPos: ReadonlyMap<number, number>,
-  previous: { readonly items: readonly { readonly task: number }[]; readonly positions: Int32Array } | null,
-): Int32Array {
+  previous: { readonly items: readonly { readonly task: number }[]; readonly positions: Int32Array } | null, pause: Pause,
+): Generator<void, Int32Array, void> {
   const out = new Int32Array(items.length);
   let k = 0;
   if (previous !== null) {
@@ -103,19 +124,25 @@ function taskPositions(
       const item = items[k]!;
       const was = before[k]!;
       out[k] = item === was || item.task === was.task ? positions[k]! : taskPos.get(item.task) ?? -1;
+      if ((k & CHECK) === 0 && pause.due()) yield;
     }
   }
-  for (; k < items.length; k++) out[k] = taskPos.get(items[k]!.task) ?? -1;
+  for (; k < items.length; k++) {
+    out[k] = taskPos.get(items[k]!.task) ?? -1;
+    if ((k & CHECK) === 0 && pause.due()) yield;
+  }
   return out;
 }
 
 /** The position of each task's parent (-1: none), reusing `previous` as taskPositions does. */
-function parentPositions(
+function* parentPositions(
   tasks: readonly TaskRecord[], taskPos: ReadonlyMap<number, number>, previous: { readonly items: readonly TaskRecord[]; readonly positions: Int32Array } | null,
-): Int32Array {
+  pause: Pause,
+): Generator<void, Int32Array, void> {
   const out = new Int32Array(tasks.length);
   const reuse = previous === null ? 0 : Math.min(previous.items.length, tasks.length);
   for (let p = 0; p < tasks.length; p++) {
+    if ((p & CHECK) === 0 && pause.due()) yield;
     const task = tasks[p]!;
     if (p < reuse) {
       const was = previous!.items[p]!;
@@ -130,9 +157,10 @@ function parentPositions(
 }
 
 /** Whether `trace` keeps every task of `before` at its position: then it grew from it. */
-function grewFrom(before: Trace, trace: Trace): boolean {
+function* grewFrom(before: Trace, trace: Trace, pause: Pause): Generator<void, boolean, void> {
   if (before.metadata.timeOrigin !== trace.metadata.timeOrigin || before.tasks.length > trace.tasks.length) return false;
   for (let p = 0; p < before.tasks.length; p++) {
+    if ((p & CHECK) === 0 && pause.due()) yield;
     const was = before.tasks[p]!;
     const task = trace.tasks[p]!;
     if (was !== task && was.id !== task.id) return false;
@@ -141,22 +169,13 @@ function grewFrom(before: Trace, trace: Trace): boolean {
 }
 
 /** Groups item positions by the task position `keyOf` gives, keeping their order (CSR). */
-function groupBy(groups: number, count: number, keyOf: (k: number) => number): [Int32Array, Int32Array] {
+function* groupBy(groups: number, count: number, keyOf: (k: number) => number, pause: Pause): Generator<void, [Int32Array, Int32Array], void> {
   const keys = new Int32Array(count);
-  const offsets = new Int32Array(groups + 1);
   for (let k = 0; k < count; k++) {
-    const key = keyOf(k);
-    keys[k] = key;
-    if (key >= 0) offsets[key + 1]!++;
+    keys[k] = keyOf(k);
+    if ((k & CHECK) === 0 && pause.due()) yield;
   }
-  for (let g = 0; g < groups; g++) offsets[g + 1]! += offsets[g]!;
-  const fill = offsets.slice(0, groups);
-  const list = new Int32Array(offsets[groups]!);
-  for (let k = 0; k < count; k++) {
-    const key = keys[k]!;
-    if (key >= 0) list[fill[key]!++] = k;
-  }
-  return [offsets, list];
+  return yield* groupKeys(groups, keys, pause);
 }
 
 export function nodeStart(model: TimelineModel, node: number): number {
@@ -175,7 +194,20 @@ export function nodeName(model: TimelineModel, node: number): string {
 
 /** The model of `trace`; with `previous`, the model of a trace it grew from, whose work is reused. */
 export function buildTimelineModel(trace: Trace, previous: TimelineModel | null = null): TimelineModel {
-  const before = previous !== null && grewFrom(previous.trace, trace) ? previous : null;
+  const build = timelineModelBuild(trace, previous, NEVER);
+  for (;;) {
+    const next = build.next();
+    if (next.done === true) return next.value;
+  }
+}
+
+/**
+ * The same build as buildTimelineModel, pausing (yielding) whenever `pause` says so; its
+ * return value is the model. The previous model stays whole and usable while it runs: the id
+ * maps it extends are ones the previous model only asks about what it has (see nodeOfKey).
+ */
+export function* timelineModelBuild(trace: Trace, previous: TimelineModel | null, pause: Pause): Generator<void, TimelineModel, void> {
+  const before = previous !== null && (yield* grewFrom(previous.trace, trace, pause)) ? previous : null;
   const taskCount = trace.tasks.length;
   const nodeCount = taskCount + trace.nativeOps.length;
   let taskPos: Map<number, number>;
@@ -185,34 +217,55 @@ export function buildTimelineModel(trace: Trace, previous: TimelineModel | null 
     // previous model too (which never asks for a task it does not have: see nodeOfKey).
     taskPos = before.index.taskPos as Map<number, number>;
   }
-  for (let p = before === null ? 0 : before.taskCount; p < taskCount; p++) taskPos.set(trace.tasks[p]!.id, p);
+  for (let p = before === null ? 0 : before.taskCount; p < taskCount; p++) {
+    taskPos.set(trace.tasks[p]!.id, p);
+    if ((p & CHECK) === 0 && pause.due()) yield;
+  }
   const facts = before?.derived ?? null;
   const old = before?.trace ?? null;
-  const stepTask = taskPositions(trace.steps, taskPos, old === null ? null : { items: old.steps, positions: facts!.stepTask });
-  const awaitTask = taskPositions(trace.awaits, taskPos, old === null ? null : { items: old.awaits, positions: facts!.awaitTask });
-  const cancelTask = taskPositions(trace.cancellations, taskPos, old === null ? null : { items: old.cancellations, positions: facts!.cancelTask });
-  const timeoutTask = taskPositions(trace.timeouts, taskPos, old === null ? null : { items: old.timeouts, positions: facts!.timeoutTask });
-  const taskParent = parentPositions(trace.tasks, taskPos, old === null ? null : { items: old.tasks, positions: facts!.taskParent });
-  const [stepOffsets, stepList] = groupKeys(taskCount, stepTask);
-  const [awaitOffsets, awaitList] = groupKeys(taskCount, awaitTask);
+  const stepTask = yield* taskPositions(trace.steps, taskPos, old === null ? null : { items: old.steps, positions: facts!.stepTask }, pause);
+  const awaitTask = yield* taskPositions(trace.awaits, taskPos, old === null ? null : { items: old.awaits, positions: facts!.awaitTask }, pause);
+  const cancelTask = yield* taskPositions(trace.cancellations, taskPos, old === null ? null : { items: old.cancellations, positions: facts!.cancelTask }, pause);
+  const timeoutTask = yield* taskPositions(trace.timeouts, taskPos, old === null ? null : { items: old.timeouts, positions: facts!.timeoutTask }, pause);
+  const taskParent = yield* parentPositions(trace.tasks, taskPos, old === null ? null : { items: old.tasks, positions: facts!.taskParent }, pause);
+  const [stepOffsets, stepList] = yield* groupKeys(taskCount, stepTask, pause);
+  const [awaitOffsets, awaitList] = yield* groupKeys(taskCount, awaitTask, pause);
   const index: TraceIndex = { trace, taskPos, stepOffsets, stepList, awaitOffsets, awaitList };
   const parent = new Int32Array(nodeCount).fill(-1);
   parent.set(taskParent);
+  const ops = trace.nativeOps;
   let nativePos: Map<number, number>;
-  const reusedOps = before === null ? 0 : Math.min(old!.nativeOps.length, trace.nativeOps.length);
-  if (before !== null && old!.nativeOps.length <= trace.nativeOps.length && old!.nativeOps.every((op, k) => trace.nativeOps[k]!.id === op.id)) {
-    nativePos = before.nativePos as Map<number, number>;
-    for (let k = old!.nativeOps.length; k < trace.nativeOps.length; k++) nativePos.set(trace.nativeOps[k]!.id, k);
-  } else nativePos = new Map(trace.nativeOps.map((op, k) => [op.id, k]));
+  const reusedOps = before === null ? 0 : Math.min(old!.nativeOps.length, ops.length);
+  let sameOps = before !== null && old!.nativeOps.length <= ops.length;
+  for (let k = 0; sameOps && k < reusedOps; k++) {
+    sameOps = ops[k]!.id === old!.nativeOps[k]!.id;
+    if ((k & CHECK) === 0 && pause.due()) yield;
+  }
+  let firstNew = 0;
+  if (sameOps) {
+    nativePos = before!.nativePos as Map<number, number>;
+    firstNew = old!.nativeOps.length;
+  } else nativePos = new Map();
+  for (let k = firstNew; k < ops.length; k++) {
+    nativePos.set(ops[k]!.id, k);
+    if ((k & CHECK) === 0 && pause.due()) yield;
+  }
   // A series key changes only with its record (a record that changes is a new object).
-  const keys = trace.nativeOps.map((op, k) => (k < reusedOps && old!.nativeOps[k] === op ? facts!.seriesKeys[k]! : seriesKeyOf(op)));
-  trace.nativeOps.forEach((op, k) => {
+  const keys = new Array<string>(ops.length);
+  for (let k = 0; k < ops.length; k++) {
+    const op = ops[k]!;
+    keys[k] = k < reusedOps && old!.nativeOps[k] === op ? facts!.seriesKeys[k]! : seriesKeyOf(op);
+    if ((k & CHECK) === 0 && pause.due()) yield;
+  }
+  for (let k = 0; k < ops.length; k++) {
+    if ((k & CHECK) === 0 && pause.due()) yield;
+    const op = ops[k]!;
     // A worker's messages and a request's queueing are drawn on their parent's row: no row, no place in the tree.
-    if (PART_KINDS.has(op.kind)) return;
+    if (PART_KINDS.has(op.kind)) continue;
     let cause = op.cause === null ? undefined : nativePos.get(op.cause);
     // Caused by a part (a worker's reply), which has no row: it goes under the part's worker.
-    if (cause !== undefined && PART_KINDS.has(trace.nativeOps[cause]!.kind)) {
-      const owner = trace.nativeOps[cause]!.parent;
+    if (cause !== undefined && PART_KINDS.has(ops[cause]!.kind)) {
+      const owner = ops[cause]!.parent;
       cause = owner === null ? undefined : nativePos.get(owner);
     }
     if (cause !== undefined && cause !== k) {
@@ -221,30 +274,43 @@ export function buildTimelineModel(trace: Trace, previous: TimelineModel | null 
       // agrees; where it does not, the cause's task or nothing is its place for now).
       parent[taskCount + k] = keys[cause] === keys[k] ? parent[taskCount + cause]! : taskCount + cause;
     } else if (op.task !== null) parent[taskCount + k] = index.taskPos.get(op.task) ?? -1;
-  });
+  }
 
   // All nodes in start order (tasks and native operations are each sorted already): merged.
   const order = new Int32Array(nodeCount);
   let t = 0;
   let n = 0;
   for (let o = 0; o < nodeCount; o++) {
-    const takeTask = n >= trace.nativeOps.length || (t < taskCount && trace.tasks[t]!.created <= trace.nativeOps[n]!.start);
+    const takeTask = n >= ops.length || (t < taskCount && trace.tasks[t]!.created <= ops[n]!.start);
     order[o] = takeTask ? t++ : taskCount + n++;
+    if ((o & CHECK) === 0 && pause.due()) yield;
   }
-  const [childOffsets, byParent] = groupBy(nodeCount, nodeCount, (k) => parent[order[k]!]!);
-  const childList = byParent.map((k) => order[k]!);
+  const [childOffsets, byParent] = yield* groupBy(nodeCount, nodeCount, (k) => parent[order[k]!]!, pause);
+  const childList = new Int32Array(byParent.length);
+  for (let c = 0; c < byParent.length; c++) {
+    childList[c] = order[byParent[c]!]!;
+    if ((c & CHECK) === 0 && pause.due()) yield;
+  }
   // Root tasks first, in creation order; then native operations no task started, which would
   // otherwise crowd in between the tasks a person came to see.
   const roots: number[] = [];
-  for (const node of order) if (parent[node] === -1 && node < taskCount) roots.push(node);
-  for (const node of order) if (parent[node] === -1 && node >= taskCount && !PART_KINDS.has(trace.nativeOps[node - taskCount]!.kind)) roots.push(node);
-  const series = linkSeries(nodeCount, taskCount, keys, roots, childOffsets, childList);
+  for (let o = 0; o < nodeCount; o++) {
+    const node = order[o]!;
+    if (parent[node] === -1 && node < taskCount) roots.push(node);
+    if ((o & CHECK) === 0 && pause.due()) yield;
+  }
+  for (let o = 0; o < nodeCount; o++) {
+    const node = order[o]!;
+    if (parent[node] === -1 && node >= taskCount && !PART_KINDS.has(ops[node - taskCount]!.kind)) roots.push(node);
+    if ((o & CHECK) === 0 && pause.due()) yield;
+  }
+  const series = yield* linkSeries(nodeCount, taskCount, keys, roots, childOffsets, childList, pause);
 
   // Depths, walking down from the roots (a parent cycle, impossible in a valid trace, is cut).
   const depth = new Uint16Array(nodeCount);
   const stack = roots.slice();
   const seen = new Uint8Array(nodeCount);
-  while (stack.length > 0) {
+  for (let walked = 0; stack.length > 0; walked++) {
     const node = stack.pop()!;
     seen[node] = 1;
     for (let c = childOffsets[node]!; c < childOffsets[node + 1]!; c++) {
@@ -253,12 +319,18 @@ export function buildTimelineModel(trace: Trace, previous: TimelineModel | null 
       depth[child] = Math.min(depth[node]! + 1, 0xffff);
       stack.push(child);
     }
+    if ((walked & CHECK) === 0 && pause.due()) yield;
   }
-  const [cancelOffsets, cancelList] = groupKeys(taskCount, cancelTask);
-  const [timeoutOffsets, timeoutList] = groupKeys(taskCount, timeoutTask);
+  const [cancelOffsets, cancelList] = yield* groupKeys(taskCount, cancelTask, pause);
+  const [timeoutOffsets, timeoutList] = yield* groupKeys(taskCount, timeoutTask, pause);
+  const nativeGroups = new Set<NativeGroup>();
+  for (let k = 0; k < ops.length; k++) {
+    nativeGroups.add(nativeGroupOf(ops[k]!.kind));
+    if ((k & CHECK) === 0 && pause.due()) yield;
+  }
   return {
     trace, index, taskCount, nodeCount, parent, depth, childOffsets, childList, roots: Int32Array.from(roots),
-    nativeGroups: new Set(trace.nativeOps.map((op) => nativeGroupOf(op.kind))),
+    nativeGroups,
     origins: trace.sources.map((source) => sourceOrigin(trace, source.id)),
     nativePos,
     ...series,
@@ -279,9 +351,9 @@ function seriesKeyOf(op: NativeOpRecord): string {
 }
 
 /** Groups native siblings with the same series key: each group of two or more is a series. */
-function linkSeries(
-  nodeCount: number, taskCount: number, keys: readonly string[], roots: readonly number[], childOffsets: Int32Array, childList: Int32Array,
-): Pick<TimelineModel, "seriesSize" | "seriesHead" | "seriesNext"> {
+function* linkSeries(
+  nodeCount: number, taskCount: number, keys: readonly string[], roots: readonly number[], childOffsets: Int32Array, childList: Int32Array, pause: Pause,
+): Generator<void, Pick<TimelineModel, "seriesSize" | "seriesHead" | "seriesNext">, void> {
   const seriesSize = new Int32Array(nodeCount);
   const seriesHead = new Int32Array(nodeCount).fill(-1);
   const seriesNext = new Int32Array(nodeCount).fill(-1);
@@ -308,7 +380,10 @@ function linkSeries(
   };
   if (nodeCount === taskCount) return { seriesSize, seriesHead, seriesNext }; // series are of native operations only
   link(roots, 0, roots.length);
-  for (let node = 0; node < nodeCount; node++) link(childList, childOffsets[node]!, childOffsets[node + 1]!);
+  for (let node = 0; node < nodeCount; node++) {
+    link(childList, childOffsets[node]!, childOffsets[node + 1]!);
+    if ((node & CHECK) === 0 && pause.due()) yield;
+  }
   return { seriesSize, seriesHead, seriesNext };
 }
 

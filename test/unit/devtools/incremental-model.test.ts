@@ -1,6 +1,7 @@
 /**
  * The timeline model of a live session is built from the model before it: whatever batches the
- * recording arrives in, the model after the last one is the model one full build gives.
+ * recording arrives in, the model after the last one is the model one full build gives — also
+ * when the panel builds it in slices (ModelJob), pausing wherever its time is up.
  */
 import { describe, expect, test } from "vitest";
 import { addInstrument, createTask, gather, removeInstrument, run, sleep, Lock } from "../../../src/runtime/index.ts";
@@ -8,6 +9,7 @@ import { SessionBuilder, type Recorder, type Trace, type TraceBatch } from "../.
 import { OPS_PER_EVENT } from "../../../src/trace/encoding.ts";
 import { buildTimelineModel, nodeOfKey, keyOfNode, type TimelineModel } from "../../../src/devtools/timeline/model.ts";
 import { deterministicRecorder } from "../trace/helpers.ts";
+import { ModelJob, type SliceScheduler } from "../../../src/devtools/session/model-job.ts";
 
 /** Tasks under tasks, a lock, cancellations, and native work: series (a timer re-armed from one site), causes, parts. */
 async function recordedBatch(): Promise<TraceBatch> {
@@ -159,5 +161,111 @@ describe("the timeline model of a growing session", () => {
     builder.append(shifted);
     const trace = builder.trace();
     expect(buildTimelineModel(trace, other)).toEqual(buildTimelineModel(trace));
+  });
+});
+
+/** Slices run when the test says; each clock read moves time on, so a slice is used up after a few questions. */
+class ManualScheduler implements SliceScheduler {
+  private clock = 0;
+  private readonly queue: (() => void)[] = [];
+  slices = 0;
+  delays: number[] = [];
+
+  now(): number {
+    return (this.clock += 1);
+  }
+
+  later(run: () => void, delayMs: number): () => void {
+    this.delays.push(delayMs);
+    this.queue.push(run);
+    return () => {
+      const at = this.queue.indexOf(run);
+      if (at >= 0) this.queue.splice(at, 1);
+    };
+  }
+
+  /** Runs the next slice, if one is waiting. */
+  step(): boolean {
+    const run = this.queue.shift();
+    if (run === undefined) return false;
+    this.slices++;
+    run();
+    return true;
+  }
+
+  drain(): void {
+    while (this.step());
+  }
+}
+
+describe("the timeline model built in slices (ModelJob)", () => {
+  test("pausing anywhere, the job ends with the model of one full build of the newest snapshot, and each model it shows is complete", async () => {
+    const batch = await recordedBatch();
+    for (let seed = 1; seed <= 10; seed++) {
+      const rand = random(seed);
+      const cuts = [...new Set(Array.from({ length: 3 + Math.floor(rand() * 8) }, () => 1 + Math.floor(rand() * (batch.count - 1))))].sort((x, y) => x - y);
+      const builder = new SessionBuilder();
+      const parts = split(batch, cuts);
+      builder.append(parts.shift()!);
+      const scheduler = new ManualScheduler();
+      let shown = 0;
+      let last = builder.trace();
+      // Each model shown is checked when it is shown: later builds extend its id maps in place (see nodeOfKey).
+      const job = new ModelJob(buildTimelineModel(last), (model) => {
+        shown++;
+        expect(model, `seed ${seed}`).toEqual(buildTimelineModel(model.trace));
+      }, scheduler);
+      for (const part of parts) {
+        expect(builder.append(part).ok).toBe(true);
+        last = builder.trace();
+        job.want(last);
+        // A few slices between two batches: builds are cut short and overtaken by newer snapshots.
+        for (let k = Math.floor(rand() * 4); k > 0; k--) scheduler.step();
+      }
+      scheduler.drain();
+      expect(job.latest.trace, `seed ${seed}`).toBe(last);
+      expect(job.latest, `seed ${seed}`).toEqual(buildTimelineModel(last));
+      // It did pause: more slices ran than models were built.
+      expect(shown).toBeGreaterThan(0);
+      expect(scheduler.slices).toBeGreaterThan(shown);
+    }
+  });
+
+  test("a build overtaken by a newer snapshot finishes first, then the next one starts after a rest as long as its work", async () => {
+    const batch = await recordedBatch();
+    const [first, second, third] = split(batch, [batch.count >> 2, batch.count >> 1]);
+    const builder = new SessionBuilder();
+    builder.append(first!);
+    const scheduler = new ManualScheduler();
+    const shown: Trace[] = [];
+    const job = new ModelJob(buildTimelineModel(builder.trace()), (model) => shown.push(model.trace), scheduler);
+    builder.append(second!);
+    const middle = builder.trace();
+    job.want(middle);
+    scheduler.step();
+    builder.append(third!);
+    const newest = builder.trace();
+    job.want(newest);
+    scheduler.drain();
+    expect(shown).toEqual([middle, newest]);
+    // The first build started at once; the one after it waited.
+    expect(scheduler.delays[0]).toBe(0);
+    expect(Math.max(...scheduler.delays)).toBeGreaterThan(0);
+  });
+
+  test("a disposed job runs no further slice and shows nothing more", async () => {
+    const batch = await recordedBatch();
+    const [first, second] = split(batch, [batch.count >> 1]);
+    const builder = new SessionBuilder();
+    builder.append(first!);
+    const scheduler = new ManualScheduler();
+    const shown: TimelineModel[] = [];
+    const job = new ModelJob(buildTimelineModel(builder.trace()), (model) => shown.push(model), scheduler);
+    builder.append(second!);
+    job.want(builder.trace());
+    scheduler.step();
+    job.dispose();
+    scheduler.drain();
+    expect(shown).toEqual([]);
   });
 });

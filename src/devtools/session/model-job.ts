@@ -1,0 +1,103 @@
+/**
+ * Builds the timeline models of a growing live session a slice of time at a time, so that no
+ * build holds the panel's thread past a frame: a session of a million records takes tens of
+ * milliseconds to re-model, more on a busy machine, and the panel must keep drawing, scrolling
+ * and taking batches meanwhile. The model shown until a build is done is the one before it.
+ *
+ * Builds never overlap and never restart: asking for a newer trace while one is being built
+ * only changes what the next build starts from, so a session that grows faster than it is
+ * modelled is shown at the pace the builds allow, each one reusing the work of the last. A
+ * build's work is followed by as long a rest before the next one starts (MAX_SHARE_OF_TIME),
+ * so the panel's thread is never busy modelling back to back, and a big session makes fewer,
+ * not longer, builds.
+ */
+import type { Trace } from "../../trace/model.ts";
+import { timelineModelBuild, type Pause, type TimelineModel } from "../timeline/model.ts";
+
+/** Longest stretch a build runs before it lets the browser draw and take messages. */
+export const SLICE_MS = 6;
+/** The share of the panel's time builds take at most, while a session grows. */
+const MAX_SHARE_OF_TIME = 0.5;
+
+/** How the job is paced: real timers in the panel, and whatever a test chooses. */
+export interface SliceScheduler {
+  now(): number;
+  /**
+   * Runs `run` in `delayMs` or soon after, behind what the browser has queued by then (a
+   * frame, a message); returns how to cancel it.
+   */
+  later(run: () => void, delayMs: number): () => void;
+}
+
+export const BROWSER_SCHEDULER: SliceScheduler = {
+  now: () => performance.now(),
+  later: (run, delayMs) => {
+    const timer = setTimeout(run, delayMs);
+    return () => clearTimeout(timer);
+  },
+};
+
+export class ModelJob {
+  private wanted: Trace;
+  private build: Generator<void, TimelineModel, void> | null = null;
+  private cancelSlice: (() => void) | null = null;
+  private deadline = 0;
+  /** Time the build under way has run so far, in all its slices. */
+  private work = 0;
+  private readonly pause: Pause = { due: () => this.scheduler.now() >= this.deadline };
+
+  /**
+   * Follows the session `base` is a model of; `onBuilt` is told each model built, after the
+   * slice that finished it.
+   */
+  constructor(
+    private base: TimelineModel,
+    private readonly onBuilt: (model: TimelineModel) => void,
+    private readonly scheduler: SliceScheduler = BROWSER_SCHEDULER,
+  ) {
+    this.wanted = base.trace;
+  }
+
+  /** The latest model built (the one given at first until a build is done). */
+  get latest(): TimelineModel {
+    return this.base;
+  }
+
+  /** Models `trace`, a later snapshot of the same session, in slices; the newest asked for wins. */
+  want(trace: Trace): void {
+    this.wanted = trace;
+    if (this.build === null && this.cancelSlice === null && trace !== this.base.trace) this.next(0);
+  }
+
+  /** Stops: no slice runs after this, and `onBuilt` is not called again. */
+  dispose(): void {
+    this.cancelSlice?.();
+    this.cancelSlice = null;
+    this.build = null;
+  }
+
+  private next(delayMs: number): void {
+    this.cancelSlice = this.scheduler.later(() => this.slice(), delayMs);
+  }
+
+  private slice(): void {
+    this.cancelSlice = null;
+    if (this.build === null) {
+      this.build = timelineModelBuild(this.wanted, this.base, this.pause);
+      this.work = 0;
+    }
+    const started = this.scheduler.now();
+    this.deadline = started + SLICE_MS;
+    const step = this.build.next();
+    this.work += this.scheduler.now() - started;
+    if (step.done !== true) {
+      this.next(0);
+      return;
+    }
+    this.build = null;
+    this.base = step.value;
+    this.onBuilt(this.base);
+    // A newer snapshot came while this one was built: the next build, after a rest (see the top).
+    if (this.wanted !== this.base.trace && this.cancelSlice === null) this.next(this.work * (1 / MAX_SHARE_OF_TIME - 1));
+  }
+}
