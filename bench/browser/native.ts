@@ -8,8 +8,12 @@
  *   native off  recording with native instrumentation off (runtime events only);
  *   native on   recording with native instrumentation on: every fetch, timer and callback.
  *
+ * With NATIVE_BENCH_AGAINST=<dir of another extension build> (say, main's dist/extension
+ * copied aside before a change), a fifth state, "native on, other build", records with that
+ * build, in the same rounds: a change's before and after, side by side.
+ *
  * Each state has a browser of its own (a renderer process of its own: pages of one site share
- * one otherwise, and their main thread). Budgets: native on within 10% of absent; idle and
+ * one otherwise, and their main thread). Budgets: native on within 5% of absent; idle and
  * native off within 2%, for two measures: the page's main-thread CPU time (CDP
  * Performance.getMetrics ThreadTime around each run: what its thread computed — the page's
  * work, our wrappers, the recorder, the agent's flushes and the bridge — and not the time it
@@ -71,8 +75,13 @@ window.pristine = () => {
 };
 </script></body></html>`;
 
-type Variant = "absent" | "idle" | "native off" | "native on";
-const VARIANTS: readonly Variant[] = ["absent", "idle", "native off", "native on"];
+/** Another extension build to record with, side by side with this one (before and after a change). */
+const AGAINST = process.env.NATIVE_BENCH_AGAINST;
+
+type Variant = "absent" | "idle" | "native off" | "native on" | "native on, other build";
+const VARIANTS: readonly Variant[] = ["absent", "idle", "native off", "native on", ...(AGAINST === undefined ? [] : ["native on, other build" as const])];
+const recording = (variant: Variant): boolean => variant !== "absent" && variant !== "idle";
+const nativeOn = (variant: Variant): boolean => variant === "native on" || variant === "native on, other build";
 
 interface Side {
   readonly variant: Variant;
@@ -101,8 +110,7 @@ async function threadSeconds(cdp: CDPSession): Promise<{ cpu: number; busy: numb
 }
 
 async function openSide(browser: Browser, url: string, variant: Variant): Promise<Side> {
-  const recording = variant === "native off" || variant === "native on";
-  const inspected = recording ? await openInspectedPage(browser, url) : null;
+  const inspected = recording(variant) ? await openInspectedPage(browser, url) : null;
   const page = inspected?.page ?? await browser.newPage();
   if (inspected === null) await page.goto(url, { waitUntil: "load" });
   const panel = inspected?.panel ?? null;
@@ -112,21 +120,30 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
   }
   if (panel !== null) {
     const native = await panel.$eval("[data-testid=native-toggle]", (box) => (box as HTMLInputElement).checked);
-    if (native !== (variant === "native on")) await panel.click("[data-testid=native-toggle]");
+    if (native !== nativeOn(variant)) await panel.click("[data-testid=native-toggle]");
     await startRecording(panel);
     // Recording: its first batch (the recordingStart marker) has arrived.
     await panel.waitForFunction(() => (window.__aioscopePanel?.snapshot().events ?? 0) > 0, { polling: 20 });
     const wrapped = !(await page.evaluate(() => (window as unknown as { pristine(): boolean }).pristine()));
-    if (wrapped !== (variant === "native on")) throw new Error(`${variant}: the wrappers are ${wrapped ? "" : "not "}in place`);
+    if (wrapped !== nativeOn(variant)) throw new Error(`${variant}: the wrappers are ${wrapped ? "" : "not "}in place`);
   }
   const cdp = await page.createCDPSession();
   await cdp.send("Performance.enable");
   return { variant, page, cdp, panel, cpu: [], busy: [], wall: [], thenCpu: [] };
 }
 
+/**
+ * Each CPU window stays open this long after the work ends: the page agent ships a small
+ * batch up to 200 ms after the previous one (MAX_BATCH_DELAY_MS), and shipping the work's
+ * events is part of what recording it costs (and no part of the next measure's).
+ */
+const SHIPPING_MS = 300;
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SHIPPING_MS));
+
 async function runOnce(side: Side): Promise<void> {
   const before = await threadSeconds(side.cdp);
   const wall = await side.page.evaluate((f: number, t: number) => (window as unknown as { work(f: number, t: number): Promise<number> }).work(f, t), FETCHES, TIMERS);
+  await settle();
   const after = await threadSeconds(side.cdp);
   side.cpu.push((after.cpu - before.cpu) * 1000);
   side.busy.push((after.busy - before.busy) * 1000);
@@ -134,13 +151,14 @@ async function runOnce(side: Side): Promise<void> {
   const beforeThens = await threadSeconds(side.cdp);
   const chained = await side.page.evaluate((n: number) => (window as unknown as { thenWork(n: number): Promise<number> }).thenWork(n), THENS);
   if (chained < 0) throw new Error(`${side.variant}: the .then chain did not count to ${THENS}`);
+  await settle();
   side.thenCpu.push((((await threadSeconds(side.cdp)).cpu) - beforeThens.cpu) * 1000);
 }
 
 /** One generation: fresh browsers, a page in each state, ROUNDS measured rounds; the sides' samples. */
 async function generation(url: string): Promise<{ sides: Side[]; shipped: number }> {
   const plain = await launchWithoutExtension();
-  const extensions = await Promise.all(VARIANTS.slice(1).map(() => launchWithExtensionCopy()));
+  const extensions = await Promise.all(VARIANTS.slice(1).map((variant) => launchWithExtensionCopy(variant === "native on, other build" ? AGAINST : undefined)));
   try {
     const sides: Side[] = [];
     for (let k = 0; k < VARIANTS.length; k++) sides.push(await openSide(k === 0 ? plain : extensions[k - 1]!.browser, url, VARIANTS[k]!));
@@ -150,7 +168,7 @@ async function generation(url: string): Promise<{ sides: Side[]; shipped: number
       if (round === WARMUP_ROUNDS - 1) for (const side of sides) side.cpu.length = side.busy.length = side.wall.length = side.thenCpu.length = 0;
     }
     const on = sides.find((s) => s.variant === "native on")!;
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the last flush (every 50 ms) reaches the panel
+    await new Promise((resolve) => setTimeout(resolve, 2 * SHIPPING_MS)); // the last batch (at most 200 ms late) reaches the panel
     const shipped = await on.panel!.evaluate(() => window.__aioscopePanel?.snapshot().events ?? 0);
     for (const side of sides) await side.page.close();
     return { sides, shipped: shipped / (WARMUP_ROUNDS + ROUNDS) };
@@ -197,8 +215,22 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
           name: `${FETCHES} fetches + ${TIMERS} timers, ${measure}, ${variant} / extension absent`,
           value: median(ratios),
           unit: "×",
-          ...(budgeted ? { budget: { max: variant === "native on" ? 1.1 : 1.02 } } : {}),
+          ...(budgeted && variant !== "native on, other build" ? { budget: { max: variant === "native on" ? 1.05 : 1.02 } } : {}),
           note: `medians ${median(values).toFixed(1)} ms vs ${median(baseline).toFixed(1)} ms; ratios' interquartile range ${quartile(0.25)}–${quartile(0.75)} over ${ratios.length} rounds in ${GENERATIONS} browser generations`,
+        });
+      }
+    }
+    if (AGAINST !== undefined) {
+      // This build against the other, each run against the other's in the same round.
+      const other = samples.get("native on, other build")!;
+      const on = samples.get("native on")!;
+      for (const [measure, key] of [["main-thread CPU time", "cpu"], ["main-thread CPU time of 20 000 .then", "thenCpu"]] as const) {
+        const ratios = on[key].map((value, round) => value / other[key][round]!);
+        figures.push({
+          name: `native on, this build / the other build (${AGAINST}), ${measure}`,
+          value: median(ratios),
+          unit: "×",
+          note: `medians ${median(on[key]).toFixed(1)} ms vs ${median(other[key]).toFixed(1)} ms over ${ratios.length} rounds`,
         });
       }
     }

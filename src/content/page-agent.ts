@@ -23,8 +23,17 @@ import { PageActivity } from "./page-activity.ts";
 import { cancelLiveTask, DEVTOOLS_CANCELLER, SiteMemo, takeSnapshot } from "./live-snapshot.ts";
 import { DEFAULT_FLIGHT_LIMITS, FlightRing, type FlightRingStats } from "./flight-ring.ts";
 
-/** How often the recorder's events are shipped while recording. */
+/** How often the recorder's events are looked at while recording (shipped, when due: see below). */
 export const FLUSH_INTERVAL_MS = 50;
+/**
+ * A flush ships at once when this many events are held; fewer wait, until MAX_BATCH_DELAY_MS
+ * (four flushes) after the previous batch. Each message costs the page's thread as much as hundreds of events
+ * (two postMessages, page → bridge → extension, and the bridge's check): a page whose requests
+ * trickle in sent 20 small batches a second, which cost it more than recording them
+ * (bench/browser/native.ts). Busy pages still ship every 50 ms, in batches no larger than before.
+ */
+export const BATCH_EVENTS_NOW = 1024;
+export const MAX_BATCH_DELAY_MS = 200;
 /**
  * Events kept between two flushes, at most (~80 000 a second at one flush per 50 ms, some
  * 16 000 tasks a second): past that the page is flooding, and the recorder drops the rest,
@@ -77,6 +86,8 @@ export class PageAgent {
   private startupTimer: unknown = null;
   private bridgeReady = false;
   private lastDropped = 0;
+  /** Flushes since the latest batch was shipped (counted, not timed: the agent's timers may be virtual). */
+  private flushesSinceShipped = MAX_BATCH_DELAY_MS / FLUSH_INTERVAL_MS;
   private streams = 0;
   private readonly detachers = safeMap<Recorder, () => void>();
   /** aioscope's frames and those of the runtime copies the page bundles: never a creation site. */
@@ -342,7 +353,7 @@ export class PageAgent {
       this.flushTimer = null;
       const state = this.state;
       if (state.name === "flight") this.keepInRing(state.stream, state.ring);
-      else if (state.name === "recording") this.flush(state.stream, state.session);
+      else if (state.name === "recording") this.flushWhenDue(state.stream, state.session);
       else return;
       this.scheduleFlush();
     }, FLUSH_INTERVAL_MS);
@@ -366,6 +377,12 @@ export class PageAgent {
     this.state = { name: "flight", stream: fresh, ring };
   }
 
+  /** Ships the held events if there are enough of them, or the previous batch went out long enough ago. */
+  private flushWhenDue(stream: Stream, session: string): void {
+    if (++this.flushesSinceShipped < MAX_BATCH_DELAY_MS / FLUSH_INTERVAL_MS && stream.recorder.stats().held < BATCH_EVENTS_NOW) return;
+    this.flush(stream, session);
+  }
+
   private flush(stream: Stream, session: string): void {
     const stats = stream.recorder.stats();
     const dropped = stats.droppedEvents - stream.droppedShift;
@@ -377,6 +394,7 @@ export class PageAgent {
     }
     this.activity.feed(batch);
     this.wall.send({ kind: "batch", data: { session, stream: stream.id, batch } });
+    this.flushesSinceShipped = 0;
   }
 
   private abandonStartup(): void {

@@ -64,15 +64,16 @@ export async function startNativeServer(pages: Readonly<Record<string, string>>)
 }
 
 /**
- * Chromium with a copy of dist/extension taken now, so a rebuild by someone else while the
- * tests run (the build empties the folder) cannot pull files from under the panel.
+ * Chromium with a copy of dist/extension (or of the build in `from`) taken now, so a rebuild
+ * by someone else while the tests run (the build empties the folder) cannot pull files from
+ * under the panel.
  */
-export async function launchWithExtensionCopy(): Promise<{ browser: Browser; close(): Promise<void> }> {
-  if (!existsSync(join(EXTENSION_DIR, "manifest.json"))) {
-    throw new Error(`No built extension in ${EXTENSION_DIR}: run \`npm run build:extension\` first.`);
+export async function launchWithExtensionCopy(from = EXTENSION_DIR): Promise<{ browser: Browser; close(): Promise<void> }> {
+  if (!existsSync(join(from, "manifest.json"))) {
+    throw new Error(`No built extension in ${from}: run \`npm run build:extension\` first.`);
   }
   const copy = mkdtempSync(join(tmpdir(), "aioscope-native-ext-"));
-  cpSync(EXTENSION_DIR, copy, { recursive: true });
+  cpSync(from, copy, { recursive: true });
   const browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, pipe: true, enableExtensions: [copy], args: CHROMIUM_FLAGS });
   return {
     browser,

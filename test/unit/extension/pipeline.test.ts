@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { run, sleep, createTask, gather, addInstrument, removeInstrument, RUNTIME_VERSION } from "../../../src/runtime/index.ts";
 import { pageHook } from "../../../src/content/install-hook.ts";
-import { PageAgent } from "../../../src/content/page-agent.ts";
+import { MAX_BATCH_DELAY_MS, PageAgent } from "../../../src/content/page-agent.ts";
 import { Router, type RouterPort } from "../../../src/background/router.ts";
 import { Bridge } from "../../../src/content/bridge-relay.ts";
 import { RecordingStore } from "../../../src/devtools/recording-store.ts";
@@ -236,7 +236,8 @@ describe("the pipeline from page agent to panel store", () => {
     world.restartWorker();
     // Batches made while nothing is connected stay with the bridge.
     await run(() => jobs("late", 2), { clock: "virtual", name: "second" });
-    world.timers.advance(60);
+    // A small batch right after another waits for the agent's longest delay.
+    world.timers.advance(MAX_BATCH_DELAY_MS);
     expect(bridge.retainedByteCount).toBeGreaterThan(0);
     panel.reconnect();
     world.timers.advance(60);
