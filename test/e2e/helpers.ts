@@ -206,7 +206,9 @@ export async function screenshotPanel(devtools: Page, panel: Frame, name: string
   const box = await frameElement?.boundingBox();
   if (!box) throw new Error("The Async panel's iframe is not laid out, so it cannot be photographed.");
   const path = join(ARTIFACTS_DIR, `${name}.png`);
-  await devtools.screenshot({ path, clip: { x: box.x, y: 0, width: box.width, height: box.y + box.height } });
+  // Only what is on screen: capturing beyond the viewport (puppeteer's default) makes Chromium
+  // lay the DevTools page out again for the capture, and the panel's frame with it.
+  await devtools.screenshot({ path, clip: { x: box.x, y: 0, width: box.width, height: box.y + box.height }, captureBeyondViewport: false });
   return path;
 }
 

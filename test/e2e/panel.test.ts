@@ -203,11 +203,15 @@ describe("the Async panel in DevTools", () => {
     const names = await panel.$$eval('[data-testid="name-row"]', (rows) => rows.map((row) => row.getAttribute("data-name")));
     expect(names).toEqual(expect.arrayContaining(["transfer alice→bob", "transfer bob→alice"]));
     expect(await panel.$$('[data-testid="resource-row"]')).not.toHaveLength(0);
-    const deadlock = await panel.waitForSelector('[data-testid="warning"][data-kind="deadlock"] button');
+    await panel.waitForSelector('[data-testid="warning"][data-kind="deadlock"] button');
     expect(await text(view, '[data-testid="warning"][data-kind="deadlock"]')).toMatch(/deadlock/i);
     await painted(panel);
     await screenshotPanel(devtools, panel, "panel-statistics-light");
 
+    // Looked up again once the screenshot is taken and the panel has drawn since: the click
+    // goes to the warning as it is shown now.
+    await painted(panel);
+    const deadlock = await panel.waitForSelector('[data-testid="warning"][data-kind="deadlock"] button');
     const taskId = Number(await deadlock!.evaluate((button) => button.getAttribute("data-task-id")));
     await deadlock!.click();
     await panel.waitForSelector('[data-testid="panel-root"][data-view="timeline"]');
