@@ -117,12 +117,19 @@ describe("importing a file as bytes", () => {
     expect(await importTraceAsync(blobOf(text.slice(0, -20)))).toEqual(await importTraceAsync(text.slice(0, -20)));
   });
 
-  test("a file too large to read again as text is refused with the byte's line and column", async () => {
+  test("a file larger than textBytes is parsed as bytes into the same trace", async () => {
+    const text = exportAioscope(await PROGRAMS[0]![1]());
+    const viaBytes = await importTraceAsync(blobOf(text), { textBytes: 0 });
+    expect(viaBytes.ok).toBe(true);
+    expect(viaBytes).toEqual(await importTraceAsync(text));
+  });
+
+  test("a file too large to parse as one string is refused with the byte's line and column", async () => {
     const text = exportAioscope(await PROGRAMS[0]![1]());
     const broken = `${text.slice(0, 200)}\n  ,${text.slice(200)}`;
-    const result = await importTraceAsync(blobOf(broken), { textRetryBytes: 0 });
+    const result = await importTraceAsync(blobOf(broken), { textBytes: 0 });
     expect(result).toEqual({ ok: false, error: { path: "$", message: expect.stringMatching(/^the file is not valid JSON at line 2, column 3 \(/) as string } });
-    const truncated = await importTraceAsync(blobOf(text.slice(0, -20)), { textRetryBytes: 0 });
+    const truncated = await importTraceAsync(blobOf(text.slice(0, -20)), { textBytes: 0 });
     expect(truncated).toEqual({ ok: false, error: { path: "$", message: expect.stringMatching(/^the file is truncated: it ends before the JSON does at line 1, column \d+ \(/) as string } });
   });
 
