@@ -174,10 +174,9 @@ export class EventLoop {
    * step starts where it ended (instruments may date it by that step's end, see `beforeTaskStep`).
    */
   _afterStep = false;
-  /** @internal */ _sliceStart = -Infinity;
   /**
-   * @internal The current slice's start as an object a waiting task can point to: a number
-   * stored on every task would be a boxed double, allocated with each task.
+   * @internal When the current slice of work began, as an object a waiting task can point to:
+   * a number stored on every task would be a boxed double, allocated with each task.
    */
   _slice: SliceMark = NO_SLICE;
   /** @internal */ _lastDrainEnd = -Infinity;
@@ -372,12 +371,11 @@ export class EventLoop {
     this._wakePending = true;
     const now = hostNow();
     if (now - this._lastDrainEnd > HOST_TURN_GAP_MS) this._startSlice(now);
-    if (now - this._sliceStart < SLICE_BUDGET_MS) queueMicrotask(this._drain);
+    if (now - this._slice.start < SLICE_BUDGET_MS) queueMicrotask(this._drain);
     else hostMacrotask(this._drainInNewSlice);
   }
 
   private _startSlice(now: number): void {
-    this._sliceStart = now;
     this._slice = { start: now };
   }
 
@@ -411,7 +409,7 @@ export class EventLoop {
     // it is read every 2, 4 … 64 iterations; one slow interval brings it back to every one.
     let checkEvery = 1;
     let sinceCheck = 0;
-    let lastCheck = this._sliceStart;
+    let lastCheck = this._slice.start;
     try {
       for (;;) {
         this._runOnce();
@@ -429,7 +427,7 @@ export class EventLoop {
         if (++sinceCheck < checkEvery) continue;
         sinceCheck = 0;
         const now = hostNow();
-        if (now - this._sliceStart >= SLICE_BUDGET_MS) {
+        if (now - this._slice.start >= SLICE_BUDGET_MS) {
           this._wakePending = true;
           hostMacrotask(this._drainInNewSlice);
           break;

@@ -9,11 +9,6 @@ import type { Task } from "./task.ts";
 export class LiveTaskList {
   /** @internal */ _first: Task<unknown> | null = null;
   /** @internal */ _last: Task<unknown> | null = null;
-  /** @internal */ _size = 0;
-
-  get size(): number {
-    return this._size;
-  }
 
   add(task: Task<unknown>): void {
     const last = this._last;
@@ -22,7 +17,6 @@ export class LiveTaskList {
     if (last === null) this._first = task;
     else last._nextLive = task;
     this._last = task;
-    this._size++;
   }
 
   /** Removes `task`; a task not in the list (already removed) is left alone. */
@@ -35,7 +29,6 @@ export class LiveTaskList {
     if (next === null) this._last = prev;
     else next._prevLive = prev;
     task._prevLive = task._nextLive = null;
-    this._size--;
   }
 
   /** The tasks, oldest first, as a new array (index writes only). */
