@@ -99,6 +99,31 @@ class StringTable {
 
 }
 
+/**
+ * Each distinct creation site once, found by its parts in nested maps: a million tasks made
+ * at a few hundred sites, without a key string built for each.
+ */
+class SiteIndex {
+  private readonly byFile = new Map<string, Map<number, Map<number, Map<string | null, number>>>>();
+  constructor(private readonly sites: CreationSite[]) {}
+
+  of(site: CreationSite): number {
+    let byLine = this.byFile.get(site.file);
+    if (byLine === undefined) this.byFile.set(site.file, (byLine = new Map()));
+    let byColumn = byLine.get(site.line);
+    if (byColumn === undefined) byLine.set(site.line, (byColumn = new Map()));
+    let byFunction = byColumn.get(site.column);
+    if (byFunction === undefined) byColumn.set(site.column, (byFunction = new Map()));
+    let index = byFunction.get(site.function);
+    if (index === undefined) {
+      index = this.sites.length;
+      this.sites.push({ file: site.file, line: site.line, column: site.column, function: site.function });
+      byFunction.set(site.function, index);
+    }
+    return index;
+  }
+}
+
 const orNaN = (value: number | null): number => (value === null ? NaN : value);
 const orNull = (value: number): number | null => (Number.isNaN(value) ? null : value);
 
@@ -109,7 +134,7 @@ function taskColumns(tasks: readonly TaskRecord[], strings: StringTable): TaskCo
     created: new Float64Array(n), site: new Int32Array(n), sites: [] as CreationSite[], end: new Float64Array(n), outcome: new Int8Array(n),
     errorRetrieved: new Float64Array(n), preexisting: new Uint8Array(n), errors: [] as [number, ErrorInfo][], ready: [] as [number, PendingWake][],
   };
-  const siteIndex = new Map<string, number>();
+  const siteIndex = new SiteIndex(columns.sites);
   for (let k = 0; k < n; k++) {
     const task = tasks[k]!;
     columns.id[k] = task.id;
@@ -118,18 +143,7 @@ function taskColumns(tasks: readonly TaskRecord[], strings: StringTable): TaskCo
     columns.parent[k] = orNaN(task.parent);
     columns.kind[k] = TASK_KINDS.indexOf(task.kind);
     columns.created[k] = task.created;
-    const site = task.site;
-    if (site === null) columns.site[k] = -1;
-    else {
-      const key = `${site.line}:${site.column}:${site.function === null ? "" : `f${site.function}`}:${site.file}`;
-      let index = siteIndex.get(key);
-      if (index === undefined) {
-        index = columns.sites.length;
-        columns.sites.push({ file: site.file, line: site.line, column: site.column, function: site.function });
-        siteIndex.set(key, index);
-      }
-      columns.site[k] = index;
-    }
+    columns.site[k] = task.site === null ? -1 : siteIndex.of(task.site);
     columns.end[k] = orNaN(task.end);
     columns.outcome[k] = TASK_OUTCOMES.indexOf(task.outcome);
     columns.errorRetrieved[k] = orNaN(task.errorRetrieved);
