@@ -6,9 +6,10 @@
  *
  * Too-large inputs are refused before anything is read or parsed. `importTraceAsync` reads
  * Blobs, reports progress and pauses between slices of work, so a 100 MB file never blocks
- * the thread for long. Given bytes (a Blob that can give its ArrayBuffer, or the bytes
- * themselves) it parses them without making one string of the file (json-bytes.ts): faster,
- * half the memory, and files of a million tasks, longer than V8's longest string, import too.
+ * the thread for long. Given the bytes of a file larger than `textBytes`, it parses them
+ * without making one string of the file (json-bytes.ts), so files of a million tasks, longer
+ * than V8's longest string, import too. `importColumnsAsync`, the panel worker's, reads an
+ * aioscope file's bytes straight into columns (columns.ts).
  */
 import { TRACE_FORMAT, TRACE_VERSION, type Trace, type TraceError } from "./model.ts";
 import { countRecords, readTrace, TraceInputError, wholeButLargeCollections } from "./validate.ts";
