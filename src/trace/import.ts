@@ -6,15 +6,17 @@
  *
  * Too-large inputs are refused before anything is read or parsed. `importTraceAsync` reads
  * Blobs, reports progress and pauses between slices of work, so a 100 MB file never blocks
- * the thread for long. Given bytes (a Blob that can give its ArrayBuffer, or the bytes
- * themselves) it parses them without making one string of the file (json-bytes.ts): faster,
- * half the memory, and files of a million tasks, longer than V8's longest string, import too.
+ * the thread for long. Given the bytes of a file larger than `textBytes`, it parses them
+ * without making one string of the file (json-bytes.ts), so files of a million tasks, longer
+ * than V8's longest string, import too. `importColumnsAsync`, the panel worker's, reads an
+ * aioscope file's bytes straight into columns (columns.ts).
  */
 import { TRACE_FORMAT, TRACE_VERSION, type Trace, type TraceError } from "./model.ts";
-import { countRecords, readTrace, TraceInputError } from "./validate.ts";
+import { countRecords, readTrace, TraceInputError, wholeButLargeCollections } from "./validate.ts";
 import { isAioscopeChromeTrace, readChromeTrace, versionError } from "./import-chrome.ts";
 import { NotOurLayout, readOwnLayout } from "./chrome-layout.ts";
-import { JsonBytesError, parseJsonObjectBytes } from "./json-bytes.ts";
+import { JsonBytesError, LazyJsonArray, readJsonObjectBytes } from "./json-bytes.ts";
+import { readTraceColumns, toColumns, type TraceColumns } from "./columns.ts";
 
 /** The largest input accepted: 1 GiB (read as bytes; as one string, V8 stops near 512 MiB). */
 export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024;
@@ -25,6 +27,13 @@ export type TraceFileFormat = "aioscope" | "chrome";
 
 export type ImportResult =
   | { readonly ok: true; readonly trace: Trace; readonly format: TraceFileFormat }
+  | { readonly ok: false; readonly error: TraceError };
+
+type ImportFailure = Extract<ImportResult, { ok: false }>;
+
+/** As ImportResult, with the trace as columns (columns.ts) and the buffers to move with them. */
+export type ColumnsImportResult =
+  | { readonly ok: true; readonly columns: TraceColumns; readonly transfer: ArrayBuffer[]; readonly format: TraceFileFormat }
   | { readonly ok: false; readonly error: TraceError };
 
 /** A Blob or File, or anything shaped like one (tests pass a fake with a huge `size`). */
@@ -62,6 +71,8 @@ export interface AsyncImportOptions extends ImportOptions {
    * never as one string (V8's longest is near 512 MiB). Default 256 MiB.
    */
   textBytes?: number;
+  /** Bytes of a large array parsed at once when a file is read as bytes (json-bytes.ts); tests make it tiny. */
+  batchBytes?: number;
 }
 
 function formatBytes(bytes: number): string {
@@ -75,12 +86,12 @@ function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]} (${bytes} bytes)`;
 }
 
-function sizeError(size: number, max: number, unit: "bytes" | "characters"): ImportResult {
+function sizeError(size: number, max: number, unit: "bytes" | "characters"): ImportFailure {
   const what = unit === "bytes" ? formatBytes(size) : `${size} characters`;
   return { ok: false, error: { path: "$", message: `the file is too large to import: ${what}; aioscope imports files of up to ${formatBytes(max)}` } };
 }
 
-function failure(path: string, message: string): ImportResult {
+function failure(path: string, message: string): ImportFailure {
   return { ok: false, error: { path, message } };
 }
 
@@ -150,7 +161,7 @@ function detect(raw: unknown): { format: TraceFileFormat; reading: Reading } | I
   return failure("$", `not an aioscope trace: expected "format": "${TRACE_FORMAT}" or a Chrome trace with traceEvents`);
 }
 
-function caught(error: unknown): ImportResult {
+function caught(error: unknown): ImportFailure {
   if (error instanceof TraceInputError) return failure(error.path, error.message);
   if (error instanceof RangeError) return failure("$", `the trace is too large to process here: ${error.message}`);
   return failure("$", `the trace could not be read: ${error instanceof Error ? error.message : String(error)}`);
@@ -268,8 +279,8 @@ export async function importTraceAsync(input: TraceInput | BlobLike, options: As
   }
 }
 
-const cancelled = (): ImportResult => failure("$", "the import was cancelled");
-const notUtf8 = (): ImportResult => failure("$", "the file is not UTF-8 text (JSON must be UTF-8)");
+const cancelled = (): ImportFailure => failure("$", "the import was cancelled");
+const notUtf8 = (): ImportFailure => failure("$", "the file is not UTF-8 text (JSON must be UTF-8)");
 
 async function importText(text: string, options: AsyncImportOptions): Promise<ImportResult> {
   const own = readOwnLayout(text);
@@ -326,19 +337,109 @@ async function importBytes(bytes: Uint8Array, options: AsyncImportOptions): Prom
     }
     return await importText(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, options);
   };
-  if (bytes.length <= (options.textBytes ?? TEXT_BYTES) || startsWith(bytes, CHROME_EXPORT_START) || firstNonSpace(bytes) !== 0x7b) return await asText();
-  let raw: Record<string, unknown>;
-  options.onProgress?.({ phase: "parse", done: 0, total: bytes.length });
+  if (bytes.length <= (options.textBytes ?? TEXT_BYTES) || !isJsonObjectNotOurChromeExport(bytes)) return await asText();
+  const read = await readLazily(bytes, options);
+  if (!("raw" in read)) return read;
+  let raw: RawObject;
   try {
-    raw = await slices(parseJsonObjectBytes(bytes), (done) => options.onProgress?.({ phase: "parse", done, total: bytes.length }), options);
+    raw = inMemory(read.raw);
   } catch (error) {
-    if (error instanceof ImportCancelled) return cancelled();
-    if (error instanceof TypeError) return notUtf8();
-    if (!(error instanceof JsonBytesError)) throw error;
-    const hint = error.truncated ? "the file is truncated: it ends before the JSON does" : "the file is not valid JSON";
-    return failure("$", `${hint} at ${bytePlace(bytes, error.offset)} (${error.message})`);
+    return bytesFailure(bytes, error);
   }
   return await check(raw, options);
+}
+
+/** A JSON object, and not aioscope's Chrome export (which its own line reader reads fastest as text). */
+function isJsonObjectNotOurChromeExport(bytes: Uint8Array): boolean {
+  return !startsWith(bytes, CHROME_EXPORT_START) && firstNonSpace(bytes) === 0x7b;
+}
+
+type RawObject = Record<string, unknown>;
+
+/** The document's object, its arrays left to be parsed a batch at a time (json-bytes.ts), or why it is not JSON. */
+async function readLazily(bytes: Uint8Array, options: AsyncImportOptions): Promise<{ raw: RawObject } | ImportFailure> {
+  options.onProgress?.({ phase: "parse", done: 0, total: bytes.length });
+  try {
+    return { raw: await slices(readJsonObjectBytes(bytes, options.batchBytes), (done) => options.onProgress?.({ phase: "parse", done, total: bytes.length }), options) };
+  } catch (error) {
+    return bytesFailure(bytes, error);
+  }
+}
+
+/** `raw` with every collection parsed: the object JSON.parse would have made of the file. */
+function inMemory(raw: RawObject): RawObject {
+  for (const key of Object.keys(raw)) {
+    const value = raw[key];
+    if (value instanceof LazyJsonArray) raw[key] = value.toArray();
+  }
+  return raw;
+}
+
+/** The failure for what reading bytes threw: not UTF-8, not JSON (at which line and column), cancelled. */
+function bytesFailure(bytes: Uint8Array, error: unknown): ImportFailure {
+  if (error instanceof ImportCancelled) return cancelled();
+  if (error instanceof TypeError) return notUtf8();
+  if (!(error instanceof JsonBytesError)) throw error;
+  const hint = error.truncated ? "the file is truncated: it ends before the JSON does" : "the file is not valid JSON";
+  return failure("$", `${hint} at ${bytePlace(bytes, error.offset)} (${error.message})`);
+}
+
+/**
+ * Imports a file into columns (columns.ts), for the panel's import worker: what
+ * `importTraceAsync` reads, with the same checks and errors. An aioscope file read as bytes
+ * goes straight into columns, its largest collections parsed a batch at a time and never
+ * held as objects: a million-task file imports several times faster, in a fraction of the
+ * memory.
+ */
+export async function importColumnsAsync(input: TraceInput | BlobLike, options: AsyncImportOptions = {}): Promise<ColumnsImportResult> {
+  const asColumns = (result: ImportResult): ColumnsImportResult => {
+    if (!result.ok) return result;
+    const { columns, transfer } = toColumns(result.trace);
+    return { ok: true, columns, transfer, format: result.format };
+  };
+  const max = options.maxBytes ?? MAX_IMPORT_BYTES;
+  if (!isBlobLike(input) || typeof input.arrayBuffer !== "function") return asColumns(await importTraceAsync(input, options));
+  let bytes: Uint8Array;
+  try {
+    if (input.size > max) return sizeError(input.size, max, "bytes");
+    options.onProgress?.({ phase: "read", done: 0, total: input.size });
+    bytes = new Uint8Array(await input.arrayBuffer());
+    if (aborted(options)) return cancelled();
+  } catch (error) {
+    return caught(error);
+  }
+  if (!isJsonObjectNotOurChromeExport(bytes)) return asColumns(await importBytes(bytes, { ...options, textBytes: Infinity }));
+  try {
+    const read = await readLazily(bytes, options);
+    if (!("raw" in read)) return read;
+    // Not ours, or a Chrome trace: the general path, with every collection in memory.
+    if (!("format" in read.raw)) return asColumns(await check(inMemory(read.raw), options));
+    const raw = wholeButLargeCollections(read.raw);
+    const detected = detect(raw);
+    if (!("reading" in detected)) return asColumns(detected);
+    let done = 0;
+    const total = countRecords(raw);
+    options.onProgress?.({ phase: "check", done, total });
+    const reading = readTraceColumns(raw);
+    const counted = (function* (): Generator<number, ReturnType<typeof toColumns>> {
+      for (;;) {
+        const step = reading.next();
+        if (step.done === true) return step.value;
+        done += step.value;
+        yield Math.min(done, total);
+      }
+    })();
+    const { columns, transfer } = await slices(counted, (progress) => options.onProgress?.({ phase: "check", done: progress, total }), options);
+    options.onProgress?.({ phase: "check", done: total, total });
+    return { ok: true, columns, transfer, format: "aioscope" };
+  } catch (error) {
+    if (error instanceof TraceInputError || error instanceof RangeError) return caught(error);
+    try {
+      return bytesFailure(bytes, error);
+    } catch (unexpected) {
+      return caught(unexpected);
+    }
+  }
 }
 
 /** "line L, column C" of a byte offset (the column in bytes). */

@@ -3,14 +3,17 @@
  * a file of a million tasks (over 500 MB) is longer than the longest string V8 makes, and
  * even below that, decoding and parsing one giant string costs time and twice the memory.
  *
- * The top-level object is walked here; each member's value is parsed by the engine's own
- * JSON.parse, an array's elements in batches of about a megabyte. Cuts fall only on the
- * commas between elements (never inside a string or a nested value), so every batch is whole
- * JSON and multi-byte characters are never split: a cut found by looking for `},{` is kept
- * only if JSON.parse accepts the batch it ends, and otherwise the elements are walked byte by
- * byte, following quotes and escapes. For a well-formed
- * document the value is the one JSON.parse would give; for anything else the error names the
- * byte where the document stops being JSON.
+ * The top-level object is walked here, following quotes and escapes, so that an array
+ * member's elements are cut into batches of about a megabyte on the commas between them
+ * (never inside a string or a nested value): every batch is whole JSON, and multi-byte
+ * characters are never split. Each batch, and every other member's value, is parsed by the
+ * engine's own JSON.parse. For a well-formed document the value is the one JSON.parse would
+ * give; for anything else the error names the byte where the document stops being JSON.
+ *
+ * Read lazily (`readJsonObjectBytes`), an array member is parsed only when its batches are
+ * asked for, one at a time: a reader that turns each batch into something compact and drops
+ * it never holds a million-record array of objects, whose garbage collection costs more than
+ * parsing it.
  */
 
 /** The document is not well-formed JSON; `offset` is the byte where that shows. */
@@ -22,7 +25,7 @@ export class JsonBytesError extends Error {
 }
 
 /** Bytes an array batch holds before it is cut at the next element boundary. */
-const BATCH_BYTES = 1 << 20;
+const BATCH_BYTES = 1 << 16;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -34,6 +37,101 @@ const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
 
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * The walk over an array's elements that finds its batches: a plain method rather than the
+ * generator's own loop, so the engine optimizes the loop that visits every byte of a file.
+ */
+class ArrayWalk {
+  /** Elements seen so far. */
+  count = 1;
+  private depth = 0;
+  /** The `[` or the last comma between elements: an element must stand between it and the next. */
+  private boundary: number;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private at: number,
+    private readonly fail: (at: number, message: string) => never,
+  ) {
+    this.boundary = at - 1;
+  }
+
+  /**
+   * Walks on to the array's closing bracket, or to the first comma between elements at least
+   * `batchBytes` after where this stretch began; returns its index.
+   */
+  toNextStop(batchBytes: number): number {
+    const bytes = this.bytes;
+    const n = bytes.length;
+    const from = this.at;
+    let depth = this.depth;
+    let i = from;
+    for (;;) {
+      if (i >= n) this.fail(n, "the document ends inside an array: it is truncated");
+      const c = bytes[i]!;
+      if (c === QUOTE) {
+        for (i++; ; ) {
+          if (i >= n) this.fail(n, "a string is not closed: the document is truncated");
+          const s = bytes[i]!;
+          if (s === QUOTE) break;
+          i += s === BACKSLASH ? 2 : 1;
+        }
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+      else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+        if (depth === 0) {
+          if (c === CLOSE_BRACE) this.fail(i, "expected , or ] after an array element");
+          this.checkElement(i);
+          this.depth = 0;
+          this.at = i + 1;
+          return i;
+        }
+        depth--;
+      } else if (c === COMMA && depth === 0) {
+        this.checkElement(i);
+        this.count++;
+        if (i - from >= batchBytes) {
+          this.depth = 0;
+          this.at = i + 1;
+          return i;
+        }
+      }
+      i++;
+    }
+  }
+
+  private checkElement(at: number): void {
+    let k = at - 1;
+    while (k > this.boundary && isSpace(this.bytes[k]!)) k--;
+    if (k === this.boundary) this.fail(at, "expected an array element");
+    this.boundary = at;
+  }
+}
+
+/**
+ * An array member of a document read by `readJsonObjectBytes`: its elements are parsed a
+ * batch at a time, when asked for. `length` is how many elements it holds.
+ */
+export class LazyJsonArray {
+  /** @internal */
+  constructor(
+    readonly length: number,
+    private readonly batchRanges: readonly number[],
+    private readonly parseBatch: (from: number, to: number) => unknown[],
+  ) {}
+
+  /** The elements, a batch (an array of about `batchBytes` of the document) at a time, parsed as they are reached. */
+  *batches(): Generator<unknown[], void, undefined> {
+    for (let k = 0; k < this.batchRanges.length; k += 2) yield this.parseBatch(this.batchRanges[k]!, this.batchRanges[k + 1]!);
+  }
+
+  /** All the elements in one array. */
+  toArray(): unknown[] {
+    const items: unknown[] = [];
+    for (const batch of this.batches()) for (let k = 0; k < batch.length; k++) items.push(batch[k]);
+    return items;
+  }
+}
 
 /**
  * Parses a JSON document that is an object, from its UTF-8 bytes (a leading byte-order mark
@@ -49,6 +147,21 @@ const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d |
  * const raw = step.value;
  */
 export function* parseJsonObjectBytes(bytes: Uint8Array, batchBytes = BATCH_BYTES): Generator<number, Record<string, unknown>> {
+  const raw = yield* readJsonObjectBytes(bytes, batchBytes);
+  for (const key of Object.keys(raw)) {
+    const value = raw[key];
+    if (value instanceof LazyJsonArray) raw[key] = value.toArray();
+  }
+  return raw;
+}
+
+/**
+ * As `parseJsonObjectBytes`, but the object's array members are LazyJsonArrays, parsed only
+ * as their batches are read; the rest of the document is parsed, and the whole of it
+ * walked, before it returns. A malformed element is found when its batch is parsed (the
+ * JsonBytesError or TypeError is thrown then).
+ */
+export function* readJsonObjectBytes(bytes: Uint8Array, batchBytes = BATCH_BYTES): Generator<number, Record<string, unknown>> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   const n = bytes.length;
   let pos = 0;
@@ -79,16 +192,15 @@ export function* parseJsonObjectBytes(bytes: Uint8Array, batchBytes = BATCH_BYTE
       return fail(at, message.replace(/\s*\(line \d+ column \d+\)/, ""));
     }
   };
-  /** The end of the string that opens at `pos` (just past its closing quote). */
+  const parseBatch = (from: number, to: number): unknown[] => parseRange(from, to, "[", "]") as unknown[];
+  /** Just past the closing quote of the string whose opening quote is at `from`. */
   const stringEnd = (from: number): number => {
     let i = from + 1;
     for (;;) {
-      const close = bytes.indexOf(QUOTE, i);
-      if (close < 0) return fail(n, "a string is not closed: the document is truncated");
-      let slashes = 0;
-      for (let k = close - 1; k > from && bytes[k] === BACKSLASH; k--) slashes++;
-      if ((slashes & 1) === 0) return close + 1;
-      i = close + 1;
+      if (i >= n) return fail(n, "a string is not closed: the document is truncated");
+      const c = bytes[i]!;
+      if (c === QUOTE) return i + 1;
+      i += c === BACKSLASH ? 2 : 1;
     }
   };
   /**
@@ -115,68 +227,27 @@ export function* parseJsonObjectBytes(bytes: Uint8Array, batchBytes = BATCH_BYTE
     return n;
   };
 
-  /** An array's elements, parsed a batch at a time; `pos` is just past its opening bracket. */
   /**
-   * The first `},{` at or after `from` and before `to`: where a batch of objects may be cut
-   * (the index of its comma), or −1.
+   * Walks an array (`pos` just past its opening bracket) to just past its closing bracket,
+   * noting where its batches begin and end and counting its elements; parses nothing.
    */
-  const objectBoundary = (from: number, to: number): number => {
-    for (let at = bytes.indexOf(CLOSE_BRACE, from); at >= 0 && at < to; at = bytes.indexOf(CLOSE_BRACE, at + 1)) {
-      if (bytes[at + 1] === COMMA && bytes[at + 2] === OPEN_BRACE) return at + 1;
-    }
-    return -1;
-  };
-  /** JSON.parse of `[` bytes [from, to) `]`, or undefined if that is not JSON. */
-  const tryBatch = (from: number, to: number): unknown[] | undefined => {
-    try {
-      return JSON.parse(`[${decoder.decode(bytes.subarray(from, to))}]`) as unknown[];
-    } catch (error) {
-      if (error instanceof SyntaxError) return undefined;
-      throw error;
-    }
-  };
-
-  /** An array's elements, parsed a batch at a time; `pos` is just past its opening bracket. */
-  function* readArray(): Generator<number, unknown[]> {
-    const items: unknown[] = [];
-    const take = (batch: readonly unknown[]): void => {
-      for (let k = 0; k < batch.length; k++) items.push(batch[k]);
-    };
+  function* walkArray(): Generator<number, LazyJsonArray> {
     skipSpace();
     if (bytes[pos] === CLOSE_BRACKET) {
       pos++;
-      return items;
+      return new LazyJsonArray(0, [], parseBatch);
     }
-    let batchStart = pos;
+    const walk = new ArrayWalk(bytes, pos, fail);
+    const ranges: number[] = [pos];
     for (;;) {
-      // Most arrays hold objects written compactly: jump a batch ahead to the next "},{" and
-      // let JSON.parse judge the batch. A cut inside a string or a nested value leaves a
-      // string or a bracket open, which JSON.parse refuses; then the elements are walked.
-      const cut = objectBoundary(batchStart + batchBytes, batchStart + 2 * batchBytes);
-      const fast = cut < 0 ? undefined : tryBatch(batchStart, cut);
-      if (fast !== undefined) {
-        take(fast);
-        batchStart = pos = cut + 1;
-        yield pos;
-        continue;
+      const stop = walk.toNextStop(batchBytes);
+      if (bytes[stop] === CLOSE_BRACKET) {
+        ranges.push(stop);
+        pos = stop + 1;
+        return new LazyJsonArray(walk.count, ranges, parseBatch);
       }
-      // Walking the elements to the end of a batch, or of the array.
-      for (;;) {
-        skipSpace();
-        if (pos < n && (bytes[pos] === COMMA || bytes[pos] === CLOSE_BRACKET)) fail(pos, "expected an array element");
-        const end = valueEnd(pos);
-        if (end >= n) fail(n, "the document ends inside an array: it is truncated");
-        const c = bytes[end]!;
-        if (c !== COMMA && c !== CLOSE_BRACKET) fail(end, "expected , or ] after an array element");
-        pos = end + 1;
-        if (c === CLOSE_BRACKET || end + 1 - batchStart >= batchBytes) {
-          take(parseRange(batchStart, end, "[", "]") as unknown[]);
-          batchStart = pos;
-          if (c === CLOSE_BRACKET) return items;
-          yield pos;
-          break;
-        }
-      }
+      ranges.push(stop, stop + 1);
+      yield stop;
     }
   }
 
@@ -197,7 +268,7 @@ export function* parseJsonObjectBytes(bytes: Uint8Array, batchBytes = BATCH_BYTE
       let value: unknown;
       if (bytes[pos] === OPEN_BRACKET) {
         pos++;
-        value = yield* readArray();
+        value = yield* walkArray();
       } else {
         const end = valueEnd(pos);
         value = parseRange(pos, end);

@@ -15,6 +15,7 @@ import {
   type PendingWake, type ResourceOpRecord, type ResourceRecord, type SourceInfo, type StepRecord, type RuntimeCopy, type RuntimeOrigin, type TaskRecord,
   type TimeoutRecord, type Trace, type TraceMetadata,
 } from "./model.ts";
+import { LazyJsonArray } from "./json-bytes.ts";
 
 /** Thrown inside the reader, caught by the importer: `collection`/`index` locate the record. */
 export class TraceInputError extends Error {
@@ -41,7 +42,7 @@ type Obj = Record<string, unknown>;
 
 function describe(value: unknown): string {
   if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
+  if (Array.isArray(value) || value instanceof LazyJsonArray) return "an array";
   if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === "object") return "an object";
   if (typeof value === "undefined") return "nothing (the field is missing)";
@@ -72,6 +73,15 @@ class Reader {
 
   array(o: Obj, key: string): unknown[] {
     const v = o[key];
+    if (v instanceof LazyJsonArray) return v.toArray();
+    if (!Array.isArray(v)) this.fail(key, `expected an array, got ${describe(v)}`);
+    return v;
+  }
+
+  /** A collection that may be large: an array, or one parsed a batch at a time as it is read. */
+  records(o: Obj, key: string): RecordList {
+    const v = o[key];
+    if (v instanceof LazyJsonArray) return v;
     if (!Array.isArray(v)) this.fail(key, `expected an array, got ${describe(v)}`);
     return v;
   }
@@ -173,11 +183,107 @@ function adopt<T extends object>(o: Obj, members: number, record: T): T {
   return Object.assign(o, record) as unknown as T;
 }
 
+const LARGE_COLLECTIONS = new Set(["tasks", "steps", "awaits", "resourceOps"]);
+
+/**
+ * `top` with every LazyJsonArray member parsed but the large collections: only those are
+ * read a batch at a time; anything else is checked whole, as JSON.parse would have made it.
+ */
+export function wholeButLargeCollections<T extends Record<string, unknown>>(top: T): T {
+  for (const key of Object.keys(top)) {
+    const value = top[key];
+    if (value instanceof LazyJsonArray && !LARGE_COLLECTIONS.has(key)) (top as Record<string, unknown>)[key] = value.toArray();
+  }
+  return top;
+}
+
+/** A large collection: parsed already, or parsed a batch at a time as it is read (json-bytes.ts). */
+export type RecordList = readonly unknown[] | LazyJsonArray;
+
+function batchesOf(list: RecordList): Iterable<readonly unknown[]> {
+  return list instanceof LazyJsonArray ? list.batches() : [list];
+}
+
+/**
+ * Where the records of a large collection go once checked, in order: into an array of
+ * records (`RecordArray`), or into columns (columns.ts), which never keep the parsed objects.
+ * `raw` is the parsed object the record was read from.
+ */
+export interface RecordSink<R, Result> {
+  add(raw: object, record: R): void;
+  result(): Result;
+}
+
+/** The records in an array, each the parsed object itself when it has exactly the model's members. */
+export class RecordArray<R extends object> implements RecordSink<R, R[]> {
+  private readonly list: R[] = [];
+  constructor(private readonly members: number) {}
+  add(raw: object, record: R): void {
+    this.list.push(adopt(raw as Obj, this.members, record));
+  }
+  result(): R[] {
+    return this.list;
+  }
+}
+
+/** Sinks for the three largest collections of a trace; each is made with its collection's length. */
+export interface TraceSinks<S, A, O> {
+  steps(count: number): RecordSink<StepRecord, S>;
+  awaits(count: number): RecordSink<AwaitRecord, A>;
+  resourceOps(count: number): RecordSink<ResourceOpRecord, O>;
+}
+
+/** A checked trace whose steps, awaits and resource operations are what its sinks made of them. */
+export type TraceParts<S, A, O> = Omit<Trace, "steps" | "awaits" | "resourceOps"> & { steps: S; awaits: A; resourceOps: O };
+
+const RECORD_ARRAYS: TraceSinks<StepRecord[], AwaitRecord[], ResourceOpRecord[]> = {
+  steps: () => new RecordArray<StepRecord>(6),
+  awaits: () => new RecordArray<AwaitRecord>(8),
+  resourceOps: () => new RecordArray<ResourceOpRecord>(5),
+};
+
+/**
+ * The tasks read so far, by id. Ids are their source's local counter (from 1) over
+ * SOURCE_ID_STRIDE, so each source's tasks sit in an array at their local id: a lookup for
+ * every step and await of a million-task file costs an index, not a hash lookup in a map far
+ * larger than the caches. A forged file's ids may be anything: the few beyond a dense
+ * array's reach go to a map.
+ */
+class TaskIndex {
+  private readonly bySource: (TaskRecord | undefined)[][] = [];
+  private readonly sparse = new Map<number, TaskRecord>();
+  private static readonly DENSE_LIMIT = 1 << 26;
+  private static readonly DENSE_SOURCES = 256;
+
+  get(id: number): TaskRecord | undefined {
+    const list = this.bySource[sourceOfId(id)];
+    const local = localIdOf(id);
+    return (list !== undefined && local < TaskIndex.DENSE_LIMIT ? list[local] : undefined) ?? this.sparse.get(id);
+  }
+
+  has(id: number): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  set(id: number, task: TaskRecord): void {
+    const local = localIdOf(id);
+    const source = sourceOfId(id);
+    if (local >= TaskIndex.DENSE_LIMIT || source >= TaskIndex.DENSE_SOURCES) {
+      this.sparse.set(id, task);
+      return;
+    }
+    const list = this.bySource[source] ?? (this.bySource[source] = []);
+    // Appending while ids come in order keeps the array compact; a skipped id leaves a hole.
+    if (local === list.length) list.push(task);
+    else list[local] = task;
+  }
+}
+
 /** What the records refer to, filled as collections are read. */
 interface Context {
   end: number;
   sources: number;
-  tasks: Map<number, TaskRecord>;
+  tasks: TaskIndex;
   resources: Set<number>;
 }
 
@@ -257,15 +363,16 @@ function readError(r: Reader, o: Obj): ErrorInfo | null {
   return { name: e.name as string, message: e.message as string, stack: e.stack as string | null };
 }
 
-function readTasks(list: unknown[], ctx: Context): TaskRecord[] {
+function readTasks(list: RecordList, ctx: Context): TaskRecord[] {
   const r = new Reader("tasks");
   const tasks: TaskRecord[] = [];
   const parents: number[] = [];
   const wakers: number[] = [];
   let previous = 0;
-  for (let i = 0; i < list.length; i++) {
-    r.at(i);
-    const o = r.object(list[i]);
+  let i = -1;
+  for (const batch of batchesOf(list)) for (let j = 0; j < batch.length; j++) {
+    r.at(++i);
+    const o = r.object(batch[j]);
     const id = r.recordId(o, "id", "task", ctx.sources);
     if (ctx.tasks.has(id)) r.fail("id", `task ${id} appears twice`);
     const source = r.int(o, "source");
@@ -364,15 +471,15 @@ function checkWithinTask(r: Reader, task: TaskRecord, start: number, end: number
   }
 }
 
-function* readSteps(list: unknown[], ctx: Context): Generator<number, StepRecord[]> {
+function* readSteps<S>(list: RecordList, ctx: Context, steps: RecordSink<StepRecord, S>): Generator<number, S> {
   const r = new Reader("steps");
-  const steps: StepRecord[] = [];
   const lastEnd = new Float64Array(ctx.sources).fill(-1);
   let previous = 0;
-  for (let i = 0; i < list.length; i++) {
-    if ((i & (PROGRESS_EVERY - 1)) === 0 && i > 0) yield PROGRESS_EVERY;
+  let i = -1;
+  for (const batch of batchesOf(list)) for (let j = 0; j < batch.length; j++) {
+    if ((++i & (PROGRESS_EVERY - 1)) === 0 && i > 0) yield PROGRESS_EVERY;
     r.at(i);
-    const o = r.object(list[i]);
+    const o = r.object(batch[j]);
     const task = taskRef(r, o, "task", ctx);
     const start = r.time(o, "start");
     checkOrder(r, "start", previous, start, "steps");
@@ -385,20 +492,20 @@ function* readSteps(list: unknown[], ctx: Context): Generator<number, StepRecord
     lastEnd[task.source] = end === null ? NaN : end;
     const ready = r.timeOrNull(o, "ready");
     if (ready !== null && (ready > start || ready < task.created)) r.fail("ready", `expected a time between the task's creation (${task.created}) and the step's start (${start}), got ${ready}`);
-    steps.push(adopt(o, 6, { task: task.id, start, end, ready, wake: r.oneOfOrNull(o, "wake", WAKE_KINDS), waker: taskRefOrNull(r, o, "waker", ctx) }));
+    steps.add(o, { task: task.id, start, end, ready, wake: r.oneOfOrNull(o, "wake", WAKE_KINDS), waker: taskRefOrNull(r, o, "waker", ctx) });
   }
-  return steps;
+  return steps.result();
 }
 
-function* readAwaits(list: unknown[], ctx: Context): Generator<number, AwaitRecord[]> {
+function* readAwaits<A>(list: RecordList, ctx: Context, awaits: RecordSink<AwaitRecord, A>): Generator<number, A> {
   const r = new Reader("awaits");
-  const awaits: AwaitRecord[] = [];
   const lastEnd = new Map<number, number>();
   let previous = 0;
-  for (let i = 0; i < list.length; i++) {
-    if ((i & (PROGRESS_EVERY - 1)) === 0 && i > 0) yield PROGRESS_EVERY;
+  let i = -1;
+  for (const batch of batchesOf(list)) for (let j = 0; j < batch.length; j++) {
+    if ((++i & (PROGRESS_EVERY - 1)) === 0 && i > 0) yield PROGRESS_EVERY;
     r.at(i);
-    const o = r.object(list[i]);
+    const o = r.object(batch[j]);
     const task = taskRef(r, o, "task", ctx);
     const start = r.time(o, "start");
     checkOrder(r, "start", previous, start, "awaits");
@@ -418,12 +525,12 @@ function* readAwaits(list: unknown[], ctx: Context): Generator<number, AwaitReco
       resource = r.int(o, "resource", 1);
       if (!ctx.resources.has(resource)) r.fail("resource", `resource ${resource} does not exist in resources`);
     }
-    awaits.push(adopt(o, 8, {
+    awaits.add(o, {
       task: task.id, start, end, kind: r.kind(o, "kind"), label: r.string(o, "label"),
       targetTask: taskRefOrNull(r, o, "targetTask", ctx), resource, outcome,
-    }));
+    });
   }
-  return awaits;
+  return awaits.result();
 }
 
 function readCancellations(list: unknown[], ctx: Context): CancellationRecord[] {
@@ -484,23 +591,23 @@ function readResources(list: unknown[], ctx: Context): ResourceRecord[] {
   });
 }
 
-function* readResourceOps(list: unknown[], ctx: Context): Generator<number, ResourceOpRecord[]> {
+function* readResourceOps<O>(list: RecordList, ctx: Context, ops: RecordSink<ResourceOpRecord, O>): Generator<number, O> {
   const r = new Reader("resourceOps");
-  const ops: ResourceOpRecord[] = [];
   let previous = 0;
-  for (let i = 0; i < list.length; i++) {
-    if ((i & (PROGRESS_EVERY - 1)) === 0 && i > 0) yield PROGRESS_EVERY;
+  let i = -1;
+  for (const batch of batchesOf(list)) for (let j = 0; j < batch.length; j++) {
+    if ((++i & (PROGRESS_EVERY - 1)) === 0 && i > 0) yield PROGRESS_EVERY;
     r.at(i);
-    const o = r.object(list[i]);
+    const o = r.object(batch[j]);
     const time = r.time(o, "time");
     checkOrder(r, "time", previous, time, "resource operations");
     checkWithinEnd(r, "time", time, ctx);
     previous = time;
     const resource = r.int(o, "resource", 1);
     if (!ctx.resources.has(resource)) r.fail("resource", `resource ${resource} does not exist in resources`);
-    ops.push(adopt(o, 5, { time, resource, op: r.kind(o, "op"), task: taskRefOrNull(r, o, "task", ctx), value: o.value === null ? null : r.number(o, "value") }));
+    ops.add(o, { time, resource, op: r.kind(o, "op"), task: taskRefOrNull(r, o, "task", ctx), value: o.value === null ? null : r.number(o, "value") });
   }
-  return ops;
+  return ops.result();
 }
 
 function readNativeOps(list: unknown[], ctx: Context): NativeOpRecord[] {
@@ -578,7 +685,7 @@ export function countRecords(raw: unknown): number {
   let n = 0;
   for (const key of ["tasks", "steps", "awaits", "resourceOps"]) {
     const v = (raw as Obj)[key];
-    if (Array.isArray(v)) n += v.length;
+    if (Array.isArray(v) || v instanceof LazyJsonArray) n += v.length;
   }
   return n;
 }
@@ -586,10 +693,19 @@ export function countRecords(raw: unknown): number {
 /**
  * Reads an aioscope v1 trace whose `format` and `version` the caller has already recognised.
  * Throws TraceInputError at the first problem; yields progress (records read) as it goes.
+ * Its collections may be LazyJsonArrays (read a batch at a time) as well as arrays.
  */
 export function* readTrace(raw: unknown): Generator<number, Trace> {
+  return yield* readTraceInto(raw, RECORD_ARRAYS);
+}
+
+/**
+ * As `readTrace`, with the steps, awaits and resource operations handed to `sinks` as they
+ * are checked, rather than kept as arrays of records.
+ */
+export function* readTraceInto<S, A, O>(raw: unknown, sinks: TraceSinks<S, A, O>): Generator<number, TraceParts<S, A, O>> {
   const r = new Reader();
-  const top = r.object(raw);
+  const top = wholeButLargeCollections(r.object(raw));
   if (top.format !== TRACE_FORMAT) r.fail("format", `expected "${TRACE_FORMAT}", got ${describe(top.format)}`);
   if (top.version !== TRACE_VERSION) r.fail("version", `expected ${TRACE_VERSION}, got ${describe(top.version)}`);
   const metadata = readMetadata(top.metadata);
@@ -598,24 +714,24 @@ export function* readTrace(raw: unknown): Generator<number, Trace> {
   const droppedEvents = r.int(top, "droppedEvents");
   const dropSum = sources.reduce((sum, s) => sum + s.droppedEvents, 0);
   if (droppedEvents !== dropSum) r.fail("droppedEvents", `expected ${dropSum}, the sum of the sources' droppedEvents, got ${droppedEvents}`);
-  const ctx: Context = { end, sources: sources.length, tasks: new Map(), resources: new Set() };
+  const ctx: Context = { end, sources: sources.length, tasks: new TaskIndex(), resources: new Set() };
   const lists = {
-    tasks: r.array(top, "tasks"), steps: r.array(top, "steps"), awaits: r.array(top, "awaits"),
-    cancellations: r.array(top, "cancellations"), timeouts: r.array(top, "timeouts"), resources: r.array(top, "resources"),
-    resourceOps: r.array(top, "resourceOps"), nativeOps: r.array(top, "nativeOps"), markers: r.array(top, "markers"),
+    tasks: r.records(top, "tasks"), steps: r.records(top, "steps"), awaits: r.records(top, "awaits"),
+    cancellations: r.records(top, "cancellations"), timeouts: r.records(top, "timeouts"), resources: r.records(top, "resources"),
+    resourceOps: r.records(top, "resourceOps"), nativeOps: r.records(top, "nativeOps"), markers: r.records(top, "markers"),
   };
   const tasks = readTasks(lists.tasks, ctx);
   yield tasks.length;
-  const resources = readResources(lists.resources, ctx);
-  const steps = yield* readSteps(lists.steps, ctx);
+  const resources = readResources(r.array(top, "resources"), ctx);
+  const steps = yield* readSteps(lists.steps, ctx, sinks.steps(lists.steps.length));
   yield lists.steps.length % PROGRESS_EVERY;
-  const awaits = yield* readAwaits(lists.awaits, ctx);
+  const awaits = yield* readAwaits(lists.awaits, ctx, sinks.awaits(lists.awaits.length));
   yield lists.awaits.length % PROGRESS_EVERY;
-  const resourceOps = yield* readResourceOps(lists.resourceOps, ctx);
+  const resourceOps = yield* readResourceOps(lists.resourceOps, ctx, sinks.resourceOps(lists.resourceOps.length));
   yield lists.resourceOps.length % PROGRESS_EVERY;
   return {
     format: TRACE_FORMAT, version: TRACE_VERSION, metadata, sources, end, droppedEvents, tasks, steps, awaits,
-    cancellations: readCancellations(lists.cancellations, ctx), timeouts: readTimeouts(lists.timeouts, ctx), resources,
-    resourceOps, nativeOps: readNativeOps(lists.nativeOps, ctx), markers: readMarkers(lists.markers, ctx),
+    cancellations: readCancellations(r.array(top, "cancellations"), ctx), timeouts: readTimeouts(r.array(top, "timeouts"), ctx), resources,
+    resourceOps, nativeOps: readNativeOps(r.array(top, "nativeOps"), ctx), markers: readMarkers(r.array(top, "markers"), ctx),
   };
 }

@@ -4,14 +4,14 @@
  */
 import type { ImportProgress, TraceFileFormat } from "../../trace/import.ts";
 import type { TraceError } from "../../trace/model.ts";
-import type { TraceColumns } from "./trace-columns.ts";
+import type { TraceColumns } from "../../trace/columns.ts";
 
 export interface ImportRequest {
   readonly id: number;
   readonly file: Blob;
 }
 
-/** The importer's result, with a trace as columns (trace-columns.ts) rather than objects. */
+/** The importer's result, with a trace as columns (src/trace/columns.ts) rather than objects. */
 export type ColumnsResult =
   | { readonly ok: true; readonly columns: TraceColumns; readonly format: TraceFileFormat }
   | { readonly ok: false; readonly error: TraceError };

@@ -1,11 +1,10 @@
 /**
  * The import worker: reads, parses and checks a dropped or chosen file with the trace
  * model's importer, off the panel's thread, posting progress as it goes. The checked trace
- * crosses back as columns whose buffers move with the message (trace-columns.ts).
+ * is read into columns (src/trace/columns.ts), whose buffers move with the message.
  */
-import { importTraceAsync } from "../../trace/import.ts";
+import { importColumnsAsync } from "../../trace/import.ts";
 import type { ImportReply, ImportRequest } from "./import-protocol.ts";
-import { toColumns } from "./trace-columns.ts";
 import { asWholeFile } from "./whole-file.ts";
 
 /** The worker's global scope (the project compiles against the DOM library, not WebWorker's). */
@@ -18,13 +17,12 @@ const post = (reply: ImportReply, transfer: Transferable[] = []): void => scope.
 
 scope.addEventListener("message", (event) => {
   const { id, file } = event.data;
-  void importTraceAsync(asWholeFile(file), {
+  void importColumnsAsync(asWholeFile(file), {
     // In a worker nothing else needs the thread: long slices, few pauses.
     sliceMs: 200,
     onProgress: (progress) => post({ id, kind: "progress", progress }),
   }).then((result) => {
     if (!result.ok) return post({ id, kind: "result", result });
-    const { columns, transfer } = toColumns(result.trace);
-    post({ id, kind: "result", result: { ok: true, columns, format: result.format } }, transfer);
+    post({ id, kind: "result", result: { ok: true, columns: result.columns, format: result.format } }, result.transfer);
   });
 });

@@ -18,7 +18,7 @@ export function createInlineImporter(sliceMs = 40): Importer {
 import type { ImportProgress, ImportResult } from "../../trace/import.ts";
 import { importTraceAsync } from "../../trace/import.ts";
 import type { ColumnsResult, ImportReply, ImportRequest } from "./import-protocol.ts";
-import { fromColumns } from "./trace-columns.ts";
+import { fromColumns } from "../../trace/columns.ts";
 import { asWholeFile } from "./whole-file.ts";
 
 export interface Importer {

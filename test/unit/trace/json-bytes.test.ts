@@ -3,7 +3,7 @@
  * wherever the batches are cut; a document that is not JSON is refused at the right byte.
  */
 import { describe, expect, test } from "vitest";
-import { JsonBytesError, parseJsonObjectBytes } from "../../../src/trace/json-bytes.ts";
+import { JsonBytesError, LazyJsonArray, parseJsonObjectBytes, readJsonObjectBytes } from "../../../src/trace/json-bytes.ts";
 import { exportAioscope, importTraceAsync } from "../../../src/trace/index.ts";
 import { PROGRAMS } from "./programs.ts";
 
@@ -138,5 +138,42 @@ describe("importing a file as bytes", () => {
       { ok: false, error: { path: "$", message: "the file is not UTF-8 text (JSON must be UTF-8)" } },
     );
     expect(await importTraceAsync(blobOf("[]"))).toEqual(await importTraceAsync("[]"));
+  });
+});
+
+describe("reading JSON from bytes lazily", () => {
+  function readLazily(text: string, batchBytes?: number): Record<string, unknown> {
+    const reading = readJsonObjectBytes(bytesOf(text), batchBytes);
+    for (;;) {
+      const step = reading.next();
+      if (step.done === true) return step.value;
+    }
+  }
+
+  test.each(DOCUMENTS)("%s: each array's length, and its batches one after the other, are what JSON.parse makes of it", (text) => {
+    const expected = JSON.parse(text) as Record<string, unknown>;
+    for (const batchBytes of [1, 3, 7, 1 << 16]) {
+      const lazy = readLazily(text, batchBytes);
+      expect(Object.keys(lazy)).toEqual(Object.keys(expected));
+      for (const [key, value] of Object.entries(lazy)) {
+        if (!Array.isArray(expected[key])) {
+          expect(value).toEqual(expected[key]);
+          continue;
+        }
+        expect(value).toBeInstanceOf(LazyJsonArray);
+        const array = value as LazyJsonArray;
+        expect(array.length).toBe((expected[key] as unknown[]).length);
+        expect([...array.batches()].flat()).toEqual(expected[key]);
+        if (batchBytes === 1 && array.length > 1) expect([...array.batches()].length).toBe(array.length);
+      }
+    }
+  });
+
+  test("a malformed element is found when its batch is read, not before", () => {
+    const lazy = readLazily('{"a":[{"x":1},{"x":tru},{"x":3}],"b":2}', 1);
+    expect(lazy.b).toBe(2);
+    const batches = (lazy.a as LazyJsonArray).batches();
+    expect(batches.next().value).toEqual([{ x: 1 }]);
+    expect(() => batches.next()).toThrow(JsonBytesError);
   });
 });

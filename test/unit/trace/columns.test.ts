@@ -1,10 +1,10 @@
 /**
- * The import worker's columns (src/devtools/io/trace-columns.ts) give back the very trace
+ * The import worker's columns (src/trace/columns.ts) give back the very trace
  * they were made from — every record, every null, members in the same order, so the exported
  * file is byte for byte the same — and move their buffers instead of copying them.
  */
 import { describe, expect, test } from "vitest";
-import { fromColumns, toColumns } from "../../../src/devtools/io/trace-columns.ts";
+import { fromColumns, toColumns } from "../../../src/trace/columns.ts";
 import { exportAioscope, type Trace } from "../../../src/trace/index.ts";
 import { syntheticSession } from "../../../bench/browser/panel-session.ts";
 import { PROGRAMS } from "../trace/programs.ts";

@@ -5,6 +5,11 @@
  * same trace as objects costs seconds on each side for 100 000 tasks, and tens of seconds
  * for a million; rebuilding the objects from columns costs a fraction of that.
  *
+ * The import worker reads a file straight into columns (`readTraceColumns`): steps, awaits
+ * and resource operations go into them as they are checked, a batch of parsed records at a
+ * time, so it never holds millions of parsed objects, whose garbage collection costs more
+ * than parsing them.
+ *
  * In the columns, null is NaN for numbers (no checked time or id is NaN) and −1 for strings
  * and kinds. Objects are rebuilt with their members in the model's order, so an exported
  * file has the same bytes as before the import.
@@ -13,7 +18,8 @@ import {
   AWAIT_OUTCOMES, WAKE_KINDS,
   type AwaitOutcome, type AwaitRecord, type CreationSite, type ErrorInfo, type PendingWake, type ResourceOpRecord, type StepRecord,
   type TaskKind, type TaskOutcome, type TaskRecord, type Trace, type WakeKind,
-} from "../../trace/model.ts";
+} from "./model.ts";
+import { readTraceInto, type RecordSink, type TraceSinks } from "./validate.ts";
 
 const TASK_KINDS: readonly TaskKind[] = ["coroutine", "async", "native"];
 const TASK_OUTCOMES: readonly TaskOutcome[] = ["done", "error", "cancelled", "pending"];
@@ -93,6 +99,31 @@ class StringTable {
 
 }
 
+/**
+ * Each distinct creation site once, found by its parts in nested maps: a million tasks made
+ * at a few hundred sites, without a key string built for each.
+ */
+class SiteIndex {
+  private readonly byFile = new Map<string, Map<number, Map<number, Map<string | null, number>>>>();
+  constructor(private readonly sites: CreationSite[]) {}
+
+  of(site: CreationSite): number {
+    let byLine = this.byFile.get(site.file);
+    if (byLine === undefined) this.byFile.set(site.file, (byLine = new Map()));
+    let byColumn = byLine.get(site.line);
+    if (byColumn === undefined) byLine.set(site.line, (byColumn = new Map()));
+    let byFunction = byColumn.get(site.column);
+    if (byFunction === undefined) byColumn.set(site.column, (byFunction = new Map()));
+    let index = byFunction.get(site.function);
+    if (index === undefined) {
+      index = this.sites.length;
+      this.sites.push({ file: site.file, line: site.line, column: site.column, function: site.function });
+      byFunction.set(site.function, index);
+    }
+    return index;
+  }
+}
+
 const orNaN = (value: number | null): number => (value === null ? NaN : value);
 const orNull = (value: number): number | null => (Number.isNaN(value) ? null : value);
 
@@ -103,7 +134,7 @@ function taskColumns(tasks: readonly TaskRecord[], strings: StringTable): TaskCo
     created: new Float64Array(n), site: new Int32Array(n), sites: [] as CreationSite[], end: new Float64Array(n), outcome: new Int8Array(n),
     errorRetrieved: new Float64Array(n), preexisting: new Uint8Array(n), errors: [] as [number, ErrorInfo][], ready: [] as [number, PendingWake][],
   };
-  const siteIndex = new Map<string, number>();
+  const siteIndex = new SiteIndex(columns.sites);
   for (let k = 0; k < n; k++) {
     const task = tasks[k]!;
     columns.id[k] = task.id;
@@ -112,18 +143,7 @@ function taskColumns(tasks: readonly TaskRecord[], strings: StringTable): TaskCo
     columns.parent[k] = orNaN(task.parent);
     columns.kind[k] = TASK_KINDS.indexOf(task.kind);
     columns.created[k] = task.created;
-    const site = task.site;
-    if (site === null) columns.site[k] = -1;
-    else {
-      const key = `${site.line}:${site.column}:${site.function === null ? "" : `f${site.function}`}:${site.file}`;
-      let index = siteIndex.get(key);
-      if (index === undefined) {
-        index = columns.sites.length;
-        columns.sites.push({ file: site.file, line: site.line, column: site.column, function: site.function });
-        siteIndex.set(key, index);
-      }
-      columns.site[k] = index;
-    }
+    columns.site[k] = task.site === null ? -1 : siteIndex.of(task.site);
     columns.end[k] = orNaN(task.end);
     columns.outcome[k] = TASK_OUTCOMES.indexOf(task.outcome);
     columns.errorRetrieved[k] = orNaN(task.errorRetrieved);
@@ -150,19 +170,88 @@ function tasksOf(c: TaskColumns, strings: readonly string[]): TaskRecord[] {
   return tasks;
 }
 
-function stepColumns(steps: readonly StepRecord[]): StepColumns {
-  const n = steps.length;
-  const c = { task: new Float64Array(n), start: new Float64Array(n), end: new Float64Array(n), ready: new Float64Array(n), wake: new Int8Array(n), waker: new Float64Array(n) };
-  for (let k = 0; k < n; k++) {
-    const step = steps[k]!;
+
+/** Steps into columns, one at a time, as they are read. */
+class StepSink implements RecordSink<StepRecord, StepColumns> {
+  private readonly c: StepColumns;
+  private k = 0;
+  constructor(n: number) {
+    this.c = { task: new Float64Array(n), start: new Float64Array(n), end: new Float64Array(n), ready: new Float64Array(n), wake: new Int8Array(n), waker: new Float64Array(n) };
+  }
+  add(_raw: object, step: StepRecord): void {
+    const { c, k } = this;
     c.task[k] = step.task;
     c.start[k] = step.start;
     c.end[k] = orNaN(step.end);
     c.ready[k] = orNaN(step.ready);
     c.wake[k] = step.wake === null ? -1 : WAKE_KINDS.indexOf(step.wake);
     c.waker[k] = orNaN(step.waker);
+    this.k = k + 1;
   }
-  return c;
+  result(): StepColumns {
+    return this.c;
+  }
+}
+
+/** Awaits into columns, their kinds and labels into the string table. */
+class AwaitSink implements RecordSink<AwaitRecord, AwaitColumns> {
+  private readonly c: AwaitColumns;
+  private k = 0;
+  constructor(n: number, private readonly strings: StringTable) {
+    this.c = {
+      task: new Float64Array(n), start: new Float64Array(n), end: new Float64Array(n), kind: new Int32Array(n), label: new Int32Array(n),
+      targetTask: new Float64Array(n), resource: new Float64Array(n), outcome: new Int8Array(n),
+    };
+  }
+  add(_raw: object, wait: AwaitRecord): void {
+    const { c, k } = this;
+    c.task[k] = wait.task;
+    c.start[k] = wait.start;
+    c.end[k] = orNaN(wait.end);
+    c.kind[k] = this.strings.of(wait.kind);
+    c.label[k] = this.strings.of(wait.label);
+    c.targetTask[k] = orNaN(wait.targetTask);
+    c.resource[k] = orNaN(wait.resource);
+    c.outcome[k] = wait.outcome === null ? -1 : AWAIT_OUTCOMES.indexOf(wait.outcome);
+    this.k = k + 1;
+  }
+  result(): AwaitColumns {
+    return this.c;
+  }
+}
+
+/** Resource operations into columns, their names into the string table. */
+class ResourceOpSink implements RecordSink<ResourceOpRecord, ResourceOpColumns> {
+  private readonly c: ResourceOpColumns;
+  private k = 0;
+  constructor(n: number, private readonly strings: StringTable) {
+    this.c = { time: new Float64Array(n), resource: new Float64Array(n), op: new Int32Array(n), task: new Float64Array(n), value: new Float64Array(n) };
+  }
+  add(_raw: object, op: ResourceOpRecord): void {
+    const { c, k } = this;
+    c.time[k] = op.time;
+    c.resource[k] = op.resource;
+    c.op[k] = this.strings.of(op.op);
+    c.task[k] = orNaN(op.task);
+    c.value[k] = orNaN(op.value);
+    this.k = k + 1;
+  }
+  result(): ResourceOpColumns {
+    return this.c;
+  }
+}
+
+function columnSinks(strings: StringTable): TraceSinks<StepColumns, AwaitColumns, ResourceOpColumns> {
+  return {
+    steps: (n) => new StepSink(n),
+    awaits: (n) => new AwaitSink(n, strings),
+    resourceOps: (n) => new ResourceOpSink(n, strings),
+  };
+}
+
+function fill<R extends object, C>(sink: RecordSink<R, C>, records: readonly R[]): C {
+  for (const record of records) sink.add(record, record);
+  return sink.result();
 }
 
 function stepsOf(c: StepColumns): StepRecord[] {
@@ -178,25 +267,6 @@ function stepsOf(c: StepColumns): StepRecord[] {
   return steps;
 }
 
-function awaitColumns(awaits: readonly AwaitRecord[], strings: StringTable): AwaitColumns {
-  const n = awaits.length;
-  const c = {
-    task: new Float64Array(n), start: new Float64Array(n), end: new Float64Array(n), kind: new Int32Array(n), label: new Int32Array(n),
-    targetTask: new Float64Array(n), resource: new Float64Array(n), outcome: new Int8Array(n),
-  };
-  for (let k = 0; k < n; k++) {
-    const wait = awaits[k]!;
-    c.task[k] = wait.task;
-    c.start[k] = wait.start;
-    c.end[k] = orNaN(wait.end);
-    c.kind[k] = strings.of(wait.kind);
-    c.label[k] = strings.of(wait.label);
-    c.targetTask[k] = orNaN(wait.targetTask);
-    c.resource[k] = orNaN(wait.resource);
-    c.outcome[k] = wait.outcome === null ? -1 : AWAIT_OUTCOMES.indexOf(wait.outcome);
-  }
-  return c;
-}
 
 function awaitsOf(c: AwaitColumns, strings: readonly string[]): AwaitRecord[] {
   const n = c.task.length;
@@ -211,19 +281,6 @@ function awaitsOf(c: AwaitColumns, strings: readonly string[]): AwaitRecord[] {
   return awaits;
 }
 
-function resourceOpColumns(ops: readonly ResourceOpRecord[], strings: StringTable): ResourceOpColumns {
-  const n = ops.length;
-  const c = { time: new Float64Array(n), resource: new Float64Array(n), op: new Int32Array(n), task: new Float64Array(n), value: new Float64Array(n) };
-  for (let k = 0; k < n; k++) {
-    const op = ops[k]!;
-    c.time[k] = op.time;
-    c.resource[k] = op.resource;
-    c.op[k] = strings.of(op.op);
-    c.task[k] = orNaN(op.task);
-    c.value[k] = orNaN(op.value);
-  }
-  return c;
-}
 
 function resourceOpsOf(c: ResourceOpColumns, strings: readonly string[]): ResourceOpRecord[] {
   const n = c.time.length;
@@ -238,19 +295,36 @@ function buffersOf(columns: object): ArrayBuffer[] {
   return Object.values(columns).filter((v): v is ArrayBufferView => ArrayBuffer.isView(v)).map((v) => v.buffer as ArrayBuffer);
 }
 
+/** The buffers of `columns`, to move with the message that carries them. */
+function transferOf(columns: TraceColumns): ArrayBuffer[] {
+  return [columns.tasks, columns.steps, columns.awaits, columns.resourceOps].flatMap(buffersOf);
+}
+
 /** A trace as columns, and the buffers to move with the message that carries them. */
 export function toColumns(trace: Trace): { columns: TraceColumns; transfer: ArrayBuffer[] } {
   const strings = new StringTable();
+  const sinks = columnSinks(strings);
   const { tasks, steps, awaits, resourceOps, ...rest } = trace;
   const columns: TraceColumns = {
     rest,
     tasks: taskColumns(tasks, strings),
-    steps: stepColumns(steps),
-    awaits: awaitColumns(awaits, strings),
-    resourceOps: resourceOpColumns(resourceOps, strings),
+    steps: fill(sinks.steps(steps.length), steps),
+    awaits: fill(sinks.awaits(awaits.length), awaits),
+    resourceOps: fill(sinks.resourceOps(resourceOps.length), resourceOps),
     strings: strings.list,
   };
-  return { columns, transfer: [columns.tasks, columns.steps, columns.awaits, columns.resourceOps].flatMap(buffersOf) };
+  return { columns, transfer: transferOf(columns) };
+}
+
+/**
+ * Reads a parsed aioscope trace (see `readTrace`, whose checks and errors it shares) straight
+ * into columns. Yields progress as `readTrace` does.
+ */
+export function* readTraceColumns(raw: unknown): Generator<number, { columns: TraceColumns; transfer: ArrayBuffer[] }> {
+  const strings = new StringTable();
+  const { tasks, steps, awaits, resourceOps, ...rest } = yield* readTraceInto(raw, columnSinks(strings));
+  const columns: TraceColumns = { rest, tasks: taskColumns(tasks, strings), steps, awaits, resourceOps, strings: strings.list };
+  return { columns, transfer: transferOf(columns) };
 }
 
 /** The trace the columns were made from. */
