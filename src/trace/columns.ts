@@ -170,41 +170,43 @@ function tasksOf(c: TaskColumns, strings: readonly string[]): TaskRecord[] {
   return tasks;
 }
 
+/** A large collection into columns, a record at a time as it is read. */
+abstract class ColumnSink<R, C> implements RecordSink<R, C> {
+  private k = 0;
+  constructor(private readonly c: C) {}
+  add(_raw: object, record: R): void {
+    this.write(this.c, this.k++, record);
+  }
+  result(): C {
+    return this.c;
+  }
+  protected abstract write(c: C, k: number, record: R): void;
+}
 
 /** Steps into columns, one at a time, as they are read. */
-class StepSink implements RecordSink<StepRecord, StepColumns> {
-  private readonly c: StepColumns;
-  private k = 0;
+class StepSink extends ColumnSink<StepRecord, StepColumns> {
   constructor(n: number) {
-    this.c = { task: new Float64Array(n), start: new Float64Array(n), end: new Float64Array(n), ready: new Float64Array(n), wake: new Int8Array(n), waker: new Float64Array(n) };
+    super({ task: new Float64Array(n), start: new Float64Array(n), end: new Float64Array(n), ready: new Float64Array(n), wake: new Int8Array(n), waker: new Float64Array(n) });
   }
-  add(_raw: object, step: StepRecord): void {
-    const { c, k } = this;
+  protected write(c: StepColumns, k: number, step: StepRecord): void {
     c.task[k] = step.task;
     c.start[k] = step.start;
     c.end[k] = orNaN(step.end);
     c.ready[k] = orNaN(step.ready);
     c.wake[k] = step.wake === null ? -1 : WAKE_KINDS.indexOf(step.wake);
     c.waker[k] = orNaN(step.waker);
-    this.k = k + 1;
-  }
-  result(): StepColumns {
-    return this.c;
   }
 }
 
 /** Awaits into columns, their kinds and labels into the string table. */
-class AwaitSink implements RecordSink<AwaitRecord, AwaitColumns> {
-  private readonly c: AwaitColumns;
-  private k = 0;
+class AwaitSink extends ColumnSink<AwaitRecord, AwaitColumns> {
   constructor(n: number, private readonly strings: StringTable) {
-    this.c = {
+    super({
       task: new Float64Array(n), start: new Float64Array(n), end: new Float64Array(n), kind: new Int32Array(n), label: new Int32Array(n),
       targetTask: new Float64Array(n), resource: new Float64Array(n), outcome: new Int8Array(n),
-    };
+    });
   }
-  add(_raw: object, wait: AwaitRecord): void {
-    const { c, k } = this;
+  protected write(c: AwaitColumns, k: number, wait: AwaitRecord): void {
     c.task[k] = wait.task;
     c.start[k] = wait.start;
     c.end[k] = orNaN(wait.end);
@@ -213,31 +215,20 @@ class AwaitSink implements RecordSink<AwaitRecord, AwaitColumns> {
     c.targetTask[k] = orNaN(wait.targetTask);
     c.resource[k] = orNaN(wait.resource);
     c.outcome[k] = wait.outcome === null ? -1 : AWAIT_OUTCOMES.indexOf(wait.outcome);
-    this.k = k + 1;
-  }
-  result(): AwaitColumns {
-    return this.c;
   }
 }
 
 /** Resource operations into columns, their names into the string table. */
-class ResourceOpSink implements RecordSink<ResourceOpRecord, ResourceOpColumns> {
-  private readonly c: ResourceOpColumns;
-  private k = 0;
+class ResourceOpSink extends ColumnSink<ResourceOpRecord, ResourceOpColumns> {
   constructor(n: number, private readonly strings: StringTable) {
-    this.c = { time: new Float64Array(n), resource: new Float64Array(n), op: new Int32Array(n), task: new Float64Array(n), value: new Float64Array(n) };
+    super({ time: new Float64Array(n), resource: new Float64Array(n), op: new Int32Array(n), task: new Float64Array(n), value: new Float64Array(n) });
   }
-  add(_raw: object, op: ResourceOpRecord): void {
-    const { c, k } = this;
+  protected write(c: ResourceOpColumns, k: number, op: ResourceOpRecord): void {
     c.time[k] = op.time;
     c.resource[k] = op.resource;
     c.op[k] = this.strings.of(op.op);
     c.task[k] = orNaN(op.task);
     c.value[k] = orNaN(op.value);
-    this.k = k + 1;
-  }
-  result(): ResourceOpColumns {
-    return this.c;
   }
 }
 
