@@ -35,14 +35,23 @@ export const FLUSH_INTERVAL_MS = 50;
 export const BATCH_EVENTS_NOW = 1024;
 export const MAX_BATCH_DELAY_MS = 200;
 /**
- * Events kept between two flushes, at most (~80 000 a second at one flush per 50 ms, some
- * 16 000 tasks a second): past that the page is flooding, and the recorder drops the rest,
+ * Events held between two flushes, at most (the recorder's buffer, ~100 KB), and the steady
+ * rate a page may record at: that many a flush, ~80 000 a second at one flush per 50 ms, some
+ * 16 000 tasks a second. Past the rate the page is flooding, and the recorder drops the rest,
  * counted exactly, at the cost of a comparison each, so the page keeps its speed and the
  * extension its memory (bench/browser/flood.ts). Always within the bridge's bound on one
  * batch (MAX_BATCH_EVENTS).
  */
 export const EVENTS_PER_FLUSH = 1 << 12;
-/** Creation sites taken between two flushes, at most (~5 000 a second): stacks are costly. */
+/**
+ * A burst above the steady rate, at most: a page that was quiet may record this many events
+ * between two flushes (5 000 timers set in one task make ~11 000 by the time they fired).
+ * When the buffer fills in the middle of a task, it is shipped there and then as a batch of
+ * its own, and recording goes on; the allowance comes back at EVENTS_PER_FLUSH a flush (a
+ * token bucket), so the steady rate, the buffer's size and each batch's stay as they were.
+ */
+export const BURST_EVENTS = 1 << 16;
+/** Creation sites taken a batch, at most (~5 000 a second, more in a burst): stacks are costly. */
 export const SITES_PER_FLUSH = 256;
 
 /** Give up the start-up recording if the extension has not answered by then. */
@@ -102,6 +111,12 @@ export class PageAgent {
   private readonly sites = new SiteMemo();
   /** The flight recorder's option for this tab (off by default): the window kept, or null. */
   private flightWindowMs: number | null = null;
+  /**
+   * Events the recorder may take until the next flush (at least EVENTS_PER_FLUSH; up to
+   * BURST_EVENTS after a quiet time), and how many it had recorded at the last flush.
+   */
+  private allowance = BURST_EVENTS;
+  private recordedAtFlush = 0;
 
   constructor(
     private readonly wall: Wall<BridgeToPageMessage, PageEvent>,
@@ -236,6 +251,7 @@ export class PageAgent {
       this.applyNative(stream.recorder, FLIGHT_OPTIONS);
     }
     this.state = { name: "flight", stream, ring: new FlightRing({ ...DEFAULT_FLIGHT_LIMITS, windowMs }) };
+    this.resetAllowance(stream.recorder);
     this.scheduleFlush();
   }
 
@@ -287,6 +303,7 @@ export class PageAgent {
     if (!(state.name === "flight" && fromFlightRecorder)) stream.recorder.mark("recordingStart", session);
     this.applyNative(stream.recorder, options);
     this.state = { name: "recording", session, stream };
+    this.resetAllowance(stream.recorder);
     // A panel opened after the page loaded never saw its first hello: say who we are before
     // the first batch, so the session knows the document's URL and title.
     this.sendHello();
@@ -352,11 +369,40 @@ export class PageAgent {
     this.flushTimer = this.host.setTimer(() => {
       this.flushTimer = null;
       const state = this.state;
+      if (state.name !== "flight" && state.name !== "recording") return;
+      this.refill(state.stream.recorder);
       if (state.name === "flight") this.keepInRing(state.stream, state.ring);
-      else if (state.name === "recording") this.flushWhenDue(state.stream, state.session);
-      else return;
+      else this.flushWhenDue(state.stream, state.session);
       this.scheduleFlush();
     }, FLUSH_INTERVAL_MS);
+  }
+
+  /** A flush's share of the allowance comes back, less what was recorded since the last one. */
+  private refill(recorder: Recorder): void {
+    const recorded = recorder.stats().recorded;
+    this.allowance = mathMin(BURST_EVENTS, this.allowance - (recorded - this.recordedAtFlush) + EVENTS_PER_FLUSH);
+    this.recordedAtFlush = recorded;
+  }
+
+  /** A fresh allowance, for a stream that starts being flushed now. */
+  private resetAllowance(recorder: Recorder): void {
+    this.allowance = BURST_EVENTS;
+    this.recordedAtFlush = recorder.stats().recorded;
+  }
+
+  /**
+   * The recorder's buffer is full in the middle of a task: ship (or keep in the ring) what it
+   * holds now, if the allowance covers another buffer's worth, so the burst is recorded whole.
+   * Else the recorder drops events until the next flush, and counts them.
+   */
+  private whenFull(recorder: Recorder): void {
+    const state = this.state;
+    if ((state.name !== "recording" && state.name !== "flight") || state.stream.recorder !== recorder) return;
+    const stats = recorder.stats();
+    if (stats.recorded - this.recordedAtFlush + recorder.capacity > this.allowance) return;
+    if (state.name === "recording") this.flush(state.stream, state.session);
+    // The ring's string table is looked at by the next flush (keepInRing), not in the page's task.
+    else state.ring.keep(recorder.takeBatch(), recorder.now());
   }
 
   /** The flight recorder's flush: the batch goes into the ring, the ring evicts what is too old or too much. */
@@ -375,6 +421,7 @@ export class PageAgent {
     const fresh = this.newStream(FLIGHT_OPTIONS);
     this.applyNative(fresh.recorder, FLIGHT_OPTIONS);
     this.state = { name: "flight", stream: fresh, ring };
+    this.recordedAtFlush = 0;
   }
 
   /** Ships the held events if there are enough of them, or the previous batch went out long enough ago. */
@@ -442,10 +489,10 @@ export class PageAgent {
   }
 
   private newStream(options: RecordingOptions): Stream {
-    // More than EVENTS_PER_FLUSH between two flushes is overload: dropped and counted.
-    const recorder = new Recorder({
+    // More than EVENTS_PER_FLUSH between two flushes, beyond a burst, is overload: dropped and counted.
+    const recorder: Recorder = new Recorder({
       capacity: mathMin(EVENTS_PER_FLUSH, MAX_BATCH_EVENTS), creationSites: options.creationSites, maxSitesPerBatch: SITES_PER_FLUSH,
-      internalFrames: this.runtimeFrames, onSite: this.sites.remember,
+      internalFrames: this.runtimeFrames, onSite: this.sites.remember, onFull: () => this.whenFull(recorder),
     });
     this.attachRecorder(recorder);
     this.lastDropped = 0;
