@@ -37,6 +37,10 @@
  * ratio alike; and the browsers are launched afresh a few times (generations), so that a
  * lucky or unlucky renderer process does not decide a figure either.
  *
+ * Two counts go with them: the events the panel received from the native-on page per run
+ * (≥ 11 000: every fetch and timer, started and ended), and the events its agent dropped per
+ * run (none: a burst of events in one task is shipped in several batches, page-agent.ts).
+ *
  * NATIVE_BENCH_GENERATIONS (default 3) and NATIVE_BENCH_ROUNDS (default 12) set the sizes;
  * NATIVE_BENCH_PROFILE=<file.cpuprofile> also writes a CPU profile (CDP Profiler) of the
  * native-on page's thread over a few more runs after the first generation's measured rounds
