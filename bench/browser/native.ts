@@ -1,5 +1,5 @@
 /**
- * What native instrumentation costs a page (issue 7's budget): a page makes 500 fetches (to a
+ * What native instrumentation costs a page (issues 7 and 13): a page makes 500 fetches (to a
  * local server) and sets 5 000 timers (a tenth of them cleared), and the same work is timed
  * side by side, in one run, in four states:
  *
@@ -12,25 +12,47 @@
  * copied aside before a change), a fifth state, "native on, other build", records with that
  * build, in the same rounds: a change's before and after, side by side.
  *
+ * What the budgets compare (each a ratio of two states measured in the same round):
+ *
+ *   native on / native off   ≤ 1.05×: the native instrumentation's cost. Both sides record
+ *                            the same page with DevTools open on it and the Async panel
+ *                            recording; the only difference is the "Native" box. What DevTools
+ *                            itself costs an inspected page (it is not ours to cut) falls on both.
+ *   idle / absent            ≤ 1.02×: installing aioscope, the page not recorded.
+ *   native off / absent,
+ *   native on / absent       shown without a budget: what recording costs in all, DevTools
+ *                            open included (the absent side has no DevTools).
+ *
+ * Each for two measures: the page's main-thread CPU time (CDP Performance.getMetrics
+ * ThreadTime around each run: what its thread computed — the page's work, our wrappers, the
+ * recorder, the agent's flushes and the bridge — and not the time it waited for a CPU on a
+ * busy machine), and the work's wall time. The main thread's time in tasks (TaskDuration) is
+ * shown too, without a budget: it is wall-clock time, which preemption on a shared machine
+ * inflates at random.
+ *
  * Each state has a browser of its own (a renderer process of its own: pages of one site share
- * one otherwise, and their main thread). Budgets: native on within 5% of absent; idle and
- * native off within 2%, for two measures: the page's main-thread CPU time (CDP
- * Performance.getMetrics ThreadTime around each run: what its thread computed — the page's
- * work, our wrappers, the recorder, the agent's flushes and the bridge — and not the time it
- * waited for a CPU on a busy machine), and the work's wall time. The main thread's time in
- * tasks (TaskDuration) is shown too, without a budget: it is wall-clock time, which preemption
- * on a shared machine inflates at random. Each round runs every state once, in an order that flips each round; a
- * state's figure is the median over rounds of its ratio to the baseline's run in the same
- * round, so the drift in a shared machine's load hits both sides of every ratio alike; and the
- * browsers are launched afresh a few times (generations), so that a lucky or unlucky renderer
- * process does not decide a figure either.
+ * one otherwise, and their main thread). Each round runs every state once, in an order that
+ * flips each round; a ratio's figure is the median over rounds of the ratio of the two states'
+ * runs in the same round, so the drift in a shared machine's load hits both sides of every
+ * ratio alike; and the browsers are launched afresh a few times (generations), so that a
+ * lucky or unlucky renderer process does not decide a figure either.
+ *
+ * Two counts go with them: the events the panel received from the native-on page per run
+ * (≥ 11 000: every fetch and timer, started and ended), and the events its agent dropped per
+ * run (none: a burst of events in one task is shipped in several batches, page-agent.ts).
+ *
+ * NATIVE_BENCH_GENERATIONS (default 3) and NATIVE_BENCH_ROUNDS (default 12) set the sizes;
+ * NATIVE_BENCH_PROFILE=<file.cpuprofile> also writes a CPU profile (CDP Profiler) of the
+ * native-on page's thread over a few more runs after the first generation's measured rounds
+ * (not measured: a profiler slows what it watches), for any .cpuprofile reader.
  *
  * Recording is started as a person starts it: DevTools open on the page, the Async panel's
  * "Native" box set, the record button pressed. (Page and bridge talk over a private channel,
  * so nothing posted in the page can start it.) The page side — wrappers, recorder, batches to
  * the bridge every 50 ms — is all there, and the panel, in DevTools' own process, receives.
  */
-import type { Browser, CDPSession, Frame, Page } from "puppeteer-core";
+import { writeFileSync } from "node:fs";
+import type { Browser, CDPSession, Frame, Page, Protocol } from "puppeteer-core";
 import { openInspectedPage, startRecording } from "../../test/e2e/helpers.ts";
 import type { BenchFigure } from "../harness.ts";
 import { launchWithExtensionCopy, launchWithoutExtension, startNativeServer } from "../../test/e2e/native-fixtures.ts";
@@ -155,8 +177,26 @@ async function runOnce(side: Side): Promise<void> {
   side.thenCpu.push((((await threadSeconds(side.cdp)).cpu) - beforeThens.cpu) * 1000);
 }
 
+/** Where NATIVE_BENCH_PROFILE writes the native-on page's CPU profile, if set. */
+const PROFILE_FILE = process.env.NATIVE_BENCH_PROFILE;
+/** The native-on page's profiles (NATIVE_BENCH_PROFILE), merged at the end. */
+const profiles: Protocol.Profiler.Profile[] = [];
+/** Runs profiled, after the measured rounds: a profiler slows what it watches, so they are not measured. */
+const PROFILE_ROUNDS = 4;
+
+async function profileRuns(side: Side): Promise<void> {
+  await side.cdp.send("Profiler.enable");
+  await side.cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+  const copy: Side = { ...side, cpu: [], busy: [], wall: [], thenCpu: [] };
+  for (let k = 0; k < PROFILE_ROUNDS; k++) {
+    await side.cdp.send("Profiler.start");
+    await runOnce(copy);
+    profiles.push((await side.cdp.send("Profiler.stop")).profile);
+  }
+}
+
 /** One generation: fresh browsers, a page in each state, ROUNDS measured rounds; the sides' samples. */
-async function generation(url: string): Promise<{ sides: Side[]; shipped: number }> {
+async function generation(url: string, profile: boolean): Promise<{ sides: Side[]; shipped: number; dropped: number }> {
   const plain = await launchWithoutExtension();
   const extensions = await Promise.all(VARIANTS.slice(1).map((variant) => launchWithExtensionCopy(variant === "native on, other build" ? AGAINST : undefined)));
   try {
@@ -168,10 +208,15 @@ async function generation(url: string): Promise<{ sides: Side[]; shipped: number
       if (round === WARMUP_ROUNDS - 1) for (const side of sides) side.cpu.length = side.busy.length = side.wall.length = side.thenCpu.length = 0;
     }
     const on = sides.find((s) => s.variant === "native on")!;
+    if (profile) await profileRuns(on);
     await new Promise((resolve) => setTimeout(resolve, 2 * SHIPPING_MS)); // the last batch (at most 200 ms late) reaches the panel
-    const shipped = await on.panel!.evaluate(() => window.__aioscopePanel?.snapshot().events ?? 0);
+    const { events, droppedEvents } = await on.panel!.evaluate(() => {
+      const snapshot = window.__aioscopePanel?.snapshot();
+      return { events: snapshot?.events ?? 0, droppedEvents: snapshot?.droppedEvents ?? 0 };
+    });
     for (const side of sides) await side.page.close();
-    return { sides, shipped: shipped / (WARMUP_ROUNDS + ROUNDS) };
+    const runs = WARMUP_ROUNDS + ROUNDS + (profile ? PROFILE_ROUNDS : 0);
+    return { sides, shipped: events / runs, dropped: droppedEvents / runs };
   } finally {
     await Promise.all([plain.close(), ...extensions.map((e) => e.close())]);
   }
@@ -183,9 +228,11 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
     const url = `${server.origin}/`;
     const samples = new Map<Variant, { cpu: number[]; busy: number[]; wall: number[]; thenCpu: number[] }>(VARIANTS.map((v) => [v, { cpu: [], busy: [], wall: [], thenCpu: [] }]));
     let shipped = 0;
+    let dropped = 0;
     for (let g = 0; g < GENERATIONS; g++) {
-      const result = await generation(url);
+      const result = await generation(url, PROFILE_FILE !== undefined && g === 0);
       shipped = result.shipped;
+      dropped = result.dropped;
       for (const side of result.sides) {
         const into = samples.get(side.variant)!;
         into.cpu.push(...side.cpu);
@@ -203,19 +250,27 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
       ["main-thread time in tasks (wall-clock, no budget)", "busy", false],
     ];
     const absent = samples.get("absent")!;
+    // [numerator, denominator, budget]: the budgets first (see the header), then the rest against absent.
+    const pairs: [Variant, Variant, number | null][] = [
+      ["native on", "native off", 1.05],
+      ["idle", "absent", 1.02],
+      ["native off", "absent", null],
+      ["native on", "absent", null],
+      ...(AGAINST === undefined ? [] : [["native on, other build", "native off", null], ["native on, other build", "absent", null]] as [Variant, Variant, null][]),
+    ];
     for (const [measure, key, budgeted] of measures) {
-      const baseline = absent[key];
-      for (const variant of VARIANTS.slice(1)) {
+      for (const [variant, against, budget] of pairs) {
         const values = samples.get(variant)![key];
-        // Paired: each run against the baseline's run of the same round.
+        const baseline = samples.get(against)![key];
+        // Paired: each run against the other state's run of the same round.
         const ratios = values.map((value, round) => value / baseline[round]!);
         const sorted = [...ratios].sort((a, b) => a - b);
         const quartile = (q: number): string => sorted[Math.floor(q * (sorted.length - 1))]!.toFixed(3);
         figures.push({
-          name: `${FETCHES} fetches + ${TIMERS} timers, ${measure}, ${variant} / extension absent`,
+          name: `${FETCHES} fetches + ${TIMERS} timers, ${measure}, ${variant} / ${against === "absent" ? "extension absent" : against}`,
           value: median(ratios),
           unit: "×",
-          ...(budgeted && variant !== "native on, other build" ? { budget: { max: variant === "native on" ? 1.05 : 1.02 } } : {}),
+          ...(budgeted && budget !== null ? { budget: { max: budget } } : {}),
           note: `medians ${median(values).toFixed(1)} ms vs ${median(baseline).toFixed(1)} ms; ratios' interquartile range ${quartile(0.25)}–${quartile(0.75)} over ${ratios.length} rounds in ${GENERATIONS} browser generations`,
         });
       }
@@ -251,8 +306,42 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
       unit: "events",
       budget: { min: FETCHES * 2 + TIMERS * 2 },
     });
+    figures.push({
+      name: "events dropped per run with native on (the page agent's bounds)",
+      value: dropped,
+      unit: "events",
+      budget: { max: 0 },
+    });
+    if (PROFILE_FILE !== undefined) writeFileSync(PROFILE_FILE, JSON.stringify(mergeProfiles(profiles)));
     return figures;
   } finally {
     await server.close();
   }
+}
+
+/**
+ * One profile of several: under one root, each profile's nodes renumbered after the previous
+ * ones' and their samples one after another (each with its own time deltas), so a reader's
+ * totals add up every measured run.
+ */
+function mergeProfiles(parts: readonly Protocol.Profiler.Profile[]): Protocol.Profiler.Profile {
+  const root: Protocol.Profiler.ProfileNode = { id: 1, callFrame: { functionName: "(root)", scriptId: "0", url: "", lineNumber: -1, columnNumber: -1 }, children: [] };
+  const nodes: Protocol.Profiler.ProfileNode[] = [root];
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  let shift = 1;
+  let endTime = parts[0]?.startTime ?? 0;
+  for (const part of parts) {
+    let top = 0;
+    for (const node of part.nodes) {
+      nodes.push({ ...node, id: node.id + shift, ...(node.children === undefined ? {} : { children: node.children.map((c) => c + shift) }) });
+      top = Math.max(top, node.id);
+    }
+    root.children!.push(part.nodes[0]!.id + shift);
+    for (const sample of part.samples ?? []) samples.push(sample + shift);
+    for (const delta of part.timeDeltas ?? []) timeDeltas.push(delta);
+    endTime += part.endTime - part.startTime;
+    shift += top;
+  }
+  return { nodes, startTime: parts[0]?.startTime ?? 0, endTime, samples, timeDeltas };
 }

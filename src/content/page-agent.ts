@@ -12,8 +12,9 @@
  * It runs in the page's realm: built-ins from trace/primordials.ts only (see that module).
  */
 import { Recorder } from "../trace/recorder.ts";
+import type { TraceBatch } from "../trace/encoding.ts";
 import { captureSite, RuntimeFrames } from "../trace/stack.ts";
-import { mathMax, mathMin, mathRound, safeMap, stringSlice } from "../trace/primordials.ts";
+import { append, mathMax, mathMin, mathRound, safeMap, stringSlice } from "../trace/primordials.ts";
 import type { Instrument, RegisteredRuntime } from "../runtime/instrument.ts";
 import { MAX_BATCH_EVENTS } from "../protocol/validate.ts";
 import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHello, type RecordingOptions, type Wall } from "../protocol/messages.ts";
@@ -35,14 +36,31 @@ export const FLUSH_INTERVAL_MS = 50;
 export const BATCH_EVENTS_NOW = 1024;
 export const MAX_BATCH_DELAY_MS = 200;
 /**
- * Events kept between two flushes, at most (~80 000 a second at one flush per 50 ms, some
- * 16 000 tasks a second): past that the page is flooding, and the recorder drops the rest,
- * counted exactly, at the cost of a comparison each, so the page keeps its speed and the
- * extension its memory (bench/browser/flood.ts). Always within the bridge's bound on one
- * batch (MAX_BATCH_EVENTS).
+ * The steady rate a page may record at: this many events a flush, ~80 000 a second at one
+ * flush per 50 ms, some 16 000 tasks a second. Past the rate the page is flooding, and the
+ * recorder drops the rest, counted exactly, at the cost of a comparison each, so the page
+ * keeps its speed and the extension its memory (bench/browser/flood.ts).
  */
 export const EVENTS_PER_FLUSH = 1 << 12;
-/** Creation sites taken between two flushes, at most (~5 000 a second): stacks are costly. */
+/**
+ * Events the recorder holds before they are taken, at most: one batch's worth. 2 048 events
+ * are 51 200 bytes of columns, so a batch with its new strings stays under the 64 KiB past
+ * which the bridge's message to the extension costs the page's thread several times more (the
+ * browser moves it through shared memory: ~1–5 ms a message instead of ~0.2 ms, measured).
+ * Always within the bridge's bound on one batch (MAX_BATCH_EVENTS).
+ */
+export const BATCH_BUFFER_EVENTS = 1 << 11;
+/** The start-up recording keeps this many buffers, at most, until the extension answers. */
+const STARTUP_BUFFERS = 2;
+/**
+ * A burst above the steady rate, at most: a page that was quiet may record this many events
+ * between two flushes (5 000 timers set in one task make ~11 000 by the time they fired).
+ * When the buffer fills in the middle of a task, it is shipped there and then as a batch of
+ * its own, and recording goes on; the allowance comes back at EVENTS_PER_FLUSH a flush (a
+ * token bucket), so the steady rate stays as it was, and every batch within one buffer.
+ */
+export const BURST_EVENTS = 1 << 16;
+/** Creation sites taken a batch, at most (~5 000 a second, more in a burst): stacks are costly. */
 export const SITES_PER_FLUSH = 256;
 
 /** Give up the start-up recording if the extension has not answered by then. */
@@ -102,6 +120,14 @@ export class PageAgent {
   private readonly sites = new SiteMemo();
   /** The flight recorder's option for this tab (off by default): the window kept, or null. */
   private flightWindowMs: number | null = null;
+  /**
+   * Events the recorder may take until the next flush (at least EVENTS_PER_FLUSH; up to
+   * BURST_EVENTS after a quiet time), and how many it had recorded at the last flush.
+   */
+  private allowance = BURST_EVENTS;
+  private recordedAtFlush = 0;
+  /** Full buffers the start-up recording took, oldest first, until the extension answers. */
+  private startupBatches: TraceBatch[] = [];
 
   constructor(
     private readonly wall: Wall<BridgeToPageMessage, PageEvent>,
@@ -228,14 +254,18 @@ export class PageAgent {
     }
     if (state.name === "recording") return;
     let stream: Stream;
+    const ring = new FlightRing({ ...DEFAULT_FLIGHT_LIMITS, windowMs });
     if (state.name === "startup") {
       this.clearStartupTimer();
       stream = state.stream;
+      const startupBatches = this.takeStartupBatches();
+      for (let k = 0; k < startupBatches.length; k++) ring.keep(startupBatches[k]!, stream.recorder.now());
     } else {
       stream = this.newStream(FLIGHT_OPTIONS);
       this.applyNative(stream.recorder, FLIGHT_OPTIONS);
     }
-    this.state = { name: "flight", stream, ring: new FlightRing({ ...DEFAULT_FLIGHT_LIMITS, windowMs }) };
+    this.state = { name: "flight", stream, ring };
+    this.resetAllowance(stream.recorder);
     this.scheduleFlush();
   }
 
@@ -272,6 +302,7 @@ export class PageAgent {
     this.clearStartupTimer();
     if (state.name === "recording") this.finish(state.stream, state.session);
     let stream: Stream;
+    let startupBatches: TraceBatch[] = [];
     if (state.name === "flight" && fromFlightRecorder) {
       // "Save last 30 s": the ring becomes the start of the session, its recorder goes on.
       stream = this.streamFromRing(state.stream, state.ring, session);
@@ -280,6 +311,7 @@ export class PageAgent {
       // with everything it recorded since document_start.
       stream = state.stream;
       stream.recorder.mark("navigation", this.host.hello().url);
+      startupBatches = this.takeStartupBatches();
     } else {
       if (state.name === "startup" || state.name === "flight") this.detachRecorder(state.stream.recorder);
       stream = this.newStream(options);
@@ -287,9 +319,11 @@ export class PageAgent {
     if (!(state.name === "flight" && fromFlightRecorder)) stream.recorder.mark("recordingStart", session);
     this.applyNative(stream.recorder, options);
     this.state = { name: "recording", session, stream };
+    this.resetAllowance(stream.recorder);
     // A panel opened after the page loaded never saw its first hello: say who we are before
     // the first batch, so the session knows the document's URL and title.
     this.sendHello();
+    for (let k = 0; k < startupBatches.length; k++) this.ship(stream, session, startupBatches[k]!);
     this.scheduleFlush();
   }
 
@@ -352,11 +386,44 @@ export class PageAgent {
     this.flushTimer = this.host.setTimer(() => {
       this.flushTimer = null;
       const state = this.state;
+      if (state.name !== "flight" && state.name !== "recording") return;
+      this.refill(state.stream.recorder);
       if (state.name === "flight") this.keepInRing(state.stream, state.ring);
-      else if (state.name === "recording") this.flushWhenDue(state.stream, state.session);
-      else return;
+      else this.flushWhenDue(state.stream, state.session);
       this.scheduleFlush();
     }, FLUSH_INTERVAL_MS);
+  }
+
+  /** A flush's share of the allowance comes back, less what was recorded since the last one. */
+  private refill(recorder: Recorder): void {
+    const recorded = recorder.stats().recorded;
+    this.allowance = mathMin(BURST_EVENTS, this.allowance - (recorded - this.recordedAtFlush) + EVENTS_PER_FLUSH);
+    this.recordedAtFlush = recorded;
+  }
+
+  /** A fresh allowance, for a stream that starts being flushed now. */
+  private resetAllowance(recorder: Recorder): void {
+    this.allowance = BURST_EVENTS;
+    this.recordedAtFlush = recorder.stats().recorded;
+  }
+
+  /**
+   * The recorder's buffer is full in the middle of a task: ship (or keep in the ring) what it
+   * holds now, if the allowance covers another buffer's worth, so the burst is recorded whole.
+   * Else the recorder drops events until the next flush, and counts them.
+   */
+  private whenFull(recorder: Recorder): void {
+    const state = this.state;
+    if (state.name === "startup" && state.stream.recorder === recorder) {
+      if (this.startupBatches.length < STARTUP_BUFFERS - 1) append(this.startupBatches, recorder.takeBatch());
+      return;
+    }
+    if ((state.name !== "recording" && state.name !== "flight") || state.stream.recorder !== recorder) return;
+    const stats = recorder.stats();
+    if (stats.recorded - this.recordedAtFlush + recorder.capacity > this.allowance) return;
+    if (state.name === "recording") this.flush(state.stream, state.session);
+    // The ring's string table is looked at by the next flush (keepInRing), not in the page's task.
+    else state.ring.keep(recorder.takeBatch(), recorder.now());
   }
 
   /** The flight recorder's flush: the batch goes into the ring, the ring evicts what is too old or too much. */
@@ -375,6 +442,7 @@ export class PageAgent {
     const fresh = this.newStream(FLIGHT_OPTIONS);
     this.applyNative(fresh.recorder, FLIGHT_OPTIONS);
     this.state = { name: "flight", stream: fresh, ring };
+    this.recordedAtFlush = 0;
   }
 
   /** Ships the held events if there are enough of them, or the previous batch went out long enough ago. */
@@ -388,13 +456,24 @@ export class PageAgent {
     const dropped = stats.droppedEvents - stream.droppedShift;
     if (stats.held === 0 && dropped === this.lastDropped) return;
     this.lastDropped = dropped;
-    let batch = stream.recorder.takeBatch();
+    this.ship(stream, session, stream.recorder.takeBatch());
+  }
+
+  private ship(stream: Stream, session: string, taken: TraceBatch): void {
+    let batch = taken;
     if (stream.seqShift !== 0 || stream.droppedShift !== 0) {
       batch = { ...batch, seq: batch.seq - stream.seqShift, droppedEvents: batch.droppedEvents - stream.droppedShift };
     }
     this.activity.feed(batch);
     this.wall.send({ kind: "batch", data: { session, stream: stream.id, batch } });
     this.flushesSinceShipped = 0;
+  }
+
+  /** The start-up recording's full buffers, handed over (to a session or the ring) or let go. */
+  private takeStartupBatches(): TraceBatch[] {
+    const batches = this.startupBatches;
+    this.startupBatches = [];
+    return batches;
   }
 
   private abandonStartup(): void {
@@ -442,10 +521,10 @@ export class PageAgent {
   }
 
   private newStream(options: RecordingOptions): Stream {
-    // More than EVENTS_PER_FLUSH between two flushes is overload: dropped and counted.
-    const recorder = new Recorder({
-      capacity: mathMin(EVENTS_PER_FLUSH, MAX_BATCH_EVENTS), creationSites: options.creationSites, maxSitesPerBatch: SITES_PER_FLUSH,
-      internalFrames: this.runtimeFrames, onSite: this.sites.remember,
+    // More than EVENTS_PER_FLUSH between two flushes, beyond a burst, is overload: dropped and counted.
+    const recorder: Recorder = new Recorder({
+      capacity: mathMin(BATCH_BUFFER_EVENTS, MAX_BATCH_EVENTS), creationSites: options.creationSites, maxSitesPerBatch: SITES_PER_FLUSH,
+      internalFrames: this.runtimeFrames, onSite: this.sites.remember, onFull: () => this.whenFull(recorder),
     });
     this.attachRecorder(recorder);
     this.lastDropped = 0;
@@ -465,6 +544,7 @@ export class PageAgent {
   }
 
   private detachRecorder(recorder: Recorder): void {
+    if (this.state.name === "startup" && this.state.stream.recorder === recorder) this.startupBatches = [];
     this.host.native?.detach(recorder);
     this.detachers.get(recorder)?.();
     this.detachers.delete(recorder);

@@ -9,7 +9,9 @@
  * it is full, new events are dropped (the oldest are kept, so every recorded task keeps its
  * beginning) and counted exactly in `droppedEvents`, which travels in every batch and in the
  * trace; a dropped event costs one comparison. Taking a batch frees the space again, so a
- * host that takes batches on a timer bounds the event rate it records, and the memory.
+ * host that takes batches on a timer bounds the event rate it records, and the memory. A host
+ * told when the buffer fills (`onFull`) may take a batch right then instead, so a burst goes
+ * out as several batches within the same bound on memory.
  * Creation sites, the costliest part of an event, have their own budget per batch
  * (`maxSitesPerBatch`). Hooks never throw: a broken recorder must not break the page.
  *
@@ -37,6 +39,12 @@ export type RecorderClock = "host" | "loop" | ((task: Task<unknown> | null) => n
 export interface RecorderOptions {
   /** The most events held before they are taken; newer ones are dropped and counted. Default 1 048 576. */
   capacity?: number;
+  /**
+   * Called when an event finds the buffer full, once until the next `takeBatch`: the host may
+   * take a batch then (a burst shipped as several batches), and the event is recorded in the
+   * room made; else it is dropped and counted, as later ones are. It must not record anything.
+   */
+  onFull?: () => void;
   /**
    * Capture each task's creation site from the stack (a few µs a task). Off by default for
    * library users; the extension turns it on. `true` reads V8's structured call sites:
@@ -123,6 +131,9 @@ export class Recorder implements Instrument {
   private readonly maxStringLength: number;
   private readonly maxSitesPerBatch: number;
   private readonly onSite: ((task: number, site: CreationSite) => void) | null;
+  private readonly onFull: (() => void) | null;
+  /** `onFull` was called since the last batch was taken: a dropped event then costs a comparison only. */
+  private fullAnnounced = false;
   /** Who the cancellations requested now are attributed to (cancelFromOutside), or null. */
   private canceller: string | null = null;
   private sitesThisBatch = 0;
@@ -188,6 +199,7 @@ export class Recorder implements Instrument {
     this.maxStringLength = options.maxStringLength ?? 2048;
     this.maxSitesPerBatch = options.maxSitesPerBatch ?? Infinity;
     this.onSite = options.onSite ?? null;
+    this.onFull = options.onFull ?? null;
     this.hostStart = hostNow();
     const clock = options.clock ?? "host";
     this.hostClock = clock === "host";
@@ -444,13 +456,15 @@ export class Recorder implements Instrument {
     const code = nativeKindCode(kind);
     if (code < 0 || !this.hasRoom()) return id;
     const task = options.task === undefined ? this.runningTask : taskIdOf(options.task);
-    this.write(EV_NATIVE_START, this.timeOf(options.at), id, code, this.intern(toText(label)), task);
+    const t = this.timeOf(options.at);
+    this.write(EV_NATIVE_START, t, id, code, this.intern(toText(label)), task);
     const parent = options.parent !== undefined && options.parent > 0 ? options.parent | 0 : 0;
     // Only an earlier operation can be a cause: a later id would be a forged or broken link.
     const cause = options.cause !== undefined && options.cause > 0 && options.cause < id ? options.cause | 0 : 0;
     const detail = options.detail === undefined ? 0 : this.intern(toText(options.detail));
     if ((parent !== 0 || cause !== 0 || detail !== 0) && this.hasRoom()) {
-      this.write(EV_NATIVE_PARENT, this.lastPushedTime(), id, parent, cause, detail);
+      // At the start's time: the room for it may have been made by taking a batch (onFull).
+      this.write(EV_NATIVE_PARENT, t, id, parent, cause, detail);
     }
     return id;
   }
@@ -513,6 +527,7 @@ export class Recorder implements Instrument {
     };
     this.newStrings = [];
     this.sitesThisBatch = 0;
+    this.fullAnnounced = false;
     this.batchStringBase = this.nextStringId;
     // Keep as many emptied chunks as this batch filled beyond the first: a steady recording
     // reuses them all, and a quiet batch lets a past burst's memory go.
@@ -539,6 +554,15 @@ export class Recorder implements Instrument {
 
   private hasRoom(): boolean {
     if (this.held < this.capacity) return true;
+    if (this.onFull !== null && !this.fullAnnounced) {
+      this.fullAnnounced = true;
+      try {
+        this.onFull();
+      } catch {
+        // The host's problem; the event is dropped as if it had done nothing.
+      }
+      if (this.held < this.capacity) return true;
+    }
     this.dropped++;
     return false;
   }
@@ -566,10 +590,6 @@ export class Recorder implements Instrument {
     ops[o + 3] = d;
     this.fill = i + 1;
     this.held++;
-  }
-
-  private lastPushedTime(): number {
-    return this.chunk.time[this.fill - 1]!;
   }
 
   private timeOf(at: number | undefined): number {

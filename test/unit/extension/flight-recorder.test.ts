@@ -239,3 +239,30 @@ describe("the flight recorder's option in the router", () => {
     expect(bridge.received.at(-1)).toEqual({ kind: "flightRecorder", data: { enabled: true, windowMs: 30_000 } });
   });
 });
+
+describe("the start-up recording", () => {
+  test("keeps two buffers' worth until the extension answers, and hands them to the session in order", async () => {
+    const { agent, sent, command } = agentWithWall();
+    try {
+      // Before any answer: ~3 000 events, more than one buffer (BATCH_BUFFER_EVENTS), fewer than two.
+      await run(function* main() {
+        yield* gather(Array.from({ length: 360 }, (_, k) => createTask(function* step() {
+          yield* sleep(0);
+        }, { name: `early ${k}` })));
+      }, { name: "early", clock: "virtual" });
+      expect(agent.stateName).toBe("startup");
+      command({ kind: "start", data: { session: "s1", options: { creationSites: true, native: true }, keepStartup: true } });
+      command({ kind: "stop", data: { session: "s1" } });
+      const batches = batchesOf(sent, "s1");
+      expect(batches.length).toBeGreaterThan(1);
+      expect(batches.map((b) => b.batch.seq)).toEqual(batches.map((_, k) => k));
+      const builder = new SessionBuilder();
+      for (const b of batches) expect(builder.append(b.batch)).toEqual({ ok: true });
+      const trace = builder.trace();
+      expect(trace.droppedEvents).toBe(0);
+      expect(trace.tasks.filter((t) => t.name.startsWith("early ") && t.outcome === "done")).toHaveLength(360);
+    } finally {
+      agent.dispose();
+    }
+  });
+});

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { run, sleep, createTask, gather, addInstrument, removeInstrument, RUNTIME_VERSION } from "../../../src/runtime/index.ts";
 import { pageHook } from "../../../src/content/install-hook.ts";
-import { MAX_BATCH_DELAY_MS, PageAgent } from "../../../src/content/page-agent.ts";
+import { BURST_EVENTS, EVENTS_PER_FLUSH, MAX_BATCH_DELAY_MS, PageAgent } from "../../../src/content/page-agent.ts";
 import { Router, type RouterPort } from "../../../src/background/router.ts";
 import { Bridge } from "../../../src/content/bridge-relay.ts";
 import { RecordingStore } from "../../../src/devtools/recording-store.ts";
@@ -376,6 +376,55 @@ describe("overload", () => {
     const snapshot = store.snapshot();
     return { events: snapshot.events, dropped: snapshot.droppedEvents, traceDropped: store.trace()!.droppedEvents };
   }
+
+  /** A recording of a burst of `n` tasks run in one go (no flush in between), then of `more` five flushes later; what each delivered. */
+  async function recordBurst(n: number, more = 0): Promise<{ events: number[]; dropped: number; traceDropped: number; batches: number; tasks: string[] }> {
+    const world = new World();
+    const { store } = world.openPanel(1, { url: PANEL_URL });
+    const { agent, bridge } = world.openPage(1);
+    agents.push(agent);
+    let batches = 0;
+    // The batches the bridge received (it keeps each until the panel acknowledges it).
+    const spy = bridge as unknown as { retain(batch: unknown): void };
+    const retain = spy.retain.bind(bridge);
+    spy.retain = (batch: unknown) => {
+      batches++;
+      retain(batch);
+    };
+    store.record();
+    world.timers.advance(MAX_BATCH_DELAY_MS); // the recordingStart marker goes out; the page is quiet
+    const events: number[] = [];
+    for (const size of more === 0 ? [n] : [n, more]) {
+      const before = store.snapshot().events;
+      await run(() => jobs(`b${events.length}`, size), { clock: "virtual", name: `burst-${events.length}` });
+      world.timers.advance(250); // five flushes: the held events go out, five flushes' allowance comes back
+      events.push(store.snapshot().events - before);
+    }
+    agent.dispose();
+    world.timers.advance(60);
+    const snapshot = store.snapshot();
+    return { events, dropped: snapshot.droppedEvents, traceDropped: store.trace()!.droppedEvents, batches, tasks: tasksOf(store.trace()) };
+  }
+
+  test("a burst past the recorder's buffer in one task goes out as several batches, and nothing is dropped", async () => {
+    const { events, dropped, batches, tasks } = await recordBurst(2500);
+    expect(events[0]).toBeGreaterThan(3 * EVENTS_PER_FLUSH);
+    expect(events[0]).toBeLessThan(BURST_EVENTS);
+    expect(dropped).toBe(0);
+    expect(batches).toBeGreaterThan(3);
+    expect(tasks.filter((t) => t.endsWith(" done"))).toHaveLength(2501);
+  });
+
+  test("a flood past the burst allowance is dropped and counted, and then recorded at the steady rate", async () => {
+    const { events, dropped, traceDropped } = await recordBurst(12_000, 12_000);
+    // The first flood: the burst allowance (and the buffer's worth it began with) is recorded.
+    expect(events[0]).toBeGreaterThan(BURST_EVENTS - EVENTS_PER_FLUSH);
+    expect(events[0]).toBeLessThanOrEqual(BURST_EVENTS + EVENTS_PER_FLUSH);
+    // The second, five flushes later: only what those flushes gave back, and a buffer's worth.
+    expect(events[1]).toBeLessThanOrEqual(6 * EVENTS_PER_FLUSH);
+    expect(dropped).toBeGreaterThan(12_000 * 8 - events[0]! - events[1]!);
+    expect(traceDropped).toBe(dropped);
+  });
 
   test("a full session sheds whole batches and counts every event it shed, in the panel and the trace", async () => {
     const all = await recordJobs();

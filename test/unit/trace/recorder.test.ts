@@ -66,6 +66,57 @@ describe("the recorder", () => {
     expect([recorder.droppedEvents, trace.droppedEvents, trace.steps.length, trace.awaits.length]).toEqual([0, 0, 41, 40]);
   });
 
+  test("a host told the buffer is full may take a batch then: a burst goes out whole, in several batches", async () => {
+    const batches: TraceBatch[] = [];
+    let told = 0;
+    const recorder: Recorder = deterministicRecorder({ capacity: 16, onFull: () => {
+      told++;
+      batches.push(recorder.takeBatch());
+    } });
+    addInstrument(recorder);
+    let nativeIds: number[] = [];
+    try {
+      await manyTasks(20);
+      // A native start with a parent is two events: room made between them keeps both at the start's time.
+      const parent = recorder.nativeStart("setInterval", "parent", { at: 99 });
+      nativeIds = Array.from({ length: 24 }, (_, k) => recorder.nativeStart("setTimeout", `t${k}`, { at: 100 + k, parent }));
+    } finally {
+      removeInstrument(recorder);
+    }
+    batches.push(recorder.takeBatch());
+    const unlimited = deterministicRecorder();
+    addInstrument(unlimited);
+    try {
+      await manyTasks(20);
+    } finally {
+      removeInstrument(unlimited);
+    }
+    expect(recorder.droppedEvents).toBe(0);
+    expect(told).toBe(batches.length - 1);
+    expect(batches.length).toBeGreaterThan(4);
+    expect(batches.every((b) => b.count <= 16)).toBe(true);
+    const builder = new SessionBuilder();
+    for (const batch of batches) expect(builder.append(batch)).toEqual({ ok: true });
+    const trace = builder.trace();
+    expect(batches.reduce((n, b) => n + b.count, 0)).toBe(unlimited.stats().held + 1 + 2 * nativeIds.length);
+    expect(trace.nativeOps.filter((op) => op.label.startsWith("t") && op.parent !== null).map((op) => op.start)).toEqual(nativeIds.map((_, k) => 100 + k));
+  });
+
+  test("a host that makes no room when told: the events past the buffer are dropped, and it is told once a batch", async () => {
+    let told = 0;
+    const recorder = deterministicRecorder({ capacity: 10, onFull: () => void told++ });
+    addInstrument(recorder);
+    try {
+      await manyTasks(20);
+      expect([told, recorder.stats().held, recorder.droppedEvents > 10]).toEqual([1, 10, true]);
+      recorder.takeBatch();
+      await manyTasks(20);
+    } finally {
+      removeInstrument(recorder);
+    }
+    expect(told).toBe(2);
+  });
+
   test("a batch carries only the strings interned since the previous one", async () => {
     const recorder = deterministicRecorder();
     addInstrument(recorder);
