@@ -154,12 +154,13 @@ function taskColumns(tasks: readonly TaskRecord[], strings: StringTable): TaskCo
   return columns;
 }
 
-function tasksOf(c: TaskColumns, strings: readonly string[]): TaskRecord[] {
+function* tasksOf(c: TaskColumns, strings: readonly string[]): Generator<number, TaskRecord[]> {
   const n = c.id.length;
   const errors = new Map(c.errors);
   const ready = new Map(c.ready);
   const tasks: TaskRecord[] = new Array<TaskRecord>(n);
   for (let k = 0; k < n; k++) {
+    if ((k & (REBUILD_EVERY - 1)) === 0 && k > 0) yield REBUILD_EVERY;
     const site = c.site[k]!;
     tasks[k] = {
       id: c.id[k]!, source: c.source[k]!, name: strings[c.name[k]!]!, parent: orNull(c.parent[k]!), kind: TASK_KINDS[c.kind[k]!]!,
@@ -245,10 +246,11 @@ function fill<R extends object, C>(sink: RecordSink<R, C>, records: readonly R[]
   return sink.result();
 }
 
-function stepsOf(c: StepColumns): StepRecord[] {
+function* stepsOf(c: StepColumns): Generator<number, StepRecord[]> {
   const n = c.task.length;
   const steps: StepRecord[] = new Array<StepRecord>(n);
   for (let k = 0; k < n; k++) {
+    if ((k & (REBUILD_EVERY - 1)) === 0 && k > 0) yield REBUILD_EVERY;
     const wake = c.wake[k]!;
     steps[k] = {
       task: c.task[k]!, start: c.start[k]!, end: orNull(c.end[k]!), ready: orNull(c.ready[k]!),
@@ -259,10 +261,11 @@ function stepsOf(c: StepColumns): StepRecord[] {
 }
 
 
-function awaitsOf(c: AwaitColumns, strings: readonly string[]): AwaitRecord[] {
+function* awaitsOf(c: AwaitColumns, strings: readonly string[]): Generator<number, AwaitRecord[]> {
   const n = c.task.length;
   const awaits: AwaitRecord[] = new Array<AwaitRecord>(n);
   for (let k = 0; k < n; k++) {
+    if ((k & (REBUILD_EVERY - 1)) === 0 && k > 0) yield REBUILD_EVERY;
     const outcome = c.outcome[k]!;
     awaits[k] = {
       task: c.task[k]!, start: c.start[k]!, end: orNull(c.end[k]!), kind: strings[c.kind[k]!]!, label: strings[c.label[k]!]!,
@@ -273,10 +276,11 @@ function awaitsOf(c: AwaitColumns, strings: readonly string[]): AwaitRecord[] {
 }
 
 
-function resourceOpsOf(c: ResourceOpColumns, strings: readonly string[]): ResourceOpRecord[] {
+function* resourceOpsOf(c: ResourceOpColumns, strings: readonly string[]): Generator<number, ResourceOpRecord[]> {
   const n = c.time.length;
   const ops: ResourceOpRecord[] = new Array<ResourceOpRecord>(n);
   for (let k = 0; k < n; k++) {
+    if ((k & (REBUILD_EVERY - 1)) === 0 && k > 0) yield REBUILD_EVERY;
     ops[k] = { time: c.time[k]!, resource: c.resource[k]!, op: strings[c.op[k]!]!, task: orNull(c.task[k]!), value: orNull(c.value[k]!) };
   }
   return ops;
@@ -320,11 +324,29 @@ export function* readTraceColumns(raw: unknown): Generator<number, { columns: Tr
 
 /** The trace the columns were made from. */
 export function fromColumns(columns: TraceColumns): Trace {
+  const rebuilding = rebuildTrace(columns);
+  for (;;) {
+    const step = rebuilding.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/** Records rebuilt between two yields of `rebuildTrace`. */
+const REBUILD_EVERY = 1 << 14;
+
+/**
+ * `fromColumns` as a generator that yields every REBUILD_EVERY records rebuilt, so the panel
+ * can pause between slices: a million-task file's 3.5 M records take seconds to rebuild.
+ */
+export function* rebuildTrace(columns: TraceColumns): Generator<number, Trace> {
   const { rest, strings } = columns;
+  const tasks = yield* tasksOf(columns.tasks, strings);
+  const steps = yield* stepsOf(columns.steps);
+  const awaits = yield* awaitsOf(columns.awaits, strings);
+  const resourceOps = yield* resourceOpsOf(columns.resourceOps, strings);
   return {
     format: rest.format, version: rest.version, metadata: rest.metadata, sources: rest.sources, end: rest.end,
-    droppedEvents: rest.droppedEvents, tasks: tasksOf(columns.tasks, strings), steps: stepsOf(columns.steps),
-    awaits: awaitsOf(columns.awaits, strings), cancellations: rest.cancellations, timeouts: rest.timeouts, resources: rest.resources,
-    resourceOps: resourceOpsOf(columns.resourceOps, strings), nativeOps: rest.nativeOps, markers: rest.markers,
+    droppedEvents: rest.droppedEvents, tasks, steps, awaits, cancellations: rest.cancellations, timeouts: rest.timeouts, resources: rest.resources,
+    resourceOps, nativeOps: rest.nativeOps, markers: rest.markers,
   };
 }

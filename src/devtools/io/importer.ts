@@ -1,6 +1,6 @@
 /**
  * Imports a file with the trace model's importer, on the panel's own thread: the importer
- * works in slices and pauses between them (a file is parsed a megabyte of records at a time),
+ * works in slices and pauses between them (a large file is parsed a batch of records at a time),
  * so the panel keeps drawing while a large file is read and checked. The worker is the
  * default: its columns cross without a copy, so it is about as fast and keeps the thread free.
  */
@@ -12,13 +12,15 @@ export function createInlineImporter(sliceMs = 40): Importer {
 
 /**
  * Imports a file through the import worker, one at a time: progress goes to a callback, and
- * the promise settles with the importer's result — a trace, or its precise error. A worker
- * that cannot start or dies is reported as an error result too, never thrown.
+ * the promise settles with the importer's result — a trace, or its precise error. The trace
+ * arrives as columns and its records are rebuilt here in slices, so a million-task file does
+ * not stop the panel's frames for seconds. A worker that cannot start or dies is reported as
+ * an error result too, never thrown.
  */
 import type { ImportProgress, ImportResult } from "../../trace/import.ts";
 import { importTraceAsync } from "../../trace/import.ts";
 import type { ColumnsResult, ImportReply, ImportRequest } from "./import-protocol.ts";
-import { fromColumns } from "../../trace/columns.ts";
+import { rebuildTrace } from "../../trace/columns.ts";
 import { asWholeFile } from "./whole-file.ts";
 
 export interface Importer {
@@ -44,7 +46,7 @@ export function createWorkerImporter(): Importer {
       if (reply.kind === "progress") request.onProgress(reply.progress);
       else {
         pending.delete(reply.id);
-        request.resolve(asImportResult(reply.result));
+        void asImportResult(reply.result).then(request.resolve);
       }
     });
     started.addEventListener("error", (event) => failAll(`the import worker failed: ${event.message || "it could not start"}`));
@@ -68,8 +70,20 @@ export function createWorkerImporter(): Importer {
   };
 }
 
-function asImportResult(result: ColumnsResult): ImportResult {
+/** Slices of the records' rebuilding on the panel's thread, with a pause between them for its frames. */
+const REBUILD_SLICE_MS = 30;
+
+async function asImportResult(result: ColumnsResult): Promise<ImportResult> {
   if (!result.ok) return result;
   performance.mark("aioscope:import-columns");
-  return { ok: true, trace: fromColumns(result.columns), format: result.format };
+  const rebuilding = rebuildTrace(result.columns);
+  let sliceStart = performance.now();
+  for (;;) {
+    const step = rebuilding.next();
+    if (step.done === true) return { ok: true, trace: step.value, format: result.format };
+    if (performance.now() - sliceStart >= REBUILD_SLICE_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      sliceStart = performance.now();
+    }
+  }
 }
