@@ -276,6 +276,42 @@ function pendingAtEnd(index: TraceIndex, out: Insight[]): void {
   });
 }
 
+/** The waits for one resource, with the longest of them, and whether they are in start order (a trace's awaits are). */
+interface Queue {
+  readonly waits: AwaitRecord[];
+  longest: number;
+  inOrder: boolean;
+}
+
+/** First position in `waits` (in start order) whose start is at least `t`. */
+function firstStartingFrom(waits: readonly AwaitRecord[], t: number): number {
+  let lo = 0;
+  let hi = waits.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (waits[mid]!.start < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The waits of `queue` that overlap [from, to), in their order. In start order, they lie among
+ * those that started in [from - longest, to): a lock's waits are found in that stretch rather
+ * than by reading all of them for each hold (a session of 100 000 tasks has tens of thousands).
+ */
+function queuedDuring(queue: Queue | undefined, from: number, to: number, end: number): AwaitRecord[] {
+  if (queue === undefined) return [];
+  const overlaps = (w: AwaitRecord): boolean => w.start < to && (w.end ?? end) > from;
+  if (!queue.inOrder) return queue.waits.filter(overlaps);
+  const out: AwaitRecord[] = [];
+  for (let k = firstStartingFrom(queue.waits, from - queue.longest), stop = firstStartingFrom(queue.waits, to); k < stop; k++) {
+    const w = queue.waits[k]!;
+    if (overlaps(w)) out.push(w);
+  }
+  return out;
+}
+
 function lockAcrossWait(index: TraceIndex, lockWaitMs: number, out: Insight[]): void {
   const { trace } = index;
   const resources = new Map(trace.resources.map((r) => [r.id, r]));
@@ -298,12 +334,15 @@ function lockAcrossWait(index: TraceIndex, lockWaitMs: number, out: Insight[]): 
   }
   for (const [resource, list] of open) for (const held of list) holds.push({ resource, task: held.task, start: held.since, end: trace.end });
   // Who queued for each resource, and when.
-  const queued = new Map<number, AwaitRecord[]>();
+  const queued = new Map<number, Queue>();
   for (const a of trace.awaits) {
     if (a.resource === null) continue;
-    let list = queued.get(a.resource);
-    if (list === undefined) queued.set(a.resource, (list = []));
-    list.push(a);
+    let queue = queued.get(a.resource);
+    if (queue === undefined) queued.set(a.resource, (queue = { waits: [], longest: 0, inOrder: true }));
+    const last = queue.waits.at(-1);
+    if (last !== undefined && last.start > a.start) queue.inOrder = false;
+    queue.waits.push(a);
+    queue.longest = Math.max(queue.longest, (a.end ?? trace.end) - a.start);
   }
   for (const hold of holds) {
     // A semaphore held across I/O is what a semaphore is for (a crawler's concurrency limit);
@@ -315,7 +354,7 @@ function lockAcrossWait(index: TraceIndex, lockWaitMs: number, out: Insight[]): 
       const a = trace.awaits[k]!;
       const end = a.end ?? trace.end;
       if (a.resource !== null || a.start < hold.start || end > hold.end || end - a.start < lockWaitMs) continue;
-      const waiters = (queued.get(hold.resource) ?? []).filter((w) => w.task !== hold.task && w.start < end && (w.end ?? trace.end) > a.start);
+      const waiters = queuedDuring(queued.get(hold.resource), a.start, end, trace.end).filter((w) => w.task !== hold.task);
       if (waiters.length === 0) continue;
       const resource = resources.get(hold.resource);
       const label = resource?.label ?? `resource #${hold.resource}`;
