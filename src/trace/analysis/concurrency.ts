@@ -58,42 +58,52 @@ interface Intervals {
   readonly ends: Float64Array;
 }
 
+/** Tells a sliced analysis whether to pause now (it is resumed later, from where it stopped). */
+export interface Pause {
+  due(): boolean;
+}
+
+/** Never pauses: the analysis runs in one go. */
+export const NEVER: Pause = { due: () => false };
+
+/** Loops ask the Pause once every 4096 iterations: asking costs a clock read. */
+const CHECK = 4095;
+
 /** Sorts `values` in place unless they are in order already (a trace's starts mostly are). */
-function sortedInPlace(values: Float64Array): Float64Array {
-  for (let i = 1; i < values.length; i++) if (values[i - 1]! > values[i]!) return values.sort();
+function* sortedInPlace(values: Float64Array, pause: Pause): Generator<void, Float64Array, void> {
+  for (let i = 1; i < values.length; i++) {
+    if (values[i - 1]! > values[i]!) return values.sort();
+    if ((i & CHECK) === 0 && pause.due()) yield;
+  }
   return values;
 }
 
-/** Fills a series' starts and ends through `add`, given how many intervals it has. */
-function intervals(count: number, fill: (add: (start: number, end: number) => void) => void): Intervals {
-  const starts = new Float64Array(count);
-  const ends = new Float64Array(count);
-  let n = 0;
-  fill((start, end) => {
-    starts[n] = start;
-    ends[n++] = end;
-  });
-  return { starts: sortedInPlace(starts), ends: sortedInPlace(ends) };
+/** A series' intervals from their starts and ends as filled in, each then sorted. */
+function* sortedIntervals(starts: Float64Array, ends: Float64Array, pause: Pause): Generator<void, Intervals, void> {
+  return { starts: yield* sortedInPlace(starts, pause), ends: yield* sortedInPlace(ends, pause) };
 }
 
 /** Two sorted arrays as one sorted array. */
-function merge(a: Float64Array, b: Float64Array): Float64Array {
+function* merge(a: Float64Array, b: Float64Array, pause: Pause): Generator<void, Float64Array, void> {
   const out = new Float64Array(a.length + b.length);
   let i = 0;
   let j = 0;
   let o = 0;
-  while (i < a.length && j < b.length) out[o++] = a[i]! <= b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length && j < b.length) {
+    out[o++] = a[i]! <= b[j]! ? a[i++]! : b[j++]!;
+    if ((o & CHECK) === 0 && pause.due()) yield;
+  }
   out.set(a.subarray(i), o);
   out.set(b.subarray(j), o + a.length - i);
   return out;
 }
 
 /** 0 and every distinct time of `sorted` up to `end`: the moments some count can change. */
-function axisOf(sorted: readonly Float64Array[], end: number): Float64Array {
+function* axisOf(sorted: readonly Float64Array[], end: number, pause: Pause): Generator<void, Float64Array, void> {
   let all = sorted.slice();
   while (all.length > 1) {
     const next: Float64Array[] = [];
-    for (let k = 0; k < all.length; k += 2) next.push(k + 1 < all.length ? merge(all[k]!, all[k + 1]!) : all[k]!);
+    for (let k = 0; k < all.length; k += 2) next.push(k + 1 < all.length ? yield* merge(all[k]!, all[k + 1]!, pause) : all[k]!);
     all = next;
   }
   const times = all[0] ?? new Float64Array(0);
@@ -103,6 +113,7 @@ function axisOf(sorted: readonly Float64Array[], end: number): Float64Array {
     const t = times[i]!;
     if (t > end) break; // Infinity: still open at the end
     if (axis[m - 1] !== t) axis[m++] = t;
+    if ((i & CHECK) === 0 && pause.due()) yield;
   }
   return axis.slice(0, m);
 }
@@ -132,14 +143,14 @@ function reach(axis: Float64Array, t: number, from: number): number {
  * stretch of axis between two of them at once: a sparse series (one await kind among many)
  * costs its own intervals, not the whole axis.
  */
-function sweep(axis: Float64Array, { starts, ends }: Intervals): Uint32Array {
+function* sweep(axis: Float64Array, { starts, ends }: Intervals, pause: Pause): Generator<void, Uint32Array, void> {
   const out = new Uint32Array(axis.length);
   const last = axis.length === 0 ? -Infinity : axis[axis.length - 1]!;
   let s = 0;
   let e = 0;
   let count = 0;
   let at = 0;
-  for (;;) {
+  for (let moments = 1; ; moments++) {
     const t = Math.min(s < starts.length ? starts[s]! : Infinity, e < ends.length ? ends[e]! : Infinity);
     if (t > last) break; // past the end, or Infinity: still open at the end
     while (s < starts.length && starts[s]! <= t) {
@@ -155,45 +166,107 @@ function sweep(axis: Float64Array, { starts, ends }: Intervals): Uint32Array {
     if (i > at) out.fill(out[at]!, at + 1, i);
     out[i] = count;
     at = i;
+    if ((moments & CHECK) === 0 && pause.due()) yield;
   }
   if (at + 1 < axis.length) out.fill(out[at]!, at + 1);
   return out;
 }
 
 export function concurrencySeries(trace: Trace): ConcurrencySeries {
+  const build = concurrencySeriesBuild(trace, NEVER);
+  for (;;) {
+    const next = build.next();
+    if (next.done === true) return next.value;
+  }
+}
+
+/** concurrencySeries, pausing (yielding) whenever `pause` says so; its return value is the series. */
+export function* concurrencySeriesBuild(trace: Trace, pause: Pause): Generator<void, ConcurrencySeries, void> {
   const { tasks, steps, awaits } = trace;
-  let readySteps = 0;
-  for (const step of steps) if (step.ready !== null) readySteps++;
-  let readyTasks = 0;
-  for (const task of tasks) if (task.ready !== null) readyTasks++;
-  const perKind = new Map<string, number>();
-  for (const a of awaits) perKind.set(a.kind, (perKind.get(a.kind) ?? 0) + 1);
-  const alive = intervals(tasks.length, (add) => {
-    for (const task of tasks) add(task.created, task.end ?? Infinity);
-  });
-  const running = intervals(steps.length, (add) => {
-    for (const step of steps) add(step.start, step.end ?? Infinity);
-  });
-  const ready = intervals(readySteps + readyTasks, (add) => {
-    for (const step of steps) if (step.ready !== null) add(step.ready, step.start);
-    for (const task of tasks) if (task.ready !== null) add(task.ready.time, Infinity);
-  });
-  const waiting = intervals(awaits.length, (add) => {
-    for (const a of awaits) add(a.start, a.end ?? Infinity);
-  });
-  const kinds = [...perKind.keys()].sort();
-  const byKind = kinds.map((kind) => intervals(perKind.get(kind)!, (add) => {
-    for (const a of awaits) if (a.kind === kind) add(a.start, a.end ?? Infinity);
-  }));
+  const readySteps: number[] = [];
+  for (let k = 0; k < steps.length; k++) {
+    if (steps[k]!.ready !== null) readySteps.push(k);
+    if ((k & CHECK) === 0 && pause.due()) yield;
+  }
+  const readyTasks: number[] = [];
+  for (let p = 0; p < tasks.length; p++) if (tasks[p]!.ready !== null) readyTasks.push(p);
+  const kindOf = new Int32Array(awaits.length);
+  const kindIds = new Map<string, number>();
+  for (let k = 0; k < awaits.length; k++) {
+    const kind = awaits[k]!.kind;
+    let id = kindIds.get(kind);
+    if (id === undefined) kindIds.set(kind, (id = kindIds.size));
+    kindOf[k] = id;
+    if ((k & CHECK) === 0 && pause.due()) yield;
+  }
+  // Each series' starts and ends, filled in plain loops (the records are read once each).
+  const aliveStarts = new Float64Array(tasks.length);
+  const aliveEnds = new Float64Array(tasks.length);
+  for (let p = 0; p < tasks.length; p++) {
+    const task = tasks[p]!;
+    aliveStarts[p] = task.created;
+    aliveEnds[p] = task.end ?? Infinity;
+    if ((p & CHECK) === 0 && pause.due()) yield;
+  }
+  const runningStarts = new Float64Array(steps.length);
+  const runningEnds = new Float64Array(steps.length);
+  const readyStarts = new Float64Array(readySteps.length + readyTasks.length);
+  const readyEnds = new Float64Array(readyStarts.length);
+  for (let k = 0; k < steps.length; k++) {
+    const step = steps[k]!;
+    runningStarts[k] = step.start;
+    runningEnds[k] = step.end ?? Infinity;
+    if ((k & CHECK) === 0 && pause.due()) yield;
+  }
+  for (let r = 0; r < readySteps.length; r++) {
+    const step = steps[readySteps[r]!]!;
+    readyStarts[r] = step.ready!;
+    readyEnds[r] = step.start;
+    if ((r & CHECK) === 0 && pause.due()) yield;
+  }
+  for (let r = 0; r < readyTasks.length; r++) {
+    readyStarts[readySteps.length + r] = tasks[readyTasks[r]!]!.ready!.time;
+    readyEnds[readySteps.length + r] = Infinity;
+  }
+  const kinds = [...kindIds.keys()].sort();
+  const kindSize = new Int32Array(kinds.length);
+  for (let k = 0; k < awaits.length; k++) kindSize[kindOf[k]!]!++;
+  const kindStarts = Array.from(kindSize, (size) => new Float64Array(size));
+  const kindEnds = Array.from(kindSize, (size) => new Float64Array(size));
+  const kindFill = new Int32Array(kinds.length);
+  const waitingStarts = new Float64Array(awaits.length);
+  const waitingEnds = new Float64Array(awaits.length);
+  for (let k = 0; k < awaits.length; k++) {
+    const a = awaits[k]!;
+    const end = a.end ?? Infinity;
+    waitingStarts[k] = a.start;
+    waitingEnds[k] = end;
+    const id = kindOf[k]!;
+    const at = kindFill[id]!++;
+    kindStarts[id]![at] = a.start;
+    kindEnds[id]![at] = end;
+    if ((k & CHECK) === 0 && pause.due()) yield;
+  }
+  const alive = yield* sortedIntervals(aliveStarts, aliveEnds, pause);
+  const running = yield* sortedIntervals(runningStarts, runningEnds, pause);
+  const ready = yield* sortedIntervals(readyStarts, readyEnds, pause);
+  const waiting = yield* sortedIntervals(waitingStarts, waitingEnds, pause);
+  const byKind: Intervals[] = [];
+  // In name order: kind ids are in order of first appearance.
+  for (const kind of kinds) {
+    const id = kindIds.get(kind)!;
+    byKind.push(yield* sortedIntervals(kindStarts[id]!, kindEnds[id]!, pause));
+  }
   // Every await is also in `waiting`, so the four series' ends and starts are every moment.
   const fixed = [alive, running, ready, waiting];
-  const axis = axisOf(fixed.flatMap((set) => [set.starts, set.ends]), trace.end);
-  const [aliveCounts, runningCounts, readyCounts, waitingCounts, ...kindCounts] = [...fixed, ...byKind].map((set) => sweep(axis, set));
+  const axis = yield* axisOf(fixed.flatMap((set) => [set.starts, set.ends]), trace.end, pause);
+  const counts: Uint32Array[] = [];
+  for (const set of [...fixed, ...byKind]) counts.push(yield* sweep(axis, set, pause));
   const waitingByKind: Record<string, Uint32Array> = {};
   kinds.forEach((kind, k) => {
-    waitingByKind[kind] = kindCounts[k]!;
+    waitingByKind[kind] = counts[4 + k]!;
   });
-  return { time: axis, alive: aliveCounts!, running: runningCounts!, ready: readyCounts!, waiting: waitingCounts!, waitingByKind };
+  return { time: axis, alive: counts[0]!, running: counts[1]!, ready: counts[2]!, waiting: counts[3]!, waitingByKind };
 }
 
 export function seriesStats(time: Float64Array, values: Uint32Array, end: number): SeriesStats {

@@ -1,0 +1,53 @@
+/**
+ * The statistics the view shows, from the trace model's analysis, as one build that can
+ * pause (see stats-job.ts): between its parts, and inside the concurrency series, its
+ * longest part.
+ */
+import {
+  concurrencySummary, findings, loopStats, nameStats, resourceWaits, taskStats,
+  type ConcurrencySeries, type ConcurrencySummary, type Insight, type LoopStats, type NameStats, type NativeStats, type ResourceWaitStats, type TaskStats, type Warning,
+} from "../../trace/analysis.ts";
+import { concurrencySeriesBuild, NEVER, type Pause } from "../../trace/analysis/concurrency.ts";
+import type { TimelineModel } from "../timeline/model.ts";
+
+export interface SessionStats {
+  readonly model: TimelineModel;
+  readonly series: ConcurrencySeries;
+  readonly summary: ConcurrencySummary;
+  readonly loops: readonly LoopStats[];
+  readonly tasks: readonly TaskStats[];
+  readonly byName: readonly NameStats[];
+  readonly resources: readonly ResourceWaitStats[];
+  /** The page's own work per document: main-thread blocking, requests, timers. */
+  readonly native: readonly NativeStats[];
+  readonly warnings: readonly Warning[];
+  /** What to change, ranked by the time it would save. */
+  readonly insights: readonly Insight[];
+}
+
+/** The analysis of `model`, pausing (yielding) whenever `pause` says so; its return value is the statistics. */
+export function* analyzeSessionBuild(model: TimelineModel, pause: Pause): Generator<void, SessionStats, void> {
+  const { trace, index } = model;
+  const series = yield* concurrencySeriesBuild(trace, pause);
+  if (pause.due()) yield;
+  const summary = concurrencySummary(series, trace.end);
+  if (pause.due()) yield;
+  const tasks = taskStats(index);
+  if (pause.due()) yield;
+  const loops = loopStats(trace, (id) => trace.tasks[index.taskPos.get(id) ?? 0]?.source ?? 0);
+  if (pause.due()) yield;
+  const byName = nameStats(trace, tasks);
+  if (pause.due()) yield;
+  const resources = resourceWaits(trace);
+  if (pause.due()) yield;
+  return { model, series, summary, loops, tasks, byName, resources, ...findings(index) };
+}
+
+/** The analysis of `model` in one go. */
+export function analyzeSession(model: TimelineModel): SessionStats {
+  const build = analyzeSessionBuild(model, NEVER);
+  for (;;) {
+    const next = build.next();
+    if (next.done === true) return next.value;
+  }
+}
