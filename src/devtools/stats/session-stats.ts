@@ -1,13 +1,14 @@
 /**
  * The statistics the view shows, from the trace model's analysis, as one build that can
- * pause (see stats-job.ts): between its parts, and inside the concurrency series, its
- * longest part.
+ * pause (see stats-job.ts): between its parts, and inside the longest (the concurrency
+ * series, and the insights that read every task or lock hold).
  */
 import {
-  concurrencySummary, findings, loopStats, nameStats, resourceWaits, taskStats,
+  concurrencySummary, findingsBuild, loopStats, nameStats, resourceWaits, taskStats,
   type ConcurrencySeries, type ConcurrencySummary, type Insight, type LoopStats, type NameStats, type NativeStats, type ResourceWaitStats, type TaskStats, type Warning,
 } from "../../trace/analysis.ts";
-import { concurrencySeriesBuild, NEVER, type Pause } from "../../trace/analysis/concurrency.ts";
+import { concurrencySeriesBuild } from "../../trace/analysis/concurrency.ts";
+import { inOneGo, NEVER, type Pause } from "../../trace/analysis/pause.ts";
 import type { TimelineModel } from "../timeline/model.ts";
 
 export interface SessionStats {
@@ -40,14 +41,10 @@ export function* analyzeSessionBuild(model: TimelineModel, pause: Pause): Genera
   if (pause.due()) yield;
   const resources = resourceWaits(trace);
   if (pause.due()) yield;
-  return { model, series, summary, loops, tasks, byName, resources, ...findings(index) };
+  return { model, series, summary, loops, tasks, byName, resources, ...(yield* findingsBuild(index, {}, pause)) };
 }
 
 /** The analysis of `model` in one go. */
 export function analyzeSession(model: TimelineModel): SessionStats {
-  const build = analyzeSessionBuild(model, NEVER);
-  for (;;) {
-    const next = build.next();
-    if (next.done === true) return next.value;
-  }
+  return inOneGo(analyzeSessionBuild(model, NEVER));
 }

@@ -6,7 +6,7 @@
  * parts and inside the long ones), only spread over tasks.
  */
 import { BROWSER_SCHEDULER, SLICE_MS, type SliceScheduler } from "../session/model-job.ts";
-import type { Pause } from "../../trace/analysis/concurrency.ts";
+import type { Pause } from "../../trace/analysis/pause.ts";
 import type { TimelineModel } from "../timeline/model.ts";
 import { analyzeSessionBuild, type SessionStats } from "./session-stats.ts";
 

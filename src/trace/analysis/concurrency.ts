@@ -11,6 +11,7 @@
  */
 import type { Trace } from "../model.ts";
 import { us } from "./trace-index.ts";
+import { CHECK, inOneGo, NEVER, type Pause } from "./pause.ts";
 
 export interface ConcurrencySeries {
   readonly time: Float64Array;
@@ -57,17 +58,6 @@ interface Intervals {
   readonly starts: Float64Array;
   readonly ends: Float64Array;
 }
-
-/** Tells a sliced analysis whether to pause now (it is resumed later, from where it stopped). */
-export interface Pause {
-  due(): boolean;
-}
-
-/** Never pauses: the analysis runs in one go. */
-export const NEVER: Pause = { due: () => false };
-
-/** Loops ask the Pause once every 4096 iterations: asking costs a clock read. */
-const CHECK = 4095;
 
 /** Sorts `values` in place unless they are in order already (a trace's starts mostly are). */
 function* sortedInPlace(values: Float64Array, pause: Pause): Generator<void, Float64Array, void> {
@@ -173,11 +163,7 @@ function* sweep(axis: Float64Array, { starts, ends }: Intervals, pause: Pause): 
 }
 
 export function concurrencySeries(trace: Trace): ConcurrencySeries {
-  const build = concurrencySeriesBuild(trace, NEVER);
-  for (;;) {
-    const next = build.next();
-    if (next.done === true) return next.value;
-  }
+  return inOneGo(concurrencySeriesBuild(trace, NEVER));
 }
 
 /** concurrencySeries, pausing (yielding) whenever `pause` says so; its return value is the series. */

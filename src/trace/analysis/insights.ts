@@ -14,6 +14,7 @@ import { awaitGraph } from "./graph.ts";
 import { numberedGroup } from "./tasks.ts";
 import { awaitsOf, us, type TraceIndex } from "./trace-index.ts";
 import type { Warning } from "./warnings.ts";
+import { inOneGo, NEVER, type Pause } from "./pause.ts";
 
 export type InsightKind =
   | "sequential-awaits"
@@ -115,16 +116,21 @@ function groupByName(found: readonly { name: string; insight: Insight }[]): Insi
   return out;
 }
 
-function sequentialAwaits(index: TraceIndex, minSavingMs: number, out: Insight[]): void {
+function* sequentialAwaits(index: TraceIndex, minSavingMs: number, out: Insight[], pause: Pause): Generator<void, void, void> {
   const found: { name: string; insight: Insight }[] = [];
-  collectSequentialAwaits(index, minSavingMs, found);
+  yield* collectSequentialAwaits(index, minSavingMs, found, pause);
   out.push(...groupByName(found));
 }
 
-function collectSequentialAwaits(index: TraceIndex, minSavingMs: number, out: { name: string; insight: Insight }[]): void {
+/** Loops over tasks or holds ask the Pause once every this many + 1. */
+const CHECK_RECORDS = 255;
+
+function* collectSequentialAwaits(index: TraceIndex, minSavingMs: number, out: { name: string; insight: Insight }[], pause: Pause): Generator<void, void, void> {
   const { trace } = index;
   const taskById = (id: number) => trace.tasks[index.taskPos.get(id) ?? -1];
-  trace.tasks.forEach((task, p) => {
+  for (let p = 0; p < trace.tasks.length; p++) {
+    if ((p & CHECK_RECORDS) === 0 && pause.due()) yield;
+    const task = trace.tasks[p]!;
     let run: AwaitRecord[] = [];
     const flush = (): void => {
       const found = sequentialRun(run.map((a) => ({ start: a.start, end: a.end!, text: `${a.kind} ${a.label}` })), minSavingMs, (saving, evidence) => ({
@@ -150,7 +156,7 @@ function collectSequentialAwaits(index: TraceIndex, minSavingMs: number, out: { 
       run.push(a);
     }
     flush();
-  });
+  }
 }
 
 /** The call site a native operation's detail names (`"site": "load (…/app.js:6:36)"`). */
@@ -312,7 +318,7 @@ function queuedDuring(queue: Queue | undefined, from: number, to: number, end: n
   return out;
 }
 
-function lockAcrossWait(index: TraceIndex, lockWaitMs: number, out: Insight[]): void {
+function* lockAcrossWait(index: TraceIndex, lockWaitMs: number, out: Insight[], pause: Pause): Generator<void, void, void> {
   const { trace } = index;
   const resources = new Map(trace.resources.map((r) => [r.id, r]));
   const nameOf = (id: number): string => trace.tasks[index.taskPos.get(id) ?? -1]?.name ?? `#${id}`;
@@ -344,7 +350,9 @@ function lockAcrossWait(index: TraceIndex, lockWaitMs: number, out: Insight[]): 
     queue.waits.push(a);
     queue.longest = Math.max(queue.longest, (a.end ?? trace.end) - a.start);
   }
-  for (const hold of holds) {
+  for (let h = 0; h < holds.length; h++) {
+    if ((h & CHECK_RECORDS) === 0 && pause.due()) yield;
+    const hold = holds[h]!;
     // A semaphore held across I/O is what a semaphore is for (a crawler's concurrency limit);
     // a lock held across it serialises everyone behind one wait.
     if (!/lock/i.test(resources.get(hold.resource)?.kind ?? "")) continue;
@@ -417,15 +425,25 @@ function unboundedQueues(trace: Trace, threshold: number, out: Insight[]): void 
 
 /** Every insight of the trace, ranked: the largest saving first, then the worst kinds. */
 export function insights(index: TraceIndex, warnings: readonly Warning[], options: InsightOptions = {}): Insight[] {
+  return inOneGo(insightsBuild(index, warnings, options, NEVER));
+}
+
+/** insights, pausing (yielding) whenever `pause` says so: between detectors, and inside the two that read every task or hold. */
+export function* insightsBuild(index: TraceIndex, warnings: readonly Warning[], options: InsightOptions, pause: Pause): Generator<void, Insight[], void> {
   const out: Insight[] = [];
   const minSavingMs = options.minSavingMs ?? 10;
-  sequentialAwaits(index, minSavingMs, out);
+  yield* sequentialAwaits(index, minSavingMs, out, pause);
+  if (pause.due()) yield;
   sequentialRequests(index.trace, minSavingMs, out);
   duplicateRequests(index.trace, out);
   fromWarnings(index, warnings, out);
+  if (pause.due()) yield;
   pendingAtEnd(index, out);
-  lockAcrossWait(index, options.lockWaitMs ?? 20, out);
+  if (pause.due()) yield;
+  yield* lockAcrossWait(index, options.lockWaitMs ?? 20, out, pause);
+  if (pause.due()) yield;
   timerStorms(index.trace, options.timerStorm ?? 200, out);
   unboundedQueues(index.trace, options.queueItems ?? 1000, out);
+  if (pause.due()) yield;
   return out.sort((a, b) => (b.savingMs ?? -1) - (a.savingMs ?? -1) || SEVERITY[a.kind] - SEVERITY[b.kind] || a.at - b.at);
 }
