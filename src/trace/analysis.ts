@@ -15,7 +15,7 @@ import { concurrencySeries, concurrencySummary, loopStats, type ConcurrencySerie
 import { nameStats, taskStats, wakeEdges, type NameStats, type TaskStats, type WakeEdge } from "./analysis/tasks.ts";
 import { awaitGraph, criticalPath, type AwaitGraph, type CriticalPath } from "./analysis/graph.ts";
 import { resourceWaits, type ResourceWaitStats } from "./analysis/resources.ts";
-import { warnings, type Warning, type WarningOptions } from "./analysis/warnings.ts";
+import { warningsBuild, type Warning, type WarningOptions } from "./analysis/warnings.ts";
 import { nativeStats, type NativeStats } from "./analysis/native.ts";
 import { insightsBuild, type Insight, type InsightOptions } from "./analysis/insights.ts";
 import { inOneGo, NEVER, type Pause } from "./analysis/pause.ts";
@@ -83,7 +83,7 @@ export function findings(index: TraceIndex, options: WarningOptions & InsightOpt
 export function* findingsBuild(index: TraceIndex, options: WarningOptions & InsightOptions, pause: Pause): Generator<void, Findings, void> {
   const native = nativeStats(index.trace);
   if (pause.due()) yield;
-  const found = warnings(index, options, native);
+  const found = yield* warningsBuild(index, options, native, pause);
   if (pause.due()) yield;
   return { native, warnings: found, insights: yield* insightsBuild(index, found, options, pause) };
 }

@@ -1,13 +1,14 @@
 /**
  * The statistics the view shows, from the trace model's analysis, as one build that can
  * pause (see stats-job.ts): between its parts, and inside the longest (the concurrency
- * series, and the insights that read every task or lock hold).
+ * series, the per-task statistics, the warnings and the insights that read every step, task or lock hold).
  */
 import {
-  concurrencySummary, findingsBuild, loopStats, nameStats, resourceWaits, taskStats,
+  concurrencySummary, findingsBuild, loopStats, nameStats, resourceWaits,
   type ConcurrencySeries, type ConcurrencySummary, type Insight, type LoopStats, type NameStats, type NativeStats, type ResourceWaitStats, type TaskStats, type Warning,
 } from "../../trace/analysis.ts";
 import { concurrencySeriesBuild } from "../../trace/analysis/concurrency.ts";
+import { taskStatsBuild } from "../../trace/analysis/tasks.ts";
 import { inOneGo, NEVER, type Pause } from "../../trace/analysis/pause.ts";
 import type { TimelineModel } from "../timeline/model.ts";
 
@@ -33,7 +34,7 @@ export function* analyzeSessionBuild(model: TimelineModel, pause: Pause): Genera
   if (pause.due()) yield;
   const summary = concurrencySummary(series, trace.end);
   if (pause.due()) yield;
-  const tasks = taskStats(index);
+  const tasks = yield* taskStatsBuild(index, pause);
   if (pause.due()) yield;
   const loops = loopStats(trace, (id) => trace.tasks[index.taskPos.get(id) ?? 0]?.source ?? 0);
   if (pause.due()) yield;

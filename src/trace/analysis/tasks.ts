@@ -7,6 +7,7 @@
  */
 import { localIdOf, WAKE_KINDS, type Trace, type WakeKind } from "../model.ts";
 import { percentile, us, type TraceIndex } from "./trace-index.ts";
+import { CHECK, inOneGo, NEVER, type Pause } from "./pause.ts";
 
 export interface TaskStats {
   readonly task: number;
@@ -57,23 +58,36 @@ export function nameGroup(name: string, id: number): string {
 }
 
 export function taskStats(index: TraceIndex): TaskStats[] {
+  return inOneGo(taskStatsBuild(index, NEVER));
+}
+
+/** taskStats, pausing (yielding) whenever `pause` says so (see pause.ts). */
+export function* taskStatsBuild(index: TraceIndex, pause: Pause): Generator<void, TaskStats[], void> {
   const { trace } = index;
   const n = trace.tasks.length;
   const busy = new Float64Array(n);
   const scheduled = new Float64Array(n);
   const steps = new Uint32Array(n);
   const awaits = new Uint32Array(n);
-  for (const step of trace.steps) {
+  for (let k = 0; k < trace.steps.length; k++) {
+    const step = trace.steps[k]!;
     const p = index.taskPos.get(step.task)!;
     busy[p]! += (step.end ?? trace.end) - step.start;
     if (step.ready !== null) scheduled[p]! += step.start - step.ready;
     steps[p]!++;
+    if ((k & CHECK) === 0 && pause.due()) yield;
   }
-  for (const a of trace.awaits) awaits[index.taskPos.get(a.task)!]!++;
-  return trace.tasks.map((task, p) => {
+  for (let k = 0; k < trace.awaits.length; k++) {
+    awaits[index.taskPos.get(trace.awaits[k]!.task)!]!++;
+    if ((k & CHECK) === 0 && pause.due()) yield;
+  }
+  const out: TaskStats[] = [];
+  for (let p = 0; p < n; p++) {
+    if ((p & CHECK) === 0 && pause.due()) yield;
+    const task = trace.tasks[p]!;
     if (task.ready !== null) scheduled[p]! += trace.end - task.ready.time;
     const total = (task.end ?? trace.end) - task.created;
-    return {
+    out.push({
       task: task.id,
       name: task.name,
       total: us(total),
@@ -82,8 +96,9 @@ export function taskStats(index: TraceIndex): TaskStats[] {
       idle: us(Math.max(0, total - busy[p]! - scheduled[p]!)),
       steps: steps[p]!,
       awaits: awaits[p]!,
-    };
-  });
+    });
+  }
+  return out;
 }
 
 export function nameStats(trace: Trace, stats: readonly TaskStats[]): NameStats[] {
