@@ -4,11 +4,12 @@
  * series, the per-task statistics, the warnings and the insights that read every step, task or lock hold).
  */
 import {
-  concurrencySummary, findingsBuild, loopStats, nameStats, resourceWaits,
+  concurrencySummary, findingsBuild,
   type ConcurrencySeries, type ConcurrencySummary, type Insight, type LoopStats, type NameStats, type NativeStats, type ResourceWaitStats, type TaskStats, type Warning,
 } from "../../trace/analysis.ts";
-import { concurrencySeriesBuild } from "../../trace/analysis/concurrency.ts";
-import { taskStatsBuild } from "../../trace/analysis/tasks.ts";
+import { concurrencySeriesBuild, loopStatsBuild } from "../../trace/analysis/concurrency.ts";
+import { nameStatsBuild, taskStatsBuild } from "../../trace/analysis/tasks.ts";
+import { resourceWaitsBuild } from "../../trace/analysis/resources.ts";
 import { inOneGo, NEVER, type Pause } from "../../trace/analysis/pause.ts";
 import type { TimelineModel } from "../timeline/model.ts";
 
@@ -36,11 +37,11 @@ export function* analyzeSessionBuild(model: TimelineModel, pause: Pause): Genera
   if (pause.due()) yield;
   const tasks = yield* taskStatsBuild(index, pause);
   if (pause.due()) yield;
-  const loops = loopStats(trace, (id) => trace.tasks[index.taskPos.get(id) ?? 0]?.source ?? 0);
+  const loops = yield* loopStatsBuild(trace, (id) => trace.tasks[index.taskPos.get(id) ?? 0]?.source ?? 0, pause);
   if (pause.due()) yield;
-  const byName = nameStats(trace, tasks);
+  const byName = yield* nameStatsBuild(trace, tasks, pause);
   if (pause.due()) yield;
-  const resources = resourceWaits(trace);
+  const resources = yield* resourceWaitsBuild(trace, pause);
   if (pause.due()) yield;
   return { model, series, summary, loops, tasks, byName, resources, ...(yield* findingsBuild(index, {}, pause)) };
 }

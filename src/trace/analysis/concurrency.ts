@@ -281,9 +281,16 @@ export function concurrencySummary(series: ConcurrencySeries, end: number): Conc
 }
 
 export function loopStats(trace: Trace, taskSource: (task: number) => number): LoopStats[] {
+  return inOneGo(loopStatsBuild(trace, taskSource, NEVER));
+}
+
+/** loopStats, pausing (yielding) whenever `pause` says so. */
+export function* loopStatsBuild(trace: Trace, taskSource: (task: number) => number, pause: Pause): Generator<void, LoopStats[], void> {
   const busy = new Float64Array(trace.sources.length);
   const steps = new Uint32Array(trace.sources.length);
-  for (const step of trace.steps) {
+  for (let k = 0; k < trace.steps.length; k++) {
+    if ((k & CHECK) === 0 && pause.due()) yield;
+    const step = trace.steps[k]!;
     const source = taskSource(step.task);
     busy[source]! += (step.end ?? trace.end) - step.start;
     steps[source]!++;

@@ -14,7 +14,7 @@ import { awaitGraph } from "./graph.ts";
 import { numberedGroup } from "./tasks.ts";
 import { awaitsOf, us, type TraceIndex } from "./trace-index.ts";
 import type { Warning } from "./warnings.ts";
-import { inOneGo, NEVER, type Pause } from "./pause.ts";
+import { CHECK, inOneGo, NEVER, type Pause } from "./pause.ts";
 
 export type InsightKind =
   | "sequential-awaits"
@@ -325,7 +325,9 @@ function* lockAcrossWait(index: TraceIndex, lockWaitMs: number, out: Insight[], 
   // Hold intervals from acquire/release, as holdersAt replays them.
   const open = new Map<number, { task: number; since: number }[]>();
   const holds: { resource: number; task: number; start: number; end: number }[] = [];
-  for (const op of trace.resourceOps) {
+  for (let k = 0; k < trace.resourceOps.length; k++) {
+    if ((k & CHECK) === 0 && pause.due()) yield;
+    const op = trace.resourceOps[k]!;
     if (op.op === "acquire" && op.task !== null) {
       let list = open.get(op.resource);
       if (list === undefined) open.set(op.resource, (list = []));
@@ -341,7 +343,9 @@ function* lockAcrossWait(index: TraceIndex, lockWaitMs: number, out: Insight[], 
   for (const [resource, list] of open) for (const held of list) holds.push({ resource, task: held.task, start: held.since, end: trace.end });
   // Who queued for each resource, and when.
   const queued = new Map<number, Queue>();
-  for (const a of trace.awaits) {
+  for (let k = 0; k < trace.awaits.length; k++) {
+    if ((k & CHECK) === 0 && pause.due()) yield;
+    const a = trace.awaits[k]!;
     if (a.resource === null) continue;
     let queue = queued.get(a.resource);
     if (queue === undefined) queued.set(a.resource, (queue = { waits: [], longest: 0, inOrder: true }));

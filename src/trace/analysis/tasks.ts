@@ -102,11 +102,18 @@ export function* taskStatsBuild(index: TraceIndex, pause: Pause): Generator<void
 }
 
 export function nameStats(trace: Trace, stats: readonly TaskStats[]): NameStats[] {
+  return inOneGo(nameStatsBuild(trace, stats, NEVER));
+}
+
+/** nameStats, pausing (yielding) whenever `pause` says so (see pause.ts). */
+export function* nameStatsBuild(trace: Trace, stats: readonly TaskStats[], pause: Pause): Generator<void, NameStats[], void> {
   const timedOut = new Set<number>();
   for (const t of trace.timeouts) if (t.expired !== null) timedOut.add(t.task);
   interface Acc { count: number; done: number; errors: number; cancelled: number; pending: number; timeouts: number; durations: number[]; busy: number; steps: number }
   const groups = new Map<string, Acc>();
-  trace.tasks.forEach((task, p) => {
+  for (let p = 0; p < trace.tasks.length; p++) {
+    if ((p & CHECK) === 0 && pause.due()) yield;
+    const task = trace.tasks[p]!;
     const key = nameGroup(task.name, task.id);
     let acc = groups.get(key);
     if (acc === undefined) groups.set(key, (acc = { count: 0, done: 0, errors: 0, cancelled: 0, pending: 0, timeouts: 0, durations: [], busy: 0, steps: 0 }));
@@ -119,9 +126,10 @@ export function nameStats(trace: Trace, stats: readonly TaskStats[]): NameStats[
     if (task.end !== null) acc.durations.push(us(task.end - task.created));
     acc.busy += stats[p]!.busy;
     acc.steps += stats[p]!.steps;
-  });
+  }
   const result: NameStats[] = [];
   for (const [name, acc] of groups) {
+    if (pause.due()) yield;
     const sorted = Float64Array.from(acc.durations).sort();
     result.push({
       name, count: acc.count, done: acc.done, errors: acc.errors, cancelled: acc.cancelled, pending: acc.pending,
