@@ -14,6 +14,7 @@ import { nativeFigures } from "./browser/native.ts";
 import { panelFigures } from "./browser/panel.ts";
 import { panelLiveFigures } from "./browser/panel-live.ts";
 import { floodFigures } from "./browser/flood.ts";
+import { statisticsFigures } from "./cases/statistics.ts";
 
 const suites: [string, () => Promise<BenchRow[]>][] = [
   ["runtime core", runtimeCoreCases],
@@ -30,6 +31,7 @@ const figureSuites: [string, () => Promise<BenchFigure[]>][] = [
   ["native instrumentation (headless Chromium)", nativeFigures],
   ["Async panel at 100 000 tasks (headless Chromium)", () => panelFigures()],
   ["Async panel, live recording growing to 100 000 tasks (headless Chromium)", panelLiveFigures],
+  ["panel statistics of a 100 000-task session, in one go and in slices (node)", statisticsFigures],
   ["flood: 1 000 000 tasks + 100 000 timers (headless Chromium)", floodFigures],
 ];
 

@@ -15,7 +15,9 @@
  *
  * `npm run bench -- live`, or LIVE_TASKS to change the size; LIVE_PROFILE=FILE also writes a
  * CPU profile of the panel's page during the growth (open it in DevTools' Performance panel),
- * and FILE.tasks.json, the panel thread's 20 longest tasks in CPU time, on the profile's clock.
+ * FILE.tasks.json, the panel thread's 20 longest tasks in CPU time, on the profile's clock, and
+ * FILE.frames.json, the 10 longest frames on that clock with the tasks that ran in each.
+ * LIVE_BENCH_AGAINST: see panelLiveFigures.
  */
 import { writeFileSync } from "node:fs";
 import type { Frame } from "puppeteer-core";
@@ -50,10 +52,11 @@ window.grow = async (tasks, wave, waveMs) => {
 
 /** Installed in the panel page before the page starts: collects long tasks and frame gaps. */
 const WATCH = `(() => {
-  const watch = { long: [], gaps: [], running: true, last: performance.now() };
+  const watch = { long: [], gaps: [], ends: [], running: true, last: performance.now() };
   new PerformanceObserver((list) => { for (const e of list.getEntries()) watch.long.push(e.duration); }).observe({ type: "longtask" });
   const tick = (now) => {
     watch.gaps.push(now - watch.last);
+    watch.ends.push(now);
     watch.last = now;
     if (watch.running) requestAnimationFrame(tick);
   };
@@ -101,6 +104,8 @@ function panelThreadTasks(events: readonly { name: string; ph: string; pid: numb
 interface Watched {
   long: number[];
   gaps: number[];
+  /** performance.now() at the end of each gap. */
+  ends: number[];
 }
 
 function percentile(values: readonly number[], p: number): number {
@@ -113,9 +118,22 @@ async function shownTasks(panel: Frame): Promise<number> {
   return panel.evaluate(() => window.__aioscopePanel?.drawnFrame()?.tasks ?? 0);
 }
 
-export async function panelLiveFigures(): Promise<BenchFigure[]> {
+/** What one run measured. */
+interface LiveRun {
+  readonly watched: Watched;
+  readonly threadTasks: ThreadTasks;
+  readonly shown: number;
+  readonly catchUpMs: number;
+  readonly heapMb: number;
+  readonly events: number;
+  readonly dropped: number;
+  readonly pageMs: number;
+}
+
+/** One growth of the session with the extension built in `extensionDir`; `profile`: see the top. */
+async function liveRun(extensionDir: string | undefined, profile: string | undefined): Promise<LiveRun> {
   const server = await startNativeServer({ "/": PAGE });
-  const launched = await launchWithExtensionCopy();
+  const launched = await launchWithExtensionCopy(extensionDir);
   try {
     const { page, panel } = await openInspectedPage(launched.browser, `${server.origin}/`);
     await startRecording(panel);
@@ -125,10 +143,12 @@ export async function panelLiveFigures(): Promise<BenchFigure[]> {
     tracing.on("Tracing.dataCollected", (data) => traced.push(...(data.value as unknown[])));
     const traceDone = new Promise<void>((resolve) => tracing.once("Tracing.tracingComplete", () => resolve()));
     await tracing.send("Tracing.start", { traceConfig: { includedCategories: ["toplevel", "blink.user_timing"], recordMode: "recordContinuously" }, transferMode: "ReportEvents" });
-    await panel.evaluate((mark: string) => performance.mark(mark), TRACE_MARK);
+    const markedAt = await panel.evaluate((mark: string) => {
+      performance.mark(mark);
+      return performance.now();
+    }, TRACE_MARK);
     const target = await launched.browser.waitForTarget((t) => t.url().endsWith(PANEL_PAGE));
     const cdp = await target.createCDPSession();
-    const profile = process.env.LIVE_PROFILE;
     if (profile !== undefined) {
       await cdp.send("Profiler.enable");
       await cdp.send("Profiler.setSamplingInterval", { interval: 500 });
@@ -153,35 +173,77 @@ export async function panelLiveFigures(): Promise<BenchFigure[]> {
     }
     await tracing.send("Tracing.end");
     await traceDone;
-    const threadTasks = panelThreadTasks(traced as Parameters<typeof panelThreadTasks>[0]);
+    const events = traced as Parameters<typeof panelThreadTasks>[0];
+    const threadTasks = panelThreadTasks(events);
     const shown = await shownTasks(panel);
-    const catchUpMs = settledAt - doneAt;
     const watched = (await panel.evaluate(() => {
       const watch = (window as unknown as { __liveWatch: Watched & { running: boolean } }).__liveWatch;
       watch.running = false;
-      return { long: watch.long, gaps: watch.gaps };
+      return { long: watch.long, gaps: watch.gaps, ends: watch.ends };
     })) as Watched;
     if (profile !== undefined) {
       writeFileSync(profile, JSON.stringify((await cdp.send("Profiler.stop")).profile));
       writeFileSync(`${profile}.tasks.json`, JSON.stringify(threadTasks.longest));
+      // The longest frames, on the trace's clock (the mark's time in both), with the tasks in them.
+      const mark = events.find((e) => e.name === TRACE_MARK)!;
+      const offset = mark.ts - markedAt * 1000;
+      const frames = watched.gaps.map((gap, k) => ({ gap, end: watched.ends[k]! * 1000 + offset }))
+        .sort((a, b) => b.gap - a.gap).slice(0, 10)
+        .map(({ gap, end }) => ({
+          ts: end - gap * 1000, dur: gap * 1000,
+          tasks: events.filter((e) => TASK_EVENTS.has(e.name) && e.ph === "X" && e.pid === mark.pid && e.tid === mark.tid && e.ts + (e.dur ?? 0) > end - gap * 1000 && e.ts < end)
+            .map((e) => ({ ts: e.ts, dur: e.dur ?? 0, tdur: e.tdur ?? 0 })),
+        }));
+      writeFileSync(`${profile}.frames.json`, JSON.stringify(frames));
     }
     await cdp.send("HeapProfiler.collectGarbage");
     const { usedSize } = await cdp.send("Runtime.getHeapUsage");
     const snapshot = await panel.evaluate(() => window.__aioscopePanel!.snapshot());
-    const note = `${TASKS.toLocaleString("en-US")} tasks in waves of ${WAVE} every ${WAVE_MS} ms; ${snapshot.events.toLocaleString("en-US")} events held, ${snapshot.droppedEvents.toLocaleString("en-US")} dropped by the page; its program took ${(pageMs / 1000).toFixed(1)} s`;
-    const longest = Math.max(0, ...watched.gaps);
-    return [
-      { name: "live recording: longest frame while it grows", value: longest, unit: "ms", budget: { max: 50 }, note },
-      { name: "  frames, 99th percentile", value: percentile(watched.gaps, 99), unit: "ms", note: `${watched.gaps.length} frames` },
-      { name: "  long tasks (> 50 ms) on the panel's thread", value: watched.long.length, unit: "tasks", note: watched.long.length === 0 ? "" : `longest ${Math.max(...watched.long).toFixed(0)} ms` },
-      {
-        name: "  longest task on the panel's thread, CPU time (trace)", value: threadTasks.longestCpu, unit: "ms", budget: { max: 50 },
-        note: `${threadTasks.count.toLocaleString("en-US")} tasks; longest in wall-clock time ${threadTasks.longestWall.toFixed(0)} ms; ${threadTasks.overBudgetCpu} over 50 ms of CPU`,
-      },
-      { name: "  the panel settled (last batch applied and drawn), after the page's program ended", value: catchUpMs, unit: "ms", note: `${shown.toLocaleString("en-US")} tasks drawn` },
-      { name: "  panel JS heap after GC", value: usedSize / (1024 * 1024), unit: "MB", budget: { max: 1024 } },
-    ];
+    return { watched, threadTasks, shown, catchUpMs: settledAt - doneAt, heapMb: usedSize / (1024 * 1024), events: snapshot.events, dropped: snapshot.droppedEvents, pageMs };
   } finally {
     await Promise.all([launched.close(), server.close()]);
   }
+}
+
+function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+/**
+ * With LIVE_BENCH_AGAINST=<dir of another extension build> (say, the previous commit's
+ * dist/extension copied aside), the two builds grow the session in turn, LIVE_ROUNDS times
+ * each (default 3), so the machine's load falls on both alike; each figure is the median of
+ * a build's rounds, and the other build's rows follow this build's.
+ */
+export async function panelLiveFigures(): Promise<BenchFigure[]> {
+  const against = process.env.LIVE_BENCH_AGAINST;
+  const rounds = Number(process.env.LIVE_ROUNDS ?? (against === undefined ? 1 : 3));
+  const builds: { label: string; dir: string | undefined; runs: LiveRun[] }[] = [{ label: "", dir: undefined, runs: [] }];
+  if (against !== undefined) builds.push({ label: `the other build (${against}): `, dir: against, runs: [] });
+  for (let round = 0; round < rounds; round++) {
+    for (const build of builds) {
+      const profile = process.env.LIVE_PROFILE;
+      build.runs.push(await liveRun(build.dir, profile === undefined || build.dir !== undefined || round > 0 ? undefined : profile));
+    }
+  }
+  return builds.flatMap(({ label, runs }) => liveFigures(label, runs));
+}
+
+function liveFigures(label: string, runs: readonly LiveRun[]): BenchFigure[] {
+  const each = (figure: (run: LiveRun) => number, digits = 0): string => runs.length === 1 ? "" : ` (runs: ${runs.map((r) => figure(r).toFixed(digits)).join(", ")})`;
+  const longestFrame = (r: LiveRun): number => Math.max(0, ...r.watched.gaps);
+  const first = runs[0]!;
+  const note = `${TASKS.toLocaleString("en-US")} tasks in waves of ${WAVE} every ${WAVE_MS} ms; ${first.events.toLocaleString("en-US")} events held, ${first.dropped.toLocaleString("en-US")} dropped by the page; its program took ${(first.pageMs / 1000).toFixed(1)} s`;
+  const longCount = (r: LiveRun): number => r.watched.long.length;
+  return [
+    { name: `${label}live recording: longest frame while it grows`, value: median(runs.map(longestFrame)), unit: "ms", budget: { max: 50 }, note: note + each(longestFrame) },
+    { name: `${label}  frames, 99th percentile`, value: median(runs.map((r) => percentile(r.watched.gaps, 99))), unit: "ms", note: `${first.watched.gaps.length} frames` + each((r) => percentile(r.watched.gaps, 99)) },
+    { name: `${label}  long tasks (> 50 ms) on the panel's thread`, value: median(runs.map(longCount)), unit: "tasks", note: (first.watched.long.length === 0 ? "" : `longest ${Math.max(...first.watched.long).toFixed(0)} ms`) + each(longCount) },
+    {
+      name: `${label}  longest task on the panel's thread, CPU time (trace)`, value: median(runs.map((r) => r.threadTasks.longestCpu)), unit: "ms", budget: { max: 50 },
+      note: `${first.threadTasks.count.toLocaleString("en-US")} tasks; longest in wall-clock time ${first.threadTasks.longestWall.toFixed(0)} ms; ${first.threadTasks.overBudgetCpu} over 50 ms of CPU` + each((r) => r.threadTasks.longestCpu, 1),
+    },
+    { name: `${label}  the panel settled (last batch applied and drawn), after the page's program ended`, value: median(runs.map((r) => r.catchUpMs)), unit: "ms", note: `${first.shown.toLocaleString("en-US")} tasks drawn` + each((r) => r.catchUpMs) },
+    { name: `${label}  panel JS heap after GC`, value: median(runs.map((r) => r.heapMb)), unit: "MB", budget: { max: 1024 } },
+  ];
 }

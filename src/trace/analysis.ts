@@ -15,9 +15,10 @@ import { concurrencySeries, concurrencySummary, loopStats, type ConcurrencySerie
 import { nameStats, taskStats, wakeEdges, type NameStats, type TaskStats, type WakeEdge } from "./analysis/tasks.ts";
 import { awaitGraph, criticalPath, type AwaitGraph, type CriticalPath } from "./analysis/graph.ts";
 import { resourceWaits, type ResourceWaitStats } from "./analysis/resources.ts";
-import { warnings, type Warning, type WarningOptions } from "./analysis/warnings.ts";
+import { warningsBuild, type Warning, type WarningOptions } from "./analysis/warnings.ts";
 import { nativeStats, type NativeStats } from "./analysis/native.ts";
-import { insights, type Insight, type InsightOptions } from "./analysis/insights.ts";
+import { insightsBuild, type Insight, type InsightOptions } from "./analysis/insights.ts";
+import { inOneGo, NEVER, type Pause } from "./analysis/pause.ts";
 
 export { indexTrace, percentile, type TraceIndex } from "./analysis/trace-index.ts";
 export { concurrencySeries, concurrencySummary, loopStats, seriesStats } from "./analysis/concurrency.ts";
@@ -75,9 +76,16 @@ export interface Findings {
 }
 
 export function findings(index: TraceIndex, options: WarningOptions & InsightOptions = {}): Findings {
+  return inOneGo(findingsBuild(index, options, NEVER));
+}
+
+/** findings, pausing (yielding) whenever `pause` says so (see analysis/pause.ts). */
+export function* findingsBuild(index: TraceIndex, options: WarningOptions & InsightOptions, pause: Pause): Generator<void, Findings, void> {
   const native = nativeStats(index.trace);
-  const found = warnings(index, options, native);
-  return { native, warnings: found, insights: insights(index, found, options) };
+  if (pause.due()) yield;
+  const found = yield* warningsBuild(index, options, native, pause);
+  if (pause.due()) yield;
+  return { native, warnings: found, insights: yield* insightsBuild(index, found, options, pause) };
 }
 
 export function analyse(trace: Trace, options: AnalysisOptions = {}): TraceAnalysis {

@@ -7,6 +7,7 @@ import type { Insight, InsightKind } from "../../trace/analysis.ts";
 import { formatCount, formatTime } from "../format.ts";
 import type { TimelineModel } from "../timeline/model.ts";
 import { useStats } from "../stats/use-stats.ts";
+import { AnalysisPending } from "../stats/stats-view.tsx";
 
 const TITLES: Readonly<Record<InsightKind, string>> = {
   "sequential-awaits": "Sequential awaits",
@@ -27,7 +28,9 @@ function keyOf(insight: Insight): number | null {
 }
 
 export function InsightsView({ model, onSelect }: { model: TimelineModel; onSelect(key: number): void }) {
-  const { insights } = useStats(model);
+  const stats = useStats(model);
+  if (stats === null) return <AnalysisPending model={model} testid="insights-pending" />;
+  const { insights } = stats;
   if (insights.length === 0) {
     return (
       <div class="insights" data-testid="insights-view">

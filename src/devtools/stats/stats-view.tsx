@@ -15,7 +15,7 @@ import { blockedChart, concurrencyChart, durationChart, nativeConcurrencyChart, 
 import { NameTable } from "./name-table.tsx";
 import { NativeTable } from "./native-table.tsx";
 import { ResourceTable } from "./resource-table.tsx";
-import { useStats } from "./use-stats.ts";
+import { useStats, type SessionStats } from "./use-stats.ts";
 import { WarningsList } from "./warnings-list.tsx";
 
 export interface StatsViewProps {
@@ -35,11 +35,26 @@ function Figure({ label, value, testid, tone }: { label: string; value: string; 
   );
 }
 
+/** Shown while a session too big to analyze at once is analyzed, in slices between frames. */
+export function AnalysisPending({ model, testid }: { model: TimelineModel; testid: string }) {
+  const { trace } = model;
+  return (
+    <div class="stats" data-testid={testid}>
+      <p class="details-subtle">Analyzing {formatCount(trace.tasks.length)} tasks and {formatCount(trace.steps.length + trace.awaits.length + trace.nativeOps.length)} records…</p>
+    </div>
+  );
+}
+
 export function StatsView(props: StatsViewProps) {
+  const stats = useStats(props.model);
+  return stats === null ? <AnalysisPending model={props.model} testid="stats-pending" /> : <SessionStatsView {...props} stats={stats} />;
+}
+
+function SessionStatsView(props: StatsViewProps & { readonly stats: SessionStats }) {
   const theme = useTheme();
   const palette = paletteFor(theme);
   applyChartTheme(palette);
-  const stats = useStats(props.model);
+  const { stats } = props;
   const series = stats.series;
   const { trace } = stats.model;
   const window = props.window ?? wholeSession(trace.end);

@@ -14,6 +14,7 @@ import { awaitGraph } from "./graph.ts";
 import { numberedGroup } from "./tasks.ts";
 import { awaitsOf, us, type TraceIndex } from "./trace-index.ts";
 import type { Warning } from "./warnings.ts";
+import { CHECK, inOneGo, NEVER, type Pause } from "./pause.ts";
 
 export type InsightKind =
   | "sequential-awaits"
@@ -115,16 +116,21 @@ function groupByName(found: readonly { name: string; insight: Insight }[]): Insi
   return out;
 }
 
-function sequentialAwaits(index: TraceIndex, minSavingMs: number, out: Insight[]): void {
+function* sequentialAwaits(index: TraceIndex, minSavingMs: number, out: Insight[], pause: Pause): Generator<void, void, void> {
   const found: { name: string; insight: Insight }[] = [];
-  collectSequentialAwaits(index, minSavingMs, found);
+  yield* collectSequentialAwaits(index, minSavingMs, found, pause);
   out.push(...groupByName(found));
 }
 
-function collectSequentialAwaits(index: TraceIndex, minSavingMs: number, out: { name: string; insight: Insight }[]): void {
+/** Loops over tasks or holds ask the Pause once every this many + 1. */
+const CHECK_RECORDS = 255;
+
+function* collectSequentialAwaits(index: TraceIndex, minSavingMs: number, out: { name: string; insight: Insight }[], pause: Pause): Generator<void, void, void> {
   const { trace } = index;
   const taskById = (id: number) => trace.tasks[index.taskPos.get(id) ?? -1];
-  trace.tasks.forEach((task, p) => {
+  for (let p = 0; p < trace.tasks.length; p++) {
+    if ((p & CHECK_RECORDS) === 0 && pause.due()) yield;
+    const task = trace.tasks[p]!;
     let run: AwaitRecord[] = [];
     const flush = (): void => {
       const found = sequentialRun(run.map((a) => ({ start: a.start, end: a.end!, text: `${a.kind} ${a.label}` })), minSavingMs, (saving, evidence) => ({
@@ -150,7 +156,7 @@ function collectSequentialAwaits(index: TraceIndex, minSavingMs: number, out: { 
       run.push(a);
     }
     flush();
-  });
+  }
 }
 
 /** The call site a native operation's detail names (`"site": "load (…/app.js:6:36)"`). */
@@ -276,14 +282,52 @@ function pendingAtEnd(index: TraceIndex, out: Insight[]): void {
   });
 }
 
-function lockAcrossWait(index: TraceIndex, lockWaitMs: number, out: Insight[]): void {
+/** The waits for one resource, with the longest of them, and whether they are in start order (a trace's awaits are). */
+interface Queue {
+  readonly waits: AwaitRecord[];
+  longest: number;
+  inOrder: boolean;
+}
+
+/** First position in `waits` (in start order) whose start is at least `t`. */
+function firstStartingFrom(waits: readonly AwaitRecord[], t: number): number {
+  let lo = 0;
+  let hi = waits.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (waits[mid]!.start < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The waits of `queue` that overlap [from, to), in their order. In start order, they lie among
+ * those that started in [from - longest, to): a lock's waits are found in that stretch rather
+ * than by reading all of them for each hold (a session of 100 000 tasks has tens of thousands).
+ */
+function queuedDuring(queue: Queue | undefined, from: number, to: number, end: number): AwaitRecord[] {
+  if (queue === undefined) return [];
+  const overlaps = (w: AwaitRecord): boolean => w.start < to && (w.end ?? end) > from;
+  if (!queue.inOrder) return queue.waits.filter(overlaps);
+  const out: AwaitRecord[] = [];
+  for (let k = firstStartingFrom(queue.waits, from - queue.longest), stop = firstStartingFrom(queue.waits, to); k < stop; k++) {
+    const w = queue.waits[k]!;
+    if (overlaps(w)) out.push(w);
+  }
+  return out;
+}
+
+function* lockAcrossWait(index: TraceIndex, lockWaitMs: number, out: Insight[], pause: Pause): Generator<void, void, void> {
   const { trace } = index;
   const resources = new Map(trace.resources.map((r) => [r.id, r]));
   const nameOf = (id: number): string => trace.tasks[index.taskPos.get(id) ?? -1]?.name ?? `#${id}`;
   // Hold intervals from acquire/release, as holdersAt replays them.
   const open = new Map<number, { task: number; since: number }[]>();
   const holds: { resource: number; task: number; start: number; end: number }[] = [];
-  for (const op of trace.resourceOps) {
+  for (let k = 0; k < trace.resourceOps.length; k++) {
+    if ((k & CHECK) === 0 && pause.due()) yield;
+    const op = trace.resourceOps[k]!;
     if (op.op === "acquire" && op.task !== null) {
       let list = open.get(op.resource);
       if (list === undefined) open.set(op.resource, (list = []));
@@ -298,14 +342,21 @@ function lockAcrossWait(index: TraceIndex, lockWaitMs: number, out: Insight[]): 
   }
   for (const [resource, list] of open) for (const held of list) holds.push({ resource, task: held.task, start: held.since, end: trace.end });
   // Who queued for each resource, and when.
-  const queued = new Map<number, AwaitRecord[]>();
-  for (const a of trace.awaits) {
+  const queued = new Map<number, Queue>();
+  for (let k = 0; k < trace.awaits.length; k++) {
+    if ((k & CHECK) === 0 && pause.due()) yield;
+    const a = trace.awaits[k]!;
     if (a.resource === null) continue;
-    let list = queued.get(a.resource);
-    if (list === undefined) queued.set(a.resource, (list = []));
-    list.push(a);
+    let queue = queued.get(a.resource);
+    if (queue === undefined) queued.set(a.resource, (queue = { waits: [], longest: 0, inOrder: true }));
+    const last = queue.waits.at(-1);
+    if (last !== undefined && last.start > a.start) queue.inOrder = false;
+    queue.waits.push(a);
+    queue.longest = Math.max(queue.longest, (a.end ?? trace.end) - a.start);
   }
-  for (const hold of holds) {
+  for (let h = 0; h < holds.length; h++) {
+    if ((h & CHECK_RECORDS) === 0 && pause.due()) yield;
+    const hold = holds[h]!;
     // A semaphore held across I/O is what a semaphore is for (a crawler's concurrency limit);
     // a lock held across it serialises everyone behind one wait.
     if (!/lock/i.test(resources.get(hold.resource)?.kind ?? "")) continue;
@@ -315,7 +366,7 @@ function lockAcrossWait(index: TraceIndex, lockWaitMs: number, out: Insight[]): 
       const a = trace.awaits[k]!;
       const end = a.end ?? trace.end;
       if (a.resource !== null || a.start < hold.start || end > hold.end || end - a.start < lockWaitMs) continue;
-      const waiters = (queued.get(hold.resource) ?? []).filter((w) => w.task !== hold.task && w.start < end && (w.end ?? trace.end) > a.start);
+      const waiters = queuedDuring(queued.get(hold.resource), a.start, end, trace.end).filter((w) => w.task !== hold.task);
       if (waiters.length === 0) continue;
       const resource = resources.get(hold.resource);
       const label = resource?.label ?? `resource #${hold.resource}`;
@@ -378,15 +429,25 @@ function unboundedQueues(trace: Trace, threshold: number, out: Insight[]): void 
 
 /** Every insight of the trace, ranked: the largest saving first, then the worst kinds. */
 export function insights(index: TraceIndex, warnings: readonly Warning[], options: InsightOptions = {}): Insight[] {
+  return inOneGo(insightsBuild(index, warnings, options, NEVER));
+}
+
+/** insights, pausing (yielding) whenever `pause` says so: between detectors, and inside the two that read every task or hold. */
+export function* insightsBuild(index: TraceIndex, warnings: readonly Warning[], options: InsightOptions, pause: Pause): Generator<void, Insight[], void> {
   const out: Insight[] = [];
   const minSavingMs = options.minSavingMs ?? 10;
-  sequentialAwaits(index, minSavingMs, out);
+  yield* sequentialAwaits(index, minSavingMs, out, pause);
+  if (pause.due()) yield;
   sequentialRequests(index.trace, minSavingMs, out);
   duplicateRequests(index.trace, out);
   fromWarnings(index, warnings, out);
+  if (pause.due()) yield;
   pendingAtEnd(index, out);
-  lockAcrossWait(index, options.lockWaitMs ?? 20, out);
+  if (pause.due()) yield;
+  yield* lockAcrossWait(index, options.lockWaitMs ?? 20, out, pause);
+  if (pause.due()) yield;
   timerStorms(index.trace, options.timerStorm ?? 200, out);
   unboundedQueues(index.trace, options.queueItems ?? 1000, out);
+  if (pause.due()) yield;
   return out.sort((a, b) => (b.savingMs ?? -1) - (a.savingMs ?? -1) || SEVERITY[a.kind] - SEVERITY[b.kind] || a.at - b.at);
 }

@@ -4,6 +4,7 @@
  * blocked reading from or draining to each connection, on each worker function, each process.
  */
 import { IO_AWAIT_KINDS, RESOURCE_AWAIT_KINDS, type Trace } from "../model.ts";
+import { CHECK, inOneGo, NEVER, type Pause } from "./pause.ts";
 import { us } from "./trace-index.ts";
 
 export interface ResourceWaitStats {
@@ -23,6 +24,11 @@ export interface ResourceWaitStats {
 }
 
 export function resourceWaits(trace: Trace): ResourceWaitStats[] {
+  return inOneGo(resourceWaitsBuild(trace, NEVER));
+}
+
+/** resourceWaits, pausing (yielding) whenever `pause` says so (see pause.ts). */
+export function* resourceWaitsBuild(trace: Trace, pause: Pause): Generator<void, ResourceWaitStats[], void> {
   interface Acc { resource: number | null; kind: string; label: string; waits: number; pending: number; total: number; max: number; ops: Record<string, number> }
   const byKey = new Map<string, Acc>();
   const resources = new Map(trace.resources.map((r) => [r.id, r]));
@@ -33,7 +39,9 @@ export function resourceWaits(trace: Trace): ResourceWaitStats[] {
     return acc;
   };
   for (const r of trace.resources) accFor(r.id, r.kind, r.label);
-  for (const a of trace.awaits) {
+  for (let k = 0; k < trace.awaits.length; k++) {
+    if ((k & CHECK) === 0 && pause.due()) yield;
+    const a = trace.awaits[k]!;
     if (a.resource === null && !RESOURCE_AWAIT_KINDS.has(a.kind) && !IO_AWAIT_KINDS.has(a.kind)) continue;
     const known = a.resource !== null ? resources.get(a.resource) : undefined;
     const acc = accFor(a.resource, known?.kind ?? a.kind, known?.label ?? a.label);
@@ -43,7 +51,9 @@ export function resourceWaits(trace: Trace): ResourceWaitStats[] {
     acc.total += wait;
     if (wait > acc.max) acc.max = wait;
   }
-  for (const op of trace.resourceOps) {
+  for (let k = 0; k < trace.resourceOps.length; k++) {
+    if ((k & CHECK) === 0 && pause.due()) yield;
+    const op = trace.resourceOps[k]!;
     const r = resources.get(op.resource)!;
     const acc = accFor(r.id, r.kind, r.label);
     acc.ops[op.op] = (acc.ops[op.op] ?? 0) + 1;

@@ -7,6 +7,7 @@
  */
 import { localIdOf, WAKE_KINDS, type Trace, type WakeKind } from "../model.ts";
 import { percentile, us, type TraceIndex } from "./trace-index.ts";
+import { CHECK, inOneGo, NEVER, type Pause } from "./pause.ts";
 
 export interface TaskStats {
   readonly task: number;
@@ -57,23 +58,36 @@ export function nameGroup(name: string, id: number): string {
 }
 
 export function taskStats(index: TraceIndex): TaskStats[] {
+  return inOneGo(taskStatsBuild(index, NEVER));
+}
+
+/** taskStats, pausing (yielding) whenever `pause` says so (see pause.ts). */
+export function* taskStatsBuild(index: TraceIndex, pause: Pause): Generator<void, TaskStats[], void> {
   const { trace } = index;
   const n = trace.tasks.length;
   const busy = new Float64Array(n);
   const scheduled = new Float64Array(n);
   const steps = new Uint32Array(n);
   const awaits = new Uint32Array(n);
-  for (const step of trace.steps) {
+  for (let k = 0; k < trace.steps.length; k++) {
+    const step = trace.steps[k]!;
     const p = index.taskPos.get(step.task)!;
     busy[p]! += (step.end ?? trace.end) - step.start;
     if (step.ready !== null) scheduled[p]! += step.start - step.ready;
     steps[p]!++;
+    if ((k & CHECK) === 0 && pause.due()) yield;
   }
-  for (const a of trace.awaits) awaits[index.taskPos.get(a.task)!]!++;
-  return trace.tasks.map((task, p) => {
+  for (let k = 0; k < trace.awaits.length; k++) {
+    awaits[index.taskPos.get(trace.awaits[k]!.task)!]!++;
+    if ((k & CHECK) === 0 && pause.due()) yield;
+  }
+  const out: TaskStats[] = [];
+  for (let p = 0; p < n; p++) {
+    if ((p & CHECK) === 0 && pause.due()) yield;
+    const task = trace.tasks[p]!;
     if (task.ready !== null) scheduled[p]! += trace.end - task.ready.time;
     const total = (task.end ?? trace.end) - task.created;
-    return {
+    out.push({
       task: task.id,
       name: task.name,
       total: us(total),
@@ -82,16 +96,24 @@ export function taskStats(index: TraceIndex): TaskStats[] {
       idle: us(Math.max(0, total - busy[p]! - scheduled[p]!)),
       steps: steps[p]!,
       awaits: awaits[p]!,
-    };
-  });
+    });
+  }
+  return out;
 }
 
 export function nameStats(trace: Trace, stats: readonly TaskStats[]): NameStats[] {
+  return inOneGo(nameStatsBuild(trace, stats, NEVER));
+}
+
+/** nameStats, pausing (yielding) whenever `pause` says so (see pause.ts). */
+export function* nameStatsBuild(trace: Trace, stats: readonly TaskStats[], pause: Pause): Generator<void, NameStats[], void> {
   const timedOut = new Set<number>();
   for (const t of trace.timeouts) if (t.expired !== null) timedOut.add(t.task);
   interface Acc { count: number; done: number; errors: number; cancelled: number; pending: number; timeouts: number; durations: number[]; busy: number; steps: number }
   const groups = new Map<string, Acc>();
-  trace.tasks.forEach((task, p) => {
+  for (let p = 0; p < trace.tasks.length; p++) {
+    if ((p & CHECK) === 0 && pause.due()) yield;
+    const task = trace.tasks[p]!;
     const key = nameGroup(task.name, task.id);
     let acc = groups.get(key);
     if (acc === undefined) groups.set(key, (acc = { count: 0, done: 0, errors: 0, cancelled: 0, pending: 0, timeouts: 0, durations: [], busy: 0, steps: 0 }));
@@ -104,9 +126,10 @@ export function nameStats(trace: Trace, stats: readonly TaskStats[]): NameStats[
     if (task.end !== null) acc.durations.push(us(task.end - task.created));
     acc.busy += stats[p]!.busy;
     acc.steps += stats[p]!.steps;
-  });
+  }
   const result: NameStats[] = [];
   for (const [name, acc] of groups) {
+    if (pause.due()) yield;
     const sorted = Float64Array.from(acc.durations).sort();
     result.push({
       name, count: acc.count, done: acc.done, errors: acc.errors, cancelled: acc.cancelled, pending: acc.pending,

@@ -7,6 +7,7 @@ import type { ErrorInfo } from "../model.ts";
 import { us, type TraceIndex } from "./trace-index.ts";
 import { awaitGraph, type AwaitEdge } from "./graph.ts";
 import { nativeStats, type NativeStats } from "./native.ts";
+import { CHECK, inOneGo, NEVER, type Pause } from "./pause.ts";
 
 export type Warning =
   | { readonly kind: "slowStep"; readonly task: number; readonly start: number; readonly duration: number; readonly message: string }
@@ -58,17 +59,23 @@ const WAIT_WITH_TIMEOUT = /\d(?:\.\d+)?ms\)$/;
 
 /** `native`: the trace's native statistics, when the caller has them already. */
 export function warnings(index: TraceIndex, options: WarningOptions = {}, native: readonly NativeStats[] = nativeStats(index.trace)): Warning[] {
+  return inOneGo(warningsBuild(index, options, native, NEVER));
+}
+
+/** warnings, pausing (yielding) whenever `pause` says so: between its checks, and inside those that read every step or task. */
+export function* warningsBuild(index: TraceIndex, options: WarningOptions, native: readonly NativeStats[], pause: Pause): Generator<void, Warning[], void> {
   const { trace } = index;
   const slowStepMs = options.slowStepMs ?? 100;
-  const names = new Map(trace.tasks.map((t) => [t.id, t.name]));
-  const name = (id: number): string => names.get(id) ?? `#${id}`;
+  const name = (id: number): string => trace.tasks[index.taskPos.get(id) ?? -1]?.name ?? `#${id}`;
   const out: Warning[] = [];
   if (trace.droppedEvents > 0) {
     out.push({ kind: "droppedEvents", count: trace.droppedEvents, message: `${trace.droppedEvents} events were dropped (the recorder's buffer was full): the trace is incomplete, tasks shown pending may have finished, and no deadlock can be proven` });
   }
   const slowSteps: LongStep[] = [];
   const longSteps: LongStep[] = [];
-  for (const step of trace.steps) {
+  for (let k = 0; k < trace.steps.length; k++) {
+    if ((k & CHECK) === 0 && pause.due()) yield;
+    const step = trace.steps[k]!;
     const end = step.end ?? trace.end;
     const duration = us(end - step.start);
     if (duration < LONG_TASK_MS) continue;
@@ -99,20 +106,29 @@ export function warnings(index: TraceIndex, options: WarningOptions = {}, native
       });
     }
   }
+  if (pause.due()) yield;
   const awaited = new Set<number>();
-  for (const a of trace.awaits) if (a.targetTask !== null) awaited.add(a.targetTask);
-  for (const task of trace.tasks) {
+  for (let k = 0; k < trace.awaits.length; k++) {
+    const target = trace.awaits[k]!.targetTask;
+    if (target !== null) awaited.add(target);
+    if ((k & CHECK) === 0 && pause.due()) yield;
+  }
+  for (let p = 0; p < trace.tasks.length; p++) {
+    if ((p & CHECK) === 0 && pause.due()) yield;
+    const task = trace.tasks[p]!;
     if (task.outcome === "error" && task.errorRetrieved === null && !awaited.has(task.id)) {
       const what = task.error !== null ? `${task.error.name}: ${task.error.message}` : "an error";
       out.push({ kind: "unretrievedError", task: task.id, error: task.error, message: `${task.name} failed with ${what}, and nobody retrieved it` });
     }
   }
+  if (pause.due()) yield;
   const pending = trace.tasks.filter((t) => t.outcome === "pending").map((t) => t.id);
   if (pending.length > 0) {
     out.push({ kind: "pendingAtEnd", tasks: pending, message: `${pending.length} task${pending.length === 1 ? " was" : "s were"} still pending at the end: ${pending.slice(0, 5).map(name).join(", ")}${pending.length > 5 ? "…" : ""}` });
   }
   // The recorder drops the newest events when it is overloaded: a task's exit, or the step
   // that broke a cycle, may be among them, so the end state proves no deadlock then.
+  if (pause.due()) yield;
   const deadlock = trace.droppedEvents > 0 ? null : findDeadlock(index, pending);
   if (deadlock !== null) out.push(deadlock);
   return out;

@@ -92,6 +92,37 @@ describe("insights", () => {
     expect(found!.savingMs).toBeGreaterThanOrEqual(40);
   });
 
+  test("each hold names only the tasks that queued while it waited, among many that queued for the lock", async () => {
+    const trace = await record(() => run(function* main() {
+      const lock = new Lock();
+      function* holder(startAt: number) {
+        yield* sleep(startAt);
+        yield* lock.acquire();
+        try {
+          yield* sleep(40);
+        } finally {
+          lock.release();
+        }
+      }
+      function* quick(startAt: number) {
+        yield* sleep(startAt);
+        yield* lock.acquire();
+        lock.release();
+      }
+      yield* gather([
+        createTask(holder(0), { name: "first" }),
+        // Queues at 1 and waits for the first's 40 ms, then holds it across a wait of its own.
+        createTask(holder(1), { name: "patient" }),
+        ...[0, 1, 2].map((k) => createTask(quick(50 + k), { name: `late ${k}` })),
+        // Queues long after: the lock is free by then.
+        createTask(quick(300), { name: "after" }),
+      ]);
+    }, { clock: "virtual", name: "main" }));
+    const names = (ids: readonly number[]): string[] => ids.map((id) => trace.tasks.find((t) => t.id === id)!.name);
+    const found = of(trace, "lock-across-wait").map((i) => names(i.tasks)).sort((a, b) => a[0]!.localeCompare(b[0]!));
+    expect(found).toEqual([["first", "patient"], ["patient", "late 0", "late 1", "late 2"]]);
+  });
+
   test("a queue that grows without bound", async () => {
     const trace = await record(() => run(function* main() {
       const queue = new Queue<number>();
