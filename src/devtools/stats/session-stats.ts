@@ -5,7 +5,7 @@
  */
 import {
   concurrencySummary, findingsBuild,
-  type ConcurrencySeries, type ConcurrencySummary, type Insight, type LoopStats, type NameStats, type NativeStats, type ResourceWaitStats, type TaskStats, type Warning,
+  type ConcurrencySeries, type TraceAnalysis,
 } from "../../trace/analysis.ts";
 import { concurrencySeriesBuild, loopStatsBuild } from "../../trace/analysis/concurrency.ts";
 import { nameStatsBuild, taskStatsBuild } from "../../trace/analysis/tasks.ts";
@@ -13,20 +13,12 @@ import { resourceWaitsBuild } from "../../trace/analysis/resources.ts";
 import { inOneGo, NEVER, type Pause } from "../../trace/analysis/pause.ts";
 import type { TimelineModel } from "../timeline/model.ts";
 
-export interface SessionStats {
+/** What the statistics view shows: the parts of the trace model's analysis it draws, and the model they are of. */
+export type SessionStats = Pick<TraceAnalysis, "summary" | "loops" | "tasks" | "byName" | "resources" | "native" | "warnings" | "insights"> & {
   readonly model: TimelineModel;
+  /** TraceAnalysis's `concurrency`. */
   readonly series: ConcurrencySeries;
-  readonly summary: ConcurrencySummary;
-  readonly loops: readonly LoopStats[];
-  readonly tasks: readonly TaskStats[];
-  readonly byName: readonly NameStats[];
-  readonly resources: readonly ResourceWaitStats[];
-  /** The page's own work per document: main-thread blocking, requests, timers. */
-  readonly native: readonly NativeStats[];
-  readonly warnings: readonly Warning[];
-  /** What to change, ranked by the time it would save. */
-  readonly insights: readonly Insight[];
-}
+};
 
 /** The analysis of `model`, pausing (yielding) whenever `pause` says so; its return value is the statistics. */
 export function* analyzeSessionBuild(model: TimelineModel, pause: Pause): Generator<void, SessionStats, void> {

@@ -9,7 +9,8 @@ import { SessionBuilder, type Recorder, type Trace, type TraceBatch } from "../.
 import { OPS_PER_EVENT } from "../../../src/trace/encoding.ts";
 import { buildTimelineModel, nodeOfKey, keyOfNode, type TimelineModel } from "../../../src/devtools/timeline/model.ts";
 import { deterministicRecorder } from "../trace/helpers.ts";
-import { ModelJob, type SliceScheduler } from "../../../src/devtools/session/model-job.ts";
+import { ModelJob } from "../../../src/devtools/session/model-job.ts";
+import { ManualScheduler } from "./manual-scheduler.ts";
 
 /** Tasks under tasks, a lock, cancellations, and native work: series (a timer re-armed from one site), causes, parts. */
 async function recordedBatch(): Promise<TraceBatch> {
@@ -163,40 +164,6 @@ describe("the timeline model of a growing session", () => {
     expect(buildTimelineModel(trace, other)).toEqual(buildTimelineModel(trace));
   });
 });
-
-/** Slices run when the test says; each clock read moves time on, so a slice is used up after a few questions. */
-class ManualScheduler implements SliceScheduler {
-  private clock = 0;
-  private readonly queue: (() => void)[] = [];
-  slices = 0;
-  delays: number[] = [];
-
-  now(): number {
-    return (this.clock += 1);
-  }
-
-  later(run: () => void, delayMs: number): () => void {
-    this.delays.push(delayMs);
-    this.queue.push(run);
-    return () => {
-      const at = this.queue.indexOf(run);
-      if (at >= 0) this.queue.splice(at, 1);
-    };
-  }
-
-  /** Runs the next slice, if one is waiting. */
-  step(): boolean {
-    const run = this.queue.shift();
-    if (run === undefined) return false;
-    this.slices++;
-    run();
-    return true;
-  }
-
-  drain(): void {
-    while (this.step());
-  }
-}
 
 describe("the timeline model built in slices (ModelJob)", () => {
   test("pausing anywhere, the job ends with the model of one full build of the newest snapshot, and each model it shows is complete", async () => {

@@ -7,40 +7,10 @@
 import { describe, expect, test } from "vitest";
 import { StatsFollower, StatsJob } from "../../../src/devtools/stats/stats-job.ts";
 import { analyzeSession, type SessionStats } from "../../../src/devtools/stats/session-stats.ts";
-import type { SliceScheduler } from "../../../src/devtools/session/model-job.ts";
+import { ManualScheduler } from "./manual-scheduler.ts";
 import { buildTimelineModel, type TimelineModel } from "../../../src/devtools/timeline/model.ts";
 import type { Trace } from "../../../src/trace/index.ts";
 import { PROGRAMS } from "../trace/programs.ts";
-
-/** Slices run when the test says; each clock read moves time on by `tick` ms, so a slice is used up after a few questions. */
-class ManualScheduler implements SliceScheduler {
-  private clock = 0;
-  private readonly queue: (() => void)[] = [];
-  slices = 0;
-  readonly delays: number[] = [];
-
-  constructor(private readonly tick = 1) {}
-
-  now(): number {
-    return (this.clock += this.tick);
-  }
-
-  later(run: () => void, delayMs: number): () => void {
-    this.delays.push(delayMs);
-    this.queue.push(run);
-    return () => {
-      const at = this.queue.indexOf(run);
-      if (at >= 0) this.queue.splice(at, 1);
-    };
-  }
-
-  drain(): void {
-    for (let run = this.queue.shift(); run !== undefined; run = this.queue.shift()) {
-      this.slices++;
-      run();
-    }
-  }
-}
 
 /** The statistics as plain data, without the model they were made from. */
 function figures(stats: SessionStats | null): unknown {
