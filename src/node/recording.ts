@@ -139,10 +139,16 @@ export function startRecording(options: RecordingOptions = {}): NodeRecording {
       recorder.stop();
       take();
       final = builder.trace();
-      process.off("exit", onExit);
-      for (const signal of SIGNALS) process.off(signal, onSignal);
       if (global.__AIOSCOPE_HOOK__ === hook) global.__AIOSCOPE_HOOK__ = previousHook;
-      writeFiles(final);
+      // Written before the signal handlers go: once the last is removed, a second Ctrl-C (a
+      // terminal's to the process group, then `aioscope run`'s own copy) kills the process at
+      // once, and it must not find the file half written or not written at all.
+      try {
+        writeFiles(final);
+      } finally {
+        process.off("exit", onExit);
+        for (const signal of SIGNALS) process.off(signal, onSignal);
+      }
       return final;
     },
     save(path) {
