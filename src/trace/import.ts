@@ -15,7 +15,7 @@ import { TRACE_FORMAT, TRACE_VERSION, type Trace, type TraceError } from "./mode
 import { countRecords, readTrace, TraceInputError, wholeButLargeCollections } from "./validate.ts";
 import { isAioscopeChromeTrace, readChromeTrace, versionError } from "./import-chrome.ts";
 import { NotOurLayout, readOwnLayout } from "./chrome-layout.ts";
-import { JsonBytesError, LazyJsonArray, readJsonObjectBytes } from "./json-bytes.ts";
+import { JsonBytesError, parseLazyMembers, readJsonObjectBytes } from "./json-bytes.ts";
 import { readTraceColumns, toColumns, type TraceColumns } from "./columns.ts";
 
 /** The largest input accepted: 1 GiB (read as bytes; as one string, V8 stops near 512 MiB). */
@@ -342,7 +342,7 @@ async function importBytes(bytes: Uint8Array, options: AsyncImportOptions): Prom
   if (!("raw" in read)) return read;
   let raw: RawObject;
   try {
-    raw = inMemory(read.raw);
+    raw = parseLazyMembers(read.raw);
   } catch (error) {
     return bytesFailure(bytes, error);
   }
@@ -364,15 +364,6 @@ async function readLazily(bytes: Uint8Array, options: AsyncImportOptions): Promi
   } catch (error) {
     return bytesFailure(bytes, error);
   }
-}
-
-/** `raw` with every collection parsed: the object JSON.parse would have made of the file. */
-function inMemory(raw: RawObject): RawObject {
-  for (const key of Object.keys(raw)) {
-    const value = raw[key];
-    if (value instanceof LazyJsonArray) raw[key] = value.toArray();
-  }
-  return raw;
 }
 
 /** The failure for what reading bytes threw: not UTF-8, not JSON (at which line and column), cancelled. */
@@ -413,24 +404,11 @@ export async function importColumnsAsync(input: TraceInput | BlobLike, options: 
     const read = await readLazily(bytes, options);
     if (!("raw" in read)) return read;
     // Not ours, or a Chrome trace: the general path, with every collection in memory.
-    if (!("format" in read.raw)) return asColumns(await check(inMemory(read.raw), options));
+    if (!("format" in read.raw)) return asColumns(await check(parseLazyMembers(read.raw), options));
     const raw = wholeButLargeCollections(read.raw);
     const detected = detect(raw);
     if (!("reading" in detected)) return asColumns(detected);
-    let done = 0;
-    const total = countRecords(raw);
-    options.onProgress?.({ phase: "check", done, total });
-    const reading = readTraceColumns(raw);
-    const counted = (function* (): Generator<number, ReturnType<typeof toColumns>> {
-      for (;;) {
-        const step = reading.next();
-        if (step.done === true) return step.value;
-        done += step.value;
-        yield Math.min(done, total);
-      }
-    })();
-    const { columns, transfer } = await slices(counted, (progress) => options.onProgress?.({ phase: "check", done: progress, total }), options);
-    options.onProgress?.({ phase: "check", done: total, total });
+    const { columns, transfer } = await checkInSlices(readTraceColumns(raw), countRecords(raw), options);
     return { ok: true, columns, transfer, format: "aioscope" };
   } catch (error) {
     if (error instanceof TraceInputError || error instanceof RangeError) return caught(error);
@@ -472,11 +450,24 @@ async function slices<T>(work: Generator<number, T>, report: (done: number) => v
   }
 }
 
-/** Runs a reading in slices of `sliceMs`, reporting progress and pausing between slices. */
+/** A reading checked in slices (checkInSlices): the trace, or the cancellation as a failure. */
 async function drive(reading: Reading, total: number, format: TraceFileFormat, options: AsyncImportOptions): Promise<ImportResult> {
+  try {
+    return { ok: true, trace: await checkInSlices(reading, total, options), format };
+  } catch (error) {
+    if (error instanceof ImportCancelled) return cancelled();
+    throw error;
+  }
+}
+
+/**
+ * Runs a reader that yields how many records it checked, in slices, reporting "check"
+ * progress out of `total`; returns what it read. Throws ImportCancelled when aborted.
+ */
+async function checkInSlices<T>(reading: Generator<number, T>, total: number, options: AsyncImportOptions): Promise<T> {
   let done = 0;
   options.onProgress?.({ phase: "check", done, total });
-  const counted = (function* (): Generator<number, Trace> {
+  const counted = (function* (): Generator<number, T> {
     for (;;) {
       const step = reading.next();
       if (step.done === true) return step.value;
@@ -484,12 +475,7 @@ async function drive(reading: Reading, total: number, format: TraceFileFormat, o
       yield Math.min(done, total);
     }
   })();
-  try {
-    const trace = await slices(counted, (progress) => options.onProgress?.({ phase: "check", done: progress, total }), options);
-    options.onProgress?.({ phase: "check", done: total, total });
-    return { ok: true, trace, format };
-  } catch (error) {
-    if (error instanceof ImportCancelled) return cancelled();
-    throw error;
-  }
+  const result = await slices(counted, (progress) => options.onProgress?.({ phase: "check", done: progress, total }), options);
+  options.onProgress?.({ phase: "check", done: total, total });
+  return result;
 }

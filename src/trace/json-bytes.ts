@@ -4,7 +4,7 @@
  * even below that, decoding and parsing one giant string costs time and twice the memory.
  *
  * The top-level object is walked here, following quotes and escapes, so that an array
- * member's elements are cut into batches of about a megabyte on the commas between them
+ * member's elements are cut into batches (64 KiB by default) on the commas between them
  * (never inside a string or a nested value): every batch is whole JSON, and multi-byte
  * characters are never split. Each batch, and every other member's value, is parsed by the
  * engine's own JSON.parse. For a well-formed document the value is the one JSON.parse would
@@ -45,7 +45,6 @@ const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d |
 class ArrayWalk {
   /** Elements seen so far. */
   count = 1;
-  private depth = 0;
   /** The `[` or the last comma between elements: an element must stand between it and the next. */
   private boundary: number;
 
@@ -65,7 +64,8 @@ class ArrayWalk {
     const bytes = this.bytes;
     const n = bytes.length;
     const from = this.at;
-    let depth = this.depth;
+    // Every stop is between two elements of the array itself, so each stretch starts at depth 0.
+    let depth = 0;
     let i = from;
     for (;;) {
       if (i >= n) this.fail(n, "the document ends inside an array: it is truncated");
@@ -82,7 +82,6 @@ class ArrayWalk {
         if (depth === 0) {
           if (c === CLOSE_BRACE) this.fail(i, "expected , or ] after an array element");
           this.checkElement(i);
-          this.depth = 0;
           this.at = i + 1;
           return i;
         }
@@ -91,7 +90,6 @@ class ArrayWalk {
         this.checkElement(i);
         this.count++;
         if (i - from >= batchBytes) {
-          this.depth = 0;
           this.at = i + 1;
           return i;
         }
@@ -147,10 +145,17 @@ export class LazyJsonArray {
  * const raw = step.value;
  */
 export function* parseJsonObjectBytes(bytes: Uint8Array, batchBytes = BATCH_BYTES): Generator<number, Record<string, unknown>> {
-  const raw = yield* readJsonObjectBytes(bytes, batchBytes);
+  return parseLazyMembers(yield* readJsonObjectBytes(bytes, batchBytes));
+}
+
+/**
+ * `raw` (from `readJsonObjectBytes`) with its LazyJsonArray members parsed into arrays, all
+ * but those named in `except`: the object JSON.parse would have made of them.
+ */
+export function parseLazyMembers<T extends Record<string, unknown>>(raw: T, except: ReadonlySet<string> = new Set()): T {
   for (const key of Object.keys(raw)) {
     const value = raw[key];
-    if (value instanceof LazyJsonArray) raw[key] = value.toArray();
+    if (value instanceof LazyJsonArray && !except.has(key)) (raw as Record<string, unknown>)[key] = value.toArray();
   }
   return raw;
 }

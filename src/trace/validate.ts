@@ -15,7 +15,7 @@ import {
   type PendingWake, type ResourceOpRecord, type ResourceRecord, type SourceInfo, type StepRecord, type RuntimeCopy, type RuntimeOrigin, type TaskRecord,
   type TimeoutRecord, type Trace, type TraceMetadata,
 } from "./model.ts";
-import { LazyJsonArray } from "./json-bytes.ts";
+import { LazyJsonArray, parseLazyMembers } from "./json-bytes.ts";
 
 /** Thrown inside the reader, caught by the importer: `collection`/`index` locate the record. */
 export class TraceInputError extends Error {
@@ -190,11 +190,7 @@ const LARGE_COLLECTIONS = new Set(["tasks", "steps", "awaits", "resourceOps"]);
  * read a batch at a time; anything else is checked whole, as JSON.parse would have made it.
  */
 export function wholeButLargeCollections<T extends Record<string, unknown>>(top: T): T {
-  for (const key of Object.keys(top)) {
-    const value = top[key];
-    if (value instanceof LazyJsonArray && !LARGE_COLLECTIONS.has(key)) (top as Record<string, unknown>)[key] = value.toArray();
-  }
-  return top;
+  return parseLazyMembers(top, LARGE_COLLECTIONS);
 }
 
 /** A large collection: parsed already, or parsed a batch at a time as it is read (json-bytes.ts). */
