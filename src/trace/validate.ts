@@ -42,7 +42,7 @@ type Obj = Record<string, unknown>;
 
 function describe(value: unknown): string {
   if (value === null) return "null";
-  if (Array.isArray(value) || value instanceof LazyJsonArray) return "an array";
+  if (Array.isArray(value)) return "an array";
   if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === "object") return "an object";
   if (typeof value === "undefined") return "nothing (the field is missing)";
@@ -73,7 +73,6 @@ class Reader {
 
   array(o: Obj, key: string): unknown[] {
     const v = o[key];
-    if (v instanceof LazyJsonArray) return v.toArray();
     if (!Array.isArray(v)) this.fail(key, `expected an array, got ${describe(v)}`);
     return v;
   }
