@@ -435,7 +435,7 @@ function bytePlace(bytes: Uint8Array, offset: number): string {
  * Runs a generator that yields how far it got, in slices of `sliceMs`: between slices it
  * reports progress and pauses for the host's other work. Throws ImportCancelled when aborted.
  */
-async function slices<T>(work: Generator<number, T>, report: (done: number) => void, options: AsyncImportOptions): Promise<T> {
+export async function slices<T>(work: Generator<number, T>, report: (done: number) => void, options: AsyncImportOptions): Promise<T> {
   const sliceMs = options.sliceMs ?? 25;
   let sliceStart = now();
   for (;;) {

@@ -18,7 +18,7 @@ export function createInlineImporter(sliceMs = 40): Importer {
  * an error result too, never thrown.
  */
 import type { ImportProgress, ImportResult } from "../../trace/import.ts";
-import { importTraceAsync } from "../../trace/import.ts";
+import { importTraceAsync, slices } from "../../trace/import.ts";
 import type { ColumnsResult, ImportReply, ImportRequest } from "./import-protocol.ts";
 import { rebuildTrace } from "../../trace/columns.ts";
 import { asWholeFile } from "./whole-file.ts";
@@ -76,14 +76,6 @@ const REBUILD_SLICE_MS = 30;
 async function asImportResult(result: ColumnsResult): Promise<ImportResult> {
   if (!result.ok) return result;
   performance.mark("aioscope:import-columns");
-  const rebuilding = rebuildTrace(result.columns);
-  let sliceStart = performance.now();
-  for (;;) {
-    const step = rebuilding.next();
-    if (step.done === true) return { ok: true, trace: step.value, format: result.format };
-    if (performance.now() - sliceStart >= REBUILD_SLICE_MS) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      sliceStart = performance.now();
-    }
-  }
+  const trace = await slices(rebuildTrace(result.columns), () => {}, { sliceMs: REBUILD_SLICE_MS });
+  return { ok: true, trace, format: result.format };
 }
