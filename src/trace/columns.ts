@@ -173,6 +173,7 @@ function* tasksOf(c: TaskColumns, strings: readonly string[]): Generator<number,
 
 /** A large collection into columns, a record at a time as it is read. */
 abstract class ColumnSink<R, C> implements RecordSink<R, C> {
+  readonly keepsRaw = false;
   private k = 0;
   constructor(private readonly c: C) {}
   add(_raw: object, record: R): void {

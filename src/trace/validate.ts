@@ -15,7 +15,7 @@ import {
   type PendingWake, type ResourceOpRecord, type ResourceRecord, type SourceInfo, type StepRecord, type RuntimeCopy, type RuntimeOrigin, type TaskRecord,
   type TimeoutRecord, type Trace, type TraceMetadata,
 } from "./model.ts";
-import { LazyJsonArray, parseLazyMembers } from "./json-bytes.ts";
+import { LazyJsonArray, NO_MORE_ELEMENTS, parseLazyMembers, type ElementCursor, type RecordLayout } from "./json-bytes.ts";
 
 /** Thrown inside the reader, caught by the importer: `collection`/`index` locate the record. */
 export class TraceInputError extends Error {
@@ -195,9 +195,39 @@ export function wholeButLargeCollections<T extends Record<string, unknown>>(top:
 /** A large collection: parsed already, or parsed a batch at a time as it is read (json-bytes.ts). */
 export type RecordList = readonly unknown[] | LazyJsonArray;
 
-function batchesOf(list: RecordList): Iterable<readonly unknown[]> {
-  return list instanceof LazyJsonArray ? list.batches() : [list];
+/** The elements of an array, one at a time. */
+class ArrayElements implements ElementCursor {
+  private k = 0;
+  constructor(private readonly list: readonly unknown[]) {}
+  next(): unknown {
+    return this.k < this.list.length ? this.list[this.k++] : NO_MORE_ELEMENTS;
+  }
 }
+
+/**
+ * A large collection's elements, one at a time. Given a layout, the elements of a lazy one
+ * that are in the writer's own form come in one object refilled for each (json-bytes.ts):
+ * only for a reader that keeps nothing of the element itself.
+ */
+function elementsOf(list: RecordList, layout: RecordLayout | null): ElementCursor {
+  if (!(list instanceof LazyJsonArray)) return new ArrayElements(list);
+  return layout === null ? list.elements() : list.elements(layout);
+}
+
+/**
+ * The members of the records that a file may hold millions of, in the order the model (and
+ * so every file written from it) has them: records in exactly this form are read without
+ * JSON.parse (json-bytes.ts). A record in another form is read all the same, only slower.
+ */
+export const RECORD_LAYOUTS = {
+  tasks: [
+    "id", "source", "name", "parent", "kind", "created", ["site", ["file", "line", "column", "function"]], "end", "outcome",
+    ["error", ["name", "message", "stack"]], "errorRetrieved", "preexisting", ["ready", ["time", "kind", "waker"]],
+  ],
+  steps: ["task", "start", "end", "ready", "wake", "waker"],
+  awaits: ["task", "start", "end", "kind", "label", "targetTask", "resource", "outcome"],
+  resourceOps: ["time", "resource", "op", "task", "value"],
+} as const satisfies Record<string, RecordLayout>;
 
 /**
  * Where the records of a large collection go once checked, in order: into an array of
@@ -207,10 +237,16 @@ function batchesOf(list: RecordList): Iterable<readonly unknown[]> {
 export interface RecordSink<R, Result> {
   add(raw: object, record: R): void;
   result(): Result;
+  /**
+   * Whether `add` may keep `raw`. A sink that does not lets the reader hand it one object
+   * refilled for every record, read straight from a file's bytes.
+   */
+  readonly keepsRaw: boolean;
 }
 
 /** The records in an array, each the parsed object itself when it has exactly the model's members. */
 export class RecordArray<R extends object> implements RecordSink<R, R[]> {
+  readonly keepsRaw = true;
   private readonly list: R[] = [];
   constructor(private readonly members: number) {}
   add(raw: object, record: R): void {
@@ -365,9 +401,10 @@ function readTasks(list: RecordList, ctx: Context): TaskRecord[] {
   const wakers: number[] = [];
   let previous = 0;
   let i = -1;
-  for (const batch of batchesOf(list)) for (let j = 0; j < batch.length; j++) {
+  const elements = elementsOf(list, RECORD_LAYOUTS.tasks);
+  for (let element = elements.next(); element !== NO_MORE_ELEMENTS; element = elements.next()) {
     r.at(++i);
-    const o = r.object(batch[j]);
+    const o = r.object(element);
     const id = r.recordId(o, "id", "task", ctx.sources);
     if (ctx.tasks.has(id)) r.fail("id", `task ${id} appears twice`);
     const source = r.int(o, "source");
@@ -471,10 +508,11 @@ function* readSteps<S>(list: RecordList, ctx: Context, steps: RecordSink<StepRec
   const lastEnd = new Float64Array(ctx.sources).fill(-1);
   let previous = 0;
   let i = -1;
-  for (const batch of batchesOf(list)) for (let j = 0; j < batch.length; j++) {
+  const elements = elementsOf(list, steps.keepsRaw ? null : RECORD_LAYOUTS.steps);
+  for (let element = elements.next(); element !== NO_MORE_ELEMENTS; element = elements.next()) {
     if ((++i & (PROGRESS_EVERY - 1)) === 0 && i > 0) yield PROGRESS_EVERY;
     r.at(i);
-    const o = r.object(batch[j]);
+    const o = r.object(element);
     const task = taskRef(r, o, "task", ctx);
     const start = r.time(o, "start");
     checkOrder(r, "start", previous, start, "steps");
@@ -497,10 +535,11 @@ function* readAwaits<A>(list: RecordList, ctx: Context, awaits: RecordSink<Await
   const lastEnd = new Map<number, number>();
   let previous = 0;
   let i = -1;
-  for (const batch of batchesOf(list)) for (let j = 0; j < batch.length; j++) {
+  const elements = elementsOf(list, awaits.keepsRaw ? null : RECORD_LAYOUTS.awaits);
+  for (let element = elements.next(); element !== NO_MORE_ELEMENTS; element = elements.next()) {
     if ((++i & (PROGRESS_EVERY - 1)) === 0 && i > 0) yield PROGRESS_EVERY;
     r.at(i);
-    const o = r.object(batch[j]);
+    const o = r.object(element);
     const task = taskRef(r, o, "task", ctx);
     const start = r.time(o, "start");
     checkOrder(r, "start", previous, start, "awaits");
@@ -590,10 +629,11 @@ function* readResourceOps<O>(list: RecordList, ctx: Context, ops: RecordSink<Res
   const r = new Reader("resourceOps");
   let previous = 0;
   let i = -1;
-  for (const batch of batchesOf(list)) for (let j = 0; j < batch.length; j++) {
+  const elements = elementsOf(list, ops.keepsRaw ? null : RECORD_LAYOUTS.resourceOps);
+  for (let element = elements.next(); element !== NO_MORE_ELEMENTS; element = elements.next()) {
     if ((++i & (PROGRESS_EVERY - 1)) === 0 && i > 0) yield PROGRESS_EVERY;
     r.at(i);
-    const o = r.object(batch[j]);
+    const o = r.object(element);
     const time = r.time(o, "time");
     checkOrder(r, "time", previous, time, "resource operations");
     checkWithinEnd(r, "time", time, ctx);

@@ -34,6 +34,15 @@ function mutants(file: Json): [string, Json][] {
           (mutant[collection] as Json[])[index]![key] = value;
           out.push([`${collection}[${index}].${key} = ${JSON.stringify(value)}`, mutant]);
         }
+        const inner = record[key] as unknown;
+        if (inner === null || typeof inner !== "object" || Array.isArray(inner)) continue;
+        for (const innerKey of Object.keys(inner)) {
+          for (const value of [-1, 0.5, null, "x\n\"é", true, {}]) {
+            const mutant = structuredClone(file);
+            ((mutant[collection] as Json[])[index]![key] as Json)[innerKey] = value;
+            out.push([`${collection}[${index}].${key}.${innerKey} = ${JSON.stringify(value)}`, mutant]);
+          }
+        }
       }
       for (const value of [null, 7, "x", []]) {
         const replaced = structuredClone(file);

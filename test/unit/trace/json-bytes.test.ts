@@ -3,8 +3,9 @@
  * wherever the batches are cut; a document that is not JSON is refused at the right byte.
  */
 import { describe, expect, test } from "vitest";
-import { JsonBytesError, LazyJsonArray, parseJsonObjectBytes, readJsonObjectBytes } from "../../../src/trace/json-bytes.ts";
+import { JsonBytesError, LazyJsonArray, NO_MORE_ELEMENTS, parseJsonObjectBytes, readJsonObjectBytes, type RecordLayout } from "../../../src/trace/json-bytes.ts";
 import { exportAioscope, importTraceAsync } from "../../../src/trace/index.ts";
+import { RECORD_LAYOUTS } from "../../../src/trace/validate.ts";
 import { PROGRAMS } from "./programs.ts";
 
 const bytesOf = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -175,5 +176,131 @@ describe("reading JSON from bytes lazily", () => {
     const batches = (lazy.a as LazyJsonArray).batches();
     expect(batches.next().value).toEqual([{ x: 1 }]);
     expect(() => batches.next()).toThrow(JsonBytesError);
+  });
+});
+
+describe("reading records straight from bytes", () => {
+  const LAYOUT: RecordLayout = ["n", "s", ["o", ["a", "b"]], "z"];
+
+  function arrayOf(text: string, batchBytes: number): LazyJsonArray {
+    const reading = readJsonObjectBytes(bytesOf(`{"list":[${text}]}`), batchBytes);
+    for (;;) {
+      const step = reading.next();
+      if (step.done === true) return step.value.list as LazyJsonArray;
+    }
+  }
+
+  /** Every element, copied as it comes (the records read from bytes come in one refilled object). */
+  function elements(list: LazyJsonArray, layout?: RecordLayout): unknown[] {
+    const cursor = list.elements(layout);
+    const out: unknown[] = [];
+    for (let e = cursor.next(); e !== NO_MORE_ELEMENTS; e = cursor.next()) out.push(structuredClone(e));
+    return out;
+  }
+
+  const numbers = ["0", "-0", "7", "-12", "0.5", "1.07", "175.673", "4294967297", "123456789012345", "0.000000000000001", "-9.99", "12884901889.5"];
+  const inForm = numbers.map((n, k) => `{"n":${n},"s":${k % 3 === 0 ? "null" : `"label ${k % 5}"`},"o":${k % 2 === 0 ? "null" : `{"a":${n},"b":"x"}`},"z":${k % 4 === 0}}`);
+  const otherForms = [
+    '{"n":1, "s":null,"o":null,"z":true}',
+    '{"s":null,"n":1,"o":null,"z":true}',
+    '{"n":1,"s":null,"o":null,"z":true,"extra":1}',
+    '{"n":1,"s":null,"o":null}',
+    '{"n":1e3,"s":null,"o":null,"z":true}',
+    '{"n":1234567890123456,"s":null,"o":null,"z":true}',
+    '{"n":0.1234567890123456,"s":null,"o":null,"z":true}',
+    '{"n":1,"s":"tab\\t","o":null,"z":true}',
+    '{"n":1,"s":"a\\"b \\u00e9 \\\\","o":null,"z":true}',
+    '{"n":1,"s":"é 😀","o":{"a":"\\n","b":"ü"},"z":true}',
+    `{"n":1,"s":"${"long ".repeat(300)}","o":null,"z":true}`,
+    '{"n":1,"s":"é","o":null,"z":true}',
+    '{"n":1,"s":null,"o":[1],"z":true}',
+    '{"n":1,"s":null,"o":{"b":2,"a":1},"z":true}',
+    '[1,2]',
+    '"just a string"',
+    'null',
+    '{"n":-,"s":null,"o":null,"z":true}'.replace("-,", '"-",'),
+  ];
+
+  test("records in the writer's form, and in any other, are what JSON.parse makes of them, wherever the batches are cut", () => {
+    const mixed = [...inForm, ...otherForms, ...inForm.slice(0, 4), otherForms[0]!, ...inForm.slice(4)];
+    const text = mixed.join(",");
+    const expected = JSON.parse(`[${text}]`) as unknown[];
+    for (const batchBytes of [1, 40, 97, 300, 1 << 16]) {
+      const list = arrayOf(text, batchBytes);
+      expect(elements(list, LAYOUT)).toEqual(expected);
+      expect(elements(list)).toEqual(expected);
+    }
+  });
+
+  test("numbers read from bytes are the very doubles JSON.parse gives", () => {
+    const random = (k: number): string => {
+      const digits = 1 + (k % 15);
+      const whole = String(Math.floor(Math.random() * 10 ** Math.min(digits, 9)));
+      const decimals = Math.max(0, digits - whole.length);
+      const fraction = decimals === 0 ? "" : `.${String(Math.floor(Math.random() * 10 ** decimals)).padStart(decimals, "0")}`;
+      return `${k % 7 === 0 ? "-" : ""}${whole}${fraction}`;
+    };
+    const texts = Array.from({ length: 5000 }, (_, k) => random(k));
+    const text = texts.map((n) => `{"n":${n},"s":null,"o":null,"z":false}`).join(",");
+    const read = elements(arrayOf(text, 1 << 16), LAYOUT).map((e) => (e as { n: number }).n);
+    read.forEach((n, k) => expect(Object.is(n, JSON.parse(texts[k]!))).toBe(true));
+  });
+
+  test("records in the writer's form come in one object refilled for each, so a reader copies what it keeps", () => {
+    const cursor = arrayOf(inForm.join(","), 1 << 16).elements(LAYOUT);
+    const first = cursor.next();
+    expect(cursor.next()).toBe(first);
+  });
+
+  test.each(['{"n":tru,"s":null,"o":null,"z":true}', '{"n":1,"s":"bad \\x escape","o":null,"z":true}', '{"n":1,"s":"raw \t tab","o":null,"z":true}'])(
+    "a malformed element after records in the writer's form (%s) is refused as JSON.parse refuses its batch", (malformed) => {
+    const text = `${inForm.slice(0, 3).join(",")},${malformed}`;
+    const cursor = arrayOf(text, 1 << 16).elements(LAYOUT);
+    for (let k = 0; k < 3; k++) expect(cursor.next()).not.toBe(NO_MORE_ELEMENTS);
+    const viaBatches = (): unknown => [...arrayOf(text, 1 << 16).batches()];
+    expect(() => cursor.next()).toThrow(JsonBytesError);
+    let expected: unknown;
+    try {
+      viaBatches();
+    } catch (error) {
+      expected = error;
+    }
+    expect(expected).toBeInstanceOf(JsonBytesError);
+    const again = arrayOf(text, 1 << 16).elements(LAYOUT);
+    for (let k = 0; k < 3; k++) again.next();
+    expect(() => again.next()).toThrow(expected as Error);
+  });
+
+  test("bytes that are not UTF-8 are refused, as they are when the batch is parsed", () => {
+    const broken = bytesOf(`{"list":[${inForm[1]},{"n":1,"s":"a?b","o":null,"z":true}]}`);
+    broken[broken.lastIndexOf(0x3f)] = 0xff;
+    const reading = readJsonObjectBytes(broken);
+    let step = reading.next();
+    while (step.done !== true) step = reading.next();
+    const cursor = (step.value.list as LazyJsonArray).elements(LAYOUT);
+    expect(cursor.next()).not.toBe(NO_MORE_ELEMENTS);
+    expect(() => cursor.next()).toThrow(TypeError);
+  });
+
+  test.each(PROGRAMS.map(([name, program]) => [name, program] as const))("the %s trace's records are laid out as RECORD_LAYOUTS says", async (_name, program) => {
+    const layoutOf = (record: Record<string, unknown>): RecordLayout =>
+      Object.entries(record).map(([key, value]) => (value !== null && typeof value === "object" && !Array.isArray(value) ? [key, layoutOf(value as Record<string, unknown>)] : key));
+    const file = JSON.parse(exportAioscope(await program())) as Record<string, Record<string, unknown>[]>;
+    for (const [collection, layout] of Object.entries(RECORD_LAYOUTS)) {
+      for (const record of file[collection]!) {
+        // A member that may hold an object shows its layout only when it holds one.
+        const expected = (layout as RecordLayout).map((member) => (typeof member === "string" || record[member[0]] !== null ? member : member[0]));
+        expect(layoutOf(record)).toEqual(expected);
+      }
+    }
+    // …and so every record of the file is read straight from its bytes, into the one object.
+    const reading = readJsonObjectBytes(bytesOf(exportAioscope(await program())));
+    let step = reading.next();
+    while (step.done !== true) step = reading.next();
+    for (const [collection, layout] of Object.entries(RECORD_LAYOUTS)) {
+      const cursor = (step.value[collection] as LazyJsonArray).elements(layout);
+      const first = cursor.next();
+      for (let e = cursor.next(); e !== NO_MORE_ELEMENTS; e = cursor.next()) expect(e, collection).toBe(first);
+    }
   });
 });
