@@ -39,7 +39,7 @@ interface TaskColumns {
   readonly outcome: Int8Array;
   readonly errorRetrieved: Float64Array;
   readonly preexisting: Uint8Array;
-  /** The few tasks with an error or a pending wake-up, by index. */
+  /** The few tasks with an error or a pending wake-up, by index, in order. */
   readonly errors: readonly (readonly [number, ErrorInfo])[];
   readonly ready: readonly (readonly [number, PendingWake])[];
 }
@@ -127,45 +127,21 @@ class SiteIndex {
 const orNaN = (value: number | null): number => (value === null ? NaN : value);
 const orNull = (value: number): number | null => (Number.isNaN(value) ? null : value);
 
-function taskColumns(tasks: readonly TaskRecord[], strings: StringTable): TaskColumns {
-  const n = tasks.length;
-  const columns = {
-    id: new Float64Array(n), source: new Float64Array(n), name: new Int32Array(n), parent: new Float64Array(n), kind: new Int8Array(n),
-    created: new Float64Array(n), site: new Int32Array(n), sites: [] as CreationSite[], end: new Float64Array(n), outcome: new Int8Array(n),
-    errorRetrieved: new Float64Array(n), preexisting: new Uint8Array(n), errors: [] as [number, ErrorInfo][], ready: [] as [number, PendingWake][],
-  };
-  const siteIndex = new SiteIndex(columns.sites);
-  for (let k = 0; k < n; k++) {
-    const task = tasks[k]!;
-    columns.id[k] = task.id;
-    columns.source[k] = task.source;
-    columns.name[k] = strings.of(task.name);
-    columns.parent[k] = orNaN(task.parent);
-    columns.kind[k] = TASK_KINDS.indexOf(task.kind);
-    columns.created[k] = task.created;
-    columns.site[k] = task.site === null ? -1 : siteIndex.of(task.site);
-    columns.end[k] = orNaN(task.end);
-    columns.outcome[k] = TASK_OUTCOMES.indexOf(task.outcome);
-    columns.errorRetrieved[k] = orNaN(task.errorRetrieved);
-    columns.preexisting[k] = task.preexisting ? 1 : 0;
-    if (task.error !== null) columns.errors.push([k, task.error]);
-    if (task.ready !== null) columns.ready.push([k, task.ready]);
-  }
-  return columns;
-}
-
 function* tasksOf(c: TaskColumns, strings: readonly string[]): Generator<number, TaskRecord[]> {
   const n = c.id.length;
-  const errors = new Map(c.errors);
-  const ready = new Map(c.ready);
+  // `errors` and `ready` are in task order: each is walked alongside, not looked up.
+  let nextError = 0;
+  let nextReady = 0;
   const tasks: TaskRecord[] = new Array<TaskRecord>(n);
   for (let k = 0; k < n; k++) {
     if ((k & (REBUILD_EVERY - 1)) === 0 && k > 0) yield REBUILD_EVERY;
     const site = c.site[k]!;
+    const error = nextError < c.errors.length && c.errors[nextError]![0] === k ? c.errors[nextError++]![1] : null;
+    const ready = nextReady < c.ready.length && c.ready[nextReady]![0] === k ? c.ready[nextReady++]![1] : null;
     tasks[k] = {
       id: c.id[k]!, source: c.source[k]!, name: strings[c.name[k]!]!, parent: orNull(c.parent[k]!), kind: TASK_KINDS[c.kind[k]!]!,
-      created: c.created[k]!, site: site < 0 ? null : c.sites[site]!, end: orNull(c.end[k]!), outcome: TASK_OUTCOMES[c.outcome[k]!]!, error: errors.get(k) ?? null,
-      errorRetrieved: orNull(c.errorRetrieved[k]!), preexisting: c.preexisting[k] === 1, ready: ready.get(k) ?? null,
+      created: c.created[k]!, site: site < 0 ? null : c.sites[site]!, end: orNull(c.end[k]!), outcome: TASK_OUTCOMES[c.outcome[k]!]!, error,
+      errorRetrieved: orNull(c.errorRetrieved[k]!), preexisting: c.preexisting[k] === 1, ready,
     };
   }
   return tasks;
@@ -183,6 +159,41 @@ abstract class ColumnSink<R, C> implements RecordSink<R, C> {
     return this.c;
   }
   protected abstract write(c: C, k: number, record: R): void;
+}
+
+/** Tasks into columns, their names into the string table and their sites into a list of each once. */
+class TaskSink extends ColumnSink<TaskRecord, TaskColumns> {
+  private readonly siteIndex: SiteIndex;
+  private readonly errors: [number, ErrorInfo][];
+  private readonly ready: [number, PendingWake][];
+  constructor(n: number, private readonly strings: StringTable) {
+    const sites: CreationSite[] = [];
+    const errors: [number, ErrorInfo][] = [];
+    const ready: [number, PendingWake][] = [];
+    super({
+      id: new Float64Array(n), source: new Float64Array(n), name: new Int32Array(n), parent: new Float64Array(n), kind: new Int8Array(n),
+      created: new Float64Array(n), site: new Int32Array(n), sites, end: new Float64Array(n), outcome: new Int8Array(n),
+      errorRetrieved: new Float64Array(n), preexisting: new Uint8Array(n), errors, ready,
+    });
+    this.siteIndex = new SiteIndex(sites);
+    this.errors = errors;
+    this.ready = ready;
+  }
+  protected write(c: TaskColumns, k: number, task: TaskRecord): void {
+    c.id[k] = task.id;
+    c.source[k] = task.source;
+    c.name[k] = this.strings.of(task.name);
+    c.parent[k] = orNaN(task.parent);
+    c.kind[k] = TASK_KINDS.indexOf(task.kind);
+    c.created[k] = task.created;
+    c.site[k] = task.site === null ? -1 : this.siteIndex.of(task.site);
+    c.end[k] = orNaN(task.end);
+    c.outcome[k] = TASK_OUTCOMES.indexOf(task.outcome);
+    c.errorRetrieved[k] = orNaN(task.errorRetrieved);
+    c.preexisting[k] = task.preexisting ? 1 : 0;
+    if (task.error !== null) this.errors.push([k, task.error]);
+    if (task.ready !== null) this.ready.push([k, task.ready]);
+  }
 }
 
 /** Steps into columns, one at a time, as they are read. */
@@ -234,8 +245,9 @@ class ResourceOpSink extends ColumnSink<ResourceOpRecord, ResourceOpColumns> {
   }
 }
 
-function columnSinks(strings: StringTable): TraceSinks<StepColumns, AwaitColumns, ResourceOpColumns> {
+function columnSinks(strings: StringTable): TraceSinks<TaskColumns, StepColumns, AwaitColumns, ResourceOpColumns> {
   return {
+    tasks: (n) => new TaskSink(n, strings),
     steps: (n) => new StepSink(n),
     awaits: (n) => new AwaitSink(n, strings),
     resourceOps: (n) => new ResourceOpSink(n, strings),
@@ -303,7 +315,7 @@ export function toColumns(trace: Trace): { columns: TraceColumns; transfer: Arra
   const { tasks, steps, awaits, resourceOps, ...rest } = trace;
   const columns: TraceColumns = {
     rest,
-    tasks: taskColumns(tasks, strings),
+    tasks: fill(sinks.tasks(tasks.length), tasks),
     steps: fill(sinks.steps(steps.length), steps),
     awaits: fill(sinks.awaits(awaits.length), awaits),
     resourceOps: fill(sinks.resourceOps(resourceOps.length), resourceOps),
@@ -319,7 +331,7 @@ export function toColumns(trace: Trace): { columns: TraceColumns; transfer: Arra
 export function* readTraceColumns(raw: unknown): Generator<number, { columns: TraceColumns; transfer: ArrayBuffer[] }> {
   const strings = new StringTable();
   const { tasks, steps, awaits, resourceOps, ...rest } = yield* readTraceInto(raw, columnSinks(strings));
-  const columns: TraceColumns = { rest, tasks: taskColumns(tasks, strings), steps, awaits, resourceOps, strings: strings.list };
+  const columns: TraceColumns = { rest, tasks, steps, awaits, resourceOps, strings: strings.list };
   return { columns, transfer: transferOf(columns) };
 }
 

@@ -257,56 +257,92 @@ export class RecordArray<R extends object> implements RecordSink<R, R[]> {
   }
 }
 
-/** Sinks for the three largest collections of a trace; each is made with its collection's length. */
-export interface TraceSinks<S, A, O> {
+/** Records in an array as they are made; the parsed objects are never kept. */
+class FreshRecords<R> implements RecordSink<R, R[]> {
+  readonly keepsRaw = false;
+  private readonly list: R[] = [];
+  add(_raw: object, record: R): void {
+    this.list.push(record);
+  }
+  result(): R[] {
+    return this.list;
+  }
+}
+
+/** Sinks for the four largest collections of a trace; each is made with its collection's length. */
+export interface TraceSinks<T, S, A, O> {
+  tasks(count: number): RecordSink<TaskRecord, T>;
   steps(count: number): RecordSink<StepRecord, S>;
   awaits(count: number): RecordSink<AwaitRecord, A>;
   resourceOps(count: number): RecordSink<ResourceOpRecord, O>;
 }
 
-/** A checked trace whose steps, awaits and resource operations are what its sinks made of them. */
-export type TraceParts<S, A, O> = Omit<Trace, "steps" | "awaits" | "resourceOps"> & { steps: S; awaits: A; resourceOps: O };
+/** A checked trace whose tasks, steps, awaits and resource operations are what its sinks made of them. */
+export type TraceParts<T, S, A, O> = Omit<Trace, "tasks" | "steps" | "awaits" | "resourceOps"> & { tasks: T; steps: S; awaits: A; resourceOps: O };
 
-const RECORD_ARRAYS: TraceSinks<StepRecord[], AwaitRecord[], ResourceOpRecord[]> = {
+const RECORD_ARRAYS: TraceSinks<TaskRecord[], StepRecord[], AwaitRecord[], ResourceOpRecord[]> = {
+  tasks: () => new FreshRecords<TaskRecord>(),
   steps: () => new RecordArray<StepRecord>(6),
   awaits: () => new RecordArray<AwaitRecord>(8),
   resourceOps: () => new RecordArray<ResourceOpRecord>(5),
 };
 
 /**
- * The tasks read so far, by id. Ids are their source's local counter (from 1) over
- * SOURCE_ID_STRIDE, so each source's tasks sit in an array at their local id: a lookup for
- * every step and await of a million-task file costs an index, not a hash lookup in a map far
- * larger than the caches. A forged file's ids may be anything: the few beyond a dense
- * array's reach go to a map.
+ * What the checks need of the tasks read so far, in columns, found by id: a million-task file
+ * is checked without a million objects kept alive to the end. Ids are their source's local
+ * counter (from 1) over SOURCE_ID_STRIDE, so each source's tasks sit in an array at their
+ * local id: a lookup for every step and await costs an index, not a hash lookup in a map far
+ * larger than the caches. A forged file's ids may be anything: the few beyond a dense array's
+ * reach go to a map.
  */
-class TaskIndex {
-  private readonly bySource: (TaskRecord | undefined)[][] = [];
-  private readonly sparse = new Map<number, TaskRecord>();
+class KnownTasks {
+  readonly id: Float64Array;
+  readonly source: Float64Array;
+  readonly created: Float64Array;
+  /** NaN: the task has not ended. */
+  readonly end: Float64Array;
+  count = 0;
+  /** Per source, each task's index + 1 at its local id. */
+  private readonly bySource: number[][] = [];
+  private readonly sparse = new Map<number, number>();
   private static readonly DENSE_LIMIT = 1 << 26;
   private static readonly DENSE_SOURCES = 256;
 
-  get(id: number): TaskRecord | undefined {
+  constructor(capacity: number) {
+    this.id = new Float64Array(capacity);
+    this.source = new Float64Array(capacity);
+    this.created = new Float64Array(capacity);
+    this.end = new Float64Array(capacity);
+  }
+
+  /** The index of the task with this id, or −1. */
+  indexOf(id: number): number {
     const list = this.bySource[sourceOfId(id)];
     const local = localIdOf(id);
-    return (list !== undefined && local < TaskIndex.DENSE_LIMIT ? list[local] : undefined) ?? this.sparse.get(id);
+    const index = (list !== undefined && local < KnownTasks.DENSE_LIMIT ? list[local] : undefined) ?? 0;
+    return index !== 0 ? index - 1 : (this.sparse.get(id) ?? -1);
   }
 
   has(id: number): boolean {
-    return this.get(id) !== undefined;
+    return this.indexOf(id) >= 0;
   }
 
-  set(id: number, task: TaskRecord): void {
+  add(id: number, source: number, created: number, end: number | null): void {
+    const k = this.count++;
+    this.id[k] = id;
+    this.source[k] = source;
+    this.created[k] = created;
+    this.end[k] = end ?? NaN;
     const local = localIdOf(id);
-    const source = sourceOfId(id);
-    if (local >= TaskIndex.DENSE_LIMIT || source >= TaskIndex.DENSE_SOURCES) {
-      this.sparse.set(id, task);
+    const ofSource = sourceOfId(id);
+    if (local >= KnownTasks.DENSE_LIMIT || ofSource >= KnownTasks.DENSE_SOURCES) {
+      this.sparse.set(id, k);
       return;
     }
-    const list = this.bySource[source] ?? (this.bySource[source] = []);
+    const list = this.bySource[ofSource] ?? (this.bySource[ofSource] = []);
     // Appending while ids come in order keeps the array compact; a skipped id leaves a hole.
-    if (local === list.length) list.push(task);
-    else list[local] = task;
+    if (local === list.length) list.push(k + 1);
+    else list[local] = k + 1;
   }
 }
 
@@ -314,7 +350,7 @@ class TaskIndex {
 interface Context {
   end: number;
   sources: number;
-  tasks: TaskIndex;
+  tasks: KnownTasks;
   resources: Set<number>;
 }
 
@@ -326,15 +362,16 @@ function checkWithinEnd(r: Reader, key: string, value: number, ctx: Context): vo
   if (value > ctx.end) r.fail(key, `${value} is after the end of the trace (${ctx.end})`);
 }
 
-function taskRef(r: Reader, o: Obj, key: string, ctx: Context): TaskRecord {
+/** The index in `ctx.tasks` of the task that `o[key]` names. */
+function taskRef(r: Reader, o: Obj, key: string, ctx: Context): number {
   const id = r.int(o, key, 1);
-  const task = ctx.tasks.get(id);
-  if (task === undefined) r.fail(key, `task ${id} does not exist in tasks`);
+  const task = ctx.tasks.indexOf(id);
+  if (task < 0) r.fail(key, `task ${id} does not exist in tasks`);
   return task;
 }
 
 function taskRefOrNull(r: Reader, o: Obj, key: string, ctx: Context): number | null {
-  return o[key] === null ? null : taskRef(r, o, key, ctx).id;
+  return o[key] === null ? null : ctx.tasks.id[taskRef(r, o, key, ctx)]!;
 }
 
 function readMetadata(value: unknown): TraceMetadata {
@@ -394,19 +431,20 @@ function readError(r: Reader, o: Obj): ErrorInfo | null {
   return { name: e.name as string, message: e.message as string, stack: e.stack as string | null };
 }
 
-function readTasks(list: RecordList, ctx: Context): TaskRecord[] {
+function* readTasks<T>(list: RecordList, ctx: Context, tasks: RecordSink<TaskRecord, T>): Generator<number, T> {
   const r = new Reader("tasks");
-  const tasks: TaskRecord[] = [];
-  const parents: number[] = [];
-  const wakers: number[] = [];
+  const known = ctx.tasks;
+  const parents = new Float64Array(list.length);
+  const wakers = new Float64Array(list.length);
   let previous = 0;
   let i = -1;
-  const elements = elementsOf(list, RECORD_LAYOUTS.tasks);
+  const elements = elementsOf(list, tasks.keepsRaw ? null : RECORD_LAYOUTS.tasks);
   for (let element = elements.next(); element !== NO_MORE_ELEMENTS; element = elements.next()) {
-    r.at(++i);
+    if ((++i & (PROGRESS_EVERY - 1)) === 0 && i > 0) yield PROGRESS_EVERY;
+    r.at(i);
     const o = r.object(element);
     const id = r.recordId(o, "id", "task", ctx.sources);
-    if (ctx.tasks.has(id)) r.fail("id", `task ${id} appears twice`);
+    if (known.has(id)) r.fail("id", `task ${id} appears twice`);
     const source = r.int(o, "source");
     if (source >= ctx.sources) r.fail("source", `source ${source} does not exist (there are ${ctx.sources})`);
     if (sourceOfId(id) !== source) r.fail("id", `task ${id} belongs to source ${sourceOfId(id)}, not ${source}`);
@@ -447,18 +485,18 @@ function readTasks(list: RecordList, ctx: Context): TaskRecord[] {
       id, source, name: r.string(o, "name"), parent, kind: r.oneOf(o, "kind", TASK_KINDS), created, site: readSite(r, o),
       end, outcome, error, errorRetrieved, preexisting: r.boolean(o, "preexisting"), ready,
     };
-    tasks.push(task);
-    ctx.tasks.set(id, task);
+    tasks.add(o, task);
+    known.add(id, source, created, end);
   }
-  for (let i = 0; i < tasks.length; i++) {
+  for (let i = 0; i < known.count; i++) {
     r.at(i);
-    if (parents[i] !== 0 && !ctx.tasks.has(parents[i]!)) r.fail("parent", `task ${parents[i]} does not exist in tasks`);
-    if (parents[i] === tasks[i]!.id) r.fail("parent", "a task cannot be its own parent");
-    if (wakers[i] !== undefined && wakers[i] !== 0 && !ctx.tasks.has(wakers[i]!)) r.fail("ready.waker", `task ${wakers[i]} does not exist in tasks`);
+    if (parents[i] !== 0 && !known.has(parents[i]!)) r.fail("parent", `task ${parents[i]} does not exist in tasks`);
+    if (parents[i] === known.id[i]) r.fail("parent", "a task cannot be its own parent");
+    if (wakers[i] !== 0 && !known.has(wakers[i]!)) r.fail("ready.waker", `task ${wakers[i]} does not exist in tasks`);
   }
-  const cycle = findParentCycle(tasks.map((task) => task.id), parents);
+  const cycle = findParentCycle(known.id.subarray(0, known.count), parents);
   if (cycle !== null) r.at(cycle.index).fail("parent", `the tasks' parents form a cycle: ${cycle.ids.map((id) => `task ${id}`).join(" → ")}`);
-  return tasks;
+  return tasks.result();
 }
 
 /**
@@ -466,9 +504,9 @@ function readTasks(list: RecordList, ctx: Context): TaskRecord[] {
  * for none, every parent known to exist). Each record is visited once, so a forged file cannot
  * make this (or anything after it that walks up a chain) loop forever.
  */
-function findParentCycle(ids: readonly number[], parents: readonly (number | null)[]): { index: number; ids: number[] } | null {
+function findParentCycle(ids: ArrayLike<number>, parents: ArrayLike<number | null>): { index: number; ids: number[] } | null {
   const indexOf = new Map<number, number>();
-  ids.forEach((id, i) => indexOf.set(id, i));
+  for (let i = 0; i < ids.length; i++) indexOf.set(ids[i]!, i);
   // 0: not seen; 1: on the chain being walked; 2: known to reach a root.
   const state = new Uint8Array(ids.length);
   const chain: number[] = [];
@@ -491,15 +529,18 @@ function findParentCycle(ids: readonly number[], parents: readonly (number | nul
 }
 
 /** A record's [start, end] must lie within its task's life; an ended task leaves nothing open. */
-function checkWithinTask(r: Reader, task: TaskRecord, start: number, end: number | null, ctx: Context): void {
-  if (start < task.created) r.fail("start", `${start} is before task ${task.id} was created (${task.created})`);
+function checkWithinTask(r: Reader, task: number, start: number, end: number | null, ctx: Context): void {
+  const id = ctx.tasks.id[task]!;
+  const created = ctx.tasks.created[task]!;
+  const ended = ctx.tasks.end[task]!;
+  if (start < created) r.fail("start", `${start} is before task ${id} was created (${created})`);
   if (end !== null) {
     if (end < start) r.fail("end", `ends (${end}) before it starts (${start})`);
     checkWithinEnd(r, "end", end, ctx);
   }
-  if (task.end !== null) {
-    if (end === null) r.fail("end", `still open, but task ${task.id} ended at ${task.end}`);
-    if (end > task.end) r.fail("end", `${end} is after task ${task.id} ended (${task.end})`);
+  if (!Number.isNaN(ended)) {
+    if (end === null) r.fail("end", `still open, but task ${id} ended at ${ended}`);
+    if (end > ended) r.fail("end", `${end} is after task ${id} ended (${ended})`);
   }
 }
 
@@ -519,13 +560,15 @@ function* readSteps<S>(list: RecordList, ctx: Context, steps: RecordSink<StepRec
     previous = start;
     const end = r.timeOrNull(o, "end");
     checkWithinTask(r, task, start, end, ctx);
-    const before = lastEnd[task.source]!;
-    if (Number.isNaN(before)) r.fail("start", `a step of source ${task.source} begins while its previous step is still open`);
+    const source = ctx.tasks.source[task]!;
+    const created = ctx.tasks.created[task]!;
+    const before = lastEnd[source]!;
+    if (Number.isNaN(before)) r.fail("start", `a step of source ${source} begins while its previous step is still open`);
     if (start < before) r.fail("start", `overlaps the previous step on the same event loop, which ended at ${before}`);
-    lastEnd[task.source] = end === null ? NaN : end;
+    lastEnd[source] = end === null ? NaN : end;
     const ready = r.timeOrNull(o, "ready");
-    if (ready !== null && (ready > start || ready < task.created)) r.fail("ready", `expected a time between the task's creation (${task.created}) and the step's start (${start}), got ${ready}`);
-    steps.add(o, { task: task.id, start, end, ready, wake: r.oneOfOrNull(o, "wake", WAKE_KINDS), waker: taskRefOrNull(r, o, "waker", ctx) });
+    if (ready !== null && (ready > start || ready < created)) r.fail("ready", `expected a time between the task's creation (${created}) and the step's start (${start}), got ${ready}`);
+    steps.add(o, { task: ctx.tasks.id[task]!, start, end, ready, wake: r.oneOfOrNull(o, "wake", WAKE_KINDS), waker: taskRefOrNull(r, o, "waker", ctx) });
   }
   return steps.result();
 }
@@ -541,17 +584,18 @@ function* readAwaits<A>(list: RecordList, ctx: Context, awaits: RecordSink<Await
     r.at(i);
     const o = r.object(element);
     const task = taskRef(r, o, "task", ctx);
+    const id = ctx.tasks.id[task]!;
     const start = r.time(o, "start");
     checkOrder(r, "start", previous, start, "awaits");
     previous = start;
     const end = r.timeOrNull(o, "end");
     checkWithinTask(r, task, start, end, ctx);
-    const before = lastEnd.get(task.id);
+    const before = lastEnd.get(id);
     if (before !== undefined) {
-      if (Number.isNaN(before)) r.fail("start", `task ${task.id} begins an await while its previous one is still open`);
-      if (start < before) r.fail("start", `overlaps task ${task.id}'s previous await, which ended at ${before}`);
+      if (Number.isNaN(before)) r.fail("start", `task ${id} begins an await while its previous one is still open`);
+      if (start < before) r.fail("start", `overlaps task ${id}'s previous await, which ended at ${before}`);
     }
-    lastEnd.set(task.id, end === null ? NaN : end);
+    lastEnd.set(id, end === null ? NaN : end);
     const outcome = r.oneOfOrNull(o, "outcome", AWAIT_OUTCOMES);
     if ((end === null) !== (outcome === null)) r.fail("outcome", end === null ? "an await still open has no outcome: expected null" : "an await that ended needs an outcome");
     let resource: number | null = null;
@@ -560,7 +604,7 @@ function* readAwaits<A>(list: RecordList, ctx: Context, awaits: RecordSink<Await
       if (!ctx.resources.has(resource)) r.fail("resource", `resource ${resource} does not exist in resources`);
     }
     awaits.add(o, {
-      task: task.id, start, end, kind: r.kind(o, "kind"), label: r.string(o, "label"),
+      task: id, start, end, kind: r.kind(o, "kind"), label: r.string(o, "label"),
       targetTask: taskRefOrNull(r, o, "targetTask", ctx), resource, outcome,
     });
   }
@@ -578,8 +622,10 @@ function readCancellations(list: unknown[], ctx: Context): CancellationRecord[] 
     checkWithinEnd(r, "time", time, ctx);
     previous = time;
     const task = taskRef(r, o, "task", ctx);
-    if (time < task.created) r.fail("time", `${time} is before task ${task.id} was created (${task.created})`);
-    const record = { time, task: task.id, by: taskRefOrNull(r, o, "by", ctx), message: r.stringOrNull(o, "message") };
+    const id = ctx.tasks.id[task]!;
+    const created = ctx.tasks.created[task]!;
+    if (time < created) r.fail("time", `${time} is before task ${id} was created (${created})`);
+    const record = { time, task: id, by: taskRefOrNull(r, o, "by", ctx), message: r.stringOrNull(o, "message") };
     return o.canceller === undefined ? record : { ...record, canceller: r.string(o, "canceller", 64) };
   });
 }
@@ -595,13 +641,15 @@ function readTimeouts(list: unknown[], ctx: Context): TimeoutRecord[] {
     checkOrder(r, "armed", previous, armed, "timeouts");
     checkWithinEnd(r, "armed", armed, ctx);
     previous = armed;
-    if (armed < task.created) r.fail("armed", `${armed} is before task ${task.id} was created (${task.created})`);
+    const id = ctx.tasks.id[task]!;
+    const created = ctx.tasks.created[task]!;
+    if (armed < created) r.fail("armed", `${armed} is before task ${id} was created (${created})`);
     const expired = r.timeOrNull(o, "expired");
     if (expired !== null) {
       if (expired < armed) r.fail("expired", `expired (${expired}) before it was armed (${armed})`);
       checkWithinEnd(r, "expired", expired, ctx);
     }
-    return { task: task.id, armed, deadline: r.time(o, "deadline"), expired };
+    return { task: id, armed, deadline: r.time(o, "deadline"), expired };
   });
 }
 
@@ -738,7 +786,7 @@ export function* readTrace(raw: unknown): Generator<number, Trace> {
  * As `readTrace`, with the steps, awaits and resource operations handed to `sinks` as they
  * are checked, rather than kept as arrays of records.
  */
-export function* readTraceInto<S, A, O>(raw: unknown, sinks: TraceSinks<S, A, O>): Generator<number, TraceParts<S, A, O>> {
+export function* readTraceInto<T, S, A, O>(raw: unknown, sinks: TraceSinks<T, S, A, O>): Generator<number, TraceParts<T, S, A, O>> {
   const r = new Reader();
   const top = wholeButLargeCollections(r.object(raw));
   if (top.format !== TRACE_FORMAT) r.fail("format", `expected "${TRACE_FORMAT}", got ${describe(top.format)}`);
@@ -749,14 +797,15 @@ export function* readTraceInto<S, A, O>(raw: unknown, sinks: TraceSinks<S, A, O>
   const droppedEvents = r.int(top, "droppedEvents");
   const dropSum = sources.reduce((sum, s) => sum + s.droppedEvents, 0);
   if (droppedEvents !== dropSum) r.fail("droppedEvents", `expected ${dropSum}, the sum of the sources' droppedEvents, got ${droppedEvents}`);
-  const ctx: Context = { end, sources: sources.length, tasks: new TaskIndex(), resources: new Set() };
+  const taskList = r.records(top, "tasks");
+  const ctx: Context = { end, sources: sources.length, tasks: new KnownTasks(taskList.length), resources: new Set() };
   const lists = {
-    tasks: r.records(top, "tasks"), steps: r.records(top, "steps"), awaits: r.records(top, "awaits"),
+    tasks: taskList, steps: r.records(top, "steps"), awaits: r.records(top, "awaits"),
     cancellations: r.records(top, "cancellations"), timeouts: r.records(top, "timeouts"), resources: r.records(top, "resources"),
     resourceOps: r.records(top, "resourceOps"), nativeOps: r.records(top, "nativeOps"), markers: r.records(top, "markers"),
   };
-  const tasks = readTasks(lists.tasks, ctx);
-  yield tasks.length;
+  const tasks = yield* readTasks(lists.tasks, ctx, sinks.tasks(lists.tasks.length));
+  yield lists.tasks.length % PROGRESS_EVERY;
   const resources = readResources(r.array(top, "resources"), ctx);
   const steps = yield* readSteps(lists.steps, ctx, sinks.steps(lists.steps.length));
   yield lists.steps.length % PROGRESS_EVERY;
