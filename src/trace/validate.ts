@@ -494,9 +494,19 @@ function* readTasks<T>(list: RecordList, ctx: Context, tasks: RecordSink<TaskRec
     if (parents[i] === known.id[i]) r.fail("parent", "a task cannot be its own parent");
     if (wakers[i] !== 0 && !known.has(wakers[i]!)) r.fail("ready.waker", `task ${wakers[i]} does not exist in tasks`);
   }
-  const cycle = findParentCycle(known.id.subarray(0, known.count), parents);
+  const cycle = findParentCycle(known.id.subarray(0, known.count), parents, (id) => {
+    const k = known.indexOf(id);
+    return k < 0 ? undefined : k;
+  });
   if (cycle !== null) r.at(cycle.index).fail("parent", `the tasks' parents form a cycle: ${cycle.ids.map((id) => `task ${id}`).join(" → ")}`);
   return tasks.result();
+}
+
+/** A lookup from each of `ids` to its index. */
+function indexesOf(ids: ArrayLike<number>): (id: number) => number | undefined {
+  const indexOf = new Map<number, number>();
+  for (let i = 0; i < ids.length; i++) indexOf.set(ids[i]!, i);
+  return (id) => indexOf.get(id);
 }
 
 /**
@@ -504,9 +514,11 @@ function* readTasks<T>(list: RecordList, ctx: Context, tasks: RecordSink<TaskRec
  * for none, every parent known to exist). Each record is visited once, so a forged file cannot
  * make this (or anything after it that walks up a chain) loop forever.
  */
-function findParentCycle(ids: ArrayLike<number>, parents: ArrayLike<number | null>): { index: number; ids: number[] } | null {
-  const indexOf = new Map<number, number>();
-  for (let i = 0; i < ids.length; i++) indexOf.set(ids[i]!, i);
+function findParentCycle(
+  ids: ArrayLike<number>,
+  parents: ArrayLike<number | null>,
+  indexOf: (id: number) => number | undefined = indexesOf(ids),
+): { index: number; ids: number[] } | null {
   // 0: not seen; 1: on the chain being walked; 2: known to reach a root.
   const state = new Uint8Array(ids.length);
   const chain: number[] = [];
@@ -516,7 +528,7 @@ function findParentCycle(ids: ArrayLike<number>, parents: ArrayLike<number | nul
       state[i] = 1;
       chain.push(i);
       const parent: number | null | undefined = parents[i];
-      const next: number | undefined = parent === null || parent === 0 || parent === undefined ? undefined : indexOf.get(parent);
+      const next: number | undefined = parent === null || parent === 0 || parent === undefined ? undefined : indexOf(parent);
       if (next !== undefined && state[next] === 1) {
         const loop = chain.slice(chain.indexOf(next)).map((k) => ids[k]!);
         return { index: next, ids: [...loop, ids[next]!] };
