@@ -82,10 +82,29 @@ export interface TraceColumns {
   readonly resourceOps: ResourceOpColumns;
 }
 
+/**
+ * One of a trace's four large collections as columns, sent as soon as it is checked, with the
+ * strings that entered the table since the previous part (each part's indexes point into the
+ * strings of the parts before it and its own).
+ */
+export type ColumnsPart =
+  | { readonly collection: "tasks"; readonly columns: TaskColumns; readonly strings: readonly string[] }
+  | { readonly collection: "steps"; readonly columns: StepColumns; readonly strings: readonly string[] }
+  | { readonly collection: "awaits"; readonly columns: AwaitColumns; readonly strings: readonly string[] }
+  | { readonly collection: "resourceOps"; readonly columns: ResourceOpColumns; readonly strings: readonly string[] };
+
 /** Each distinct string once: its index in `list`. */
 class StringTable {
   readonly list: string[] = [];
   private readonly index = new Map<string, number>();
+  private sent = 0;
+
+  /** The strings added since the last call. */
+  unsent(): string[] {
+    const added = this.list.slice(this.sent);
+    this.sent = this.list.length;
+    return added;
+  }
 
   of(value: string): number {
     let k = this.index.get(value);
@@ -151,11 +170,14 @@ function* tasksOf(c: TaskColumns, strings: readonly string[]): Generator<number,
 abstract class ColumnSink<R, C> implements RecordSink<R, C> {
   readonly keepsRaw = false;
   private k = 0;
+  /** Called with the columns once the collection is read. */
+  onDone: ((columns: C) => void) | null = null;
   constructor(private readonly c: C) {}
   add(_raw: object, record: R): void {
     this.write(this.c, this.k++, record);
   }
   result(): C {
+    this.onDone?.(this.c);
     return this.c;
   }
   protected abstract write(c: C, k: number, record: R): void;
@@ -245,12 +267,17 @@ class ResourceOpSink extends ColumnSink<ResourceOpRecord, ResourceOpColumns> {
   }
 }
 
-function columnSinks(strings: StringTable): TraceSinks<TaskColumns, StepColumns, AwaitColumns, ResourceOpColumns> {
+/** Sinks into columns; with `onPart`, each collection is handed on as a part as soon as it is read. */
+function columnSinks(strings: StringTable, onPart?: (part: ColumnsPart) => void): TraceSinks<TaskColumns, StepColumns, AwaitColumns, ResourceOpColumns> {
+  const handing = <R, C>(sink: ColumnSink<R, C>, part: (columns: C, strings: string[]) => ColumnsPart): ColumnSink<R, C> => {
+    if (onPart !== undefined) sink.onDone = (columns) => onPart(part(columns, strings.unsent()));
+    return sink;
+  };
   return {
-    tasks: (n) => new TaskSink(n, strings),
-    steps: (n) => new StepSink(n),
-    awaits: (n) => new AwaitSink(n, strings),
-    resourceOps: (n) => new ResourceOpSink(n, strings),
+    tasks: (n) => handing(new TaskSink(n, strings), (columns, added) => ({ collection: "tasks", columns, strings: added })),
+    steps: (n) => handing(new StepSink(n), (columns, added) => ({ collection: "steps", columns, strings: added })),
+    awaits: (n) => handing(new AwaitSink(n, strings), (columns, added) => ({ collection: "awaits", columns, strings: added })),
+    resourceOps: (n) => handing(new ResourceOpSink(n, strings), (columns, added) => ({ collection: "resourceOps", columns, strings: added })),
   };
 }
 
@@ -308,6 +335,21 @@ function transferOf(columns: TraceColumns): ArrayBuffer[] {
   return [columns.tasks, columns.steps, columns.awaits, columns.resourceOps].flatMap(buffersOf);
 }
 
+/** The buffers of a part, to move with the message that carries it. */
+export function transferOfPart(part: ColumnsPart): ArrayBuffer[] {
+  return buffersOf(part.columns);
+}
+
+/** A trace's columns as its four parts, in the order they are read, the whole string table with the first. */
+export function partsOf(columns: TraceColumns): ColumnsPart[] {
+  return [
+    { collection: "tasks", columns: columns.tasks, strings: columns.strings },
+    { collection: "steps", columns: columns.steps, strings: [] },
+    { collection: "awaits", columns: columns.awaits, strings: [] },
+    { collection: "resourceOps", columns: columns.resourceOps, strings: [] },
+  ];
+}
+
 /** A trace as columns, and the buffers to move with the message that carries them. */
 export function toColumns(trace: Trace): { columns: TraceColumns; transfer: ArrayBuffer[] } {
   const strings = new StringTable();
@@ -326,11 +368,13 @@ export function toColumns(trace: Trace): { columns: TraceColumns; transfer: Arra
 
 /**
  * Reads a parsed aioscope trace (see `readTrace`, whose checks and errors it shares) straight
- * into columns. Yields progress as `readTrace` does.
+ * into columns. Yields progress as `readTrace` does. With `onPart`, each large collection is
+ * handed on as soon as it is read, so a reader can start on it while the rest is checked (a
+ * later error makes the parts handed on worthless).
  */
-export function* readTraceColumns(raw: unknown): Generator<number, { columns: TraceColumns; transfer: ArrayBuffer[] }> {
+export function* readTraceColumns(raw: unknown, onPart?: (part: ColumnsPart) => void): Generator<number, { columns: TraceColumns; transfer: ArrayBuffer[] }> {
   const strings = new StringTable();
-  const { tasks, steps, awaits, resourceOps, ...rest } = yield* readTraceInto(raw, columnSinks(strings));
+  const { tasks, steps, awaits, resourceOps, ...rest } = yield* readTraceInto(raw, columnSinks(strings, onPart));
   const columns: TraceColumns = { rest, tasks, steps, awaits, resourceOps, strings: strings.list };
   return { columns, transfer: transferOf(columns) };
 }
@@ -352,14 +396,46 @@ const REBUILD_EVERY = 1 << 14;
  * can pause between slices: a million-task file's 3.5 M records take seconds to rebuild.
  */
 export function* rebuildTrace(columns: TraceColumns): Generator<number, Trace> {
-  const { rest, strings } = columns;
-  const tasks = yield* tasksOf(columns.tasks, strings);
-  const steps = yield* stepsOf(columns.steps);
-  const awaits = yield* awaitsOf(columns.awaits, strings);
-  const resourceOps = yield* resourceOpsOf(columns.resourceOps, strings);
-  return {
-    format: rest.format, version: rest.version, metadata: rest.metadata, sources: rest.sources, end: rest.end,
-    droppedEvents: rest.droppedEvents, tasks, steps, awaits, cancellations: rest.cancellations, timeouts: rest.timeouts, resources: rest.resources,
-    resourceOps, nativeOps: rest.nativeOps, markers: rest.markers,
-  };
+  const rebuilder = new TraceRebuilder();
+  for (const part of partsOf(columns)) yield* rebuilder.add(part);
+  return rebuilder.trace(columns.rest);
+}
+
+/** A trace's records rebuilt from its columns a part at a time, in the order the parts are read. */
+export class TraceRebuilder {
+  private readonly strings: string[] = [];
+  private tasks: TaskRecord[] | null = null;
+  private steps: StepRecord[] | null = null;
+  private awaits: AwaitRecord[] | null = null;
+  private resourceOps: ResourceOpRecord[] | null = null;
+
+  /** Rebuilds a part's records; yields every REBUILD_EVERY records. */
+  *add(part: ColumnsPart): Generator<number, void> {
+    for (const added of part.strings) this.strings.push(added);
+    switch (part.collection) {
+      case "tasks":
+        this.tasks = yield* tasksOf(part.columns, this.strings);
+        break;
+      case "steps":
+        this.steps = yield* stepsOf(part.columns);
+        break;
+      case "awaits":
+        this.awaits = yield* awaitsOf(part.columns, this.strings);
+        break;
+      case "resourceOps":
+        this.resourceOps = yield* resourceOpsOf(part.columns, this.strings);
+        break;
+    }
+  }
+
+  /** The trace, once every part is rebuilt; `rest` is everything but the four large collections. */
+  trace(rest: TraceColumns["rest"]): Trace {
+    const { tasks, steps, awaits, resourceOps } = this;
+    if (tasks === null || steps === null || awaits === null || resourceOps === null) throw new Error("a trace's columns are missing a part");
+    return {
+      format: rest.format, version: rest.version, metadata: rest.metadata, sources: rest.sources, end: rest.end,
+      droppedEvents: rest.droppedEvents, tasks, steps, awaits, cancellations: rest.cancellations, timeouts: rest.timeouts, resources: rest.resources,
+      resourceOps, nativeOps: rest.nativeOps, markers: rest.markers,
+    };
+  }
 }

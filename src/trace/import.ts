@@ -16,7 +16,7 @@ import { countRecords, readTrace, TraceInputError, wholeButLargeCollections } fr
 import { isAioscopeChromeTrace, readChromeTrace, versionError } from "./import-chrome.ts";
 import { NotOurLayout, readOwnLayout } from "./chrome-layout.ts";
 import { JsonBytesError, parseLazyMembers, readJsonObjectBytes } from "./json-bytes.ts";
-import { readTraceColumns, toColumns, type TraceColumns } from "./columns.ts";
+import { partsOf, readTraceColumns, toColumns, type ColumnsPart, type TraceColumns } from "./columns.ts";
 
 /** The largest input accepted: 1 GiB (read as bytes; as one string, V8 stops near 512 MiB). */
 export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024;
@@ -375,17 +375,28 @@ function bytesFailure(bytes: Uint8Array, error: unknown): ImportFailure {
   return failure("$", `${hint} at ${bytePlace(bytes, error.offset)} (${error.message})`);
 }
 
+export interface ColumnsImportOptions extends AsyncImportOptions {
+  /**
+   * Called with each of the four large collections as columns as soon as it is checked, in
+   * the order tasks, steps, awaits, resource operations: a reader can rebuild one while the
+   * next is checked. A result that is ok has handed on all four; a failure may come after
+   * some, which are then worthless.
+   */
+  onPart?: (part: ColumnsPart) => void;
+}
+
 /**
  * Imports a file into columns (columns.ts), for the panel's import worker: what
  * `importTraceAsync` reads, with the same checks and errors. An aioscope file read as bytes
- * goes straight into columns, its largest collections parsed a batch at a time and never
+ * goes straight into columns, its largest collections read a record at a time and never
  * held as objects: a million-task file imports several times faster, in a fraction of the
  * memory.
  */
-export async function importColumnsAsync(input: TraceInput | BlobLike, options: AsyncImportOptions = {}): Promise<ColumnsImportResult> {
+export async function importColumnsAsync(input: TraceInput | BlobLike, options: ColumnsImportOptions = {}): Promise<ColumnsImportResult> {
   const asColumns = (result: ImportResult): ColumnsImportResult => {
     if (!result.ok) return result;
     const { columns, transfer } = toColumns(result.trace);
+    if (options.onPart !== undefined) for (const part of partsOf(columns)) options.onPart(part);
     return { ok: true, columns, transfer, format: result.format };
   };
   const max = options.maxBytes ?? MAX_IMPORT_BYTES;
@@ -408,7 +419,7 @@ export async function importColumnsAsync(input: TraceInput | BlobLike, options: 
     const raw = wholeButLargeCollections(read.raw);
     const detected = detect(raw);
     if (!("reading" in detected)) return asColumns(detected);
-    const { columns, transfer } = await checkInSlices(readTraceColumns(raw), countRecords(raw), options);
+    const { columns, transfer } = await checkInSlices(readTraceColumns(raw, options.onPart), countRecords(raw), options);
     return { ok: true, columns, transfer, format: "aioscope" };
   } catch (error) {
     if (error instanceof TraceInputError || error instanceof RangeError) return caught(error);

@@ -1,9 +1,12 @@
 /**
  * The import worker: reads, parses and checks a dropped or chosen file with the trace
  * model's importer, off the panel's thread, posting progress as it goes. The checked trace
- * is read into columns (src/trace/columns.ts), whose buffers move with the message.
+ * is read into columns (src/trace/columns.ts); each large collection is posted as soon as it
+ * is checked, its buffers moved with the message, so the panel rebuilds its records while
+ * the worker checks the next one.
  */
 import { importColumnsAsync } from "../../trace/import.ts";
+import { transferOfPart } from "../../trace/columns.ts";
 import type { ImportReply, ImportRequest } from "./import-protocol.ts";
 import { asWholeFile } from "./whole-file.ts";
 
@@ -21,8 +24,9 @@ scope.addEventListener("message", (event) => {
     // In a worker nothing else needs the thread: long slices, few pauses.
     sliceMs: 200,
     onProgress: (progress) => post({ id, kind: "progress", progress }),
+    onPart: (part) => post({ id, kind: "part", part }, transferOfPart(part)),
   }).then((result) => {
     if (!result.ok) return post({ id, kind: "result", result });
-    post({ id, kind: "result", result: { ok: true, columns: result.columns, format: result.format } }, result.transfer);
+    post({ id, kind: "result", result: { ok: true, rest: result.columns.rest, format: result.format } });
   });
 });

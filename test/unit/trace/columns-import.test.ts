@@ -5,7 +5,7 @@
  * with arrays cut into batches of any size.
  */
 import { describe, expect, test } from "vitest";
-import { fromColumns } from "../../../src/trace/columns.ts";
+import { fromColumns, TraceRebuilder, type ColumnsPart } from "../../../src/trace/columns.ts";
 import { exportAioscope, exportChrome, importTrace, type Trace } from "../../../src/trace/index.ts";
 import { importColumnsAsync } from "../../../src/trace/import.ts";
 import { PROGRAMS } from "./programs.ts";
@@ -100,5 +100,31 @@ describe("a file read into columns", () => {
     expect(chrome.ok && fromColumns(chrome.columns)).toEqual(trace);
     const notUtf8 = await importColumnsAsync(new Blob([new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x5b, 0x5d, 0x7d])]));
     expect(notUtf8).toEqual({ ok: false, error: { path: "$", message: "the file is not UTF-8 text (JSON must be UTF-8)" } });
+  });
+
+  /** The parts handed on while `file` is imported, and the trace a rebuilder makes of them with the result's rest. */
+  async function viaParts(file: string): Promise<{ collections: string[]; trace: Trace | null; ok: boolean }> {
+    const parts: ColumnsPart[] = [];
+    const result = await importColumnsAsync(new Blob([file]), { batchBytes: 97, onPart: (part) => parts.push(structuredClone(part)) });
+    const rebuilder = new TraceRebuilder();
+    for (const part of parts) for (const _ of rebuilder.add(part));
+    return { collections: parts.map((part) => part.collection), ok: result.ok, trace: result.ok ? rebuilder.trace(result.columns.rest) : null };
+  }
+
+  test.each(PROGRAMS.map(([name, program]) => [name, program] as const))("the %s trace's parts, each handed on once checked, rebuild the trace, from our file and from our Chrome export", async (_name, program) => {
+    const trace = normalized(await program());
+    for (const file of [exportAioscope(trace), exportChrome(trace)]) {
+      const { collections, trace: rebuilt } = await viaParts(file);
+      expect(collections).toEqual(["tasks", "steps", "awaits", "resourceOps"]);
+      expect(rebuilt).toEqual(trace);
+    }
+  });
+
+  test("a file refused after some parts were handed on is refused all the same", async () => {
+    const file = JSON.parse(exportAioscope(normalized(await PROGRAMS[0]![1]()))) as Json;
+    (file.awaits as Json[]).at(-1)!.task = 999_999;
+    const { collections, ok } = await viaParts(JSON.stringify(file));
+    expect(collections).toEqual(["tasks", "steps"]);
+    expect(ok).toBe(false);
   });
 });
