@@ -91,16 +91,30 @@ interface TaskState {
   dirty: boolean;
 }
 
+/** A record still private to the builder (see Column), whose fields it sets. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 interface NativeState {
   readonly index: number;
   readonly ticks: number[];
 }
 
-/** An array of records plus whether it is still in non-decreasing time order. */
+/**
+ * An array of records plus whether it is still in non-decreasing time order, and how many of
+ * them a snapshot has handed out: those are never changed again (a change replaces the record),
+ * where one no snapshot has seen yet is changed in place — most steps and awaits end well before
+ * the next snapshot, so ending them allocates nothing.
+ */
 class Column<T> {
   readonly items: T[] = [];
   sorted = true;
   private last = -Infinity;
+  private published = 0;
+
+  /** Whether the record at `index` may be changed in place: no snapshot has it. */
+  unpublished(index: number): boolean {
+    return index >= this.published;
+  }
 
   push(item: T, time: number): number {
     if (time < this.last) this.sorted = false;
@@ -109,6 +123,7 @@ class Column<T> {
   }
 
   snapshot(timeOf: (item: T) => number): T[] {
+    this.published = this.items.length;
     const copy = this.items.slice();
     if (!this.sorted) copy.sort((x, y) => timeOf(x) - timeOf(y)); // stable: equal times keep their order
     return copy;
@@ -411,7 +426,12 @@ export class SessionBuilder {
 
   private closeAwait(state: TaskState, t: number, outcome: AwaitOutcome): void {
     const items = this.awaits.items;
-    items[state.awaitIndex] = { ...items[state.awaitIndex]!, end: t, outcome };
+    const index = state.awaitIndex;
+    if (this.awaits.unpublished(index)) {
+      const open = items[index] as Mutable<AwaitRecord>;
+      open.end = t;
+      open.outcome = outcome;
+    } else items[index] = { ...items[index]!, end: t, outcome };
   }
 
   private onStepBegin(source: SourceState, t: number, local: number): void {
@@ -440,7 +460,8 @@ export class SessionBuilder {
   private closeStep(state: TaskState, source: SourceState, t: number): void {
     if (state.stepIndex >= 0) {
       const items = this.steps.items;
-      items[state.stepIndex] = { ...items[state.stepIndex]!, end: t };
+      if (this.steps.unpublished(state.stepIndex)) (items[state.stepIndex] as Mutable<StepRecord>).end = t;
+      else items[state.stepIndex] = { ...items[state.stepIndex]!, end: t };
       state.stepIndex = -1;
     }
     if (source.openStep === state) source.openStep = null;
