@@ -70,6 +70,8 @@ interface ThreadTasks {
   readonly longestWall: number;
   readonly longestCpu: number;
   readonly overBudgetCpu: number;
+  /** CPU time of all its tasks together (ms): what the panel's code costs over the whole growth. */
+  readonly totalCpu: number;
   /** The 20 longest tasks in CPU time: start, wall-clock and CPU time (µs, the trace's clock, which the CPU profile shares). */
   readonly longest: readonly { readonly ts: number; readonly dur: number; readonly tdur: number }[];
 }
@@ -86,6 +88,7 @@ function panelThreadTasks(events: readonly { name: string; ph: string; pid: numb
   let longestWall = 0;
   let longestCpu = 0;
   let overBudgetCpu = 0;
+  let totalCpu = 0;
   const all: { ts: number; dur: number; tdur: number }[] = [];
   for (const e of events) {
     if (!TASK_EVENTS.has(e.name) || e.ph !== "X" || e.pid !== mark.pid || e.tid !== mark.tid) continue;
@@ -95,10 +98,11 @@ function panelThreadTasks(events: readonly { name: string; ph: string; pid: numb
     longestWall = Math.max(longestWall, wall);
     longestCpu = Math.max(longestCpu, cpu);
     if (cpu > 50) overBudgetCpu++;
+    totalCpu += cpu;
     all.push({ ts: e.ts, dur: e.dur ?? 0, tdur: e.tdur ?? 0 });
   }
   const longest = all.sort((a, b) => b.tdur - a.tdur).slice(0, 20);
-  return { count, longestWall, longestCpu, overBudgetCpu, longest };
+  return { count, longestWall, longestCpu, overBudgetCpu, totalCpu, longest };
 }
 
 interface Watched {
@@ -242,6 +246,10 @@ function liveFigures(label: string, runs: readonly LiveRun[]): BenchFigure[] {
     {
       name: `${label}  longest task on the panel's thread, CPU time (trace)`, value: median(runs.map((r) => r.threadTasks.longestCpu)), unit: "ms", budget: { max: 50 },
       note: `${first.threadTasks.count.toLocaleString("en-US")} tasks; longest in wall-clock time ${first.threadTasks.longestWall.toFixed(0)} ms; ${first.threadTasks.overBudgetCpu} over 50 ms of CPU` + each((r) => r.threadTasks.longestCpu, 1),
+    },
+    {
+      name: `${label}  CPU time of all the panel thread's tasks (trace)`, value: median(runs.map((r) => r.threadTasks.totalCpu / 1000)), unit: "s",
+      note: `while the session grew and until it settled` + each((r) => r.threadTasks.totalCpu / 1000, 2),
     },
     { name: `${label}  the panel settled (last batch applied and drawn), after the page's program ended`, value: median(runs.map((r) => r.catchUpMs)), unit: "ms", note: `${first.shown.toLocaleString("en-US")} tasks drawn` + each((r) => r.catchUpMs) },
     { name: `${label}  panel JS heap after GC`, value: median(runs.map((r) => r.heapMb)), unit: "MB", budget: { max: 1024 } },

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { RecordingStore } from "./recording-store.ts";
 import type { PanelServices } from "./services.ts";
 import { useStore } from "./use-store.ts";
+import { SnapshotPace } from "./session/snapshot-pace.ts";
 import { useShortcuts } from "./shortcuts.ts";
 import { useSessionView } from "./use-session-view.ts";
 import { useFiles } from "./io/use-files.ts";
@@ -30,7 +31,9 @@ import type { Trace } from "../trace/model.ts";
 const INFO_BANNER_MS = 4000;
 
 export function App({ store, services }: { store: RecordingStore; services: PanelServices }) {
-  const { snapshot, trace } = useStore(store);
+  // The live session's snapshots wait for the timeline's model build under way (snapshot-pace.ts).
+  const [pace] = useState(() => new SnapshotPace());
+  const { snapshot, trace } = useStore(store, pace);
   const [view, setView] = useState<PanelView>("timeline");
   const [filter, setFilter] = useState("");
   const [selectedKey, setSelectedKey] = useState<NodeKey | null>(null);
@@ -41,7 +44,7 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
   const fileInput = useRef<HTMLInputElement>(null);
   const filterRef = useRef<HTMLInputElement>(null);
   const [hiddenKinds, setHiddenKinds] = useState<ReadonlySet<RowKind>>(rememberedHiddenKinds);
-  const sessionView = useSessionView(trace, filter, collapsed, selectedKey, hiddenKinds);
+  const sessionView = useSessionView(trace, filter, collapsed, selectedKey, hiddenKinds, pace);
   const recording = snapshot.phase === "recording";
 
   // "Show in Performance panel" is remembered from one DevTools session to the next.

@@ -8,7 +8,8 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Trace } from "../trace/model.ts";
 import { arrowsFrom, type Arrow } from "./timeline/arrows.ts";
 import { buildTimelineModel, nodeOfKey, type NodeKey, type TimelineModel } from "./timeline/model.ts";
-import { ModelJob } from "./session/model-job.ts";
+import { BROWSER_SCHEDULER, ModelJob } from "./session/model-job.ts";
+import type { SnapshotPace } from "./session/snapshot-pace.ts";
 import { buildRows, matchFilter, type RowList } from "./timeline/rows.ts";
 import { bothMasks, kindMask, type RowKind } from "./timeline/kind-filter.ts";
 
@@ -24,8 +25,9 @@ export interface SessionView {
 
 export function useSessionView(
   trace: Trace | null, filter: string, collapsed: ReadonlySet<NodeKey>, selectedKey: NodeKey | null, hiddenKinds: ReadonlySet<RowKind> = NO_KINDS,
+  pace: SnapshotPace | null = null,
 ): SessionView | null {
-  const model = useTimelineModel(trace);
+  const model = useTimelineModel(trace, pace);
   const shownKinds = useMemo(() => (model === null ? null : kindMask(model, hiddenKinds)), [model, hiddenKinds]);
   const matches = useMemo(() => (model === null ? null : bothMasks(matchFilter(model, filter), shownKinds)), [model, filter, shownKinds]);
   const collapsedNodes = useMemo(() => {
@@ -62,9 +64,9 @@ function likelyGrewFrom(before: Trace, trace: Trace): boolean {
 /**
  * The timeline model of `trace`. A new session (or a loaded one) is modelled at once; a later
  * snapshot of the session shown is modelled by a ModelJob, from the model before, in slices:
- * until it is done, the model before stays shown.
+ * until it is done, the model before stays shown. `pace` is told when a build starts and ends.
  */
-function useTimelineModel(trace: Trace | null): TimelineModel | null {
+function useTimelineModel(trace: Trace | null, pace: SnapshotPace | null): TimelineModel | null {
   const job = useRef<ModelJob | null>(null);
   const [, modelBuilt] = useState(0);
   const shown = job.current?.latest ?? null;
@@ -74,7 +76,7 @@ function useTimelineModel(trace: Trace | null): TimelineModel | null {
   else model = buildTimelineModel(trace, shown);
   if (model !== shown) {
     job.current?.dispose();
-    job.current = model === null ? null : new ModelJob(model, () => modelBuilt((n) => n + 1));
+    job.current = model === null ? null : new ModelJob(model, () => modelBuilt((n) => n + 1), BROWSER_SCHEDULER, (building) => pace?.setBuilding(building));
   }
   useEffect(() => {
     if (trace !== null && model !== null && model.trace !== trace) job.current?.want(trace);

@@ -85,19 +85,36 @@ interface TaskState {
   expiredSinceStep: boolean;
   /** Timeouts armed and neither expired nor disarmed yet: their index in `timeouts`, and their scope (0: unknown). */
   openTimeouts: { readonly index: number; readonly scope: number }[];
-  record: TaskRecord | null;
+  /** Its place in the order tasks were added (taskOrder, taskRecords). */
+  order: number;
+  /** Changed since its record was last made: it is in `dirtyTasks`. */
+  dirty: boolean;
 }
+
+/** A record still private to the builder (see Column), whose fields it sets. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface NativeState {
   readonly index: number;
   readonly ticks: number[];
 }
 
-/** An array of records plus whether it is still in non-decreasing time order. */
+/**
+ * An array of records plus whether it is still in non-decreasing time order, and how many of
+ * them a snapshot has handed out: those are never changed again (a change replaces the record),
+ * where one no snapshot has seen yet is changed in place — most steps and awaits end well before
+ * the next snapshot, so ending them allocates nothing.
+ */
 class Column<T> {
   readonly items: T[] = [];
   sorted = true;
   private last = -Infinity;
+  private published = 0;
+
+  /** Whether the record at `index` may be changed in place: no snapshot has it. */
+  unpublished(index: number): boolean {
+    return index >= this.published;
+  }
 
   push(item: T, time: number): number {
     if (time < this.last) this.sorted = false;
@@ -106,6 +123,7 @@ class Column<T> {
   }
 
   snapshot(timeOf: (item: T) => number): T[] {
+    this.published = this.items.length;
     const copy = this.items.slice();
     if (!this.sorted) copy.sort((x, y) => timeOf(x) - timeOf(y)); // stable: equal times keep their order
     return copy;
@@ -117,6 +135,14 @@ export class SessionBuilder {
   private readonly sources: SourceState[] = [];
   private readonly taskStates = new Map<number, TaskState>();
   private readonly taskOrder = new Column<TaskState>();
+  /**
+   * Each task's record as the last snapshot made it, in `taskOrder`'s order (null until the
+   * first snapshot after the task appeared). A snapshot remakes only the records of the tasks
+   * changed since the one before (`dirtyTasks`), not a hundred thousand of them each time; a
+   * record once handed out is never changed, only replaced here.
+   */
+  private readonly taskRecords: (TaskRecord | null)[] = [];
+  private readonly dirtyTasks: TaskState[] = [];
   private readonly steps = new Column<StepRecord>();
   private readonly awaits = new Column<AwaitRecord>();
   private readonly cancellations = new Column<CancellationRecord>();
@@ -221,7 +247,14 @@ export class SessionBuilder {
   /** A consistent snapshot of the session so far: later appends never change it. */
   trace(): Trace {
     const first = this.sources.find((s) => s.timeOrigin !== null);
-    const tasks = this.taskOrder.snapshot((s) => s.created).map((s) => (s.record ??= materializeTask(s)));
+    for (const state of this.dirtyTasks) {
+      this.taskRecords[state.order] = materializeTask(state);
+      state.dirty = false;
+    }
+    this.dirtyTasks.length = 0;
+    const records = this.taskRecords as TaskRecord[]; // every one made by the loop above
+    // Stable: tasks created at the same time keep the order they were added in.
+    const tasks = this.taskOrder.sorted ? records.slice() : records.slice().sort((x, y) => x.created - y.created);
     const nativeOps = this.nativeOps.items.slice();
     for (const open of this.openNative.values()) {
       nativeOps[open.index] = { ...nativeOps[open.index]!, ticks: sortedCopy(open.ticks) };
@@ -343,7 +376,10 @@ export class SessionBuilder {
     const known = this.taskStates.get(id);
     const parentId = parent === 0 ? null : this.task(source.id, parent, t).id;
     if (known !== undefined) {
-      known.parent ??= parentId;
+      if (known.parent === null) {
+        known.parent = parentId;
+        this.changedTask(known);
+      }
       return;
     }
     const state = newTaskState(id, local, source.id, t, false);
@@ -378,7 +414,7 @@ export class SessionBuilder {
 
   private setWake(state: TaskState, wake: PendingWake): void {
     state.wake = wake;
-    state.record = null;
+    this.changedTask(state);
     state.wokenAwaitIndex = -1;
     if (state.awaitIndex >= 0) {
       const outcome: AwaitOutcome = wake.kind === "cancel" ? "cancelled" : wake.kind === "timeout" ? "timeout" : "resumed";
@@ -390,7 +426,12 @@ export class SessionBuilder {
 
   private closeAwait(state: TaskState, t: number, outcome: AwaitOutcome): void {
     const items = this.awaits.items;
-    items[state.awaitIndex] = { ...items[state.awaitIndex]!, end: t, outcome };
+    const index = state.awaitIndex;
+    if (this.awaits.unpublished(index)) {
+      const open = items[index] as Mutable<AwaitRecord>;
+      open.end = t;
+      open.outcome = outcome;
+    } else items[index] = { ...items[index]!, end: t, outcome };
   }
 
   private onStepBegin(source: SourceState, t: number, local: number): void {
@@ -413,13 +454,14 @@ export class SessionBuilder {
     state.cancelBy = undefined;
     state.expiredSinceStep = false;
     state.selfWake = false;
-    state.record = null;
+    this.changedTask(state);
   }
 
   private closeStep(state: TaskState, source: SourceState, t: number): void {
     if (state.stepIndex >= 0) {
       const items = this.steps.items;
-      items[state.stepIndex] = { ...items[state.stepIndex]!, end: t };
+      if (this.steps.unpublished(state.stepIndex)) (items[state.stepIndex] as Mutable<StepRecord>).end = t;
+      else items[state.stepIndex] = { ...items[state.stepIndex]!, end: t };
       state.stepIndex = -1;
     }
     if (source.openStep === state) source.openStep = null;
@@ -445,7 +487,7 @@ export class SessionBuilder {
       const cancelled = state.cancelBy !== undefined;
       this.setWake(state, cancelled ? { time: t, kind: "cancel", waker: state.cancelBy ?? null } : { time: t, kind: "self", waker: state.id });
     }
-    state.record = null;
+    this.changedTask(state);
   }
 
   private onExit(source: SourceState, t: number, local: number, outcome: number, name: number, kind: number): void {
@@ -462,7 +504,7 @@ export class SessionBuilder {
     state.kind = kind === TASK_KIND_ASYNC ? "async" : "coroutine";
     state.wake = null;
     state.openTimeouts = [];
-    state.record = null;
+    this.changedTask(state);
   }
 
   private onCancel(source: SourceState, t: number, local: number, byLocal: number, message: string | null, canceller: string | null): void {
@@ -497,7 +539,7 @@ export class SessionBuilder {
     const wake = state.wake;
     if (wake !== null && wake.kind === "cancel" && wake.waker === null) {
       state.wake = { time: wake.time, kind: "timeout", waker: null };
-      state.record = null;
+      this.changedTask(state);
       if (state.wokenAwaitIndex >= 0) {
         const awaits = this.awaits.items;
         awaits[state.wokenAwaitIndex] = { ...awaits[state.wokenAwaitIndex]!, outcome: "timeout" };
@@ -551,12 +593,21 @@ export class SessionBuilder {
   private withTask(sid: number, local: number, t: number, change: (state: TaskState) => void): void {
     const state = this.task(sid, local, t);
     change(state);
-    state.record = null;
+    this.changedTask(state);
   }
 
   private addTask(state: TaskState): void {
     this.taskStates.set(state.id, state);
-    this.taskOrder.push(state, state.created);
+    state.order = this.taskOrder.push(state, state.created);
+    this.taskRecords.push(null);
+    this.changedTask(state);
+  }
+
+  /** `state` changed: the next snapshot remakes its record. */
+  private changedTask(state: TaskState): void {
+    if (state.dirty) return;
+    state.dirty = true;
+    this.dirtyTasks.push(state);
   }
 
   private resource(sid: number, local: number, t: number, kind: string, label: string): number {
@@ -572,7 +623,7 @@ function newTaskState(id: number, localId: number, source: number, created: numb
   return {
     id, localId, source, name: `Task-${localId}`, parent: null, kind: "coroutine", created, site: null, end: null,
     outcome: "pending", error: null, errorRetrieved: null, preexisting, stepped: preexisting, stepIndex: -1,
-    awaitIndex: -1, wake: null, wokenAwaitIndex: -1, selfWake: false, cancelBy: undefined, expiredSinceStep: false, openTimeouts: [], record: null,
+    awaitIndex: -1, wake: null, wokenAwaitIndex: -1, selfWake: false, cancelBy: undefined, expiredSinceStep: false, openTimeouts: [], order: -1, dirty: false,
   };
 }
 

@@ -9,7 +9,8 @@
  * modelled is shown at the pace the builds allow, each one reusing the work of the last. A
  * build's work is followed by as long a rest before the next one starts (MAX_SHARE_OF_TIME),
  * so the panel's thread is never busy modelling back to back, and a big session makes fewer,
- * not longer, builds.
+ * not longer, builds. A newer trace asked for during that rest, or after it, waits for its end
+ * too; the session's snapshots are paced to the builds and their rests (session/snapshot-pace.ts).
  */
 import type { Trace } from "../../trace/model.ts";
 import { timelineModelBuild, type Pause, type TimelineModel } from "../timeline/model.ts";
@@ -44,16 +45,20 @@ export class ModelJob {
   private deadline = 0;
   /** Time the build under way has run so far, in all its slices. */
   private work = 0;
+  /** When the rest after the last build ends (the scheduler's clock). */
+  private restUntil = 0;
   private readonly pause: Pause = { due: () => this.scheduler.now() >= this.deadline };
 
   /**
    * Follows the session `base` is a model of; `onBuilt` is told each model built, after the
-   * slice that finished it.
+   * slice that finished it; `onBuilding`, when a build starts (true) and when the rest after
+   * the last build ends with nothing newer to build (false).
    */
   constructor(
     private base: TimelineModel,
     private readonly onBuilt: (model: TimelineModel) => void,
     private readonly scheduler: SliceScheduler = BROWSER_SCHEDULER,
+    private readonly onBuilding: (building: boolean) => void = () => {},
   ) {
     this.wanted = base.trace;
   }
@@ -66,14 +71,16 @@ export class ModelJob {
   /** Models `trace`, a later snapshot of the same session, in slices; the newest asked for wins. */
   want(trace: Trace): void {
     this.wanted = trace;
-    if (this.build === null && this.cancelSlice === null && trace !== this.base.trace) this.next(0);
+    if (this.build === null && this.cancelSlice === null && trace !== this.base.trace) this.next(Math.max(0, this.restUntil - this.scheduler.now()));
   }
 
   /** Stops: no slice runs after this, and `onBuilt` is not called again. */
   dispose(): void {
+    const busy = this.build !== null || this.cancelSlice !== null;
     this.cancelSlice?.();
     this.cancelSlice = null;
     this.build = null;
+    if (busy) this.onBuilding(false);
   }
 
   private next(delayMs: number): void {
@@ -83,8 +90,14 @@ export class ModelJob {
   private slice(): void {
     this.cancelSlice = null;
     if (this.build === null) {
+      if (this.wanted === this.base.trace) {
+        // The rest after a build is over and nothing newer was asked for.
+        this.onBuilding(false);
+        return;
+      }
       this.build = timelineModelBuild(this.wanted, this.base, this.pause);
       this.work = 0;
+      this.onBuilding(true);
     }
     const started = this.scheduler.now();
     this.deadline = started + SLICE_MS;
@@ -96,8 +109,11 @@ export class ModelJob {
     }
     this.build = null;
     this.base = step.value;
+    const rest = this.work * (1 / MAX_SHARE_OF_TIME - 1);
+    this.restUntil = this.scheduler.now() + rest;
     this.onBuilt(this.base);
-    // A newer snapshot came while this one was built: the next build, after a rest (see the top).
-    if (this.wanted !== this.base.trace && this.cancelSlice === null) this.next(this.work * (1 / MAX_SHARE_OF_TIME - 1));
+    // After a rest (see the top): the next build, if a newer snapshot came meanwhile; until
+    // then the job counts as building, so snapshots wait for the rest's end too.
+    if (this.cancelSlice === null) this.next(rest);
   }
 }

@@ -109,21 +109,27 @@ function* groupKeys(groups: number, keys: Int32Array, pause: Pause): Generator<v
  * The position of the task each record names: taken from `previous` where the record at that
  * position is the same object as before, or names the same task (task positions of a grown
  * session are those of the one before), else looked up. Comparing references first keeps the
- * pass over records a session has had for long from reading them at all.
+ * pass over records a session has had for long from reading them at all. `kept`: whether every
+ * record `previous` had still names the task it named (then groups of them can be extended).
  */
 function* taskPositions(
   items: readonly { readonly task: number }[], taskPos: ReadonlyMap<number, number>,
   previous: { readonly items: readonly { readonly task: number }[]; readonly positions: Int32Array } | null, pause: Pause,
-): Generator<void, Int32Array, void> {
+): Generator<void, { readonly positions: Int32Array; readonly kept: boolean }, void> {
   const out = new Int32Array(items.length);
   let k = 0;
+  let kept = previous !== null && previous.items.length <= items.length;
   if (previous !== null) {
     const before = previous.items;
     const positions = previous.positions;
     for (const reuse = Math.min(before.length, items.length); k < reuse; k++) {
       const item = items[k]!;
       const was = before[k]!;
-      out[k] = item === was || item.task === was.task ? positions[k]! : taskPos.get(item.task) ?? -1;
+      if (item === was || item.task === was.task) out[k] = positions[k]!;
+      else {
+        out[k] = taskPos.get(item.task) ?? -1;
+        kept = false;
+      }
       if ((k & CHECK) === 0 && pause.due()) yield;
     }
   }
@@ -131,7 +137,61 @@ function* taskPositions(
     out[k] = taskPos.get(items[k]!.task) ?? -1;
     if ((k & CHECK) === 0 && pause.due()) yield;
   }
-  return out;
+  return { positions: out, kept };
+}
+
+/** A grouping (groupKeys) of the records a model had, by the task positions it had for them. */
+interface Grouped {
+  readonly keys: Int32Array;
+  readonly groups: number;
+  readonly offsets: Int32Array;
+  readonly list: Int32Array;
+}
+
+/**
+ * groupKeys of `keys`, whose first `previous.keys.length` keys are previous's (the records a
+ * session had keep their tasks): each group is its list from before, then its new positions.
+ * The groups no new record joined are copied a run at a time, so what a build of a grown
+ * session costs here follows what was added, not the session's size.
+ */
+function* extendGroups(groups: number, keys: Int32Array, previous: Grouped, pause: Pause): Generator<void, [Int32Array, Int32Array], void> {
+  const known = previous.keys.length;
+  const oldGroups = previous.groups;
+  const before = previous.offsets;
+  const added = new Int32Array(groups + 1);
+  for (let k = known; k < keys.length; k++) {
+    const key = keys[k]!;
+    if (key >= 0) added[key + 1]!++;
+    if ((k & CHECK) === 0 && pause.due()) yield;
+  }
+  const offsets = new Int32Array(groups + 1);
+  for (let g = 0; g < groups; g++) {
+    offsets[g + 1] = offsets[g]! + (g < oldGroups ? before[g + 1]! - before[g]! : 0) + added[g + 1]!;
+    if ((g & CHECK) === 0 && pause.due()) yield;
+  }
+  const list = new Int32Array(offsets[groups]!);
+  for (let g = 0, copies = 1; g < oldGroups; copies++) {
+    // Groups g…h-1 gained nothing: their lists lie side by side as before, one copy.
+    let h = g + 1;
+    if (added[g + 1] === 0) while (h < oldGroups && added[h + 1] === 0) h++;
+    list.set(previous.list.subarray(before[g]!, before[h]!), offsets[g]!);
+    g = h;
+    if ((copies & CHECK) === 0 && pause.due()) yield;
+  }
+  const fill = new Int32Array(groups);
+  for (let g = 0; g < groups; g++) fill[g] = offsets[g + 1]! - added[g + 1]!;
+  for (let k = known; k < keys.length; k++) {
+    const key = keys[k]!;
+    if (key >= 0) list[fill[key]!++] = k;
+    if ((k & CHECK) === 0 && pause.due()) yield;
+  }
+  return [offsets, list];
+}
+
+/** groupKeys, extending `previous`'s grouping where `kept` says the records it had keep their tasks. */
+function* regroup(groups: number, keys: { readonly positions: Int32Array; readonly kept: boolean }, previous: Grouped | null, pause: Pause): Generator<void, [Int32Array, Int32Array], void> {
+  if (previous !== null && keys.kept && previous.groups <= groups) return yield* extendGroups(groups, keys.positions, previous, pause);
+  return yield* groupKeys(groups, keys.positions, pause);
 }
 
 /** The position of each task's parent (-1: none), reusing `previous` as taskPositions does. */
@@ -228,8 +288,10 @@ export function* timelineModelBuild(trace: Trace, previous: TimelineModel | null
   const cancelTask = yield* taskPositions(trace.cancellations, taskPos, old === null ? null : { items: old.cancellations, positions: facts!.cancelTask }, pause);
   const timeoutTask = yield* taskPositions(trace.timeouts, taskPos, old === null ? null : { items: old.timeouts, positions: facts!.timeoutTask }, pause);
   const taskParent = yield* parentPositions(trace.tasks, taskPos, old === null ? null : { items: old.tasks, positions: facts!.taskParent }, pause);
-  const [stepOffsets, stepList] = yield* groupKeys(taskCount, stepTask, pause);
-  const [awaitOffsets, awaitList] = yield* groupKeys(taskCount, awaitTask, pause);
+  // The groupings before, of the records the previous model had (its facts give their keys).
+  const was = before === null ? null : { groups: before.taskCount, index: before.index, facts: facts! };
+  const [stepOffsets, stepList] = yield* regroup(taskCount, stepTask, was && { keys: was.facts.stepTask, groups: was.groups, offsets: was.index.stepOffsets, list: was.index.stepList }, pause);
+  const [awaitOffsets, awaitList] = yield* regroup(taskCount, awaitTask, was && { keys: was.facts.awaitTask, groups: was.groups, offsets: was.index.awaitOffsets, list: was.index.awaitList }, pause);
   const index: TraceIndex = { trace, taskPos, stepOffsets, stepList, awaitOffsets, awaitList };
   const parent = new Int32Array(nodeCount).fill(-1);
   parent.set(taskParent);
@@ -321,8 +383,8 @@ export function* timelineModelBuild(trace: Trace, previous: TimelineModel | null
     }
     if ((walked & CHECK) === 0 && pause.due()) yield;
   }
-  const [cancelOffsets, cancelList] = yield* groupKeys(taskCount, cancelTask, pause);
-  const [timeoutOffsets, timeoutList] = yield* groupKeys(taskCount, timeoutTask, pause);
+  const [cancelOffsets, cancelList] = yield* regroup(taskCount, cancelTask, was && { keys: was.facts.cancelTask, groups: was.groups, offsets: before!.cancelOffsets, list: before!.cancelList }, pause);
+  const [timeoutOffsets, timeoutList] = yield* regroup(taskCount, timeoutTask, was && { keys: was.facts.timeoutTask, groups: was.groups, offsets: before!.timeoutOffsets, list: before!.timeoutList }, pause);
   const nativeGroups = new Set<NativeGroup>();
   for (let k = 0; k < ops.length; k++) {
     nativeGroups.add(nativeGroupOf(ops[k]!.kind));
@@ -335,7 +397,7 @@ export function* timelineModelBuild(trace: Trace, previous: TimelineModel | null
     nativePos,
     ...series,
     cancelOffsets, cancelList, timeoutOffsets, timeoutList,
-    derived: { stepTask, awaitTask, cancelTask, timeoutTask, taskParent, seriesKeys: keys },
+    derived: { stepTask: stepTask.positions, awaitTask: awaitTask.positions, cancelTask: cancelTask.positions, timeoutTask: timeoutTask.positions, taskParent, seriesKeys: keys },
   };
 }
 

@@ -11,6 +11,7 @@ import { buildTimelineModel, nodeOfKey, keyOfNode, type TimelineModel } from "..
 import { deterministicRecorder } from "../trace/helpers.ts";
 import { ModelJob } from "../../../src/devtools/session/model-job.ts";
 import { ManualScheduler } from "./manual-scheduler.ts";
+import { SnapshotPace } from "../../../src/devtools/session/snapshot-pace.ts";
 
 /** Tasks under tasks, a lock, cancellations, and native work: series (a timer re-armed from one site), causes, parts. */
 async function recordedBatch(): Promise<TraceBatch> {
@@ -234,5 +235,45 @@ describe("the timeline model built in slices (ModelJob)", () => {
     job.dispose();
     scheduler.drain();
     expect(shown).toEqual([]);
+  });
+
+  test("paced snapshots: one asked for while a build or its rest runs is taken once they are over, and a rest is kept after a build whatever asks", async () => {
+    const batch = await recordedBatch();
+    const [first, second, third] = split(batch, [batch.count >> 2, batch.count >> 1]);
+    const builder = new SessionBuilder();
+    builder.append(first!);
+    const scheduler = new ManualScheduler();
+    const pace = new SnapshotPace();
+    const building: boolean[] = [];
+    const shown: Trace[] = [];
+    const job = new ModelJob(buildTimelineModel(builder.trace()), (model) => shown.push(model.trace), scheduler, (now) => {
+      building.push(now);
+      pace.setBuilding(now);
+    });
+    let taken = 0;
+    pace.whenReady(() => taken++);
+    expect(taken).toBe(1); // nothing being built: at once
+    builder.append(second!);
+    const middle = builder.trace();
+    job.want(middle);
+    scheduler.step();
+    expect(building).toEqual([true]);
+    pace.whenReady(() => taken++);
+    pace.whenReady(() => taken++); // replaces the one before: still one snapshot
+    while (shown.length === 0) scheduler.step();
+    // Built; its rest is still to run: the snapshot still waits.
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(taken).toBe(1);
+    expect(scheduler.step()).toBe(true); // the rest ends, nothing newer was asked for
+    expect(building).toEqual([true, false]);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(taken).toBe(2);
+    // The newer snapshot is built, and the job rests after it before it says it is done.
+    builder.append(third!);
+    const newest = builder.trace();
+    job.want(newest);
+    scheduler.drain();
+    expect(shown).toEqual([middle, newest]);
+    expect(building).toEqual([true, false, true, false]);
   });
 });
