@@ -22,16 +22,18 @@ import { Patch } from "./cloak.ts";
 import { Cause, activeCause, enter, leave } from "./causes.ts";
 import { apply, hasPromisePrototype, promisePrototype } from "./originals.ts";
 import { currentSink, promiseOps, taskTracker } from "./sink.ts";
+import { joinReaction } from "./combinators.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- page callbacks are any function */
 
 /** `callback` run under `frame`. */
 function continuation(callback: Function, frame: Cause): Function {
-  return (...values: unknown[]): unknown => {
+  return (value: unknown): unknown => {
     const saved = enter(frame);
     try {
-      // Reactions are called with no `this` (the bundle may not be strict code: never pass ours).
-      return apply(callback, undefined, values);
+      // The browser calls a reaction with one argument and no `this`: so does a plain call
+      // (whatever the strictness of our bundle, the callee gets `undefined` as its receiver).
+      return callback(value);
     } finally {
       leave(saved);
     }
@@ -42,6 +44,8 @@ export const thenPatch = Patch.of(promisePrototype, "then", (original) => ({
   then(this: unknown, ...args: unknown[]): unknown {
     const into = currentSink();
     if (into === null) return apply(original, this, args);
+    // Promise.all and friends attaching their own reactions to their members: no cause to carry.
+    if (joinReaction(this, args)) return apply(original, this, args);
     const settledBy = typeof this === "object" && this !== null ? promiseOps.get(this) : undefined;
     let frame: Cause | null = null;
     if (settledBy !== undefined && settledBy.live) {
