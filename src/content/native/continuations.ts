@@ -9,7 +9,10 @@
  * r.json()).then(render)` both run as caused by the fetch), else the frame running when the
  * continuation was registered (a `.then` called in a click handler runs as caused by the click,
  * even after the dispatch is over; one registered in a runtime task's step works for that task).
- * With no cause either way, the original is called with the page's own callbacks.
+ * With no cause either way, the original is called with the page's own callbacks. The
+ * reactions `Promise.all` and friends attach to their members (their own resolve and reject
+ * functions, which run no page code) carry no cause: the combinator's watch joins them
+ * instead (combinators.ts), and what the combined promise's continuations start has its cause.
  *
  * What the page sees: `then` has the original's name, length and source; it is called with the
  * page's `this` and arguments, and returns the original's result. Non-callable arguments pass
