@@ -42,9 +42,12 @@
  * run (none: a burst of events in one task is shipped in several batches, page-agent.ts).
  *
  * NATIVE_BENCH_GENERATIONS (default 3) and NATIVE_BENCH_ROUNDS (default 12) set the sizes;
- * NATIVE_BENCH_PROFILE=<file.cpuprofile> also writes a CPU profile (CDP Profiler) of the
- * native-on page's thread over a few more runs after the first generation's measured rounds
- * (not measured: a profiler slows what it watches), for any .cpuprofile reader.
+ * NATIVE_BENCH_PROFILE=<file.cpuprofile> also writes CPU profiles (CDP Profiler) of the page's
+ * thread over a few more runs of the fetches and timers after the first generation's measured
+ * rounds (not measured: a profiler slows what it watches), one run of each page in turn: the
+ * native-on page's into <file>, the native-off page's into <file>.native-off.cpuprofile (their
+ * difference is what native instrumentation costs) and, with NATIVE_BENCH_AGAINST, the other
+ * build's native-on page's into <file>.other-build.cpuprofile; for any .cpuprofile reader.
  *
  * Recording is started as a person starts it: DevTools open on the page, the Async panel's
  * "Native" box set, the record button pressed. (Page and bridge talk over a private channel,
@@ -162,7 +165,7 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
 const SHIPPING_MS = 300;
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SHIPPING_MS));
 
-async function runOnce(side: Side): Promise<void> {
+async function runOnce(side: Side, thens = true): Promise<void> {
   const before = await threadSeconds(side.cdp);
   const wall = await side.page.evaluate((f: number, t: number) => (window as unknown as { work(f: number, t: number): Promise<number> }).work(f, t), FETCHES, TIMERS);
   await settle();
@@ -170,6 +173,7 @@ async function runOnce(side: Side): Promise<void> {
   side.cpu.push((after.cpu - before.cpu) * 1000);
   side.busy.push((after.busy - before.busy) * 1000);
   side.wall.push(wall);
+  if (!thens) return;
   const beforeThens = await threadSeconds(side.cdp);
   const chained = await side.page.evaluate((n: number) => (window as unknown as { thenWork(n: number): Promise<number> }).thenWork(n), THENS);
   if (chained < 0) throw new Error(`${side.variant}: the .then chain did not count to ${THENS}`);
@@ -179,19 +183,27 @@ async function runOnce(side: Side): Promise<void> {
 
 /** Where NATIVE_BENCH_PROFILE writes the native-on page's CPU profile, if set. */
 const PROFILE_FILE = process.env.NATIVE_BENCH_PROFILE;
-/** The native-on page's profiles (NATIVE_BENCH_PROFILE), merged at the end. */
-const profiles: Protocol.Profiler.Profile[] = [];
+/** The profiled pages' profiles (NATIVE_BENCH_PROFILE), by side, each merged at the end. */
+const profiles = new Map<Variant, Protocol.Profiler.Profile[]>();
 /** Runs profiled, after the measured rounds: a profiler slows what it watches, so they are not measured. */
-const PROFILE_ROUNDS = 4;
+const PROFILE_ROUNDS = 6;
 
-async function profileRuns(side: Side): Promise<void> {
-  await side.cdp.send("Profiler.enable");
-  await side.cdp.send("Profiler.setSamplingInterval", { interval: 200 });
-  const copy: Side = { ...side, cpu: [], busy: [], wall: [], thenCpu: [] };
+/** Profiles the sides' runs, one run of each in turn, so the machine's load falls on all alike. */
+async function profileRuns(sides: readonly Side[]): Promise<void> {
+  for (const side of sides) {
+    await side.cdp.send("Profiler.enable");
+    await side.cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+  }
   for (let k = 0; k < PROFILE_ROUNDS; k++) {
-    await side.cdp.send("Profiler.start");
-    await runOnce(copy);
-    profiles.push((await side.cdp.send("Profiler.stop")).profile);
+    for (const side of sides) {
+      const copy: Side = { ...side, cpu: [], busy: [], wall: [], thenCpu: [] };
+      const into = profiles.get(side.variant) ?? [];
+      profiles.set(side.variant, into);
+      await side.cdp.send("Profiler.start");
+      // The budgeted work only: the .then chain would outweigh it in the profile.
+      await runOnce(copy, false);
+      into.push((await side.cdp.send("Profiler.stop")).profile);
+    }
   }
 }
 
@@ -208,7 +220,7 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
       if (round === WARMUP_ROUNDS - 1) for (const side of sides) side.cpu.length = side.busy.length = side.wall.length = side.thenCpu.length = 0;
     }
     const on = sides.find((s) => s.variant === "native on")!;
-    if (profile) await profileRuns(on);
+    if (profile) await profileRuns(sides.filter((s) => s.variant === "native on" || s.variant === "native off" || s.variant === "native on, other build"));
     await new Promise((resolve) => setTimeout(resolve, 2 * SHIPPING_MS)); // the last batch (at most 200 ms late) reaches the panel
     const { events, droppedEvents } = await on.panel!.evaluate(() => {
       const snapshot = window.__aioscopePanel?.snapshot();
@@ -312,11 +324,20 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
       unit: "events",
       budget: { max: 0 },
     });
-    if (PROFILE_FILE !== undefined) writeFileSync(PROFILE_FILE, JSON.stringify(mergeProfiles(profiles)));
+    if (PROFILE_FILE !== undefined) {
+      writeFileSync(PROFILE_FILE, JSON.stringify(mergeProfiles(profiles.get("native on") ?? [])));
+      writeFileSync(profileFileOf(PROFILE_FILE, "native-off"), JSON.stringify(mergeProfiles(profiles.get("native off") ?? [])));
+      if (AGAINST !== undefined) writeFileSync(profileFileOf(PROFILE_FILE, "other-build"), JSON.stringify(mergeProfiles(profiles.get("native on, other build") ?? [])));
+    }
     return figures;
   } finally {
     await server.close();
   }
+}
+
+/** Where another side's profile goes, next to the native-on one: `x.cpuprofile` → `x.native-off.cpuprofile`. */
+function profileFileOf(file: string, side: string): string {
+  return file.endsWith(".cpuprofile") ? `${file.slice(0, -".cpuprofile".length)}.${side}.cpuprofile` : `${file}.${side}`;
 }
 
 /**

@@ -50,6 +50,12 @@ export const EVENTS_PER_FLUSH = 1 << 12;
  * Always within the bridge's bound on one batch (MAX_BATCH_EVENTS).
  */
 export const BATCH_BUFFER_EVENTS = 1 << 11;
+/**
+ * A batch is shipped (in the middle of a task if need be) once its columns and new strings
+ * come to this many bytes: a burst of requests brings a new URL with each, and 2 048 events
+ * with their URLs went past 64 KiB. Columns alone (51 200 bytes a full buffer) stay under it.
+ */
+export const MAX_BATCH_BYTES = 60_000;
 /** The start-up recording keeps this many buffers, at most, until the extension answers. */
 const STARTUP_BUFFERS = 2;
 /**
@@ -408,13 +414,16 @@ export class PageAgent {
   }
 
   /**
-   * The recorder's buffer is full in the middle of a task: ship (or keep in the ring) what it
-   * holds now, if the allowance covers another buffer's worth, so the burst is recorded whole.
-   * Else the recorder drops events until the next flush, and counts them.
+   * The recorder's buffer is full (or its batch big: MAX_BATCH_BYTES) in the middle of a task:
+   * ship (or keep in the ring) what it holds now, if the allowance covers another buffer's
+   * worth, so the burst is recorded whole. Else a full recorder drops events until the next
+   * flush, and counts them.
    */
   private whenFull(recorder: Recorder): void {
     const state = this.state;
     if (state.name === "startup" && state.stream.recorder === recorder) {
+      // Its batches wait for the extension's answer: only a full buffer is put aside.
+      if (recorder.stats().held < recorder.capacity) return;
       if (this.startupBatches.length < STARTUP_BUFFERS - 1) append(this.startupBatches, recorder.takeBatch());
       return;
     }
@@ -523,7 +532,7 @@ export class PageAgent {
   private newStream(options: RecordingOptions): Stream {
     // More than EVENTS_PER_FLUSH between two flushes, beyond a burst, is overload: dropped and counted.
     const recorder: Recorder = new Recorder({
-      capacity: mathMin(BATCH_BUFFER_EVENTS, MAX_BATCH_EVENTS), creationSites: options.creationSites, maxSitesPerBatch: SITES_PER_FLUSH,
+      capacity: mathMin(BATCH_BUFFER_EVENTS, MAX_BATCH_EVENTS), maxBatchBytes: MAX_BATCH_BYTES, creationSites: options.creationSites, maxSitesPerBatch: SITES_PER_FLUSH,
       internalFrames: this.runtimeFrames, onSite: this.sites.remember, onFull: () => this.whenFull(recorder),
     });
     this.attachRecorder(recorder);

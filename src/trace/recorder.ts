@@ -43,8 +43,18 @@ export interface RecorderOptions {
    * Called when an event finds the buffer full, once until the next `takeBatch`: the host may
    * take a batch then (a burst shipped as several batches), and the event is recorded in the
    * room made; else it is dropped and counted, as later ones are. It must not record anything.
+   * Also called, once a batch, when the batch grows past `maxBatchBytes` (`stats().held` is then
+   * below `capacity`).
    */
   onFull?: () => void;
+  /**
+   * A batch's estimated size in bytes (its event columns, 25 bytes an event, and its new
+   * strings, 2 bytes a character) past which `onFull` is told, once a batch, though the buffer
+   * is not full: the host may take a smaller batch then, or let the buffer fill (nothing is
+   * dropped for this). The extension keeps each batch under the size past which a message
+   * between processes costs the page's thread several times more. Default: no limit.
+   */
+  maxBatchBytes?: number;
   /**
    * Capture each task's creation site from the stack (a few µs a task). Off by default for
    * library users; the extension turns it on. `true` reads V8's structured call sites:
@@ -134,6 +144,11 @@ export class Recorder implements Instrument {
   private readonly onFull: (() => void) | null;
   /** `onFull` was called since the last batch was taken: a dropped event then costs a comparison only. */
   private fullAnnounced = false;
+  /** `onFull` was called for the batch's size (`maxBatchBytes`) since the last batch was taken. */
+  private sizeAnnounced = false;
+  /** `maxBatchBytes` less the bytes of the batch's new strings: the events' columns may fill the rest. */
+  private columnBytesLeft: number;
+  private readonly maxBatchBytes: number;
   /** Who the cancellations requested now are attributed to (cancelFromOutside), or null. */
   private canceller: string | null = null;
   private sitesThisBatch = 0;
@@ -200,6 +215,8 @@ export class Recorder implements Instrument {
     this.maxSitesPerBatch = options.maxSitesPerBatch ?? Infinity;
     this.onSite = options.onSite ?? null;
     this.onFull = options.onFull ?? null;
+    this.maxBatchBytes = options.maxBatchBytes !== undefined && options.maxBatchBytes > 0 ? options.maxBatchBytes : Infinity;
+    this.columnBytesLeft = this.maxBatchBytes;
     this.hostStart = hostNow();
     const clock = options.clock ?? "host";
     this.hostClock = clock === "host";
@@ -528,6 +545,8 @@ export class Recorder implements Instrument {
     this.newStrings = [];
     this.sitesThisBatch = 0;
     this.fullAnnounced = false;
+    this.sizeAnnounced = false;
+    this.columnBytesLeft = this.maxBatchBytes;
     this.batchStringBase = this.nextStringId;
     // Keep as many emptied chunks as this batch filled beyond the first: a steady recording
     // reuses them all, and a quiet batch lets a past burst's memory go.
@@ -553,18 +572,29 @@ export class Recorder implements Instrument {
   }
 
   private hasRoom(): boolean {
-    if (this.held < this.capacity) return true;
+    if (this.held < this.capacity) {
+      if (this.held * BYTES_PER_EVENT >= this.columnBytesLeft && !this.sizeAnnounced && this.onFull !== null) {
+        // Big enough to ship (maxBatchBytes), not full: told once a batch, and nothing is dropped.
+        this.sizeAnnounced = true;
+        this.callOnFull();
+      }
+      return true;
+    }
     if (this.onFull !== null && !this.fullAnnounced) {
       this.fullAnnounced = true;
-      try {
-        this.onFull();
-      } catch {
-        // The host's problem; the event is dropped as if it had done nothing.
-      }
+      this.callOnFull();
       if (this.held < this.capacity) return true;
     }
     this.dropped++;
     return false;
+  }
+
+  private callOnFull(): void {
+    try {
+      this.onFull!();
+    } catch {
+      // The host's problem: it took no batch.
+    }
   }
 
   private write(kind: number, time: number, a: number, b: number, c: number, d: number): void {
@@ -613,6 +643,7 @@ export class Recorder implements Instrument {
     this.stringIds.set(s, id);
     append(this.newStrings, s);
     this.stringChars += s.length;
+    this.columnBytesLeft -= 2 * s.length;
     return id;
   }
 

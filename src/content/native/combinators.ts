@@ -6,9 +6,10 @@
  * of a rejection).
  *
  * The page gets exactly the promise the original returns. The span's end is seen by watching
- * the members, not the result: Promise.all has already attached its own reactions to every
- * member (so ours, attached after, run right after its own and mark nothing handled that was
- * not), while watching the result would mark it handled and hide its `unhandledrejection`.
+ * the members, not the result (watching the result would mark it handled and hide its
+ * `unhandledrejection`): the original attaches its own reactions to every member through
+ * `then`, which is the wrapper while recording (continuations.ts), and there the watch joins
+ * them (`joinReaction`), so watching adds no reaction, and no promise, of its own.
  *
  * Only what can be watched without running page code is recorded: calls on the realm's own
  * Promise (not a subclass, whose constructor would run again), with a plain array of this
@@ -48,8 +49,14 @@ function watchableMembers(iterable: unknown): unknown[] | null {
   return members;
 }
 
-/** Ends `op` when the combined promise settles, from its members' outcomes. */
-function watch(op: NativeOp, name: Combinator, members: readonly unknown[]): void {
+/** How a combination is watched: `settle` is told each member's outcome, in the order they settle. */
+interface Watch {
+  readonly members: readonly unknown[];
+  settle(index: number, fulfilled: boolean, reason?: unknown): void;
+}
+
+/** A watch that ends `op` when the combined promise settles, from its members' outcomes. */
+function watchOf(op: NativeOp, name: Combinator, members: readonly unknown[]): Watch {
   const count = members.length;
   const ids: number[] = [];
   for (let k = 0; k < count && ids.length < MAX_MEMBERS_LISTED; k++) {
@@ -89,21 +96,67 @@ function watch(op: NativeOp, name: Combinator, members: readonly unknown[]): voi
     // all/allSettled resolve at once; any rejects at once; race never settles.
     if (name === "all" || name === "allSettled") finish(true, {});
     else if (name === "any") finish(false, { reason: "AggregateError: All promises were rejected" });
-    return;
   }
-  // all and allSettled need no index: one pair of reactions serves every member.
-  const indexed = name === "race" || name === "any";
-  const fulfilledAny = (): void => settle(-1, true);
-  const rejectedAny = (reason: unknown): void => settle(-1, false, reason);
-  for (let k = 0; k < count; k++) {
+  return { members, settle };
+}
+
+/**
+ * While the original combinator runs: the watch, and the member whose `then` it calls next.
+ * The original calls `then` once per member, in order, synchronously (on the member itself, or,
+ * for a plain value, on the promise `Promise.resolve` made of it), through the `then` wrapper;
+ * there, `joinReaction` adds the watch to those reactions, so watching adds no promise and no
+ * reaction of its own (with DevTools open each costs the page an async stack).
+ */
+let combining: { readonly watch: Watch; next: number } | null = null;
+
+/** Reports `settle` of member `index` before passing the outcome on to the original's own reaction. */
+function joined(watch: Watch, index: number, reaction: Function, fulfilled: boolean): (value: unknown) => unknown {
+  return (value: unknown): unknown => {
+    try {
+      watch.settle(index, fulfilled, value);
+    } catch {
+      // Recording never stands in the way of the page's promise.
+    }
+    return apply(reaction, undefined, [value]);
+  };
+}
+
+/**
+ * Called by the `then` wrapper before anything else: when the original combinator is calling
+ * `then` on its next member, the reactions it passes (its own resolve and reject functions,
+ * which run no page code) are joined by the watch, and true says so: the wrapper then calls
+ * the original `then` with them and carries no cause (the combined promise has its own).
+ */
+export function joinReaction(self: unknown, args: unknown[]): boolean {
+  const state = combining;
+  if (state === null) return false;
+  const members = state.watch.members;
+  const index = state.next;
+  if (index >= members.length || typeof args[0] !== "function" || typeof args[1] !== "function") return false;
+  const member = members[index];
+  // A plain value's promise is one the original just made: any native promise in its place.
+  if (hasPromisePrototype(member) ? self !== member : !hasPromisePrototype(self)) return false;
+  state.next = index + 1;
+  args[0] = joined(state.watch, index, args[0], true);
+  args[1] = joined(state.watch, index, args[1], false);
+  return true;
+}
+
+/**
+ * Watches the members the original did not hand to the `then` wrapper (none, unless the page
+ * changed how they are resolved), with reactions of ours attached after its own: they run
+ * right after its own and mark nothing handled that was not.
+ */
+function watchRest(watch: Watch, from: number): void {
+  const members = watch.members;
+  for (let k = from; k < members.length; k++) {
     const member = members[k];
-    // A value is settled already, but Promise.all still takes a reaction for it: so do we, in order.
+    // A value is settled already, but the original still takes a reaction for it: so do we, in order.
     const watched = hasPromisePrototype(member) ? member : settledPromise;
     try {
-      if (indexed) originalThen(watched, () => settle(k, true), (reason: unknown) => settle(k, false, reason));
-      else originalThen(watched, fulfilledAny, rejectedAny);
+      originalThen(watched, () => watch.settle(k, true), (reason: unknown) => watch.settle(k, false, reason));
     } catch {
-      settle(k, true); // an object dressed as a promise; the original's then fails on it too
+      watch.settle(k, true); // an object dressed as a promise; the original's then fails on it too
     }
   }
 }
@@ -120,8 +173,16 @@ function combinator(name: Combinator) {
         const site = callerSite(wrapper);
         if (isOwnSite(site)) return apply(original, this, args);
         const op = startOp(into, kind, `${kind}(${members.length})`, site);
-        const result = apply(original, this, args) as unknown;
-        watch(op, name, members);
+        const watch = watchOf(op, name, members);
+        const outer = combining;
+        const state = (combining = { watch, next: 0 });
+        let result: unknown;
+        try {
+          result = apply(original, this, args);
+        } finally {
+          combining = outer;
+          watchRest(watch, state.next);
+        }
         if (typeof result === "object" && result !== null) promiseOps.set(result, op);
         return result;
       },

@@ -9,7 +9,10 @@
  * r.json()).then(render)` both run as caused by the fetch), else the frame running when the
  * continuation was registered (a `.then` called in a click handler runs as caused by the click,
  * even after the dispatch is over; one registered in a runtime task's step works for that task).
- * With no cause either way, the original is called with the page's own callbacks.
+ * With no cause either way, the original is called with the page's own callbacks. The
+ * reactions `Promise.all` and friends attach to their members (their own resolve and reject
+ * functions, which run no page code) carry no cause: the combinator's watch joins them
+ * instead (combinators.ts), and what the combined promise's continuations start has its cause.
  *
  * What the page sees: `then` has the original's name, length and source; it is called with the
  * page's `this` and arguments, and returns the original's result. Non-callable arguments pass
@@ -22,16 +25,18 @@ import { Patch } from "./cloak.ts";
 import { Cause, activeCause, enter, leave } from "./causes.ts";
 import { apply, hasPromisePrototype, promisePrototype } from "./originals.ts";
 import { currentSink, promiseOps, taskTracker } from "./sink.ts";
+import { joinReaction } from "./combinators.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- page callbacks are any function */
 
 /** `callback` run under `frame`. */
 function continuation(callback: Function, frame: Cause): Function {
-  return (...values: unknown[]): unknown => {
+  return (value: unknown): unknown => {
     const saved = enter(frame);
     try {
-      // Reactions are called with no `this` (the bundle may not be strict code: never pass ours).
-      return apply(callback, undefined, values);
+      // The browser calls a reaction with one argument and no `this`: so does a plain call
+      // (whatever the strictness of our bundle, the callee gets `undefined` as its receiver).
+      return callback(value);
     } finally {
       leave(saved);
     }
@@ -42,6 +47,8 @@ export const thenPatch = Patch.of(promisePrototype, "then", (original) => ({
   then(this: unknown, ...args: unknown[]): unknown {
     const into = currentSink();
     if (into === null) return apply(original, this, args);
+    // Promise.all and friends attaching their own reactions to their members: no cause to carry.
+    if (joinReaction(this, args)) return apply(original, this, args);
     const settledBy = typeof this === "object" && this !== null ? promiseOps.get(this) : undefined;
     let frame: Cause | null = null;
     if (settledBy !== undefined && settledBy.live) {

@@ -34,7 +34,7 @@ import { awaitTiming } from "./resources.ts";
 import { callerSite } from "./site.ts";
 import { Cause, activeCause, enter } from "./causes.ts";
 import { currentSink, describe, onWindow, promiseOps, startOp, type NativeOp, type Sink } from "./sink.ts";
-import { numberIsSafeInteger as isSafeInteger, regExpTest, stringToUpperCase } from "../../trace/primordials.ts";
+import { numberIsSafeInteger as isSafeInteger, regExpExec, regExpTest, stringToUpperCase } from "../../trace/primordials.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- wrappers stand in for any function */
 
@@ -55,11 +55,41 @@ function normalizeMethod(method: string): string {
 /** `url` resolved against the document's base URL, as fetch and XHR resolve it; as given when it does not parse. */
 function absoluteUrl(url: string): string {
   if (regExpTest(ABSOLUTE_URL, url) || NativeURL === undefined || pageWindow === undefined) return url;
+  const base = documentBaseUri(pageWindow.document);
+  if (typeof base === "string") {
+    const plain = resolvePlainRootPath(url, base);
+    if (plain !== null) return plain;
+  }
   try {
-    return urlHref(new NativeURL(url, documentBaseUri(pageWindow.document))) ?? url;
+    return urlHref(new NativeURL(url, base)) ?? url;
   } catch {
     return url;
   }
+}
+
+/** A path from the root of characters the URL parser keeps as they are (`/data?id=7&n=2`). */
+const PLAIN_ROOT_PATH = /^\/(?![/\\])[\w\-.~!$&()*+,;=:@/?]*$/;
+/** A `.` or `..` segment, which the parser resolves (looked for in the query too: then the parser decides). */
+const DOT_SEGMENT = /\/\.\.?(?:[/?]|$)/;
+/** An http(s) URL's scheme and authority: everything before its path. */
+const HTTP_ORIGIN = /^https?:\/\/[^/?#]*/;
+let lastBase = "";
+let lastOrigin: string | null = null;
+
+/**
+ * `path` resolved against `base` as the URL parser would, for the common case it can be done
+ * without it (a `new URL` costs a request's wrapper more than the rest of its label): a plain
+ * path from the root under an http(s) base is the base's scheme and authority followed by the
+ * path, unchanged. Null for anything else, which the parser resolves.
+ */
+export function resolvePlainRootPath(path: string, base: string): string | null {
+  if (!regExpTest(PLAIN_ROOT_PATH, path) || regExpTest(DOT_SEGMENT, path)) return null;
+  if (base !== lastBase) {
+    const origin = regExpExec(HTTP_ORIGIN, base);
+    lastBase = base;
+    lastOrigin = origin === null ? null : origin[0]!;
+  }
+  return lastOrigin === null ? null : `${lastOrigin}${path}`;
 }
 
 /** A data property's value; `NEEDS_REQUEST` for a getter, whose page code must run once only. */
@@ -169,13 +199,29 @@ const fetchPatch = Patch.of(pageWindow, "fetch", (original) => {
       } finally {
         if (promise === undefined) op.end("error", { error: "fetch() threw" });
       }
-      // The page's promise follows the browser's; ours, registered after it, only watches (and
-      // never rethrows, so no exception of ours ever reaches the page's handlers or the console).
-      const result = originalThen(promise, undefined, undefined);
-      originalThen(
+      // The page's promise is derived from the browser's by one reaction of ours, which records
+      // the end and passes the outcome on: the same Response, or the same error thrown again
+      // (a rejection handler can only pass a rejection on by throwing), in the same microtask as
+      // a reaction without handlers would. One reaction, not a pass-through one plus a watching
+      // one: with DevTools open, each reaction also costs the page an async stack.
+      const result = originalThen(
         promise,
-        (response) => op.end("ok", { status: responseStatus(response), bytes: contentLength(response) }),
-        (error: unknown) => endFailed(op, into, error, signals),
+        (response: Response) => {
+          try {
+            op.end("ok", { status: responseStatus(response), bytes: contentLength(response) });
+          } catch {
+            // Recording never changes what the page gets.
+          }
+          return response;
+        },
+        (error: unknown) => {
+          try {
+            endFailed(op, into, error, signals);
+          } catch {
+            // As above.
+          }
+          throw error;
+        },
       );
       promiseOps.set(result, op);
       return result;

@@ -97,19 +97,22 @@ function detailOf(site: string | null, fields: Fields | undefined): string | und
   return any ? toJson(out) : undefined;
 }
 
-/** One native operation being recorded. */
-export class NativeOp {
-  private frame: Cause | null = null;
-
+/**
+ * One native operation being recorded. It is its own cause frame (causes.ts), so a timer that
+ * fires or a fetch whose continuations run allocates no frame for them.
+ */
+export class NativeOp extends Cause {
   constructor(
-    readonly sink: Sink,
-    readonly id: number,
+    sink: Sink,
+    id: number,
     private readonly site: string | null,
-  ) {}
+  ) {
+    super(sink, id, 0, null, null, 0, null, null);
+  }
 
   /** This operation as the cause of what its callbacks and continuations start. */
   asCause(): Cause {
-    return (this.frame ??= new Cause(this.sink, this.id, 0, null, null, 0, null, null));
+    return this;
   }
 
   /** Still recording into the sink it started in. */

@@ -102,6 +102,36 @@ describe("the recorder", () => {
     expect(trace.nativeOps.filter((op) => op.label.startsWith("t") && op.parent !== null).map((op) => op.start)).toEqual(nativeIds.map((_, k) => 100 + k));
   });
 
+  test("past maxBatchBytes (columns and new strings) the host is told once a batch, may take a smaller batch, and nothing is dropped", () => {
+    const batches: TraceBatch[] = [];
+    let take = true;
+    let told = 0;
+    const recorder: Recorder = deterministicRecorder({ capacity: 1000, maxBatchBytes: 2000, onFull: () => {
+      told++;
+      if (take) batches.push(recorder.takeBatch());
+    } });
+    // Each operation: two events (a start and its detail, 50 bytes) and a new 100-character label (200 bytes).
+    const label = (k: number): string => `${k}`.padStart(100, "x");
+    for (let k = 0; k < 30; k++) recorder.nativeStart("fetch", label(k), { at: k, detail: "{}" });
+    batches.push(recorder.takeBatch());
+    expect(recorder.droppedEvents).toBe(0);
+    expect(batches.length).toBeGreaterThan(3);
+    for (const batch of batches) {
+      const bytes = batch.count * BYTES_PER_EVENT + 2 * batch.strings.reduce((n, s) => n + s.length, 0);
+      // Told at the first event past the budget: at most one operation's events and label over it.
+      expect(bytes).toBeLessThanOrEqual(2000 + 2 * BYTES_PER_EVENT + 200);
+    }
+    expect(batches.reduce((n, b) => n + b.count, 0)).toBe(60);
+    const builder = new SessionBuilder();
+    for (const batch of batches) expect(builder.append(batch)).toEqual({ ok: true });
+    expect(builder.trace().nativeOps.map((op) => op.label)).toEqual(Array.from({ length: 30 }, (_, k) => label(k)));
+    // A host that takes nothing: told once a batch, and the buffer fills without dropping.
+    take = false;
+    const toldBefore = told;
+    for (let k = 0; k < 100; k++) recorder.nativeStart("fetch", label(k + 100), { at: 100 + k });
+    expect([told - toldBefore, recorder.stats().held, recorder.droppedEvents]).toEqual([1, 100, 0]);
+  });
+
   test("a host that makes no room when told: the events past the buffer are dropped, and it is told once a batch", async () => {
     let told = 0;
     const recorder = deterministicRecorder({ capacity: 10, onFull: () => void told++ });
