@@ -199,29 +199,15 @@ const fetchPatch = Patch.of(pageWindow, "fetch", (original) => {
       } finally {
         if (promise === undefined) op.end("error", { error: "fetch() threw" });
       }
-      // The page's promise is derived from the browser's by one reaction of ours, which records
-      // the end and passes the outcome on: the same Response, or the same error thrown again
-      // (a rejection handler can only pass a rejection on by throwing), in the same microtask as
-      // a reaction without handlers would. One reaction, not a pass-through one plus a watching
-      // one: with DevTools open, each reaction also costs the page an async stack.
-      const result = originalThen(
+      // The page's promise follows the browser's; ours, registered after it, only watches. One
+      // reaction could do both, but passing a rejection on from a handler means throwing it, and
+      // with DevTools set to pause on exceptions, every failed fetch would then stop in our
+      // script: the page's debugging must not change because aioscope is installed.
+      const result = originalThen(promise, undefined, undefined);
+      originalThen(
         promise,
-        (response: Response) => {
-          try {
-            op.end("ok", { status: responseStatus(response), bytes: contentLength(response) });
-          } catch {
-            // Recording never changes what the page gets.
-          }
-          return response;
-        },
-        (error: unknown) => {
-          try {
-            endFailed(op, into, error, signals);
-          } catch {
-            // As above.
-          }
-          throw error;
-        },
+        (response) => op.end("ok", { status: responseStatus(response), bytes: contentLength(response) }),
+        (error: unknown) => endFailed(op, into, error, signals),
       );
       promiseOps.set(result, op);
       return result;
