@@ -8,7 +8,7 @@ import { addInstrument, createTask, gather, removeInstrument, run, sleep, Lock }
 import { SessionBuilder, type Recorder, type Trace, type TraceBatch } from "../../../src/trace/index.ts";
 import { OPS_PER_EVENT } from "../../../src/trace/encoding.ts";
 import { buildTimelineModel, nodeOfKey, keyOfNode, type TimelineModel } from "../../../src/devtools/timeline/model.ts";
-import { deterministicRecorder } from "../trace/helpers.ts";
+import { deterministicRecorder, seededRandom } from "../trace/helpers.ts";
 import { ModelJob } from "../../../src/devtools/session/model-job.ts";
 import { ManualScheduler } from "./manual-scheduler.ts";
 import { SnapshotPace } from "../../../src/devtools/session/snapshot-pace.ts";
@@ -55,18 +55,6 @@ async function recordedBatch(): Promise<TraceBatch> {
   return recorder.takeBatch();
 }
 
-/** mulberry32, so a failing cut can be found again from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `batch` cut at `cuts` (sorted event positions) into consecutive batches; strings travel with the first. */
 function split(batch: TraceBatch, cuts: readonly number[]): TraceBatch[] {
   const bounds = [0, ...cuts, batch.count];
@@ -102,7 +90,7 @@ describe("the timeline model of a growing session", () => {
     expect(full.nodeCount).toBeGreaterThan(full.taskCount);
     const splits: number[][] = [Array.from({ length: batch.count - 1 }, (_, k) => k + 1)];
     for (let seed = 1; seed <= 40; seed++) {
-      const rand = random(seed);
+      const rand = seededRandom(seed);
       const cuts = new Set<number>();
       const count = 1 + Math.floor(rand() * 12);
       while (cuts.size < count) cuts.add(1 + Math.floor(rand() * (batch.count - 1)));
@@ -119,7 +107,7 @@ describe("the timeline model of a growing session", () => {
     // The second frame's clock starts 0.3 ms later: its records fall between the first's.
     const later = { ...batch, timeOrigin: batch.timeOrigin + 0.3 };
     for (let seed = 1; seed <= 30; seed++) {
-      const rand = random(seed);
+      const rand = seededRandom(seed);
       const cutsOf = (): number[] => [...new Set(Array.from({ length: 1 + Math.floor(rand() * 8) }, () => 1 + Math.floor(rand() * (batch.count - 1))))].sort((x, y) => x - y);
       const queues = [split(batch, cutsOf()), split(later, cutsOf())];
       const builder = new SessionBuilder();
@@ -170,7 +158,7 @@ describe("the timeline model built in slices (ModelJob)", () => {
   test("pausing anywhere, the job ends with the model of one full build of the newest snapshot, and each model it shows is complete", async () => {
     const batch = await recordedBatch();
     for (let seed = 1; seed <= 10; seed++) {
-      const rand = random(seed);
+      const rand = seededRandom(seed);
       const cuts = [...new Set(Array.from({ length: 3 + Math.floor(rand() * 8) }, () => 1 + Math.floor(rand() * (batch.count - 1))))].sort((x, y) => x - y);
       const builder = new SessionBuilder();
       const parts = split(batch, cuts);

@@ -99,3 +99,15 @@ export function byName(trace: Trace, name: string): TaskRecord {
   if (task === undefined) throw new Error(`no task named ${name} in ${trace.tasks.map((t) => t.name).join(", ")}`);
   return task;
 }
+
+/** mulberry32, so a failing case can be found again from its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -8,7 +8,7 @@ import { describe, expect, test } from "vitest";
 import { addInstrument, createTask, gather, removeInstrument, run, sleep, waitFor, Lock, Queue, TimeoutError } from "../../../src/runtime/index.ts";
 import { SessionBuilder, type Trace, type TraceBatch } from "../../../src/trace/index.ts";
 import { OPS_PER_EVENT } from "../../../src/trace/encoding.ts";
-import { deterministicRecorder } from "./helpers.ts";
+import { deterministicRecorder, seededRandom } from "./helpers.ts";
 
 /** Workers behind a lock, a queue, a timeout, a cancellation, an error, and native work. */
 async function recordedBatch(): Promise<TraceBatch> {
@@ -53,18 +53,6 @@ async function recordedBatch(): Promise<TraceBatch> {
     removeInstrument(recorder);
   }
   return recorder.takeBatch();
-}
-
-/** mulberry32, so a failing cut can be found again from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The events of `batch` at positions [from, to), as a batch numbered `seq` carrying `strings` from `stringBase`. */
@@ -131,7 +119,7 @@ describe("a growing session's snapshots", () => {
     const one = (cuts: readonly number[], lost?: readonly [number, number]): [TraceBatch, number][] => split(batch, cuts, lost).map((part) => [part, 0]);
     checkGrowth(one(Array.from({ length: batch.count - 1 }, (_, k) => k + 1)), 1, "a batch per event");
     for (let seed = 1; seed <= 20; seed++) {
-      const rand = random(seed);
+      const rand = seededRandom(seed);
       checkGrowth(one(randomCuts(rand, batch.count)), 1, `seed ${seed}`);
       // Events lost in the middle: later ones refer to tasks the session never saw created.
       const from = Math.floor(rand() * batch.count);
@@ -143,7 +131,7 @@ describe("a growing session's snapshots", () => {
     const batch = await recordedBatch();
     const later = { ...batch, timeOrigin: batch.timeOrigin + 0.3 };
     for (let seed = 1; seed <= 20; seed++) {
-      const rand = random(seed);
+      const rand = seededRandom(seed);
       const queues = [split(batch, randomCuts(rand, batch.count)), split(later, randomCuts(rand, batch.count))];
       const parts: [TraceBatch, number][] = [];
       while (queues[0]!.length + queues[1]!.length > 0) {
