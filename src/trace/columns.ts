@@ -1,14 +1,14 @@
 /**
  * A checked trace as columns, to cross from the import worker to the panel: the four big
  * collections (tasks, steps, awaits, resource operations) become typed arrays, moved (not
- * copied) with the message, and their repeated strings one table. Structured clone of the
+ * copied) with the messages that carry them (`ColumnsPart`, one a collection, sent as soon as
+ * it is checked), and their repeated strings one table. Structured clone of the
  * same trace as objects costs seconds on each side for 100 000 tasks, and tens of seconds
  * for a million; rebuilding the objects from columns costs a fraction of that.
  *
- * The import worker reads a file straight into columns (`readTraceColumns`): steps, awaits
- * and resource operations go into them as they are checked, a batch of parsed records at a
- * time, so it never holds millions of parsed objects, whose garbage collection costs more
- * than parsing them.
+ * The import worker reads a file straight into columns (`readTraceColumns`): each record goes
+ * into them as it is checked, so it never holds millions of parsed objects, whose garbage
+ * collection costs more than parsing them.
  *
  * In the columns, null is NaN for numbers (no checked time or id is NaN) and −1 for strings
  * and kinds. Objects are rebuilt with their members in the model's order, so an exported
@@ -330,11 +330,6 @@ function buffersOf(columns: object): ArrayBuffer[] {
   return Object.values(columns).filter((v): v is ArrayBufferView => ArrayBuffer.isView(v)).map((v) => v.buffer as ArrayBuffer);
 }
 
-/** The buffers of `columns`, to move with the message that carries them. */
-function transferOf(columns: TraceColumns): ArrayBuffer[] {
-  return [columns.tasks, columns.steps, columns.awaits, columns.resourceOps].flatMap(buffersOf);
-}
-
 /** The buffers of a part, to move with the message that carries it. */
 export function transferOfPart(part: ColumnsPart): ArrayBuffer[] {
   return buffersOf(part.columns);
@@ -350,12 +345,12 @@ export function partsOf(columns: TraceColumns): ColumnsPart[] {
   ];
 }
 
-/** A trace as columns, and the buffers to move with the message that carries them. */
-export function toColumns(trace: Trace): { columns: TraceColumns; transfer: ArrayBuffer[] } {
+/** A trace as columns. */
+export function toColumns(trace: Trace): TraceColumns {
   const strings = new StringTable();
   const sinks = columnSinks(strings);
   const { tasks, steps, awaits, resourceOps, ...rest } = trace;
-  const columns: TraceColumns = {
+  return {
     rest,
     tasks: fill(sinks.tasks(tasks.length), tasks),
     steps: fill(sinks.steps(steps.length), steps),
@@ -363,7 +358,6 @@ export function toColumns(trace: Trace): { columns: TraceColumns; transfer: Arra
     resourceOps: fill(sinks.resourceOps(resourceOps.length), resourceOps),
     strings: strings.list,
   };
-  return { columns, transfer: transferOf(columns) };
 }
 
 /**
@@ -372,11 +366,10 @@ export function toColumns(trace: Trace): { columns: TraceColumns; transfer: Arra
  * handed on as soon as it is read, so a reader can start on it while the rest is checked (a
  * later error makes the parts handed on worthless).
  */
-export function* readTraceColumns(raw: unknown, onPart?: (part: ColumnsPart) => void): Generator<number, { columns: TraceColumns; transfer: ArrayBuffer[] }> {
+export function* readTraceColumns(raw: unknown, onPart?: (part: ColumnsPart) => void): Generator<number, TraceColumns> {
   const strings = new StringTable();
   const { tasks, steps, awaits, resourceOps, ...rest } = yield* readTraceInto(raw, columnSinks(strings, onPart));
-  const columns: TraceColumns = { rest, tasks, steps, awaits, resourceOps, strings: strings.list };
-  return { columns, transfer: transferOf(columns) };
+  return { rest, tasks, steps, awaits, resourceOps, strings: strings.list };
 }
 
 /** The trace the columns were made from. */

@@ -31,9 +31,9 @@ export type ImportResult =
 
 type ImportFailure = Extract<ImportResult, { ok: false }>;
 
-/** As ImportResult, with the trace as columns (columns.ts) and the buffers to move with them. */
+/** As ImportResult, with the trace as columns (columns.ts). */
 export type ColumnsImportResult =
-  | { readonly ok: true; readonly columns: TraceColumns; readonly transfer: ArrayBuffer[]; readonly format: TraceFileFormat }
+  | { readonly ok: true; readonly columns: TraceColumns; readonly format: TraceFileFormat }
   | { readonly ok: false; readonly error: TraceError };
 
 /** A Blob or File, or anything shaped like one (tests pass a fake with a huge `size`). */
@@ -395,9 +395,9 @@ export interface ColumnsImportOptions extends AsyncImportOptions {
 export async function importColumnsAsync(input: TraceInput | BlobLike, options: ColumnsImportOptions = {}): Promise<ColumnsImportResult> {
   const asColumns = (result: ImportResult): ColumnsImportResult => {
     if (!result.ok) return result;
-    const { columns, transfer } = toColumns(result.trace);
+    const columns = toColumns(result.trace);
     if (options.onPart !== undefined) for (const part of partsOf(columns)) options.onPart(part);
-    return { ok: true, columns, transfer, format: result.format };
+    return { ok: true, columns, format: result.format };
   };
   const max = options.maxBytes ?? MAX_IMPORT_BYTES;
   if (!isBlobLike(input) || typeof input.arrayBuffer !== "function") return asColumns(await importTraceAsync(input, options));
@@ -419,8 +419,8 @@ export async function importColumnsAsync(input: TraceInput | BlobLike, options: 
     const raw = wholeButLargeCollections(read.raw);
     const detected = detect(raw);
     if (!("reading" in detected)) return asColumns(detected);
-    const { columns, transfer } = await checkInSlices(readTraceColumns(raw, options.onPart), countRecords(raw), options);
-    return { ok: true, columns, transfer, format: "aioscope" };
+    const columns = await checkInSlices(readTraceColumns(raw, options.onPart), countRecords(raw), options);
+    return { ok: true, columns, format: "aioscope" };
   } catch (error) {
     if (error instanceof TraceInputError || error instanceof RangeError) return caught(error);
     try {

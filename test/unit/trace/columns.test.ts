@@ -4,14 +4,15 @@
  * file is byte for byte the same — and move their buffers instead of copying them.
  */
 import { describe, expect, test } from "vitest";
-import { fromColumns, toColumns } from "../../../src/trace/columns.ts";
+import { fromColumns, partsOf, toColumns, transferOfPart } from "../../../src/trace/columns.ts";
 import { exportAioscope, type Trace } from "../../../src/trace/index.ts";
 import { syntheticSession } from "../../../bench/browser/panel-session.ts";
 import { PROGRAMS } from "../trace/programs.ts";
 
 function expectSameTrace(trace: Trace): void {
-  const { columns, transfer } = toColumns(trace);
-  // What structured clone does to the message: the columns survive it, and only the small collections are objects.
+  const columns = toColumns(trace);
+  const transfer = partsOf(columns).flatMap(transferOfPart);
+  // What structured clone does to the messages: the columns survive it, and only the small collections are objects.
   const copy = structuredClone(columns, { transfer });
   expect(transfer.every((buffer) => buffer.byteLength === 0)).toBe(true);
   const back = fromColumns(copy);
