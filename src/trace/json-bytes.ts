@@ -130,8 +130,8 @@ const STRING_SLOTS = 4096;
 /**
  * Reads a record laid out exactly as a writer lays it out (no spaces, members in the layout's
  * order, numbers of at most 15 digits without an exponent) straight from the bytes into one
- * object, refilled for each record. A record in any
- * other form is not read here: the caller parses it with JSON.parse instead. Each form read
+ * object, refilled for each record. A record in any other form is not read here: the caller
+ * parses it with JSON.parse instead. Each form read
  * here is JSON, and each value is the one JSON.parse gives: a number of at most 15 digits and
  * k ≤ 15 decimals is its digits (exact) over 10^k (exact), one correctly rounded division.
  * Repeated strings of plain ASCII (kinds, labels, names, files) are made once, from a small

@@ -210,8 +210,7 @@ class ArrayElements implements ElementCursor {
  * only for a reader that keeps nothing of the element itself.
  */
 function elementsOf(list: RecordList, layout: RecordLayout | null): ElementCursor {
-  if (!(list instanceof LazyJsonArray)) return new ArrayElements(list);
-  return layout === null ? list.elements() : list.elements(layout);
+  return list instanceof LazyJsonArray ? list.elements(layout ?? undefined) : new ArrayElements(list);
 }
 
 /**
@@ -494,19 +493,16 @@ function* readTasks<T>(list: RecordList, ctx: Context, tasks: RecordSink<TaskRec
     if (parents[i] === known.id[i]) r.fail("parent", "a task cannot be its own parent");
     if (wakers[i] !== 0 && !known.has(wakers[i]!)) r.fail("ready.waker", `task ${wakers[i]} does not exist in tasks`);
   }
-  const cycle = findParentCycle(known.id.subarray(0, known.count), parents, (id) => {
-    const k = known.indexOf(id);
-    return k < 0 ? undefined : k;
-  });
+  const cycle = findParentCycle(known.id.subarray(0, known.count), parents, (id) => known.indexOf(id));
   if (cycle !== null) r.at(cycle.index).fail("parent", `the tasks' parents form a cycle: ${cycle.ids.map((id) => `task ${id}`).join(" → ")}`);
   return tasks.result();
 }
 
-/** A lookup from each of `ids` to its index. */
-function indexesOf(ids: ArrayLike<number>): (id: number) => number | undefined {
+/** A lookup from each of `ids` to its index; −1 for an id not among them. */
+function indexesOf(ids: ArrayLike<number>): (id: number) => number {
   const indexOf = new Map<number, number>();
   for (let i = 0; i < ids.length; i++) indexOf.set(ids[i]!, i);
-  return (id) => indexOf.get(id);
+  return (id) => indexOf.get(id) ?? -1;
 }
 
 /**
@@ -517,19 +513,19 @@ function indexesOf(ids: ArrayLike<number>): (id: number) => number | undefined {
 function findParentCycle(
   ids: ArrayLike<number>,
   parents: ArrayLike<number | null>,
-  indexOf: (id: number) => number | undefined = indexesOf(ids),
+  indexOf: (id: number) => number = indexesOf(ids),
 ): { index: number; ids: number[] } | null {
   // 0: not seen; 1: on the chain being walked; 2: known to reach a root.
   const state = new Uint8Array(ids.length);
   const chain: number[] = [];
   for (let start = 0; start < ids.length; start++) {
     chain.length = 0;
-    for (let i: number | undefined = start; i !== undefined && state[i] === 0;) {
+    for (let i = start; i >= 0 && state[i] === 0;) {
       state[i] = 1;
       chain.push(i);
-      const parent: number | null | undefined = parents[i];
-      const next: number | undefined = parent === null || parent === 0 || parent === undefined ? undefined : indexOf(parent);
-      if (next !== undefined && state[next] === 1) {
+      const parent = parents[i];
+      const next = parent === null || parent === 0 || parent === undefined ? -1 : indexOf(parent);
+      if (next >= 0 && state[next] === 1) {
         const loop = chain.slice(chain.indexOf(next)).map((k) => ids[k]!);
         return { index: next, ids: [...loop, ids[next]!] };
       }
@@ -540,12 +536,17 @@ function findParentCycle(
   return null;
 }
 
+/** `time` (of member `key`) must not come before task `task` (an index in `ctx.tasks`) was created. */
+function checkNotBeforeCreated(r: Reader, key: string, time: number, task: number, ctx: Context): void {
+  const created = ctx.tasks.created[task]!;
+  if (time < created) r.fail(key, `${time} is before task ${ctx.tasks.id[task]!} was created (${created})`);
+}
+
 /** A record's [start, end] must lie within its task's life; an ended task leaves nothing open. */
 function checkWithinTask(r: Reader, task: number, start: number, end: number | null, ctx: Context): void {
   const id = ctx.tasks.id[task]!;
-  const created = ctx.tasks.created[task]!;
   const ended = ctx.tasks.end[task]!;
-  if (start < created) r.fail("start", `${start} is before task ${id} was created (${created})`);
+  checkNotBeforeCreated(r, "start", start, task, ctx);
   if (end !== null) {
     if (end < start) r.fail("end", `ends (${end}) before it starts (${start})`);
     checkWithinEnd(r, "end", end, ctx);
@@ -634,10 +635,8 @@ function readCancellations(list: unknown[], ctx: Context): CancellationRecord[] 
     checkWithinEnd(r, "time", time, ctx);
     previous = time;
     const task = taskRef(r, o, "task", ctx);
-    const id = ctx.tasks.id[task]!;
-    const created = ctx.tasks.created[task]!;
-    if (time < created) r.fail("time", `${time} is before task ${id} was created (${created})`);
-    const record = { time, task: id, by: taskRefOrNull(r, o, "by", ctx), message: r.stringOrNull(o, "message") };
+    checkNotBeforeCreated(r, "time", time, task, ctx);
+    const record = { time, task: ctx.tasks.id[task]!, by: taskRefOrNull(r, o, "by", ctx), message: r.stringOrNull(o, "message") };
     return o.canceller === undefined ? record : { ...record, canceller: r.string(o, "canceller", 64) };
   });
 }
@@ -653,15 +652,13 @@ function readTimeouts(list: unknown[], ctx: Context): TimeoutRecord[] {
     checkOrder(r, "armed", previous, armed, "timeouts");
     checkWithinEnd(r, "armed", armed, ctx);
     previous = armed;
-    const id = ctx.tasks.id[task]!;
-    const created = ctx.tasks.created[task]!;
-    if (armed < created) r.fail("armed", `${armed} is before task ${id} was created (${created})`);
+    checkNotBeforeCreated(r, "armed", armed, task, ctx);
     const expired = r.timeOrNull(o, "expired");
     if (expired !== null) {
       if (expired < armed) r.fail("expired", `expired (${expired}) before it was armed (${armed})`);
       checkWithinEnd(r, "expired", expired, ctx);
     }
-    return { task: id, armed, deadline: r.time(o, "deadline"), expired };
+    return { task: ctx.tasks.id[task]!, armed, deadline: r.time(o, "deadline"), expired };
   });
 }
 
