@@ -15,8 +15,8 @@ export function createInlineImporter(sliceMs = 40): Importer {
  * the promise settles with the importer's result — a trace, or its precise error. The trace
  * arrives as columns, a large collection at a time, and its records are rebuilt here in slices
  * while the worker checks the next, so a million-task file does not stop the panel's frames
- * for seconds. A worker that cannot start or dies is reported as
- * an error result too, never thrown.
+ * for seconds. A worker that cannot start or dies is reported as an error result too, never
+ * thrown.
  */
 import type { ImportProgress, ImportResult } from "../../trace/import.ts";
 import { importTraceAsync, slices } from "../../trace/import.ts";
