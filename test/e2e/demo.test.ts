@@ -131,7 +131,8 @@ describe("the demo page, without the extension", () => {
     expect(summary.concurrent.ids).toEqual([1, 2, 3]);
     expect(summary.sequential.elapsedMs).toBeGreaterThanOrEqual(3 * summary.delayMsEach);
     expect(summary.concurrent.elapsedMs).toBeGreaterThanOrEqual(summary.delayMsEach);
-    expect(summary.concurrent.elapsedMs).toBeLessThan(summary.sequential.elapsedMs / 2);
+    // Order, not a wall-clock ratio: every fetch had begun before the first one ended.
+    expect(summary.concurrent.overlapping).toBe(true);
   });
 
   test("gather: raises the first child error and leaves the others running; returnExceptions returns it", async () => {

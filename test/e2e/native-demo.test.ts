@@ -80,7 +80,7 @@ describe("the demo page with native instrumentation recording", () => {
     // The same promises as test/e2e/demo.test.ts makes of each scenario.
     const sequential = summary<SequentialVsConcurrentSummary>("sequential-vs-concurrent");
     expect(sequential.concurrent.ids).toEqual([1, 2, 3]);
-    expect(sequential.concurrent.elapsedMs).toBeLessThan(sequential.sequential.elapsedMs / 2);
+    expect(sequential.concurrent.overlapping).toBe(true);
     const gather = summary<GatherSummary>("gather");
     expect(gather.withoutReturnExceptions.raised?.name).toBe("HttpError");
     expect(gather.withoutReturnExceptions.children).toEqual({ "raise: item 1": "done", "raise: item 2 (fails)": "error", "raise: item 3": "done" });

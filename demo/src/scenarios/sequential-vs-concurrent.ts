@@ -12,7 +12,8 @@ const DELAY_MS = 200;
 export interface SequentialVsConcurrentSummary {
   readonly delayMsEach: number;
   readonly sequential: { readonly ids: number[]; readonly elapsedMs: number };
-  readonly concurrent: { readonly ids: number[]; readonly elapsedMs: number };
+  /** `overlapping`: every fetch had begun before the first one ended (they ran at the same time). */
+  readonly concurrent: { readonly ids: number[]; readonly elapsedMs: number; readonly overlapping: boolean };
 }
 
 function* oneAfterAnother(progress: (text: string) => void): Generator<unknown, Item[], unknown> {
@@ -24,10 +25,17 @@ function* oneAfterAnother(progress: (text: string) => void): Generator<unknown, 
   return items;
 }
 
-function* allAtOnce(progress: (text: string) => void): Generator<unknown, Item[], unknown> {
+function* allAtOnce(progress: (text: string) => void): Generator<unknown, { items: Item[]; overlapping: boolean }, unknown> {
   progress(`concurrently: gathering ${IDS.length} fetch tasks…`);
-  const tasks = IDS.map((id) => createTask(fetchItem(id, { delay: DELAY_MS }), { name: `fetch item ${id}` }));
-  return yield* gather(tasks);
+  let begun = 0;
+  let begunAtFirstEnd = -1;
+  const tasks = IDS.map((id) => createTask(function* () {
+    begun++;
+    const item = yield* fetchItem(id, { delay: DELAY_MS });
+    if (begunAtFirstEnd < 0) begunAtFirstEnd = begun;
+    return item;
+  }, { name: `fetch item ${id}` }));
+  return { items: yield* gather(tasks), overlapping: begunAtFirstEnd === IDS.length };
 }
 
 export const sequentialVsConcurrent: Scenario<SequentialVsConcurrentSummary> = {
@@ -49,7 +57,7 @@ export const sequentialVsConcurrent: Scenario<SequentialVsConcurrentSummary> = {
       summary: {
         delayMsEach: DELAY_MS,
         sequential: { ids: sequential.map((item) => item.id), elapsedMs: sequentialMs },
-        concurrent: { ids: concurrent.map((item) => item.id), elapsedMs: concurrentMs },
+        concurrent: { ids: concurrent.items.map((item) => item.id), elapsedMs: concurrentMs, overlapping: concurrent.overlapping },
       },
       text: `one after another: ${sequentialMs} ms · with gather: ${concurrentMs} ms (3 × ${DELAY_MS} ms requests)`,
     };
