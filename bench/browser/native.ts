@@ -37,11 +37,19 @@
  * ratio alike; and the browsers are launched afresh a few times (generations), so that a
  * lucky or unlucky renderer process does not decide a figure either.
  *
+ * The fetch wrapper alone, without a budget: in the native-on page, FETCHES fetches through
+ * the original `fetch` (taken while the page was not recorded) and through `window.fetch`, the
+ * wrapper, one after the other in an order that flips each round. Both run in the same page,
+ * with the same observers, `then` wrapper and recording: the ratio is what the wrapper adds,
+ * with none of the noise of comparing two browsers.
+ *
  * Two counts go with them: the events the panel received from the native-on page per run
  * (≥ 11 000: every fetch and timer, started and ended), and the events its agent dropped per
  * run (none: a burst of events in one task is shipped in several batches, page-agent.ts).
  *
- * NATIVE_BENCH_GENERATIONS (default 3) and NATIVE_BENCH_ROUNDS (default 12) set the sizes;
+ * NATIVE_BENCH_GENERATIONS (default 3) and NATIVE_BENCH_ROUNDS (default 12) set the sizes, and
+ * NATIVE_BENCH_FETCHES (default 500) and NATIVE_BENCH_TIMERS (default 5 000) the work (one of
+ * them 0 shows what the other costs by itself);
  * NATIVE_BENCH_PROFILE=<file.cpuprofile> also writes CPU profiles (CDP Profiler) of the page's
  * thread over a few more runs of the fetches and timers after the first generation's measured
  * rounds (not measured: a profiler slows what it watches), one run of each page in turn: the
@@ -60,8 +68,8 @@ import { openInspectedPage, startRecording } from "../../test/e2e/helpers.ts";
 import type { BenchFigure } from "../harness.ts";
 import { launchWithExtensionCopy, launchWithoutExtension, startNativeServer } from "../../test/e2e/native-fixtures.ts";
 
-const FETCHES = 500;
-const TIMERS = 5000;
+const FETCHES = Number(process.env.NATIVE_BENCH_FETCHES ?? 500);
+const TIMERS = Number(process.env.NATIVE_BENCH_TIMERS ?? 5000);
 const THENS = 20_000;
 /** Fresh browsers this many times, so that no one renderer process's luck decides a figure. */
 const GENERATIONS = Number(process.env.NATIVE_BENCH_GENERATIONS ?? 3);
@@ -84,6 +92,14 @@ window.work = async (fetches, timers) => {
   for (let i = 0; i < fetches; i++) requests.push(fetch("/data?id=b" + i + "&bytes=256").then((r) => r.text()));
   await Promise.all([timersDone, Promise.all(requests)]);
   return performance.now() - t0;
+};
+// Fetches alone, through the browser's fetch as the page held it before recording began
+// (originalFetch) or through window.fetch as it is now.
+window.fetchWork = async (fetches, original) => {
+  const call = original ? window.originalFetch : window.fetch;
+  const requests = [];
+  for (let i = 0; i < fetches; i++) requests.push(call("/data?id=f" + i + "&bytes=256").then((r) => r.text()));
+  await Promise.all(requests);
 };
 // Promise continuations: a chain of n .then, registered in a timer's callback (the worst case
 // for the then wrapper while recording: a cause to carry, so every callback is wrapped).
@@ -119,6 +135,9 @@ interface Side {
   readonly wall: number[];
   /** Main-thread CPU ms of the .then chain (thenWork). */
   readonly thenCpu: number[];
+  /** For a native-on side: main-thread CPU ms of fetchWork through the wrapper, and through the original fetch. */
+  readonly wrappedFetchCpu: number[];
+  readonly originalFetchCpu: number[];
 }
 
 function median(values: readonly number[]): number {
@@ -142,6 +161,10 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
   if (variant !== "absent") {
     // Not recorded: the extension answers at once, and the wrappers go.
     await page.waitForFunction(() => (window as unknown as { pristine(): boolean }).pristine(), { polling: 20 });
+    await page.evaluate(() => {
+      const own = window as unknown as { originalFetch: typeof fetch };
+      own.originalFetch = window.fetch;
+    });
   }
   if (panel !== null) {
     const native = await panel.$eval("[data-testid=native-toggle]", (box) => (box as HTMLInputElement).checked);
@@ -154,7 +177,7 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
   }
   const cdp = await page.createCDPSession();
   await cdp.send("Performance.enable");
-  return { variant, page, cdp, panel, cpu: [], busy: [], wall: [], thenCpu: [] };
+  return { variant, page, cdp, panel, cpu: [], busy: [], wall: [], thenCpu: [], wrappedFetchCpu: [], originalFetchCpu: [] };
 }
 
 /**
@@ -165,6 +188,24 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
 const SHIPPING_MS = 300;
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SHIPPING_MS));
 
+/** Main-thread CPU ms of one callback's work and the shipping of its events. */
+async function cpuOf(side: Side, work: () => Promise<unknown>): Promise<number> {
+  const before = await threadSeconds(side.cdp);
+  await work();
+  await settle();
+  return ((await threadSeconds(side.cdp)).cpu - before.cpu) * 1000;
+}
+
+/** The fetch wrapper against the original, in the same page, in an order that flips with `round`. */
+async function runFetchPair(side: Side, round: number): Promise<void> {
+  const fetchWork = (original: boolean) => () => side.page.evaluate(
+    (n: number, o: boolean) => (window as unknown as { fetchWork(n: number, o: boolean): Promise<void> }).fetchWork(n, o), FETCHES, original,
+  );
+  for (const original of round % 2 === 0 ? [true, false] : [false, true]) {
+    (original ? side.originalFetchCpu : side.wrappedFetchCpu).push(await cpuOf(side, fetchWork(original)));
+  }
+}
+
 async function runOnce(side: Side, thens = true): Promise<void> {
   const before = await threadSeconds(side.cdp);
   const wall = await side.page.evaluate((f: number, t: number) => (window as unknown as { work(f: number, t: number): Promise<number> }).work(f, t), FETCHES, TIMERS);
@@ -174,11 +215,10 @@ async function runOnce(side: Side, thens = true): Promise<void> {
   side.busy.push((after.busy - before.busy) * 1000);
   side.wall.push(wall);
   if (!thens) return;
-  const beforeThens = await threadSeconds(side.cdp);
-  const chained = await side.page.evaluate((n: number) => (window as unknown as { thenWork(n: number): Promise<number> }).thenWork(n), THENS);
-  if (chained < 0) throw new Error(`${side.variant}: the .then chain did not count to ${THENS}`);
-  await settle();
-  side.thenCpu.push((((await threadSeconds(side.cdp)).cpu) - beforeThens.cpu) * 1000);
+  side.thenCpu.push(await cpuOf(side, async () => {
+    const chained = await side.page.evaluate((n: number) => (window as unknown as { thenWork(n: number): Promise<number> }).thenWork(n), THENS);
+    if (chained < 0) throw new Error(`${side.variant}: the .then chain did not count to ${THENS}`);
+  }));
 }
 
 /** Where NATIVE_BENCH_PROFILE writes the native-on page's CPU profile, if set. */
@@ -196,7 +236,7 @@ async function profileRuns(sides: readonly Side[]): Promise<void> {
   }
   for (let k = 0; k < PROFILE_ROUNDS; k++) {
     for (const side of sides) {
-      const copy: Side = { ...side, cpu: [], busy: [], wall: [], thenCpu: [] };
+      const copy: Side = { ...side, cpu: [], busy: [], wall: [], thenCpu: [], wrappedFetchCpu: [], originalFetchCpu: [] };
       const into = profiles.get(side.variant) ?? [];
       profiles.set(side.variant, into);
       await side.cdp.send("Profiler.start");
@@ -216,8 +256,13 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
     for (let k = 0; k < VARIANTS.length; k++) sides.push(await openSide(k === 0 ? plain : extensions[k - 1]!.browser, url, VARIANTS[k]!));
     for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
       const order = round % 2 === 0 ? sides : [...sides].reverse();
-      for (const side of order) await runOnce(side);
-      if (round === WARMUP_ROUNDS - 1) for (const side of sides) side.cpu.length = side.busy.length = side.wall.length = side.thenCpu.length = 0;
+      for (const side of order) {
+        await runOnce(side);
+        if (nativeOn(side.variant) && FETCHES > 0) await runFetchPair(side, round);
+      }
+      if (round === WARMUP_ROUNDS - 1) {
+        for (const side of sides) side.cpu.length = side.busy.length = side.wall.length = side.thenCpu.length = side.wrappedFetchCpu.length = side.originalFetchCpu.length = 0;
+      }
     }
     const on = sides.find((s) => s.variant === "native on")!;
     if (profile) await profileRuns(sides.filter((s) => s.variant === "native on" || s.variant === "native off" || s.variant === "native on, other build"));
@@ -238,7 +283,8 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
   const server = await startNativeServer({ "/": PAGE });
   try {
     const url = `${server.origin}/`;
-    const samples = new Map<Variant, { cpu: number[]; busy: number[]; wall: number[]; thenCpu: number[] }>(VARIANTS.map((v) => [v, { cpu: [], busy: [], wall: [], thenCpu: [] }]));
+    type Samples = Pick<Side, "cpu" | "busy" | "wall" | "thenCpu" | "wrappedFetchCpu" | "originalFetchCpu">;
+    const samples = new Map<Variant, Samples>(VARIANTS.map((v) => [v, { cpu: [], busy: [], wall: [], thenCpu: [], wrappedFetchCpu: [], originalFetchCpu: [] }]));
     let shipped = 0;
     let dropped = 0;
     for (let g = 0; g < GENERATIONS; g++) {
@@ -251,6 +297,8 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
         into.busy.push(...side.busy);
         into.wall.push(...side.wall);
         into.thenCpu.push(...side.thenCpu);
+        into.wrappedFetchCpu.push(...side.wrappedFetchCpu);
+        into.originalFetchCpu.push(...side.originalFetchCpu);
       }
     }
     const figures: BenchFigure[] = [];
@@ -300,6 +348,18 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
           note: `medians ${median(on[key]).toFixed(1)} ms vs ${median(other[key]).toFixed(1)} ms over ${ratios.length} rounds`,
         });
       }
+    }
+    // The fetch wrapper's cost, in the same page (see the header): shown without a budget.
+    for (const variant of VARIANTS.filter(nativeOn)) {
+      const { wrappedFetchCpu: wrapped, originalFetchCpu: original } = samples.get(variant)!;
+      if (wrapped.length === 0) continue;
+      const ratios = wrapped.map((value, round) => value / original[round]!);
+      figures.push({
+        name: `${FETCHES} fetches alone, main-thread CPU time, through the fetch wrapper / through the original fetch, in the same page recording with native on${variant === "native on" ? "" : " (the other build)"}`,
+        value: median(ratios),
+        unit: "×",
+        note: `medians ${median(wrapped).toFixed(1)} ms vs ${median(original).toFixed(1)} ms over ${ratios.length} rounds`,
+      });
     }
     // The then wrapper's cost, shown without a budget: a page of nothing but continuations.
     for (const variant of VARIANTS.slice(1)) {
