@@ -138,6 +138,8 @@ interface Side {
   /** For a native-on side: main-thread CPU ms of fetchWork through the wrapper, and through the original fetch. */
   readonly wrappedFetchCpu: number[];
   readonly originalFetchCpu: number[];
+  /** Events the panel received during each pair of those runs (warm-up included): not the budgeted work's. */
+  readonly fetchPairEvents: number[];
 }
 
 function median(values: readonly number[]): number {
@@ -177,7 +179,7 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
   }
   const cdp = await page.createCDPSession();
   await cdp.send("Performance.enable");
-  return { variant, page, cdp, panel, cpu: [], busy: [], wall: [], thenCpu: [], wrappedFetchCpu: [], originalFetchCpu: [] };
+  return { variant, page, cdp, panel, cpu: [], busy: [], wall: [], thenCpu: [], wrappedFetchCpu: [], originalFetchCpu: [], fetchPairEvents: [] };
 }
 
 /**
@@ -201,9 +203,16 @@ async function runFetchPair(side: Side, round: number): Promise<void> {
   const fetchWork = (original: boolean) => () => side.page.evaluate(
     (n: number, o: boolean) => (window as unknown as { fetchWork(n: number, o: boolean): Promise<void> }).fetchWork(n, o), FETCHES, original,
   );
+  const before = await panelEvents(side);
   for (const original of round % 2 === 0 ? [true, false] : [false, true]) {
     (original ? side.originalFetchCpu : side.wrappedFetchCpu).push(await cpuOf(side, fetchWork(original)));
   }
+  side.fetchPairEvents.push((await panelEvents(side)) - before);
+}
+
+/** The events the side's panel has received so far (0 without a panel). */
+async function panelEvents(side: Side): Promise<number> {
+  return side.panel === null ? 0 : await side.panel.evaluate(() => window.__aioscopePanel?.snapshot().events ?? 0);
 }
 
 async function runOnce(side: Side, thens = true): Promise<void> {
@@ -236,7 +245,7 @@ async function profileRuns(sides: readonly Side[]): Promise<void> {
   }
   for (let k = 0; k < PROFILE_ROUNDS; k++) {
     for (const side of sides) {
-      const copy: Side = { ...side, cpu: [], busy: [], wall: [], thenCpu: [], wrappedFetchCpu: [], originalFetchCpu: [] };
+      const copy: Side = { ...side, cpu: [], busy: [], wall: [], thenCpu: [], wrappedFetchCpu: [], originalFetchCpu: [], fetchPairEvents: [] };
       const into = profiles.get(side.variant) ?? [];
       profiles.set(side.variant, into);
       await side.cdp.send("Profiler.start");
@@ -271,9 +280,10 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
       const snapshot = window.__aioscopePanel?.snapshot();
       return { events: snapshot?.events ?? 0, droppedEvents: snapshot?.droppedEvents ?? 0 };
     });
+    const pairEvents = on.fetchPairEvents.reduce((sum, count) => sum + count, 0);
     for (const side of sides) await side.page.close();
     const runs = WARMUP_ROUNDS + ROUNDS + (profile ? PROFILE_ROUNDS : 0);
-    return { sides, shipped: events / runs, dropped: droppedEvents / runs };
+    return { sides, shipped: (events - pairEvents) / runs, dropped: droppedEvents / runs };
   } finally {
     await Promise.all([plain.close(), ...extensions.map((e) => e.close())]);
   }
