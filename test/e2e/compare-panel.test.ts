@@ -47,6 +47,14 @@ async function recordRun(page: Page, panel: Frame, title: string, together: bool
   // The panel says "stopped" before the page's last batch (the one with its recordingStop
   // marker) has arrived: until then the session can still grow.
   await waitForTrace(panel, (trace) => trace.markers.some((marker) => marker.kind === "recordingStop"));
+  // The comparison's "after" is the session as the panel shows it, whose model is rebuilt after
+  // the last batch: wait until the timeline has drawn the whole session (same end and tasks).
+  await panel.waitForFunction(() => {
+    const automation = window.__aioscopePanel!;
+    const trace = automation.trace();
+    const frame = automation.drawnFrame();
+    return trace !== null && frame !== null && frame.traceEnd === trace.end && frame.tasks === trace.tasks.length;
+  }, POLL);
 }
 
 /** Distinct colours a canvas holds (up to 64): a drawn timeline has bars and labels, a blank one one colour. */
