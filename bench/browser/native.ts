@@ -124,20 +124,24 @@ const VARIANTS: readonly Variant[] = ["absent", "idle", "native off", "native on
 const recording = (variant: Variant): boolean => variant !== "absent" && variant !== "idle";
 const nativeOn = (variant: Variant): boolean => variant === "native on" || variant === "native on, other build";
 
-interface Side {
+/**
+ * What a side measures, one value a run (ms): main-thread CPU, time in tasks and wall time of
+ * the work; main-thread CPU of the .then chain (thenWork); for a native-on side, main-thread CPU
+ * of fetchWork through the wrapper, and through the original fetch.
+ */
+const SAMPLE_KEYS = ["cpu", "busy", "wall", "thenCpu", "wrappedFetchCpu", "originalFetchCpu"] as const;
+type Samples = Record<(typeof SAMPLE_KEYS)[number], number[]>;
+
+function noSamples(): Samples {
+  return { cpu: [], busy: [], wall: [], thenCpu: [], wrappedFetchCpu: [], originalFetchCpu: [] };
+}
+
+interface Side extends Samples {
   readonly variant: Variant;
   readonly page: Page;
   readonly cdp: CDPSession;
   /** The Async panel recording this page, for the recording variants. */
   readonly panel: Frame | null;
-  readonly cpu: number[];
-  readonly busy: number[];
-  readonly wall: number[];
-  /** Main-thread CPU ms of the .then chain (thenWork). */
-  readonly thenCpu: number[];
-  /** For a native-on side: main-thread CPU ms of fetchWork through the wrapper, and through the original fetch. */
-  readonly wrappedFetchCpu: number[];
-  readonly originalFetchCpu: number[];
   /** Events the panel received during each pair of those runs (warm-up included): not the budgeted work's. */
   readonly fetchPairEvents: number[];
 }
@@ -179,7 +183,7 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
   }
   const cdp = await page.createCDPSession();
   await cdp.send("Performance.enable");
-  return { variant, page, cdp, panel, cpu: [], busy: [], wall: [], thenCpu: [], wrappedFetchCpu: [], originalFetchCpu: [], fetchPairEvents: [] };
+  return { variant, page, cdp, panel, ...noSamples(), fetchPairEvents: [] };
 }
 
 /**
@@ -245,7 +249,7 @@ async function profileRuns(sides: readonly Side[]): Promise<void> {
   }
   for (let k = 0; k < PROFILE_ROUNDS; k++) {
     for (const side of sides) {
-      const copy: Side = { ...side, cpu: [], busy: [], wall: [], thenCpu: [], wrappedFetchCpu: [], originalFetchCpu: [], fetchPairEvents: [] };
+      const copy: Side = { ...side, ...noSamples(), fetchPairEvents: [] };
       const into = profiles.get(side.variant) ?? [];
       profiles.set(side.variant, into);
       await side.cdp.send("Profiler.start");
@@ -269,9 +273,7 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
         await runOnce(side);
         if (nativeOn(side.variant) && FETCHES > 0) await runFetchPair(side, round);
       }
-      if (round === WARMUP_ROUNDS - 1) {
-        for (const side of sides) side.cpu.length = side.busy.length = side.wall.length = side.thenCpu.length = side.wrappedFetchCpu.length = side.originalFetchCpu.length = 0;
-      }
+      if (round === WARMUP_ROUNDS - 1) for (const side of sides) for (const key of SAMPLE_KEYS) side[key].length = 0;
     }
     const on = sides.find((s) => s.variant === "native on")!;
     if (profile) await profileRuns(sides.filter((s) => s.variant === "native on" || s.variant === "native off" || s.variant === "native on, other build"));
@@ -293,8 +295,7 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
   const server = await startNativeServer({ "/": PAGE });
   try {
     const url = `${server.origin}/`;
-    type Samples = Pick<Side, "cpu" | "busy" | "wall" | "thenCpu" | "wrappedFetchCpu" | "originalFetchCpu">;
-    const samples = new Map<Variant, Samples>(VARIANTS.map((v) => [v, { cpu: [], busy: [], wall: [], thenCpu: [], wrappedFetchCpu: [], originalFetchCpu: [] }]));
+    const samples = new Map<Variant, Samples>(VARIANTS.map((v) => [v, noSamples()]));
     let shipped = 0;
     let dropped = 0;
     for (let g = 0; g < GENERATIONS; g++) {
@@ -303,12 +304,7 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
       dropped = result.dropped;
       for (const side of result.sides) {
         const into = samples.get(side.variant)!;
-        into.cpu.push(...side.cpu);
-        into.busy.push(...side.busy);
-        into.wall.push(...side.wall);
-        into.thenCpu.push(...side.thenCpu);
-        into.wrappedFetchCpu.push(...side.wrappedFetchCpu);
-        into.originalFetchCpu.push(...side.originalFetchCpu);
+        for (const key of SAMPLE_KEYS) into[key].push(...side[key]);
       }
     }
     const figures: BenchFigure[] = [];
