@@ -11,6 +11,7 @@ import {
   RECORDER_VERSION, TRACE_FORMAT, TRACE_VERSION,
   type AwaitRecord, type CancellationRecord, type ResourceOpRecord, type ResourceRecord, type StepRecord, type TaskRecord, type TimeoutRecord, type Trace,
 } from "../../src/trace/model.ts";
+import { seededRandom } from "../../test/unit/trace/helpers.ts";
 
 export interface SessionShape {
   readonly tasks: number;
@@ -21,18 +22,6 @@ export interface SessionShape {
 }
 
 export const BUDGET_SHAPE: SessionShape = { tasks: 100_000, records: 1_000_000, lengthMs: 60_000 };
-
-/** mulberry32: small, fast, good enough to scatter times. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const GROUP_SIZE = 100;
 const LOCKS = 16;
@@ -48,7 +37,7 @@ interface PlannedStep {
 }
 
 export function syntheticSession(shape: SessionShape = BUDGET_SHAPE, seed = 42): Trace {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const lengthUs = shape.lengthMs * 1000;
   // Per task: `steps` steps alternating with steps − 1 awaits (a pending task ends in an open await).
   // records ≈ tasks + steps + awaits (steps − tasks) + resource operations (2 in 5 awaits) + a
