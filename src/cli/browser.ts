@@ -292,7 +292,7 @@ export async function readPanelTraceBytes(panel: Frame): Promise<Uint8Array | nu
  * session (same end, same task count) with rows on the canvas. A session with nothing to draw
  * counts as painted once the panel shows it as stopped. Runs in the panel's frame.
  */
-function panelShowsStoppedSession(): boolean {
+export function panelShowsStoppedSession(): boolean {
   const root = document.querySelector('[data-testid="panel-root"]');
   if (root?.getAttribute("data-phase") !== "stopped") return false;
   const automation = window.__aioscopePanel!;

@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, ElementHandle, Frame, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { panelShowsStoppedSession } from "../../src/cli/browser.ts";
 import { decodePng, distinctColours } from "../../src/cli/png-pixels.ts";
 import { exportAioscope } from "../../src/trace/index.ts";
 import { scratchDir } from "./cli-helpers.ts";
@@ -49,12 +50,7 @@ async function recordRun(page: Page, panel: Frame, title: string, together: bool
   await waitForTrace(panel, (trace) => trace.markers.some((marker) => marker.kind === "recordingStop"));
   // The comparison's "after" is the session as the panel shows it, whose model is rebuilt after
   // the last batch: wait until the timeline has drawn the whole session (same end and tasks).
-  await panel.waitForFunction(() => {
-    const automation = window.__aioscopePanel!;
-    const trace = automation.trace();
-    const frame = automation.drawnFrame();
-    return trace !== null && frame !== null && frame.traceEnd === trace.end && frame.tasks === trace.tasks.length;
-  }, POLL);
+  await panel.waitForFunction(panelShowsStoppedSession, POLL);
 }
 
 /** Distinct colours a canvas holds (up to 64): a drawn timeline has bars and labels, a blank one one colour. */
