@@ -187,7 +187,7 @@ describe("the timeline model built in slices (ModelJob)", () => {
     }
   });
 
-  test("a build overtaken by a newer snapshot finishes first, then the next one starts after a rest as long as its work", async () => {
+  test("a build overtaken by a newer snapshot finishes first, then the next one starts after a rest", async () => {
     const batch = await recordedBatch();
     const [first, second, third] = split(batch, [batch.count >> 2, batch.count >> 1]);
     const builder = new SessionBuilder();
