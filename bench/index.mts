@@ -15,6 +15,7 @@ import { panelFigures } from "./browser/panel.ts";
 import { panelLiveFigures } from "./browser/panel-live.ts";
 import { floodFigures } from "./browser/flood.ts";
 import { statisticsFigures } from "./cases/statistics.ts";
+import { liveModelFigures } from "./cases/live-model.ts";
 
 const suites: [string, () => Promise<BenchRow[]>][] = [
   ["runtime core", runtimeCoreCases],
@@ -32,6 +33,7 @@ const figureSuites: [string, () => Promise<BenchFigure[]>][] = [
   ["Async panel at 100 000 tasks (headless Chromium)", () => panelFigures()],
   ["Async panel, live recording growing to 100 000 tasks (headless Chromium)", panelLiveFigures],
   ["panel statistics of a 100 000-task session, in one go and in slices (node)", statisticsFigures],
+  ["timeline models of a session growing to 100 000 tasks (node)", liveModelFigures],
   ["flood: 1 000 000 tasks + 100 000 timers (headless Chromium)", floodFigures],
 ];
 

@@ -130,6 +130,31 @@ class Column<T> {
   }
 }
 
+/** The columns of a trace that a model of it indexes by position. */
+export type PositionedColumn = "tasks" | "steps" | "awaits" | "cancellations" | "timeouts" | "nativeOps";
+
+/** Each snapshot a builder made: by whom, and which of its columns were still in append order. */
+const lineage = new WeakMap<Trace, { readonly builder: SessionBuilder; readonly inOrder: ReadonlySet<PositionedColumn> }>();
+
+/**
+ * The columns of `later` that grew from `earlier`'s by appends alone, so that each record of
+ * `earlier` is, at the same position in `later`, itself or its replacement (a record that
+ * changes is replaced by one of the same task, operation or resource): both are snapshots of
+ * one builder, and the column was still in time order when `later` was taken (a builder never
+ * returns to order once a late source's records sorted before earlier ones, so it was in order
+ * for `earlier` too). A consumer that keeps facts by position (the timeline's model) reuses
+ * them for those records without reading them. Empty for traces of different builders, or
+ * not made by a builder.
+ */
+export function columnsGrownByAppends(earlier: Trace, later: Trace): ReadonlySet<PositionedColumn> {
+  const before = lineage.get(earlier);
+  const after = lineage.get(later);
+  if (before === undefined || after === undefined || before.builder !== after.builder) return NO_COLUMNS;
+  return after.inOrder;
+}
+
+const NO_COLUMNS: ReadonlySet<PositionedColumn> = new Set();
+
 export class SessionBuilder {
   private metadata: SessionMetadataInput;
   private readonly sources: SourceState[] = [];
@@ -266,7 +291,7 @@ export class SessionBuilder {
       };
       return s.runtimes === null ? info : { ...info, runtimes: s.runtimes };
     });
-    return {
+    const trace: Trace = {
       format: TRACE_FORMAT,
       version: TRACE_VERSION,
       metadata: {
@@ -290,6 +315,15 @@ export class SessionBuilder {
       nativeOps,
       markers: this.markers.snapshot((r) => r.time),
     };
+    const inOrder = new Set<PositionedColumn>();
+    if (this.taskOrder.sorted) inOrder.add("tasks");
+    if (this.steps.sorted) inOrder.add("steps");
+    if (this.awaits.sorted) inOrder.add("awaits");
+    if (this.cancellations.sorted) inOrder.add("cancellations");
+    if (this.timeouts.sorted) inOrder.add("timeouts");
+    if (this.nativeOps.sorted) inOrder.add("nativeOps");
+    lineage.set(trace, { builder: this, inOrder });
+    return trace;
   }
 
   // --- Decoding ------------------------------------------------------------------------------

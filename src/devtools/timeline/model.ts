@@ -16,7 +16,9 @@
  *
  * A live session grows: each new model is built from the one before (`previous`), and what
  * each record contributes (its task's position, its parent, its series key) is computed once,
- * when the record is new or changed; only typed-array passes run over the whole session again.
+ * when the record is new or changed; a column that grew by appends alone (the session
+ * builder says which: columnsGrownByAppends) is not even read where it had records, and only
+ * typed-array passes run over the whole session again.
  * A session whose earlier tasks moved (a late source whose clock sorts before them) is built
  * afresh.
  *
@@ -28,6 +30,7 @@
 import type { TraceIndex } from "../../trace/analysis.ts";
 import type { NativeOpRecord, TaskRecord, Trace } from "../../trace/model.ts";
 import { nativeGroupOf, nativeName, PART_KINDS, sourceOrigin, type NativeGroup } from "../../trace/native-names.ts";
+import { columnsGrownByAppends, type PositionedColumn } from "../../trace/session.ts";
 
 export interface TimelineModel {
   readonly trace: Trace;
@@ -77,6 +80,8 @@ export interface Pause {
   due(): boolean;
 }
 
+const NO_COLUMNS: ReadonlySet<PositionedColumn> = new Set();
+
 /** Never pauses: the build runs in one go. */
 const NEVER: Pause = { due: () => false };
 
@@ -109,17 +114,23 @@ function* groupKeys(groups: number, keys: Int32Array, pause: Pause): Generator<v
  * The position of the task each record names: taken from `previous` where the record at that
  * position is the same object as before, or names the same task (task positions of a grown
  * session are those of the one before), else looked up. Comparing references first keeps the
- * pass over records a session has had for long from reading them at all. `kept`: whether every
- * record `previous` had still names the task it named (then groups of them can be extended).
+ * pass over records a session has had for long from reading them at all; a column that grew
+ * by appends alone (`appended`, session.ts' columnsGrownByAppends) is not read where it had
+ * records. `kept`: whether every record `previous` had still names the task it named (then
+ * groups of them can be extended).
  */
 function* taskPositions(
   items: readonly { readonly task: number }[], taskPos: ReadonlyMap<number, number>,
-  previous: { readonly items: readonly { readonly task: number }[]; readonly positions: Int32Array } | null, pause: Pause,
+  previous: { readonly items: readonly { readonly task: number }[]; readonly positions: Int32Array; readonly appended: boolean } | null, pause: Pause,
 ): Generator<void, { readonly positions: Int32Array; readonly kept: boolean }, void> {
   const out = new Int32Array(items.length);
   let k = 0;
   let kept = previous !== null && previous.items.length <= items.length;
-  if (previous !== null) {
+  if (previous !== null && previous.appended && kept) {
+    // The records it had are where they were, naming the tasks they named: nothing to read.
+    k = previous.items.length;
+    out.set(previous.positions.subarray(0, k));
+  } else if (previous !== null) {
     const before = previous.items;
     const positions = previous.positions;
     for (const reuse = Math.min(before.length, items.length); k < reuse; k++) {
@@ -151,38 +162,61 @@ interface Grouped {
 /**
  * groupKeys of `keys`, whose first `previous.keys.length` keys are previous's (the records a
  * session had keep their tasks): each group is its list from before, then its new positions.
- * The groups no new record joined are copied a run at a time, so what a build of a grown
- * session costs here follows what was added, not the session's size.
+ * Only the groups new records joined are visited one by one; the runs of groups between them
+ * are copied a run at a time (their offsets shifted by what the groups before them gained), and
+ * a grouping nothing joined keeps its list — so what a build of a grown session costs here
+ * follows what was added, not the session's size.
  */
 function* extendGroups(groups: number, keys: Int32Array, previous: Grouped, pause: Pause): Generator<void, [Int32Array, Int32Array], void> {
   const known = previous.keys.length;
   const oldGroups = previous.groups;
   const before = previous.offsets;
-  const added = new Int32Array(groups + 1);
+  const total = before[oldGroups]!;
+  // Per group, the records joining it (at g + 1); then, per joined group, where its next one goes.
+  const joining = new Int32Array(groups + 1);
+  const joined: number[] = [];
+  let joiners = 0;
   for (let k = known; k < keys.length; k++) {
     const key = keys[k]!;
-    if (key >= 0) added[key + 1]!++;
+    if (key >= 0) {
+      if (joining[key + 1]!++ === 0) joined.push(key);
+      joiners++;
+    }
     if ((k & CHECK) === 0 && pause.due()) yield;
   }
   const offsets = new Int32Array(groups + 1);
-  for (let g = 0; g < groups; g++) {
-    offsets[g + 1] = offsets[g]! + (g < oldGroups ? before[g + 1]! - before[g]! : 0) + added[g + 1]!;
-    if ((g & CHECK) === 0 && pause.due()) yield;
+  if (joined.length === 0) {
+    offsets.set(before);
+    offsets.fill(total, oldGroups + 1);
+    return [offsets, previous.list];
   }
-  const list = new Int32Array(offsets[groups]!);
-  for (let g = 0, copies = 1; g < oldGroups; copies++) {
-    // Groups g…h-1 gained nothing: their lists lie side by side as before, one copy.
-    let h = g + 1;
-    if (added[g + 1] === 0) while (h < oldGroups && added[h + 1] === 0) h++;
-    list.set(previous.list.subarray(before[g]!, before[h]!), offsets[g]!);
-    g = h;
-    if ((copies & CHECK) === 0 && pause.due()) yield;
+  const order = Int32Array.from(joined).sort();
+  const list = new Int32Array(total + joiners);
+  // Groups g…t-1 gained nothing: their offsets are the old ones shifted, their lists one copy.
+  let g = 0;
+  let shift = 0;
+  const copyRun = (to: number): void => {
+    const last = Math.min(to, oldGroups);
+    for (let x = g; x < last; x++) offsets[x + 1] = before[x + 1]! + shift;
+    if (last > g) list.set(previous.list.subarray(before[g]!, before[last]!), before[g]! + shift);
+    if (to > last) offsets.fill(offsets[Math.max(g, last)]!, Math.max(g, last) + 1, to + 1);
+  };
+  for (let j = 0; j < order.length; j++) {
+    const t = order[j]!;
+    copyRun(t);
+    const had = t < oldGroups ? before[t + 1]! - before[t]! : 0;
+    if (had > 0) list.set(previous.list.subarray(before[t]!, before[t + 1]!), offsets[t]!);
+    const joiningT = joining[t + 1]!;
+    offsets[t + 1] = offsets[t]! + had + joiningT;
+    joining[t + 1] = offsets[t]! + had; // now: where the first new record of group t goes
+    shift += joiningT;
+    g = t + 1;
+    if ((j & CHECK) === 0 && pause.due()) yield;
   }
-  const fill = new Int32Array(groups);
-  for (let g = 0; g < groups; g++) fill[g] = offsets[g + 1]! - added[g + 1]!;
+  copyRun(groups);
   for (let k = known; k < keys.length; k++) {
     const key = keys[k]!;
-    if (key >= 0) list[fill[key]!++] = k;
+    if (key >= 0) list[joining[key + 1]!++] = k;
     if ((k & CHECK) === 0 && pause.due()) yield;
   }
   return [offsets, list];
@@ -196,12 +230,17 @@ function* regroup(groups: number, keys: { readonly positions: Int32Array; readon
 
 /** The position of each task's parent (-1: none), reusing `previous` as taskPositions does. */
 function* parentPositions(
-  tasks: readonly TaskRecord[], taskPos: ReadonlyMap<number, number>, previous: { readonly items: readonly TaskRecord[]; readonly positions: Int32Array } | null,
-  pause: Pause,
+  tasks: readonly TaskRecord[], taskPos: ReadonlyMap<number, number>,
+  previous: { readonly items: readonly TaskRecord[]; readonly positions: Int32Array; readonly appended: boolean } | null, pause: Pause,
 ): Generator<void, Int32Array, void> {
   const out = new Int32Array(tasks.length);
   const reuse = previous === null ? 0 : Math.min(previous.items.length, tasks.length);
-  for (let p = 0; p < tasks.length; p++) {
+  let first = 0;
+  if (previous !== null && previous.appended) {
+    first = reuse;
+    out.set(previous.positions.subarray(0, reuse));
+  }
+  for (let p = first; p < tasks.length; p++) {
     if ((p & CHECK) === 0 && pause.due()) yield;
     const task = tasks[p]!;
     if (p < reuse) {
@@ -217,8 +256,9 @@ function* parentPositions(
 }
 
 /** Whether `trace` keeps every task of `before` at its position: then it grew from it. */
-function* grewFrom(before: Trace, trace: Trace, pause: Pause): Generator<void, boolean, void> {
+function* grewFrom(before: Trace, trace: Trace, appended: ReadonlySet<PositionedColumn>, pause: Pause): Generator<void, boolean, void> {
   if (before.metadata.timeOrigin !== trace.metadata.timeOrigin || before.tasks.length > trace.tasks.length) return false;
+  if (appended.has("tasks")) return true;
   for (let p = 0; p < before.tasks.length; p++) {
     if ((p & CHECK) === 0 && pause.due()) yield;
     const was = before.tasks[p]!;
@@ -267,7 +307,8 @@ export function buildTimelineModel(trace: Trace, previous: TimelineModel | null 
  * maps it extends are ones the previous model only asks about what it has (see nodeOfKey).
  */
 export function* timelineModelBuild(trace: Trace, previous: TimelineModel | null, pause: Pause): Generator<void, TimelineModel, void> {
-  const before = previous !== null && (yield* grewFrom(previous.trace, trace, pause)) ? previous : null;
+  const appended = previous === null ? NO_COLUMNS : columnsGrownByAppends(previous.trace, trace);
+  const before = previous !== null && (yield* grewFrom(previous.trace, trace, appended, pause)) ? previous : null;
   const taskCount = trace.tasks.length;
   const nodeCount = taskCount + trace.nativeOps.length;
   let taskPos: Map<number, number>;
@@ -283,11 +324,15 @@ export function* timelineModelBuild(trace: Trace, previous: TimelineModel | null
   }
   const facts = before?.derived ?? null;
   const old = before?.trace ?? null;
-  const stepTask = yield* taskPositions(trace.steps, taskPos, old === null ? null : { items: old.steps, positions: facts!.stepTask }, pause);
-  const awaitTask = yield* taskPositions(trace.awaits, taskPos, old === null ? null : { items: old.awaits, positions: facts!.awaitTask }, pause);
-  const cancelTask = yield* taskPositions(trace.cancellations, taskPos, old === null ? null : { items: old.cancellations, positions: facts!.cancelTask }, pause);
-  const timeoutTask = yield* taskPositions(trace.timeouts, taskPos, old === null ? null : { items: old.timeouts, positions: facts!.timeoutTask }, pause);
-  const taskParent = yield* parentPositions(trace.tasks, taskPos, old === null ? null : { items: old.tasks, positions: facts!.taskParent }, pause);
+  const stepTask = yield* taskPositions(trace.steps, taskPos, old === null ? null : { items: old.steps, positions: facts!.stepTask, appended: appended.has("steps") }, pause);
+  const awaitTask = yield* taskPositions(trace.awaits, taskPos, old === null ? null : { items: old.awaits, positions: facts!.awaitTask, appended: appended.has("awaits") }, pause);
+  const cancelTask = yield* taskPositions(
+    trace.cancellations, taskPos, old === null ? null : { items: old.cancellations, positions: facts!.cancelTask, appended: appended.has("cancellations") }, pause,
+  );
+  const timeoutTask = yield* taskPositions(
+    trace.timeouts, taskPos, old === null ? null : { items: old.timeouts, positions: facts!.timeoutTask, appended: appended.has("timeouts") }, pause,
+  );
+  const taskParent = yield* parentPositions(trace.tasks, taskPos, old === null ? null : { items: old.tasks, positions: facts!.taskParent, appended: appended.has("tasks") }, pause);
   // The groupings before, of the records the previous model had (its facts give their keys).
   const was = before === null ? null : { groups: before.taskCount, index: before.index, facts: facts! };
   const [stepOffsets, stepList] = yield* regroup(taskCount, stepTask, was && { keys: was.facts.stepTask, groups: was.groups, offsets: was.index.stepOffsets, list: was.index.stepList }, pause);
@@ -299,7 +344,7 @@ export function* timelineModelBuild(trace: Trace, previous: TimelineModel | null
   let nativePos: Map<number, number>;
   const reusedOps = before === null ? 0 : Math.min(old!.nativeOps.length, ops.length);
   let sameOps = before !== null && old!.nativeOps.length <= ops.length;
-  for (let k = 0; sameOps && k < reusedOps; k++) {
+  for (let k = appended.has("nativeOps") ? reusedOps : 0; sameOps && k < reusedOps; k++) {
     sameOps = ops[k]!.id === old!.nativeOps[k]!.id;
     if ((k & CHECK) === 0 && pause.due()) yield;
   }

@@ -7,6 +7,7 @@
 import { describe, expect, test } from "vitest";
 import { addInstrument, createTask, gather, removeInstrument, run, sleep, waitFor, Lock, Queue, TimeoutError } from "../../../src/runtime/index.ts";
 import { SessionBuilder, type Trace, type TraceBatch } from "../../../src/trace/index.ts";
+import { columnsGrownByAppends, type PositionedColumn } from "../../../src/trace/session.ts";
 import { OPS_PER_EVENT } from "../../../src/trace/encoding.ts";
 import { deterministicRecorder, seededRandom } from "./helpers.ts";
 
@@ -95,11 +96,39 @@ function fullBuild(parts: readonly (readonly [TraceBatch, number])[], sources: n
   return builder.trace();
 }
 
+/** What stays the same when a record is replaced: the entity a record is about. */
+const IDENTITY: Record<PositionedColumn, (record: never) => number> = {
+  tasks: (r: { id: number }) => r.id,
+  steps: (r: { task: number }) => r.task,
+  awaits: (r: { task: number }) => r.task,
+  cancellations: (r: { task: number }) => r.task,
+  timeouts: (r: { task: number }) => r.task,
+  nativeOps: (r: { id: number }) => r.id,
+};
+
+/**
+ * Checks columnsGrownByAppends(earlier, later): each column it names has, at each position
+ * `earlier` had, a record about the same entity. Returns the columns it names.
+ */
+function checkAppended(earlier: Trace, later: Trace, what: string): ReadonlySet<PositionedColumn> {
+  const appended = columnsGrownByAppends(earlier, later);
+  for (const column of appended) {
+    const identity = IDENTITY[column] as (record: unknown) => number;
+    const before = earlier[column] as readonly unknown[];
+    const after = later[column] as readonly unknown[];
+    expect(after.length, `${what}: ${column}`).toBeGreaterThanOrEqual(before.length);
+    for (let k = 0; k < before.length; k++) expect(identity(after[k]), `${what}: ${column}[${k}]`).toBe(identity(before[k]));
+  }
+  return appended;
+}
+
 /**
  * Appends `parts` in order, snapshotting after each; checks each snapshot against a full build
- * of the same batches, and at the end that no snapshot changed since it was taken.
+ * of the same batches, that the columns said to have grown by appends alone did, and at the
+ * end that no snapshot changed since it was taken. Returns, per snapshot after the first,
+ * how many columns were said to have grown by appends from the one before.
  */
-function checkGrowth(parts: readonly (readonly [TraceBatch, number])[], sources: number, what: string): void {
+function checkGrowth(parts: readonly (readonly [TraceBatch, number])[], sources: number, what: string): number[] {
   const builder = new SessionBuilder();
   for (let k = 0; k < sources; k++) builder.addSource();
   const taken: { trace: Trace; copy: Trace }[] = [];
@@ -110,6 +139,11 @@ function checkGrowth(parts: readonly (readonly [TraceBatch, number])[], sources:
     taken.push({ trace, copy: structuredClone(trace) });
   });
   for (const [k, { trace, copy }] of taken.entries()) expect(trace, `${what}: the snapshot after batch ${k}, at the end`).toEqual(copy);
+  const first = taken[0]!.trace;
+  return taken.slice(1).map(({ trace }, k) => {
+    checkAppended(first, trace, `${what}: from the first snapshot to the one after batch ${k + 1}`);
+    return checkAppended(taken[k]!.trace, trace, `${what}: after batch ${k + 1}`).size;
+  });
 }
 
 describe("a growing session's snapshots", () => {
@@ -117,7 +151,9 @@ describe("a growing session's snapshots", () => {
     const batch = await recordedBatch();
     expect(batch.count).toBeGreaterThan(100);
     const one = (cuts: readonly number[], lost?: readonly [number, number]): [TraceBatch, number][] => split(batch, cuts, lost).map((part) => [part, 0]);
-    checkGrowth(one(Array.from({ length: batch.count - 1 }, (_, k) => k + 1)), 1, "a batch per event");
+    const appended = checkGrowth(one(Array.from({ length: batch.count - 1 }, (_, k) => k + 1)), 1, "a batch per event");
+    // One frame's records come in time order: every column grows by appends alone.
+    expect(new Set(appended)).toEqual(new Set([6]));
     for (let seed = 1; seed <= 20; seed++) {
       const rand = seededRandom(seed);
       checkGrowth(one(randomCuts(rand, batch.count)), 1, `seed ${seed}`);
@@ -138,7 +174,19 @@ describe("a growing session's snapshots", () => {
         const source = queues[1]!.length === 0 || (queues[0]!.length > 0 && rand() < 0.5) ? 0 : 1;
         parts.push([queues[source]!.shift()!, source]);
       }
-      checkGrowth(parts, 2, `seed ${seed}`);
+      const appended = checkGrowth(parts, 2, `seed ${seed}`);
+      // The later frame's records sort between the first's: some columns stop growing by appends.
+      expect(Math.min(...appended), `seed ${seed}`).toBeLessThan(6);
     }
   }, 60_000);
+
+  test("snapshots of different builders share no columns' positions", async () => {
+    const batch = await recordedBatch();
+    const builders = [new SessionBuilder(), new SessionBuilder()];
+    for (const builder of builders) expect(builder.append(batch).ok).toBe(true);
+    const [one, other] = builders.map((builder) => builder.trace());
+    expect(columnsGrownByAppends(one!, other!).size).toBe(0);
+    expect(columnsGrownByAppends(one!, structuredClone(one!)).size).toBe(0);
+    expect(columnsGrownByAppends(one!, builders[0]!.trace()).size).toBe(6);
+  });
 });
