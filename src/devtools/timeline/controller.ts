@@ -107,7 +107,8 @@ export class TimelineController {
     this.listen(document, "keydown", (e) => this.keys.keyDown(e as KeyboardEvent));
     this.listen(document, "keyup", (e) => this.keys.keyUp(e as KeyboardEvent));
     this.listen(window, "blur", () => this.keys.stop());
-    this.measure();
+    // Not measured here: reading the layout now would lay out the whole panel inside the task
+    // that mounts the timeline. The observer's first report, after the frame's layout, does.
   }
 
   private listen(target: EventTarget, type: string, handler: (event: Event) => void, options?: AddEventListenerOptions): void {
