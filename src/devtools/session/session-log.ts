@@ -51,15 +51,22 @@ export class SessionLogger {
   /**
    * A batch the builder accepted, kept with arrays of its own: one that came over a port can
    * be a view on a larger buffer, and cloning a view into storage copies its whole buffer.
+   * An array that is its whole buffer already is kept as it is (nothing changes a batch once
+   * the builder took it).
    */
   appended(batch: TraceBatch, source: number): void {
-    this.batches.push({ source, batch: { ...batch, time: batch.time.slice(), kind: batch.kind.slice(), ops: batch.ops.slice(), strings: batch.strings.slice() } });
+    this.batches.push({ source, batch: { ...batch, time: ownBuffer(batch.time), kind: ownBuffer(batch.kind), ops: ownBuffer(batch.ops), strings: batch.strings.slice() } });
   }
 
   /** The log so far: later appends never change it. */
   log(): SessionLog {
     return { format: SESSION_LOG_FORMAT, metadata: { ...this.metadata }, sources: this.sources.slice(), batches: this.batches.slice() };
   }
+}
+
+/** `array`, or a copy of it when it is a view on part of a larger buffer. */
+function ownBuffer<A extends Float64Array | Uint8Array | Int32Array>(array: A): A {
+  return array.byteOffset === 0 && array.byteLength === array.buffer.byteLength ? array : (array.slice() as A);
 }
 
 export function isSessionLog(value: unknown): value is SessionLog {
