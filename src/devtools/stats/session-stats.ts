@@ -3,11 +3,8 @@
  * pause (see stats-job.ts): between its parts, and inside the longest (the concurrency
  * series, the per-task statistics, the warnings and the insights that read every step, task or lock hold).
  */
-import {
-  concurrencySummary, findingsBuild,
-  type ConcurrencySeries, type TraceAnalysis,
-} from "../../trace/analysis.ts";
-import { concurrencySeriesBuild, loopStatsBuild } from "../../trace/analysis/concurrency.ts";
+import { findingsBuild, type ConcurrencySeries, type TraceAnalysis } from "../../trace/analysis.ts";
+import { concurrencySeriesBuild, concurrencySummaryBuild, loopStatsBuild } from "../../trace/analysis/concurrency.ts";
 import { nameStatsBuild, taskStatsBuild } from "../../trace/analysis/tasks.ts";
 import { resourceWaitsBuild } from "../../trace/analysis/resources.ts";
 import { inOneGo, NEVER, type Pause } from "../../trace/analysis/pause.ts";
@@ -25,7 +22,7 @@ export function* analyzeSessionBuild(model: TimelineModel, pause: Pause): Genera
   const { trace, index } = model;
   const series = yield* concurrencySeriesBuild(trace, pause);
   if (pause.due()) yield;
-  const summary = concurrencySummary(series, trace.end);
+  const summary = yield* concurrencySummaryBuild(series, trace.end, pause);
   if (pause.due()) yield;
   const tasks = yield* taskStatsBuild(index, pause);
   if (pause.due()) yield;

@@ -59,18 +59,55 @@ interface Intervals {
   readonly ends: Float64Array;
 }
 
-/** Sorts `values` in place unless they are in order already (a trace's starts mostly are). */
-function* sortedInPlace(values: Float64Array, pause: Pause): Generator<void, Float64Array, void> {
-  for (let i = 1; i < values.length; i++) {
-    if (values[i - 1]! > values[i]!) return values.sort();
+/** Values sorted in one go, at most: a block takes about a millisecond to sort. */
+const SORT_BLOCK = 1 << 14;
+
+/**
+ * `values` sorted, unless they are in order already (a trace's starts mostly are). A long
+ * array is sorted a block at a time, then runs of blocks are merged into a second buffer and
+ * back, pausing between: one sort of a few hundred thousand times held the thread for tens of
+ * milliseconds. Returns `values` or that buffer, whichever holds the sorted whole.
+ */
+function* sortedValues(values: Float64Array, pause: Pause): Generator<void, Float64Array, void> {
+  let inOrder = true;
+  for (let i = 1; i < values.length && inOrder; i++) {
+    inOrder = values[i - 1]! <= values[i]!;
     if ((i & CHECK) === 0 && pause.due()) yield;
   }
-  return values;
+  if (inOrder) return values;
+  for (let from = 0; from < values.length; from += SORT_BLOCK) {
+    values.subarray(from, from + SORT_BLOCK).sort();
+    if (pause.due()) yield;
+  }
+  let from: Float64Array = values;
+  let to: Float64Array = new Float64Array(values.length);
+  for (let run = SORT_BLOCK; run < values.length; run *= 2) {
+    for (let left = 0; left < values.length; left += 2 * run) {
+      const middle = Math.min(left + run, values.length);
+      const right = Math.min(left + 2 * run, values.length);
+      yield* mergeInto(from, left, middle, right, to, pause);
+    }
+    [from, to] = [to, from];
+  }
+  return from;
+}
+
+/** Merges the sorted runs a[left, middle) and a[middle, right) into out[left, right). */
+function* mergeInto(a: Float64Array, left: number, middle: number, right: number, out: Float64Array, pause: Pause): Generator<void, void, void> {
+  let i = left;
+  let j = middle;
+  let o = left;
+  while (i < middle && j < right) {
+    out[o++] = a[i]! <= a[j]! ? a[i++]! : a[j++]!;
+    if ((o & CHECK) === 0 && pause.due()) yield;
+  }
+  out.set(a.subarray(i, middle), o);
+  out.set(a.subarray(j, right), o + middle - i);
 }
 
 /** A series' intervals from their starts and ends as filled in, each then sorted. */
 function* sortedIntervals(starts: Float64Array, ends: Float64Array, pause: Pause): Generator<void, Intervals, void> {
-  return { starts: yield* sortedInPlace(starts, pause), ends: yield* sortedInPlace(ends, pause) };
+  return { starts: yield* sortedValues(starts, pause), ends: yield* sortedValues(ends, pause) };
 }
 
 /** Two sorted arrays as one sorted array. */
@@ -272,12 +309,18 @@ export function seriesStats(time: Float64Array, values: Uint32Array, end: number
 }
 
 export function concurrencySummary(series: ConcurrencySeries, end: number): ConcurrencySummary {
-  return {
-    alive: seriesStats(series.time, series.alive, end),
-    running: seriesStats(series.time, series.running, end),
-    ready: seriesStats(series.time, series.ready, end),
-    waiting: seriesStats(series.time, series.waiting, end),
-  };
+  return inOneGo(concurrencySummaryBuild(series, end, NEVER));
+}
+
+/** concurrencySummary, pausing (yielding) between its series whenever `pause` says so. */
+export function* concurrencySummaryBuild(series: ConcurrencySeries, end: number, pause: Pause): Generator<void, ConcurrencySummary, void> {
+  const alive = seriesStats(series.time, series.alive, end);
+  if (pause.due()) yield;
+  const running = seriesStats(series.time, series.running, end);
+  if (pause.due()) yield;
+  const ready = seriesStats(series.time, series.ready, end);
+  if (pause.due()) yield;
+  return { alive, running, ready, waiting: seriesStats(series.time, series.waiting, end) };
 }
 
 export function loopStats(trace: Trace, taskSource: (task: number) => number): LoopStats[] {

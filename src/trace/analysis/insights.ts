@@ -122,8 +122,9 @@ function* sequentialAwaits(index: TraceIndex, minSavingMs: number, out: Insight[
   out.push(...groupByName(found));
 }
 
-/** Loops over tasks or holds ask the Pause once every this many + 1. */
+/** Loops over tasks ask the Pause once every this many + 1; over lock holds, every CHECK_HOLDS + 1. */
 const CHECK_RECORDS = 255;
+const CHECK_HOLDS = 15;
 
 function* collectSequentialAwaits(index: TraceIndex, minSavingMs: number, out: { name: string; insight: Insight }[], pause: Pause): Generator<void, void, void> {
   const { trace } = index;
@@ -355,7 +356,8 @@ function* lockAcrossWait(index: TraceIndex, lockWaitMs: number, out: Insight[], 
     queue.longest = Math.max(queue.longest, (a.end ?? trace.end) - a.start);
   }
   for (let h = 0; h < holds.length; h++) {
-    if ((h & CHECK_RECORDS) === 0 && pause.due()) yield;
+    // A hold reads its task's waits and who queued meanwhile: up to thousands of records.
+    if ((h & CHECK_HOLDS) === 0 && pause.due()) yield;
     const hold = holds[h]!;
     // A semaphore held across I/O is what a semaphore is for (a crawler's concurrency limit);
     // a lock held across it serialises everyone behind one wait.
@@ -408,11 +410,14 @@ function timerStorms(trace: Trace, threshold: number, out: Insight[]): void {
   }
 }
 
-function unboundedQueues(trace: Trace, threshold: number, out: Insight[]): void {
+function* unboundedQueues(trace: Trace, threshold: number, out: Insight[], pause: Pause): Generator<void, void, void> {
   const kinds = new Map(trace.resources.map((r) => [r.id, r]));
+  const queues = new Set(trace.resources.filter((r) => r.kind.toLowerCase().includes("queue")).map((r) => r.id));
   const peaks = new Map<number, { size: number; at: number }>();
-  for (const op of trace.resourceOps) {
-    if (op.op !== "put" || op.value === null || !kinds.get(op.resource)?.kind.toLowerCase().includes("queue")) continue;
+  for (let k = 0; k < trace.resourceOps.length; k++) {
+    if ((k & CHECK) === 0 && pause.due()) yield;
+    const op = trace.resourceOps[k]!;
+    if (op.op !== "put" || op.value === null || !queues.has(op.resource)) continue;
     const peak = peaks.get(op.resource);
     if (peak === undefined || op.value > peak.size) peaks.set(op.resource, { size: op.value, at: op.time });
   }
@@ -447,7 +452,7 @@ export function* insightsBuild(index: TraceIndex, warnings: readonly Warning[], 
   yield* lockAcrossWait(index, options.lockWaitMs ?? 20, out, pause);
   if (pause.due()) yield;
   timerStorms(index.trace, options.timerStorm ?? 200, out);
-  unboundedQueues(index.trace, options.queueItems ?? 1000, out);
+  yield* unboundedQueues(index.trace, options.queueItems ?? 1000, out, pause);
   if (pause.due()) yield;
   return out.sort((a, b) => (b.savingMs ?? -1) - (a.savingMs ?? -1) || SEVERITY[a.kind] - SEVERITY[b.kind] || a.at - b.at);
 }

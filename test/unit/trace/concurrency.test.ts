@@ -5,9 +5,11 @@
  * still open, zero-length steps, moments past the end, await kinds met only once).
  */
 import { describe, expect, test } from "vitest";
-import { concurrencySeries, type ConcurrencySeries } from "../../../src/trace/analysis/concurrency.ts";
+import { concurrencySeries, concurrencySeriesBuild, type ConcurrencySeries } from "../../../src/trace/analysis/concurrency.ts";
+import { inOneGo } from "../../../src/trace/analysis/pause.ts";
 import type { Trace } from "../../../src/trace/index.ts";
 import { PROGRAMS } from "./programs.ts";
+import { seededRandom } from "./helpers.ts";
 
 type Interval = readonly [number, number];
 
@@ -87,6 +89,32 @@ describe("concurrency series", () => {
     const sum = Array.from(series.time, (_, i) => Object.values(series.waitingByKind).reduce((total, values) => total + values[i]!, 0));
     expect(sum).toEqual([...series.waiting]);
     expect(Math.max(...series.waitingByKind[kinds[3]!]!)).toBe(1);
+  });
+
+  test("tens of thousands of tasks ending out of order, analyzed pausing at every chance: the count of each moment", async () => {
+    const whole = await PROGRAMS[0]![1]();
+    const rand = seededRandom(7);
+    // Enough ends out of order to be sorted in blocks (16 384 each) and merged, with a block left over.
+    const tasks = Array.from({ length: 70_001 }, (_, k) => {
+      const created = k * 0.01;
+      return { ...whole.tasks[0]!, id: k + 1, created, end: created + rand() * 500 };
+    });
+    // Every end within the session: each one shows in the counts.
+    const trace: Trace = { ...whole, end: 1_300, tasks, steps: [], awaits: [] };
+    const series = inOneGo(concurrencySeriesBuild(trace, { due: () => true }));
+    // Plainly: tasks alive at t are those created by t less those ended by t.
+    const created = tasks.map((t) => t.created).sort((a, b) => a - b);
+    const ended = tasks.map((t) => t.end).sort((a, b) => a - b);
+    const moments = [...new Set([0, ...created, ...ended].filter((t) => t <= trace.end))].sort((a, b) => a - b);
+    expect([...series.time]).toEqual(moments);
+    let c = 0;
+    let e = 0;
+    const alive = moments.map((t) => {
+      while (c < created.length && created[c]! <= t) c++;
+      while (e < ended.length && ended[e]! <= t) e++;
+      return c - e;
+    });
+    expect([...series.alive]).toEqual(alive);
   });
 
   test("an empty session is one moment, 0, with nothing counted", async () => {
