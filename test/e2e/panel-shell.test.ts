@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "puppeteer-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { panelShowsStoppedSession } from "../../src/cli/browser.ts";
 import { POLL } from "./helpers.ts";
 import { buildShell, launchShellBrowser, openShell, serveShell, type ShellServer } from "./panel-shell.ts";
 import {
@@ -50,6 +51,9 @@ describe("the Async panel in the inline shell", () => {
     // which ends the session) crosses the bridge and the router after that. Until it is in,
     // the session may still grow and the timeline rescale under a test's pointer.
     await page.waitForFunction(() => window.__aioscopePanel!.trace()!.markers.some((m) => m.kind === "recordingStop"), POLL);
+    // And the timeline shows that whole session: its model is built after a rest, in slices,
+    // so a frame or two later than the store has the session.
+    await page.waitForFunction(panelShowsStoppedSession, POLL);
     await waitForRow(view, "main");
     return view;
   }

@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { startDemoServer, type DemoServer } from "../../demo/server.ts";
 import { importTrace } from "../../src/trace/import.ts";
 import type { Trace } from "../../src/trace/model.ts";
+import { panelShowsStoppedSession } from "../../src/cli/browser.ts";
 import { closeBrowsers, launchBrowserWithExtension, openDevTools, POLL, screenshotPanel, setDevToolsColorScheme, showAsyncPanel } from "./helpers.ts";
 import {
   allowDownloads, colourDistance, dropFile, enlargeWindow, hexToRgb, importThroughInput, pixelAt, selectRow, text, painted, timelineRows,
@@ -102,6 +103,8 @@ describe("the Async panel in DevTools", () => {
     await panel.waitForSelector('[data-testid="panel-root"][data-phase="stopped"]');
     // The page's last batch carries its recordingStop marker: after it, the session is whole.
     await panel.waitForFunction(() => window.__aioscopePanel?.trace()?.markers.some((m) => m.kind === "recordingStop") === true, POLL);
+    // And the timeline shows that whole session (its model comes a frame or two later).
+    await panel.waitForFunction(panelShowsStoppedSession, POLL);
   }
 
   async function exportAs(panel: Frame, format: "aioscope" | "chrome", dir: string): Promise<string> {
