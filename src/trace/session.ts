@@ -144,10 +144,10 @@ const lineage = new WeakMap<Trace, { readonly builder: SessionBuilder; readonly 
  * returns to order once a late source's records sorted before earlier ones, so it was in order
  * for `earlier` too). A consumer that keeps facts by position (the timeline's model) reuses
  * them for those records without reading them. Empty for traces of different builders, or
- * not made by a builder.
+ * not made by a builder, and when there is no earlier one.
  */
-export function columnsGrownByAppends(earlier: Trace, later: Trace): ReadonlySet<PositionedColumn> {
-  const before = lineage.get(earlier);
+export function columnsGrownByAppends(earlier: Trace | null, later: Trace): ReadonlySet<PositionedColumn> {
+  const before = earlier === null ? undefined : lineage.get(earlier);
   const after = lineage.get(later);
   if (before === undefined || after === undefined || before.builder !== after.builder) return NO_COLUMNS;
   return after.inOrder;

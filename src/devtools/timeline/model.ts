@@ -80,8 +80,6 @@ export interface Pause {
   due(): boolean;
 }
 
-const NO_COLUMNS: ReadonlySet<PositionedColumn> = new Set();
-
 /** Never pauses: the build runs in one go. */
 const NEVER: Pause = { due: () => false };
 
@@ -307,7 +305,7 @@ export function buildTimelineModel(trace: Trace, previous: TimelineModel | null 
  * maps it extends are ones the previous model only asks about what it has (see nodeOfKey).
  */
 export function* timelineModelBuild(trace: Trace, previous: TimelineModel | null, pause: Pause): Generator<void, TimelineModel, void> {
-  const appended = previous === null ? NO_COLUMNS : columnsGrownByAppends(previous.trace, trace);
+  const appended = columnsGrownByAppends(previous?.trace ?? null, trace);
   const before = previous !== null && (yield* grewFrom(previous.trace, trace, appended, pause)) ? previous : null;
   const taskCount = trace.tasks.length;
   const nodeCount = taskCount + trace.nativeOps.length;
