@@ -26,6 +26,11 @@ export interface BenchRow {
   readonly note?: string;
 }
 
+/** The median of `values` (the upper one of an even count), as every figure here reports it. */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[values.length >> 1]!;
+}
+
 export interface MeasureOptions {
   runs?: number;
   warmups?: number;
@@ -42,8 +47,7 @@ export async function measure(body: () => Promise<unknown> | unknown, ops: numbe
     await body();
     samples.push(Number(process.hrtime.bigint() - start) / ops);
   }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1]!;
+  return median(samples);
 }
 
 /**
@@ -78,10 +82,7 @@ export async function measureAlternating(contenders: readonly Contender[], ops: 
       if (round >= warmups) samples[c]!.push(ns);
     }
   }
-  return samples.map((list) => {
-    list.sort((a, b) => a - b);
-    return list[list.length >> 1]!;
-  });
+  return samples.map(median);
 }
 
 function formatNs(ns: number): string {

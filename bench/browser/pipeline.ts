@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { Browser } from "puppeteer-core";
 import { launchChromium } from "./launch.ts";
 import { POLL, openDevTools, showAsyncPanel } from "../../test/e2e/helpers.ts";
-import type { BenchFigure } from "../harness.ts";
+import { median, type BenchFigure } from "../harness.ts";
 
 /**
  * The bench page. `firstScript` is when its first inline script ran. `work()` is async work
@@ -53,11 +53,6 @@ async function servePage(): Promise<{ url: string; server: Server }> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1]!;
 }
 
 interface StartUp {

@@ -7,7 +7,7 @@
  * building the last snapshot's model from nothing: what a build of a grown session costs
  * should follow what was added, not the session's size. Three rounds; medians.
  */
-import type { BenchFigure } from "../harness.ts";
+import { median, type BenchFigure } from "../harness.ts";
 import { addInstrument, createTask, gather, removeInstrument, run, sleep, type Task } from "../../src/runtime/index.ts";
 import { Recorder } from "../../src/trace/index.ts";
 import { SessionBuilder } from "../../src/trace/session.ts";
@@ -53,10 +53,6 @@ async function recordedGrowth(): Promise<TraceBatch[]> {
   }
   if (recorder.droppedEvents !== 0) throw new Error(`bench: the recorder dropped ${recorder.droppedEvents} events (raise its capacity)`);
   return batches;
-}
-
-function median(values: readonly number[]): number {
-  return [...values].sort((a, b) => a - b)[values.length >> 1]!;
 }
 
 export async function liveModelFigures(): Promise<BenchFigure[]> {

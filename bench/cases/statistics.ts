@@ -6,7 +6,7 @@
  * 6 ms each). Budget: no slice takes a long task's 50 ms. Alternated, one go then sliced, three
  * times; each figure is the median, with every run in its note.
  */
-import type { BenchFigure } from "../harness.ts";
+import { median, type BenchFigure } from "../harness.ts";
 import { syntheticSession } from "../browser/panel-session.ts";
 import { buildTimelineModel } from "../../src/devtools/timeline/model.ts";
 import { analyzeSession, analyzeSessionBuild } from "../../src/devtools/stats/session-stats.ts";
@@ -15,10 +15,6 @@ import { SLICE_MS } from "../../src/devtools/session/model-job.ts";
 const TASKS = Number(process.env.STATS_TASKS ?? 100_000);
 const RECORDS = Number(process.env.STATS_RECORDS ?? 700_000);
 const ROUNDS = 3;
-
-function median(values: readonly number[]): number {
-  return [...values].sort((a, b) => a - b)[values.length >> 1]!;
-}
 
 export async function statisticsFigures(): Promise<BenchFigure[]> {
   const trace = syntheticSession({ tasks: TASKS, records: RECORDS, lengthMs: 60_000 });

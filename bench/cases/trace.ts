@@ -8,7 +8,7 @@
  */
 import { addInstrument, removeInstrument, run, sleep, createTask, gather, Lock, Queue, type Task } from "../../src/runtime/index.ts";
 import { Recorder, SessionBuilder, analyse, exportAioscope, exportChromeBytes, importTrace, type Trace } from "../../src/trace/index.ts";
-import { measure, type BenchRow } from "../harness.ts";
+import { measure, median, type BenchRow } from "../harness.ts";
 
 const WORKERS = 1000;
 const ROUNDS = 300;
@@ -61,11 +61,6 @@ function time<T>(body: () => T): [T, number] {
   const start = process.hrtime.bigint();
   const value = body();
   return [value, Number(process.hrtime.bigint() - start) / 1e6];
-}
-
-function median(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1]!;
 }
 
 /** Median wall time (ms) of `body` over `runs` runs after one warm-up, whose result it returns. */
