@@ -85,24 +85,26 @@ function* sortedValues(values: Float64Array, pause: Pause): Generator<void, Floa
     for (let left = 0; left < values.length; left += 2 * run) {
       const middle = Math.min(left + run, values.length);
       const right = Math.min(left + 2 * run, values.length);
-      yield* mergeInto(from, left, middle, right, to, pause);
+      yield* mergeInto(from, left, middle, from, middle, right, to, left, pause);
     }
     [from, to] = [to, from];
   }
   return from;
 }
 
-/** Merges the sorted runs a[left, middle) and a[middle, right) into out[left, right). */
-function* mergeInto(a: Float64Array, left: number, middle: number, right: number, out: Float64Array, pause: Pause): Generator<void, void, void> {
-  let i = left;
-  let j = middle;
-  let o = left;
-  while (i < middle && j < right) {
-    out[o++] = a[i]! <= a[j]! ? a[i++]! : a[j++]!;
+/** Merges the sorted a[aFrom, aTo) and b[bFrom, bTo) into out, from `at` on. */
+function* mergeInto(
+  a: Float64Array, aFrom: number, aTo: number, b: Float64Array, bFrom: number, bTo: number, out: Float64Array, at: number, pause: Pause,
+): Generator<void, void, void> {
+  let i = aFrom;
+  let j = bFrom;
+  let o = at;
+  while (i < aTo && j < bTo) {
+    out[o++] = a[i]! <= b[j]! ? a[i++]! : b[j++]!;
     if ((o & CHECK) === 0 && pause.due()) yield;
   }
-  out.set(a.subarray(i, middle), o);
-  out.set(a.subarray(j, right), o + middle - i);
+  out.set(a.subarray(i, aTo), o);
+  out.set(b.subarray(j, bTo), o + aTo - i);
 }
 
 /** A series' intervals from their starts and ends as filled in, each then sorted. */
@@ -113,15 +115,7 @@ function* sortedIntervals(starts: Float64Array, ends: Float64Array, pause: Pause
 /** Two sorted arrays as one sorted array. */
 function* merge(a: Float64Array, b: Float64Array, pause: Pause): Generator<void, Float64Array, void> {
   const out = new Float64Array(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let o = 0;
-  while (i < a.length && j < b.length) {
-    out[o++] = a[i]! <= b[j]! ? a[i++]! : b[j++]!;
-    if ((o & CHECK) === 0 && pause.due()) yield;
-  }
-  out.set(a.subarray(i), o);
-  out.set(b.subarray(j), o + a.length - i);
+  yield* mergeInto(a, 0, a.length, b, 0, b.length, out, 0, pause);
   return out;
 }
 
