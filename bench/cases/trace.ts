@@ -7,7 +7,7 @@
  * Recording overhead is measured both ways: with and without creation sites.
  */
 import { addInstrument, removeInstrument, run, sleep, createTask, gather, Lock, Queue, type Task } from "../../src/runtime/index.ts";
-import { Recorder, SessionBuilder, analyse, exportAioscope, exportChromeBytes, importTrace, type Trace } from "../../src/trace/index.ts";
+import { Recorder, SessionBuilder, analyze, exportAioscope, exportChromeBytes, importTrace, type Trace } from "../../src/trace/index.ts";
 import { measure, median, type BenchRow } from "../harness.ts";
 
 const WORKERS = 1000;
@@ -130,7 +130,7 @@ export async function traceCases(): Promise<BenchRow[]> {
   const [aioscopeText, exportAioscopeMs] = timed(() => exportAioscope(trace));
   // As bytes, as every writer of the file has it (the CLI, `aioscope/node`, the panel's Export).
   const [chromeBytes, exportChromeMs] = timed(() => exportChromeBytes(trace));
-  const [, analyseMs] = timed(() => analyse(trace));
+  const [, analyzeMs] = timed(() => analyze(trace));
   const [fromAioscope, importAioscopeMs] = timed(() => importTrace(aioscopeText));
   const [fromChrome, importChromeMs] = timed(() => importTrace(chromeBytes));
   if (!fromAioscope.ok || !fromChrome.ok) throw new Error("bench: an exported file did not import");
@@ -141,7 +141,7 @@ export async function traceCases(): Promise<BenchRow[]> {
     ["session build (batch → trace)", buildMs, Infinity, `${trace.steps.length.toLocaleString("en-US")} steps, ${trace.awaits.length.toLocaleString("en-US")} awaits, ${trace.tasks.length} tasks`],
     ["export aioscope JSON", exportAioscopeMs, 2000, mb(aioscopeText)],
     ["export Chrome trace", exportChromeMs, 2000, mb(chromeBytes)],
-    ["analysis", analyseMs, 2000, ""],
+    ["analysis", analyzeMs, 2000, ""],
     ["import aioscope JSON", importAioscopeMs, 3000, mb(aioscopeText)],
     ["import Chrome trace", importChromeMs, 3000, mb(chromeBytes)],
   ];
@@ -156,7 +156,7 @@ export async function traceCases(): Promise<BenchRow[]> {
   // The absolute budgets above decide the run's verdict too, not only their printed lines.
   rows.push({ group, variant: "bytes per event (buffer)", ops: events, nsPerOp: bytesUsed, note: "value is bytes, not ns", absolute: { ok: bytesUsed <= 32, budget: "≤ 32 B" } });
   for (const [what, ms, budget] of [
-    ["export aioscope", exportAioscopeMs, 2000], ["export chrome", exportChromeMs, 2000], ["analysis", analyseMs, 2000],
+    ["export aioscope", exportAioscopeMs, 2000], ["export chrome", exportChromeMs, 2000], ["analysis", analyzeMs, 2000],
     ["import aioscope", importAioscopeMs, 3000], ["import chrome", importChromeMs, 3000],
   ] as const) {
     rows.push({ group, variant: what, ops: events, nsPerOp: (ms * 1e6) / events, note: `${ms.toFixed(0)} ms total`, absolute: { ok: ms <= budget, budget: `≤ ${budget} ms total` } });

@@ -119,7 +119,7 @@ export const DEFAULT_PS_AFTER_MS = 1000;
 export const DEFAULT_OUT = "trace.json";
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
-export const USAGE = `aioscope: record and analyse what a page's asynchronous code does
+export const USAGE = `aioscope: record and analyze what a page's asynchronous code does
 
 Usage:
   aioscope record [url] [options]   record a page through the real DevTools "Async" panel

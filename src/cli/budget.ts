@@ -7,7 +7,7 @@ import type { TraceAnalysis } from "../trace/analysis.ts";
 import type { Budget } from "./args.ts";
 import { formatMs, plural } from "./terminal.ts";
 
-/** The options to analyse a trace with, for this budget. */
+/** The options to analyze a trace with, for this budget. */
 export function analysisOptions(budget: Budget): { slowStepMs?: number } {
   return budget.slowStepMs === null ? {} : { slowStepMs: budget.slowStepMs };
 }

@@ -5,7 +5,7 @@
  * table, or as JSON with `--json`. `--fail-on regression>20%` makes CI fail when the wall time
  * or a name's p50/p95 grew by more. Every figure comes from src/trace's diff.
  */
-import { analyse, diffTraces, indexTrace, regressions, type DiffSide, type DurationSummary, type Regression, type TraceDiff } from "../trace/analysis.ts";
+import { analyze, diffTraces, indexTrace, regressions, type DiffSide, type DurationSummary, type Regression, type TraceDiff } from "../trace/analysis.ts";
 import type { Trace } from "../trace/model.ts";
 import { EXIT, type ExitStatus } from "./errors.ts";
 import { formatMs, painter, terminalSafe, type Io, type Paint } from "./terminal.ts";
@@ -24,7 +24,7 @@ export interface DiffCommand {
 const NAMES_SHOWN = 20;
 
 function side(trace: Trace): DiffSide {
-  return { trace, index: indexTrace(trace), analysis: analyse(trace) };
+  return { trace, index: indexTrace(trace), analysis: analyze(trace) };
 }
 
 function change(before: number | null | undefined, after: number | null | undefined, paint: Paint): string {

@@ -23,7 +23,7 @@ import { requireBrowser } from "./chromium.ts";
 import { CliError, EXIT, firstLine, type ExitStatus } from "./errors.ts";
 import { checkWritable, OutputFiles } from "./output.ts";
 import { ensureExtensionBuilt } from "./package-files.ts";
-import { analyseFor, printReport } from "./report.ts";
+import { analyzeFor, printReport } from "./report.ts";
 import { checkScenario, openPage, resolveTarget, type Target } from "./target.ts";
 import { formatMs, painter, plural, ProgressLine, terminalSafe, type Io } from "./terminal.ts";
 
@@ -386,7 +386,7 @@ async function recordSession(
   bytes = null;
   progress.clear();
 
-  const analysis = analyseFor(trace, command.budget);
+  const analysis = analyzeFor(trace, command.budget);
   // A signal after the recording stopped (while reading out or writing) ends the run as an
   // interrupted one too: the files are finished (the grace period allows it), the screenshot
   // skipped, and the status says so.

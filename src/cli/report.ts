@@ -2,7 +2,7 @@
  * From a trace to what the person sees: the analysis (src/trace), the summary on stdout, and
  * the `--fail-on` verdict as the exit status.
  */
-import { analyse, type TraceAnalysis } from "../trace/analysis.ts";
+import { analyze, type TraceAnalysis } from "../trace/analysis.ts";
 import type { Trace } from "../trace/model.ts";
 import type { Budget } from "./args.ts";
 import { analysisOptions, budgetViolations } from "./budget.ts";
@@ -10,8 +10,8 @@ import { EXIT, type ExitStatus } from "./errors.ts";
 import { formatSummary } from "./summary.ts";
 import { painter, terminalSafe, type Io } from "./terminal.ts";
 
-export function analyseFor(trace: Trace, budget: Budget): TraceAnalysis {
-  return analyse(trace, analysisOptions(budget));
+export function analyzeFor(trace: Trace, budget: Budget): TraceAnalysis {
+  return analyze(trace, analysisOptions(budget));
 }
 
 /** Prints the summary (and `extra` lines after it), then any broken budget; returns the exit status. */

@@ -20,7 +20,7 @@ import type { RunCommand } from "./args.ts";
 import { CliError, EXIT, type ExitStatus } from "./errors.ts";
 import { checkWritable, OutputFiles } from "./output.ts";
 import { newestMtime, packageFiles } from "./package-files.ts";
-import { analyseFor, printReport } from "./report.ts";
+import { analyzeFor, printReport } from "./report.ts";
 import { painter, terminalSafe, type Io } from "./terminal.ts";
 
 /** The recorder the program is started with, relative to the package root. */
@@ -105,7 +105,7 @@ export async function runCommand(command: RunCommand, io: Io): Promise<ExitStatu
     const result = importTrace(written);
     if (!result.ok) throw new CliError(`the trace ${name} wrote is not readable (a bug: please report it): ${result.error.path}: ${result.error.message}`, EXIT.program);
     const trace = result.trace;
-    const analysis = analyseFor(trace, command.budget);
+    const analysis = analyzeFor(trace, command.budget);
 
     const files = new OutputFiles();
     await files.write(command.out, written, "--out", (size) => `aioscope trace, ${size}: aioscope view it, or open it in the Async panel`);

@@ -3,7 +3,7 @@
  * the CLI. Results are plain objects and typed arrays, so they survive structured clone.
  *
  * @example
- * const result = analyse(trace, { slowStepMs: 50 });
+ * const result = analyze(trace, { slowStepMs: 50 });
  * result.summary.alive.peak;            // the most tasks alive at once
  * result.warnings.filter((w) => w.kind === "deadlock");
  * result.insights[0]?.savingMs;      // the change that would save the most time
@@ -88,7 +88,7 @@ export function* findingsBuild(index: TraceIndex, options: WarningOptions & Insi
   return { native, warnings: found, insights: yield* insightsBuild(index, found, options, pause) };
 }
 
-export function analyse(trace: Trace, options: AnalysisOptions = {}): TraceAnalysis {
+export function analyze(trace: Trace, options: AnalysisOptions = {}): TraceAnalysis {
   const index: TraceIndex = indexTrace(trace);
   const concurrency = concurrencySeries(trace);
   const tasks = taskStats(index);

@@ -38,7 +38,7 @@ import {
 export const DEFAULT_MAX_COUNTER_POINTS = 20_000;
 
 export interface ChromeExportOptions {
-  /** Reuse a concurrency series already computed (e.g. by `analyse`). */
+  /** Reuse a concurrency series already computed (e.g. by `analyze`). */
   concurrency?: ConcurrencySeries;
   /** Counter samples at most; more change points are merged into buckets keeping each bucket's maximum. */
   maxCounterPoints?: number;

@@ -12,7 +12,7 @@
  * const trace = builder.trace();
  * const text = exportAioscope(trace);
  * const again = importTrace(text); // { ok: true, trace }
- * const stats = analyse(trace);
+ * const stats = analyze(trace);
  */
 export * from "./model.ts";
 export { Recorder, describeError } from "./recorder.ts";

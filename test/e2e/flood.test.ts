@@ -8,7 +8,7 @@
 import type { Browser } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { closeBrowsers, launchBrowserWithExtension, openInspectedPage, POLL, serveFixturePage, startRecording, stopRecording, type FixtureServer } from "./helpers.ts";
-import { analyse } from "../../src/trace/index.ts";
+import { analyze } from "../../src/trace/index.ts";
 
 const TASKS = 200_000;
 const TIMERS = 20_000;
@@ -62,7 +62,7 @@ describe("a page flooding the profiler", () => {
     const shown = await panel.waitForFunction(() => document.querySelector("[data-testid=dropped-count]")?.textContent, POLL);
     expect(String(await shown.jsonValue()).replace(/\D/g, "")).toBe(String(snapshot.droppedEvents));
 
-    const kinds = analyse(trace).warnings.map((w) => w.kind);
+    const kinds = analyze(trace).warnings.map((w) => w.kind);
     expect(kinds).toContain("droppedEvents");
     expect(kinds).not.toContain("deadlock");
     await page.close();

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { importTrace } from "../../src/trace/import.ts";
-import { analyse } from "../../src/trace/analysis.ts";
+import { analyze } from "../../src/trace/analysis.ts";
 import { CLI_TIMEOUT_MS, describeRun, runCli, scratchDir, servePage, type PageServer } from "./cli-helpers.ts";
 
 /** A click-free plain page: two requests, a cleared timer, then 160 ms of busy work in a timer. */
@@ -49,7 +49,7 @@ describe("the summary of a page without runtime tasks", () => {
     // whole busy loop, whatever the machine's load made of the timings around it.
     const imported = importTrace(readFileSync(join(dir, "trace.json")));
     if (!imported.ok) throw new Error(imported.error.message);
-    const long = analyse(imported.trace).warnings.filter((w) => w.kind === "longTask");
+    const long = analyze(imported.trace).warnings.filter((w) => w.kind === "longTask");
     expect(long.length).toBeGreaterThanOrEqual(1);
     expect(Math.max(...long.map((w) => (w.kind === "longTask" ? w.duration : 0)))).toBeGreaterThanOrEqual(160);
   });

@@ -21,7 +21,7 @@ const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
 /** A program written against the package's three entry points. */
 const PROGRAM = `import { createTask, gather, run, sleep } from "aioscope";
 import { startRecording } from "aioscope/node";
-import { analyse, exportAioscope, importTrace } from "aioscope/trace";
+import { analyze, exportAioscope, importTrace } from "aioscope/trace";
 
 const recording = startRecording({ out: process.argv[2] ?? null });
 await run(function* main() {
@@ -35,18 +35,18 @@ const again = importTrace(exportAioscope(trace));
 console.log(JSON.stringify({
   tasks: trace.tasks.map((task) => [task.name, task.outcome]),
   reimported: again.ok ? again.trace.tasks.length : again.error.message,
-  peak: analyse(trace).summary.alive.peak,
+  peak: analyze(trace).summary.alive.peak,
 }));
 `;
 
 /** The same calls, typed: a wrong use must fail to compile, so the types are really read. */
 const TYPED = `import { run, sleep, type Task } from "aioscope";
 import { recordRuntime, startRecording, type NodeRecording } from "aioscope/node";
-import { analyse, exportAioscope, type Trace, type TraceAnalysis } from "aioscope/trace";
+import { analyze, exportAioscope, type Trace, type TraceAnalysis } from "aioscope/trace";
 
 const recording: NodeRecording = startRecording({ out: "trace.json", creationSites: true });
 const trace: Trace = recording.stop();
-const analysis: TraceAnalysis = analyse(trace);
+const analysis: TraceAnalysis = analyze(trace);
 const text: string = exportAioscope(trace);
 const result = await recordRuntime(() => run(function* () { yield* sleep(1); return 1; }));
 const value: number | undefined = result.ok ? result.value : undefined;
@@ -54,8 +54,8 @@ let task: Task<unknown> | null = null;
 export { analysis, text, value, task };
 `;
 const MISTYPED = `import { startRecording } from "aioscope/node";
-import { analyse } from "aioscope/trace";
-const count: string = analyse(startRecording().stop()).summary.alive.peak;
+import { analyze } from "aioscope/trace";
+const count: string = analyze(startRecording().stop()).summary.alive.peak;
 export { count };
 `;
 

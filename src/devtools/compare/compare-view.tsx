@@ -5,7 +5,7 @@
  * rulers say how long each took).
  */
 import { useMemo } from "preact/hooks";
-import { analyse, diffTraces, type DiffSide, type DurationSummary } from "../../trace/analysis.ts";
+import { analyze, diffTraces, type DiffSide, type DurationSummary } from "../../trace/analysis.ts";
 import type { Trace } from "../../trace/model.ts";
 import { formatCount, formatTime } from "../format.ts";
 import { buildTimelineModel, type TimelineModel } from "../timeline/model.ts";
@@ -30,7 +30,7 @@ const NAMES_SHOWN = 50;
 const NO_NODES: ReadonlySet<number> = new Set();
 
 function side(model: TimelineModel): DiffSide {
-  return { trace: model.trace, index: model.index, analysis: analyse(model.trace) };
+  return { trace: model.trace, index: model.index, analysis: analyze(model.trace) };
 }
 
 const ms = (value: number | null | undefined): string => (value == null ? "—" : formatTime(value));

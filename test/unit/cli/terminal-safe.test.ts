@@ -6,7 +6,7 @@ import { describe, expect, test } from "vitest";
 import { runCli } from "../../../src/cli/main.ts";
 import { formatSummary } from "../../../src/cli/summary.ts";
 import { terminalSafe, type Io } from "../../../src/cli/terminal.ts";
-import { analyse } from "../../../src/trace/analysis.ts";
+import { analyze } from "../../../src/trace/analysis.ts";
 import { exportAioscope } from "../../../src/trace/export-aioscope.ts";
 import type { Trace } from "../../../src/trace/model.ts";
 import { writeFileSync, mkdtempSync } from "node:fs";
@@ -49,7 +49,7 @@ describe("terminalSafe", () => {
 describe("the summary prints page-supplied text safely", () => {
   test("a task name and a URL full of control sequences stay on their own lines, escaped", async () => {
     const trace = forged(normalized(await crawler()));
-    const summary = formatSummary(trace, analyse(trace), plain);
+    const summary = formatSummary(trace, analyze(trace), plain);
     expect(summary).not.toMatch(CONTROL);
     const lines = summary.split("\n");
     // One "Warnings" line only: the task name did not forge a second one.

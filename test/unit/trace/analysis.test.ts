@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { run, sleep, createTask, type EventLoop } from "../../../src/runtime/index.ts";
-import { analyse, criticalPath, indexTrace, type Warning } from "../../../src/trace/index.ts";
+import { analyze, criticalPath, indexTrace, type Warning } from "../../../src/trace/index.ts";
 import { crawler, futureStandoff, lockOrder, taskCycle, unretrieved } from "./programs.ts";
 import { normalized, record, runStuck } from "./helpers.ts";
 
@@ -13,7 +13,7 @@ const deadlocks = (warnings: readonly Warning[]): Warning[] => warnings.filter((
 describe("deadlocks", () => {
   test("two tasks awaiting each other are a deadlock with their wait-for cycle", async () => {
     const trace = normalized(await taskCycle());
-    expect(analyse(trace).warnings).toEqual([
+    expect(analyze(trace).warnings).toEqual([
       { kind: "pendingAtEnd", tasks: [1, 2], message: "2 tasks were still pending at the end: a, b" },
       {
         kind: "deadlock", tasks: [1, 2], cycle: [1, 2, 1],
@@ -28,14 +28,14 @@ describe("deadlocks", () => {
 
   test("a trace that dropped events reports no deadlock: the missing events may have ended it", async () => {
     const trace = { ...normalized(await taskCycle()), droppedEvents: 3 };
-    const found = analyse(trace).warnings;
+    const found = analyze(trace).warnings;
     expect(deadlocks(found)).toEqual([]);
     expect(found.map((w) => w.kind)).toEqual(["droppedEvents", "pendingAtEnd"]);
   });
 
   test("two tasks taking two locks in opposite orders deadlock through the locks' holders", async () => {
     const trace = normalized(await lockOrder());
-    expect(deadlocks(analyse(trace).warnings)).toEqual([{
+    expect(deadlocks(analyze(trace).warnings)).toEqual([{
       kind: "deadlock", tasks: [1, 2], cycle: [1, 2, 1],
       waits: [
         { task: 1, kind: "lock", label: "Lock#2", since: 3.5, targetTask: null, resource: 2, holders: [2] },
@@ -47,7 +47,7 @@ describe("deadlocks", () => {
 
   test("tasks each waiting on a future only the other would resolve are a deadlock with no named cycle", async () => {
     const trace = normalized(await futureStandoff());
-    expect(deadlocks(analyse(trace).warnings)).toEqual([{
+    expect(deadlocks(analyze(trace).warnings)).toEqual([{
       kind: "deadlock", tasks: [1, 2], cycle: null,
       waits: [
         { task: 1, kind: "future", label: "Future", since: 1, targetTask: null, resource: null, holders: [] },
@@ -61,7 +61,7 @@ describe("deadlocks", () => {
     const trace = normalized(await record(() => runStuck((loop: EventLoop) => {
       loop.createTask(sleep(10_000), { name: "sleeper" });
     })));
-    expect(analyse(trace).warnings).toEqual([{ kind: "pendingAtEnd", tasks: [1], message: "1 task was still pending at the end: sleeper" }]);
+    expect(analyze(trace).warnings).toEqual([{ kind: "pendingAtEnd", tasks: [1], message: "1 task was still pending at the end: sleeper" }]);
   });
 
   test("a pending native operation could still wake the tasks: no deadlock", async () => {
@@ -69,14 +69,14 @@ describe("deadlocks", () => {
       recorder.nativeStart("setTimeout", "setTimeout(1000)", { task: null });
       loop.createTask(function* () { yield* loop.createFuture<void>(); }, { name: "waiter" });
     })));
-    expect(deadlocks(analyse(trace).warnings)).toEqual([]);
+    expect(deadlocks(analyze(trace).warnings)).toEqual([]);
   });
 });
 
 describe("errors", () => {
   test("an error nobody retrieved is reported; one gather read is not", async () => {
     const trace = normalized(await unretrieved());
-    expect(analyse(trace).warnings).toEqual([{
+    expect(analyze(trace).warnings).toEqual([{
       kind: "unretrievedError", task: 2,
       error: { name: "RangeError", message: "nobody reads this", stack: "RangeError: nobody reads this" },
       message: "forgotten failed with RangeError: nobody reads this, and nobody retrieved it",
@@ -89,7 +89,7 @@ describe("errors", () => {
 
 describe("time accounting", () => {
   test("the crawler's per-name statistics, lock and queue waits and wake-up kinds", async () => {
-    const result = analyse(normalized(await crawler()));
+    const result = analyze(normalized(await crawler()));
     expect(result.byName.map((n) => [n.name, n.count, n.done, n.cancelled, n.timeouts, n.p50, n.max, n.steps])).toEqual([
       ["main", 1, 1, 0, 1, 52.375, 52.375, 3],
       ["fetch", 3, 3, 0, 0, 33.125, 44, 9],
@@ -139,7 +139,7 @@ describe("time accounting", () => {
         return (task) => (task?.getLoop().time() ?? 0) + (ticks += 0.125) + busyUntil;
       })(),
     }));
-    expect(analyse(trace, { slowStepMs: 100 }).warnings).toEqual([
+    expect(analyze(trace, { slowStepMs: 100 }).warnings).toEqual([
       { kind: "slowStep", task: 2, start: 0.875, duration: 150.125, message: "a step of hog blocked the event loop for 150.125 ms (more than 100 ms)" },
     ]);
   });

@@ -4,11 +4,11 @@
  */
 import { describe, expect, test } from "vitest";
 import { createTask, gather, run, sleep } from "../../../src/runtime/index.ts";
-import { analyse, diffTraces, indexTrace, numberedGroup, regressions, type DiffSide, type Trace } from "../../../src/trace/index.ts";
+import { analyze, diffTraces, indexTrace, numberedGroup, regressions, type DiffSide, type Trace } from "../../../src/trace/index.ts";
 import { record } from "./helpers.ts";
 
 function side(trace: Trace): DiffSide {
-  return { trace, index: indexTrace(trace), analysis: analyse(trace) };
+  return { trace, index: indexTrace(trace), analysis: analyze(trace) };
 }
 
 function* crawlPage(n: number) {

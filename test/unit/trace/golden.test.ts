@@ -5,14 +5,14 @@
  */
 import { describe, expect, test } from "vitest";
 import { PROGRAMS } from "./programs.ts";
-import { analysed, normalized } from "./helpers.ts";
+import { analyzed, normalized } from "./helpers.ts";
 
 describe("golden traces", () => {
   for (const [name, program] of PROGRAMS) {
     test(`the ${name} program records the golden trace and analysis`, async () => {
       const trace = normalized(await program());
       await expect(`${JSON.stringify(trace, null, 1)}\n`).toMatchFileSnapshot(`./golden/${name}.trace.json`);
-      await expect(`${JSON.stringify(analysed(trace), null, 1)}\n`).toMatchFileSnapshot(`./golden/${name}.analysis.json`);
+      await expect(`${JSON.stringify(analyzed(trace), null, 1)}\n`).toMatchFileSnapshot(`./golden/${name}.analysis.json`);
     });
   }
 });

@@ -5,7 +5,7 @@
  */
 import { addInstrument, removeInstrument, EventLoop, type Task } from "../../../src/runtime/index.ts";
 import { readFileSync } from "node:fs";
-import { Recorder, SessionBuilder, analyse, importTrace, type RecorderOptions, type TaskRecord, type Trace, type TraceAnalysis } from "../../../src/trace/index.ts";
+import { Recorder, SessionBuilder, analyze, importTrace, type RecorderOptions, type TaskRecord, type Trace, type TraceAnalysis } from "../../../src/trace/index.ts";
 
 export const TIME_ORIGIN = 1_700_000_000_000;
 
@@ -54,8 +54,8 @@ export function plain(analysis: TraceAnalysis): unknown {
   return JSON.parse(JSON.stringify(analysis, (_key, value: unknown) => (ArrayBuffer.isView(value) ? Array.from(value as unknown as ArrayLike<number>) : value)));
 }
 
-export function analysed(trace: Trace): unknown {
-  return plain(analyse(trace, { criticalPaths: trace.tasks.filter((t) => t.parent === null).map((t) => t.id) }));
+export function analyzed(trace: Trace): unknown {
+  return plain(analyze(trace, { criticalPaths: trace.tasks.filter((t) => t.parent === null).map((t) => t.id) }));
 }
 
 /**

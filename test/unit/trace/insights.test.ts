@@ -4,10 +4,10 @@
  */
 import { describe, expect, test } from "vitest";
 import { createTask, gather, run, sleep, Lock, Queue } from "../../../src/runtime/index.ts";
-import { analyse, type Insight, type InsightKind, type Recorder, type Trace } from "../../../src/trace/index.ts";
+import { analyze, type Insight, type InsightKind, type Recorder, type Trace } from "../../../src/trace/index.ts";
 import { record } from "./helpers.ts";
 
-const of = (trace: Trace, kind: InsightKind, options = {}): Insight[] => analyse(trace, options).insights.filter((i) => i.kind === kind);
+const of = (trace: Trace, kind: InsightKind, options = {}): Insight[] => analyze(trace, options).insights.filter((i) => i.kind === kind);
 
 function fetchLike(ms: number) {
   return function* fetchItem() {
@@ -187,7 +187,7 @@ describe("insights", () => {
       }(), { name: "forgotten" });
       for (const ms of [30, 50, 20]) yield* createTask(fetchLike(ms)(), { name: `fetch ${ms}` });
     }, { clock: "virtual", name: "main" }));
-    const ranked = analyse(trace).insights;
+    const ranked = analyze(trace).insights;
     expect(ranked.map((i) => i.kind)).toEqual(["sequential-awaits", "lost-error"]);
     expect(ranked[1]!.savingMs).toBeNull();
   });

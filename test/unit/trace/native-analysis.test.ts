@@ -4,7 +4,7 @@
  * for a long task that blocked the loop.
  */
 import { describe, expect, test } from "vitest";
-import { analyse, type Recorder, type Trace } from "../../../src/trace/index.ts";
+import { analyze, type Recorder, type Trace } from "../../../src/trace/index.ts";
 import { formatSummary } from "../../../src/cli/summary.ts";
 import { record } from "./helpers.ts";
 
@@ -30,7 +30,7 @@ describe("native analysis", () => {
       longTask(recorder, 200, 320);
       longTask(recorder, 200, 321, "longAnimationFrame", JSON.stringify({ duration: 121, scripts: ["event-listener BUTTON#go.onclick · https://app/main.js:120 · 118 ms"] }));
     });
-    const analysis = analyse(trace);
+    const analysis = analyze(trace);
     const long = analysis.warnings.filter((w) => w.kind === "longTask");
     expect(long).toHaveLength(1);
     expect(long[0]).toMatchObject({ kind: "longTask", start: 200, duration: 121 });
@@ -53,7 +53,7 @@ describe("native analysis", () => {
       const cleared = recorder.nativeStart("setTimeout", "setTimeout(500)", { at: 2, task: 0 });
       recorder.nativeEnd(cleared, "cancelled", { at: 50 });
     });
-    const [stats] = analyse(trace).native;
+    const [stats] = analyze(trace).native;
     expect(stats!.requests).toEqual({ ok: 1, error: 1, aborted: 0, cancelled: 0, pending: 1 });
     expect(stats!.timers).toEqual({ ok: 1, error: 0, aborted: 0, cancelled: 1, pending: 0 });
     expect(stats!.slowestRequest).toMatchObject({ name: "xhr POST /b", duration: 90 });
@@ -65,7 +65,7 @@ describe("native analysis", () => {
       const ok = recorder.nativeStart("fetch", "GET /a", { at: 0, task: 0 });
       recorder.nativeEnd(ok, "ok", { at: 30 });
     });
-    const text = formatSummary(trace, analyse(trace), noPaint);
+    const text = formatSummary(trace, analyze(trace), noPaint);
     expect(text).not.toContain("Event loop");
     expect(text).toMatch(/Main thread {2}blocked 166 ms \(\d+(\.\d)?%\) in 1 long task; longest 166 ms at 100 ms/);
     expect(text).toMatch(/Requests {5}1: 1 ok/);
@@ -82,7 +82,7 @@ describe("native analysis", () => {
       }],
       steps: [{ task: 1, start: 2, end: 155, ready: 0, wake: "spawn", waker: null }],
     };
-    const warnings = analyse(trace).warnings;
+    const warnings = analyze(trace).warnings;
     expect(warnings.map((w) => w.kind)).toEqual(["slowStep"]);
     expect(warnings[0]!.message).toContain("a step of busy blocked the event loop");
   });
@@ -102,7 +102,7 @@ describe("native analysis", () => {
         { task: 2, start: 96, end: 98, ready: 3, wake: "timer", waker: null },
       ],
     };
-    const analysis = analyse(trace);
+    const analysis = analyze(trace);
     expect(analysis.warnings.map((w) => w.kind)).toEqual(["longTask"]);
     const [long] = analysis.warnings;
     expect(long).toMatchObject({ kind: "longTask", tasks: [1] });
@@ -130,7 +130,7 @@ describe("native analysis", () => {
         frame = next;
       }
     });
-    const analysis = analyse(trace);
+    const analysis = analyze(trace);
     const chains = analysis.native[0]!.longestChains;
     expect(chains[0]).toMatchObject({ names: ["click on button#go", "fetch GET /a", "setTimeout(30)", "fetch GET /b"], duration: 140 });
     expect(chains.every((chain) => !chain.names.includes("requestAnimationFrame"))).toBe(true);

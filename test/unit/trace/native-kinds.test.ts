@@ -5,7 +5,7 @@
  * not keep `--until-idle` waiting.
  */
 import { describe, expect, test } from "vitest";
-import { analyse, type Recorder } from "../../../src/trace/index.ts";
+import { analyze, type Recorder } from "../../../src/trace/index.ts";
 import { formatSummary } from "../../../src/cli/summary.ts";
 import { nativeGroupOf, nativeName, PART_KINDS } from "../../../src/trace/native-names.ts";
 import { NATIVE_KINDS, type NativeKind, type NativeOpRecord } from "../../../src/trace/model.ts";
@@ -64,14 +64,14 @@ describe("script, module, worker and queueing operations", () => {
 
   test("are counted by the analysis and told by the summary", async () => {
     const trace = await page(loads);
-    const [stats] = analyse(trace).native;
+    const [stats] = analyze(trace).native;
     expect(stats!.scripts).toEqual({ ok: 1, error: 1, aborted: 0, cancelled: 0, pending: 0 });
     expect(stats!.modules).toEqual({ ok: 1, error: 0, aborted: 0, cancelled: 0, pending: 0 });
     expect(stats!.workers).toEqual({ started: 2, running: 1, toWorkers: 2, fromWorkers: 4 });
     // A request counts as queued from a millisecond of waiting.
     expect([stats!.queuedRequests, stats!.longestQueue]).toEqual([1, 250]);
     expect(stats!.requests.ok).toBe(2);
-    const summary = formatSummary(trace, analyse(trace), noPaint);
+    const summary = formatSummary(trace, analyze(trace), noPaint);
     expect(summary).toMatch(/^Requests +2: 2 ok; 1 queued for a connection \(longest 250 ms\)/m);
     expect(summary).toMatch(/^Scripts +2: 1 ok · 1 failed$/m);
     expect(summary).toMatch(/^Modules +1: 1 ok$/m);

@@ -8,7 +8,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, test } from "vitest";
 import { addInstrument, removeInstrument, run, sleep, createTask } from "../../../src/runtime/index.ts";
 import {
-  Recorder, SessionBuilder, analyse, exportAioscope, exportChrome, exportChromeBytes, importTrace, importTraceAsync,
+  Recorder, SessionBuilder, analyze, exportAioscope, exportChrome, exportChromeBytes, importTrace, importTraceAsync,
   type ImportProgress, type Trace,
 } from "../../../src/trace/index.ts";
 import { PROGRAMS } from "./programs.ts";
@@ -35,9 +35,9 @@ async function expectRoundTrip(trace: Trace): Promise<void> {
   const fromChrome = importTrace(chrome);
   expect(fromChrome).toEqual({ ok: true, trace, format: "chrome" });
   if (!fromAioscope.ok || !fromChrome.ok) return;
-  const expected = plain(analyse(trace));
-  expect(plain(analyse(fromAioscope.trace))).toEqual(expected);
-  expect(plain(analyse(fromChrome.trace))).toEqual(expected);
+  const expected = plain(analyze(trace));
+  expect(plain(analyze(fromAioscope.trace))).toEqual(expected);
+  expect(plain(analyze(fromChrome.trace))).toEqual(expected);
 }
 
 describe("round trips", () => {
