@@ -588,7 +588,9 @@ function* readSteps<S>(list: RecordList, ctx: Context, steps: RecordSink<StepRec
 
 function* readAwaits<A>(list: RecordList, ctx: Context, awaits: RecordSink<AwaitRecord, A>): Generator<number, A> {
   const r = new Reader("awaits");
-  const lastEnd = new Map<number, number>();
+  // By task index: where each task's previous await ended, NaN while it is open, −1 before its first
+  // (times are ≥ 0). A map by id was a million-entry hash table for a million-task file.
+  const lastEnd = new Float64Array(ctx.tasks.count).fill(-1);
   let previous = 0;
   let i = -1;
   const elements = elementsOf(list, awaits.keepsRaw ? null : RECORD_LAYOUTS.awaits);
@@ -603,12 +605,10 @@ function* readAwaits<A>(list: RecordList, ctx: Context, awaits: RecordSink<Await
     previous = start;
     const end = r.timeOrNull(o, "end");
     checkWithinTask(r, task, start, end, ctx);
-    const before = lastEnd.get(id);
-    if (before !== undefined) {
-      if (Number.isNaN(before)) r.fail("start", `task ${id} begins an await while its previous one is still open`);
-      if (start < before) r.fail("start", `overlaps task ${id}'s previous await, which ended at ${before}`);
-    }
-    lastEnd.set(id, end === null ? NaN : end);
+    const before = lastEnd[task]!;
+    if (Number.isNaN(before)) r.fail("start", `task ${id} begins an await while its previous one is still open`);
+    if (start < before) r.fail("start", `overlaps task ${id}'s previous await, which ended at ${before}`);
+    lastEnd[task] = end === null ? NaN : end;
     const outcome = r.oneOfOrNull(o, "outcome", AWAIT_OUTCOMES);
     if ((end === null) !== (outcome === null)) r.fail("outcome", end === null ? "an await still open has no outcome: expected null" : "an await that ended needs an outcome");
     let resource: number | null = null;

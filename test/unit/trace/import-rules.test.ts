@@ -98,6 +98,24 @@ describe("the importer refuses what the format forbids", () => {
     );
   });
 
+  test("a task's await that begins before its previous one ended, or while it is still open", () => {
+    const awaits = crawlerTrace.awaits;
+    // Two awaits of one task, the later of which lasts a while.
+    const later = awaits.findIndex((a, k) => a.end !== null && a.end > a.start && awaits.slice(0, k).some((b) => b.task === a.task));
+    expect(later).toBeGreaterThan(0);
+    const earlier = awaits.findLastIndex((a, k) => k < later && a.task === awaits[later]!.task);
+    const { task, end } = awaits[later]!;
+    expect(edited(crawlerTrace, (f) => { f.awaits[earlier].end = end; })).toEqual(
+      failure(`$.awaits[${later}].start`, `overlaps task ${task}'s previous await, which ended at ${end}`),
+    );
+    // Still open: only a pending task may leave an await open, so the task is made pending.
+    const owner = crawlerTrace.tasks.findIndex((t) => t.id === task);
+    expect(edited(crawlerTrace, (f) => {
+      Object.assign(f.tasks[owner], { end: null, outcome: "pending", error: null, errorRetrieved: null });
+      Object.assign(f.awaits[earlier], { end: null, outcome: null });
+    })).toEqual(failure(`$.awaits[${later}].start`, `task ${task} begins an await while its previous one is still open`));
+  });
+
   test("the same rules hold for a Chrome export, pointing at the event", () => {
     const chrome = JSON.parse(exportChrome(crawlerTrace)) as Json;
     const k = (chrome.traceEvents as Json[]).findIndex((event) => event.ph === "X");
