@@ -113,11 +113,23 @@ async function delivery(browser: Browser, url: string, stepsPerMs: number, ms: n
   await panel.waitForFunction(() => window.__aioscopePanel!.snapshot().phase === "recording", POLL);
   const started = Date.now();
   await page.evaluate((rate, duration) => (window as unknown as { flood(r: number, d: number): Promise<number> }).flood(rate, duration), stepsPerMs, ms);
-  // Delivered: every flood task has exited in the panel's session.
-  await panel.waitForFunction(() => {
-    const trace = window.__aioscopePanel!.trace();
-    return trace !== null && trace.tasks.some((t) => t.name === "flood" && t.outcome === "done");
-  }, { polling: 20, timeout: 60_000 });
+  // Delivered: every flood task has exited in the panel's session. If the page shed events,
+  // its exit may be among them: then delivered is when the panel's counts stop moving.
+  let last = "";
+  let still = 0;
+  for (;;) {
+    const state = await panel.evaluate(() => {
+      const trace = window.__aioscopePanel!.trace();
+      const { events, droppedEvents } = window.__aioscopePanel!.snapshot();
+      return { done: trace !== null && trace.tasks.some((t) => t.name === "flood" && t.outcome === "done"), counts: `${events}/${droppedEvents}`, dropped: droppedEvents > 0 };
+    });
+    if (state.done) break;
+    still = state.counts === last ? still + 1 : 0;
+    last = state.counts;
+    if (state.dropped && still >= 20) break;
+    if (Date.now() - started > 120_000) throw new Error(`the panel never showed the flood's end and dropped nothing (events/dropped: ${state.counts})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   const seconds = (Date.now() - started) / 1000;
   const snapshot = await panel.evaluate(() => window.__aioscopePanel!.snapshot());
   await page.close();

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { run, sleep, createTask, gather, addInstrument, removeInstrument, RUNTIME_VERSION } from "../../../src/runtime/index.ts";
 import { pageHook } from "../../../src/content/install-hook.ts";
-import { BURST_EVENTS, EVENTS_PER_FLUSH, MAX_BATCH_DELAY_MS, PageAgent } from "../../../src/content/page-agent.ts";
+import { BATCH_BUFFER_EVENTS, BURST_EVENTS, EVENTS_PER_FLUSH, FLOOD_EVENTS_PER_FLUSH, FLOODING_EVENTS, MAX_BATCH_DELAY_MS, PageAgent } from "../../../src/content/page-agent.ts";
 import { Router, type RouterPort } from "../../../src/background/router.ts";
 import { Bridge } from "../../../src/content/bridge-relay.ts";
 import { RecordingStore } from "../../../src/devtools/recording-store.ts";
@@ -377,8 +377,11 @@ describe("overload", () => {
     return { events: snapshot.events, dropped: snapshot.droppedEvents, traceDropped: store.trace()!.droppedEvents };
   }
 
-  /** A recording of a burst of `n` tasks run in one go (no flush in between), then of `more` five flushes later; what each delivered. */
-  async function recordBurst(n: number, more = 0): Promise<{ events: number[]; dropped: number; traceDropped: number; batches: number; tasks: string[] }> {
+  /**
+   * A recording of waves of tasks, each run in one go (no flush in between) and followed by
+   * `msAfter` of quiet (a flush every 50 ms): what each wave delivered, and what was dropped.
+   */
+  async function recordWaves(waves: readonly { tasks: number; msAfter: number }[]): Promise<{ events: number[]; total: number; dropped: number; traceDropped: number; batches: number; tasks: string[] }> {
     const world = new World();
     const { store } = world.openPanel(1, { url: PANEL_URL });
     const { agent, bridge } = world.openPage(1);
@@ -393,37 +396,83 @@ describe("overload", () => {
     };
     store.record();
     world.timers.advance(MAX_BATCH_DELAY_MS); // the recordingStart marker goes out; the page is quiet
+    const start = store.snapshot().events;
     const events: number[] = [];
-    for (const size of more === 0 ? [n] : [n, more]) {
+    for (const wave of waves) {
       const before = store.snapshot().events;
-      await run(() => jobs(`b${events.length}`, size), { clock: "virtual", name: `burst-${events.length}` });
-      world.timers.advance(250); // five flushes: the held events go out, five flushes' allowance comes back
+      await run(() => jobs(`w${events.length}`, wave.tasks), { clock: "virtual", name: `wave-${events.length}` });
+      world.timers.advance(wave.msAfter);
       events.push(store.snapshot().events - before);
     }
+    world.timers.advance(MAX_BATCH_DELAY_MS); // the last held events go out
+    const total = store.snapshot().events - start;
     agent.dispose();
     world.timers.advance(60);
     const snapshot = store.snapshot();
-    return { events, dropped: snapshot.droppedEvents, traceDropped: store.trace()!.droppedEvents, batches, tasks: tasksOf(store.trace()) };
+    return { events, total, dropped: snapshot.droppedEvents, traceDropped: store.trace()!.droppedEvents, batches, tasks: tasksOf(store.trace()) };
+  }
+
+  /**
+   * Events a wave of n tasks makes, about: fixed + perTask × n (measured from two waves recorded
+   * whole, alone; timers that fire together make a few events fewer, so not to the event).
+   */
+  async function waveEvents(): Promise<{ fixed: number; perTask: number; of(tasks: number): number }> {
+    const one = async (tasks: number): Promise<number> => {
+      const { total, dropped } = await recordWaves([{ tasks, msAfter: 250 }]);
+      expect(dropped).toBe(0);
+      return total;
+    };
+    const [a, b] = [await one(1000), await one(2000)];
+    const perTask = (b - a) / 1000;
+    const fixed = a - 1000 * perTask;
+    return { fixed, perTask, of: (tasks) => (tasks === 0 ? 0 : fixed + perTask * tasks) };
   }
 
   test("a burst past the recorder's buffer in one task goes out as several batches, and nothing is dropped", async () => {
-    const { events, dropped, batches, tasks } = await recordBurst(2500);
-    expect(events[0]).toBeGreaterThan(3 * EVENTS_PER_FLUSH);
+    const { events, dropped, batches, tasks } = await recordWaves([{ tasks: 5000, msAfter: 250 }]);
+    expect(events[0]).toBeGreaterThan(2 * EVENTS_PER_FLUSH);
     expect(events[0]).toBeLessThan(BURST_EVENTS);
     expect(dropped).toBe(0);
-    expect(batches).toBeGreaterThan(3);
-    expect(tasks.filter((t) => t.endsWith(" done"))).toHaveLength(2501);
+    expect(batches).toBeGreaterThan(10);
+    expect(tasks.filter((t) => t.endsWith(" done"))).toHaveLength(5001);
   });
 
-  test("a flood past the burst allowance is dropped and counted, and then recorded at the steady rate", async () => {
-    const { events, dropped, traceDropped } = await recordBurst(12_000, 12_000);
-    // The first flood: the burst allowance (and the buffer's worth it began with) is recorded.
+  test("a page that makes up to the steady rate a flush, for longer than a burst lasts, loses nothing", async () => {
+    const made = await waveEvents();
+    const tasks = Math.floor((0.9 * EVENTS_PER_FLUSH - made.fixed) / made.perTask);
+    const { total, dropped } = await recordWaves(Array.from({ length: 12 }, () => ({ tasks, msAfter: 50 })));
+    expect(total).toBeGreaterThan(0.98 * 12 * made.of(tasks));
+    expect(total).toBeGreaterThan(2 * BURST_EVENTS);
+    expect(dropped).toBe(0);
+  });
+
+  test("a flood is dropped and counted: past the burst allowance, a flush gives back only the flood rate while it lasts, and the steady rate after it", async () => {
+    const made = await waveEvents();
+    const flood = Math.ceil((2 * FLOODING_EVENTS) / made.perTask);
+    const steady = Math.floor((0.9 * EVENTS_PER_FLUSH - made.fixed) / made.perTask);
+    const waves = [
+      ...Array.from({ length: 6 }, () => ({ tasks: flood, msAfter: 50 })),
+      { tasks: 0, msAfter: 250 },
+      { tasks: steady, msAfter: 250 },
+    ];
+    const { events, total, dropped, traceDropped } = await recordWaves(waves);
+    // The first wave: the burst allowance (and the buffer's worth it began with) is recorded.
     expect(events[0]).toBeGreaterThan(BURST_EVENTS - EVENTS_PER_FLUSH);
-    expect(events[0]).toBeLessThanOrEqual(BURST_EVENTS + EVENTS_PER_FLUSH);
-    // The second, five flushes later: only what those flushes gave back, and a buffer's worth.
-    expect(events[1]).toBeLessThanOrEqual(6 * EVENTS_PER_FLUSH);
-    expect(dropped).toBeGreaterThan(12_000 * 8 - events[0]! - events[1]!);
+    expect(events[0]).toBeLessThanOrEqual(BURST_EVENTS + BATCH_BUFFER_EVENTS);
+    // Each later wave of the flood: what one flush gave back at the flood rate, and a buffer's worth.
+    for (const k of [2, 3, 4, 5]) {
+      expect(events[k]).toBeGreaterThan(0);
+      expect(events[k]).toBeLessThanOrEqual(FLOOD_EVENTS_PER_FLUSH + BATCH_BUFFER_EVENTS);
+    }
+    // Every event made is delivered or counted as dropped, in the panel and the trace — but for
+    // creation sites past their budget a flush (SITES_PER_FLUSH), which the flood spends at once:
+    // those are not taken at all (a stack is costly), so neither recorded nor dropped.
+    const all = waves.reduce((sum, wave) => sum + made.of(wave.tasks), 0);
+    expect(total + dropped).toBeGreaterThan(0.9 * all);
+    expect(total + dropped).toBeLessThan(1.02 * all);
     expect(traceDropped).toBe(dropped);
+    // After the flood, a wave within the steady rate is recorded whole.
+    expect(events[7]).toBeGreaterThan(0.98 * made.of(steady));
   });
 
   test("a full session sheds whole batches and counts every event it shed, in the panel and the trace", async () => {
