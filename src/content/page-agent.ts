@@ -151,7 +151,7 @@ export class PageAgent {
   ) {
     const startup = this.newStream({ creationSites: true, native: true });
     this.state = { name: "startup", stream: startup };
-    this.applyNative(startup.recorder, { creationSites: true, native: true });
+    this.applyNative(startup.recorder, { creationSites: true, native: true }, true);
     this.startupTimer = host.setTimer(() => this.abandonStartup(), STARTUP_ANSWER_TIMEOUT_MS);
     wall.listen((message) => this.receive(message));
     let replaying = true;
@@ -565,8 +565,8 @@ export class PageAgent {
   }
 
   /** Native instrumentation records into `recorder` when the options ask for it, and is removed otherwise. */
-  private applyNative(recorder: Recorder, options: RecordingOptions): void {
-    if (options.native) this.host.native?.attach(recorder, options);
+  private applyNative(recorder: Recorder, options: RecordingOptions, startup = false): void {
+    if (options.native) this.host.native?.attach(recorder, { creationSites: options.creationSites, startup });
     else this.host.native?.detach();
   }
 

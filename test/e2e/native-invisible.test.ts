@@ -294,6 +294,18 @@ window.nativeAsSeenFromIframe = () => {
 
 type Probe = { shapes: Record<string, unknown>; behaviour: Record<string, unknown> };
 
+/** The types of the window's capture-phase passive listeners (ours: the page adds none such), as DevTools lists them. */
+async function windowCaptureListeners(page: Page): Promise<string[]> {
+  const cdp = await page.createCDPSession();
+  try {
+    const { result } = await cdp.send("Runtime.evaluate", { expression: "window" });
+    const { listeners } = await cdp.send("DOMDebugger.getEventListeners", { objectId: result.objectId! });
+    return listeners.filter((l) => l.useCapture && l.passive).map((l) => l.type).sort();
+  } finally {
+    await cdp.detach();
+  }
+}
+
 const runProbe = (page: Page): Promise<Probe> => page.evaluate(() => (window as unknown as { probe(): Promise<Probe> }).probe());
 const nativeAsSeenFromIframe = (page: Page): Promise<boolean> =>
   page.evaluate(() => (window as unknown as { nativeAsSeenFromIframe(): boolean }).nativeAsSeenFromIframe());
@@ -343,6 +355,8 @@ describe("the native wrappers, as the page sees them", () => {
     const { page, panel } = await recordedProbePage();
     try {
       expect(await nativeAsSeenFromIframe(page)).toBe(false); // the wrappers are in place…
+      // …and our window listeners see a person's input as a cause.
+      expect(await windowCaptureListeners(page)).toEqual(expect.arrayContaining(["message", "click", "pointerdown", "touchstart", "visibilitychange", "storage"]));
       const probe = await runProbe(page);
       expect(probe.shapes).toEqual(baseline.shapes); // …and look like the originals
       expect(probe.behaviour).toEqual(baseline.behaviour); // …and do what they do
@@ -368,6 +382,11 @@ describe("the native wrappers, as the page sees them", () => {
       await page.goto(pageUrl);
       // The extension says at once that this tab is not recorded; the wrappers go then.
       await page.waitForFunction(() => (window as unknown as { nativeAsSeenFromIframe(): boolean }).nativeAsSeenFromIframe(), POLL);
+      // Listening since document_start, but for pointer, touch, visibility and storage events:
+      // their first listener costs a page 0.5–2 ms, so ours wait for a recording.
+      const listening = await windowCaptureListeners(page);
+      expect(listening).toEqual(expect.arrayContaining(["message", "load", "click", "keydown", "submit"]));
+      expect(listening.filter((type) => ["pointerdown", "pointerup", "touchstart", "touchend", "visibilitychange", "storage"].includes(type))).toEqual([]);
       const probe = await runProbe(page);
       expect(probe.shapes).toEqual(baseline.shapes);
       expect(probe.behaviour).toEqual(baseline.behaviour);

@@ -23,7 +23,7 @@ import { type Patch, toStringPatch } from "./cloak.ts";
 import { combinatorPatches } from "./combinators.ts";
 import { forgetCauses } from "./causes.ts";
 import { thenPatch } from "./continuations.ts";
-import { watchDispatches } from "./listeners.ts";
+import { watchCostlyDispatches, watchDispatches } from "./listeners.ts";
 import { LongTaskObserver } from "./long-tasks.ts";
 import { requestPatches } from "./requests.ts";
 import { ResourceObserver } from "./resources.ts";
@@ -34,6 +34,12 @@ import { workerPatches } from "./workers.ts";
 export interface NativeOptions {
   /** Put each operation's creation site in its detail. */
   readonly creationSites: boolean;
+  /**
+   * The start-up recording, at document_start, which the extension most likely calls off a
+   * few ms later: what costs a page more than it is worth there (listeners for pointer, touch
+   * and visibility events) waits for a recording that goes on.
+   */
+  readonly startup?: boolean;
 }
 
 /** What the page agent needs: feed this recorder, or stop. */
@@ -68,6 +74,7 @@ export class NativeInstrumentation implements NativeControl {
   }
 
   attach(recorder: Recorder, options: NativeOptions): void {
+    if (options.startup !== true) watchCostlyDispatches();
     const sink = currentSink();
     if (sink !== null && sink.recorder === recorder && sink.sites === options.creationSites) return;
     forgetTimers();

@@ -6,9 +6,10 @@
  * thousand key presses that start nothing leave nothing behind.
  *
  * How: a listener of ours on `window`, in the capture phase, for each type below, added at
- * document_start. The capture phase at the window comes before any listener of the page's
- * elements, and at the window itself (a `message`, a `resize`) ours were added before any of
- * the page's, so the frame is in place before the page's code runs. The page's listeners are
+ * document_start (a few costly ones later: COSTLY_EVENT_TYPES). The capture phase at the
+ * window comes before any listener of the page's elements, and at the window itself (a
+ * `message`, a `resize`) ours were added before any of the page's, so the frame is in place
+ * before the page's code runs. The page's listeners are
  * not wrapped: `addEventListener` and `removeEventListener` stay the browser's, so nothing
  * changes when recording stops. Ours are passive (they never cancel anything, never delay
  * scrolling) and stay for the document's life, returning at once while nothing records.
@@ -30,14 +31,28 @@ import {
 import { currentSink, taskTracker } from "./sink.ts";
 import { stringIndexOf, stringSlice } from "../../trace/primordials.ts";
 
-/** The dispatches that can start work, as a page's listeners see them. */
-export const CAUSE_EVENT_TYPES: readonly string[] = [
-  "click", "dblclick", "auxclick", "contextmenu", "mousedown", "mouseup", "pointerdown", "pointerup",
-  "touchstart", "touchend", "keydown", "keyup", "keypress", "input", "change", "submit", "reset",
+/** The dispatches that can start work, as a page's listeners see them: ours are added at document_start. */
+const EARLY_EVENT_TYPES: readonly string[] = [
+  "click", "dblclick", "auxclick", "contextmenu", "mousedown", "mouseup",
+  "keydown", "keyup", "keypress", "input", "change", "submit", "reset",
   "focusin", "focusout", "copy", "cut", "paste", "dragstart", "dragend", "drop",
-  "message", "hashchange", "popstate", "load", "DOMContentLoaded", "readystatechange", "visibilitychange",
-  "pageshow", "resize", "storage", "online", "offline", "transitionend", "animationend",
+  "message", "hashchange", "popstate", "load", "DOMContentLoaded", "readystatechange",
+  "pageshow", "resize", "online", "offline", "transitionend", "animationend",
 ];
+/**
+ * Those whose first listener costs a document 0.5–2 ms in Chromium (it sets up pointer and
+ * touch input routing, visibility observation, or storage events), which a page that nobody
+ * records should not pay: ours are added once a recording goes on past start-up. The pointer,
+ * touch and visibility events are aimed at elements or the document, so ours still run
+ * before every listener at the target, and only a capture listener the page put on the window
+ * before the recording began runs before ours; `storage` is aimed at the window, where any
+ * listener of the page's added before the recording began runs before ours (what it starts
+ * then has no cause).
+ */
+const COSTLY_EVENT_TYPES: readonly string[] = ["pointerdown", "pointerup", "touchstart", "touchend", "visibilitychange", "storage"];
+
+/** Every dispatch seen as a cause. */
+export const CAUSE_EVENT_TYPES: readonly string[] = [...EARLY_EVENT_TYPES, ...COSTLY_EVENT_TYPES];
 
 const MAX_TARGET_CHARS = 80;
 /** `Event.AT_TARGET`: the phase of a dispatch at its target. */
@@ -121,7 +136,8 @@ function addListener(target: EventTarget, type: string, listener: (this: unknown
   if (addEventListenerOf !== undefined) apply(addEventListenerOf, target, [type, listener, options]);
 }
 
-let watching = false;
+let watchingEarly = false;
+let watchingCostly = false;
 
 /**
  * Starts seeing dispatches as causes, for the rest of the document's life: at the first
@@ -132,7 +148,14 @@ let watching = false;
  */
 export function watchDispatches(): void {
   latest = null;
-  if (watching || pageWindow === undefined) return;
-  watching = true;
-  for (let k = 0; k < CAUSE_EVENT_TYPES.length; k++) addListener(pageWindow, CAUSE_EVENT_TYPES[k]!, onDispatchStart, CAPTURE);
+  if (watchingEarly || pageWindow === undefined) return;
+  watchingEarly = true;
+  for (let k = 0; k < EARLY_EVENT_TYPES.length; k++) addListener(pageWindow, EARLY_EVENT_TYPES[k]!, onDispatchStart, CAPTURE);
+}
+
+/** The same for the costly types (COSTLY_EVENT_TYPES), once a recording goes on past start-up. */
+export function watchCostlyDispatches(): void {
+  if (watchingCostly || pageWindow === undefined) return;
+  watchingCostly = true;
+  for (let k = 0; k < COSTLY_EVENT_TYPES.length; k++) addListener(pageWindow, COSTLY_EVENT_TYPES[k]!, onDispatchStart, CAPTURE);
 }
