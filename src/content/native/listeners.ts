@@ -9,9 +9,8 @@
  * document_start (a few costly ones later: COSTLY_EVENT_TYPES). The capture phase at the
  * window comes before any listener of the page's elements, and at the window itself (a
  * `message`, a `resize`) ours were added before any of the page's, so the frame is in place
- * before the page's code runs. The page's listeners are
- * not wrapped: `addEventListener` and `removeEventListener` stay the browser's, so nothing
- * changes when recording stops. Ours are passive (they never cancel anything, never delay
+ * before the page's code runs. The page's listeners are not wrapped: `addEventListener` and
+ * `removeEventListener` stay the browser's, so nothing changes when recording stops. Ours are passive (they never cancel anything, never delay
  * scrolling) and stay for the document's life, returning at once while nothing records.
  *
  * The span ends when the dispatch does: a one-time bubble-phase listener of ours on `window`,
@@ -50,9 +49,6 @@ const EARLY_EVENT_TYPES: readonly string[] = [
  * then has no cause).
  */
 const COSTLY_EVENT_TYPES: readonly string[] = ["pointerdown", "pointerup", "touchstart", "touchend", "visibilitychange", "storage"];
-
-/** Every dispatch seen as a cause. */
-export const CAUSE_EVENT_TYPES: readonly string[] = [...EARLY_EVENT_TYPES, ...COSTLY_EVENT_TYPES];
 
 const MAX_TARGET_CHARS = 80;
 /** `Event.AT_TARGET`: the phase of a dispatch at its target. */
