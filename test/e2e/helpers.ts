@@ -232,16 +232,46 @@ export async function openInspectedPage(browser: Browser, url: string): Promise<
   return { page, devtools, panel };
 }
 
+/**
+ * Clicks a control of the panel as a person does, once it has stopped moving: a real click is
+ * aimed at where the control is when it is sent, and DevTools, on a busy machine, may still be
+ * laying itself out around the panel (a click aimed at where the control was is lost).
+ */
+export async function clickWhenStill(panel: Frame, selector: string): Promise<void> {
+  const control = await panel.waitForSelector(selector);
+  if (control === null) throw new Error(`No ${selector} in the panel.`);
+  let last = "";
+  for (let still = 0; still < 3;) {
+    const box = JSON.stringify(await control.boundingBox());
+    still = box === last && box !== "null" ? still + 1 : 0;
+    last = box;
+    await panel.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+  }
+  await control.click();
+}
+
+/** The panel's phase becomes `phase` after a press of `selector`, or the press is said to have done nothing. */
+async function pressFor(panel: Frame, selector: string, phase: string): Promise<void> {
+  await clickWhenStill(panel, selector);
+  await panel.waitForFunction((wanted: string) => window.__aioscopePanel?.snapshot().phase === wanted, POLL, phase).catch(async () => {
+    const now = await panel.evaluate(() => window.__aioscopePanel?.snapshot().phase);
+    throw new Error(`Pressing ${selector} left the panel ${now ?? "without a store"}, not ${phase}.`);
+  });
+}
+
 /** Presses the panel's record button, as a person does, and waits until it records. */
 export async function startRecording(panel: Frame): Promise<void> {
-  await panel.click("[data-testid=record-button]");
-  await panel.waitForFunction(() => window.__aioscopePanel?.snapshot().phase === "recording", POLL);
+  await pressFor(panel, "[data-testid=record-button]", "recording");
+}
+
+/** Presses "Reload and record", as a person does, and waits until the panel records. */
+export async function reloadAndRecord(panel: Frame): Promise<void> {
+  await pressFor(panel, "[data-testid=reload-record-button]", "recording");
 }
 
 /** Presses stop and waits until the panel has stopped. */
 export async function stopRecording(panel: Frame): Promise<void> {
-  await panel.click("[data-testid=record-button]");
-  await panel.waitForFunction(() => window.__aioscopePanel?.snapshot().phase === "stopped", POLL);
+  await pressFor(panel, "[data-testid=record-button]", "stopped");
 }
 
 /** The panel's session as it holds it now (a structured clone of the Trace). */

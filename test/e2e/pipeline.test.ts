@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import {
-  ARTIFACTS_DIR, POLL, closeBrowsers, launchBrowserWithExtension, openInspectedPage, serveFixturePage,
+  ARTIFACTS_DIR, POLL, closeBrowsers, launchBrowserWithExtension, openInspectedPage, reloadAndRecord, serveFixturePage,
   startRecording, stopRecording, waitForTrace, type FixtureServer,
 } from "./helpers.ts";
 import { startDemoServer } from "../../demo/server.ts";
@@ -115,7 +115,7 @@ describe("recording through the extension", () => {
   test("reload-and-record keeps what the page did from its first script on", async () => {
     const { page, panel } = await openInspectedPage(browser, startup.url);
     await page.waitForFunction(() => document.documentElement.dataset.state === "done", POLL);
-    await panel.click("[data-testid=reload-record-button]");
+    await reloadAndRecord(panel);
     const trace = await waitForTrace(panel, (t) => t.tasks.some((task) => task.name === "startup-task" && task.outcome === "done"));
     // The task is made by an inline script in <head>, while the page is still being parsed:
     // before the extension could possibly have said "record". It is there from its creation.
