@@ -36,8 +36,8 @@ export interface NativeOptions {
   readonly creationSites: boolean;
   /**
    * The start-up recording, at document_start, which the extension most likely calls off a
-   * few ms later: what costs a page more than it is worth there (listeners for pointer, touch
-   * and visibility events) waits for a recording that goes on.
+   * few ms later: what costs a page more than it is worth there (listeners for pointer, touch,
+   * visibility and storage events: listeners.ts) waits for a recording that goes on.
    */
   readonly startup?: boolean;
 }
