@@ -15,7 +15,9 @@ import { startDemoServer, type DemoServer } from "../../demo/server.ts";
 import { importTrace } from "../../src/trace/import.ts";
 import type { Trace } from "../../src/trace/model.ts";
 import { panelShowsStoppedSession } from "../../src/cli/browser.ts";
-import { closeBrowsers, launchBrowserWithExtension, openDevTools, POLL, screenshotPanel, setDevToolsColorScheme, showAsyncPanel } from "./helpers.ts";
+import {
+  closeBrowsers, launchBrowserWithExtension, openDevTools, POLL, screenshotPanel, setDevToolsColorScheme, showAsyncPanel, startRecording, stopRecording,
+} from "./helpers.ts";
 import {
   allowDownloads, colourDistance, dropFile, enlargeWindow, hexToRgb, importThroughInput, pixelAt, selectRow, text, painted, timelineRows,
   waitForDownload, waitForRow, waitForSteadyFrame, type PanelView,
@@ -81,7 +83,7 @@ describe("the Async panel in DevTools", () => {
    * presses stop.
    */
   async function recordScenario(panel: Frame, scenario: string, until: "done" | "stuck" = "done"): Promise<void> {
-    await panel.click('[data-testid="record-button"]');
+    await startRecording(panel);
     await panel.waitForSelector('[data-testid="panel-root"][data-phase="recording"]');
     await page!.click(`[data-testid="run-${scenario}"]`);
     await page!.waitForFunction(
@@ -99,7 +101,7 @@ describe("the Async panel in DevTools", () => {
       `scenario ${scenario}`,
       until === "done",
     );
-    await panel.click('[data-testid="record-button"]');
+    await stopRecording(panel);
     await panel.waitForSelector('[data-testid="panel-root"][data-phase="stopped"]');
     // The page's last batch carries its recordingStop marker: after it, the session is whole.
     await panel.waitForFunction(() => window.__aioscopePanel?.trace()?.markers.some((m) => m.kind === "recordingStop") === true, POLL);
@@ -147,7 +149,7 @@ describe("the Async panel in DevTools", () => {
 
   test("updates the timeline live while the page is recording", async () => {
     const { panel, view } = await openPanel();
-    await panel.click('[data-testid="record-button"]');
+    await startRecording(panel);
     await page!.click('[data-testid="run-deadlock"]');
     // The deadlock never ends, so these rows can only have come while recording.
     await waitForRow(view, "transfer alice→bob");
