@@ -114,7 +114,11 @@ export function App({ store, services }: { store: RecordingStore; services: Pane
     exportChrome: () => files.exportAs("chrome"),
     importFile: () => fileInput.current?.click(),
     focusFilter: () => filterRef.current?.focus(),
-    escape: () => setSelectedKey(null),
+    escape: () => {
+      if (selectedKey === null) return false;
+      setSelectedKey(null);
+      return true;
+    },
   });
 
   const hasSession = trace !== null && trace.tasks.length + trace.nativeOps.length > 0;

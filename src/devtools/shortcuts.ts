@@ -1,8 +1,17 @@
 /**
  * The panel's keyboard shortcuts, as DevTools spells them (Ctrl on Linux and Windows, Cmd on
- * macOS): record/stop, reload and record, save (export), open (import), find (filter).
+ * macOS): record/stop, reload and record, save (export), open (import), find (filter), and
+ * Escape, which closes the innermost thing open: a menu, else the selection.
+ *
+ * DevTools forwards an extension panel's keys to itself (its own listener, on the document,
+ * sends Ctrl+F, Ctrl+O, Escape… to its shortcuts): unless the panel keeps a key it acts on,
+ * Ctrl+F opens DevTools' search bar over the panel and takes the focus from its filter, Ctrl+O
+ * its Quick Open, and Escape its console drawer as well. So the panel listens on the window,
+ * before anything on the document, and a key it acts on goes no further. A key it has no use
+ * for (Escape with nothing open, F1, Ctrl+P…) is DevTools', as in DevTools' own panels.
  */
 import { useEffect, useRef } from "preact/hooks";
+import { closeOpenMenus } from "./use-menu.ts";
 
 export interface ShortcutActions {
   toggleRecording(): void;
@@ -11,7 +20,8 @@ export interface ShortcutActions {
   exportChrome(): void;
   importFile(): void;
   focusFilter(): void;
-  escape(): void;
+  /** Escape with no menu open: undoes what it can (the selection); says whether there was any. */
+  escape(): boolean;
 }
 
 export function useShortcuts(actions: ShortcutActions): void {
@@ -20,8 +30,12 @@ export function useShortcuts(actions: ShortcutActions): void {
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
       const a = latest.current;
+      const keep = (): void => {
+        event.preventDefault();
+        event.stopPropagation();
+      };
       if (event.key === "Escape" && !event.ctrlKey && !event.metaKey) {
-        a.escape();
+        if (closeOpenMenus() || a.escape()) keep();
         return;
       }
       if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
@@ -34,10 +48,10 @@ export function useShortcuts(actions: ShortcutActions): void {
       };
       const action = run[key];
       if (action === undefined) return;
-      event.preventDefault();
+      keep();
       action();
     };
-    document.addEventListener("keydown", onKey);
-    return () => document.removeEventListener("keydown", onKey);
+    window.addEventListener("keydown", onKey, { capture: true });
+    return () => window.removeEventListener("keydown", onKey, { capture: true });
   }, []);
 }

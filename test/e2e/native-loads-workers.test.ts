@@ -236,7 +236,7 @@ describe("script loads, workers and queued requests of a plain page", () => {
     await panel.waitForFunction(() => document.querySelector("[data-testid=kind-filter-menu]") === null, POLL);
 
     // Select a queued request, to show its phases: the text filter brings the requests' rows
-    // on screen (once DevTools has laid the panel out again).
+    // on screen.
     // Clicked first, as a person does: typing into an element focused by script alone can
     // reach DevTools' own focused element instead, and the panel never sees the keys.
     await click("[data-testid=filter-input]");

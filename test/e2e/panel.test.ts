@@ -9,14 +9,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import type { Browser, Frame, Page } from "puppeteer-core";
+import type { Browser, Frame, KeyInput, Page } from "puppeteer-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { startDemoServer, type DemoServer } from "../../demo/server.ts";
 import { importTrace } from "../../src/trace/import.ts";
 import type { Trace } from "../../src/trace/model.ts";
 import { panelShowsStoppedSession } from "../../src/cli/browser.ts";
 import {
-  closeBrowsers, launchBrowserWithExtension, openDevTools, POLL, screenshotPanel, setDevToolsColorScheme, showAsyncPanel, startRecording, stopRecording,
+  clickWhenStill, closeBrowsers, launchBrowserWithExtension, openDevTools, POLL, screenshotPanel, setDevToolsColorScheme, showAsyncPanel, startRecording, stopRecording,
 } from "./helpers.ts";
 import {
   allowDownloads, colourDistance, dropFile, enlargeWindow, hexToRgb, importThroughInput, pixelAt, selectRow, text, painted, timelineRows,
@@ -178,6 +178,78 @@ describe("the Async panel in DevTools", () => {
 
     await painted(panel);
     await screenshotPanel(devtools, panel, "panel-details-light");
+  }, SLOW);
+
+  test("its shortcuts are its own: Ctrl+F finds in the panel, Ctrl+O opens a file, Escape closes a menu, then the selection, and only then opens DevTools' drawer", async () => {
+    const { devtools, panel, view } = await openPanel();
+    await recordScenario(panel, "cancel-cleanup");
+    await selectRow(view, "worker");
+    const frameHeight = async (): Promise<number> => (await (await panel.frameElement())!.boundingBox())!.height;
+    const fullHeight = await frameHeight();
+    // Keys that reach the panel's document after DevTools' own listener there, which forwards them to DevTools.
+    await panel.evaluate(() => {
+      const reached: string[] = [];
+      (window as unknown as { reachedDocument: string[] }).reachedDocument = reached;
+      document.addEventListener("keydown", (event) => reached.push(event.key));
+      document.querySelector("[data-testid=import-input]")!.addEventListener("click", (event) => {
+        event.preventDefault(); // no file chooser: that the panel asked for one is enough
+        document.documentElement.dataset.fileAsked = "yes";
+      }, { once: true });
+    });
+    const chord = async (key: KeyInput): Promise<void> => {
+      await devtools.keyboard.down("Control");
+      await devtools.keyboard.press(key);
+      await devtools.keyboard.up("Control");
+    };
+
+    await chord("KeyF");
+    await panel.waitForFunction(() => document.activeElement?.getAttribute("data-testid") === "filter-input", POLL);
+    await devtools.keyboard.type("work");
+    await panel.waitForFunction(() => document.querySelector<HTMLInputElement>("[data-testid=filter-input]")?.value === "work", POLL);
+    await chord("KeyO");
+    await panel.waitForFunction(() => document.documentElement.dataset.fileAsked === "yes", POLL);
+    await panel.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+
+    await clickWhenStill(panel, "[data-testid=export-button]");
+    await panel.waitForSelector("[data-testid=export-menu]");
+    await devtools.keyboard.press("Escape");
+    await panel.waitForFunction(() => document.querySelector("[data-testid=export-menu]") === null, POLL);
+    expect(await panel.$("[data-testid=details-pane]")).not.toBeNull();
+    await panel.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await devtools.keyboard.press("Escape");
+    await panel.waitForFunction(() => document.querySelector("[data-testid=details-pane]") === null, POLL);
+    // Only what was typed into the filter went on (and Control on its own, which DevTools ignores).
+    const reached = await panel.evaluate(() => (window as unknown as { reachedDocument: string[] }).reachedDocument);
+    expect(reached.filter((key) => key !== "Control")).toEqual(["w", "o", "r", "k"]);
+
+    // With nothing of the panel's to close, Escape is DevTools': its drawer opens. DevTools takes
+    // forwarded keys in order, so by now it would have shown its search bar and Quick Open had
+    // Ctrl+F and Ctrl+O reached it.
+    await devtools.keyboard.press("Escape");
+    await devtools.waitForFunction(
+      (full: number) => [...document.querySelectorAll("iframe")].some((frame) => frame.src.startsWith("chrome-extension://") && frame.getBoundingClientRect().height < full),
+      POLL,
+      fullHeight,
+    );
+    const shownInDevTools = await devtools.evaluate(() => {
+      const shown: string[] = [];
+      const roots: (Document | ShadowRoot)[] = [document];
+      for (let root = roots.pop(); root; root = roots.pop()) {
+        for (const element of root.querySelectorAll("*")) {
+          if (element.shadowRoot) roots.push(element.shadowRoot);
+          const label = element.id === "search-input-field" ? "search bar" : element.getAttribute("aria-label") === "Quick open prompt" ? "Quick Open" : null;
+          if (label !== null && element.checkVisibility()) shown.push(label);
+        }
+      }
+      return shown;
+    });
+    expect(shownInDevTools).toEqual([]);
+    await devtools.keyboard.press("Escape");
+    await devtools.waitForFunction(
+      (full: number) => [...document.querySelectorAll("iframe")].some((frame) => frame.src.startsWith("chrome-extension://") && frame.getBoundingClientRect().height === full),
+      POLL,
+      fullHeight,
+    );
   }, SLOW);
 
   test("a task's creation site opens in the Sources panel", async () => {
