@@ -211,10 +211,35 @@ function dropBroken(k: number, hook: HookName, error: unknown): number {
   return k - 1;
 }
 
-// The hooks of every task step, each with its own loop: `emit(hook, …)` reads the hook by a
+// The hooks of every task, each with its own loop: `emit(hook, …)` reads the hook by a
 // variable name, a lookup that costs more than a recorder's whole hook once several hooks
 // share it. These read it by a fixed name. The step path is Task._step: it calls
-// emitStepBegin and emitStepEnd around the coroutine's run, and nothing else runs a step.
+// emitStepBegin and emitStepEnd around the coroutine's run, and nothing else runs a step;
+// a task's life begins with emitSpawned and emitScheduled, and ends with emitExited.
+
+export function emitSpawned(task: Task<unknown>, parent: Task<unknown> | null): void {
+  for (let k = 0; k < instruments.length; k++) {
+    const instrument = instruments[k]!;
+    if (instrument.taskSpawned === undefined) continue;
+    try {
+      instrument.taskSpawned(task, parent);
+    } catch (error) {
+      k = dropBroken(k, "taskSpawned", error);
+    }
+  }
+}
+
+export function emitExited(task: Task<unknown>, outcome: TaskOutcome, error: unknown): void {
+  for (let k = 0; k < instruments.length; k++) {
+    const instrument = instruments[k]!;
+    if (instrument.taskExited === undefined) continue;
+    try {
+      instrument.taskExited(task, outcome, error);
+    } catch (thrown) {
+      k = dropBroken(k, "taskExited", thrown);
+    }
+  }
+}
 
 export function emitStepBegin(task: Task<unknown>, chained: boolean): void {
   for (let k = 0; k < instruments.length; k++) {

@@ -12,7 +12,7 @@
 import { CancelledError, RuntimeError, isCancelledError } from "./errors.ts";
 import { getEventLoop, running } from "./current.ts";
 import { Future, FutureState, describeValue, type Operation } from "./future.ts";
-import { emit, emitScheduled, emitStepBegin, emitStepEnd, instruments, nextTaskId, realm, type AwaitTarget, type Instrument, type TaskOutcome } from "./instrument.ts";
+import { emit, emitExited, emitScheduled, emitSpawned, emitStepBegin, emitStepEnd, instruments, nextTaskId, realm, type AwaitTarget, type Instrument, type TaskOutcome } from "./instrument.ts";
 import type { EventLoop, SliceMark } from "./event-loop.ts";
 import { hostNow } from "./host.ts";
 import { HostPromiseFuture, isGenerator, isThenable } from "./host-promise.ts";
@@ -94,7 +94,7 @@ export class Task<T> extends Future<T> {
     loop._tasks.add(this);
     this._scheduleStep(NO_ERROR);
     if (instruments.length !== 0) {
-      emit("taskSpawned", this, this.parent);
+      emitSpawned(this, this.parent);
       emitScheduled(this, this.parent);
     }
   }
@@ -282,7 +282,7 @@ export class Task<T> extends Future<T> {
     if (outcome !== null) this._finish(outcome);
     if (instrumented && instruments.length !== 0) {
       emitStepEnd(this, outcome === null ? this._waitingOn : null);
-      if (outcome !== null) emit("taskExited", this, outcome, outcome === "error" ? this._exception : undefined);
+      if (outcome !== null) emitExited(this, outcome, outcome === "error" ? this._exception : undefined);
     }
     loop._afterStep = true;
   }

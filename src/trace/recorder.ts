@@ -108,7 +108,13 @@ export interface RecorderStats {
 const CHUNK_EVENTS = 1 << 14;
 /** A run of self-resumed steps this fast on average (ms, loop included) reads the clock less often. */
 const FAST_STEP_MS = 0.001;
-/** The most step ends of a run left unread between two readings. */
+/**
+ * A burst of spawns this fast on average (ms) reads the clock less often. A spawn's time only
+ * places an instant inside its step (no step's length depends on it), so the bar is lower
+ * than for steps: it holds on slow machines, and with creation sites taken.
+ */
+const FAST_SPAWN_MS = 0.005;
+/** The most step ends of a run (or spawns of a burst) left unread between two readings. */
 const MAX_UNREAD_STEPS = 31;
 const DEFAULT_CAPACITY = 1 << 20;
 const OVERFLOW_STRING = "…";
@@ -202,6 +208,18 @@ export class Recorder implements Instrument {
   /** The run's latest reading, and the steps ended since. */
   private runReadAt = 0;
   private runSteps = 0;
+  /**
+   * A burst: one step spawning task after task (a gather of 100 000 coroutines). While its
+   * spawns come under FAST_SPAWN_MS apart on average, the recorder reads the clock at every 2nd,
+   * 4th … 32nd spawn only (`spawnWindow`; `spawnSkip` spawns left unread), and the unread
+   * spawns carry the latest reading, taken in the same step: a spawn is an instant of its
+   * step, so no time moves from one task to another. A slower gap closes the window again.
+   */
+  private spawnWindow = 1;
+  private spawnSkip = 0;
+  /** The burst's latest reading (-Infinity: none yet in this step), and the spawns since. */
+  private spawnReadAt = -Infinity;
+  private spawnsUnread = 0;
   /** The latest unread step end (its chunk and index), or null. */
   private staleChunk: Chunk | null = null;
   private staleIndex = 0;
@@ -281,7 +299,23 @@ export class Recorder implements Instrument {
 
   taskSpawned(task: Task<unknown>, parent: Task<unknown> | null): void {
     if (!this.hasRoom()) return;
-    const t = this.now(task);
+    let t: number;
+    if (this.spawnSkip > 0 && this.runningTask !== 0) {
+      // A fast burst of spawns in one step (see `spawnSkip`): this one is not read.
+      this.spawnSkip--;
+      this.spawnsUnread++;
+      t = this.lastTime;
+    } else {
+      t = this.now(task);
+      if (this.hostClock && this.runningTask !== 0 && t - this.spawnReadAt < FAST_SPAWN_MS * (this.spawnsUnread + 1)) {
+        this.spawnWindow = mathMin(this.spawnWindow * 2, MAX_UNREAD_STEPS + 1);
+        this.spawnSkip = this.spawnWindow - 1;
+      } else {
+        this.spawnWindow = 1;
+      }
+      this.spawnReadAt = t;
+      this.spawnsUnread = 0;
+    }
     this.write(EV_SPAWN, t, task.id, parent === null ? 0 : parent.id, this.nameId(task), task.kind === "async" ? TASK_KIND_ASYNC : TASK_KIND_COROUTINE);
     if (this.creationSites !== false) this.recordSite(task, t);
     this.justSpawned = task.id;
@@ -333,6 +367,9 @@ export class Recorder implements Instrument {
 
   afterTaskStep(task: Task<unknown>, waitingOn: AwaitTarget | null): void {
     this.runningTask = 0;
+    // A burst of spawns ends with its step: the next step's first spawn is read.
+    this.spawnSkip = 0;
+    this.spawnReadAt = -Infinity;
     if (!this.hasRoom()) {
       this.stepEnded = false;
       this.endRun();

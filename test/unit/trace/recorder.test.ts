@@ -550,3 +550,52 @@ describe("the recorder on the host clock: a task resuming itself", () => {
     for (let i = 1; i < batch.count; i++) expect(batch.time[i]).toBeGreaterThanOrEqual(batch.time[i - 1]!);
   });
 });
+
+describe("the recorder on the host clock: a burst of spawns", () => {
+  test("a fast burst in one step reads the clock at a few spawns only; a slow gap is read within 32 spawns, and a new step's first spawn at once", async () => {
+    const recorder = new Recorder();
+    addInstrument(recorder);
+    const burst = new Set<number>();
+    const late = new Set<number>();
+    let nextStepSpawn = 0;
+    let mainId = 0;
+    try {
+      await run(function* () {
+        mainId = currentTask()!.id;
+        const nothing = function* (): Generator<never, void, unknown> {};
+        const tasks = [];
+        for (let k = 0; k < 20_000; k++) burst.add((tasks[tasks.length] = createTask(nothing)).id);
+        busyWait(5); // inside the burst's step, after its readings have thinned out
+        for (let k = 0; k < 40; k++) late.add((tasks[tasks.length] = createTask(nothing)).id);
+        for (let k = 0; k < 1000; k++) tasks[tasks.length] = createTask(nothing); // a fast burst again
+        yield* sleep(0);
+        busyWait(5);
+        nextStepSpawn = (tasks[tasks.length] = createTask(nothing)).id;
+        yield* gather(tasks);
+      });
+    } finally {
+      removeInstrument(recorder);
+    }
+    const batch = recorder.takeBatch();
+    const spawnTimes = (ids: Set<number>): number[] => {
+      const times: number[] = [];
+      for (let i = 0; i < batch.count; i++) if (batch.kind[i] === EV_SPAWN && ids.has(batch.ops[i * 4]!)) times.push(batch.time[i]!);
+      return times;
+    };
+    const burstTimes = spawnTimes(burst);
+    const lateTimes = spawnTimes(late);
+    expect(burstTimes.length).toBe(20_000);
+    expect(new Set(burstTimes).size).toBeLessThan(10_000);
+    expect(lateTimes.at(-1)! - burstTimes.at(-1)!).toBeGreaterThanOrEqual(5);
+    // Main's second step began, then waited 5 ms, then spawned: that spawn is read.
+    let stepBegin = 0;
+    for (let i = 0; i < batch.count; i++) {
+      if (batch.kind[i] === EV_STEP_BEGIN && batch.ops[i * 4] === mainId) stepBegin = batch.time[i]!;
+      if (batch.kind[i] === EV_SPAWN && batch.ops[i * 4] === nextStepSpawn) {
+        expect(batch.time[i]! - stepBegin).toBeGreaterThanOrEqual(5);
+        break;
+      }
+    }
+    for (let i = 1; i < batch.count; i++) expect(batch.time[i]).toBeGreaterThanOrEqual(batch.time[i - 1]!);
+  });
+});
