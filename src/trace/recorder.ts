@@ -8,7 +8,9 @@
  * Drop policy (load shedding): the buffer holds at most `capacity` events not yet taken. When
  * it is full, new events are dropped (the oldest are kept, so every recorded task keeps its
  * beginning) and counted exactly in `droppedEvents`, which travels in every batch and in the
- * trace; a dropped event costs one comparison. Taking a batch frees the space again, so a
+ * trace; a dropped event costs one comparison. A creation site is the exception: it is never
+ * taken for a spawn that finds no room (a stack is the costliest part of an event), and so not
+ * counted, as sites past their budget are not. Taking a batch frees the space again, so a
  * host that takes batches on a timer bounds the event rate it records, and the memory. A host
  * told when the buffer fills (`onFull`) may take a batch right then instead, so a burst goes
  * out as several batches within the same bound on memory.
@@ -417,7 +419,10 @@ export class Recorder implements Instrument {
   }
 
   taskExited(task: Task<unknown>, outcome: TaskOutcome, raised?: unknown): void {
-    if (!this.hasRoom()) return;
+    if (!this.hasRoom()) {
+      if (outcome === "error") this.dropped++; // the error's event, written with the exit
+      return;
+    }
     // A task exits at the end of its last step, which was just dated.
     const t = this.stepEnded && this.hostClock ? this.lastTime : this.now(task);
     const code = outcome === "done" ? OUTCOME_DONE : outcome === "error" ? OUTCOME_ERROR : OUTCOME_CANCELLED;
@@ -508,7 +513,12 @@ export class Recorder implements Instrument {
   nativeStart(kind: NativeKind, label: string, options: { task?: TaskRef; parent?: number; at?: number; cause?: number; detail?: string } = {}): number {
     const id = this.nextNativeId++;
     const code = nativeKindCode(kind);
-    if (code < 0 || !this.hasRoom()) return id;
+    if (code < 0) return id;
+    if (!this.hasRoom()) {
+      // The links' event, written with the start when there are any.
+      if ((options.parent ?? 0) > 0 || (options.cause ?? 0) > 0 || options.detail !== undefined) this.dropped++;
+      return id;
+    }
     const task = options.task === undefined ? this.runningTask : taskIdOf(options.task);
     const t = this.timeOf(options.at);
     this.write(EV_NATIVE_START, t, id, code, this.intern(toText(label)), task);

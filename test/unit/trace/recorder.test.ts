@@ -339,6 +339,31 @@ describe("load shedding", () => {
     }
     expect(stats.held + stats.droppedEvents).toBe(unlimited.stats().held);
   });
+
+  test("the events written with another (a failed task's error, a native operation's links) are counted with it", async () => {
+    const program = async (recorder: Recorder): Promise<void> => {
+      addInstrument(recorder);
+      try {
+        await run(function* main() {
+          const failing = Array.from({ length: 10 }, () => createTask(function* () {
+            yield* sleep(1);
+            throw new Error("boom");
+          }));
+          yield* gather(failing, { returnExceptions: true });
+        }, { clock: "virtual", name: "main" });
+      } finally {
+        removeInstrument(recorder);
+      }
+      for (let k = 0; k < 10; k++) recorder.nativeStart("setTimeout", "setTimeout(1)", { cause: 1, detail: "at page.js:1:1" });
+    };
+    const unlimited = deterministicRecorder();
+    await program(unlimited);
+    const full = deterministicRecorder({ capacity: 10 });
+    await program(full);
+    const stats = full.stats();
+    expect(stats.held).toBe(10);
+    expect(stats.held + stats.droppedEvents).toBe(unlimited.stats().held);
+  });
 });
 
 describe("timeouts in the trace", () => {
