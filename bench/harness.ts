@@ -61,14 +61,25 @@ export type Contender =
 /**
  * Median ns per operation of each contender, measured in alternation: one call of each in
  * turn, round after round, so a change in the machine's load while the group runs falls on
- * every contender alike and their ratios stay meaningful on a shared machine.
+ * every contender alike and their ratios stay meaningful on a shared machine. The order of
+ * the calls changes every round: in a fixed order, the collections of the garbage one
+ * contender leaves (100 000 finished tasks, a recorder's batch) fall on the one after it, and
+ * a collection every few calls can fall on the same contender round after round.
  */
 export async function measureAlternating(contenders: readonly Contender[], ops: number, options: MeasureOptions = {}): Promise<number[]> {
   const runs = options.runs ?? 7;
   const warmups = options.warmups ?? 5;
   const samples: number[][] = contenders.map(() => []);
+  const order = contenders.map((_, c) => c);
+  let seed = 0x9e3779b9;
   for (let round = 0; round < warmups + runs; round++) {
-    for (let c = 0; c < contenders.length; c++) {
+    // A Fisher–Yates shuffle with a fixed seed: every run of the bench takes the same orders.
+    for (let k = order.length - 1; k > 0; k--) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      const j = (seed >>> 16) % (k + 1);
+      [order[k], order[j]] = [order[j]!, order[k]!];
+    }
+    for (const c of order) {
       const contender = contenders[c]!;
       let ns: number;
       if ("timedBody" in contender) {

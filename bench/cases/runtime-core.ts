@@ -138,7 +138,7 @@ export async function runtimeCoreCases(): Promise<BenchRow[]> {
         { body: c.runtime },
         { body: () => withRecording(c.runtime), between: takeRecordedBatch },
         ...(cpython !== null ? [{ timedBody: () => cpython.run(c.cpython) }] : []),
-      ], ops);
+      ], ops, { runs: 15 });
       const cpythonRow = cpython !== null
         ? { variant: cpython.variant, nsPerOp: python! }
         : { variant: "CPython 3.11 asyncio", nsPerOp: CPYTHON_FROM_ISSUE[c.cpython], note: "issue 13's figures: python3 did not run here" };
