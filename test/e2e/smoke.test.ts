@@ -56,6 +56,15 @@ describe("the Async DevTools panel", () => {
     expect(emptyState).toMatch(/^No recording\. Press record \(Ctrl\+E\) to capture async activity/);
     expect(await panel.$('[data-testid="toolbar"]')).not.toBeNull();
     expect(await panelTheme(panel)).toBe("light");
+    // DevTools docked at its usual width is narrower than the toolbar: it wraps, and no control
+    // is left past the panel's edge.
+    const outOfReach = await panel.$$eval('[data-testid="toolbar"] :is(button, input, label)', (controls) => controls
+      .filter((control) => {
+        const box = control.getBoundingClientRect();
+        return box.width > 0 && (box.right > window.innerWidth || box.bottom > window.innerHeight);
+      })
+      .map((control) => control.getAttribute("data-testid") ?? control.textContent));
+    expect(outOfReach).toEqual([]);
 
     await screenshotPanel(devtools, panel, "panel-smoke-light");
   });
