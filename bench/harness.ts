@@ -36,20 +36,6 @@ export interface MeasureOptions {
   warmups?: number;
 }
 
-/** Median ns per operation of `body` (which performs `ops` operations per call). */
-export async function measure(body: () => Promise<unknown> | unknown, ops: number, options: MeasureOptions = {}): Promise<number> {
-  const runs = options.runs ?? 7;
-  const warmups = options.warmups ?? 5;
-  for (let k = 0; k < warmups; k++) await body();
-  const samples: number[] = [];
-  for (let k = 0; k < runs; k++) {
-    const start = process.hrtime.bigint();
-    await body();
-    samples.push(Number(process.hrtime.bigint() - start) / ops);
-  }
-  return median(samples);
-}
-
 /**
  * One contender of `measureAlternating`: a body and what runs untimed after each call of it.
  * A body that times itself (another process, say) resolves to its own ns per operation.
