@@ -219,9 +219,8 @@ export class Recorder implements Instrument {
    */
   private spawnWindow = 1;
   private spawnSkip = 0;
-  /** The burst's latest reading (-Infinity: none yet in this step), and the spawns since. */
+  /** The burst's latest reading (-Infinity: none yet in this step). */
   private spawnReadAt = -Infinity;
-  private spawnsUnread = 0;
   /** The latest unread step end (its chunk and index), or null. */
   private staleChunk: Chunk | null = null;
   private staleIndex = 0;
@@ -305,18 +304,18 @@ export class Recorder implements Instrument {
     if (this.spawnSkip > 0 && this.runningTask !== 0) {
       // A fast burst of spawns in one step (see `spawnSkip`): this one is not read.
       this.spawnSkip--;
-      this.spawnsUnread++;
       t = this.lastTime;
     } else {
       t = this.now(task);
-      if (this.hostClock && this.runningTask !== 0 && t - this.spawnReadAt < FAST_SPAWN_MS * (this.spawnsUnread + 1)) {
+      // A reading comes once the window's unread spawns are used up (a step's end closes it,
+      // and forgets the reading): the window is the spawns since the last reading, this one included.
+      if (this.hostClock && this.runningTask !== 0 && t - this.spawnReadAt < FAST_SPAWN_MS * this.spawnWindow) {
         this.spawnWindow = mathMin(this.spawnWindow * 2, MAX_UNREAD_STEPS + 1);
         this.spawnSkip = this.spawnWindow - 1;
       } else {
         this.spawnWindow = 1;
       }
       this.spawnReadAt = t;
-      this.spawnsUnread = 0;
     }
     this.write(EV_SPAWN, t, task.id, parent === null ? 0 : parent.id, this.nameId(task), task.kind === "async" ? TASK_KIND_ASYNC : TASK_KIND_COROUTINE);
     if (this.creationSites !== false) this.recordSite(task, t);
