@@ -513,21 +513,21 @@ export class Recorder implements Instrument {
     const id = this.nextNativeId++;
     const code = nativeKindCode(kind);
     if (code < 0) return id;
+    const parent = options.parent !== undefined && options.parent > 0 ? options.parent | 0 : 0;
+    // Only an earlier operation can be a cause: a later id would be a forged or broken link.
+    const cause = options.cause !== undefined && options.cause > 0 && options.cause < id ? options.cause | 0 : 0;
+    // The links' event, written with the start when there are any (and counted with it when dropped).
+    const linked = parent !== 0 || cause !== 0 || options.detail !== undefined;
     if (!this.hasRoom()) {
-      // The links' event, written with the start when there are any.
-      if ((options.parent ?? 0) > 0 || (options.cause ?? 0) > 0 || options.detail !== undefined) this.dropped++;
+      if (linked) this.dropped++;
       return id;
     }
     const task = options.task === undefined ? this.runningTask : taskIdOf(options.task);
     const t = this.timeOf(options.at);
     this.write(EV_NATIVE_START, t, id, code, this.intern(toText(label)), task);
-    const parent = options.parent !== undefined && options.parent > 0 ? options.parent | 0 : 0;
-    // Only an earlier operation can be a cause: a later id would be a forged or broken link.
-    const cause = options.cause !== undefined && options.cause > 0 && options.cause < id ? options.cause | 0 : 0;
-    const detail = options.detail === undefined ? 0 : this.intern(toText(options.detail));
-    if ((parent !== 0 || cause !== 0 || detail !== 0) && this.hasRoom()) {
+    if (linked && this.hasRoom()) {
       // At the start's time: the room for it may have been made by taking a batch (onFull).
-      this.write(EV_NATIVE_PARENT, t, id, parent, cause, detail);
+      this.write(EV_NATIVE_PARENT, t, id, parent, cause, options.detail === undefined ? 0 : this.intern(toText(options.detail)));
     }
     return id;
   }
