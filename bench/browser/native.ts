@@ -1,23 +1,32 @@
 /**
  * What native instrumentation costs a page (issues 7 and 13): a page makes 500 fetches (to a
  * local server) and sets 5 000 timers (a tenth of them cleared), and the same work is timed
- * side by side, in one run, in four states:
+ * side by side, in one run, in five states:
  *
- *   absent      Chromium without the extension (the baseline);
- *   idle        the extension installed, the page not recorded (the wrappers are gone);
- *   native off  recording with native instrumentation off (runtime events only);
- *   native on   recording with native instrumentation on: every fetch, timer and callback.
+ *   absent           Chromium without the extension (the baseline);
+ *   idle             the extension installed, the page not recorded (the wrappers are gone);
+ *   native off       recording with native instrumentation off (runtime events only);
+ *   native on        recording with native instrumentation on: every fetch, timer and callback;
+ *   flight recorder  the tab's flight recorder on and DevTools closed: the page records all of
+ *                    it (native work too, with creation sites) into its ring, and nothing
+ *                    inspects it — the instrumentation's own cost, as issue 13 measured it
+ *                    when it set the budget (recording then started without DevTools).
  *
  * With NATIVE_BENCH_AGAINST=<dir of another extension build> (say, main's dist/extension
- * copied aside before a change), a fifth state, "native on, other build", records with that
- * build, in the same rounds: a change's before and after, side by side.
+ * copied aside before a change), two more states record with that build in the same rounds,
+ * "native on, other build" and "flight recorder, other build": a change's before and after,
+ * side by side.
  *
  * What the budgets compare (each a ratio of two states measured in the same round):
  *
  *   native on / native off   ≤ 1.05×: the native instrumentation's cost. Both sides record
  *                            the same page with DevTools open on it and the Async panel
  *                            recording; the only difference is the "Native" box. What DevTools
- *                            itself costs an inspected page (it is not ours to cut) falls on both.
+ *                            itself costs an inspected page (it is not ours to cut) falls on both;
+ *                            but its debugger also charges every call of a wrapper (its async
+ *                            call stacks): a wrapper that only calls the original costs a page
+ *                            setting timers 1.05–1.10× with DevTools open, and nothing without.
+ *   flight recorder / absent ≤ 1.05×: the same instrumentation with no DevTools attached.
  *   idle / absent            ≤ 1.02×: installing aioscope, the page not recorded.
  *   native off / absent,
  *   native on / absent       shown without a budget: what recording costs in all, DevTools
@@ -53,9 +62,11 @@
  * NATIVE_BENCH_PROFILE=<file.cpuprofile> also writes CPU profiles (CDP Profiler) of the page's
  * thread over a few more runs of the fetches and timers after the first generation's measured
  * rounds (not measured: a profiler slows what it watches), one run of each page in turn: the
- * native-on page's into <file>, the native-off page's into <file>.native-off.cpuprofile (their
- * difference is what native instrumentation costs) and, with NATIVE_BENCH_AGAINST, the other
- * build's native-on page's into <file>.other-build.cpuprofile; for any .cpuprofile reader.
+ * native-on page's into <file>, the others' beside it: <file>.native-off.cpuprofile (the
+ * difference is what native instrumentation costs with DevTools open),
+ * <file>.flight-recorder.cpuprofile and <file>.absent.cpuprofile (what it costs with DevTools
+ * closed) and, with NATIVE_BENCH_AGAINST, the other build's native-on page's
+ * <file>.other-build.cpuprofile; for any .cpuprofile reader.
  *
  * Recording is started as a person starts it: DevTools open on the page, the Async panel's
  * "Native" box set, the record button pressed. (Page and bridge talk over a private channel,
@@ -64,7 +75,7 @@
  */
 import { writeFileSync } from "node:fs";
 import type { Browser, CDPSession, Frame, Page, Protocol } from "puppeteer-core";
-import { openInspectedPage, startRecording } from "../../test/e2e/helpers.ts";
+import { clickWhenStill, openInspectedPage, startRecording } from "../../test/e2e/helpers.ts";
 import type { BenchFigure } from "../harness.ts";
 import { launchWithExtensionCopy, launchWithoutExtension, startNativeServer } from "../../test/e2e/native-fixtures.ts";
 
@@ -119,9 +130,15 @@ window.pristine = () => {
 /** Another extension build to record with, side by side with this one (before and after a change). */
 const AGAINST = process.env.NATIVE_BENCH_AGAINST;
 
-type Variant = "absent" | "idle" | "native off" | "native on" | "native on, other build";
-const VARIANTS: readonly Variant[] = ["absent", "idle", "native off", "native on", ...(AGAINST === undefined ? [] : ["native on, other build" as const])];
-const recording = (variant: Variant): boolean => variant !== "absent" && variant !== "idle";
+type Variant = "absent" | "idle" | "native off" | "native on" | "flight recorder" | "native on, other build" | "flight recorder, other build";
+const VARIANTS: readonly Variant[] = [
+  "absent", "idle", "native off", "native on", "flight recorder",
+  ...(AGAINST === undefined ? [] : ["native on, other build", "flight recorder, other build"] as const),
+];
+const otherBuild = (variant: Variant): boolean => variant === "native on, other build" || variant === "flight recorder, other build";
+const flight = (variant: Variant): boolean => variant === "flight recorder" || variant === "flight recorder, other build";
+/** Recorded through the Async panel, DevTools open on the page throughout. */
+const recording = (variant: Variant): boolean => variant === "native off" || nativeOn(variant);
 const nativeOn = (variant: Variant): boolean => variant === "native on" || variant === "native on, other build";
 
 /**
@@ -160,7 +177,7 @@ async function threadSeconds(cdp: CDPSession): Promise<{ cpu: number; busy: numb
 }
 
 async function openSide(browser: Browser, url: string, variant: Variant): Promise<Side> {
-  const inspected = recording(variant) ? await openInspectedPage(browser, url) : null;
+  const inspected = recording(variant) || flight(variant) ? await openInspectedPage(browser, url) : null;
   const page = inspected?.page ?? await browser.newPage();
   if (inspected === null) await page.goto(url, { waitUntil: "load" });
   const panel = inspected?.panel ?? null;
@@ -172,7 +189,7 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
       own.originalFetch = window.fetch;
     });
   }
-  if (panel !== null) {
+  if (panel !== null && recording(variant)) {
     const native = await panel.$eval("[data-testid=native-toggle]", (box) => (box as HTMLInputElement).checked);
     if (native !== nativeOn(variant)) await panel.click("[data-testid=native-toggle]");
     await startRecording(panel);
@@ -181,9 +198,17 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
     const wrapped = !(await page.evaluate(() => (window as unknown as { pristine(): boolean }).pristine()));
     if (wrapped !== nativeOn(variant)) throw new Error(`${variant}: the wrappers are ${wrapped ? "" : "not "}in place`);
   }
+  if (flight(variant) && inspected !== null) {
+    // As a person keeps a tab's last 30 s: the panel's "Flight recorder" box, then DevTools
+    // closed. The page records (native work too) into its ring, and nothing inspects it.
+    await clickWhenStill(inspected.panel, "[data-testid=flight-recorder-toggle]");
+    await inspected.panel.waitForFunction(() => !(document.querySelector("[data-testid=flight-save-button]") as HTMLButtonElement).disabled, { polling: 20 });
+    await inspected.devtools.close();
+    await page.waitForFunction(() => !(window as unknown as { pristine(): boolean }).pristine(), { polling: 20 });
+  }
   const cdp = await page.createCDPSession();
   await cdp.send("Performance.enable");
-  return { variant, page, cdp, panel, ...noSamples(), fetchPairEvents: [] };
+  return { variant, page, cdp, panel: recording(variant) ? panel : null, ...noSamples(), fetchPairEvents: [] };
 }
 
 /**
@@ -263,7 +288,7 @@ async function profileRuns(sides: readonly Side[]): Promise<void> {
 /** One generation: fresh browsers, a page in each state, ROUNDS measured rounds; the sides' samples. */
 async function generation(url: string, profile: boolean): Promise<{ sides: Side[]; shipped: number; dropped: number }> {
   const plain = await launchWithoutExtension();
-  const extensions = await Promise.all(VARIANTS.slice(1).map((variant) => launchWithExtensionCopy(variant === "native on, other build" ? AGAINST : undefined)));
+  const extensions = await Promise.all(VARIANTS.slice(1).map((variant) => launchWithExtensionCopy(otherBuild(variant) ? AGAINST : undefined)));
   try {
     const sides: Side[] = [];
     for (let k = 0; k < VARIANTS.length; k++) sides.push(await openSide(k === 0 ? plain : extensions[k - 1]!.browser, url, VARIANTS[k]!));
@@ -276,7 +301,7 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
       if (round === WARMUP_ROUNDS - 1) for (const side of sides) for (const key of SAMPLE_KEYS) side[key].length = 0;
     }
     const on = sides.find((s) => s.variant === "native on")!;
-    if (profile) await profileRuns(sides.filter((s) => s.variant === "native on" || s.variant === "native off" || s.variant === "native on, other build"));
+    if (profile) await profileRuns(sides.filter((s) => s.variant !== "idle"));
     await new Promise((resolve) => setTimeout(resolve, 2 * SHIPPING_MS)); // the last batch (at most 200 ms late) reaches the panel
     const { events, droppedEvents } = await on.panel!.evaluate(() => {
       const snapshot = window.__aioscopePanel?.snapshot();
@@ -319,10 +344,13 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
     // [numerator, denominator, budget]: the budgets first (see the header), then the rest against absent.
     const pairs: [Variant, Variant, number | null][] = [
       ["native on", "native off", 1.05],
+      ["flight recorder", "absent", 1.05],
       ["idle", "absent", 1.02],
       ["native off", "absent", null],
       ["native on", "absent", null],
-      ...(AGAINST === undefined ? [] : [["native on, other build", "native off", null], ["native on, other build", "absent", null]] as [Variant, Variant, null][]),
+      ...(AGAINST === undefined ? [] : [
+        ["native on, other build", "native off", null], ["native on, other build", "absent", null], ["flight recorder, other build", "absent", null],
+      ] as [Variant, Variant, null][]),
     ];
     for (const [measure, key, budgeted] of measures) {
       for (const [variant, against, budget] of pairs) {
@@ -343,16 +371,18 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
     }
     if (AGAINST !== undefined) {
       // This build against the other, each run against the other's in the same round.
-      const other = samples.get("native on, other build")!;
-      const on = samples.get("native on")!;
-      for (const [measure, key] of [["main-thread CPU time", "cpu"], ["main-thread CPU time of 20 000 .then", "thenCpu"]] as const) {
-        const ratios = on[key].map((value, round) => value / other[key][round]!);
-        figures.push({
-          name: `native on, this build / the other build (${AGAINST}), ${measure}`,
-          value: median(ratios),
-          unit: "×",
-          note: `medians ${median(on[key]).toFixed(1)} ms vs ${median(other[key]).toFixed(1)} ms over ${ratios.length} rounds`,
-        });
+      for (const [mine, theirs] of [["native on", "native on, other build"], ["flight recorder", "flight recorder, other build"]] as const) {
+        const other = samples.get(theirs)!;
+        const on = samples.get(mine)!;
+        for (const [measure, key] of [["main-thread CPU time", "cpu"], ["main-thread CPU time of 20 000 .then", "thenCpu"]] as const) {
+          const ratios = on[key].map((value, round) => value / other[key][round]!);
+          figures.push({
+            name: `${mine}, this build / the other build (${AGAINST}), ${measure}`,
+            value: median(ratios),
+            unit: "×",
+            note: `medians ${median(on[key]).toFixed(1)} ms vs ${median(other[key]).toFixed(1)} ms over ${ratios.length} rounds`,
+          });
+        }
       }
     }
     // The fetch wrapper's cost, in the same page (see the header): shown without a budget.
@@ -391,15 +421,21 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
       budget: { max: 0 },
     });
     if (PROFILE_FILE !== undefined) {
-      writeFileSync(PROFILE_FILE, JSON.stringify(mergeProfiles(profiles.get("native on") ?? [])));
-      writeFileSync(profileFileOf(PROFILE_FILE, "native-off"), JSON.stringify(mergeProfiles(profiles.get("native off") ?? [])));
-      if (AGAINST !== undefined) writeFileSync(profileFileOf(PROFILE_FILE, "other-build"), JSON.stringify(mergeProfiles(profiles.get("native on, other build") ?? [])));
+      for (const [variant, parts] of profiles) {
+        writeFileSync(variant === "native on" ? PROFILE_FILE : profileFileOf(PROFILE_FILE, PROFILE_SUFFIX[variant]), JSON.stringify(mergeProfiles(parts)));
+      }
     }
     return figures;
   } finally {
     await server.close();
   }
 }
+
+/** What another side's profile file is called after, next to the native-on one's. */
+const PROFILE_SUFFIX: Record<Variant, string> = {
+  "absent": "absent", "idle": "idle", "native off": "native-off", "native on": "native-on", "flight recorder": "flight-recorder", "native on, other build": "other-build",
+  "flight recorder, other build": "flight-recorder.other-build",
+};
 
 /** Where another side's profile goes, next to the native-on one: `x.cpuprofile` → `x.native-off.cpuprofile`. */
 function profileFileOf(file: string, side: string): string {
