@@ -24,12 +24,24 @@ export const EV_SPAWN = 1;
 export const EV_SITE = 2;
 /** a task, b function name at the creation site. */
 export const EV_SITE_FUNCTION = 3;
-/** a task, b waker task (0 none): the task became ready. */
+/**
+ * a task, b waker task (0 none): the task became ready. Two wake-ups are implied instead of
+ * written: a task's first, by its spawn (at the spawn's time, woken by its parent), and a
+ * bare yield's (`sleep(0)`), by the end of the step that awaits it (`isBareYield`).
+ */
 export const EV_SCHEDULED = 4;
 /** a task: a step begins. */
 export const EV_STEP_BEGIN = 5;
 /** a task, b await kind (string, 0: none), c label, d target id (0 none): a step ends. */
 export const EV_STEP_END = 6;
+
+/**
+ * What a bare `yield` (`sleep(0)`) awaits: a step ending on it has rescheduled its own task
+ * (asyncio's `__sleep0`), so the step's end stands for that wake-up too.
+ */
+export function isBareYield(kind: string | null | undefined, label: string, target: number | undefined): boolean {
+  return kind === "sleep" && label === "sleep(0)" && (target === undefined || target === 0);
+}
 /** a task, b outcome (OUTCOME_*), c name (0 default), d kind (TASK_KIND_*). */
 export const EV_EXIT = 7;
 /** a task, b error name, c message, d stack (0 none): why the task failed. */

@@ -26,7 +26,7 @@ import {
   EV_NATIVE_START, EV_NATIVE_TICK, EV_RESOURCE, EV_RESOURCE_OP, EV_RETRIEVED, EV_SCHEDULED, EV_SITE,
   EV_SITE_FUNCTION, EV_SPAWN, EV_STEP_BEGIN, EV_STEP_END, EV_TIMEOUT_ARMED, EV_TIMEOUT_DISARMED, EV_TIMEOUT_EXPIRED, OPS_PER_EVENT,
   OUTCOME_CANCELLED, OUTCOME_DONE, OUTCOME_ERROR, TASK_KIND_ASYNC, TASK_KIND_COROUTINE, VALUE_NONE,
-  BYTES_PER_EVENT, markerKindCode, nativeKindCode, nativeOutcomeCode, type TraceBatch,
+  BYTES_PER_EVENT, isBareYield, markerKindCode, nativeKindCode, nativeOutcomeCode, type TraceBatch,
 } from "./encoding.ts";
 import { RECORDER_VERSION, type CreationSite, type MarkerKind, type NativeKind, type NativeOutcome } from "./model.ts";
 import { captureSite, captureStack, DEFAULT_INTERNAL_FRAMES, firstExternalFrame, type FrameFilter } from "./stack.ts";
@@ -193,8 +193,13 @@ export class Recorder implements Instrument {
   private runningTask = 0;
   /** The latest event is a step's end, dated by its own clock read (`lastTime`). */
   private stepEnded = false;
-  /** The task spawned last, until its first wake-up is recorded (dated by the spawn's clock read). */
+  /** The task spawned last, until its first wake-up (implied by the spawn: not written). */
   private justSpawned = 0;
+  /**
+   * The task whose step rescheduled it (0 none): written at the step's end unless the step
+   * ends in a bare yield, whose wake-up the step's end implies (see `taskScheduled`).
+   */
+  private selfScheduled = 0;
   /** The task of the latest step end. */
   private lastEndedTask = 0;
   /**
@@ -299,6 +304,8 @@ export class Recorder implements Instrument {
   // --- Instrument hooks --------------------------------------------------------------------
 
   taskSpawned(task: Task<unknown>, parent: Task<unknown> | null): void {
+    // Its first wake-up, which follows, is implied by the spawn: never written, nor counted dropped.
+    this.justSpawned = task.id;
     if (!this.hasRoom()) return;
     let t: number;
     if (this.spawnSkip > 0 && this.runningTask !== 0) {
@@ -319,25 +326,33 @@ export class Recorder implements Instrument {
     }
     this.write(EV_SPAWN, t, task.id, parent === null ? 0 : parent.id, this.nameId(task), task.kind === "async" ? TASK_KIND_ASYNC : TASK_KIND_COROUTINE);
     if (this.creationSites !== false) this.recordSite(task, t);
-    this.justSpawned = task.id;
   }
 
   taskScheduled(task: Task<unknown>, wokenBy: Task<unknown> | null): void {
-    if (!this.hasRoom()) return;
-    // A task rescheduling itself inside its step (sleep(0)) is dated by the latest clock read
-    // in it: the builder dates a task's own wake-up by its step's end anyway. Any other
-    // wake-up reads the clock: one made inside a long step (the task completed at its end, an
-    // event set after a computation) happened at that moment, not when the step began, and
-    // dating it there would show the woken task ready while the step still held the loop.
-    // On the host clock a spawn has just read it: the new task's first wake-up, which follows,
-    // costs nothing more. (Loop and custom clocks are cheap, and read at every event.)
-    const t = (this.runningTask !== 0 && task.id === this.runningTask) || (this.hostClock && task.id === this.justSpawned) ? this.lastTime : this.now(task);
+    // Two wake-ups are implied by other events, and not written (docs/trace-format.md): a new
+    // task's first, by its spawn (at the spawn's time, by its parent), and a bare yield's
+    // (`sleep(0)`), by its step's end. A task rescheduling itself inside its step is decided
+    // at the step's end, when what it awaits is known; the builder dates that wake-up by the
+    // step's end anyway.
+    const spawnWake = task.id === this.justSpawned;
     this.justSpawned = 0;
-    this.write(EV_SCHEDULED, t, task.id, wokenBy === null ? 0 : wokenBy.id, 0, 0);
+    if (spawnWake) return;
+    if (this.runningTask !== 0 && task.id === this.runningTask) {
+      this.selfScheduled = task.id;
+      return;
+    }
+    if (!this.hasRoom()) return;
+    // Any other wake-up reads the clock: one made inside a long step (the task completed at its
+    // end, an event set after a computation) happened at that moment, not when the step began,
+    // and dating it there would show the woken task ready while the step still held the loop.
+    this.write(EV_SCHEDULED, this.now(task), task.id, wokenBy === null ? 0 : wokenBy.id, 0, 0);
   }
 
   beforeTaskStep(task: Task<unknown>, chained?: boolean): void {
     this.runningTask = task.id;
+    // A task's first wake-up comes before any step: whatever was not met by now is not one.
+    this.justSpawned = 0;
+    this.selfScheduled = 0;
     if (!this.hasRoom()) {
       this.stepEnded = false;
       this.endRun();
@@ -371,6 +386,12 @@ export class Recorder implements Instrument {
     // A burst of spawns ends with its step: the next step's first spawn is read.
     this.spawnSkip = 0;
     this.spawnReadAt = -Infinity;
+    if (this.selfScheduled !== 0) {
+      const rescheduled = this.selfScheduled === task.id && (waitingOn === null || !isBareYield(waitingOn.kind, waitingOn.label, waitingOn.id));
+      this.selfScheduled = 0;
+      // Written before the step's end, as the builder expects a wake-up made inside the step.
+      if (rescheduled && this.hasRoom()) this.write(EV_SCHEDULED, this.lastTime, task.id, task.id, 0, 0);
+    }
     if (!this.hasRoom()) {
       this.stepEnded = false;
       this.endRun();

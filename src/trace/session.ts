@@ -12,7 +12,7 @@ import {
   EV_CANCEL, EV_ERROR, EV_EXIT, EV_MARK, EV_NATIVE_END, EV_NATIVE_PARENT,
   EV_NATIVE_START, EV_NATIVE_TICK, EV_RESOURCE, EV_RESOURCE_OP, EV_RETRIEVED, EV_SCHEDULED, EV_SITE,
   EV_SITE_FUNCTION, EV_SPAWN, EV_STEP_BEGIN, EV_STEP_END, EV_TIMEOUT_ARMED, EV_TIMEOUT_DISARMED, EV_TIMEOUT_EXPIRED, OPS_PER_EVENT,
-  OUTCOME_CANCELLED, OUTCOME_DONE, OUTCOME_ERROR, TASK_KIND_ASYNC, VALUE_NONE, type TraceBatch,
+  OUTCOME_CANCELLED, OUTCOME_DONE, OUTCOME_ERROR, TASK_KIND_ASYNC, VALUE_NONE, isBareYield, type TraceBatch,
 } from "./encoding.ts";
 import { UNBOUNDED_BATCH, checkBatch, floatOf } from "./batch-check.ts";
 import {
@@ -414,6 +414,7 @@ export class SessionBuilder {
         known.parent = parentId;
         this.changedTask(known);
       }
+      this.spawnWake(known, t, parentId);
       return;
     }
     const state = newTaskState(id, local, source.id, t, false);
@@ -421,6 +422,14 @@ export class SessionBuilder {
     state.parent = parentId === id ? null : parentId;
     state.kind = kind === TASK_KIND_ASYNC ? "async" : "coroutine";
     this.addTask(state);
+    this.spawnWake(state, t, parentId);
+  }
+
+  /** A task's first wake-up, which its spawn implies (recorders do not write it; older ones did, and it changes nothing then). */
+  private spawnWake(state: TaskState, t: number, parent: number | null): void {
+    if (state.outcome === "pending" && !state.stepped && state.awaitIndex < 0 && state.wake === null) {
+      this.setWake(state, { time: t, kind: "spawn", waker: parent });
+    }
   }
 
   private onScheduled(source: SourceState, t: number, local: number, wakerLocal: number): void {
@@ -515,6 +524,8 @@ export class SessionBuilder {
       }
       if (state.awaitIndex >= 0) this.closeAwait(state, t, "resumed");
       state.awaitIndex = this.awaits.push({ task: state.id, start: t, end: null, kind, label, targetTask, resource, outcome: null }, t);
+      // A bare yield rescheduled the task in this step: the step's end stands for that wake-up.
+      if (isBareYield(kind, label, target)) state.selfWake = true;
     }
     if (state.selfWake) {
       state.selfWake = false;

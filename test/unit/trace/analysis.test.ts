@@ -18,8 +18,8 @@ describe("deadlocks", () => {
       {
         kind: "deadlock", tasks: [1, 2], cycle: [1, 2, 1],
         waits: [
-          { task: 1, kind: "task", label: "b", since: 2.875, targetTask: 2, resource: null, holders: [] },
-          { task: 2, kind: "task", label: "a", since: 4.25, targetTask: 1, resource: null, holders: [] },
+          { task: 1, kind: "task", label: "b", since: 2.5, targetTask: 2, resource: null, holders: [] },
+          { task: 2, kind: "task", label: "a", since: 3.875, targetTask: 1, resource: null, holders: [] },
         ],
         message: "deadlock: all 2 live tasks wait and nothing can wake them; wait-for cycle: a → b → a",
       },
@@ -38,8 +38,8 @@ describe("deadlocks", () => {
     expect(deadlocks(analyze(trace).warnings)).toEqual([{
       kind: "deadlock", tasks: [1, 2], cycle: [1, 2, 1],
       waits: [
-        { task: 1, kind: "lock", label: "Lock#2", since: 3.5, targetTask: null, resource: 2, holders: [2] },
-        { task: 2, kind: "lock", label: "Lock#1", since: 3.75, targetTask: null, resource: 1, holders: [1] },
+        { task: 1, kind: "lock", label: "Lock#2", since: 3.125, targetTask: null, resource: 2, holders: [2] },
+        { task: 2, kind: "lock", label: "Lock#1", since: 3.375, targetTask: null, resource: 1, holders: [1] },
       ],
       message: "deadlock: all 2 live tasks wait and nothing can wake them; wait-for cycle: forward → backward → forward",
     }]);
@@ -50,8 +50,8 @@ describe("deadlocks", () => {
     expect(deadlocks(analyze(trace).warnings)).toEqual([{
       kind: "deadlock", tasks: [1, 2], cycle: null,
       waits: [
-        { task: 1, kind: "future", label: "Future", since: 1, targetTask: null, resource: null, holders: [] },
-        { task: 2, kind: "future", label: "Future", since: 1.25, targetTask: null, resource: null, holders: [] },
+        { task: 1, kind: "future", label: "Future", since: 0.625, targetTask: null, resource: null, holders: [] },
+        { task: 2, kind: "future", label: "Future", since: 0.875, targetTask: null, resource: null, holders: [] },
       ],
       message: "deadlock: all 2 live tasks wait and nothing can wake them; each waits on something only another of them could finish: left on Future, right on Future",
     }]);
@@ -91,11 +91,11 @@ describe("time accounting", () => {
   test("the crawler's per-name statistics, lock and queue waits and wake-up kinds", async () => {
     const result = analyze(normalized(await crawler()));
     expect(result.byName.map((n) => [n.name, n.count, n.done, n.cancelled, n.timeouts, n.p50, n.max, n.steps])).toEqual([
-      ["main", 1, 1, 0, 1, 52.375, 52.375, 3],
-      ["fetch", 3, 3, 0, 0, 33.125, 44, 9],
-      ["consumer", 1, 1, 0, 0, 18.875, 18.875, 5],
-      ["producer", 1, 1, 0, 0, 8.125, 8.125, 3],
-      ["slow", 1, 0, 1, 0, 50, 50, 2],
+      ["fetch", 3, 3, 0, 0, 32.75, 43.75, 9],
+      ["main", 1, 1, 0, 1, 51.5, 51.5, 3],
+      ["consumer", 1, 1, 0, 0, 18.25, 18.25, 5],
+      ["producer", 1, 1, 0, 0, 7.375, 7.375, 3],
+      ["slow", 1, 0, 1, 0, 49.875, 49.875, 2],
     ]);
     // The gather wakes main on behalf of the child that finished last: a task wake-up, not an anonymous callback.
     expect(result.wakeKinds).toEqual({ spawn: 7, task: 3, self: 0, timer: 10, host: 0, callback: 0, cancel: 1, timeout: 1 });
@@ -104,7 +104,7 @@ describe("time accounting", () => {
       { resource: 1, kind: "lock", label: "Lock#1", waits: 0, pending: 0, totalWait: 0, maxWait: 0, meanWait: 0, ops: { create: 1, acquire: 3, release: 3 } },
     ]);
     for (const t of result.tasks) expect(t.busy + t.scheduled + t.idle).toBeCloseTo(t.total, 9);
-    expect(result.summary.alive).toEqual({ peak: 7, peakAt: 2, mean: 4.357143 });
+    expect(result.summary.alive).toEqual({ peak: 7, peakAt: 1.25, mean: 4.363196 });
   });
 
   test("the critical path of main runs through the child whose end woke it", async () => {
@@ -112,17 +112,17 @@ describe("time accounting", () => {
     expect(criticalPath(indexTrace(trace), 1)).toEqual({
       task: 1,
       segments: [
-        { task: 1, state: "ready", start: 0.25, end: 0.375, kind: null, label: null },
-        { task: 1, state: "running", start: 0.375, end: 2.375, kind: null, label: null },
-        { task: 1, state: "waiting", start: 2.375, end: 51.125, kind: "sleep", label: "sleep(500)" },
-        { task: 1, state: "ready", start: 51.125, end: 51.25, kind: null, label: null },
-        { task: 1, state: "running", start: 51.25, end: 51.5, kind: null, label: null },
-        { task: 7, state: "ready", start: 51.5, end: 51.75, kind: null, label: null },
-        { task: 7, state: "running", start: 51.75, end: 51.875, kind: null, label: null },
-        { task: 1, state: "ready", start: 52.125, end: 52.25, kind: null, label: null },
-        { task: 1, state: "running", start: 52.25, end: 52.375, kind: null, label: null },
+        { task: 1, state: "ready", start: 0.125, end: 0.25, kind: null, label: null },
+        { task: 1, state: "running", start: 0.25, end: 1.5, kind: null, label: null },
+        { task: 1, state: "waiting", start: 1.5, end: 50.25, kind: "sleep", label: "sleep(500)" },
+        { task: 1, state: "ready", start: 50.25, end: 50.375, kind: null, label: null },
+        { task: 1, state: "running", start: 50.375, end: 50.625, kind: null, label: null },
+        { task: 7, state: "ready", start: 50.625, end: 50.875, kind: null, label: null },
+        { task: 7, state: "running", start: 50.875, end: 51, kind: null, label: null },
+        { task: 1, state: "ready", start: 51.25, end: 51.375, kind: null, label: null },
+        { task: 1, state: "running", start: 51.375, end: 51.5, kind: null, label: null },
       ],
-      running: 2.5, ready: 0.625, waiting: 48.75,
+      running: 1.75, ready: 0.625, waiting: 48.75,
     });
   });
 
@@ -140,7 +140,7 @@ describe("time accounting", () => {
       })(),
     }));
     expect(analyze(trace, { slowStepMs: 100 }).warnings).toEqual([
-      { kind: "slowStep", task: 2, start: 0.875, duration: 150.125, message: "a step of hog blocked the event loop for 150.125 ms (more than 100 ms)" },
+      { kind: "slowStep", task: 2, start: 0.625, duration: 150.125, message: "a step of hog blocked the event loop for 150.125 ms (more than 100 ms)" },
     ]);
   });
 });

@@ -7,6 +7,7 @@ import {
   BYTES_PER_EVENT, SessionBuilder, exportAioscope, importTrace, parseStackFrame, firstExternalFrame, type TraceBatch,
 } from "../../../src/trace/index.ts";
 import { EV_SCHEDULED, EV_SPAWN, EV_STEP_BEGIN, EV_STEP_END } from "../../../src/trace/encoding.ts";
+import { quantize } from "../../../src/trace/model.ts";
 import { Recorder } from "../../../src/trace/recorder.ts";
 import { busyWait } from "../runtime/helpers.ts";
 import { deterministicRecorder, record } from "./helpers.ts";
@@ -203,6 +204,31 @@ describe("the recorder", () => {
   });
 });
 
+/**
+ * `batch` as a recorder before implied wake-ups wrote it: a `scheduled` event after each spawn
+ * (by the parent) and before each step end on a bare yield (by the task itself).
+ */
+function withImpliedWakes(batch: TraceBatch): TraceBatch {
+  const time: number[] = [];
+  const kind: number[] = [];
+  const ops: number[] = [];
+  const push = (k: number, t: number, a: number, b: number, c: number, d: number): void => {
+    kind.push(k);
+    time.push(t);
+    ops.push(a, b, c, d);
+  };
+  const string = (id: number): string => batch.strings[id - batch.stringBase]!;
+  for (let i = 0; i < batch.count; i++) {
+    const [a, b, c, d] = batch.ops.subarray(i * 4, i * 4 + 4);
+    const k = batch.kind[i]!;
+    const t = batch.time[i]!;
+    if (k === EV_STEP_END && b !== 0 && string(b!) === "sleep" && string(c!) === "sleep(0)" && d === 0) push(EV_SCHEDULED, t, a!, a!, 0, 0);
+    push(k, t, a!, b!, c!, d!);
+    if (k === EV_SPAWN) push(EV_SCHEDULED, t, a!, b!, 0, 0);
+  }
+  return { ...batch, count: kind.length, time: Float64Array.from(time), kind: Uint8Array.from(kind), ops: Int32Array.from(ops) };
+}
+
 describe("the session builder", () => {
   test("a lost batch is refused and the session stays as it was", async () => {
     const recorder = deterministicRecorder();
@@ -250,6 +276,33 @@ describe("the session builder", () => {
     const builder = new SessionBuilder();
     expect(builder.append(forged)).toEqual({ ok: false, error: { path: "$.batch.ops[1]", message: "string id 99 is not in the string table (2 strings)" } });
     expect(builder.trace().markers).toEqual([]);
+  });
+
+  test("a batch that writes the wake-ups a spawn and a bare yield imply, as recorders before did, builds the same trace", async () => {
+    const recorder = deterministicRecorder();
+    addInstrument(recorder);
+    try {
+      await run(function* main() {
+        yield* gather(Array.from({ length: 5 }, (_, k) => createTask(function* () {
+          for (let i = 0; i <= k; i++) yield* sleep(0);
+          yield* sleep(1);
+        })));
+      }, { clock: "virtual", name: "main" });
+    } finally {
+      removeInstrument(recorder);
+    }
+    const batch = recorder.takeBatch();
+    const older = withImpliedWakes(batch);
+    expect(older.count - batch.count).toBe(6 + 15); // six spawns (main and its five children), fifteen sleep(0)
+    const built = (b: TraceBatch) => {
+      const builder = new SessionBuilder();
+      expect(builder.append(b)).toEqual({ ok: true });
+      return builder.trace();
+    };
+    const trace = built(batch);
+    expect(built(older)).toEqual(trace);
+    expect(trace.steps.filter((step) => step.wake === "spawn")).toHaveLength(6);
+    expect(trace.steps.filter((step) => step.wake === "self")).toHaveLength(15);
   });
 
   test("an unknown source is refused", () => {
@@ -443,7 +496,7 @@ describe("the recorder on the host clock: one clock read per step", () => {
     expect(result.gaps[3]).toBeGreaterThanOrEqual(2); // the callback's 2 ms are between the steps, not in one
   });
 
-  test("a spawn's wake-up is dated by the spawn's clock read; a task woken at the end of a long step, at that end", async () => {
+  test("a spawn's and a bare yield's wake-ups are implied, not written; a task woken at the end of a long step, at that end", async () => {
     const recorder = new Recorder();
     addInstrument(recorder);
     let childId = 0;
@@ -455,7 +508,7 @@ describe("the recorder on the host clock: one clock read per step", () => {
         const child = createTask(function* () {
           yield* sleep(0);
           busyWait(20); // one long step, at whose end the child completes and wakes main
-        });
+        }, { name: "child" });
         childId = child.id;
         busyWait(1);
         yield* child;
@@ -466,7 +519,15 @@ describe("the recorder on the host clock: one clock read per step", () => {
     const batch = recorder.takeBatch();
     const spawnAt = batch.time[Array.from(batch.kind).findIndex((k, i) => k === EV_SPAWN && batch.ops[i * 4] === childId)]!;
     const events = stepsOf(batch);
-    expect(events.find((e) => e.kind === "scheduled" && e.task === childId)!.time).toBe(spawnAt);
+    // The child's first wake-up is its spawn; its second, its own `sleep(0)` at its first step's end.
+    expect(events.filter((e) => e.kind === "scheduled" && e.task === childId)).toEqual([]);
+    const builder = new SessionBuilder();
+    expect(builder.append(batch)).toEqual({ ok: true });
+    const trace = builder.trace();
+    const traced = trace.tasks.find((t) => t.name === "child")!.id;
+    const [first, second] = trace.steps.filter((step) => step.task === traced);
+    expect([first!.ready, first!.wake, first!.waker]).toEqual([quantize(spawnAt), "spawn", trace.tasks.find((t) => t.id === traced)!.parent]);
+    expect([second!.ready, second!.wake, second!.waker]).toEqual([first!.end, "self", traced]);
     const longStep = events.filter((e) => e.kind === "begin" && e.task === childId).at(-1)!;
     const longStepEnd = events.filter((e) => e.kind === "end" && e.task === childId).at(-1)!;
     const mainWoken = events.filter((e) => e.kind === "scheduled" && e.task === mainId).at(-1)!;
@@ -479,7 +540,7 @@ describe("the recorder on the host clock: one clock read per step", () => {
   test("the chunks a batch empties are written again rather than allocated anew, until a quiet batch lets them go", async () => {
     const recorder = new Recorder({ capacity: 1 << 20 });
     const program = (): Promise<void> => run(function* () {
-      for (let k = 0; k < 20_000; k++) yield* sleep(0); // 60 000 events: four chunks
+      for (let k = 0; k < 30_000; k++) yield* sleep(0); // 60 000 events (a step's begin and end, its yield implied): four chunks
     });
     addInstrument(recorder);
     try {
