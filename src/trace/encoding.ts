@@ -34,14 +34,6 @@ export const EV_SCHEDULED = 4;
 export const EV_STEP_BEGIN = 5;
 /** a task, b await kind (string, 0: none), c label, d target id (0 none): a step ends. */
 export const EV_STEP_END = 6;
-
-/**
- * What a bare `yield` (`sleep(0)`) awaits: a step ending on it has rescheduled its own task
- * (asyncio's `__sleep0`), so the step's end stands for that wake-up too.
- */
-export function isBareYield(kind: string | null | undefined, label: string, target: number | undefined): boolean {
-  return kind === "sleep" && label === "sleep(0)" && (target === undefined || target === 0);
-}
 /** a task, b outcome (OUTCOME_*), c name (0 default), d kind (TASK_KIND_*). */
 export const EV_EXIT = 7;
 /** a task, b error name, c message, d stack (0 none): why the task failed. */
@@ -71,6 +63,14 @@ export const EV_MARK = 19;
 /** a task, b the scope: left or rescheduled before its deadline. */
 export const EV_TIMEOUT_DISARMED = 20;
 export const EV_MAX = 20;
+
+/**
+ * What a bare `yield` (`sleep(0)`) awaits: a step ending on it has rescheduled its own task
+ * (asyncio's `__sleep0`), so the step's end stands for that wake-up too.
+ */
+export function isBareYield(kind: string | null | undefined, label: string, target: number | undefined): boolean {
+  return kind === "sleep" && label === "sleep(0)" && (target === undefined || target === 0);
+}
 
 export const TASK_KIND_COROUTINE = 0;
 export const TASK_KIND_ASYNC = 1;
