@@ -68,7 +68,7 @@ export const EV_MAX = 20;
  * What a bare `yield` (`sleep(0)`) awaits: a step ending on it has rescheduled its own task
  * (asyncio's `__sleep0`), so the step's end stands for that wake-up too.
  */
-export function isBareYield(kind: string | null | undefined, label: string, target: number | undefined): boolean {
+export function isBareYield(kind: string, label: string, target: number | undefined): boolean {
   return kind === "sleep" && label === "sleep(0)" && (target === undefined || target === 0);
 }
 
