@@ -9,7 +9,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { CLI_TIMEOUT_MS, describeRun, runCli } from "./cli-helpers.ts";
 import type * as Runtime from "../../src/runtime/index.ts";
 import {
-  closeBrowsers, launchBrowserWithExtension, openInspectedPage, POLL, screenshotPanel, serveFixturePage,
+  clickWhenStill, closeBrowsers, launchBrowserWithExtension, openInspectedPage, POLL, screenshotPanel, serveFixturePage,
   setDevToolsColorScheme, startRecording, waitForTrace, type FixtureServer,
 } from "./helpers.ts";
 
@@ -137,10 +137,11 @@ describe("the panel", () => {
       }), victim.id);
       throw new Error(`no Cancel task button: ${JSON.stringify(state)} (${String(error)})`);
     });
-    await panel.click("[data-testid=details-cancel-task]");
+    // The pane grows with the live session as the clicks are sent: each is aimed once its button is still.
+    await clickWhenStill(panel, "[data-testid=details-cancel-task]");
     await panel.waitForSelector("[data-testid=details-cancel-confirm]");
     await screenshotPanel(devtools, panel, "cancel-task-confirm");
-    await panel.click("[data-testid=details-cancel-yes]");
+    await clickWhenStill(panel, "[data-testid=details-cancel-yes]");
     const trace = await waitForTrace(panel, (t) => t.tasks.find((task) => task.id === victim.id)?.outcome === "cancelled");
     expect(trace.cancellations.filter((c) => c.task === victim.id)).toEqual([
       { time: expect.any(Number), task: victim.id, by: null, message: "cancelled from DevTools", canceller: "DevTools" },
