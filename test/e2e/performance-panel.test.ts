@@ -17,7 +17,7 @@ import { startDemoServer, type DemoServer } from "../../demo/server.ts";
 import { exportChrome, localIdOf } from "../../src/trace/index.ts";
 import { taskTrackName } from "../../src/trace/performance-tracks.ts";
 import {
-  ARTIFACTS_DIR, POLL, closeBrowsers, launchBrowserWithExtension, openInspectedPage, screenshotPanel, serveFixturePage, setDevToolsColorScheme,
+  ARTIFACTS_DIR, POLL, clickWhenStill, closeBrowsers, launchBrowserWithExtension, openInspectedPage, screenshotPanel, serveFixturePage, setDevToolsColorScheme,
   startRecording, stopRecording, waitForTrace, type FixtureServer,
 } from "./helpers.ts";
 import { readWithDevTools, type ChromeEvent, type DevToolsView } from "../unit/trace/devtools-engine.ts";
@@ -119,7 +119,7 @@ describe("the Performance panel", () => {
   test("with Show in Performance panel on, a task's step runs in a console task made at its creation; off, it does not", async () => {
     const { page, panel } = await openInspectedPage(browser, spawnPage.url);
     const toggle = '[data-testid="performance-tracks-toggle"]';
-    if (!(await panel.$eval(toggle, (input) => (input as HTMLInputElement).checked))) await panel.click(toggle);
+    if (!(await panel.$eval(toggle, (input) => (input as HTMLInputElement).checked))) await clickWhenStill(panel, toggle);
     await page.waitForFunction(showsPerformanceTracks, POLL);
     const cdp = await page.createCDPSession();
     await cdp.send("Runtime.enable");
@@ -132,7 +132,10 @@ describe("the Performance panel", () => {
     expect(consoleTask, JSON.stringify(on.map((stack) => stack.description))).toBeDefined();
     expect(consoleTask!.functions).toContain("spawner");
 
-    await panel.click(toggle);
+    // Aimed once the toolbar is still (DevTools may still be laying the panel out), and seen
+    // to take in the panel before the page is asked whether it followed.
+    await clickWhenStill(panel, toggle);
+    await panel.waitForFunction((selector: string) => !(document.querySelector(selector) as HTMLInputElement).checked, POLL, toggle);
     await page.waitForFunction(hidesPerformanceTracks, POLL);
     const off = await asyncStackOfLinkedStep(page, cdp);
     expect(off.map((stack) => stack.description)).not.toContain("linked child");
