@@ -121,8 +121,9 @@ function parse(text: string): { value: unknown } | ImportResult {
     const match = /position (\d+)/.exec(message);
     let where = "";
     let truncated = /end of JSON input|Unterminated/i.test(message);
-    if (match !== null) {
-      const position = Number(match[1]);
+    // "Unexpected end of JSON input" gives no position: the text ended where the error is.
+    if (match !== null || truncated) {
+      const position = match !== null ? Number(match[1]) : text.length;
       const before = text.slice(0, position);
       const line = before.split("\n").length;
       const column = position - before.lastIndexOf("\n");

@@ -34,6 +34,12 @@ describe("importing bad input", () => {
     expect(result.error.message).toMatch(/^the file is truncated: it ends before the JSON does at line 1, column 100[01] \(/);
   });
 
+  test("a file cut where JSON.parse names no position is placed at its end", () => {
+    // V8 says only "Unexpected end of JSON input" when the text stops after a comma or a colon.
+    const result = importTrace('{\n  "format": "aioscope",\n  "tasks": [1,') as { ok: false; error: { path: string; message: string } };
+    expect(result.error).toEqual({ path: "$", message: "the file is truncated: it ends before the JSON does at line 3, column 15 (Unexpected end of JSON input)" });
+  });
+
   test("a syntax error gives its line and column (and the engine's own words)", () => {
     const result = importTrace('{\n  "format": "aioscope-trace",\n  "version": 1,,\n}');
     expect(result).toEqual(failure("$", expect.stringMatching(/^the file is not valid JSON at line 3, column 16 \(.+\)$/) as unknown as string));
