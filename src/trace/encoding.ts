@@ -34,7 +34,10 @@ export const EV_SCHEDULED = 4;
 export const EV_STEP_BEGIN = 5;
 /** a task, b await kind (string, 0: none), c label, d target id (0 none): a step ends. */
 export const EV_STEP_END = 6;
-/** a task, b outcome (OUTCOME_*), c name (0 default), d kind (TASK_KIND_*). */
+/**
+ * a task, b outcome (OUTCOME_*), c name (0 default), d kind (TASK_KIND_*). A runtime task's
+ * exit implies the end of its last step, at the same time: that step end is not written.
+ */
 export const EV_EXIT = 7;
 /** a task, b error name, c message, d stack (0 none): why the task failed. */
 export const EV_ERROR = 8;

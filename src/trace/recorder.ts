@@ -191,7 +191,10 @@ export class Recorder implements Instrument {
   private nextNativeId = 1;
   /** The task whose step runs now (the hooks see every runtime copy of the realm), or 0. */
   private runningTask = 0;
-  /** The latest event is a step's end, dated by its own clock read (`lastTime`). */
+  /**
+   * The latest event is a step's end, dated by its own clock read (`lastTime`), or the exit
+   * that a task's last step ended in (its end implied, at the same reading).
+   */
   private stepEnded = false;
   /** The task spawned last, until its first wake-up (implied by the spawn: not written). */
   private justSpawned = 0;
@@ -392,6 +395,16 @@ export class Recorder implements Instrument {
       // Written before the step's end, as the builder expects a wake-up made inside the step.
       if (rescheduled && this.hasRoom()) this.write(EV_SCHEDULED, this.lastTime, task.id, task.id, 0, 0);
     }
+    if (waitingOn === null && typeof task.done === "function" && task.done()) {
+      // The task's last step: its exit follows at once, at this reading, and implies the
+      // step's end, which is not written (docs/trace-format.md). (The transform's async
+      // calls have no `done`: their last step's end is written.)
+      this.now(task);
+      this.endRun();
+      this.stepEnded = true;
+      this.lastEndedTask = task.id;
+      return;
+    }
     if (!this.hasRoom()) {
       this.stepEnded = false;
       this.endRun();
@@ -444,7 +457,7 @@ export class Recorder implements Instrument {
       return;
     }
     // A task exits at the end of its last step, which was just dated.
-    const t = this.stepEnded && this.hostClock ? this.lastTime : this.now(task);
+    const t = this.stepEnded ? this.lastTime : this.now(task);
     const code = outcome === "done" ? OUTCOME_DONE : outcome === "error" ? OUTCOME_ERROR : OUTCOME_CANCELLED;
     this.write(EV_EXIT, t, task.id, code, this.nameId(task), task.kind === "async" ? TASK_KIND_ASYNC : TASK_KIND_COROUTINE);
     if (outcome === "error" && this.hasRoom()) {

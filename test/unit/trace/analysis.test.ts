@@ -91,11 +91,11 @@ describe("time accounting", () => {
   test("the crawler's per-name statistics, lock and queue waits and wake-up kinds", async () => {
     const result = analyze(normalized(await crawler()));
     expect(result.byName.map((n) => [n.name, n.count, n.done, n.cancelled, n.timeouts, n.p50, n.max, n.steps])).toEqual([
-      ["fetch", 3, 3, 0, 0, 32.75, 43.75, 9],
-      ["main", 1, 1, 0, 1, 51.5, 51.5, 3],
-      ["consumer", 1, 1, 0, 0, 18.25, 18.25, 5],
-      ["producer", 1, 1, 0, 0, 7.375, 7.375, 3],
-      ["slow", 1, 0, 1, 0, 49.875, 49.875, 2],
+      ["fetch", 3, 3, 0, 0, 32.25, 43.125, 9],
+      ["main", 1, 1, 0, 1, 50.625, 50.625, 3],
+      ["consumer", 1, 1, 0, 0, 18, 18, 5],
+      ["producer", 1, 1, 0, 0, 7.25, 7.25, 3],
+      ["slow", 1, 0, 1, 0, 49.125, 49.125, 2],
     ]);
     // The gather wakes main on behalf of the child that finished last: a task wake-up, not an anonymous callback.
     expect(result.wakeKinds).toEqual({ spawn: 7, task: 3, self: 0, timer: 10, host: 0, callback: 0, cancel: 1, timeout: 1 });
@@ -104,7 +104,7 @@ describe("time accounting", () => {
       { resource: 1, kind: "lock", label: "Lock#1", waits: 0, pending: 0, totalWait: 0, maxWait: 0, meanWait: 0, ops: { create: 1, acquire: 3, release: 3 } },
     ]);
     for (const t of result.tasks) expect(t.busy + t.scheduled + t.idle).toBeCloseTo(t.total, 9);
-    expect(result.summary.alive).toEqual({ peak: 7, peakAt: 1.25, mean: 4.363196 });
+    expect(result.summary.alive).toEqual({ peak: 7, peakAt: 1.25, mean: 4.369458 });
   });
 
   test("the critical path of main runs through the child whose end woke it", async () => {
@@ -114,15 +114,15 @@ describe("time accounting", () => {
       segments: [
         { task: 1, state: "ready", start: 0.125, end: 0.25, kind: null, label: null },
         { task: 1, state: "running", start: 0.25, end: 1.5, kind: null, label: null },
-        { task: 1, state: "waiting", start: 1.5, end: 50.25, kind: "sleep", label: "sleep(500)" },
-        { task: 1, state: "ready", start: 50.25, end: 50.375, kind: null, label: null },
-        { task: 1, state: "running", start: 50.375, end: 50.625, kind: null, label: null },
-        { task: 7, state: "ready", start: 50.625, end: 50.875, kind: null, label: null },
-        { task: 7, state: "running", start: 50.875, end: 51, kind: null, label: null },
-        { task: 1, state: "ready", start: 51.25, end: 51.375, kind: null, label: null },
-        { task: 1, state: "running", start: 51.375, end: 51.5, kind: null, label: null },
+        { task: 1, state: "waiting", start: 1.5, end: 49.625, kind: "sleep", label: "sleep(500)" },
+        { task: 1, state: "ready", start: 49.625, end: 49.75, kind: null, label: null },
+        { task: 1, state: "running", start: 49.75, end: 50, kind: null, label: null },
+        { task: 7, state: "ready", start: 50, end: 50.25, kind: null, label: null },
+        { task: 7, state: "running", start: 50.25, end: 50.375, kind: null, label: null },
+        { task: 1, state: "ready", start: 50.5, end: 50.625, kind: null, label: null },
+        { task: 1, state: "running", start: 50.625, end: 50.75, kind: null, label: null },
       ],
-      running: 1.75, ready: 0.625, waiting: 48.75,
+      running: 1.75, ready: 0.625, waiting: 48.125,
     });
   });
 

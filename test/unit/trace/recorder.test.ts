@@ -6,7 +6,7 @@ import { addInstrument, removeInstrument, run, sleep, createTask, currentTask, g
 import {
   BYTES_PER_EVENT, SessionBuilder, exportAioscope, importTrace, parseStackFrame, firstExternalFrame, type TraceBatch,
 } from "../../../src/trace/index.ts";
-import { EV_SCHEDULED, EV_SPAWN, EV_STEP_BEGIN, EV_STEP_END } from "../../../src/trace/encoding.ts";
+import { EV_EXIT, EV_SCHEDULED, EV_SPAWN, EV_STEP_BEGIN, EV_STEP_END } from "../../../src/trace/encoding.ts";
 import { quantize } from "../../../src/trace/model.ts";
 import { Recorder } from "../../../src/trace/recorder.ts";
 import { busyWait } from "../runtime/helpers.ts";
@@ -205,10 +205,11 @@ describe("the recorder", () => {
 });
 
 /**
- * `batch` as a recorder before implied wake-ups wrote it: a `scheduled` event after each spawn
- * (by the parent) and before each step end on a bare yield (by the task itself).
+ * `batch` as recorders before wrote it, with the events others imply: a `scheduled` event after
+ * each spawn (by the parent), one before each step end on a bare yield (by the task itself),
+ * and a step end with no await before each exit.
  */
-function withImpliedWakes(batch: TraceBatch): TraceBatch {
+function asOlderRecordersWrote(batch: TraceBatch): TraceBatch {
   const time: number[] = [];
   const kind: number[] = [];
   const ops: number[] = [];
@@ -223,6 +224,7 @@ function withImpliedWakes(batch: TraceBatch): TraceBatch {
     const k = batch.kind[i]!;
     const t = batch.time[i]!;
     if (k === EV_STEP_END && b !== 0 && string(b!) === "sleep" && string(c!) === "sleep(0)" && d === 0) push(EV_SCHEDULED, t, a!, a!, 0, 0);
+    if (k === EV_EXIT) push(EV_STEP_END, t, a!, 0, 0, 0);
     push(k, t, a!, b!, c!, d!);
     if (k === EV_SPAWN) push(EV_SCHEDULED, t, a!, b!, 0, 0);
   }
@@ -278,7 +280,7 @@ describe("the session builder", () => {
     expect(builder.trace().markers).toEqual([]);
   });
 
-  test("a batch that writes the wake-ups a spawn and a bare yield imply, as recorders before did, builds the same trace", async () => {
+  test("a batch that writes the wake-ups a spawn and a bare yield imply, and the step end an exit implies, as recorders before did, builds the same trace", async () => {
     const recorder = deterministicRecorder();
     addInstrument(recorder);
     try {
@@ -292,8 +294,11 @@ describe("the session builder", () => {
       removeInstrument(recorder);
     }
     const batch = recorder.takeBatch();
-    const older = withImpliedWakes(batch);
-    expect(older.count - batch.count).toBe(6 + 15); // six spawns (main and its five children), fifteen sleep(0)
+    // No step end awaiting nothing is written: each task's last step ends in its exit, which implies it.
+    expect(Array.from(batch.kind).filter((k, i) => k === EV_STEP_END && batch.ops[i * 4 + 1] === 0)).toEqual([]);
+    const older = asOlderRecordersWrote(batch);
+    // Six spawns and six exits (main and its five children), fifteen sleep(0).
+    expect(older.count - batch.count).toBe(6 + 6 + 15);
     const built = (b: TraceBatch) => {
       const builder = new SessionBuilder();
       expect(builder.append(b)).toEqual({ ok: true });
@@ -457,7 +462,8 @@ describe("the recorder on the host clock: one clock read per step", () => {
   function stepsOf(batch: TraceBatch): { kind: "begin" | "end" | "scheduled"; task: number; time: number }[] {
     const out: { kind: "begin" | "end" | "scheduled"; task: number; time: number }[] = [];
     for (let i = 0; i < batch.count; i++) {
-      const kind = batch.kind[i] === EV_STEP_BEGIN ? "begin" : batch.kind[i] === EV_STEP_END ? "end" : batch.kind[i] === EV_SCHEDULED ? "scheduled" : null;
+      // An exit stands for its task's last step's end, which it implies.
+      const kind = batch.kind[i] === EV_STEP_BEGIN ? "begin" : batch.kind[i] === EV_STEP_END || batch.kind[i] === EV_EXIT ? "end" : batch.kind[i] === EV_SCHEDULED ? "scheduled" : null;
       if (kind !== null) out.push({ kind, task: batch.ops[i * 4]!, time: batch.time[i]! });
     }
     return out;
@@ -583,7 +589,7 @@ describe("the recorder on the host clock: a task resuming itself", () => {
     for (let i = 0; i < batch.count; i++) {
       if (batch.ops[i * 4] !== runnerId) continue;
       if (batch.kind[i] === EV_STEP_BEGIN) begin = batch.time[i]!;
-      if (batch.kind[i] === EV_STEP_END) {
+      if (batch.kind[i] === EV_STEP_END || batch.kind[i] === EV_EXIT) {
         ends.push(batch.time[i]!);
         busy += batch.time[i]! - begin;
       }
