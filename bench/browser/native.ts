@@ -1,7 +1,7 @@
 /**
  * What native instrumentation costs a page (issues 7 and 13): a page makes 500 fetches (to a
  * local server) and sets 5 000 timers (a tenth of them cleared), and the same work is timed
- * side by side, in one run, in five states:
+ * side by side, in one run, in seven states:
  *
  *   absent           Chromium without the extension (the baseline);
  *   idle             the extension installed, the page not recorded (the wrappers are gone);
@@ -11,6 +11,14 @@
  *                    it (native work too, with creation sites) into its ring, and nothing
  *                    inspects it — the instrumentation's own cost, as issue 13 measured it
  *                    when it set the budget (recording then started without DevTools).
+ *   native off, same page, and flight recorder off, same page
+ *                    the native-on page with its "Native" box unticked (recording goes on,
+ *                    the wrappers go), and the flight-recorder page with its flight recorder
+ *                    turned off (DevTools opened, the box unticked, DevTools closed); each is
+ *                    turned on again for its next run. The work without instrumentation in
+ *                    the same renderer process: two browsers' renderers differ by several
+ *                    percent, steadily for their lives (idle / absent has come out anywhere
+ *                    from 0.90× to 1.04× in one generation); a page against itself does not.
  *
  * With NATIVE_BENCH_AGAINST=<dir of another extension build> (say, main's dist/extension
  * copied aside before a change), two more states record with that build in the same rounds,
@@ -27,6 +35,8 @@
  *                            call stacks): a wrapper that only calls the original costs a page
  *                            setting timers 1.05–1.10× with DevTools open, and nothing without.
  *   flight recorder / absent ≤ 1.05×: the same instrumentation with no DevTools attached.
+ *   native on / native off, same page, and flight recorder / flight recorder off, same page
+ *                            shown without a budget: the two above, each page its own baseline.
  *   idle / absent            ≤ 1.02×: installing aioscope, the page not recorded.
  *   native off / absent,
  *   native on / absent       shown without a budget: what recording costs in all, DevTools
@@ -61,12 +71,13 @@
  * them 0 shows what the other costs by itself);
  * NATIVE_BENCH_PROFILE=<file.cpuprofile> also writes CPU profiles (CDP Profiler) of the page's
  * thread over a few more runs of the fetches and timers after the first generation's measured
- * rounds (not measured: a profiler slows what it watches), one run of each page in turn: the
- * native-on page's into <file>, the others' beside it: <file>.native-off.cpuprofile (the
- * difference is what native instrumentation costs with DevTools open),
- * <file>.flight-recorder.cpuprofile and <file>.absent.cpuprofile (what it costs with DevTools
- * closed) and, with NATIVE_BENCH_AGAINST, the other build's native-on page's
- * <file>.other-build.cpuprofile; for any .cpuprofile reader.
+ * rounds (not measured: a profiler slows what it watches), one run of each state in turn: the
+ * native-on page's into <file>, the others' beside it: <file>.native-off.cpuprofile and
+ * <file>.native-off-same-page.cpuprofile (the difference is what native instrumentation costs
+ * with DevTools open), <file>.flight-recorder.cpuprofile, <file>.flight-recorder-off.cpuprofile
+ * and <file>.absent.cpuprofile (what it costs with DevTools closed) and, with
+ * NATIVE_BENCH_AGAINST, the other build's native-on page's <file>.other-build.cpuprofile; for
+ * any .cpuprofile reader.
  *
  * Recording is started as a person starts it: DevTools open on the page, the Async panel's
  * "Native" box set, the record button pressed. (Page and bridge talk over a private channel,
@@ -75,7 +86,7 @@
  */
 import { writeFileSync } from "node:fs";
 import type { Browser, CDPSession, Frame, Page, Protocol } from "puppeteer-core";
-import { clickWhenStill, openInspectedPage, startRecording } from "../../test/e2e/helpers.ts";
+import { clickWhenStill, openDevTools, openInspectedPage, showAsyncPanel, startRecording } from "../../test/e2e/helpers.ts";
 import type { BenchFigure } from "../harness.ts";
 import { launchWithExtensionCopy, launchWithoutExtension, startNativeServer } from "../../test/e2e/native-fixtures.ts";
 
@@ -130,11 +141,16 @@ window.pristine = () => {
 /** Another extension build to record with, side by side with this one (before and after a change). */
 const AGAINST = process.env.NATIVE_BENCH_AGAINST;
 
-type Variant = "absent" | "idle" | "native off" | "native on" | "flight recorder" | "native on, other build" | "flight recorder, other build";
+type Variant =
+  | "absent" | "idle" | "native off" | "native on" | "native off, same page" | "flight recorder" | "flight recorder off, same page"
+  | "native on, other build" | "flight recorder, other build";
+/** Each "…, same page" state right after the state whose page it shares: the page's instrumentation is turned once a round. */
 const VARIANTS: readonly Variant[] = [
-  "absent", "idle", "native off", "native on", "flight recorder",
+  "absent", "idle", "native off", "native on", "native off, same page", "flight recorder", "flight recorder off, same page",
   ...(AGAINST === undefined ? [] : ["native on, other build", "flight recorder, other build"] as const),
 ];
+/** The states measured in another state's page, with its instrumentation turned off: that state. */
+const SAME_PAGE: Partial<Record<Variant, Variant>> = { "native off, same page": "native on", "flight recorder off, same page": "flight recorder" };
 const otherBuild = (variant: Variant): boolean => variant === "native on, other build" || variant === "flight recorder, other build";
 const flight = (variant: Variant): boolean => variant === "flight recorder" || variant === "flight recorder, other build";
 /** Recorded through the Async panel, DevTools open on the page throughout. */
@@ -159,6 +175,8 @@ interface Side extends Samples {
   readonly cdp: CDPSession;
   /** The Async panel recording this page, for the recording variants. */
   readonly panel: Frame | null;
+  /** For a page measured in two states (SAME_PAGE): its instrumentation now, and how to turn it. */
+  readonly toggle: Toggle | null;
   /** Events the panel received during each pair of those runs (warm-up included): not the budgeted work's. */
   readonly fetchPairEvents: number[];
 }
@@ -208,7 +226,59 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
   }
   const cdp = await page.createCDPSession();
   await cdp.send("Performance.enable");
-  return { variant, page, cdp, panel: recording(variant) ? panel : null, ...noSamples(), fetchPairEvents: [] };
+  let toggle: Toggle | null = null;
+  if (variant === "native on") toggle = { on: true, turn: (on) => setNativeBox(page, panel!, on) };
+  if (variant === "flight recorder") toggle = { on: true, turn: (on) => setFlightRecorder(page, on) };
+  return { variant, page, cdp, panel: recording(variant) ? panel : null, toggle, ...noSamples(), fetchPairEvents: [] };
+}
+
+interface Toggle {
+  on: boolean;
+  readonly turn: (on: boolean) => Promise<void>;
+}
+
+/** Turns `side`'s page's instrumentation on or off, unless it is so already. */
+async function turn(side: Side, on: boolean): Promise<void> {
+  const toggle = side.toggle!;
+  if (toggle.on === on) return;
+  await toggle.turn(on);
+  toggle.on = on;
+}
+
+/** Waits until the page's `fetch` and `setTimeout` are the wrappers (`wrapped`), or the browser's own. */
+async function waitForWrappers(page: Page, wrapped: boolean): Promise<void> {
+  await page.waitForFunction((want: boolean) => (window as unknown as { pristine(): boolean }).pristine() !== want, { polling: 20 }, wrapped);
+}
+
+/**
+ * Ticks or unticks the "Native" box of the panel recording `page`, as a person does: the
+ * recording goes on, and the page installs or removes its wrappers at once.
+ */
+async function setNativeBox(page: Page, panel: Frame, on: boolean): Promise<void> {
+  await clickWhenStill(panel, "[data-testid=native-toggle]");
+  await panel.waitForFunction((want: boolean) => (document.querySelector("[data-testid=native-toggle]") as HTMLInputElement).checked === want, { polling: 20 }, on);
+  await waitForWrappers(page, on);
+}
+
+/**
+ * Turns the flight-recorder page's flight recorder on or off as a person does: DevTools opened
+ * on the page, the Async panel's box ticked or unticked, DevTools closed. Off, the page is
+ * as an unrecorded one (the wrappers go); the same page then measures the work without
+ * instrumentation, with none of the difference two browsers' renderer processes make.
+ */
+async function setFlightRecorder(page: Page, on: boolean): Promise<void> {
+  const devtools = await openDevTools(page);
+  const panel = await showAsyncPanel(devtools);
+  await panel.waitForFunction(() => window.__aioscopePanel !== undefined, { polling: 20 });
+  const ticked = await panel.$eval("[data-testid=flight-recorder-toggle]", (box) => (box as HTMLInputElement).checked);
+  if (ticked === on) throw new Error(`the flight recorder's box is ${on ? "already" : "not"} ticked`);
+  await clickWhenStill(panel, "[data-testid=flight-recorder-toggle]");
+  await panel.waitForFunction(
+    (want: boolean) => (document.querySelector("[data-testid=flight-recorder-toggle]") as HTMLInputElement).checked === want,
+    { polling: 20 }, on,
+  );
+  await devtools.close();
+  await waitForWrappers(page, on);
 }
 
 /**
@@ -277,6 +347,7 @@ async function profileRuns(sides: readonly Side[]): Promise<void> {
       const copy: Side = { ...side, ...noSamples(), fetchPairEvents: [] };
       const into = profiles.get(side.variant) ?? [];
       profiles.set(side.variant, into);
+      if (side.toggle !== null) await turn(side, SAME_PAGE[side.variant] === undefined);
       await side.cdp.send("Profiler.start");
       // The budgeted work only: the .then chain would outweigh it in the profile.
       await runOnce(copy, false);
@@ -291,10 +362,19 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
   const extensions = await Promise.all(VARIANTS.slice(1).map((variant) => launchWithExtensionCopy(otherBuild(variant) ? AGAINST : undefined)));
   try {
     const sides: Side[] = [];
-    for (let k = 0; k < VARIANTS.length; k++) sides.push(await openSide(k === 0 ? plain : extensions[k - 1]!.browser, url, VARIANTS[k]!));
+    for (let k = 0; k < VARIANTS.length; k++) {
+      const variant = VARIANTS[k]!;
+      const host = SAME_PAGE[variant];
+      if (host !== undefined) {
+        // The host state's page (and toggle), measured with its instrumentation turned off.
+        const hosting = sides.find((side) => side.variant === host)!;
+        sides.push({ ...hosting, variant, panel: null, ...noSamples(), fetchPairEvents: [] });
+      } else sides.push(await openSide(k === 0 ? plain : extensions[k - 1]!.browser, url, variant));
+    }
     for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
       const order = round % 2 === 0 ? sides : [...sides].reverse();
       for (const side of order) {
+        if (side.toggle !== null) await turn(side, SAME_PAGE[side.variant] === undefined);
         await runOnce(side);
         if (nativeOn(side.variant) && FETCHES > 0) await runFetchPair(side, round);
       }
@@ -308,7 +388,7 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
       return { events: snapshot?.events ?? 0, droppedEvents: snapshot?.droppedEvents ?? 0 };
     });
     const pairEvents = on.fetchPairEvents.reduce((sum, count) => sum + count, 0);
-    for (const side of sides) await side.page.close();
+    for (const side of sides) if (SAME_PAGE[side.variant] === undefined) await side.page.close();
     const runs = WARMUP_ROUNDS + ROUNDS + (profile ? PROFILE_ROUNDS : 0);
     return { sides, shipped: (events - pairEvents) / runs, dropped: droppedEvents / runs };
   } finally {
@@ -344,7 +424,9 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
     // [numerator, denominator, budget]: the budgets first (see the header), then the rest against absent.
     const pairs: [Variant, Variant, number | null][] = [
       ["native on", "native off", 1.05],
+      ["native on", "native off, same page", null],
       ["flight recorder", "absent", 1.05],
+      ["flight recorder", "flight recorder off, same page", null],
       ["idle", "absent", 1.02],
       ["native off", "absent", null],
       ["native on", "absent", null],
@@ -433,8 +515,8 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
 
 /** What another side's profile file is called after, next to the native-on one's. */
 const PROFILE_SUFFIX: Record<Variant, string> = {
-  "absent": "absent", "idle": "idle", "native off": "native-off", "native on": "native-on", "flight recorder": "flight-recorder", "native on, other build": "other-build",
-  "flight recorder, other build": "flight-recorder.other-build",
+  "absent": "absent", "idle": "idle", "native off": "native-off", "native on": "native-on", "native off, same page": "native-off-same-page",
+  "flight recorder": "flight-recorder", "flight recorder off, same page": "flight-recorder-off", "native on, other build": "other-build", "flight recorder, other build": "flight-recorder.other-build",
 };
 
 /** Where another side's profile goes, next to the native-on one: `x.cpuprofile` → `x.native-off.cpuprofile`. */
