@@ -18,7 +18,7 @@
  *                    turned on again for its next run. The work without instrumentation in
  *                    the same renderer process: two browsers' renderers differ by several
  *                    percent, steadily for their lives (idle / absent has come out anywhere
- *                    from 0.90× to 1.04× in one generation); a page against itself does not.
+ *                    from 0.90× to 1.13× in one generation); a page against itself does not.
  *
  * With NATIVE_BENCH_AGAINST=<dir of another extension build> (say, main's dist/extension
  * copied aside before a change), two more states record with that build in the same rounds,
@@ -360,7 +360,9 @@ async function profileRuns(sides: readonly Side[]): Promise<void> {
 /** One generation: fresh browsers, a page in each state, ROUNDS measured rounds; the sides' samples. */
 async function generation(url: string, profile: boolean): Promise<{ sides: Side[]; shipped: number; dropped: number }> {
   const plain = await launchWithoutExtension();
-  const extensions = await Promise.all(VARIANTS.slice(1).map((variant) => launchWithExtensionCopy(otherBuild(variant) ? AGAINST : undefined)));
+  // A browser for each state with a page of its own (the "…, same page" states have none).
+  const owners = VARIANTS.slice(1).filter((variant) => SAME_PAGE[variant] === undefined);
+  const extensions = await Promise.all(owners.map((variant) => launchWithExtensionCopy(otherBuild(variant) ? AGAINST : undefined)));
   try {
     const sides: Side[] = [];
     for (let k = 0; k < VARIANTS.length; k++) {
@@ -370,7 +372,7 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
         // The host state's page (and toggle), measured with its instrumentation turned off.
         const hosting = sides.find((side) => side.variant === host)!;
         sides.push({ ...hosting, variant, panel: null, ...noSamples(), fetchPairEvents: [] });
-      } else sides.push(await openSide(k === 0 ? plain : extensions[k - 1]!.browser, url, variant));
+      } else sides.push(await openSide(k === 0 ? plain : extensions[owners.indexOf(variant)]!.browser, url, variant));
     }
     for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
       const order = round % 2 === 0 ? sides : [...sides].reverse();
