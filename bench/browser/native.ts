@@ -57,11 +57,11 @@
  * ratio alike; and the browsers are launched afresh a few times (generations), so that a
  * lucky or unlucky renderer process does not decide a figure either.
  *
- * The fetch wrapper alone, without a budget: in the native-on page, FETCHES fetches through
- * the original `fetch` (taken while the page was not recorded) and through `window.fetch`, the
- * wrapper, one after the other in an order that flips each round. Both run in the same page,
- * with the same observers, `then` wrapper and recording: the ratio is what the wrapper adds,
- * with none of the noise of comparing two browsers.
+ * The fetch wrapper alone, without a budget: in the native-on page and in the flight-recorder
+ * page, FETCHES fetches through the original `fetch` (taken while the page was not recorded)
+ * and through `window.fetch`, the wrapper, one after the other in an order that flips each
+ * round. Both run in the same page, with the same observers, `then` wrapper and recording: the
+ * ratio is what the wrapper adds, with DevTools open and without.
  *
  * Two counts go with them: the events the panel received from the native-on page per run
  * (≥ 11 000: every fetch and timer, started and ended), and the events its agent dropped per
@@ -157,6 +157,8 @@ const flight = (variant: Variant): boolean => variant === "flight recorder" || v
 /** Recorded through the Async panel, DevTools open on the page throughout. */
 const recording = (variant: Variant): boolean => variant === "native off" || nativeOn(variant);
 const nativeOn = (variant: Variant): boolean => variant === "native on" || variant === "native on, other build";
+/** The states whose page also times fetches through the wrapper against the original (runFetchPair). */
+const pairsFetches = (variant: Variant): boolean => nativeOn(variant) || flight(variant);
 
 /**
  * What a side measures, one value a run (ms): main-thread CPU, time in tasks and wall time of
@@ -379,7 +381,7 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
       for (const side of order) {
         if (side.toggle !== null) await turn(side, SAME_PAGE[side.variant] === undefined);
         await runOnce(side);
-        if (nativeOn(side.variant) && FETCHES > 0) await runFetchPair(side, round);
+        if (pairsFetches(side.variant) && FETCHES > 0) await runFetchPair(side, round);
       }
       if (round === WARMUP_ROUNDS - 1) for (const side of sides) for (const key of SAMPLE_KEYS) side[key].length = 0;
     }
@@ -471,12 +473,12 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
       }
     }
     // The fetch wrapper's cost, in the same page (see the header): shown without a budget.
-    for (const variant of VARIANTS.filter(nativeOn)) {
+    for (const variant of VARIANTS.filter(pairsFetches)) {
       const { wrappedFetchCpu: wrapped, originalFetchCpu: original } = samples.get(variant)!;
       if (wrapped.length === 0) continue;
       const ratios = wrapped.map((value, round) => value / original[round]!);
       figures.push({
-        name: `${FETCHES} fetches alone, main-thread CPU time, through the fetch wrapper / through the original fetch, in the same page recording with native on${variant === "native on" ? "" : " (the other build)"}`,
+        name: `${FETCHES} fetches alone, main-thread CPU time, through the fetch wrapper / through the original fetch, in the same page: ${variant}`,
         value: median(ratios),
         unit: "×",
         note: `medians ${median(wrapped).toFixed(1)} ms vs ${median(original).toFixed(1)} ms over ${ratios.length} rounds`,
