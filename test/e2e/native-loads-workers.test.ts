@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import type { Frame, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { NativeOpRecord, Trace } from "../../src/trace/model.ts";
-import { openInspectedPage, POLL, screenshotPanel, setDevToolsColorScheme, stopRecording, waitForTrace } from "./helpers.ts";
+import { clickWhenStill, openInspectedPage, POLL, screenshotPanel, setDevToolsColorScheme, stopRecording, waitForTrace } from "./helpers.ts";
 import { detailOf, launchWithExtensionCopy } from "./native-fixtures.ts";
 import { clickAt, painted, timelineRows, waitForSteadyFrame, type PanelView } from "./panel-driver.ts";
 
@@ -201,16 +201,9 @@ describe("script loads, workers and queued requests of a plain page", () => {
     expect(before.some((name) => name.startsWith("worker /worker.js"))).toBe(true);
     expect(before).toContain("script /classic.js");
 
-    const box = async (selector: string): Promise<{ x: number; y: number }> => {
-      const handle = await panel.waitForSelector(selector);
-      const rect = (await handle!.boundingBox())!;
-      const frameBox = (await (await panel.frameElement())!.boundingBox())!;
-      return { x: rect.x - frameBox.x + rect.width / 2, y: rect.y - frameBox.y + rect.height / 2 };
-    };
-    const click = async (selector: string): Promise<void> => {
-      const at = await box(selector);
-      await clickAt(view, at.x, at.y);
-    };
+    // Each control once it has stopped moving: the menu and the rows re-lay themselves out as
+    // kinds are hidden, and a click aimed at where a control was is lost.
+    const click = (selector: string): Promise<void> => clickWhenStill(panel, selector);
 
     await click("[data-testid=kind-filter-button]");
     await click("[data-testid=kind-request] input");
@@ -225,7 +218,6 @@ describe("script loads, workers and queued requests of a plain page", () => {
     await click("[data-testid=kind-script] input");
     await panel.waitForFunction(() => !window.__aioscopePanel?.timelineRows().some((row) => row.name.startsWith("script ")), POLL);
     expect((await names()).some((name) => name.startsWith("worker /worker.js"))).toBe(true);
-
 
     await click("[data-testid=kind-filter-all]");
     await panel.waitForFunction(() => window.__aioscopePanel?.timelineRows().some((row) => row.name.includes("GET /slow")), POLL);
