@@ -204,7 +204,7 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
   const panel = inspected?.panel ?? null;
   if (variant !== "absent") {
     // Not recorded: the extension answers at once, and the wrappers go.
-    await page.waitForFunction(() => (window as unknown as { pristine(): boolean }).pristine(), { polling: 20 });
+    await waitForWrappers(page, false);
     await page.evaluate(() => {
       const own = window as unknown as { originalFetch: typeof fetch };
       own.originalFetch = window.fetch;
@@ -222,10 +222,9 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
   if (flight(variant) && inspected !== null) {
     // As a person keeps a tab's last 30 s: the panel's "Flight recorder" box, then DevTools
     // closed. The page records (native work too) into its ring, and nothing inspects it.
-    await clickWhenStill(inspected.panel, "[data-testid=flight-recorder-toggle]");
-    await inspected.panel.waitForFunction(() => !(document.querySelector("[data-testid=flight-save-button]") as HTMLButtonElement).disabled, { polling: 20 });
+    await setFlightRecorderBox(inspected.panel, true);
     await inspected.devtools.close();
-    await page.waitForFunction(() => !(window as unknown as { pristine(): boolean }).pristine(), { polling: 20 });
+    await waitForWrappers(page, true);
   }
   const cdp = await page.createCDPSession();
   await cdp.send("Performance.enable");
@@ -273,15 +272,29 @@ async function setFlightRecorder(page: Page, on: boolean): Promise<void> {
   const devtools = await openDevTools(page);
   const panel = await showAsyncPanel(devtools);
   await panel.waitForFunction(() => window.__aioscopePanel !== undefined, { polling: 20 });
-  const ticked = await panel.$eval("[data-testid=flight-recorder-toggle]", (box) => (box as HTMLInputElement).checked);
-  if (ticked === on) throw new Error(`the flight recorder's box is ${on ? "already" : "not"} ticked`);
-  await clickWhenStill(panel, "[data-testid=flight-recorder-toggle]");
-  await panel.waitForFunction(
-    (want: boolean) => (document.querySelector("[data-testid=flight-recorder-toggle]") as HTMLInputElement).checked === want,
-    { polling: 20 }, on,
-  );
+  // The panel learns the tab's flight recorder from the extension after it is drawn: the box
+  // shows the state it is in before it is clicked.
+  await waitForFlightRecorderBox(panel, !on).catch(() => {
+    throw new Error(`the flight recorder's box never showed it ${on ? "off" : "on"}`);
+  });
+  await setFlightRecorderBox(panel, on);
   await devtools.close();
   await waitForWrappers(page, on);
+}
+
+/** Waits until the panel's "Flight recorder" box is ticked (`on`) or not. */
+async function waitForFlightRecorderBox(panel: Frame, on: boolean): Promise<void> {
+  await panel.waitForFunction(
+    (want: boolean) => (document.querySelector("[data-testid=flight-recorder-toggle]") as HTMLInputElement | null)?.checked === want,
+    { polling: 20, timeout: 10_000 }, on,
+  );
+}
+
+/** Clicks the panel's "Flight recorder" box to `on`; on, waits until its ring has something to save. */
+async function setFlightRecorderBox(panel: Frame, on: boolean): Promise<void> {
+  await clickWhenStill(panel, "[data-testid=flight-recorder-toggle]");
+  await waitForFlightRecorderBox(panel, on);
+  if (on) await panel.waitForFunction(() => !(document.querySelector("[data-testid=flight-save-button]") as HTMLButtonElement).disabled, { polling: 20 });
 }
 
 /**
