@@ -3,7 +3,7 @@
  * same function instrumented by the transform — while nothing records (the extension absent
  * or idle: one check per call) and while a recorder records every call and await.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -47,10 +47,14 @@ async function load(): Promise<{ plain: Workload; instrumented: Workload }> {
   if (transformed === null) throw new Error("the workload has async functions: the transform must change it");
   writeFileSync(join(dir, "plain.mjs"), SOURCE);
   writeFileSync(join(dir, "instrumented.mjs"), transformed.code);
-  return {
-    plain: (await import(pathToFileURL(join(dir, "plain.mjs")).href)) as Workload,
-    instrumented: (await import(pathToFileURL(join(dir, "instrumented.mjs")).href)) as Workload,
-  };
+  try {
+    return {
+      plain: (await import(pathToFileURL(join(dir, "plain.mjs")).href)) as Workload,
+      instrumented: (await import(pathToFileURL(join(dir, "instrumented.mjs")).href)) as Workload,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true }); // loaded modules no longer need their files
+  }
 }
 
 async function recording(body: () => Promise<unknown>): Promise<void> {
