@@ -365,9 +365,14 @@ export class Task<T> extends Future<T> {
     if (this._mustCancel && future.cancel(this._cancelMessage)) this._mustCancel = false;
   }
 
-  /** @internal Throw `error` into the coroutine on its next step, so it can see where it went wrong. */
+  /**
+   * @internal Throw `error` into the coroutine on its next step, so it can see where it went
+   * wrong. Until then it waits as a bare yield does: one turn of the loop (tasks.py `call_soon`s
+   * the step), and instruments see a step that did not end the task.
+   */
   private _failSoon(error: Error): void {
     this._nextTarget = null;
+    this._waitingOn = YIELD_TARGET;
     this._scheduleStep(error);
     if (instruments.length !== 0) emitScheduled(this, this);
   }

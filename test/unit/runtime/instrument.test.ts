@@ -42,6 +42,29 @@ describe("task lifecycle hooks", () => {
     ]);
   });
 
+  test("a refused yield gives the loop one turn, as a bare yield does: its step does not end the task", async () => {
+    const recording = recordInstrument();
+    const result = await runVirtual(function* () {
+      try {
+        yield 42;
+      } catch (error) {
+        return (error as Error).name;
+      }
+      return "not thrown in";
+    }, "main");
+    expect(result).toBe("RuntimeError");
+    expect(recording.events).toEqual([
+      "spawn main parent=-",
+      "scheduled main by=-",
+      "before main",
+      "scheduled main by=main", // rescheduled, to have the error thrown in at the yield
+      "after main sleep:sleep(0)",
+      "before main",
+      "after main ended",
+      "exit main done",
+    ]);
+  });
+
   test("cancelling a task reports who asked, the wake-up it causes, and a cancelled exit", async () => {
     const recording = recordInstrument();
     await runVirtual(function* () {
