@@ -4,6 +4,7 @@
  */
 import type { Trace } from "../model.ts";
 import { awaitsOf, stepsOf, us, type TraceIndex } from "./trace-index.ts";
+import { partitionPoint } from "./sorted.ts";
 
 export interface AwaitEdge {
   readonly task: number;
@@ -115,17 +116,7 @@ function isReadyAt(index: TraceIndex, p: number, at: number): boolean {
 
 /** Position (in the task's own step list) of its last step starting at or before `t`, or -1. */
 function stepAt(index: TraceIndex, steps: Int32Array, t: number): number {
-  let lo = 0;
-  let hi = steps.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (index.trace.steps[steps[mid]!]!.start <= t) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return found;
+  return partitionPoint(steps.length, (k) => index.trace.steps[steps[k]!]!.start <= t) - 1;
 }
 
 /**

@@ -8,13 +8,14 @@
  * so "sequential" means "started only once the previous one ended, from the same place", and
  * the saving is what running them at once would have given (their sum minus the longest).
  */
-import type { AwaitRecord, NativeOpRecord, Trace } from "../model.ts";
+import type { AwaitRecord, NativeOpRecord, TaskRecord, Trace } from "../model.ts";
 import { nativeName, sourceOrigin } from "../native-names.ts";
 import { awaitGraph } from "./graph.ts";
 import { numberedGroup } from "./tasks.ts";
 import { awaitsOf, us, type TraceIndex } from "./trace-index.ts";
 import type { Warning } from "./warnings.ts";
 import { CHECK, inOneGo, NEVER, type Pause } from "./pause.ts";
+import { partitionPoint } from "./sorted.ts";
 
 export type InsightKind =
   | "sequential-awaits"
@@ -126,14 +127,74 @@ function* sequentialAwaits(index: TraceIndex, minSavingMs: number, out: Insight[
 const CHECK_RECORDS = 255;
 const CHECK_HOLDS = 15;
 
+/** A task sleeping the same time at least this many times in a row beside another is keeping time. */
+const PACING_SLEEPS = 8;
+
+/**
+ * Whether a run of waits is a task pacing itself: the same sleep over and over (a ticker, a
+ * heartbeat, a poll) while another task of the same parent runs — the work it keeps time
+ * beside. Started together, those sleeps would not do the work sooner; they would stop keeping
+ * time, and a ticker beside a long recording would top the insights with a "saving" of nearly
+ * all of it. A few equal sleeps (a consumer's fixed processing time), or any number in a task
+ * alone (sleeps standing for work in a lesson), are still sequential.
+ */
+function isPacing(run: readonly AwaitRecord[], task: TaskRecord, families: Families): boolean {
+  const first = run[0]!;
+  if (run.length < PACING_SLEEPS || first.kind !== "sleep" || !run.every((a) => a.kind === "sleep" && a.label === first.label)) return false;
+  return families.aliveBetween(task, first.start, run.at(-1)!.end!) > 1;
+}
+
+/** Tasks by source and parent, counted alive over a span with two binary searches. */
+class Families {
+  private byKey: Map<number, { created: Float64Array; ends: Float64Array }> | null = null;
+
+  constructor(private readonly tasks: readonly TaskRecord[]) {}
+
+  /** How many tasks of `task`'s family (itself included) were alive at some moment of [from, to). */
+  aliveBetween(task: TaskRecord, from: number, to: number): number {
+    const family = this.families().get(familyKey(task))!;
+    // Alive at some moment of the span: created before it ends, and not ended by its start
+    // (a task that ended by `from` was created before `to` as well).
+    const createdBefore = partitionPoint(family.created.length, (k) => family.created[k]! < to);
+    const endedBy = partitionPoint(family.ends.length, (k) => family.ends[k]! <= from);
+    return createdBefore - endedBy;
+  }
+
+  private families(): Map<number, { created: Float64Array; ends: Float64Array }> {
+    if (this.byKey !== null) return this.byKey;
+    const lists = new Map<number, TaskRecord[]>();
+    for (const task of this.tasks) {
+      const key = familyKey(task);
+      const list = lists.get(key);
+      if (list === undefined) lists.set(key, [task]);
+      else list.push(task);
+    }
+    this.byKey = new Map();
+    for (const [key, list] of lists) {
+      const created = Float64Array.from(list, (t) => t.created).sort();
+      const ends = Float64Array.from(list, (t) => t.end ?? Infinity).sort();
+      this.byKey.set(key, { created, ends });
+    }
+    return this.byKey;
+  }
+}
+
+/** A task's source and parent in one number (task ids start at 1: 0 is "no parent"). */
+const familyKey = (task: TaskRecord): number => task.source * 2 ** 32 + (task.parent ?? 0);
+
 function* collectSequentialAwaits(index: TraceIndex, minSavingMs: number, out: { name: string; insight: Insight }[], pause: Pause): Generator<void, void, void> {
   const { trace } = index;
   const taskById = (id: number) => trace.tasks[index.taskPos.get(id) ?? -1];
+  const families = new Families(trace.tasks);
   for (let p = 0; p < trace.tasks.length; p++) {
     if ((p & CHECK_RECORDS) === 0 && pause.due()) yield;
     const task = trace.tasks[p]!;
     let run: AwaitRecord[] = [];
     const flush = (): void => {
+      if (isPacing(run, task, families)) {
+        run = [];
+        return;
+      }
       const found = sequentialRun(run.map((a) => ({ start: a.start, end: a.end!, text: `${a.kind} ${a.label}` })), minSavingMs, (saving, evidence) => ({
         kind: "sequential-awaits",
         title: `${task.name} waits for ${run.length} independent things one after another: started together (gather, a task group), they would take ${ms(saving)} less`,
@@ -292,14 +353,7 @@ interface Queue {
 
 /** First position in `waits` (in start order) whose start is at least `t`. */
 function firstStartingFrom(waits: readonly AwaitRecord[], t: number): number {
-  let lo = 0;
-  let hi = waits.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (waits[mid]!.start < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return partitionPoint(waits.length, (k) => waits[k]!.start < t);
 }
 
 /**

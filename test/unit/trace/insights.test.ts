@@ -67,6 +67,33 @@ describe("insights", () => {
     expect(of(trace, "sequential-awaits")).toEqual([]);
   });
 
+  test("a ticker sleeping the same time over and over beside the work it keeps time for is pacing, not sequential", async () => {
+    const trace = await record(() => run(function* main() {
+      const state = { done: false, ticks: 0 };
+      const ticker = createTask(function* () {
+        while (!state.done) {
+          yield* sleep(10);
+          state.ticks++;
+        }
+      }, { name: "ticker" });
+      yield* createTask(fetchLike(100)(), { name: "work" });
+      state.done = true;
+      yield* ticker;
+    }, { clock: "virtual", name: "main" }));
+    expect(trace.awaits.filter((a) => a.kind === "sleep" && a.label === "sleep(10)").length).toBeGreaterThanOrEqual(10);
+    expect(of(trace, "sequential-awaits")).toEqual([]);
+  });
+
+  test("the same sleep over and over in a task with nothing beside it is still sequential (sleeps standing for work)", async () => {
+    const trace = await record(() => run(function* main() {
+      for (let k = 0; k < 3; k++) yield* sleep(20);
+    }, { clock: "virtual", name: "main" }));
+    const [found, ...rest] = of(trace, "sequential-awaits");
+    expect(rest).toEqual([]);
+    expect(found!.title).toMatch(/^main waits for 3 independent things one after another/);
+    expect(found!.savingMs).toBeGreaterThanOrEqual(40);
+  });
+
   test("a lock held across a long sleep while another task queues for it", async () => {
     const trace = await record(() => run(function* main() {
       const lock = new Lock();
