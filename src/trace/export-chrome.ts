@@ -29,6 +29,7 @@ import type { NativeOpRecord, StepRecord, TaskRecord, Trace } from "./model.ts";
 import { localIdOf } from "./model.ts";
 import type { ConcurrencySeries } from "./analysis/concurrency.ts";
 import { ByteWriter, encode } from "./byte-writer.ts";
+import { partitionPoint } from "./sorted.ts";
 import { AwaitDetails } from "./chrome-await-details.ts";
 import { CHROME_PID, DISPLAY_CATEGORY, TIMELINE_CATEGORY, USER_TIMING_CATEGORY } from "./chrome-events.ts";
 import {
@@ -233,16 +234,7 @@ function stepAfterAwaits(trace: Trace, stepsByTask: Map<number, StepRecord[]>): 
  */
 function stepBefore(steps: readonly StepRecord[] | undefined, time: number): StepRecord | null {
   if (steps === undefined) return null;
-  let lo = 0;
-  let hi = steps.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (steps[mid]!.start <= time) {
-      found = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
+  const found = partitionPoint(0, steps.length, (k) => steps[k]!.start <= time) - 1;
   return found < 0 ? null : steps[found]!;
 }
 

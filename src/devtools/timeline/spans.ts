@@ -6,6 +6,7 @@
  */
 import type { AwaitRecord, StepRecord } from "../../trace/model.ts";
 import type { TimelineModel } from "./model.ts";
+import { partitionPoint } from "../../trace/sorted.ts";
 
 /** The items of one task's list: positions into a trace array, from `from` to `to`. */
 export interface SpanRange {
@@ -26,27 +27,12 @@ type Timed = StepRecord | AwaitRecord;
 
 /** First k in [from, to) whose item ends at or after `time` (open items end at `openEnd`). */
 export function firstEndingAfter(items: readonly Timed[], range: SpanRange, time: number, openEnd: number): number {
-  let lo = range.from;
-  let hi = range.to;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    const item = items[range.list[mid]!]!;
-    if ((item.end ?? openEnd) < time) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return partitionPoint(range.from, range.to, (k) => (items[range.list[k]!]!.end ?? openEnd) < time);
 }
 
 /** First k in [from, to) whose item starts at or after `time`. */
 export function firstStartingAfter(items: readonly Timed[], range: SpanRange, from: number, time: number): number {
-  let lo = from;
-  let hi = range.to;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (items[range.list[mid]!]!.start < time) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return partitionPoint(from, range.to, (k) => items[range.list[k]!]!.start < time);
 }
 
 /**

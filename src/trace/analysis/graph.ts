@@ -4,7 +4,7 @@
  */
 import type { Trace } from "../model.ts";
 import { awaitsOf, stepsOf, us, type TraceIndex } from "./trace-index.ts";
-import { partitionPoint } from "./sorted.ts";
+import { partitionPoint } from "../sorted.ts";
 
 export interface AwaitEdge {
   readonly task: number;
@@ -116,7 +116,7 @@ function isReadyAt(index: TraceIndex, p: number, at: number): boolean {
 
 /** Position (in the task's own step list) of its last step starting at or before `t`, or -1. */
 function stepAt(index: TraceIndex, steps: Int32Array, t: number): number {
-  return partitionPoint(steps.length, (k) => index.trace.steps[steps[k]!]!.start <= t) - 1;
+  return partitionPoint(0, steps.length, (k) => index.trace.steps[steps[k]!]!.start <= t) - 1;
 }
 
 /**

@@ -15,7 +15,7 @@ import { numberedGroup } from "./tasks.ts";
 import { awaitsOf, us, type TraceIndex } from "./trace-index.ts";
 import type { Warning } from "./warnings.ts";
 import { CHECK, inOneGo, NEVER, type Pause } from "./pause.ts";
-import { partitionPoint } from "./sorted.ts";
+import { partitionPoint } from "../sorted.ts";
 
 export type InsightKind =
   | "sequential-awaits"
@@ -155,8 +155,8 @@ class Families {
     const family = this.families().get(familyKey(task))!;
     // Alive at some moment of the span: created before it ends, and not ended by its start
     // (a task that ended by `from` was created before `to` as well).
-    const createdBefore = partitionPoint(family.created.length, (k) => family.created[k]! < to);
-    const endedBy = partitionPoint(family.ends.length, (k) => family.ends[k]! <= from);
+    const createdBefore = partitionPoint(0, family.created.length, (k) => family.created[k]! < to);
+    const endedBy = partitionPoint(0, family.ends.length, (k) => family.ends[k]! <= from);
     return createdBefore - endedBy;
   }
 
@@ -353,7 +353,7 @@ interface Queue {
 
 /** First position in `waits` (in start order) whose start is at least `t`. */
 function firstStartingFrom(waits: readonly AwaitRecord[], t: number): number {
-  return partitionPoint(waits.length, (k) => waits[k]!.start < t);
+  return partitionPoint(0, waits.length, (k) => waits[k]!.start < t);
 }
 
 /**
