@@ -63,6 +63,15 @@
  * round. Both run in the same page, with the same observers, `then` wrapper and recording: the
  * ratio is what the wrapper adds, with DevTools open and without.
  *
+ * The floor, without a budget: in the extension-absent page (DevTools closed) and the native-off
+ * page (DevTools open, the page's functions its own), the same work through minimal wrappers
+ * the page defines around the browser's functions, and through the browser's functions, one
+ * after the other in an order that flips each round. A minimal wrapper records nothing but
+ * clock readings: a timer's closure reads the clock when it is set, when it fires and when its
+ * callback returns, a fetch's when it is called and in one promise reaction. No recording
+ * that dates timers and fetches can cost less, so a budget under this ratio cannot be met by
+ * wrapping at all.
+ *
  * Two counts go with them: the events the panel received from the native-on page per run
  * (≥ 11 000: every fetch and timer, started and ended), and the events its agent dropped per
  * run (none: a burst of events in one task is shipped in several batches, page-agent.ts).
@@ -101,7 +110,8 @@ const WARMUP_ROUNDS = 2;
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>native bench</title></head>
 <body><iframe id="pristine" src="about:blank" hidden></iframe><script>
-window.work = async (fetches, timers) => {
+window.work = (fetches, timers) => workWith(window.setTimeout, window.clearTimeout, window.fetch, fetches, timers);
+async function workWith(setTimeout, clearTimeout, fetch, fetches, timers) {
   const t0 = performance.now();
   let left = 0;
   let done;
@@ -115,6 +125,41 @@ window.work = async (fetches, timers) => {
   for (let i = 0; i < fetches; i++) requests.push(fetch("/data?id=b" + i + "&bytes=256").then((r) => r.text()));
   await Promise.all([timersDone, Promise.all(requests)]);
   return performance.now() - t0;
+}
+// The floor: the same work through the least a recording wrapper can be, defined by the page
+// around the browser's own functions (taken by takeFloorOriginals while nothing is wrapped). A
+// timer gets a closure and three clock readings (set, fired, callback returned: the least
+// that tells a timer's span and whether its callback took time), a fetch a reading and one
+// promise reaction that reads the clock again; nothing is kept but the readings.
+window.takeFloorOriginals = () => {
+  "use strict";
+  const setTimeout = window.setTimeout, clearTimeout = window.clearTimeout, fetch = window.fetch;
+  const apply = Reflect.apply, then = Promise.prototype.then, now = performance.now.bind(performance);
+  const readings = new Float64Array(1 << 16);
+  let fill = 0;
+  const minimalSetTimeout = { setTimeout(...args) {
+    const callback = args[0];
+    readings[fill++ & 0xffff] = now();
+    args[0] = function (...callbackArgs) {
+      const fired = now();
+      readings[fill++ & 0xffff] = fired;
+      try {
+        return apply(callback, this, callbackArgs);
+      } finally {
+        const returned = now();
+        if (returned > fired) readings[fill++ & 0xffff] = returned;
+      }
+    };
+    return apply(setTimeout, this, args);
+  } }.setTimeout;
+  const minimalFetch = { fetch(...args) {
+    readings[fill++ & 0xffff] = now();
+    const promise = apply(fetch, this, args);
+    apply(then, promise, [() => { readings[fill++ & 0xffff] = now(); }, () => { readings[fill++ & 0xffff] = now(); }]);
+    return promise;
+  } }.fetch;
+  window.floorWork = (wrapped, fetches, timers) =>
+    wrapped ? workWith(minimalSetTimeout, clearTimeout, minimalFetch, fetches, timers) : workWith(setTimeout, clearTimeout, fetch, fetches, timers);
 };
 // Fetches alone, through the browser's fetch as the page held it before recording began
 // (originalFetch) or through window.fetch as it is now.
@@ -159,17 +204,23 @@ const recording = (variant: Variant): boolean => variant === "native off" || nat
 const nativeOn = (variant: Variant): boolean => variant === "native on" || variant === "native on, other build";
 /** The states whose page also times fetches through the wrapper against the original (runFetchPair). */
 const pairsFetches = (variant: Variant): boolean => nativeOn(variant) || flight(variant);
+/**
+ * The states whose page also times the work through minimal wrappers of its own against none
+ * (runFloorPair): the floor of any recording wrapper, with DevTools closed and open.
+ */
+const FLOOR_VARIANTS: readonly Variant[] = ["absent", "native off"];
 
 /**
  * What a side measures, one value a run (ms): main-thread CPU, time in tasks and wall time of
  * the work; main-thread CPU of the .then chain (thenWork); for a native-on side, main-thread CPU
- * of fetchWork through the wrapper, and through the original fetch.
+ * of fetchWork through the wrapper, and through the original fetch; for a floor side, of the
+ * work through minimal wrappers of the page's own, and through the browser's functions.
  */
-const SAMPLE_KEYS = ["cpu", "busy", "wall", "thenCpu", "wrappedFetchCpu", "originalFetchCpu"] as const;
+const SAMPLE_KEYS = ["cpu", "busy", "wall", "thenCpu", "wrappedFetchCpu", "originalFetchCpu", "minimalWrapperCpu", "unwrappedCpu"] as const;
 type Samples = Record<(typeof SAMPLE_KEYS)[number], number[]>;
 
 function noSamples(): Samples {
-  return { cpu: [], busy: [], wall: [], thenCpu: [], wrappedFetchCpu: [], originalFetchCpu: [] };
+  return { cpu: [], busy: [], wall: [], thenCpu: [], wrappedFetchCpu: [], originalFetchCpu: [], minimalWrapperCpu: [], unwrappedCpu: [] };
 }
 
 interface Side extends Samples {
@@ -188,6 +239,13 @@ function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The interquartile range of `ratios`, as the figures' notes give it: `1.023–1.104`. */
+function interquartile(ratios: readonly number[]): string {
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const quartile = (q: number): string => sorted[Math.floor(q * (sorted.length - 1))]!.toFixed(3);
+  return `${quartile(0.25)}–${quartile(0.75)}`;
 }
 
 /** The main thread's CPU seconds (ThreadTime) and seconds in tasks (TaskDuration) so far. */
@@ -210,6 +268,7 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
       own.originalFetch = window.fetch;
     });
   }
+  if (FLOOR_VARIANTS.includes(variant)) await page.evaluate(() => (window as unknown as { takeFloorOriginals(): void }).takeFloorOriginals());
   if (panel !== null && recording(variant)) {
     const native = await panel.$eval("[data-testid=native-toggle]", (box) => (box as HTMLInputElement).checked);
     if (native !== nativeOn(variant)) await panel.click("[data-testid=native-toggle]");
@@ -325,6 +384,17 @@ async function runFetchPair(side: Side, round: number): Promise<void> {
   side.fetchPairEvents.push((await panelEvents(side)) - before);
 }
 
+/** The work through minimal wrappers of the page's own against none, in an order that flips with `round`. */
+async function runFloorPair(side: Side, round: number): Promise<void> {
+  const floorWork = (wrapped: boolean) => () => side.page.evaluate(
+    (w: boolean, f: number, t: number) => (window as unknown as { floorWork(w: boolean, f: number, t: number): Promise<number> }).floorWork(w, f, t),
+    wrapped, FETCHES, TIMERS,
+  );
+  for (const wrapped of round % 2 === 0 ? [true, false] : [false, true]) {
+    (wrapped ? side.minimalWrapperCpu : side.unwrappedCpu).push(await cpuOf(side, floorWork(wrapped)));
+  }
+}
+
 /** The events the side's panel has received so far (0 without a panel). */
 async function panelEvents(side: Side): Promise<number> {
   return side.panel === null ? 0 : await side.panel.evaluate(() => window.__aioscopePanel?.snapshot().events ?? 0);
@@ -395,6 +465,7 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
         if (side.toggle !== null) await turn(side, SAME_PAGE[side.variant] === undefined);
         await runOnce(side);
         if (pairsFetches(side.variant) && FETCHES > 0) await runFetchPair(side, round);
+        if (FLOOR_VARIANTS.includes(side.variant)) await runFloorPair(side, round);
       }
       if (round === WARMUP_ROUNDS - 1) for (const side of sides) for (const key of SAMPLE_KEYS) side[key].length = 0;
     }
@@ -458,14 +529,12 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
         const baseline = samples.get(against)![key];
         // Paired: each run against the other state's run of the same round.
         const ratios = values.map((value, round) => value / baseline[round]!);
-        const sorted = [...ratios].sort((a, b) => a - b);
-        const quartile = (q: number): string => sorted[Math.floor(q * (sorted.length - 1))]!.toFixed(3);
         figures.push({
           name: `${FETCHES} fetches + ${TIMERS} timers, ${measure}, ${variant} / ${against === "absent" ? "extension absent" : against}`,
           value: median(ratios),
           unit: "×",
           ...(budgeted && budget !== null ? { budget: { max: budget } } : {}),
-          note: `medians ${median(values).toFixed(1)} ms vs ${median(baseline).toFixed(1)} ms; ratios' interquartile range ${quartile(0.25)}–${quartile(0.75)} over ${ratios.length} rounds in ${GENERATIONS} browser generations`,
+          note: `medians ${median(values).toFixed(1)} ms vs ${median(baseline).toFixed(1)} ms; ratios' interquartile range ${interquartile(ratios)} over ${ratios.length} rounds in ${GENERATIONS} browser generations`,
         });
       }
     }
@@ -495,6 +564,17 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
         value: median(ratios),
         unit: "×",
         note: `medians ${median(wrapped).toFixed(1)} ms vs ${median(original).toFixed(1)} ms over ${ratios.length} rounds`,
+      });
+    }
+    // The floor of any recording wrapper, shown without a budget (see runFloorPair).
+    for (const variant of FLOOR_VARIANTS) {
+      const { minimalWrapperCpu: wrapped, unwrappedCpu: unwrapped } = samples.get(variant)!;
+      const ratios = wrapped.map((value, round) => value / unwrapped[round]!);
+      figures.push({
+        name: `${FETCHES} fetches + ${TIMERS} timers, main-thread CPU time, through minimal wrappers of the page's own / through the browser's functions, in the same page: ${variant === "absent" ? "extension absent (DevTools closed)" : "native off (DevTools open)"}`,
+        value: median(ratios),
+        unit: "×",
+        note: `the floor of any recording wrapper; medians ${median(wrapped).toFixed(1)} ms vs ${median(unwrapped).toFixed(1)} ms; ratios' interquartile range ${interquartile(ratios)} over ${ratios.length} rounds`,
       });
     }
     // The then wrapper's cost, shown without a budget: a page of nothing but continuations.
