@@ -19,7 +19,7 @@ import type { Instrument, RegisteredRuntime } from "../runtime/instrument.ts";
 import { MAX_BATCH_EVENTS } from "../protocol/validate.ts";
 import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHello, type RecordingOptions, type Wall } from "../protocol/messages.ts";
 import type { PageHook } from "./install-hook.ts";
-import type { NativeControl } from "./native/index.ts";
+import type { NativeControl, NativeRecording } from "./native/index.ts";
 import { PageActivity } from "./page-activity.ts";
 import { cancelLiveTask, DEVTOOLS_CANCELLER, SiteMemo, takeSnapshot } from "./live-snapshot.ts";
 import { DEFAULT_FLIGHT_LIMITS, FlightRing, type FlightRingStats } from "./flight-ring.ts";
@@ -102,7 +102,10 @@ interface Stream {
   droppedShift: number;
 }
 
-/** What the flight recorder records: everything a recording does by default. */
+/**
+ * What the flight recorder records: everything a recording does by default, but for the causes
+ * `.then` continuations carry (NativeOptions in native/index.ts says why).
+ */
 const FLIGHT_OPTIONS: RecordingOptions = { creationSites: true, native: true };
 
 type AgentState =
@@ -151,7 +154,7 @@ export class PageAgent {
   ) {
     const startup = this.newStream({ creationSites: true, native: true });
     this.state = { name: "startup", stream: startup };
-    this.applyNative(startup.recorder, { creationSites: true, native: true }, true);
+    this.applyNative(startup.recorder, { creationSites: true, native: true }, "startup");
     this.startupTimer = host.setTimer(() => this.abandonStartup(), STARTUP_ANSWER_TIMEOUT_MS);
     wall.listen((message) => this.receive(message));
     let replaying = true;
@@ -275,9 +278,11 @@ export class PageAgent {
       stream = state.stream;
       const startupBatches = this.takeStartupBatches();
       for (let k = 0; k < startupBatches.length; k++) ring.keep(startupBatches[k]!, stream.recorder.now());
+      // Past start-up now: what the start-up recording left out for a page about to stop recording comes in.
+      this.applyNative(stream.recorder, FLIGHT_OPTIONS, "flight");
     } else {
       stream = this.newStream(FLIGHT_OPTIONS);
-      this.applyNative(stream.recorder, FLIGHT_OPTIONS);
+      this.applyNative(stream.recorder, FLIGHT_OPTIONS, "flight");
     }
     this.state = { name: "flight", stream, ring };
     this.resetAllowance(stream.recorder);
@@ -311,7 +316,7 @@ export class PageAgent {
     const state = this.state;
     if (state.name === "recording" && state.session === session) {
       // A repeat after a reconnect, or the same recording with native instrumentation toggled.
-      this.applyNative(state.stream.recorder, options);
+      this.applyNative(state.stream.recorder, options, "requested");
       return;
     }
     this.clearStartupTimer();
@@ -332,7 +337,7 @@ export class PageAgent {
       stream = this.newStream(options);
     }
     if (!(state.name === "flight" && fromFlightRecorder)) stream.recorder.mark("recordingStart", session);
-    this.applyNative(stream.recorder, options);
+    this.applyNative(stream.recorder, options, "requested");
     this.state = { name: "recording", session, stream };
     this.resetAllowance(stream.recorder);
     // A panel opened after the page loaded never saw its first hello: say who we are before
@@ -466,7 +471,7 @@ export class PageAgent {
     this.detachRecorder(recorder);
     ring.clear();
     const fresh = this.newStream(FLIGHT_OPTIONS);
-    this.applyNative(fresh.recorder, FLIGHT_OPTIONS);
+    this.applyNative(fresh.recorder, FLIGHT_OPTIONS, "flight");
     this.state = { name: "flight", stream: fresh, ring };
     this.recordedAtFlush = 0;
     this.droppedAtFlush = 0;
@@ -565,8 +570,8 @@ export class PageAgent {
   }
 
   /** Native instrumentation records into `recorder` when the options ask for it, and is removed otherwise. */
-  private applyNative(recorder: Recorder, options: RecordingOptions, startup = false): void {
-    if (options.native) this.host.native?.attach(recorder, { creationSites: options.creationSites, startup });
+  private applyNative(recorder: Recorder, options: RecordingOptions, recording: NativeRecording): void {
+    if (options.native) this.host.native?.attach(recorder, { creationSites: options.creationSites, recording });
     else this.host.native?.detach();
   }
 

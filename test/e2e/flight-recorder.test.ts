@@ -16,9 +16,13 @@ import {
 } from "./helpers.ts";
 import { painted } from "./panel-driver.ts";
 
-/** `work(name)`: a runtime task `name` gathering three children, each waiting on a 1 ms timer. */
+/**
+ * `work(name)`: a runtime task `name` gathering three children, each waiting on a 1 ms timer.
+ * `thenAtStart`: `Promise.prototype.then` as the page's first script found it.
+ */
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>flight</title></head><body>
 <script>
+window.thenAtStart = Promise.prototype.then;
 window.work = (name) => {
   const { run, sleep, createTask, gather } = globalThis.aioscope;
   return run(function* main() {
@@ -43,6 +47,10 @@ describe("the flight recorder", () => {
 
   test("kept without the panel and across a reload; Save last 30 s shows the work from before, not what is older than 30 s", async () => {
     const first = await openInspectedPage(browser, server.url);
+    // Neither the start-up recording (before the extension says the tab is not recorded) nor the
+    // flight recorder replaces Promise.prototype.then: V8 would take the slow path for the page's
+    // promises for the rest of the document's life.
+    expect(await first.page.evaluate(thenUntouched)).toBe(true);
     const toggle = "[data-testid=flight-recorder-toggle]";
     const save = "[data-testid=flight-save-button]";
     // Off by default; saving needs it on.
@@ -71,6 +79,7 @@ describe("the flight recorder", () => {
     const oldDone = await page.evaluate(() => performance.now());
     await page.waitForFunction((since: number, windowMs: number) => performance.now() > since + windowMs + 1000, { polling: 500, timeout: 90_000 }, oldDone, WINDOW_MS);
     await page.evaluate(() => (window as unknown as { work(name: string): Promise<void> }).work("recent"));
+    expect(await page.evaluate(thenUntouched)).toBe(true);
 
     // DevTools opens later: the option is on, and saving makes a recording of what the page kept.
     const devtools = await openDevTools(page);
@@ -81,6 +90,8 @@ describe("the flight recorder", () => {
     await panel.click(save);
     const trace = await waitForTrace(panel, (t) => t.markers.some((m) => m.kind === "recordingStop"));
     expect(await panel.evaluate(() => window.__aioscopePanel?.snapshot().phase)).toBe("stopped");
+    // The saved session stopped and the flight recorder took over again: still the page's own.
+    expect(await page.evaluate(thenUntouched)).toBe(true);
 
     const names = trace.tasks.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(["recent", "recent child 0", "recent child 1", "recent child 2"]));
@@ -101,6 +112,11 @@ describe("the flight recorder", () => {
     await lookAt(devtools, panel);
   }, 180_000);
 });
+
+/** In the page: `Promise.prototype.then` is the function its first script found there. */
+function thenUntouched(): boolean {
+  return Promise.prototype.then === (window as unknown as { thenAtStart: unknown }).thenAtStart;
+}
 
 /**
  * The panel after a save, in DevTools' light and dark themes: the session from its start

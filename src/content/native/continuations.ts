@@ -1,6 +1,7 @@
 /**
- * Promise continuations: `Promise.prototype.then`, wrapped while recording so that what a
- * `.then` / `.catch` / `.finally` callback starts has a cause (causes.ts). `catch` and
+ * Promise continuations: `Promise.prototype.then`, wrapped while a recording someone started
+ * runs (not the start-up recording, not the flight recorder: NativeOptions in index.ts), so
+ * that what a `.then` / `.catch` / `.finally` callback starts has a cause (causes.ts). `catch` and
  * `finally` are left as they are: the language defines both as calls of `this.then`, so they
  * come through this wrapper already, and stay the browser's own functions.
  *

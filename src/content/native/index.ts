@@ -31,15 +31,23 @@ import { currentSink, setSink, taskTracker } from "./sink.ts";
 import { forgetTimers, timerPatches } from "./timers.ts";
 import { workerPatches } from "./workers.ts";
 
+/**
+ * Which recording is fed: the start-up recording at document_start (which the extension most
+ * likely calls off a few ms later), the tab's flight recorder (on with DevTools closed, for as
+ * long as the person leaves it on), or a recording someone started in the panel or the CLI.
+ */
+export type NativeRecording = "startup" | "flight" | "requested";
+
 export interface NativeOptions {
   /** Put each operation's creation site in its detail. */
   readonly creationSites: boolean;
   /**
-   * The start-up recording, at document_start, which the extension most likely calls off a
-   * few ms later: what costs a page more than it is worth there (listeners for pointer, touch,
-   * visibility and storage events: listeners.ts) waits for a recording that goes on.
+   * What a recording costs a page beyond its own work depends on it: listeners for pointer,
+   * touch, visibility and storage events (listeners.ts) wait for a recording past start-up;
+   * `Promise.prototype.then` is wrapped (continuations.ts) only for a requested recording, as
+   * replacing it slows the page's promises for the rest of the document's life.
    */
-  readonly startup?: boolean;
+  readonly recording: NativeRecording;
 }
 
 /** What the page agent needs: feed this recorder, or stop. */
@@ -49,7 +57,10 @@ export interface NativeControl {
   detach(recorder?: Recorder): void;
 }
 
-/** Every property the instrumentation replaces, `toString` first so no wrapper is ever shown bare. */
+/**
+ * Every property the instrumentation replaces in any recording, `toString` first so no wrapper is
+ * ever shown bare. `Promise.prototype.then` (`thenPatch`) is not among them: see NativeOptions.
+ */
 export const ALL_PATCHES: readonly Patch[] = [
   ...(toStringPatch === null ? [] : [toStringPatch]),
   ...requestPatches,
@@ -57,34 +68,36 @@ export const ALL_PATCHES: readonly Patch[] = [
   ...abortPatches,
   ...combinatorPatches,
   ...workerPatches,
-  ...(thenPatch === null ? [] : [thenPatch]),
 ];
 
 export class NativeInstrumentation implements NativeControl {
   private installed = false;
+  private continuationsInstalled = false;
   private stopTracking: (() => void) | null = null;
   private readonly longTasks = new LongTaskObserver();
   private readonly resources = new ResourceObserver();
 
   constructor(private readonly hook: PageHook) {}
 
-  /** True while the wrappers are in place. */
-  get isInstalled(): boolean {
-    return this.installed;
-  }
-
   attach(recorder: Recorder, options: NativeOptions): void {
-    if (options.startup !== true) watchCostlyDispatches();
+    if (options.recording !== "startup") watchCostlyDispatches();
     const sink = currentSink();
-    if (sink !== null && sink.recorder === recorder && sink.sites === options.creationSites) return;
-    forgetTimers();
-    forgetCauses();
-    setSink({ recorder, sites: options.creationSites });
+    if (sink === null || sink.recorder !== recorder || sink.sites !== options.creationSites) {
+      forgetTimers();
+      forgetCauses();
+      setSink({ recorder, sites: options.creationSites });
+    }
     if (!this.installed) {
       for (let k = 0; k < ALL_PATCHES.length; k++) ALL_PATCHES[k]!.install();
       this.stopTracking = this.hook.onRuntime((runtime: RegisteredRuntime) => runtime.addInstrument(taskTracker));
       watchDispatches();
       this.installed = true;
+    }
+    // A start-up or flight recording that becomes a requested one keeps its recorder: it gains
+    // the continuations' causes from now on.
+    if (options.recording === "requested" && !this.continuationsInstalled && thenPatch !== null) {
+      thenPatch.install();
+      this.continuationsInstalled = true;
     }
     if (sink?.recorder !== recorder) {
       this.longTasks.start();
@@ -100,6 +113,8 @@ export class NativeInstrumentation implements NativeControl {
     this.longTasks.stop();
     this.resources.stop();
     if (!this.installed) return;
+    if (this.continuationsInstalled) thenPatch?.uninstall();
+    this.continuationsInstalled = false;
     for (let k = ALL_PATCHES.length - 1; k >= 0; k--) ALL_PATCHES[k]!.uninstall();
     this.stopTracking?.();
     this.stopTracking = null;
