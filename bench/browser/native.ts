@@ -72,6 +72,11 @@
  * that dates timers and fetches can cost less, so a budget under this ratio cannot be met by
  * wrapping at all.
  *
+ * The page's own promises, without a budget: in every state, 50 000 promises resolved with
+ * promises and gathered by Promise.all, against the extension being absent. V8 takes fast paths
+ * there until something replaces `Promise.prototype.then` in the page, and never again after
+ * (the wrapper put back or not): only a recording someone started with native on replaces it.
+ *
  * Two counts go with them: the events the panel received from the native-on page per run
  * (≥ 11 000: every fetch and timer, started and ended), and the events its agent dropped per
  * run (none: a burst of events in one task is shipped in several batches, page-agent.ts).
@@ -103,6 +108,7 @@ import { launchWithExtensionCopy, launchWithoutExtension, startNativeServer } fr
 const FETCHES = Number(process.env.NATIVE_BENCH_FETCHES ?? 500);
 const TIMERS = Number(process.env.NATIVE_BENCH_TIMERS ?? 5000);
 const THENS = 20_000;
+const PROMISE_CHAINS = 50_000;
 /** Fresh browsers this many times, so that no one renderer process's luck decides a figure. */
 const GENERATIONS = Number(process.env.NATIVE_BENCH_GENERATIONS ?? 3);
 const ROUNDS = Number(process.env.NATIVE_BENCH_ROUNDS ?? 12);
@@ -177,6 +183,17 @@ window.thenWork = (n) => new Promise((resolve) => setTimeout(() => {
   for (let i = 0; i < n; i++) p = p.then((x) => x + 1);
   p.then((v) => resolve(v === n ? performance.now() - t0 : -1));
 }, 0));
+// The page's own promise code, none of it started in a callback of ours: continuations that
+// return promises, gathered by Promise.all — where V8 takes fast paths for as long as nothing
+// has replaced Promise.prototype.then in the page (once replaced, it never takes them again).
+window.promiseWork = async (n) => {
+  for (let r = 0; r < n / 100; r++) {
+    const members = [];
+    for (let i = 0; i < 100; i++) members.push(Promise.resolve(i).then((v) => Promise.resolve(v + 1)));
+    if ((await Promise.all(members))[99] !== 100) return false;
+  }
+  return true;
+};
 // Whether fetch and setTimeout are the browser's own, as another realm's toString tells.
 window.pristine = () => {
   const toString = document.getElementById("pristine").contentWindow.Function.prototype.toString;
@@ -212,15 +229,16 @@ const FLOOR_VARIANTS: readonly Variant[] = ["absent", "native off"];
 
 /**
  * What a side measures, one value a run (ms): main-thread CPU, time in tasks and wall time of
- * the work; main-thread CPU of the .then chain (thenWork); for a native-on side, main-thread CPU
+ * the work; main-thread CPU of the .then chain (thenWork) and of the page's own promises
+ * (promiseWork); for a native-on side, main-thread CPU
  * of fetchWork through the wrapper, and through the original fetch; for a floor side, of the
  * work through minimal wrappers of the page's own, and through the browser's functions.
  */
-const SAMPLE_KEYS = ["cpu", "busy", "wall", "thenCpu", "wrappedFetchCpu", "originalFetchCpu", "minimalWrapperCpu", "unwrappedCpu"] as const;
+const SAMPLE_KEYS = ["cpu", "busy", "wall", "thenCpu", "promiseCpu", "wrappedFetchCpu", "originalFetchCpu", "minimalWrapperCpu", "unwrappedCpu"] as const;
 type Samples = Record<(typeof SAMPLE_KEYS)[number], number[]>;
 
 function noSamples(): Samples {
-  return { cpu: [], busy: [], wall: [], thenCpu: [], wrappedFetchCpu: [], originalFetchCpu: [], minimalWrapperCpu: [], unwrappedCpu: [] };
+  return { cpu: [], busy: [], wall: [], thenCpu: [], promiseCpu: [], wrappedFetchCpu: [], originalFetchCpu: [], minimalWrapperCpu: [], unwrappedCpu: [] };
 }
 
 interface Side extends Samples {
@@ -413,6 +431,10 @@ async function runOnce(side: Side, thens = true): Promise<void> {
     const chained = await side.page.evaluate((n: number) => (window as unknown as { thenWork(n: number): Promise<number> }).thenWork(n), THENS);
     if (chained < 0) throw new Error(`${side.variant}: the .then chain did not count to ${THENS}`);
   }));
+  side.promiseCpu.push(await cpuOf(side, async () => {
+    const counted = await side.page.evaluate((n: number) => (window as unknown as { promiseWork(n: number): Promise<boolean> }).promiseWork(n), PROMISE_CHAINS);
+    if (!counted) throw new Error(`${side.variant}: Promise.all of the page's chains did not count to 100`);
+  }));
 }
 
 /** Where NATIVE_BENCH_PROFILE writes the native-on page's CPU profile, if set. */
@@ -540,10 +562,13 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
     }
     if (AGAINST !== undefined) {
       // This build against the other, each run against the other's in the same round.
+      const againstMeasures = [
+        ["main-thread CPU time", "cpu"], [`main-thread CPU time of ${THENS} .then`, "thenCpu"], [`main-thread CPU time of the page's ${PROMISE_CHAINS} promises`, "promiseCpu"],
+      ] as const;
       for (const [mine, theirs] of [["native on", "native on, other build"], ["flight recorder", "flight recorder, other build"]] as const) {
         const other = samples.get(theirs)!;
         const on = samples.get(mine)!;
-        for (const [measure, key] of [["main-thread CPU time", "cpu"], ["main-thread CPU time of 20 000 .then", "thenCpu"]] as const) {
+        for (const [measure, key] of againstMeasures) {
           const ratios = on[key].map((value, round) => value / other[key][round]!);
           figures.push({
             name: `${mine}, this build / the other build (${AGAINST}), ${measure}`,
@@ -586,6 +611,19 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
         value: median(ratios),
         unit: "×",
         note: `medians ${median(values).toFixed(1)} ms vs ${median(absent.thenCpu).toFixed(1)} ms over ${ratios.length} rounds`,
+      });
+    }
+    // V8's fast paths for the page's own promises, shown without a budget: lost for the page's
+    // life once Promise.prototype.then has been replaced, which only a recording someone started
+    // with native on does (native on, and its page in native off, same page).
+    for (const variant of VARIANTS.slice(1)) {
+      const values = samples.get(variant)!.promiseCpu;
+      const ratios = values.map((value, round) => value / absent.promiseCpu[round]!);
+      figures.push({
+        name: `${PROMISE_CHAINS} promises resolved with promises, gathered by Promise.all, main-thread CPU time, ${variant} / extension absent`,
+        value: median(ratios),
+        unit: "×",
+        note: `medians ${median(values).toFixed(1)} ms vs ${median(absent.promiseCpu).toFixed(1)} ms; ratios' interquartile range ${interquartile(ratios)} over ${ratios.length} rounds`,
       });
     }
     figures.push({
