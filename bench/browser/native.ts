@@ -22,8 +22,8 @@
  *
  * With NATIVE_BENCH_AGAINST=<dir of another extension build> (say, main's dist/extension
  * copied aside before a change), two more states record with that build in the same rounds,
- * "native on, other build" and "flight recorder, other build": a change's before and after,
- * side by side.
+ * "idle, other build", "native on, other build" and "flight recorder, other build": a change's
+ * before and after, side by side.
  *
  * What the budgets compare (each a ratio of two states measured in the same round):
  *
@@ -206,15 +206,15 @@ const AGAINST = process.env.NATIVE_BENCH_AGAINST;
 
 type Variant =
   | "absent" | "idle" | "native off" | "native on" | "native off, same page" | "flight recorder" | "flight recorder off, same page"
-  | "native on, other build" | "flight recorder, other build";
+  | "idle, other build" | "native on, other build" | "flight recorder, other build";
 /** Each "…, same page" state right after the state whose page it shares: the page's instrumentation is turned once a round. */
 const VARIANTS: readonly Variant[] = [
   "absent", "idle", "native off", "native on", "native off, same page", "flight recorder", "flight recorder off, same page",
-  ...(AGAINST === undefined ? [] : ["native on, other build", "flight recorder, other build"] as const),
+  ...(AGAINST === undefined ? [] : ["idle, other build", "native on, other build", "flight recorder, other build"] as const),
 ];
 /** The states measured in another state's page, with its instrumentation turned off: that state. */
 const SAME_PAGE: Partial<Record<Variant, Variant>> = { "native off, same page": "native on", "flight recorder off, same page": "flight recorder" };
-const otherBuild = (variant: Variant): boolean => variant === "native on, other build" || variant === "flight recorder, other build";
+const otherBuild = (variant: Variant): boolean => variant.endsWith(", other build");
 const flight = (variant: Variant): boolean => variant === "flight recorder" || variant === "flight recorder, other build";
 /** Recorded through the Async panel, DevTools open on the page throughout. */
 const recording = (variant: Variant): boolean => variant === "native off" || nativeOn(variant);
@@ -492,7 +492,7 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
       if (round === WARMUP_ROUNDS - 1) for (const side of sides) for (const key of SAMPLE_KEYS) side[key].length = 0;
     }
     const on = sides.find((s) => s.variant === "native on")!;
-    if (profile) await profileRuns(sides.filter((s) => s.variant !== "idle"));
+    if (profile) await profileRuns(sides.filter((s) => !s.variant.startsWith("idle")));
     await new Promise((resolve) => setTimeout(resolve, 2 * SHIPPING_MS)); // the last batch (at most 200 ms late) reaches the panel
     const { events, droppedEvents } = await on.panel!.evaluate(() => {
       const snapshot = window.__aioscopePanel?.snapshot();
@@ -542,7 +542,8 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
       ["native off", "absent", null],
       ["native on", "absent", null],
       ...(AGAINST === undefined ? [] : [
-        ["native on, other build", "native off", null], ["native on, other build", "absent", null], ["flight recorder, other build", "absent", null],
+        ["idle, other build", "absent", null], ["native on, other build", "native off", null], ["native on, other build", "absent", null],
+        ["flight recorder, other build", "absent", null],
       ] as [Variant, Variant, null][]),
     ];
     for (const [measure, key, budgeted] of measures) {
@@ -565,7 +566,8 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
       const againstMeasures = [
         ["main-thread CPU time", "cpu"], [`main-thread CPU time of ${THENS} .then`, "thenCpu"], [`main-thread CPU time of the page's ${PROMISE_CHAINS} promises`, "promiseCpu"],
       ] as const;
-      for (const [mine, theirs] of [["native on", "native on, other build"], ["flight recorder", "flight recorder, other build"]] as const) {
+      const againstPairs = [["idle", "idle, other build"], ["native on", "native on, other build"], ["flight recorder", "flight recorder, other build"]] as const;
+      for (const [mine, theirs] of againstPairs) {
         const other = samples.get(theirs)!;
         const on = samples.get(mine)!;
         for (const [measure, key] of againstMeasures) {
@@ -652,7 +654,8 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
 /** What another side's profile file is called after, next to the native-on one's. */
 const PROFILE_SUFFIX: Record<Variant, string> = {
   "absent": "absent", "idle": "idle", "native off": "native-off", "native on": "native-on", "native off, same page": "native-off-same-page",
-  "flight recorder": "flight-recorder", "flight recorder off, same page": "flight-recorder-off", "native on, other build": "other-build", "flight recorder, other build": "flight-recorder.other-build",
+  "flight recorder": "flight-recorder", "flight recorder off, same page": "flight-recorder-off", "idle, other build": "idle.other-build",
+  "native on, other build": "other-build", "flight recorder, other build": "flight-recorder.other-build",
 };
 
 /** Where another side's profile goes, next to the native-on one: `x.cpuprofile` → `x.native-off.cpuprofile`. */
