@@ -8,7 +8,7 @@
 import { describe, expect, test } from "vitest";
 import { run, sleep, createTask, gather, addInstrument, removeInstrument, RUNTIME_VERSION } from "../../../src/runtime/index.ts";
 import { pageHook } from "../../../src/content/install-hook.ts";
-import { PageAgent } from "../../../src/content/page-agent.ts";
+import { BATCH_BUFFER_EVENTS, FLUSH_INTERVAL_MS, PageAgent, QUIET_FLIGHT_FLUSH_MS } from "../../../src/content/page-agent.ts";
 import { Router, type RouterPort } from "../../../src/background/router.ts";
 import {
   BRIDGE_PORT, PANEL_PORT, PROTOCOL_VERSION,
@@ -21,13 +21,15 @@ if (pageHook.runtimes.length === 0) pageHook.registerRuntime({ version: RUNTIME_
 
 /** Timers that run only when the test says so. */
 function manualTimers() {
-  let queue: { callback: () => void; id: number }[] = [];
+  let queue: { callback: () => void; id: number; ms: number }[] = [];
   let ids = 0;
   return {
-    set: (callback: () => void): number => {
-      queue.push({ callback, id: ++ids });
+    set: (callback: () => void, ms: number): number => {
+      queue.push({ callback, id: ++ids, ms });
       return ids;
     },
+    /** The delays of the timers set and not yet run. */
+    pending: (): number[] => queue.map((t) => t.ms),
     clear: (id: unknown): void => {
       queue = queue.filter((t) => t.id !== id);
     },
@@ -113,6 +115,44 @@ describe("the flight recorder", () => {
     expect(trace.markers.map((m) => m.kind)).toContain("recordingStop");
     // The window starts no later than the first task kept.
     expect(start.time).toBeLessThanOrEqual(trace.tasks.find((t) => t.name === "before")!.created);
+    agent.dispose();
+  });
+
+  test("wakes a quiet page less and less often, and a busy one at the usual interval again, losing nothing", async () => {
+    const { agent, sent, timers, command } = agentWithWall();
+    command({ kind: "ready", data: { protocol: PROTOCOL_VERSION } });
+    command({ kind: "flightRecorder", data: { enabled: true, windowMs: 30_000 } });
+    command({ kind: "stop", data: { session: "" } });
+    expect(timers.pending()).toEqual([FLUSH_INTERVAL_MS]);
+    const delays: number[] = [];
+    for (let k = 0; k < 7; k++) {
+      timers.tick();
+      delays.push(...timers.pending());
+    }
+    expect(delays).toEqual([100, 200, 400, 800, QUIET_FLIGHT_FLUSH_MS, QUIET_FLIGHT_FLUSH_MS, QUIET_FLIGHT_FLUSH_MS]);
+    // A trickle (a few tasks) changes nothing; a burst that fills the recorder's buffer brings
+    // the flush back at once, in the page's task, before the put-off one would have come.
+    await work("trickle");
+    expect(timers.pending()).toEqual([QUIET_FLIGHT_FLUSH_MS]);
+    const tasks = Math.ceil(BATCH_BUFFER_EVENTS / 4);
+    await run(function* burst() {
+      yield* gather(Array.from({ length: tasks }, (_, k) => createTask(function* step() {
+        yield* sleep(0);
+      }, { name: `burst ${k}` })));
+    }, { name: "burst" });
+    expect(timers.pending()).toEqual([FLUSH_INTERVAL_MS]);
+    // Within a flush's share, so quiet again from there.
+    timers.tick();
+    expect(timers.pending()).toEqual([2 * FLUSH_INTERVAL_MS]);
+
+    command({ kind: "start", data: { session: "s3", options: { creationSites: true, native: true }, keepStartup: false, fromFlightRecorder: true } });
+    command({ kind: "stop", data: { session: "s3" } });
+    const builder = new SessionBuilder();
+    for (const { batch } of batchesOf(sent, "s3")) expect(builder.append(batch)).toEqual({ ok: true });
+    const trace = builder.trace();
+    expect(trace.droppedEvents).toBe(0);
+    expect(trace.tasks.filter((t) => t.name.startsWith("burst ")).length).toBe(tasks);
+    expect(trace.tasks.map((t) => t.name)).toContain("trickle 2");
     agent.dispose();
   });
 
