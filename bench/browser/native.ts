@@ -230,15 +230,16 @@ const FLOOR_VARIANTS: readonly Variant[] = ["absent", "native off"];
 /**
  * What a side measures, one value a run (ms): main-thread CPU, time in tasks and wall time of
  * the work; main-thread CPU of the .then chain (thenWork) and of the page's own promises
- * (promiseWork); for a native-on side, main-thread CPU
+ * (promiseWork); for a QUIET_VARIANTS side, main-thread CPU a second while the page does nothing
+ * (one value a generation); for a native-on side, main-thread CPU
  * of fetchWork through the wrapper, and through the original fetch; for a floor side, of the
  * work through minimal wrappers of the page's own, and through the browser's functions.
  */
-const SAMPLE_KEYS = ["cpu", "busy", "wall", "thenCpu", "promiseCpu", "wrappedFetchCpu", "originalFetchCpu", "minimalWrapperCpu", "unwrappedCpu"] as const;
+const SAMPLE_KEYS = ["cpu", "busy", "wall", "thenCpu", "promiseCpu", "quietCpu", "wrappedFetchCpu", "originalFetchCpu", "minimalWrapperCpu", "unwrappedCpu"] as const;
 type Samples = Record<(typeof SAMPLE_KEYS)[number], number[]>;
 
 function noSamples(): Samples {
-  return { cpu: [], busy: [], wall: [], thenCpu: [], promiseCpu: [], wrappedFetchCpu: [], originalFetchCpu: [], minimalWrapperCpu: [], unwrappedCpu: [] };
+  return { cpu: [], busy: [], wall: [], thenCpu: [], promiseCpu: [], quietCpu: [], wrappedFetchCpu: [], originalFetchCpu: [], minimalWrapperCpu: [], unwrappedCpu: [] };
 }
 
 interface Side extends Samples {
@@ -413,6 +414,21 @@ async function runFloorPair(side: Side, round: number): Promise<void> {
   }
 }
 
+/** The states whose page is also watched doing nothing (quietCpu): what keeping a tab's last 30 s costs a quiet page. */
+const QUIET_VARIANTS: readonly Variant[] = ["absent", "idle", "flight recorder", "flight recorder, other build"];
+/** How long a page has done nothing before it is watched, and for how long. */
+const QUIET_AFTER_MS = 2000;
+const QUIET_MS = 4000;
+
+/** Main-thread CPU ms a second of each of `sides`' pages while they do nothing, watched side by side. */
+async function watchQuiet(sides: readonly Side[]): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, QUIET_AFTER_MS));
+  const before = await Promise.all(sides.map((side) => threadSeconds(side.cdp)));
+  await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+  const after = await Promise.all(sides.map((side) => threadSeconds(side.cdp)));
+  sides.forEach((side, k) => side.quietCpu.push(((after[k]!.cpu - before[k]!.cpu) * 1000 * 1000) / QUIET_MS));
+}
+
 /** The events the side's panel has received so far (0 without a panel). */
 async function panelEvents(side: Side): Promise<number> {
   return side.panel === null ? 0 : await side.panel.evaluate(() => window.__aioscopePanel?.snapshot().events ?? 0);
@@ -491,6 +507,9 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
       }
       if (round === WARMUP_ROUNDS - 1) for (const side of sides) for (const key of SAMPLE_KEYS) side[key].length = 0;
     }
+    const quiet = sides.filter((side) => QUIET_VARIANTS.includes(side.variant));
+    for (const side of quiet) if (side.toggle !== null) await turn(side, true);
+    await watchQuiet(quiet);
     const on = sides.find((s) => s.variant === "native on")!;
     if (profile) await profileRuns(sides.filter((s) => !s.variant.startsWith("idle")));
     await new Promise((resolve) => setTimeout(resolve, 2 * SHIPPING_MS)); // the last batch (at most 200 ms late) reaches the panel
@@ -626,6 +645,16 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
         value: median(ratios),
         unit: "×",
         note: `medians ${median(values).toFixed(1)} ms vs ${median(absent.promiseCpu).toFixed(1)} ms; ratios' interquartile range ${interquartile(ratios)} over ${ratios.length} rounds`,
+      });
+    }
+    // A quiet page, shown without a budget: the flight recorder's flushes wake it (page-agent.ts).
+    for (const variant of VARIANTS.filter((v) => QUIET_VARIANTS.includes(v))) {
+      const values = samples.get(variant)!.quietCpu;
+      figures.push({
+        name: `a page doing nothing for ${QUIET_MS / 1000} s after ${QUIET_AFTER_MS / 1000} s of nothing, main-thread CPU a second: ${variant === "absent" ? "extension absent" : variant}`,
+        value: median(values),
+        unit: "ms",
+        note: `median of ${values.length} generations (${values.map((v) => v.toFixed(2)).join(", ")})`,
       });
     }
     figures.push({
