@@ -25,6 +25,7 @@ import { checkWritable, OutputFiles } from "./output.ts";
 import { ensureExtensionBuilt } from "./package-files.ts";
 import { analyzeFor, printReport } from "./report.ts";
 import { checkScenario, openPage, resolveTarget, type Target } from "./target.ts";
+import { RECORDED_LOAD_SCRIPT } from "../protocol/recorded-load.ts";
 import { formatMs, painter, plural, ProgressLine, terminalSafe, type Io } from "./terminal.ts";
 
 /** The page counts as idle once its answers have said so for this long. */
@@ -272,6 +273,8 @@ async function recordSession(
   // With --reload, the page counts as loaded only once the reloaded document has.
   let reloaded = !reload;
   if (reload) void page.waitForNavigation({ waitUntil: "load", timeout: 0 }).then(() => (reloaded = true), () => {});
+  // Every document the tab loads from now on is recorded from its first script, `.then` causes included.
+  await page.evaluateOnNewDocument(RECORDED_LOAD_SCRIPT);
   await panel.evaluate((withReload: boolean) => window.__aioscopePanel!.record({ reload: withReload }), reload);
   signals.recording = true;
   const startedAt = Date.now();

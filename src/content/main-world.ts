@@ -15,6 +15,7 @@ import { NativeInstrumentation } from "./native/index.ts"; // captures fetch, ti
 import { PerformanceTracks } from "./performance-tracks.ts"; // captures console.timeStamp before the page can replace it
 import { agentWall, unconnectedWall } from "./channel/agent-port.ts";
 import { apply, stringSlice } from "../trace/primordials.ts";
+import { RECORDED_LOAD_MARK } from "../protocol/recorded-load.ts";
 
 const pageWindow = window;
 // What the hello reports, read through getters taken now (Document.prototype.title and the
@@ -23,6 +24,11 @@ const titleGetter = Object.getOwnPropertyDescriptor(Document.prototype, "title")
 const userAgent = stringSlice(`${navigator.userAgent}`, 0, 1024);
 const timeOrigin = performance.timeOrigin;
 const isTopFrame = pageWindow === pageWindow.top;
+// Whether this load is recorded from its first script (protocol/recorded-load.ts): the mark is
+// taken away before any page script can see it.
+const recordedLoadKey = Symbol.for(RECORDED_LOAD_MARK);
+const recordedLoad = Object.getOwnPropertyDescriptor(pageWindow, recordedLoadKey)?.value === true;
+if (recordedLoad) Reflect.deleteProperty(pageWindow, recordedLoadKey);
 const setTimer = window.setTimeout.bind(window);
 const clearTimer = window.clearTimeout.bind(window);
 
@@ -49,6 +55,7 @@ new PageAgent(wall, pageHook, {
   setTimer: (callback, ms) => setTimer(callback, ms),
   clearTimer: (timer) => clearTimer(timer as number),
   native,
+  recordedLoad,
   performanceTracks: new PerformanceTracks(),
 });
 

@@ -96,6 +96,8 @@ export interface AgentHost {
   clearTimer(timer: unknown): void;
   /** The page's native instrumentation (fetch, timers…), fed while a recording asks for it. */
   readonly native?: NativeControl;
+  /** This load is recorded from its first script (protocol/recorded-load.ts). */
+  readonly recordedLoad?: boolean;
   /** Emits Performance-panel tracks while "Show in Performance panel" is on (performance-tracks.ts). */
   readonly performanceTracks?: Instrument;
 }
@@ -166,7 +168,7 @@ export class PageAgent {
   ) {
     const startup = this.newStream({ creationSites: true, native: true });
     this.state = { name: "startup", stream: startup };
-    this.applyNative(startup.recorder, { creationSites: true, native: true }, "startup");
+    this.applyNative(startup.recorder, { creationSites: true, native: true }, host.recordedLoad === true ? "requested" : "startup");
     this.startupTimer = host.setTimer(() => this.abandonStartup(), STARTUP_ANSWER_TIMEOUT_MS);
     wall.listen((message) => this.receive(message));
     let replaying = true;

@@ -11,6 +11,7 @@
 import browser, { type Devtools } from "webextension-polyfill";
 import type { CreationSite } from "../trace/model.ts";
 import { tabIdFromSearch } from "./panel-address.ts";
+import { RECORDED_LOAD_SCRIPT } from "../protocol/recorded-load.ts";
 
 export interface PanelHost {
   readonly tabId: number;
@@ -34,7 +35,7 @@ export function panelHost(search: string): PanelHost {
     return {
       tabId: devtools.inspectedWindow.tabId,
       themeName: panels.themeName,
-      reloadInspectedTab: () => devtools.inspectedWindow.reload({}),
+      reloadInspectedTab: () => devtools.inspectedWindow.reload({ injectedScript: RECORDED_LOAD_SCRIPT }),
       // Stack traces count lines and columns from 1; DevTools' openResource from 0.
       openSite: (site) => void Promise.resolve(panels.openResource?.(site.file, Math.max(0, site.line - 1), Math.max(0, site.column - 1))).catch(() => undefined),
     };

@@ -169,7 +169,7 @@ setInterval(() => fetch("/tick"), 100);
 export const STARTUP_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>startup</title></head><body>
 <script>
 const { run, sleep, createTask, gather } = globalThis.aioscope;
-fetch("/boot.json");
+fetch("/boot.json").then((response) => response.text()).then(() => setTimeout(() => {}, 1));
 run(function* () {
   yield* gather([
     createTask(function* () { yield* sleep(60); }, { name: "boot-config" }),

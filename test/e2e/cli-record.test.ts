@@ -23,6 +23,18 @@ const lastLine = (stderr: string): string | undefined => stderr.trim().split("\n
 
 const names = (trace: Trace): string[] => trace.tasks.map((task) => task.name);
 
+/**
+ * STARTUP_PAGE's first script sets a timer in a `.then` of its fetch, before the extension can
+ * have answered that the tab records: the load was marked as recorded (protocol/recorded-load.ts),
+ * so the continuation carried the fetch as the timer's cause.
+ */
+function expectTimerCausedByBootFetch(trace: Trace): void {
+  const boot = trace.nativeOps.find((op) => op.kind === "fetch" && op.label.endsWith("/boot.json"));
+  const timer = trace.nativeOps.find((op) => op.kind === "setTimeout" && op.label === "setTimeout(1)");
+  expect(boot, "the boot fetch").toBeDefined();
+  expect(timer?.cause, "the timer set in the fetch's .then").toBe(boot!.id);
+}
+
 describe("aioscope record", () => {
   let neverIdle: PageServer;
   let startup: PageServer;
@@ -108,6 +120,7 @@ describe("aioscope record", () => {
     // The page's own load-time fetch is there too, and the page ran once: one navigation.
     expect(trace.nativeOps.some((op) => op.kind === "fetch" && `${op.label} ${op.detail ?? ""}`.includes("/boot.json"))).toBe(true);
     expect(trace.markers.filter((marker) => marker.kind === "navigation")).toHaveLength(1);
+    expectTimerCausedByBootFetch(trace);
   });
 
   test("--reload records the reloaded document from its first script; --attach records from now", { timeout: CLI_TIMEOUT_MS }, async () => {
@@ -122,6 +135,7 @@ describe("aioscope record", () => {
     const trace = readTrace(join(dir, "reload.json"));
     expect(names(trace).sort()).toEqual(["boot-config", "boot-data", "startup"]);
     expect(trace.tasks.every((task) => task.outcome === "done")).toBe(true);
+    expectTimerCausedByBootFetch(trace);
   });
 
   test("--until-idle asks the page: long blocking steps keep it busy, an interval and an animation loop do not", { timeout: CLI_TIMEOUT_MS }, async () => {

@@ -45,7 +45,8 @@ export interface NativeOptions {
    * What a recording costs a page beyond its own work depends on it: listeners for pointer,
    * touch, visibility and storage events (listeners.ts) wait for a recording past start-up;
    * `Promise.prototype.then` is wrapped (continuations.ts) only for a requested recording, as
-   * replacing it slows the page's promises for the rest of the document's life.
+   * replacing it slows the page's promises for the rest of the document's life. (A load marked
+   * as recorded, protocol/recorded-load.ts, is a requested recording from document_start.)
    */
   readonly recording: NativeRecording;
 }
