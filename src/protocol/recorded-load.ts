@@ -12,5 +12,9 @@
  */
 export const RECORDED_LOAD_MARK = "aioscope.recordedLoad";
 
-/** The script that marks a load, as DevTools and CDP take it: source text. */
-export const RECORDED_LOAD_SCRIPT = `Object.defineProperty(globalThis, Symbol.for(${JSON.stringify(RECORDED_LOAD_MARK)}), { value: true, configurable: true });`;
+/**
+ * The script that marks a load, as DevTools and CDP take it: source text. Where a browser ran it
+ * after the content scripts (which define `aioscope` first thing), nobody would take the mark
+ * away: then it leaves none.
+ */
+export const RECORDED_LOAD_SCRIPT = `if (!("aioscope" in globalThis)) Object.defineProperty(globalThis, Symbol.for(${JSON.stringify(RECORDED_LOAD_MARK)}), { value: true, configurable: true });`;

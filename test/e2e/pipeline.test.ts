@@ -37,8 +37,12 @@ window.startJobs = (n, prefix, spacingMs) => {
 };
 </script></body></html>`;
 
-/** A page whose first inline script starts a runtime task, before anything else happens. */
+/**
+ * A page whose first inline script starts a runtime task, before anything else happens; it
+ * notes whether it could see the mark of a recorded load (protocol/recorded-load.ts).
+ */
 const STARTUP_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>startup</title><script>
+window.sawRecordedLoadMark = Symbol.for("aioscope.recordedLoad") in globalThis;
 globalThis.aioscope.run(function* () { yield* globalThis.aioscope.sleep(30); }, { name: "startup-task" })
   .then(() => { document.documentElement.dataset.state = "done"; });
 </script></head><body>start-up</body></html>`;
@@ -127,6 +131,8 @@ describe("recording through the extension", () => {
     expect(task.created).toBeLessThan(start!.time);
     expect(task.preexisting).toBe(false);
     expect(trace.markers.map((m) => m.kind)).toEqual(expect.arrayContaining(["navigation", "recordingStart"]));
+    // DevTools marked the reloaded load before any script, and the page agent took the mark away.
+    expect(await page.evaluate(() => (window as unknown as { sawRecordedLoadMark: boolean }).sawRecordedLoadMark)).toBe(false);
     await stopRecording(panel);
     await page.close();
   });
