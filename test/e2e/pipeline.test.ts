@@ -14,6 +14,7 @@ import { startDemoServer } from "../../demo/server.ts";
 import { selectRow } from "./panel-driver.ts";
 import type * as RuntimeModule from "../../src/runtime/index.ts";
 import { byName } from "../unit/trace/helpers.ts";
+import { RECORDED_LOAD_MARK } from "../../src/protocol/recorded-load.ts";
 
 type Runtime = typeof RuntimeModule;
 
@@ -42,7 +43,7 @@ window.startJobs = (n, prefix, spacingMs) => {
  * notes whether it could see the mark of a recorded load (protocol/recorded-load.ts).
  */
 const STARTUP_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>startup</title><script>
-window.sawRecordedLoadMark = Symbol.for("aioscope.recordedLoad") in globalThis;
+window.sawRecordedLoadMark = Symbol.for(${JSON.stringify(RECORDED_LOAD_MARK)}) in globalThis;
 globalThis.aioscope.run(function* () { yield* globalThis.aioscope.sleep(30); }, { name: "startup-task" })
   .then(() => { document.documentElement.dataset.state = "done"; });
 </script></head><body>start-up</body></html>`;
