@@ -623,29 +623,26 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
         note: `the floor of any recording wrapper; medians ${median(wrapped).toFixed(1)} ms vs ${median(unwrapped).toFixed(1)} ms; ratios' interquartile range ${interquartile(ratios)} over ${ratios.length} rounds`,
       });
     }
-    // The then wrapper's cost, shown without a budget: a page of nothing but continuations.
-    for (const variant of VARIANTS.slice(1)) {
-      const values = samples.get(variant)!.thenCpu;
-      const ratios = values.map((value, round) => value / absent.thenCpu[round]!);
-      figures.push({
-        name: `${THENS} .then continuations in a timer callback, main-thread CPU time, ${variant} / extension absent`,
-        value: median(ratios),
-        unit: "×",
-        note: `medians ${median(values).toFixed(1)} ms vs ${median(absent.thenCpu).toFixed(1)} ms over ${ratios.length} rounds`,
-      });
-    }
-    // V8's fast paths for the page's own promises, shown without a budget: lost for the page's
-    // life once Promise.prototype.then has been replaced, which only a recording someone started
-    // with native on does (native on, and its page in native off, same page).
-    for (const variant of VARIANTS.slice(1)) {
-      const values = samples.get(variant)!.promiseCpu;
-      const ratios = values.map((value, round) => value / absent.promiseCpu[round]!);
-      figures.push({
-        name: `${PROMISE_CHAINS} promises resolved with promises, gathered by Promise.all, main-thread CPU time, ${variant} / extension absent`,
-        value: median(ratios),
-        unit: "×",
-        note: `medians ${median(values).toFixed(1)} ms vs ${median(absent.promiseCpu).toFixed(1)} ms; ratios' interquartile range ${interquartile(ratios)} over ${ratios.length} rounds`,
-      });
+    // Each state against the extension absent, shown without a budget: the then wrapper's cost
+    // in a page of nothing but continuations, and V8's fast paths for the page's own promises,
+    // lost for the page's life once Promise.prototype.then has been replaced (which only a
+    // recording someone started with native on does: native on, and its page in native off,
+    // same page).
+    const againstAbsent = [
+      ["thenCpu", `${THENS} .then continuations in a timer callback`],
+      ["promiseCpu", `${PROMISE_CHAINS} promises resolved with promises, gathered by Promise.all`],
+    ] as const;
+    for (const [key, work] of againstAbsent) {
+      for (const variant of VARIANTS.slice(1)) {
+        const values = samples.get(variant)![key];
+        const ratios = values.map((value, round) => value / absent[key][round]!);
+        figures.push({
+          name: `${work}, main-thread CPU time, ${variant} / extension absent`,
+          value: median(ratios),
+          unit: "×",
+          note: `medians ${median(values).toFixed(1)} ms vs ${median(absent[key]).toFixed(1)} ms; ratios' interquartile range ${interquartile(ratios)} over ${ratios.length} rounds`,
+        });
+      }
     }
     // A quiet page, shown without a budget: the flight recorder's flushes wake it (page-agent.ts).
     for (const variant of VARIANTS.filter((v) => QUIET_VARIANTS.includes(v))) {

@@ -292,7 +292,7 @@ export class PageAgent {
       stream = state.stream;
       const startupBatches = this.takeStartupBatches();
       for (let k = 0; k < startupBatches.length; k++) ring.keep(startupBatches[k]!, stream.recorder.now());
-      // Past start-up now: what the start-up recording left out for a page about to stop recording comes in.
+      // Past start-up now: the dispatch listeners the start-up recording left out come in.
       this.applyNative(stream.recorder, FLIGHT_OPTIONS, "flight");
     } else {
       stream = this.newStream(FLIGHT_OPTIONS);
