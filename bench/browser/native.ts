@@ -81,6 +81,14 @@
  * (≥ 11 000: every fetch and timer, started and ended), and the events its agent dropped per
  * run (none: a burst of events in one task is shipped in several batches, page-agent.ts).
  *
+ * NATIVE_BENCH_STATES=<names> measures only the states named (by their short names, comma-separated:
+ * absent, idle, native-off, native-on, native-off-same-page, flight-recorder, flight-recorder-off,
+ * and with NATIVE_BENCH_AGAINST idle.other-build, native-on.other-build,
+ * flight-recorder.other-build), and shows only the figures those give; the extension absent is
+ * always measured, as most figures' baseline. A part's share of the flight recorder's cost, say,
+ * is `NATIVE_BENCH_STATES=flight-recorder,flight-recorder.other-build` with a build that leaves
+ * the part out as NATIVE_BENCH_AGAINST: three browsers instead of nine, in a third of the time.
+ *
  * NATIVE_BENCH_GENERATIONS (default 3) and NATIVE_BENCH_ROUNDS (default 12) set the sizes, and
  * NATIVE_BENCH_FETCHES (default 500) and NATIVE_BENCH_TIMERS (default 5 000) the work (one of
  * them 0 shows what the other costs by itself);
@@ -91,7 +99,7 @@
  * <file>.native-off-same-page.cpuprofile (the difference is what native instrumentation costs
  * with DevTools open), <file>.flight-recorder.cpuprofile, <file>.flight-recorder-off.cpuprofile
  * and <file>.absent.cpuprofile (what it costs with DevTools closed) and, with
- * NATIVE_BENCH_AGAINST, the other build's native-on page's <file>.other-build.cpuprofile; for
+ * NATIVE_BENCH_AGAINST, the other build's native-on page's <file>.native-on.other-build.cpuprofile; for
  * any .cpuprofile reader.
  *
  * Recording is started as a person starts it: DevTools open on the page, the Async panel's
@@ -207,13 +215,39 @@ const AGAINST = process.env.NATIVE_BENCH_AGAINST;
 type Variant =
   | "absent" | "idle" | "native off" | "native on" | "native off, same page" | "flight recorder" | "flight recorder off, same page"
   | "idle, other build" | "native on, other build" | "flight recorder, other build";
-/** Each "…, same page" state right after the state whose page it shares: the page's instrumentation is turned once a round. */
-const VARIANTS: readonly Variant[] = [
-  "absent", "idle", "native off", "native on", "native off, same page", "flight recorder", "flight recorder off, same page",
-  ...(AGAINST === undefined ? [] : ["idle, other build", "native on, other build", "flight recorder, other build"] as const),
-];
+/** Each state's short name: in NATIVE_BENCH_STATES, and in the names of its CPU profile's file. */
+const SHORT_NAME: Record<Variant, string> = {
+  "absent": "absent", "idle": "idle", "native off": "native-off", "native on": "native-on", "native off, same page": "native-off-same-page",
+  "flight recorder": "flight-recorder", "flight recorder off, same page": "flight-recorder-off", "idle, other build": "idle.other-build",
+  "native on, other build": "native-on.other-build", "flight recorder, other build": "flight-recorder.other-build",
+};
 /** The states measured in another state's page, with its instrumentation turned off: that state. */
 const SAME_PAGE: Partial<Record<Variant, Variant>> = { "native off, same page": "native on", "flight recorder off, same page": "flight recorder" };
+/** Each "…, same page" state right after the state whose page it shares: the page's instrumentation is turned once a round. */
+const VARIANTS: readonly Variant[] = chosenStates([
+  "absent", "idle", "native off", "native on", "native off, same page", "flight recorder", "flight recorder off, same page",
+  ...(AGAINST === undefined ? [] : ["idle, other build", "native on, other build", "flight recorder, other build"] as const),
+], process.env.NATIVE_BENCH_STATES);
+
+/** The states NATIVE_BENCH_STATES names (all of `states` without it), the extension absent first in any case. */
+function chosenStates(states: readonly Variant[], names: string | undefined): readonly Variant[] {
+  if (names === undefined || names.trim() === "") return states;
+  const wanted = new Set(names.split(",").map((name) => name.trim()).filter((name) => name !== ""));
+  for (const name of wanted) {
+    if (!states.some((state) => SHORT_NAME[state] === name)) {
+      const known = states.map((state) => SHORT_NAME[state]).join(", ");
+      throw new Error(`NATIVE_BENCH_STATES: no state "${name}" here (${known}${AGAINST === undefined ? "; the other build's need NATIVE_BENCH_AGAINST" : ""}).`);
+    }
+  }
+  const chosen = states.filter((state) => state === "absent" || wanted.has(SHORT_NAME[state]));
+  for (const state of chosen) {
+    const host = SAME_PAGE[state];
+    if (host !== undefined && !chosen.includes(host)) {
+      throw new Error(`NATIVE_BENCH_STATES: ${SHORT_NAME[state]} is measured in ${SHORT_NAME[host]}'s page: name that state too.`);
+    }
+  }
+  return chosen;
+}
 const otherBuild = (variant: Variant): boolean => variant.endsWith(", other build");
 const flight = (variant: Variant): boolean => variant === "flight recorder" || variant === "flight recorder, other build";
 /** Recorded through the Async panel, DevTools open on the page throughout. */
@@ -225,7 +259,7 @@ const pairsFetches = (variant: Variant): boolean => nativeOn(variant) || flight(
  * The states whose page also times the work through minimal wrappers of its own against none
  * (runFloorPair): the floor of any recording wrapper, with DevTools closed and open.
  */
-const FLOOR_VARIANTS: readonly Variant[] = ["absent", "native off"];
+const FLOOR_VARIANTS: readonly Variant[] = (["absent", "native off"] as const).filter((variant) => VARIANTS.includes(variant));
 
 /**
  * What a side measures, one value a run (ms): main-thread CPU, time in tasks and wall time of
@@ -415,7 +449,7 @@ async function runFloorPair(side: Side, round: number): Promise<void> {
 }
 
 /** The states whose page is also watched doing nothing (quietCpu): what keeping a tab's last 30 s costs a quiet page. */
-const QUIET_VARIANTS: readonly Variant[] = ["absent", "idle", "flight recorder", "flight recorder, other build"];
+const QUIET_VARIANTS: readonly Variant[] = (["absent", "idle", "flight recorder", "flight recorder, other build"] as const).filter((variant) => VARIANTS.includes(variant));
 /** How long a page has done nothing before it is watched, and for how long. */
 const QUIET_AFTER_MS = 2000;
 const QUIET_MS = 4000;
@@ -481,7 +515,7 @@ async function profileRuns(sides: readonly Side[]): Promise<void> {
 }
 
 /** One generation: fresh browsers, a page in each state, ROUNDS measured rounds; the sides' samples. */
-async function generation(url: string, profile: boolean): Promise<{ sides: Side[]; shipped: number; dropped: number }> {
+async function generation(url: string, profile: boolean): Promise<{ sides: Side[]; shipped: number | null; dropped: number | null }> {
   const plain = await launchWithoutExtension();
   // A browser for each state with a page of its own (the "…, same page" states have none).
   const owners = VARIANTS.slice(1).filter((variant) => SAME_PAGE[variant] === undefined);
@@ -510,20 +544,25 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
     const quiet = sides.filter((side) => QUIET_VARIANTS.includes(side.variant));
     for (const side of quiet) if (side.toggle !== null) await turn(side, true);
     await watchQuiet(quiet);
-    const on = sides.find((s) => s.variant === "native on")!;
     if (profile) await profileRuns(sides.filter((s) => !s.variant.startsWith("idle")));
-    await new Promise((resolve) => setTimeout(resolve, 2 * SHIPPING_MS)); // the last batch (at most 200 ms late) reaches the panel
-    const { events, droppedEvents } = await on.panel!.evaluate(() => {
-      const snapshot = window.__aioscopePanel?.snapshot();
-      return { events: snapshot?.events ?? 0, droppedEvents: snapshot?.droppedEvents ?? 0 };
-    });
-    const pairEvents = on.fetchPairEvents.reduce((sum, count) => sum + count, 0);
+    const counts = await nativeOnCounts(sides.find((s) => s.variant === "native on"), WARMUP_ROUNDS + ROUNDS + (profile ? PROFILE_ROUNDS : 0));
     for (const side of sides) if (SAME_PAGE[side.variant] === undefined) await side.page.close();
-    const runs = WARMUP_ROUNDS + ROUNDS + (profile ? PROFILE_ROUNDS : 0);
-    return { sides, shipped: (events - pairEvents) / runs, dropped: droppedEvents / runs };
+    return { sides, ...counts };
   } finally {
     await Promise.all([plain.close(), ...extensions.map((e) => e.close())]);
   }
+}
+
+/** Events the native-on side's panel received per run of the work, and its agent dropped (null without that side). */
+async function nativeOnCounts(on: Side | undefined, runs: number): Promise<{ shipped: number | null; dropped: number | null }> {
+  if (on === undefined) return { shipped: null, dropped: null };
+  await new Promise((resolve) => setTimeout(resolve, 2 * SHIPPING_MS)); // the last batch (at most 200 ms late) reaches the panel
+  const { events, droppedEvents } = await on.panel!.evaluate(() => {
+    const snapshot = window.__aioscopePanel?.snapshot();
+    return { events: snapshot?.events ?? 0, droppedEvents: snapshot?.droppedEvents ?? 0 };
+  });
+  const pairEvents = on.fetchPairEvents.reduce((sum, count) => sum + count, 0);
+  return { shipped: (events - pairEvents) / runs, dropped: droppedEvents / runs };
 }
 
 export async function nativeFigures(): Promise<BenchFigure[]> {
@@ -531,8 +570,8 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
   try {
     const url = `${server.origin}/`;
     const samples = new Map<Variant, Samples>(VARIANTS.map((v) => [v, noSamples()]));
-    let shipped = 0;
-    let dropped = 0;
+    let shipped: number | null = null;
+    let dropped: number | null = null;
     for (let g = 0; g < GENERATIONS; g++) {
       const result = await generation(url, PROFILE_FILE !== undefined && g === 0);
       shipped = result.shipped;
@@ -566,7 +605,7 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
       ] as [Variant, Variant, null][]),
     ];
     for (const [measure, key, budgeted] of measures) {
-      for (const [variant, against, budget] of pairs) {
+      for (const [variant, against, budget] of pairs.filter(([a, b]) => VARIANTS.includes(a) && VARIANTS.includes(b))) {
         const values = samples.get(variant)![key];
         const baseline = samples.get(against)![key];
         // Paired: each run against the other state's run of the same round.
@@ -586,7 +625,7 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
         ["main-thread CPU time", "cpu"], [`main-thread CPU time of ${THENS} .then`, "thenCpu"], [`main-thread CPU time of the page's ${PROMISE_CHAINS} promises`, "promiseCpu"],
       ] as const;
       const againstPairs = [["idle", "idle, other build"], ["native on", "native on, other build"], ["flight recorder", "flight recorder, other build"]] as const;
-      for (const [mine, theirs] of againstPairs) {
+      for (const [mine, theirs] of againstPairs.filter(([a, b]) => VARIANTS.includes(a) && VARIANTS.includes(b))) {
         const other = samples.get(theirs)!;
         const on = samples.get(mine)!;
         for (const [measure, key] of againstMeasures) {
@@ -654,21 +693,23 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
         note: `median of ${values.length} generations (${values.map((v) => v.toFixed(2)).join(", ")})`,
       });
     }
-    figures.push({
-      name: "events recorded per run with native on (fetches, timers, the Promise.all)",
-      value: shipped,
-      unit: "events",
-      budget: { min: FETCHES * 2 + TIMERS * 2 },
-    });
-    figures.push({
-      name: "events dropped per run with native on (the page agent's bounds)",
-      value: dropped,
-      unit: "events",
-      budget: { max: 0 },
-    });
+    if (shipped !== null && dropped !== null) {
+      figures.push({
+        name: "events recorded per run with native on (fetches, timers, the Promise.all)",
+        value: shipped,
+        unit: "events",
+        budget: { min: FETCHES * 2 + TIMERS * 2 },
+      });
+      figures.push({
+        name: "events dropped per run with native on (the page agent's bounds)",
+        value: dropped,
+        unit: "events",
+        budget: { max: 0 },
+      });
+    }
     if (PROFILE_FILE !== undefined) {
       for (const [variant, parts] of profiles) {
-        writeFileSync(variant === "native on" ? PROFILE_FILE : profileFileOf(PROFILE_FILE, PROFILE_SUFFIX[variant]), JSON.stringify(mergeProfiles(parts)));
+        writeFileSync(variant === "native on" ? PROFILE_FILE : profileFileOf(PROFILE_FILE, SHORT_NAME[variant]), JSON.stringify(mergeProfiles(parts)));
       }
     }
     return figures;
@@ -676,13 +717,6 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
     await server.close();
   }
 }
-
-/** What another side's profile file is called after, next to the native-on one's. */
-const PROFILE_SUFFIX: Record<Variant, string> = {
-  "absent": "absent", "idle": "idle", "native off": "native-off", "native on": "native-on", "native off, same page": "native-off-same-page",
-  "flight recorder": "flight-recorder", "flight recorder off, same page": "flight-recorder-off", "idle, other build": "idle.other-build",
-  "native on, other build": "other-build", "flight recorder, other build": "flight-recorder.other-build",
-};
 
 /** Where another side's profile goes, next to the native-on one: `x.cpuprofile` → `x.native-off.cpuprofile`. */
 function profileFileOf(file: string, side: string): string {
