@@ -248,6 +248,8 @@ function chosenStates(states: readonly Variant[], names: string | undefined): re
   }
   return chosen;
 }
+/** Whether both states of a pair (a ratio's two sides) are measured in this run. */
+const bothMeasured = ([a, b]: readonly [Variant, Variant, ...unknown[]]): boolean => VARIANTS.includes(a) && VARIANTS.includes(b);
 const otherBuild = (variant: Variant): boolean => variant.endsWith(", other build");
 const flight = (variant: Variant): boolean => variant === "flight recorder" || variant === "flight recorder, other build";
 /** Recorded through the Async panel, DevTools open on the page throughout. */
@@ -605,7 +607,7 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
       ] as [Variant, Variant, null][]),
     ];
     for (const [measure, key, budgeted] of measures) {
-      for (const [variant, against, budget] of pairs.filter(([a, b]) => VARIANTS.includes(a) && VARIANTS.includes(b))) {
+      for (const [variant, against, budget] of pairs.filter(bothMeasured)) {
         const values = samples.get(variant)![key];
         const baseline = samples.get(against)![key];
         // Paired: each run against the other state's run of the same round.
@@ -625,7 +627,7 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
         ["main-thread CPU time", "cpu"], [`main-thread CPU time of ${THENS} .then`, "thenCpu"], [`main-thread CPU time of the page's ${PROMISE_CHAINS} promises`, "promiseCpu"],
       ] as const;
       const againstPairs = [["idle", "idle, other build"], ["native on", "native on, other build"], ["flight recorder", "flight recorder, other build"]] as const;
-      for (const [mine, theirs] of againstPairs.filter(([a, b]) => VARIANTS.includes(a) && VARIANTS.includes(b))) {
+      for (const [mine, theirs] of againstPairs.filter(bothMeasured)) {
         const other = samples.get(theirs)!;
         const on = samples.get(mine)!;
         for (const [measure, key] of againstMeasures) {
