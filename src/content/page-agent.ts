@@ -292,12 +292,11 @@ export class PageAgent {
       stream = state.stream;
       const startupBatches = this.takeStartupBatches();
       for (let k = 0; k < startupBatches.length; k++) ring.keep(startupBatches[k]!, stream.recorder.now());
-      // Past start-up now: the dispatch listeners the start-up recording left out come in.
-      this.applyNative(stream.recorder, FLIGHT_OPTIONS, "flight");
     } else {
       stream = this.newStream(FLIGHT_OPTIONS);
-      this.applyNative(stream.recorder, FLIGHT_OPTIONS, "flight");
     }
+    // A start-up recording kept on gains here the dispatch listeners it left out.
+    this.applyNative(stream.recorder, FLIGHT_OPTIONS, "flight");
     this.state = { name: "flight", stream, ring };
     this.resetAllowance(stream.recorder);
     this.scheduleFlush();
