@@ -10,7 +10,7 @@
  * (property access on our own objects, `arr[arr.length] = x`, `for` loops, `typeof`, template
  * literals on strings); methods needing a receiver are exported uncurried, and collections
  * carry their methods as own properties (`safeMap`) so calls stay plain method calls.
- * test/unit/trace/primordials.test.ts checks the modules that must follow these rules.
+ * test/unit/content/primordials.test.ts checks the modules that must follow these rules.
  */
 
 const apply = Reflect.apply;
@@ -74,7 +74,9 @@ export function copyPrefix<T extends Float64Array | Uint8Array | Int32Array>(tar
 
 const NativeMap = Map;
 const NativeSet = Set;
-const mapMethods = { get: Map.prototype.get, set: Map.prototype.set, has: Map.prototype.has, delete: Map.prototype.delete, clear: Map.prototype.clear };
+const mapMethods = { get: Map.prototype.get, set: Map.prototype.set, has: Map.prototype.has, delete: Map.prototype.delete, clear: Map.prototype.clear, keys: Map.prototype.keys };
+const mapSizeGetter = Object.getOwnPropertyDescriptor(Map.prototype, "size")!.get!;
+const mapIteratorNext = getPrototypeOf(new NativeMap().keys()).next as (this: Iterator<unknown>) => IteratorResult<unknown>;
 const setMethods = { add: Set.prototype.add, has: Set.prototype.has, delete: Set.prototype.delete, clear: Set.prototype.clear };
 
 /** A Map whose methods are the originals, as own properties (a page replacing Map.prototype.get does not reach it). */
@@ -86,6 +88,26 @@ export function safeMap<K, V>(): Map<K, V> {
   defineProperty(map, "has", { value: mapMethods.has });
   defineProperty(map, "delete", { value: mapMethods.delete });
   defineProperty(map, "clear", { value: mapMethods.clear });
+  defineProperty(map, "keys", { value: mapMethods.keys });
+  defineProperty(map, "size", { get: mapSizeGetter });
+  return map;
+}
+
+/** The oldest key of a safeMap (Maps keep insertion order), or undefined when it is empty. */
+export function firstKey<K>(map: Map<K, unknown>): K | undefined {
+  const first = apply(mapIteratorNext, map.keys(), []) as IteratorResult<K>;
+  return first.done === true ? undefined : first.value;
+}
+
+const NativeWeakMap = WeakMap;
+const weakMapMethods = { get: WeakMap.prototype.get, set: WeakMap.prototype.set, delete: WeakMap.prototype.delete };
+
+/** A WeakMap whose methods are the originals, as own properties. */
+export function safeWeakMap<K extends WeakKey, V>(): WeakMap<K, V> {
+  const map = new NativeWeakMap<K, V>();
+  defineProperty(map, "get", { value: weakMapMethods.get });
+  defineProperty(map, "set", { value: weakMapMethods.set });
+  defineProperty(map, "delete", { value: weakMapMethods.delete });
   return map;
 }
 

@@ -197,6 +197,16 @@ async function behaviour() {
   await gotAbort;
   out.controllerAborted = { aborted: mc.signal.aborted, reason: mc.signal.reason, again: mc.abort("again"), reasonKept: mc.signal.reason };
   out.abortIllegal = attempt(() => AbortController.prototype.abort.call({}));
+  // More distinct string reasons than the wrapper remembers: the oldest are forgotten, quietly.
+  out.manyReasons = attempt(() => {
+    const reasons = [];
+    for (let k = 0; k < 100; k++) {
+      const controller = new AbortController();
+      controller.abort("reason " + k);
+      reasons.push(controller.signal.reason);
+    }
+    return reasons.join();
+  });
   const t = AbortSignal.timeout(5);
   await nextEvent(t, "abort");
   out.timeout = { name: t.reason.name, message: t.reason.message, isSignal: t instanceof AbortSignal };

@@ -20,9 +20,9 @@
  */
 import { Patch } from "./cloak.ts";
 import {
-  apply, controllerSignal, firstKey, isArray, listen, NativeAbortController, NativeAbortSignal, safeMap, safeWeakMap, signalAborted,
-  signalReason,
+  apply, controllerSignal, isArray, listen, NativeAbortController, NativeAbortSignal, signalAborted, signalReason,
 } from "./originals.ts";
+import { firstKey, safeMap, safeWeakMap } from "../../trace/primordials.ts";
 import { callerSite } from "./site.ts";
 import { causeNow, currentSink, describe, domExceptionName, startOp, taskTracker, type Sink } from "./sink.ts";
 import type { CreationSite } from "../../trace/model.ts";

@@ -11,7 +11,8 @@
  * synchronously through a wrapper, and `toString` of a wrapper seen from another realm (an
  * iframe's own `Function.prototype.toString`).
  */
-import { apply, defineProperty, getOwnPropertyDescriptor, safeWeakMap } from "./originals.ts";
+import { apply, defineProperty, getOwnPropertyDescriptor } from "./originals.ts";
+import { safeWeakMap } from "../../trace/primordials.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- wrappers stand in for any function */
 

@@ -1,8 +1,10 @@
 /**
  * The page's own built-ins, taken when this module is evaluated: at document_start, in the
- * MAIN world, before any page script runs. Everything the wrappers call at run time comes from
- * here, so a page that later replaces `Reflect.apply`, `WeakMap.prototype.get`, a prototype
- * getter or `Promise.prototype.then` neither sees our calls nor changes what they do.
+ * MAIN world, before any page script runs. What the wrappers call at run time comes from here
+ * (the DOM's, the network's, promises', errors') or from src/trace/primordials.ts (collections,
+ * `Math`, strings, the clock), so a page that later replaces `Reflect.apply`,
+ * `WeakMap.prototype.get`, a prototype getter or `Promise.prototype.then` neither sees our
+ * calls nor changes what they do.
  *
  * Nothing here may run page code: getters and methods are native ones, read off prototypes
  * while they are still pristine.
@@ -45,58 +47,10 @@ export function dataProperty(target: object, name: PropertyKey): unknown {
   return descriptor !== undefined && "value" in descriptor ? descriptor.value : undefined;
 }
 
-// ── Collections the page cannot reach into ───────────────────────────────────────────────────
-
-const NativeWeakMap = WeakMap;
-const weakGet = WeakMap.prototype.get;
-const weakSet = WeakMap.prototype.set;
-const weakDelete = WeakMap.prototype.delete;
-const NativeMap = Map;
-const mapGet = Map.prototype.get;
-const mapSet = Map.prototype.set;
-const mapDelete = Map.prototype.delete;
-const mapClear = Map.prototype.clear;
-const mapSizeGetter = getOwnPropertyDescriptor(Map.prototype, "size")!.get!;
-const mapKeys = Map.prototype.keys;
-const iteratorNext = getPrototypeOf([][Symbol.iterator]()).next as (this: Iterator<unknown>) => IteratorResult<unknown>;
-
-/**
- * A WeakMap that keeps the methods captured at document_start as its own properties: calls
- * stay plain (and fast) method calls, and a page that replaces `WeakMap.prototype.get` later
- * does not reach them.
- */
-export function safeWeakMap<K extends WeakKey, V>(): WeakMap<K, V> {
-  const map = new NativeWeakMap<K, V>();
-  defineProperty(map, "get", { value: weakGet });
-  defineProperty(map, "set", { value: weakSet });
-  defineProperty(map, "delete", { value: weakDelete });
-  return map;
-}
-
-/** A Map that keeps the methods captured at document_start as its own properties (see safeWeakMap). */
-export function safeMap<K, V>(): Map<K, V> {
-  const map = new NativeMap<K, V>();
-  defineProperty(map, "get", { value: mapGet });
-  defineProperty(map, "set", { value: mapSet });
-  defineProperty(map, "delete", { value: mapDelete });
-  defineProperty(map, "clear", { value: mapClear });
-  defineProperty(map, "keys", { value: mapKeys });
-  defineProperty(map, "size", { get: mapSizeGetter });
-  return map;
-}
-
-/** The oldest key of a safeMap (Maps keep insertion order), or undefined when it is empty. */
-export function firstKey<K>(map: Map<K, unknown>): K | undefined {
-  const first = apply(iteratorNext, map.keys(), []) as IteratorResult<K>;
-  return first.done === true ? undefined : first.value;
-}
-
 // ── Functions, errors, promises ──────────────────────────────────────────────────────────────
 
 export const functionToString = Function.prototype.toString;
 
-/** `performance.now()`, as it was at document_start (bound: a plain call, no arguments array). */
-export const hostNow: () => number = typeof performance !== "undefined" ? performance.now.bind(performance) : Date.now;
 export const NativeError = Error;
 export const captureStackTrace = (Error as { captureStackTrace?: (target: object, skip?: Function) => void }).captureStackTrace;
 

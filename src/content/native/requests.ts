@@ -25,16 +25,16 @@
  */
 import { Patch } from "./cloak.ts";
 import {
-  apply, documentBaseUri, findProperty, eventType, headerOf, NativeRequest, NativeURL, NativeXMLHttpRequest, pageWindow,
-  progressLoaded, requestMethod, requestSignal, requestUrl, responseHeaders, responseStatus, safeWeakMap, signalAborted,
-  signalReason, originalThen, urlHref, listen, xhrReadyState, xhrStatus, hostNow,
+  apply, documentBaseUri, findProperty, eventType, headerOf, NativeRequest, NativeURL, NativeXMLHttpRequest, pageWindow, progressLoaded,
+  requestMethod, requestSignal, requestUrl, responseHeaders, responseStatus, signalAborted, signalReason, originalThen, urlHref, listen,
+  xhrReadyState, xhrStatus,
 } from "./originals.ts";
 import { abortCauseOf } from "./abort.ts";
 import { awaitTiming } from "./resources.ts";
 import { callerSite } from "./site.ts";
 import { Cause, activeCause, enter } from "./causes.ts";
 import { currentSink, describe, onWindow, promiseOps, startOp, type NativeOp, type Sink } from "./sink.ts";
-import { numberIsSafeInteger as isSafeInteger, regExpExec, regExpTest, stringToUpperCase } from "../../trace/primordials.ts";
+import { hostNow, numberIsSafeInteger as isSafeInteger, regExpExec, regExpTest, safeWeakMap, stringToUpperCase } from "../../trace/primordials.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- wrappers stand in for any function */
 

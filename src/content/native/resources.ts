@@ -21,11 +21,11 @@
  * their own start and end, like long tasks.
  */
 import {
-  apply, collectionAt, documentReadyState, collectionLength, disconnect, documentScripts, entriesOf, entryName, entryStartTime, eventTarget,
-  eventType, isScriptElement, listen, NativePerformanceObserver, observe, pageWindow, removeListener, resourceTiming,
-  safeMap, scriptSrc, scriptType, supportedEntryTypes,
+  apply, collectionAt, documentReadyState, collectionLength, disconnect, documentScripts, entriesOf, entryName, entryStartTime,
+  eventTarget, eventType, isScriptElement, listen, NativePerformanceObserver, observe, pageWindow, removeListener, resourceTiming,
+  scriptSrc, scriptType, supportedEntryTypes,
 } from "./originals.ts";
-import { append, indexOf, mathMax, mathRound, stringIndexOf, stringSlice } from "../../trace/primordials.ts";
+import { append, indexOf, mathMax, mathRound, safeMap, stringIndexOf, stringSlice } from "../../trace/primordials.ts";
 import { currentSink, describe, startOp, type Fields, type NativeOp, type Sink } from "./sink.ts";
 
 const round = (ms: number): number => mathRound(ms * 10) / 10;

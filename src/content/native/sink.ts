@@ -11,10 +11,10 @@
  * `{"status":200,"bytes":512,"site":"load (https://app.example/main.js:12:5)"}`.
  */
 import type { Instrument, Task } from "../../runtime/index.ts";
-import { stringSlice, toText } from "../../trace/primordials.ts";
+import { safeMap, safeWeakMap, stringSlice, toText } from "../../trace/primordials.ts";
 import type { CreationSite, NativeKind, NativeOutcome } from "../../trace/model.ts";
 import type { Recorder } from "../../trace/recorder.ts";
-import { apply, dataProperty, exceptionMessage, exceptionName, pageWindow, safeMap, safeWeakMap, toJson } from "./originals.ts";
+import { apply, dataProperty, exceptionMessage, exceptionName, pageWindow, toJson } from "./originals.ts";
 import { formatSite } from "./site.ts";
 import { Cause, enter, leave, lookUpCause } from "./causes.ts";
 

@@ -14,8 +14,8 @@
  */
 import type { CreationSite } from "../../trace/model.ts";
 import { parseStackFrame } from "../../trace/stack.ts";
-import { mathMin, stringIndexOf, stringSlice } from "../../trace/primordials.ts";
-import { captureStackTrace, hostNow, NativeError, ownScriptFile } from "./originals.ts";
+import { hostNow, mathMin, stringIndexOf, stringSlice } from "../../trace/primordials.ts";
+import { captureStackTrace, NativeError, ownScriptFile } from "./originals.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- any wrapper */
 

@@ -17,7 +17,8 @@
  * sleeps, already on the timeline.
  */
 import { Patch } from "./cloak.ts";
-import { apply, pageWindow, safeMap } from "./originals.ts";
+import { apply, pageWindow } from "./originals.ts";
+import { safeMap } from "../../trace/primordials.ts";
 import { callerSite, isOwnSite } from "./site.ts";
 import { currentSink, fireAndRun, onWindow, startOp, type NativeOp } from "./sink.ts";
 

@@ -18,9 +18,9 @@
 import { Patch } from "./cloak.ts";
 import {
   apply, arrayBufferByteLength, construct, dataProperty, dataViewByteLength, defineProperty, documentBaseUri, eventType,
-  getOwnPropertyDescriptor, getPrototypeOf, listen, messageData, NativeURL, NativeWorker, pageWindow, safeWeakMap,
-  typedArrayByteLength, urlHref,
+  getOwnPropertyDescriptor, getPrototypeOf, listen, messageData, NativeURL, NativeWorker, pageWindow, typedArrayByteLength, urlHref,
 } from "./originals.ts";
+import { safeWeakMap } from "../../trace/primordials.ts";
 import { Cause, activeCause, enter } from "./causes.ts";
 import { callerSite } from "./site.ts";
 import { currentSink, startOp, taskTracker, type Fields, type NativeOp } from "./sink.ts";

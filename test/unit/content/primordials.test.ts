@@ -15,6 +15,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
+import { firstKey, safeMap, safeSet, safeWeakMap } from "../../../src/trace/primordials.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -82,5 +83,47 @@ describe("page-side code and the page's built-ins", () => {
     const sample = ["const push = Array.prototype.push;", "function f(list) {", "  list.push(1);", "  for (const x of list) g(x);", "}"];
     const flagged = sample.filter((line) => line.startsWith(" ") && FORBIDDEN.some(([pattern]) => pattern.test(line)));
     expect(flagged).toEqual(["  list.push(1);", "  for (const x of list) g(x);"]);
+  });
+});
+
+describe("the safe collections", () => {
+  test("keep working after the page replaces the prototypes' methods and getters", () => {
+    const map = safeMap<string, number>();
+    const weak = safeWeakMap<object, number>();
+    const set = safeSet<number>();
+    const key = {};
+    const saved = { get: Map.prototype.get, keys: Map.prototype.keys, size: Object.getOwnPropertyDescriptor(Map.prototype, "size")!, weakGet: WeakMap.prototype.get, add: Set.prototype.add };
+    const poison = (): never => {
+      throw new Error("the page's method ran");
+    };
+    const seen: unknown[] = [];
+    try {
+      Map.prototype.get = poison;
+      Map.prototype.keys = poison;
+      Object.defineProperty(Map.prototype, "size", { get: poison, configurable: true });
+      WeakMap.prototype.get = poison;
+      Set.prototype.add = poison;
+      map.set("a", 1);
+      map.set("b", 2);
+      weak.set(key, 3);
+      set.add(4);
+      seen[seen.length] = map.get("b");
+      seen[seen.length] = map.size;
+      seen[seen.length] = firstKey(map);
+      seen[seen.length] = weak.get(key);
+      seen[seen.length] = set.has(4);
+      map.delete("a");
+      seen[seen.length] = firstKey(map);
+      map.clear();
+      seen[seen.length] = firstKey(map);
+    } finally {
+      // Restored before asserting: the assertions use the built-ins themselves.
+      Map.prototype.get = saved.get;
+      Map.prototype.keys = saved.keys;
+      Object.defineProperty(Map.prototype, "size", saved.size);
+      WeakMap.prototype.get = saved.weakGet;
+      Set.prototype.add = saved.add;
+    }
+    expect(seen).toEqual([2, 2, "a", 3, true, "b", undefined]);
   });
 });
