@@ -197,6 +197,10 @@ async function behaviour() {
   await gotAbort;
   out.controllerAborted = { aborted: mc.signal.aborted, reason: mc.signal.reason, again: mc.abort("again"), reasonKept: mc.signal.reason };
   out.abortIllegal = attempt(() => AbortController.prototype.abort.call({}));
+  // More requests waiting for their Resource Timing entries at once than the wrapper keeps.
+  const crowd = [];
+  for (let k = 0; k < 520; k++) crowd.push(fetch(data("crowd-" + k)).then((response) => response.status));
+  out.crowd = await settle(Promise.all(crowd).then((statuses) => statuses.join()));
   // More distinct string reasons than the wrapper remembers: the oldest are forgotten, quietly.
   out.manyReasons = attempt(() => {
     const reasons = [];
