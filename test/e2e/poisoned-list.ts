@@ -37,3 +37,10 @@ export const POISONED = [
   ["ArrayBuffer.prototype", ["slice"]],
 ] as const;
 
+/**
+ * Members of the option dictionaries page-side code hands the browser at run time
+ * (`addEventListener`'s options, `PerformanceObserver.observe`'s): the page defines throwing
+ * getters for them on Object.prototype, which the browser would call for an options object of
+ * ours that inherits from it.
+ */
+export const DICTIONARY_MEMBERS = ["capture", "once", "passive", "signal", "buffered", "entryTypes", "durationThreshold"] as const;

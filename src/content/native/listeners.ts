@@ -125,8 +125,9 @@ function onDispatchEnd(this: unknown, event: Event): void {
 }
 
 const addEventListenerOf = typeof EventTarget !== "undefined" ? EventTarget.prototype.addEventListener : undefined;
-const CAPTURE: AddEventListenerOptions = { capture: true, passive: true };
-const ONCE: AddEventListenerOptions = { once: true, passive: true };
+/** No prototype: the browser reads every option by name, and none may reach a getter the page put on Object.prototype. */
+const CAPTURE = { __proto__: null, capture: true, passive: true } as AddEventListenerOptions;
+const ONCE = { __proto__: null, once: true, passive: true } as AddEventListenerOptions;
 
 function addListener(target: EventTarget, type: string, listener: (this: unknown, event: Event) => void, options: AddEventListenerOptions): void {
   if (addEventListenerOf !== undefined) apply(addEventListenerOf, target, [type, listener, options]);

@@ -104,10 +104,11 @@ export class LongTaskObserver {
           const entries = methods.getEntries === undefined ? [] : apply(methods.getEntries, list, []) as LongEntry[];
           this.report(entries, kind, label);
         });
-        apply(methods.observe, observer, [{ type, buffered: true }]);
+        // No prototype: the browser reads every member by name, and none may reach a getter the page put on Object.prototype.
+        apply(methods.observe, observer, [{ __proto__: null, type, buffered: true }]);
         append(this.observers, observer);
       } catch (error) {
-        console.warn(`aioscope: cannot observe ${type} entries: ${describe(error)}`);
+        apply(warn, console, [`aioscope: cannot observe ${type} entries: ${describe(error)}`]);
       }
     }
   }
@@ -134,3 +135,5 @@ export class LongTaskObserver {
     }
   }
 }
+
+const warn = console.warn;

@@ -231,7 +231,8 @@ interface XhrState {
 const xhrStates = safeWeakMap<object, XhrState>();
 const XHR_EVENTS = ["readystatechange", "load", "error", "abort", "timeout", "loadend"];
 /** At the request itself, listeners run in the order they were added, capture or not. */
-const XHR_LISTENER_OPTIONS: AddEventListenerOptions = { capture: true };
+/** No prototype: the browser reads every option by name, and none may reach a getter the page put on Object.prototype. */
+const XHR_LISTENER_OPTIONS = { __proto__: null, capture: true } as AddEventListenerOptions;
 
 function xhrLabel(method: unknown, url: unknown): string {
   const verb = typeof method === "string" ? normalizeMethod(method) : "?";
