@@ -4,7 +4,7 @@
  * checked by the trace's one batch checker (src/trace/batch-check.ts), with the page's bounds;
  * the SessionBuilder runs the same checker and adds what only it knows (sequence, string ids).
  */
-import { indexOf, isArray, numberIsFinite, numberIsInteger, stringSlice } from "../trace/primordials.ts";
+import { indexOf, isArray, numberIsFinite, numberIsInteger, ownOption, stringSlice } from "../trace/primordials.ts";
 import type { TraceBatch } from "../trace/encoding.ts";
 import { PAGE_BATCH_BOUNDS, checkBatch as checkTraceBatch } from "../trace/batch-check.ts";
 import { PROTOCOL_VERSION,
@@ -194,42 +194,67 @@ export function checkBatch(value: unknown): Checked<TraceBatch> {
 }
 
 function checkOptions(value: unknown): Checked<RecordingOptions> {
-  if (!isRecord(value) || typeof value.creationSites !== "boolean") return refuse("options.creationSites is not a boolean");
-  if (typeof value.native !== "boolean") return refuse("options.native is not a boolean");
-  return ok({ creationSites: value.creationSites, native: value.native });
+  if (!isRecord(value)) return refuse("options.creationSites is not a boolean");
+  const creationSites = ownOption(value, "creationSites");
+  const native = ownOption(value, "native");
+  if (typeof creationSites !== "boolean") return refuse("options.creationSites is not a boolean");
+  if (typeof native !== "boolean") return refuse("options.native is not a boolean");
+  return ok({ creationSites, native });
 }
 
-/** A message to the page hook: the hook checks it too, since a page can post anything to itself. */
+/**
+ * A message to the page hook: the hook checks it too, since a page can post anything to itself.
+ * It arrives as a structured clone made in the page's realm, whose objects inherit from the
+ * page's Object.prototype: every field is read as an own property (ownOption), so a member the
+ * message leaves out (an optional one) never reaches a value or getter the page put there.
+ */
 export function checkBridgeMessage(message: unknown): Checked<BridgeToPageMessage> {
-  if (!isRecord(message) || !isRecord(message.data)) return refuse("not a { kind, data } object");
-  const { kind, data } = message;
+  const data = isRecord(message) ? ownOption(message, "data") : undefined;
+  if (!isRecord(message) || !isRecord(data)) return refuse("not a { kind, data } object");
+  const kind = ownOption(message, "kind");
+  const field = (name: string): unknown => ownOption(data, name);
   switch (kind) {
     case "ready":
-      return data.protocol === PROTOCOL_VERSION ? ok({ kind, data: { protocol: PROTOCOL_VERSION } }) : refuse("ready: wrong protocol");
+      return field("protocol") === PROTOCOL_VERSION ? ok({ kind, data: { protocol: PROTOCOL_VERSION } }) : refuse("ready: wrong protocol");
     case "start": {
-      if (!isString(data.session, MAX_SESSION_CHARS) || data.session.length === 0) return refuse("start: session is not a short string");
-      const options = checkOptions(data.options);
+      const session = field("session");
+      if (!isString(session, MAX_SESSION_CHARS) || session.length === 0) return refuse("start: session is not a short string");
+      const options = checkOptions(field("options"));
       if (!options.ok) return refuse(`start: ${options.reason}`);
       return ok({
-        kind, data: { session: data.session, options: options.value, keepStartup: data.keepStartup === true, fromFlightRecorder: data.fromFlightRecorder === true },
+        kind, data: { session, options: options.value, keepStartup: field("keepStartup") === true, fromFlightRecorder: field("fromFlightRecorder") === true },
       });
     }
-    case "stop":
-      return isString(data.session, MAX_SESSION_CHARS) ? ok({ kind, data: { session: data.session } }) : refuse("stop: session is not a short string");
-    case "query":
-      if (!isString(data.session, MAX_SESSION_CHARS) || !isCount(data.id)) return refuse("query: session is not a short string or id is not a count");
-      return ok({ kind, data: { session: data.session, id: data.id } });
-    case "performanceTracks":
-      return typeof data.enabled === "boolean" ? ok({ kind, data: { enabled: data.enabled } }) : refuse("performanceTracks: enabled is not a boolean");
-    case "snapshot":
-      return isCount(data.id) ? ok({ kind, data: { id: data.id } }) : refuse("snapshot: id is not a count");
-    case "cancelTask":
-      return isCount(data.task) && data.task > 0 ? ok({ kind, data: { task: data.task } }) : refuse("cancelTask: task is not a task id");
-    case "flightRecorder":
-      if (typeof data.enabled !== "boolean" || !isCount(data.windowMs, MAX_FLIGHT_WINDOW_MS) || data.windowMs === 0) {
+    case "stop": {
+      const session = field("session");
+      return isString(session, MAX_SESSION_CHARS) ? ok({ kind, data: { session } }) : refuse("stop: session is not a short string");
+    }
+    case "query": {
+      const session = field("session");
+      const id = field("id");
+      if (!isString(session, MAX_SESSION_CHARS) || !isCount(id)) return refuse("query: session is not a short string or id is not a count");
+      return ok({ kind, data: { session, id } });
+    }
+    case "performanceTracks": {
+      const enabled = field("enabled");
+      return typeof enabled === "boolean" ? ok({ kind, data: { enabled } }) : refuse("performanceTracks: enabled is not a boolean");
+    }
+    case "snapshot": {
+      const id = field("id");
+      return isCount(id) ? ok({ kind, data: { id } }) : refuse("snapshot: id is not a count");
+    }
+    case "cancelTask": {
+      const task = field("task");
+      return isCount(task) && task > 0 ? ok({ kind, data: { task } }) : refuse("cancelTask: task is not a task id");
+    }
+    case "flightRecorder": {
+      const enabled = field("enabled");
+      const windowMs = field("windowMs");
+      if (typeof enabled !== "boolean" || !isCount(windowMs, MAX_FLIGHT_WINDOW_MS) || windowMs === 0) {
         return refuse(`flightRecorder: enabled is not a boolean or windowMs is not a count of 1 … ${MAX_FLIGHT_WINDOW_MS} ms`);
       }
-      return ok({ kind, data: { enabled: data.enabled, windowMs: data.windowMs } });
+      return ok({ kind, data: { enabled, windowMs } });
+    }
     default:
       return refuse(`unknown kind ${describe(kind)}`);
   }

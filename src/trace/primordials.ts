@@ -59,6 +59,17 @@ export function indexOf<T>(list: readonly T[], value: T): number {
   return -1;
 }
 
+const hasOwn = Object.hasOwn;
+
+/**
+ * `options[key]` when `options` has it as its own property, else undefined: an options object
+ * that leaves a member out must not find it on Object.prototype, where a page may have put a
+ * value or a getter.
+ */
+export function ownOption<T extends object, K extends keyof T>(options: T, key: K): T[K] | undefined {
+  return hasOwn(options, key) ? options[key] : undefined;
+}
+
 /** Appends without `Array.prototype.push`. */
 export function append<T>(list: T[], value: T): void {
   list[list.length] = value;

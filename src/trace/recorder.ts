@@ -31,7 +31,7 @@ import {
 import { RECORDER_VERSION, type CreationSite, type MarkerKind, type NativeKind, type NativeOutcome } from "./model.ts";
 import { captureSite, captureStack, DEFAULT_INTERNAL_FRAMES, firstExternalFrame, type FrameFilter } from "./stack.ts";
 import {
-  append, copyPrefix, dateNow, hostNow, hostTimeOrigin, mathFloor, mathMax, mathMin, mathRound, numberIsFinite, safeMap, safeSet,
+  append, copyPrefix, dateNow, hostNow, hostTimeOrigin, mathFloor, mathMax, mathMin, mathRound, numberIsFinite, ownOption, safeMap, safeSet,
   stringSlice, stringStartsWith, toText,
 } from "./primordials.ts";
 
@@ -234,18 +234,21 @@ export class Recorder implements Instrument {
   private staleIndex = 0;
 
   constructor(options: RecorderOptions = {}) {
-    this.capacity = mathMax(1, mathFloor(options.capacity ?? DEFAULT_CAPACITY));
-    this.creationSites = options.creationSites ?? false;
-    this.internalFrames = options.internalFrames ?? DEFAULT_INTERNAL_FRAMES;
-    this.maxStrings = options.maxStrings ?? 1 << 20;
-    this.maxStringLength = options.maxStringLength ?? 2048;
-    this.maxSitesPerBatch = options.maxSitesPerBatch ?? Infinity;
-    this.onSite = options.onSite ?? null;
-    this.onFull = options.onFull ?? null;
-    this.maxBatchBytes = options.maxBatchBytes !== undefined && options.maxBatchBytes > 0 ? options.maxBatchBytes : Infinity;
+    // Each option read as an own property: a page's Object.prototype has no say (ownOption).
+    const option = <K extends keyof RecorderOptions>(key: K): RecorderOptions[K] => ownOption(options, key);
+    this.capacity = mathMax(1, mathFloor(option("capacity") ?? DEFAULT_CAPACITY));
+    this.creationSites = option("creationSites") ?? false;
+    this.internalFrames = option("internalFrames") ?? DEFAULT_INTERNAL_FRAMES;
+    this.maxStrings = option("maxStrings") ?? 1 << 20;
+    this.maxStringLength = option("maxStringLength") ?? 2048;
+    this.maxSitesPerBatch = option("maxSitesPerBatch") ?? Infinity;
+    this.onSite = option("onSite") ?? null;
+    this.onFull = option("onFull") ?? null;
+    const maxBatchBytes = option("maxBatchBytes");
+    this.maxBatchBytes = maxBatchBytes !== undefined && maxBatchBytes > 0 ? maxBatchBytes : Infinity;
     this.columnBytesLeft = this.maxBatchBytes;
     this.hostStart = hostNow();
-    const clock = options.clock ?? "host";
+    const clock = option("clock") ?? "host";
     this.hostClock = clock === "host";
     if (clock === "host") {
       this.clockKind = "host";
@@ -254,11 +257,11 @@ export class Recorder implements Instrument {
       this.read = () => hostNow() - this.hostStart;
     } else if (clock === "loop") {
       this.clockKind = "loop";
-      this.timeOrigin = options.timeOrigin ?? dateNow();
+      this.timeOrigin = option("timeOrigin") ?? dateNow();
       this.read = (task) => (task !== null ? task.getLoop().time() : this.lastTime);
     } else {
       this.clockKind = "custom";
-      this.timeOrigin = options.timeOrigin ?? dateNow();
+      this.timeOrigin = option("timeOrigin") ?? dateNow();
       this.read = clock;
     }
   }
@@ -559,21 +562,24 @@ export class Recorder implements Instrument {
     const id = this.nextNativeId++;
     const code = nativeKindCode(kind);
     if (code < 0) return id;
-    const parent = options.parent !== undefined && options.parent > 0 ? options.parent | 0 : 0;
+    const given = ownOption(options, "parent");
+    const parent = given !== undefined && given > 0 ? given | 0 : 0;
     // Only an earlier operation can be a cause: a later id would be a forged or broken link.
-    const cause = options.cause !== undefined && options.cause > 0 && options.cause < id ? options.cause | 0 : 0;
+    const causedBy = ownOption(options, "cause");
+    const cause = causedBy !== undefined && causedBy > 0 && causedBy < id ? causedBy | 0 : 0;
+    const detail = ownOption(options, "detail");
     // The links' event, written with the start when there are any (and counted with it when dropped).
-    const linked = parent !== 0 || cause !== 0 || options.detail !== undefined;
+    const linked = parent !== 0 || cause !== 0 || detail !== undefined;
     if (!this.hasRoom()) {
       if (linked) this.dropped++;
       return id;
     }
-    const task = options.task === undefined ? this.runningTask : taskIdOf(options.task);
-    const t = this.timeOf(options.at);
-    this.write(EV_NATIVE_START, t, id, code, this.intern(toText(label)), task);
+    const task = ownOption(options, "task");
+    const t = this.timeOf(ownOption(options, "at"));
+    this.write(EV_NATIVE_START, t, id, code, this.intern(toText(label)), task === undefined ? this.runningTask : taskIdOf(task));
     if (linked && this.hasRoom()) {
       // At the start's time: the room for it may have been made by taking a batch (onFull).
-      this.write(EV_NATIVE_PARENT, t, id, parent, cause, options.detail === undefined ? 0 : this.intern(toText(options.detail)));
+      this.write(EV_NATIVE_PARENT, t, id, parent, cause, detail === undefined ? 0 : this.intern(toText(detail)));
     }
     return id;
   }
@@ -582,7 +588,8 @@ export class Recorder implements Instrument {
   nativeEnd(id: number, outcome: NativeOutcome = "ok", options: { detail?: string; at?: number } = {}): void {
     const code = nativeOutcomeCode(outcome);
     if (code < 0 || !this.hasRoom()) return;
-    this.write(EV_NATIVE_END, this.timeOf(options.at), id | 0, code, options.detail === undefined ? 0 : this.intern(toText(options.detail)), 0);
+    const detail = ownOption(options, "detail");
+    this.write(EV_NATIVE_END, this.timeOf(ownOption(options, "at")), id | 0, code, detail === undefined ? 0 : this.intern(toText(detail)), 0);
   }
 
   /** A repeating native operation fired (an interval's tick, a frame of a rAF loop). */
@@ -595,7 +602,8 @@ export class Recorder implements Instrument {
   mark(kind: MarkerKind, label = "", options: { detail?: string; at?: number } = {}): void {
     const code = markerKindCode(kind);
     if (code < 0 || !this.hasRoom()) return;
-    this.write(EV_MARK, this.timeOf(options.at), code, this.intern(toText(label)), options.detail === undefined ? 0 : this.intern(toText(options.detail)), 0);
+    const detail = ownOption(options, "detail");
+    this.write(EV_MARK, this.timeOf(ownOption(options, "at")), code, this.intern(toText(label)), detail === undefined ? 0 : this.intern(toText(detail)), 0);
   }
 
   // --- Streaming -----------------------------------------------------------------------------

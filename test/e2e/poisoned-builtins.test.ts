@@ -15,7 +15,7 @@ import type { Browser, CDPSession, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { closeBrowsers, launchBrowserWithExtension, openInspectedPage, serveFixturePage, startRecording, waitForTrace, type FixtureServer } from "./helpers.ts";
 import { launchWithoutExtension } from "./native-fixtures.ts";
-import { DICTIONARY_MEMBERS, POISONED } from "./poisoned-list.ts";
+import { PROTOTYPE_MEMBERS, POISONED } from "./poisoned-list.ts";
 
 /**
  * The page: it takes what its own code needs, poisons everything listed, then `go()` runs its
@@ -45,10 +45,9 @@ function poisonPage(): string {
       define(owner, name, { value: function () { window.__hits++; if (window.__firstHit === "") window.__firstHit = label + " " + window.__where(); throw new Error("poisoned " + label); }, writable: true, configurable: true });
     }
   }
-  // Getters on Object.prototype for the members of the option dictionaries the browser reads
-  // (addEventListener's, PerformanceObserver's observe): an options object of ours with a
-  // prototype would have them read, running the page's code.
-  for (const name of ${JSON.stringify(DICTIONARY_MEMBERS)}) {
+  // Getters on Object.prototype for members our objects may leave out (PROTOTYPE_MEMBERS): read
+  // through the prototype, by the browser or by our code, they would run the page's code.
+  for (const name of ${JSON.stringify(PROTOTYPE_MEMBERS)}) {
     const label = "Object.prototype." + name;
     define(Object.prototype, name, { get() { window.__hits++; if (window.__firstHit === "") window.__firstHit = label + " " + window.__where(); throw new Error("poisoned " + label); }, configurable: true });
   }

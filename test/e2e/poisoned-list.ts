@@ -38,9 +38,15 @@ export const POISONED = [
 ] as const;
 
 /**
- * Members of the option dictionaries page-side code hands the browser at run time
- * (`addEventListener`'s options, `PerformanceObserver.observe`'s): the page defines throwing
- * getters for them on Object.prototype, which the browser would call for an options object of
- * ours that inherits from it.
+ * Names of members that page-side code's own objects may leave out: the option dictionaries it
+ * hands the browser (`addEventListener`'s, `PerformanceObserver.observe`'s), its own options
+ * objects (the recorder's, a native operation's start), and the optional fields of the messages
+ * the page hook receives (structured clones, made in the page's realm). The page defines
+ * throwing getters for them on Object.prototype: none may run.
  */
-export const DICTIONARY_MEMBERS = ["capture", "once", "passive", "signal", "buffered", "entryTypes", "durationThreshold"] as const;
+export const PROTOTYPE_MEMBERS = [
+  "capture", "once", "passive", "signal", "buffered", "entryTypes", "durationThreshold",
+  "task", "cause", "at", "parent", "detail", "clock", "timeOrigin", "capacity", "creationSites", "internalFrames", "maxStrings",
+  "maxStringLength", "maxSitesPerBatch", "onSite", "onFull", "maxBatchBytes",
+  "fromFlightRecorder", "keepStartup", "native", "enabled", "windowMs", "session", "options", "id", "kind", "data",
+] as const;

@@ -11,7 +11,7 @@
  * `{"status":200,"bytes":512,"site":"load (https://app.example/main.js:12:5)"}`.
  */
 import type { Instrument, Task } from "../../runtime/index.ts";
-import { safeMap, safeWeakMap, stringSlice, toText } from "../../trace/primordials.ts";
+import { ownOption, safeMap, safeWeakMap, stringSlice, toText } from "../../trace/primordials.ts";
 import type { CreationSite, NativeKind, NativeOutcome } from "../../trace/model.ts";
 import type { Recorder } from "../../trace/recorder.ts";
 import { apply, dataProperty, exceptionMessage, exceptionName, pageWindow, toJson } from "./originals.ts";
@@ -163,9 +163,14 @@ function nativeStart(
 
 /** Starts recording an operation into `into`. */
 export function startOp(into: Sink, kind: NativeKind, label: string, site: CreationSite | null, options: StartOptions = NO_OPTIONS): NativeOp {
-  let task = options.task ?? taskTracker.running;
-  let cause = options.cause ?? 0;
-  if (task === 0 && options.task === undefined && options.at === undefined && options.cause === undefined) {
+  // Read as own properties (ownOption): the callers leave members out, and a page's
+  // Object.prototype must not fill them in.
+  const givenTask = ownOption(options, "task");
+  const givenCause = ownOption(options, "cause");
+  const at = ownOption(options, "at");
+  let task = givenTask ?? taskTracker.running;
+  let cause = givenCause ?? 0;
+  if (task === 0 && givenTask === undefined && at === undefined && givenCause === undefined) {
     const found = lookUpCause(into);
     task = found.task;
     cause = found.id;
@@ -173,7 +178,7 @@ export function startOp(into: Sink, kind: NativeKind, label: string, site: Creat
   const formatted = into.sites && site !== null ? formatSite(site) : null;
   // The site goes out with the start: an operation still pending (the newest frame of a loop)
   // is then already known as a member of its series (kind, label and site), not only once it ends.
-  const id = nativeStart(into.recorder, kind, label, task, options.parent, options.at, cause, detailOf(formatted, undefined));
+  const id = nativeStart(into.recorder, kind, label, task, ownOption(options, "parent"), at, cause, detailOf(formatted, undefined));
   return new NativeOp(into, id, formatted);
 }
 

@@ -3,7 +3,7 @@
  * in bytes. Hostile objects are refused with a reason, never thrown on.
  */
 import { describe, expect, test } from "vitest";
-import { MAX_BATCH_EVENTS, checkPageEvent } from "../../../src/protocol/validate.ts";
+import { MAX_BATCH_EVENTS, checkBridgeMessage, checkPageEvent } from "../../../src/protocol/validate.ts";
 import { Recorder } from "../../../src/trace/recorder.ts";
 import { EV_MARK, OPS_PER_EVENT, type TraceBatch } from "../../../src/trace/encoding.ts";
 import { SessionBuilder } from "../../../src/trace/session.ts";
@@ -147,5 +147,21 @@ describe("hostile objects", () => {
     expect(reasonOf({ kind: "hello", data: hello, [Symbol("s")]: 1 })).toBe("unexpected property a symbol");
     const proxy = new Proxy({}, { ownKeys: () => { throw new Error("trap"); }, getPrototypeOf: () => Object.prototype });
     expect(reasonOf(proxy)).toBe("unreadable message");
+  });
+});
+
+describe("a message to the page hook", () => {
+  test("is read from its own fields only: a member it leaves out is not looked up on its prototype", () => {
+    // As a structured clone made in the page's realm: its objects inherit from a prototype the
+    // page may have given getters.
+    let read = 0;
+    const poisoned = Object.create(null, {
+      fromFlightRecorder: { get: () => (read++, true) },
+      keepStartup: { get: () => (read++, true) },
+    }) as object;
+    const data = Object.assign(Object.create(poisoned) as object, { session: "s", options: Object.assign(Object.create(poisoned) as object, { creationSites: false, native: true }) });
+    const checked = checkBridgeMessage(Object.assign(Object.create(poisoned) as object, { kind: "start", data }));
+    expect(read).toBe(0);
+    expect(checked).toEqual({ ok: true, value: { kind: "start", data: { session: "s", options: { creationSites: false, native: true }, keepStartup: false, fromFlightRecorder: false } } });
   });
 });
