@@ -9,7 +9,7 @@
  */
 import type { Browser, Frame, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { openInspectedPage, panelTrace, POLL, waitForTrace } from "./helpers.ts";
+import { clickWhenStill, openInspectedPage, panelTrace, POLL, waitForTrace } from "./helpers.ts";
 import { launchWithExtensionCopy, launchWithoutExtension, startNativeServer, type NativeServer } from "./native-fixtures.ts";
 import type { Trace } from "../../src/trace/model.ts";
 
@@ -417,9 +417,11 @@ describe("the native wrappers, as the page sees them", () => {
       expect(await nativeAsSeenFromIframe(page)).toBe(false);
       // A person unticks (and ticks again) the panel's "Native" box: the store re-sends the
       // recording with the new options, through the background and the bridge.
+      // Clicked once the box stands still: the toolbar's counters move it while events arrive.
       const command = async (native: boolean): Promise<void> => {
         const checked = await panel.$eval("[data-testid=native-toggle]", (box) => (box as HTMLInputElement).checked);
-        if (checked !== native) await panel.click("[data-testid=native-toggle]");
+        if (checked !== native) await clickWhenStill(panel, "[data-testid=native-toggle]");
+        await panel.waitForFunction((wanted: boolean) => (document.querySelector("[data-testid=native-toggle]") as HTMLInputElement).checked === wanted, POLL, native);
       };
       await command(false);
       await page.waitForFunction(() => (window as unknown as { nativeAsSeenFromIframe(): boolean }).nativeAsSeenFromIframe(), POLL);
