@@ -20,7 +20,7 @@
  */
 import { Patch } from "./cloak.ts";
 import {
-  apply, controllerSignal, isArray, listen, NativeAbortController, NativeAbortSignal, signalAborted, signalReason,
+  apply, controllerSignal, isArray, listen, NativeAbortController, NativeAbortSignal, ONCE_PASSIVE, signalAborted, signalReason,
 } from "./originals.ts";
 import { firstKey, safeMap, safeWeakMap } from "../../trace/primordials.ts";
 import { callerSite } from "./site.ts";
@@ -165,7 +165,7 @@ const timeoutPatch = Patch.of(NativeAbortSignal, "timeout", (original) => {
         site: callerSite(wrapper),
         label: `AbortSignal.timeout(${typeof ms === "number" ? ms : "?"})`,
       });
-      listen(signal, "abort", onTimeoutFired, ONCE);
+      listen(signal, "abort", onTimeoutFired, ONCE_PASSIVE);
       return signal;
     },
   }.timeout;
@@ -187,8 +187,5 @@ const anyPatch = Patch.of(NativeAbortSignal, "any", (original) => ({
     return signal;
   },
 }).any);
-
-/** No prototype: the browser reads every option by name, and none may reach a getter the page put on Object.prototype. */
-const ONCE = { __proto__: null, once: true } as AddEventListenerOptions;
 
 export const abortPatches: readonly Patch[] = [abortPatch, timeoutPatch, anyPatch].filter((p): p is Patch => p !== null);

@@ -25,7 +25,8 @@
  */
 import { Cause, activeCause, closeDispatch, enter } from "./causes.ts";
 import {
-  apply, attributeOf, elementId, elementLocalName, eventBubbles, eventPhase, eventTarget, eventType, inLaterTask, nodeName, pageDocument, pageWindow,
+  attributeOf, CAPTURE_PASSIVE, elementId, elementLocalName, eventBubbles, eventPhase, eventTarget, eventType, inLaterTask, listen, nodeName,
+  ONCE_PASSIVE, pageDocument, pageWindow,
 } from "./originals.ts";
 import { currentSink, taskTracker } from "./sink.ts";
 import { stringIndexOf, stringSlice } from "../../trace/primordials.ts";
@@ -109,7 +110,7 @@ function onDispatchStart(this: unknown, event: Event): void {
   // does afterwards. Such a dispatch is over by the next task.
   if (target !== pageWindow && eventPhase(event) === AT_TARGET) inLaterTask(() => closeDispatch(frame, frame.lastSeen, into));
   if (pageWindow !== undefined && target !== pageWindow && eventBubbles(event) === true) {
-    addListener(pageWindow, type, onDispatchEnd, ONCE);
+    listen(pageWindow, type, onDispatchEnd, ONCE_PASSIVE);
   }
 }
 
@@ -122,15 +123,6 @@ function onDispatchEnd(this: unknown, event: Event): void {
   closeDispatch(frame, into.recorder.now(), into);
   // Leaves it (and any dispatch nested in it, over by now) if it is the running frame.
   activeCause(into);
-}
-
-const addEventListenerOf = typeof EventTarget !== "undefined" ? EventTarget.prototype.addEventListener : undefined;
-/** No prototype: the browser reads every option by name, and none may reach a getter the page put on Object.prototype. */
-const CAPTURE = { __proto__: null, capture: true, passive: true } as AddEventListenerOptions;
-const ONCE = { __proto__: null, once: true, passive: true } as AddEventListenerOptions;
-
-function addListener(target: EventTarget, type: string, listener: (this: unknown, event: Event) => void, options: AddEventListenerOptions): void {
-  if (addEventListenerOf !== undefined) apply(addEventListenerOf, target, [type, listener, options]);
 }
 
 let watchingEarly = false;
@@ -147,12 +139,12 @@ export function watchDispatches(): void {
   latest = null;
   if (watchingEarly || pageWindow === undefined) return;
   watchingEarly = true;
-  for (let k = 0; k < EARLY_EVENT_TYPES.length; k++) addListener(pageWindow, EARLY_EVENT_TYPES[k]!, onDispatchStart, CAPTURE);
+  for (let k = 0; k < EARLY_EVENT_TYPES.length; k++) listen(pageWindow, EARLY_EVENT_TYPES[k]!, onDispatchStart, CAPTURE_PASSIVE);
 }
 
 /** The same for the costly types (COSTLY_EVENT_TYPES), once a recording goes on past start-up. */
 export function watchCostlyDispatches(): void {
   if (watchingCostly || pageWindow === undefined) return;
   watchingCostly = true;
-  for (let k = 0; k < COSTLY_EVENT_TYPES.length; k++) addListener(pageWindow, COSTLY_EVENT_TYPES[k]!, onDispatchStart, CAPTURE);
+  for (let k = 0; k < COSTLY_EVENT_TYPES.length; k++) listen(pageWindow, COSTLY_EVENT_TYPES[k]!, onDispatchStart, CAPTURE_PASSIVE);
 }

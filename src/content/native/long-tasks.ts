@@ -10,7 +10,7 @@
  * - long animation frame: `{"duration":…,"blocking":…,"scripts":["event-listener
  *   BUTTON#go.onclick · handler https://app/main.js:120 · 48 ms", …]}`, longest first.
  */
-import { NativePerformanceObserver, observerMethods, supportedEntryTypes } from "./originals.ts";
+import { consoleWarn, NativePerformanceObserver, observerMethods, supportedEntryTypes } from "./originals.ts";
 import { append, apply, indexOf, mathMin, mathRound } from "../../trace/primordials.ts";
 import { currentSink, describe, startOp, type Fields } from "./sink.ts";
 import type { NativeKind } from "../../trace/model.ts";
@@ -108,7 +108,7 @@ export class LongTaskObserver {
         apply(methods.observe, observer, [{ __proto__: null, type, buffered: true }]);
         append(this.observers, observer);
       } catch (error) {
-        apply(warn, console, [`aioscope: cannot observe ${type} entries: ${describe(error)}`]);
+        apply(consoleWarn, console, [`aioscope: cannot observe ${type} entries: ${describe(error)}`]);
       }
     }
   }
@@ -135,5 +135,3 @@ export class LongTaskObserver {
     }
   }
 }
-
-const warn = console.warn;

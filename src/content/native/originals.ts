@@ -50,6 +50,8 @@ export function dataProperty(target: object, name: PropertyKey): unknown {
 // ── Functions, errors, promises ──────────────────────────────────────────────────────────────
 
 export const functionToString = Function.prototype.toString;
+/** `console.warn` as it was at document_start, for `apply(consoleWarn, console, [text])`. */
+export const consoleWarn = console.warn;
 
 export const NativeError = Error;
 export const captureStackTrace = (Error as { captureStackTrace?: (target: object, skip?: Function) => void }).captureStackTrace;
@@ -81,6 +83,14 @@ const hasWindow = typeof window !== "undefined";
 export const pageWindow: (Window & typeof globalThis) | undefined = hasWindow ? window : undefined;
 
 export const addEventListener = typeof EventTarget !== "undefined" ? EventTarget.prototype.addEventListener : undefined;
+
+/**
+ * The options our listeners are added with. No prototype: the browser reads every option by
+ * name, and none may reach a getter the page put on Object.prototype. Passive: ours never
+ * cancel an event.
+ */
+export const CAPTURE_PASSIVE = { __proto__: null, capture: true, passive: true } as AddEventListenerOptions;
+export const ONCE_PASSIVE = { __proto__: null, once: true, passive: true } as AddEventListenerOptions;
 
 /** `target.addEventListener(type, listener, options)` with the original method. */
 export function listen(target: EventTarget, type: string, listener: (this: EventTarget, event: Event) => void, options?: AddEventListenerOptions): void {

@@ -25,7 +25,7 @@
  */
 import { Patch } from "./cloak.ts";
 import {
-  apply, documentBaseUri, findProperty, eventType, headerOf, NativeRequest, NativeURL, NativeXMLHttpRequest, pageWindow, progressLoaded,
+  apply, CAPTURE_PASSIVE, documentBaseUri, findProperty, eventType, headerOf, NativeRequest, NativeURL, NativeXMLHttpRequest, pageWindow, progressLoaded,
   requestMethod, requestSignal, requestUrl, responseHeaders, responseStatus, signalAborted, signalReason, originalThen, urlHref, listen,
   xhrReadyState, xhrStatus,
 } from "./originals.ts";
@@ -230,9 +230,6 @@ interface XhrState {
 
 const xhrStates = safeWeakMap<object, XhrState>();
 const XHR_EVENTS = ["readystatechange", "load", "error", "abort", "timeout", "loadend"];
-/** At the request itself, listeners run in the order they were added, capture or not. */
-/** No prototype: the browser reads every option by name, and none may reach a getter the page put on Object.prototype. */
-const XHR_LISTENER_OPTIONS = { __proto__: null, capture: true } as AddEventListenerOptions;
 
 function xhrLabel(method: unknown, url: unknown): string {
   const verb = typeof method === "string" ? normalizeMethod(method) : "?";
@@ -281,7 +278,8 @@ function onXhrEvent(this: EventTarget, event: Event): void {
 
 function listenTo(xhr: EventTarget, state: XhrState): void {
   if (state.listening) return;
-  for (let k = 0; k < XHR_EVENTS.length; k++) listen(xhr, XHR_EVENTS[k]!, onXhrEvent, XHR_LISTENER_OPTIONS);
+  // At the request itself, listeners run in the order they were added, capture or not.
+  for (let k = 0; k < XHR_EVENTS.length; k++) listen(xhr, XHR_EVENTS[k]!, onXhrEvent, CAPTURE_PASSIVE);
   state.listening = true;
 }
 

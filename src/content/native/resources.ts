@@ -21,8 +21,9 @@
  * their own start and end, like long tasks.
  */
 import {
-  apply, collectionAt, documentReadyState, collectionLength, disconnect, documentScripts, entriesOf, entryName, entryStartTime,
-  eventTarget, eventType, isScriptElement, listen, NativePerformanceObserver, observe, pageWindow, removeListener, resourceTiming,
+  apply, CAPTURE_PASSIVE, collectionAt, consoleWarn, documentReadyState, collectionLength, disconnect, documentScripts, entriesOf,
+  entryName, entryStartTime, eventTarget, eventType, isScriptElement, listen, NativePerformanceObserver, observe, ONCE_PASSIVE,
+  pageWindow, removeListener, resourceTiming,
   scriptSrc, scriptType, supportedEntryTypes,
 } from "./originals.ts";
 import { append, indexOf, mathMax, mathRound, safeMap, stringIndexOf, stringSlice } from "../../trace/primordials.ts";
@@ -235,7 +236,7 @@ function reportScript(into: Sink, entry: PerformanceEntry, url: string, start: n
   const how = scriptOrigin(url);
   const document = pageWindow?.document;
   if (!how.element && !parsed && document !== undefined && documentReadyState(document) === "loading") {
-    if (deferred.length === 0) listen(document, "DOMContentLoaded", reportDeferred, ONCE);
+    if (deferred.length === 0) listen(document, "DOMContentLoaded", reportDeferred, ONCE_PASSIVE);
     append(deferred, entry);
     return;
   }
@@ -305,11 +306,11 @@ export class ResourceObserver {
       const document = pageWindow?.document;
       fromDocumentStart = document !== undefined && documentReadyState(document) === "loading";
       if (pageWindow !== undefined) {
-        listen(pageWindow, "load", onScriptEvent, CAPTURE);
-        listen(pageWindow, "error", onScriptEvent, CAPTURE);
+        listen(pageWindow, "load", onScriptEvent, CAPTURE_PASSIVE);
+        listen(pageWindow, "error", onScriptEvent, CAPTURE_PASSIVE);
       }
     } catch (error) {
-      apply(warn, console, [`aioscope: cannot observe resource entries: ${describe(error)}`]);
+      apply(consoleWarn, console, [`aioscope: cannot observe resource entries: ${describe(error)}`]);
     }
   }
 
@@ -317,8 +318,8 @@ export class ResourceObserver {
     if (this.observer !== null) disconnect(this.observer);
     this.observer = null;
     if (observing && pageWindow !== undefined) {
-      removeListener(pageWindow, "load", onScriptEvent, CAPTURE);
-      removeListener(pageWindow, "error", onScriptEvent, CAPTURE);
+      removeListener(pageWindow, "load", onScriptEvent, CAPTURE_PASSIVE);
+      removeListener(pageWindow, "error", onScriptEvent, CAPTURE_PASSIVE);
     }
     observing = false;
     waiting = [];
@@ -329,8 +330,4 @@ export class ResourceObserver {
   }
 }
 
-/** No prototype: the browser reads every option by name, and none may reach a getter the page put on Object.prototype. */
-const CAPTURE = { __proto__: null, capture: true, passive: true } as AddEventListenerOptions;
-const ONCE = { __proto__: null, once: true, passive: true } as AddEventListenerOptions;
 const OBSERVE = { __proto__: null, type: "resource", buffered: true } as PerformanceObserverInit;
-const warn = console.warn;
