@@ -53,14 +53,14 @@ function poisonPage(): string {
   }
 })();
 window.go = () => {
-  const parts = { timeout: "-", interval: "-", raf: "-", fetch: "-", xhr: "-", abort: "-", all: "-", race: "-", signalTimeout: "-", message: "-", microtask: "-", idle: "-" };
-  let pending = 12;
+  const parts = { timeout: "-", interval: "-", raf: "-", fetch: "-", xhr: "-", abort: "-", all: "-", allFetches: "-", race: "-", signalTimeout: "-", message: "-", microtask: "-", idle: "-" };
+  let pending = 13;
   const done = (name, value) => {
     parts[name] = value;
     pending--;
     if (pending === 0) {
       window.__result = "timeout=" + parts.timeout + " interval=" + parts.interval + " raf=" + parts.raf + " fetch=" + parts.fetch
-        + " xhr=" + parts.xhr + " abort=" + parts.abort + " all=" + parts.all + " race=" + parts.race + " signalTimeout=" + parts.signalTimeout
+        + " xhr=" + parts.xhr + " abort=" + parts.abort + " all=" + parts.all + " allFetches=" + parts.allFetches + " race=" + parts.race + " signalTimeout=" + parts.signalTimeout
         + " message=" + parts.message + " microtask=" + parts.microtask + " idle=" + parts.idle;
     }
   };
@@ -80,6 +80,8 @@ window.go = () => {
   controller.signal.onabort = () => done("abort", controller.signal.aborted + " " + controller.signal.reason);
   controller.abort("why");
   Promise.all([1, new Promise((r) => setTimeout(() => r(2), 1))]).then((v) => done("all", v[0] + v[1]));
+  // Recorded fetches as members: the group's detail lists them (an array, for JSON.stringify).
+  Promise.all([fetch("/data"), fetch("/data")]).then((v) => done("allFetches", typeof v[0] + " " + typeof v[1]), (e) => done("allFetches", "error " + e.message));
   Promise.race([new Promise((r) => setTimeout(() => r("slow"), 20)), new Promise((r) => setTimeout(() => r("fast"), 1))]).then((v) => done("race", v));
   AbortSignal.timeout(2).onabort = function () { done("signalTimeout", this.reason.name); };
   window.onmessage = (e) => done("message", e.data);
@@ -151,8 +153,12 @@ describe("a page that poisons the built-ins", () => {
     const { page, panel } = await openInspectedPage(browser, server.url);
     await startRecording(panel);
     expect(await runPoisonedWork(page)).toEqual(expected);
-    const trace = await waitForTrace(panel, (t) => t.nativeOps.some((op) => op.kind === "fetch" && op.end !== null));
+    const trace = await waitForTrace(panel, (t) => t.nativeOps.filter((op) => op.kind === "Promise.all" && op.end !== null).length >= 2);
     expect(trace.nativeOps.map((op) => op.kind)).toEqual(expect.arrayContaining(["setTimeout", "setInterval", "fetch", "xhr"]));
+    // The group of two fetches names them, written without the page's Array.prototype.toJSON.
+    const fetchIds = trace.nativeOps.filter((op) => op.kind === "fetch").map((op) => op.id);
+    const groups = trace.nativeOps.filter((op) => op.kind === "Promise.all" && op.detail !== null).map((op) => JSON.parse(op.detail!) as { members?: unknown });
+    expect(groups.map((detail) => detail.members)).toContainEqual(fetchIds.slice(-2));
     await page.close();
   });
 });

@@ -6,7 +6,7 @@
  */
 /** Built-ins replaced by traps, as `owner path` + `property`. */
 export const POISONED = [
-  ["Array.prototype", ["push", "pop", "shift", "unshift", "splice", "slice", "indexOf", "lastIndexOf", "includes", "map", "filter", "forEach", "join", "concat", "reduce", "some", "every", "find", "findIndex", "sort", "fill"]],
+  ["Array.prototype", ["push", "pop", "shift", "unshift", "splice", "slice", "indexOf", "lastIndexOf", "includes", "map", "filter", "forEach", "join", "concat", "reduce", "some", "every", "find", "findIndex", "sort", "fill", "toJSON"]],
   ["Array", ["isArray", "from", "of"]],
   ["Map.prototype", ["get", "set", "has", "delete", "clear", "forEach", "keys", "values", "entries"]],
   ["Set.prototype", ["add", "has", "delete", "clear", "forEach", "values"]],
@@ -49,4 +49,6 @@ export const PROTOTYPE_MEMBERS = [
   "task", "cause", "at", "parent", "detail", "clock", "timeOrigin", "capacity", "creationSites", "internalFrames", "maxStrings",
   "maxStringLength", "maxSitesPerBatch", "onSite", "onFull", "maxBatchBytes",
   "fromFlightRecorder", "keepStartup", "native", "enabled", "windowMs", "session", "options", "id", "kind", "data",
+  // JSON.stringify looks it up on every object it writes (Prototype.js put one on Array.prototype).
+  "toJSON",
 ] as const;

@@ -20,8 +20,12 @@ export const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 export const getPrototypeOf = Object.getPrototypeOf;
 const stringify = JSON.stringify;
 
-/** `JSON.stringify` of a fresh object of primitives, as the page's JSON was at document_start. */
-export function toJson(value: unknown): string {
+/**
+ * The JSON text of a primitive, through `JSON.stringify` as the page's JSON was at
+ * document_start. Primitives only: for an object or array, `JSON.stringify` looks `toJSON` up
+ * through its prototypes, where a page may have put one (Prototype.js did, on Array.prototype).
+ */
+export function jsonPrimitive(value: string | number | boolean): string {
   return apply(stringify, JSON, [value]) as string;
 }
 

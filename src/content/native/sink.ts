@@ -11,10 +11,10 @@
  * `{"status":200,"bytes":512,"site":"load (https://app.example/main.js:12:5)"}`.
  */
 import type { Instrument, Task } from "../../runtime/index.ts";
-import { ownOption, safeMap, safeWeakMap, stringSlice, toText } from "../../trace/primordials.ts";
+import { isArray, ownOption, safeMap, safeWeakMap, stringSlice, toText } from "../../trace/primordials.ts";
 import type { CreationSite, NativeKind, NativeOutcome } from "../../trace/model.ts";
 import type { Recorder } from "../../trace/recorder.ts";
-import { apply, dataProperty, exceptionMessage, exceptionName, pageWindow, toJson } from "./originals.ts";
+import { apply, dataProperty, exceptionMessage, exceptionName, jsonPrimitive, pageWindow } from "./originals.ts";
 import { formatSite } from "./site.ts";
 import { Cause, enter, leave, lookUpCause } from "./causes.ts";
 
@@ -68,33 +68,37 @@ export type Fields = Readonly<Record<string, DetailValue>>;
 const siteDetails = safeMap<string, string>();
 const MAX_CACHED_SITES = 4096;
 
+/**
+ * The detail's JSON, written member by member: `JSON.stringify` of an object would look up
+ * `toJSON` on Object.prototype and Array.prototype, which are the page's (originals.ts).
+ */
 function detailOf(site: string | null, fields: Fields | undefined): string | undefined {
   if (fields === undefined) {
     if (site === null) return undefined;
     let detail = siteDetails.get(site);
     if (detail === undefined) {
-      detail = toJson({ site });
+      detail = `{"site":${jsonPrimitive(site)}}`;
       if (siteDetails.size < MAX_CACHED_SITES) siteDetails.set(site, detail);
     }
     return detail;
   }
-  const out: Record<string, DetailValue> = {};
-  let any = false;
-  if (fields !== undefined) {
-    const names = keys(fields);
-    for (let k = 0; k < names.length; k++) {
-      const key = names[k]!;
-      const value = fields[key];
-      if (value === undefined || value === null) continue;
-      out[key] = value;
-      any = true;
-    }
+  let text = "";
+  const names = keys(fields);
+  for (let k = 0; k < names.length; k++) {
+    const key = names[k]!;
+    const value = fields[key];
+    if (value === undefined || value === null) continue;
+    text += `${text === "" ? "{" : ","}${jsonPrimitive(key)}:${jsonValue(value)}`;
   }
-  if (site !== null) {
-    out.site = site;
-    any = true;
-  }
-  return any ? toJson(out) : undefined;
+  if (site !== null) text += `${text === "" ? "{" : ","}"site":${jsonPrimitive(site)}`;
+  return text === "" ? undefined : `${text}}`;
+}
+
+function jsonValue(value: Exclude<DetailValue, null | undefined>): string {
+  if (!isArray(value)) return jsonPrimitive(value as string | number | boolean);
+  let text = "[";
+  for (let k = 0; k < value.length; k++) text += `${k === 0 ? "" : ","}${jsonPrimitive(value[k]!)}`;
+  return `${text}]`;
 }
 
 /**
