@@ -4,9 +4,9 @@
  * checked by the trace's one batch checker (src/trace/batch-check.ts), with the page's bounds;
  * the SessionBuilder runs the same checker and adds what only it knows (sequence, string ids).
  */
-import { indexOf, isArray, numberIsFinite, numberIsInteger, ownOption, stringSlice } from "../trace/primordials.ts";
+import { isArray, numberIsFinite, numberIsInteger, ownOption, stringSlice } from "../trace/primordials.ts";
 import type { TraceBatch } from "../trace/encoding.ts";
-import { PAGE_BATCH_BOUNDS, checkBatch as checkTraceBatch } from "../trace/batch-check.ts";
+import { PAGE_BATCH_BOUNDS, checkBatch as checkTraceBatch, notPlainRecord, shortDescription } from "../trace/batch-check.ts";
 import { PROTOCOL_VERSION,
   type BridgeToPageMessage, type PageEvent, type PageHello, type PageSnapshot, type PageStatus, type RecordingOptions,
 } from "./messages.ts";
@@ -28,38 +28,6 @@ const refuse = <T>(reason: string): Checked<T> => ({ ok: false, reason });
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !isArray(value);
-}
-
-const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
-const ownKeys = Reflect.ownKeys;
-const getPrototypeOf = Object.getPrototypeOf;
-const ObjectPrototype = Object.prototype;
-
-/**
- * Why `value` is not a plain record of data properties named in `allowed`, or null when it
- * is. Nothing of it runs: no getter, no `toString`, no proxy trap survives a structured clone,
- * and this refuses them anyway when a message arrives some other way (the router's ports).
- */
-function notPlainRecord(value: unknown, allowed: readonly string[]): string | null {
-  if (!isRecord(value)) return "not an object";
-  const proto: unknown = getPrototypeOf(value);
-  if (proto !== ObjectPrototype && proto !== null) return "not a plain object";
-  const keys = ownKeys(value);
-  for (let k = 0; k < keys.length; k++) {
-    const key = keys[k]!;
-    if (typeof key !== "string" || indexOf(allowed, key) < 0) return `unexpected property ${describe(key)}`;
-    const descriptor = getOwnPropertyDescriptor(value, key)!;
-    if (!("value" in descriptor)) return `property ${key} is an accessor`;
-  }
-  return null;
-}
-
-/** Any value as a short text for a refusal, without calling anything of it. */
-function describe(value: unknown): string {
-  if (typeof value === "string") return `"${value.length > 40 ? `${stringSlice(value, 0, 40)}…` : value}"`;
-  if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return `${value}`;
-  if (typeof value === "symbol") return "a symbol";
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
 }
 
 const MESSAGE_KEYS = ["kind", "data"] as const;
@@ -107,7 +75,7 @@ function checkPageEventShape(message: unknown): Checked<PageEvent> {
   const { kind, data } = message as Record<string, unknown>;
   const allowed = kind === "hello" ? HELLO_KEYS : kind === "batch" ? BATCH_EVENT_KEYS : kind === "status" ? STATUS_KEYS
     : kind === "snapshot" ? SNAPSHOT_EVENT_KEYS : kind === "cancelResult" ? CANCEL_RESULT_KEYS : null;
-  if (allowed === null) return refuse(`unknown kind ${describe(kind)}`);
+  if (allowed === null) return refuse(`unknown kind ${shortDescription(kind)}`);
   const notData = notPlainRecord(data, allowed);
   if (notData !== null || !isRecord(data)) return refuse(`${kind}: data: ${notData ?? "not an object"}`);
   switch (kind) {
@@ -133,12 +101,12 @@ function checkPageEventShape(message: unknown): Checked<PageEvent> {
       if (!isCount(data.task) || typeof data.cancelled !== "boolean") return refuse("cancelResult: task is not a count or cancelled not a boolean");
       return ok({ kind, data: { task: data.task, cancelled: data.cancelled } });
     default:
-      return refuse(`unknown kind ${describe(kind)}`);
+      return refuse(`unknown kind ${shortDescription(kind)}`);
   }
 }
 
 function checkHello(data: Record<string, unknown>): Checked<PageHello> {
-  if (data.protocol !== PROTOCOL_VERSION) return refuse(`protocol ${describe(data.protocol)} is not ${PROTOCOL_VERSION}`);
+  if (data.protocol !== PROTOCOL_VERSION) return refuse(`protocol ${shortDescription(data.protocol)} is not ${PROTOCOL_VERSION}`);
   if (!isString(data.url, MAX_URL_CHARS)) return refuse("url is not a string of at most 8192 characters");
   if (!isString(data.title, MAX_TEXT_CHARS)) return refuse("title is not a string of at most 1024 characters");
   if (!isString(data.userAgent, MAX_TEXT_CHARS)) return refuse("userAgent is not a string of at most 1024 characters");
@@ -256,7 +224,7 @@ export function checkBridgeMessage(message: unknown): Checked<BridgeToPageMessag
       return ok({ kind, data: { enabled, windowMs } });
     }
     default:
-      return refuse(`unknown kind ${describe(kind)}`);
+      return refuse(`unknown kind ${shortDescription(kind)}`);
   }
 }
 

@@ -18,7 +18,7 @@ import {
   OPS_PER_EVENT, type TraceBatch,
 } from "./encoding.ts";
 import { CLOCK_KINDS, MARKER_KINDS, NATIVE_KINDS, NATIVE_OUTCOMES, type TraceError } from "./model.ts";
-import { getOwnPropertyDescriptor, getPrototypeOf, indexOf, isArray, numberIsFinite, numberIsSafeInteger, stringSlice } from "./primordials.ts";
+import { getPrototypeOf, indexOf, isArray, numberIsFinite, numberIsSafeInteger, ownDescriptor, stringSlice } from "./primordials.ts";
 
 /** How large a batch may be. A page's batches are bounded; a trusted recorder's need not be. */
 export interface BatchBounds {
@@ -122,11 +122,11 @@ export function checkBatch(value: unknown, bounds: BatchBounds): BatchCheck {
 const at = (path: string, message: string): TraceError => ({ path: `$.batch${path}`, message });
 
 function problemOf(value: unknown, bounds: BatchBounds): TraceError | null {
-  const notBatch = notPlainRecord(value);
+  const notBatch = notPlainRecord(value, BATCH_KEYS);
   if (notBatch !== null) return at("", notBatch);
   const batch = value as Record<string, unknown>;
   if (batch.format !== BATCH_FORMAT || batch.version !== BATCH_VERSION) {
-    return at("", `format ${describe(batch.format)} version ${describe(batch.version)} is not ${BATCH_FORMAT} ${BATCH_VERSION} (the version this reader knows)`);
+    return at("", `format ${shortDescription(batch.format)} version ${shortDescription(batch.version)} is not ${BATCH_FORMAT} ${BATCH_VERSION} (the version this reader knows)`);
   }
   const { seq, count, time, kind, ops, stringBase, strings, droppedEvents, timeOrigin, recorderVersion, clock } = batch;
   if (!isCount(seq)) return at(".seq", "not a count");
@@ -193,19 +193,19 @@ function isCount(value: unknown, max = Number.MAX_SAFE_INTEGER): value is number
 }
 
 /**
- * Why `value` is not a plain record of data properties named in BATCH_KEYS, or null when it
- * is. A structured clone leaves no getter or proxy; this refuses them anyway when a batch
- * arrives some other way.
+ * Why `value` is not a plain record of data properties named in `allowed`, or null when it
+ * is. Nothing of it runs: no getter, no `toString`; a structured clone leaves no getter or
+ * proxy, and this refuses them anyway when a message arrives some other way.
  */
-function notPlainRecord(value: unknown): string | null {
+export function notPlainRecord(value: unknown, allowed: readonly string[]): string | null {
   if (typeof value !== "object" || value === null || isArray(value)) return "not an object";
   const proto: unknown = getPrototypeOf(value);
   if (proto !== ObjectPrototype && proto !== null) return "not a plain object";
   const keys = ownKeys(value);
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k]!;
-    if (typeof key !== "string" || indexOf<string>(BATCH_KEYS, key) < 0) return `unexpected property ${describe(key)}`;
-    const descriptor = getOwnPropertyDescriptor(value, key)!;
+    if (typeof key !== "string" || indexOf(allowed, key) < 0) return `unexpected property ${shortDescription(key)}`;
+    const descriptor = ownDescriptor(value, key)!;
     if (!("value" in descriptor)) return `property ${key} is an accessor`;
   }
   return null;
@@ -220,7 +220,7 @@ function wholeBuffer(view: ArrayBufferView): boolean {
 }
 
 /** Any value as a short text for a refusal, without calling anything of it. */
-function describe(value: unknown): string {
+export function shortDescription(value: unknown): string {
   if (typeof value === "string") return `"${value.length > 40 ? `${stringSlice(value, 0, 40)}…` : value}"`;
   if (typeof value === "number" || typeof value === "boolean" || value === null || value === undefined) return `${value}`;
   if (typeof value === "symbol") return "a symbol";

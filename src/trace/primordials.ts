@@ -16,8 +16,35 @@
 const apply = Reflect.apply;
 const defineProperty = Object.defineProperty;
 const getPrototypeOf = Object.getPrototypeOf;
+const getOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
+const setPrototypeOf = Reflect.setPrototypeOf;
+const deleteProperty = Reflect.deleteProperty;
 
-export { apply, defineProperty, getPrototypeOf };
+export { apply, defineProperty, getPrototypeOf, deleteProperty };
+
+/**
+ * `descriptor` without a prototype, for `defineProperty`: it reads a descriptor's `get`, `set`,
+ * `value`, `writable`… through its prototypes, and Object.prototype is the page's, where a page
+ * may have put getters.
+ */
+export function bareDescriptor(descriptor: PropertyDescriptor): PropertyDescriptor {
+  setPrototypeOf(descriptor, null);
+  return descriptor;
+}
+
+/**
+ * An own property's descriptor, read without running a getter, and without a prototype
+ * (bareDescriptor): `"value" in it` and its missing members then read nothing of the page's.
+ */
+export function ownDescriptor(target: object, key: PropertyKey): PropertyDescriptor | undefined {
+  const descriptor = getOwnPropertyDescriptor(target, key);
+  return descriptor === undefined ? undefined : bareDescriptor(descriptor);
+}
+
+/** A property that only holds `value`: not writable, enumerable or configurable. */
+function defineConstant(target: object, key: PropertyKey, value: unknown): void {
+  defineProperty(target, key, bareDescriptor({ value }));
+}
 export const mathMax = Math.max;
 export const mathMin = Math.min;
 export const mathFloor = Math.floor;
@@ -94,13 +121,13 @@ const setMethods = { add: Set.prototype.add, has: Set.prototype.has, delete: Set
 export function safeMap<K, V>(): Map<K, V> {
   const map = new NativeMap<K, V>();
   // Spelled out: a for-of loop would go through the page's Array iterator.
-  defineProperty(map, "get", { value: mapMethods.get });
-  defineProperty(map, "set", { value: mapMethods.set });
-  defineProperty(map, "has", { value: mapMethods.has });
-  defineProperty(map, "delete", { value: mapMethods.delete });
-  defineProperty(map, "clear", { value: mapMethods.clear });
-  defineProperty(map, "keys", { value: mapMethods.keys });
-  defineProperty(map, "size", { get: mapSizeGetter });
+  defineConstant(map, "get", mapMethods.get);
+  defineConstant(map, "set", mapMethods.set);
+  defineConstant(map, "has", mapMethods.has);
+  defineConstant(map, "delete", mapMethods.delete);
+  defineConstant(map, "clear", mapMethods.clear);
+  defineConstant(map, "keys", mapMethods.keys);
+  defineProperty(map, "size", bareDescriptor({ get: mapSizeGetter }));
   return map;
 }
 
@@ -116,19 +143,19 @@ const weakMapMethods = { get: WeakMap.prototype.get, set: WeakMap.prototype.set,
 /** A WeakMap whose methods are the originals, as own properties. */
 export function safeWeakMap<K extends WeakKey, V>(): WeakMap<K, V> {
   const map = new NativeWeakMap<K, V>();
-  defineProperty(map, "get", { value: weakMapMethods.get });
-  defineProperty(map, "set", { value: weakMapMethods.set });
-  defineProperty(map, "delete", { value: weakMapMethods.delete });
+  defineConstant(map, "get", weakMapMethods.get);
+  defineConstant(map, "set", weakMapMethods.set);
+  defineConstant(map, "delete", weakMapMethods.delete);
   return map;
 }
 
 /** A Set whose methods are the originals, as own properties. */
 export function safeSet<T>(): Set<T> {
   const set = new NativeSet<T>();
-  defineProperty(set, "add", { value: setMethods.add });
-  defineProperty(set, "has", { value: setMethods.has });
-  defineProperty(set, "delete", { value: setMethods.delete });
-  defineProperty(set, "clear", { value: setMethods.clear });
+  defineConstant(set, "add", setMethods.add);
+  defineConstant(set, "has", setMethods.has);
+  defineConstant(set, "delete", setMethods.delete);
+  defineConstant(set, "clear", setMethods.clear);
   return set;
 }
 
@@ -164,10 +191,6 @@ export function toText(value: unknown): string {
 
 /** The original `Error`: `new NativeError()` is the one page-side code makes, whatever `window.Error` is now. */
 export const NativeError = Error;
-const getOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
-const deleteProperty = Reflect.deleteProperty;
-/** An own property's descriptor, read without running a getter (Reflect.getOwnPropertyDescriptor as it was). */
-export { getOwnPropertyDescriptor, deleteProperty };
 
 /**
  * The V8 CallSite's methods (what `Error.prepareStackTrace` receives), taken at start-up: a page
@@ -185,7 +208,7 @@ export const callSiteMethods: {
 } | null = (() => {
   const errorClass = NativeError as unknown as { stackTraceLimit?: number; prepareStackTrace?: unknown };
   if (typeof errorClass.stackTraceLimit !== "number") return null;
-  const prepare = getOwnPropertyDescriptor(errorClass, "prepareStackTrace");
+  const prepare = ownDescriptor(errorClass, "prepareStackTrace");
   let site: unknown = null;
   try {
     errorClass.prepareStackTrace = (_error: unknown, sites: unknown[]) => sites[0]; // start-up

@@ -7,7 +7,7 @@
  */
 import type { CreationSite } from "./model.ts";
 import {
-  apply, callSiteMethods, defineProperty, deleteProperty, getOwnPropertyDescriptor, isArray, NativeError, regExpExec, regExpTest, stringIndexOf,
+  apply, bareDescriptor, callSiteMethods, defineProperty, deleteProperty, isArray, NativeError, ownDescriptor, regExpExec, regExpTest, stringIndexOf,
   stringSlice, stringStartsWith,
 } from "./primordials.ts";
 
@@ -119,6 +119,9 @@ interface V8ErrorConstructor {
 
 const errorClass = NativeError as unknown as V8ErrorConstructor;
 
+/** `Error.prepareStackTrace` while captureSite reads the structured call sites. */
+const RETURN_CALL_SITES = bareDescriptor({ value: returnCallSites, writable: true, configurable: true, enumerable: false });
+
 /**
  * The stack of the current call, deep enough to get past the runtime's own frames (a task
  * made by gather → ensureFuture → createTask → Task → emit → the hook is ~10 frames deep,
@@ -126,7 +129,7 @@ const errorClass = NativeError as unknown as V8ErrorConstructor;
  * is how Node's source maps apply ("mapped" creation sites); pages take `captureSite`'s path.
  */
 export function captureStack(depth = 32): string {
-  const limit = getOwnPropertyDescriptor(errorClass, "stackTraceLimit");
+  const limit = ownDescriptor(errorClass, "stackTraceLimit");
   const settable = limit !== undefined && "value" in limit && typeof limit.value === "number" && limit.writable === true;
   if (settable) errorClass.stackTraceLimit = depth;
   try {
@@ -149,15 +152,15 @@ export function captureStack(depth = 32): string {
  * it gets no creation sites (never a wrong one) rather than its code run by ours.
  */
 export function captureSite(internal: FrameFilter = DEFAULT_INTERNAL_FRAMES, depth = 32): CreationSite | null {
-  const limit = getOwnPropertyDescriptor(errorClass, "stackTraceLimit");
+  const limit = ownDescriptor(errorClass, "stackTraceLimit");
   if (callSiteMethods === null || limit === undefined) return firstExternalFrame(captureStack(depth), internal);
-  const prepare = getOwnPropertyDescriptor(errorClass, "prepareStackTrace");
+  const prepare = ownDescriptor(errorClass, "prepareStackTrace");
   if (!("value" in limit) || limit.writable !== true || typeof limit.value !== "number") return null;
   if (prepare !== undefined && (!("value" in prepare) || prepare.writable !== true || prepare.configurable !== true)) return null;
   let sites: unknown;
   try {
     errorClass.stackTraceLimit = depth;
-    defineProperty(errorClass, "prepareStackTrace", { value: returnCallSites, writable: true, configurable: true, enumerable: false });
+    defineProperty(errorClass, "prepareStackTrace", RETURN_CALL_SITES);
     sites = new NativeError().stack;
   } catch {
     // Error is frozen (a page may do that): no site.

@@ -11,8 +11,8 @@
  * synchronously through a wrapper, and `toString` of a wrapper seen from another realm (an
  * iframe's own `Function.prototype.toString`).
  */
-import { apply, defineProperty, getOwnPropertyDescriptor } from "./originals.ts";
-import { safeWeakMap } from "../../trace/primordials.ts";
+import { apply, defineProperty, ownDescriptor } from "./originals.ts";
+import { bareDescriptor, safeWeakMap } from "../../trace/primordials.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- wrappers stand in for any function */
 
@@ -23,9 +23,9 @@ const disguises = safeWeakMap<Function, Function>();
 export function disguise<F extends Function>(wrapper: F, original: Function): F {
   // Spelled out, not a for-of loop: this runs whenever the wrappers are installed, and a
   // loop would go through the page's Array iterator.
-  const name = getOwnPropertyDescriptor(original, "name");
+  const name = ownDescriptor(original, "name");
   if (name !== undefined) defineProperty(wrapper, "name", name);
-  const length = getOwnPropertyDescriptor(original, "length");
+  const length = ownDescriptor(original, "length");
   if (length !== undefined) defineProperty(wrapper, "length", length);
   disguises.set(wrapper, original);
   return wrapper;
@@ -47,7 +47,7 @@ export class Patch {
    */
   static of(owner: object | undefined, key: PropertyKey, wrap: (original: Function) => Function): Patch | null {
     if (owner === undefined) return null;
-    const descriptor = getOwnPropertyDescriptor(owner, key);
+    const descriptor = ownDescriptor(owner, key);
     if (descriptor === undefined || typeof descriptor.value !== "function") return null;
     if (descriptor.configurable !== true && descriptor.writable !== true) return null;
     const original = descriptor.value as Function;
@@ -55,12 +55,12 @@ export class Patch {
   }
 
   private current(): unknown {
-    return getOwnPropertyDescriptor(this.owner, this.key)?.value;
+    return ownDescriptor(this.owner, this.key)?.value;
   }
 
   /** Puts the wrapper in place, unless the page has put something else there meanwhile. */
   install(): void {
-    if (this.current() === this.original) defineProperty(this.owner, this.key, { ...this.descriptor, value: this.wrapper });
+    if (this.current() === this.original) defineProperty(this.owner, this.key, bareDescriptor({ ...this.descriptor, value: this.wrapper }));
   }
 
   /**

@@ -10,14 +10,13 @@
  * while they are still pristine.
  */
 
+import { apply, defineProperty, getPrototypeOf, isArray, ownDescriptor } from "../../trace/primordials.ts";
 import { parseStackFrame } from "../../trace/stack.ts";
+
+export { apply, defineProperty, getPrototypeOf, isArray, ownDescriptor };
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- originals are any function by nature */
 
-export const apply = Reflect.apply;
-export const defineProperty = Object.defineProperty;
-export const getOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
-export const getPrototypeOf = Object.getPrototypeOf;
 const stringify = JSON.stringify;
 
 /**
@@ -31,7 +30,7 @@ export function jsonPrimitive(value: string | number | boolean): string {
 
 /** A native getter called on `target`, or `undefined` where the browser lacks it. */
 export function getterOf<V>(proto: object | undefined, name: string): (target: unknown) => V | undefined {
-  const get = proto === undefined ? undefined : getOwnPropertyDescriptor(proto, name)?.get;
+  const get = proto === undefined ? undefined : ownDescriptor(proto, name)?.get;
   if (get === undefined) return () => undefined;
   return (target) => apply(get, target, []) as V;
 }
@@ -39,7 +38,7 @@ export function getterOf<V>(proto: object | undefined, name: string): (target: u
 /** The descriptor of `name` on `target` or the nearest prototype that has it (no getter runs). */
 export function findProperty(target: object, name: PropertyKey): PropertyDescriptor | undefined {
   for (let o: object | null = target; o !== null; o = getPrototypeOf(o) as object | null) {
-    const descriptor = getOwnPropertyDescriptor(o, name);
+    const descriptor = ownDescriptor(o, name);
     if (descriptor !== undefined) return descriptor;
   }
   return undefined;
@@ -78,7 +77,6 @@ export function hasPromisePrototype(value: unknown): value is Promise<unknown> {
   return typeof value === "object" && value !== null && getPrototypeOf(value) === promisePrototype;
 }
 
-export const isArray = Array.isArray;
 export const arrayValues = Array.prototype[Symbol.iterator];
 
 // ── The DOM ──────────────────────────────────────────────────────────────────────────────────

@@ -18,7 +18,7 @@
 import { Patch } from "./cloak.ts";
 import {
   apply, arrayBufferByteLength, construct, dataProperty, dataViewByteLength, defineProperty, documentBaseUri, eventType,
-  getOwnPropertyDescriptor, getPrototypeOf, listen, messageData, NativeURL, NativeWorker, pageWindow, typedArrayByteLength, urlHref,
+  ownDescriptor, getPrototypeOf, listen, messageData, NativeURL, NativeWorker, pageWindow, typedArrayByteLength, urlHref,
 } from "./originals.ts";
 import { safeWeakMap } from "../../trace/primordials.ts";
 import { Cause, activeCause, enter } from "./causes.ts";
@@ -150,7 +150,7 @@ function wrapWorker(original: Function): Function {
     }
     return worker;
   };
-  const prototype = getOwnPropertyDescriptor(original, "prototype");
+  const prototype = ownDescriptor(original, "prototype");
   if (prototype !== undefined) defineProperty(wrapper, "prototype", prototype);
   // Worker inherits from EventTarget (as its class extends it), not from Function.prototype.
   setPrototypeOf(wrapper, getPrototypeOf(original));

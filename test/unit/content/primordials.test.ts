@@ -25,7 +25,7 @@ function pageSideModules(): string[] {
   const files = [
     "src/trace/recorder.ts", "src/trace/stack.ts", "src/trace/encoding.ts", "src/trace/batch-check.ts", "src/protocol/validate.ts",
     "src/content/page-agent.ts", "src/content/live-snapshot.ts", "src/content/install-hook.ts", "src/content/main-world.ts", "src/content/performance-tracks.ts",
-    "src/trace/performance-tracks.ts", "src/content/flight-ring.ts",
+    "src/trace/performance-tracks.ts", "src/content/flight-ring.ts", "src/content/instrument-hooks.ts",
   ];
   for (const dir of ["channel", "native"]) {
     for (const name of readdirSync(join(content, dir))) {
@@ -44,6 +44,7 @@ const FORBIDDEN: readonly [RegExp, string][] = [
   [/\b(Math|JSON|Object|Array|Reflect|Number|Date|performance)\.[a-zA-Z]+\(/, "a method of a global"],
   [/\bfor \((const|let) [^;]*\bof\b/, "for…of (the Array iterator)"],
   [/\[\.\.\./, "an array spread (the Array iterator)"],
+  [/\bdefineProperty\([^,]*,[^,]*, \{/, "a descriptor whose members are looked up on the page's Object.prototype (use bareDescriptor)"],
 ];
 
 /** Anywhere, module level included: a collection made with `new` looks its methods up on the page's prototypes at every call. */
