@@ -13,6 +13,7 @@ import * as runtime from "../runtime/index.ts";
 import { PageAgent } from "./page-agent.ts";
 import { NativeInstrumentation } from "./native/index.ts"; // captures fetch, timers… as the page will first see them
 import { PerformanceTracks } from "./performance-tracks.ts"; // captures console.timeStamp before the page can replace it
+import { withEveryHook } from "./instrument-hooks.ts";
 import { agentWall, unconnectedWall } from "./channel/agent-port.ts";
 import { apply, stringSlice } from "../trace/primordials.ts";
 import { RECORDED_LOAD_MARK } from "../protocol/recorded-load.ts";
@@ -56,7 +57,7 @@ new PageAgent(wall, pageHook, {
   clearTimer: (timer) => clearTimer(timer as number),
   native,
   recordedLoad,
-  performanceTracks: new PerformanceTracks(),
+  performanceTracks: withEveryHook(new PerformanceTracks()),
 });
 
 // What this script cost the page, on its own timeline (the Performance panel shows it).

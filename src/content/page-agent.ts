@@ -16,6 +16,7 @@ import type { TraceBatch } from "../trace/encoding.ts";
 import { captureSite, RuntimeFrames } from "../trace/stack.ts";
 import { append, mathMax, mathMin, mathRound, safeMap, stringSlice } from "../trace/primordials.ts";
 import type { Instrument, RegisteredRuntime } from "../runtime/instrument.ts";
+import { withEveryHook } from "./instrument-hooks.ts";
 import { MAX_BATCH_EVENTS } from "../protocol/validate.ts";
 import { PROTOCOL_VERSION, type BridgeToPageMessage, type PageEvent, type PageHello, type RecordingOptions, type Wall } from "../protocol/messages.ts";
 import type { PageHook } from "./install-hook.ts";
@@ -595,6 +596,7 @@ export class PageAgent {
 
   /** Every runtime copy shares its realm's instrument list, but copies of other versions may not: add to each. */
   private attachRecorder(recorder: Recorder): void {
+    withEveryHook(recorder);
     this.detachers.set(recorder, this.hook.onRuntime((runtime: RegisteredRuntime) => runtime.addInstrument(recorder)));
   }
 

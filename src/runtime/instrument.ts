@@ -92,6 +92,14 @@ export interface Instrument {
 }
 
 /** The runtime as a page-wide hook sees it when a copy registers (see `__AIOSCOPE_HOOK__`). */
+/** Every hook of Instrument, by name: a record, so that a hook added to Instrument and not here fails to compile. */
+const HOOKS: Record<keyof Instrument, true> = {
+  taskSpawned: true, taskScheduled: true, beforeTaskStep: true, afterTaskStep: true, taskExited: true, cancelRequested: true,
+  timeoutArmed: true, timeoutExpired: true, timeoutDisarmed: true, slowStep: true, exceptionRetrieved: true, resourceOp: true,
+  runStep: true,
+};
+export const INSTRUMENT_HOOKS = Object.keys(HOOKS) as readonly (keyof Instrument)[];
+
 export interface RegisteredRuntime {
   readonly version: string;
   addInstrument(instrument: Instrument): void;
@@ -134,7 +142,7 @@ const REALM_KEY = Symbol.for("aioscope.realm.v1");
 const realmHolder = globalThis as typeof globalThis & { [REALM_KEY]?: RealmState };
 
 /** Shared by every copy of the runtime in this realm: ids stay unique, instruments see all. */
-export const realm: RealmState = realmHolder[REALM_KEY] ??= { nextTaskId: 1, nextResourceId: 1, instruments: [] };
+export const realm: RealmState = realmHolder[REALM_KEY] ??= { nextTaskId: 1, nextResourceId: 1, instruments: [], stepRunner: null };
 
 /** The live list every call site checks; mutated in place so all copies see changes. */
 export const instruments: Instrument[] = realm.instruments;

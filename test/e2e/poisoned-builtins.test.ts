@@ -11,47 +11,19 @@
  * The page's own code uses only language operations after poisoning; results are read over
  * CDP's Runtime.evaluate, which runs no page built-in.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Browser, CDPSession, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { closeBrowsers, launchBrowserWithExtension, openInspectedPage, serveFixturePage, startRecording, waitForTrace, type FixtureServer } from "./helpers.ts";
+import { closeBrowsers, EXTENSION_DIR, launchBrowserWithExtension, openInspectedPage, serveFixturePage, startRecording, waitForTrace, type FixtureServer } from "./helpers.ts";
 import { launchWithoutExtension } from "./native-fixtures.ts";
 import { PROTOTYPE_MEMBERS, POISONED } from "./poisoned-list.ts";
 
 /**
- * The page: it takes what its own code needs, poisons everything listed, then `go()` runs its
- * work and, once every part reported, sets `window.__result` (a string built with `+` only).
+ * The page's work, the same on every page here: `go()` runs it and, once every part reported,
+ * sets `window.__result` (a string built with `+` only).
  */
-function poisonPage(): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>poisoned</title><script>
-(() => {
-  const list = ${JSON.stringify(POISONED)};
-  window.__hits = 0;
-  window.__firstHit = "";
-  // The page formats its stacks itself, counting each: aioscope must neither call this nor
-  // leave it replaced.
-  window.__stackFormats = 0;
-  Error.prepareStackTrace = (error, sites) => { window.__stackFormats++; return "formatted by the page"; };
-  const define = Object.defineProperty;
-  // Where a trap fired, read past the page's own prepareStackTrace (it counts only the others).
-  const formatter = Error.prepareStackTrace;
-  window.__where = () => { Error.prepareStackTrace = undefined; const stack = new Error().stack; Error.prepareStackTrace = formatter; return stack; };
-  // Every owner is found before the first trap is set: this script uses split and push too.
-  const owners = list.map(([path]) => path.split(".").reduce((o, part) => o[part], window));
-  for (let k = 0; k < list.length; k++) {
-    const [path, names] = list[k];
-    const owner = owners[k];
-    for (const name of names) {
-      const label = path + "." + name;
-      define(owner, name, { value: function () { window.__hits++; if (window.__firstHit === "") window.__firstHit = label + " " + window.__where(); throw new Error("poisoned " + label); }, writable: true, configurable: true });
-    }
-  }
-  // Getters on Object.prototype for members our objects may leave out (PROTOTYPE_MEMBERS): read
-  // through the prototype, by the browser or by our code, they would run the page's code.
-  for (const name of ${JSON.stringify(PROTOTYPE_MEMBERS)}) {
-    const label = "Object.prototype." + name;
-    define(Object.prototype, name, { get() { window.__hits++; if (window.__firstHit === "") window.__firstHit = label + " " + window.__where(); throw new Error("poisoned " + label); }, configurable: true });
-  }
-})();
+const WORK = `
 window.go = () => {
   const parts = { timeout: "-", interval: "-", raf: "-", fetch: "-", xhr: "-", abort: "-", all: "-", allFetches: "-", race: "-", signalTimeout: "-", message: "-", microtask: "-", idle: "-" };
   let pending = 13;
@@ -88,7 +60,41 @@ window.go = () => {
   window.postMessage("hi", "*");
   queueMicrotask(() => done("microtask", "ran"));
 };
-</script></head><body>poisoned</body></html>`;
+`;
+
+/** The page: it takes what its own code needs, poisons everything listed, then does WORK. */
+function poisonPage(): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>poisoned</title><script>
+(() => {
+  const list = ${JSON.stringify(POISONED)};
+  window.__hits = 0;
+  window.__firstHit = "";
+  // The page formats its stacks itself, counting each: aioscope must neither call this nor
+  // leave it replaced.
+  window.__stackFormats = 0;
+  Error.prepareStackTrace = (error, sites) => { window.__stackFormats++; return "formatted by the page"; };
+  const define = Object.defineProperty;
+  // Where a trap fired, read past the page's own prepareStackTrace (it counts only the others).
+  const formatter = Error.prepareStackTrace;
+  window.__where = () => { Error.prepareStackTrace = undefined; const stack = new Error().stack; Error.prepareStackTrace = formatter; return stack; };
+  // Every owner is found before the first trap is set: this script uses split and push too.
+  const owners = list.map(([path]) => path.split(".").reduce((o, part) => o[part], window));
+  for (let k = 0; k < list.length; k++) {
+    const [path, names] = list[k];
+    const owner = owners[k];
+    for (const name of names) {
+      const label = path + "." + name;
+      define(owner, name, { value: function () { window.__hits++; if (window.__firstHit === "") window.__firstHit = label + " " + window.__where(); throw new Error("poisoned " + label); }, writable: true, configurable: true });
+    }
+  }
+  // Getters on Object.prototype for members our objects may leave out (PROTOTYPE_MEMBERS): read
+  // through the prototype, by the browser or by our code, they would run the page's code.
+  for (const name of ${JSON.stringify(PROTOTYPE_MEMBERS)}) {
+    const label = "Object.prototype." + name;
+    define(Object.prototype, name, { get() { window.__hits++; if (window.__firstHit === "") window.__firstHit = label + " " + window.__where(); throw new Error("poisoned " + label); }, configurable: true });
+  }
+})();
+${WORK}</script></head><body>poisoned</body></html>`;
 }
 
 /** Reads a global of the page through CDP, running none of the page's built-ins. */
@@ -159,6 +165,109 @@ describe("a page that poisons the built-ins", () => {
     const fetchIds = trace.nativeOps.filter((op) => op.kind === "fetch").map((op) => op.id);
     const groups = trace.nativeOps.filter((op) => op.kind === "Promise.all" && op.detail !== null).map((op) => JSON.parse(op.detail!) as { members?: unknown });
     expect(groups.map((detail) => detail.members)).toContainEqual(fetchIds.slice(-2));
+    await page.close();
+  });
+});
+
+/**
+ * Every property name the built page script spells out (`.name`), and `toJSON`, which
+ * `JSON.stringify` looks up: any of them missing from an object of ours would be read from, or
+ * written through, the page's Object.prototype.
+ */
+function pageScriptNames(): string[] {
+  const script = readFileSync(join(EXTENSION_DIR, "src/content/main-world.js"), "utf8");
+  const names = new Set<string>(["toJSON"]);
+  for (const match of script.matchAll(/\.([A-Za-z_$][\w$]*)/g)) names.add(match[1]!);
+  return [...names];
+}
+
+/**
+ * A page that watches those names on Object.prototype with accessors that keep its behaviour
+ * (a read finds nothing, a write makes an own property, as without them) and write down each
+ * access made by aioscope's script — the frame under the accessor is in the extension. `then`
+ * is left out: resolving a promise with an object reads it, and the page's own values reach
+ * the browser's resolve functions through our reactions.
+ */
+function watchPage(names: readonly string[]): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>watched</title><script>
+(() => {
+  const define = Object.defineProperty;
+  window.__ours = "";
+  window.__watched = 0;
+  let noting = false;
+  const note = (access) => {
+    if (noting) return;
+    noting = true;
+    // Error, note, the accessor, the code that made the access.
+    const frame = new Error().stack.split("\\n")[3] ?? "";
+    if (frame.includes("chrome-extension://")) window.__ours += access + " " + frame.trim() + "\\n";
+    noting = false;
+  };
+  for (const name of ${JSON.stringify(names)}) {
+    if (name in Object.prototype || name === "then") continue;
+    // Descriptors without a prototype: ToPropertyDescriptor looks up get, set, value… through it.
+    define(Object.prototype, name, {
+      __proto__: null,
+      get() { note("read " + name); return undefined; },
+      set(value) { note("write " + name); define(this, name, { __proto__: null, value, writable: true, enumerable: true, configurable: true }); },
+      configurable: true,
+    });
+    window.__watched++;
+  }
+})();
+${WORK}</script></head><body>watched</body></html>`;
+}
+
+/** Runs the page's work and returns what it wrote down, with aioscope's accesses through Object.prototype. */
+async function runWatchedWork(page: Page): Promise<{ result: unknown; ours: unknown }> {
+  const cdp = await page.createCDPSession();
+  await cdp.send("Runtime.evaluate", { expression: "go()" });
+  const deadline = Date.now() + 20_000;
+  let result: unknown;
+  while ((result = await pageGlobal(cdp, "__result")) === undefined && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const ours = await pageGlobal(cdp, "__ours");
+  await cdp.detach();
+  return { result, ours };
+}
+
+describe("a page that watches, on Object.prototype, every name aioscope's page script uses", () => {
+  let server: FixtureServer;
+  let browser: Browser;
+  let expected: Awaited<ReturnType<typeof runWatchedWork>>;
+
+  beforeAll(async () => {
+    server = await serveFixturePage(watchPage(pageScriptNames()));
+    const plain = await launchWithoutExtension();
+    try {
+      const page = await plain.newPage();
+      await page.goto(server.url);
+      expect(await page.evaluate(() => (window as unknown as { __watched: number }).__watched)).toBeGreaterThan(300);
+      expected = await runWatchedWork(page);
+    } finally {
+      await plain.close();
+    }
+    browser = await launchBrowserWithExtension();
+  });
+
+  afterAll(async () => {
+    await Promise.all([closeBrowsers(), server?.close()]);
+  });
+
+  test("does its work without the extension", () => {
+    expect(String(expected.result)).toContain("timeout=xy interval=3");
+  });
+
+  test("is never read or written through by aioscope, installed or recording, and works the same", async () => {
+    const installed = await browser.newPage();
+    await installed.goto(server.url);
+    expect(await runWatchedWork(installed)).toEqual(expected);
+    await installed.close();
+    const { page, panel } = await openInspectedPage(browser, server.url);
+    await startRecording(panel);
+    expect(await runWatchedWork(page)).toEqual(expected);
+    await waitForTrace(panel, (t) => t.nativeOps.filter((op) => op.kind === "Promise.all" && op.end !== null).length >= 2);
     await page.close();
   });
 });

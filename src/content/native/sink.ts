@@ -14,6 +14,7 @@ import type { Instrument, Task } from "../../runtime/index.ts";
 import { isArray, ownOption, safeMap, safeWeakMap, stringSlice, toText } from "../../trace/primordials.ts";
 import type { CreationSite, NativeKind, NativeOutcome } from "../../trace/model.ts";
 import type { Recorder } from "../../trace/recorder.ts";
+import { withEveryHook } from "../instrument-hooks.ts";
 import { apply, dataProperty, exceptionMessage, exceptionName, jsonPrimitive, pageWindow } from "./originals.ts";
 import { formatSite } from "./site.ts";
 import { Cause, enter, leave, lookUpCause } from "./causes.ts";
@@ -42,7 +43,7 @@ export function setSink(next: Sink | null): void {
  * to every copy (as the recorder is), so operations started later on a task's behalf — a
  * timeout signal that fires — are still attributed to the task that asked for them.
  */
-export const taskTracker: Instrument & { running: number } = {
+export const taskTracker: Instrument & { running: number } = withEveryHook({
   running: 0,
   beforeTaskStep(task: Task<unknown>): void {
     taskTracker.running = task.id;
@@ -50,7 +51,7 @@ export const taskTracker: Instrument & { running: number } = {
   afterTaskStep(): void {
     taskTracker.running = 0;
   },
-};
+});
 
 /**
  * The operation behind a promise the page holds (a fetch's, a combinator's), so a combinator

@@ -4,8 +4,7 @@
  * `Error.captureStackTrace(holder, wrapper)` drops the wrapper's own frame and everything
  * above it, and a limit of a few frames keeps both the capture and the formatting short. A
  * page's own `Error.prepareStackTrace` (source-map-support, for one) is put aside while the
- * stack is formatted, so it is neither called nor able to change the result;
- * `Error.stackTraceLimit` is restored after.
+ * stack is formatted (callerSite).
  *
  * Still, a stack costs about 3 µs, more than everything else a wrapper does: so sites are
  * taken at most SITE_RATE_PER_SECOND a second, in bursts of up to SITE_BURST. A page that sets
@@ -14,7 +13,7 @@
  */
 import type { CreationSite } from "../../trace/model.ts";
 import { parseStackFrame } from "../../trace/stack.ts";
-import { hostNow, mathMin, stringIndexOf, stringSlice } from "../../trace/primordials.ts";
+import { bareDescriptor, defineProperty, deleteProperty, hostNow, mathMin, ownDescriptor, stringIndexOf, stringSlice } from "../../trace/primordials.ts";
 import { captureStackTrace, NativeError, ownScriptFile } from "./originals.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- any wrapper */
@@ -50,21 +49,33 @@ function takeSiteToken(): boolean {
 
 interface V8ErrorStatics {
   stackTraceLimit?: number;
-  prepareStackTrace?: unknown;
 }
 
-/** The frame that called `wrapper`; null when the stack shows none with a position, or over the site budget. */
+/** `Error.prepareStackTrace` while a site is taken: none, as an own property of Error. */
+const NO_FORMATTER = bareDescriptor({ value: undefined, writable: true, configurable: true, enumerable: false });
+
+/**
+ * The frame that called `wrapper`; null when the stack shows none with a position, or over the site budget.
+ *
+ * Error's `stackTraceLimit` and `prepareStackTrace` are read as own descriptors, and while the
+ * stack is formatted `prepareStackTrace` is an own property of ours: V8 looks it up as any
+ * property, getters and all, and a page may have put one on Function.prototype or
+ * Object.prototype. A page's own formatter is put aside the same way (it is neither called nor
+ * able to change the result); both are restored after.
+ */
 export function callerSite(wrapper: Function): CreationSite | null {
   if (captureStackTrace === undefined || !takeSiteToken()) return null;
   const statics = NativeError as V8ErrorStatics;
-  const limit = statics.stackTraceLimit;
-  const prepare = statics.prepareStackTrace;
+  const limit = ownDescriptor(NativeError, "stackTraceLimit");
+  const prepare = ownDescriptor(NativeError, "prepareStackTrace");
+  if (prepare !== undefined && prepare.configurable !== true) return null;
+  const limited = limit !== undefined && limit.writable === true && typeof limit.value === "number";
   // No prototype: formatting reads the holder's `name` and `message`, and they must not reach
   // a getter the page put on Object.prototype.
   const holder: { stack?: unknown } = { __proto__: null } as { stack?: unknown };
   try {
-    if (typeof limit === "number") statics.stackTraceLimit = SITE_FRAMES;
-    if (prepare !== undefined) statics.prepareStackTrace = undefined;
+    defineProperty(NativeError, "prepareStackTrace", NO_FORMATTER);
+    if (limited) statics.stackTraceLimit = SITE_FRAMES;
     captureStackTrace(holder, wrapper);
     const stack = holder.stack;
     if (typeof stack !== "string") return null;
@@ -80,8 +91,9 @@ export function callerSite(wrapper: Function): CreationSite | null {
   } catch {
     return null;
   } finally {
-    if (typeof limit === "number") statics.stackTraceLimit = limit;
-    if (prepare !== undefined) statics.prepareStackTrace = prepare;
+    if (limited) statics.stackTraceLimit = limit.value as number;
+    if (prepare === undefined) deleteProperty(NativeError, "prepareStackTrace");
+    else defineProperty(NativeError, "prepareStackTrace", prepare);
   }
 }
 
