@@ -8,6 +8,11 @@
  * record must be the same without the extension, with it installed but not recording, and
  * while the panel records (native instrumentation on) — and no trap may ever fire.
  *
+ * A second page watches Object.prototype instead: accessors for every property name the
+ * built page script spells, which keep the page's behaviour and write down any access made
+ * from the extension's script (an option, hook or detail member we left out, a descriptor
+ * member, `toJSON`). None may be written down.
+ *
  * The page's own code uses only language operations after poisoning; results are read over
  * CDP's Runtime.evaluate, which runs no page built-in.
  */
@@ -25,15 +30,15 @@ import { PROTOTYPE_MEMBERS, POISONED } from "./poisoned-list.ts";
  */
 const WORK = `
 window.go = () => {
-  const parts = { timeout: "-", interval: "-", raf: "-", fetch: "-", xhr: "-", abort: "-", all: "-", allFetches: "-", race: "-", signalTimeout: "-", message: "-", microtask: "-", idle: "-" };
-  let pending = 13;
+  const parts = { timeout: "-", interval: "-", raf: "-", fetch: "-", xhr: "-", abort: "-", all: "-", allFetches: "-", race: "-", signalTimeout: "-", message: "-", microtask: "-", idle: "-", worker: "-", long: "-" };
+  let pending = 15;
   const done = (name, value) => {
     parts[name] = value;
     pending--;
     if (pending === 0) {
       window.__result = "timeout=" + parts.timeout + " interval=" + parts.interval + " raf=" + parts.raf + " fetch=" + parts.fetch
         + " xhr=" + parts.xhr + " abort=" + parts.abort + " all=" + parts.all + " allFetches=" + parts.allFetches + " race=" + parts.race + " signalTimeout=" + parts.signalTimeout
-        + " message=" + parts.message + " microtask=" + parts.microtask + " idle=" + parts.idle;
+        + " message=" + parts.message + " microtask=" + parts.microtask + " idle=" + parts.idle + " worker=" + parts.worker + " long=" + parts.long;
     }
   };
   setTimeout((a, b) => done("timeout", a + b), 3, "x", "y");
@@ -59,6 +64,13 @@ window.go = () => {
   window.onmessage = (e) => done("message", e.data);
   window.postMessage("hi", "*");
   queueMicrotask(() => done("microtask", "ran"));
+  const worker = new Worker(URL.createObjectURL(new Blob(["onmessage = (e) => postMessage(e.data + 1);"], { type: "text/javascript" })));
+  worker.onmessage = (e) => { worker.terminate(); done("worker", e.data); };
+  worker.postMessage(41);
+  // A long task (over 50 ms), for the long-task observer.
+  const start = +new Date();
+  while (+new Date() - start < 80) { /* busy */ }
+  done("long", "ran");
 };
 `;
 
@@ -159,8 +171,9 @@ describe("a page that poisons the built-ins", () => {
     const { page, panel } = await openInspectedPage(browser, server.url);
     await startRecording(panel);
     expect(await runPoisonedWork(page)).toEqual(expected);
-    const trace = await waitForTrace(panel, (t) => t.nativeOps.filter((op) => op.kind === "Promise.all" && op.end !== null).length >= 2);
-    expect(trace.nativeOps.map((op) => op.kind)).toEqual(expect.arrayContaining(["setTimeout", "setInterval", "fetch", "xhr"]));
+    const trace = await waitForTrace(panel, (t) => t.nativeOps.filter((op) => op.kind === "Promise.all" && op.end !== null).length >= 2
+      && t.nativeOps.some((op) => op.kind === "longTask"));
+    expect(trace.nativeOps.map((op) => op.kind)).toEqual(expect.arrayContaining(["setTimeout", "setInterval", "fetch", "xhr", "worker", "workerMessage", "longTask"]));
     // The group of two fetches names them, written without the page's Array.prototype.toJSON.
     const fetchIds = trace.nativeOps.filter((op) => op.kind === "fetch").map((op) => op.id);
     const groups = trace.nativeOps.filter((op) => op.kind === "Promise.all" && op.detail !== null).map((op) => JSON.parse(op.detail!) as { members?: unknown });
@@ -267,7 +280,9 @@ describe("a page that watches, on Object.prototype, every name aioscope's page s
     const { page, panel } = await openInspectedPage(browser, server.url);
     await startRecording(panel);
     expect(await runWatchedWork(page)).toEqual(expected);
-    await waitForTrace(panel, (t) => t.nativeOps.filter((op) => op.kind === "Promise.all" && op.end !== null).length >= 2);
+    // The work went through the wrappers and observers: its groups, long task and worker messages are recorded.
+    await waitForTrace(panel, (t) => t.nativeOps.filter((op) => op.kind === "Promise.all" && op.end !== null).length >= 2
+      && t.nativeOps.some((op) => op.kind === "longTask") && t.nativeOps.some((op) => op.kind === "workerMessage"));
     await page.close();
   });
 });
