@@ -19,8 +19,10 @@ const getPrototypeOf = Object.getPrototypeOf;
 const getOwnPropertyDescriptor = Reflect.getOwnPropertyDescriptor;
 const setPrototypeOf = Reflect.setPrototypeOf;
 const deleteProperty = Reflect.deleteProperty;
+/** `Reflect.defineProperty`: false, not an exception, where the property cannot be defined (a frozen object). */
+const tryDefineProperty = Reflect.defineProperty;
 
-export { apply, defineProperty, getPrototypeOf, deleteProperty };
+export { apply, defineProperty, getPrototypeOf, deleteProperty, tryDefineProperty };
 
 /**
  * `descriptor` without a prototype, for `defineProperty`: it reads a descriptor's `get`, `set`,

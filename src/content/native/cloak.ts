@@ -12,7 +12,7 @@
  * iframe's own `Function.prototype.toString`).
  */
 import { apply, defineProperty, ownDescriptor } from "./originals.ts";
-import { bareDescriptor, safeWeakMap } from "../../trace/primordials.ts";
+import { bareDescriptor, safeWeakMap, tryDefineProperty } from "../../trace/primordials.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- wrappers stand in for any function */
 
@@ -58,17 +58,21 @@ export class Patch {
     return ownDescriptor(this.owner, this.key)?.value;
   }
 
-  /** Puts the wrapper in place, unless the page has put something else there meanwhile. */
+  /**
+   * Puts the wrapper in place, unless the page has put something else there meanwhile, or froze
+   * the owner (as SES's lockdown does): then that work goes unrecorded, and nothing throws.
+   */
   install(): void {
-    if (this.current() === this.original) defineProperty(this.owner, this.key, bareDescriptor({ ...this.descriptor, value: this.wrapper }));
+    if (this.current() === this.original) tryDefineProperty(this.owner, this.key, bareDescriptor({ ...this.descriptor, value: this.wrapper }));
   }
 
   /**
    * Puts the original back. If the page replaced the wrapper with its own (wrapping ours, as
    * zone.js does), the page's stays: ours then stays in its chain and just passes calls through.
+   * So does ours where the page froze the owner while it was in place.
    */
   uninstall(): void {
-    if (this.current() === this.wrapper) defineProperty(this.owner, this.key, this.descriptor);
+    if (this.current() === this.wrapper) tryDefineProperty(this.owner, this.key, this.descriptor);
   }
 }
 

@@ -1,0 +1,70 @@
+/**
+ * A page that hardens its built-ins, as SES `lockdown()` does (MetaMask, LavaMoat, Agoric):
+ * once its first script ran, Object, Function, Promise, Error, Array and the DOM prototypes
+ * aioscope wraps are frozen. The wrappers installed at document_start stay where they were
+ * (they only pass calls through when nothing records), recording still works, and the page
+ * does what it does without the extension.
+ */
+import type { Browser } from "puppeteer-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { closeBrowsers, launchBrowserWithExtension, openInspectedPage, serveFixturePage, startRecording, waitForTrace, type FixtureServer } from "./helpers.ts";
+import { launchWithoutExtension } from "./native-fixtures.ts";
+
+const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>frozen</title><script>
+for (const target of [Object, Object.prototype, Function, Function.prototype, Promise, Promise.prototype, Error, Error.prototype,
+  Array, Array.prototype, AbortController.prototype, AbortSignal, AbortSignal.prototype, XMLHttpRequest.prototype, EventTarget.prototype]) Object.freeze(target);
+window.go = async () => {
+  const parts = [];
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  parts.push("timeout");
+  const text = await fetch("/data").then((r) => r.text());
+  parts.push("fetch " + text.length);
+  const both = await Promise.all([fetch("/data").then((r) => r.status), new Promise((resolve) => setTimeout(() => resolve(2), 1))]);
+  parts.push("all " + both.join(","));
+  const controller = new AbortController();
+  controller.abort("why");
+  parts.push("abort " + controller.signal.reason);
+  parts.push("frozen " + Object.isFrozen(Promise.prototype) + " " + Object.isFrozen(Function.prototype));
+  return parts.join("; ");
+};
+</script></head><body>frozen</body></html>`;
+
+describe("a page that freezes its built-ins", () => {
+  let server: FixtureServer;
+  let browser: Browser;
+  let expected: unknown;
+
+  beforeAll(async () => {
+    server = await serveFixturePage(PAGE);
+    const plain = await launchWithoutExtension();
+    try {
+      const page = await plain.newPage();
+      await page.goto(server.url);
+      expected = await page.evaluate("go()");
+    } finally {
+      await plain.close();
+    }
+    browser = await launchBrowserWithExtension();
+  });
+
+  afterAll(async () => {
+    await Promise.all([closeBrowsers(), server?.close()]);
+  });
+
+  test("does its work without the extension", () => {
+    expect(expected).toMatch(/^timeout; fetch \d+; all 200,2; abort why; frozen true true$/);
+  });
+
+  test("does the same with the extension installed, and while the panel records it, which shows its work", async () => {
+    const installed = await browser.newPage();
+    await installed.goto(server.url);
+    expect(await installed.evaluate("go()")).toBe(expected);
+    await installed.close();
+    const { page, panel } = await openInspectedPage(browser, server.url);
+    await startRecording(panel);
+    expect(await page.evaluate("go()")).toBe(expected);
+    const trace = await waitForTrace(panel, (t) => t.nativeOps.some((op) => op.kind === "Promise.all" && op.end !== null));
+    expect(trace.nativeOps.map((op) => op.kind)).toEqual(expect.arrayContaining(["setTimeout", "fetch", "Promise.all"]));
+    await page.close();
+  });
+});
