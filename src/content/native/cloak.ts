@@ -31,19 +31,33 @@ export function disguise<F extends Function>(wrapper: F, original: Function): F 
   return wrapper;
 }
 
-/** One property replaced by a wrapper: where, what was there, and what stands in for it. */
+/**
+ * One property replaced by a wrapper: where, what was there, and what stands in for it.
+ *
+ * Libraries replace the same functions (zone.js: timers, fetch, XHR, listeners…), calling
+ * what they found when they loaded. Loaded while our wrapper was in place (the start-up
+ * recording's), one calls ours, which then records from inside its chain. Loaded after ours
+ * was taken out, it calls the original: a recording then puts a second wrapper on top of the
+ * library's function, made by the same `wrap`, which calls the library's.
+ */
 export class Patch {
+  /** Our wrapper of a function the page put here (see above), while it is in place. */
+  private over: { readonly pageFunction: Function; readonly wrapper: Function } | null = null;
+  /** The page replaced our wrapper while it was in place: ours is in its chain and records from there. */
+  private inPageChain = false;
+
   private constructor(
     readonly owner: object,
     readonly key: PropertyKey,
     readonly original: Function,
     readonly wrapper: Function,
     private readonly descriptor: PropertyDescriptor,
+    private readonly wrap: (original: Function) => Function,
   ) {}
 
   /**
    * The patch of `owner[key]`, if it holds a function that may be replaced; `wrap` makes the
-   * wrapper from the original (and is disguised as it).
+   * wrapper from the function it is to call (and the wrapper is disguised as that function).
    */
   static of(owner: object | undefined, key: PropertyKey, wrap: (original: Function) => Function): Patch | null {
     if (owner === undefined) return null;
@@ -51,7 +65,7 @@ export class Patch {
     if (descriptor === undefined || typeof descriptor.value !== "function") return null;
     if (descriptor.configurable !== true && descriptor.writable !== true) return null;
     const original = descriptor.value as Function;
-    return new Patch(owner, key, original, disguise(wrap(original), original), descriptor);
+    return new Patch(owner, key, original, disguise(wrap(original), original), descriptor, wrap);
   }
 
   private current(): unknown {
@@ -59,20 +73,38 @@ export class Patch {
   }
 
   /**
-   * Puts the wrapper in place, unless the page has put something else there meanwhile, or froze
-   * the owner (as SES's lockdown does): then that work goes unrecorded, and nothing throws.
+   * Puts the wrapper in place: over the original, or over a function the page put here since
+   * that calls the original. Where the page froze the owner (as SES's lockdown does), that
+   * work goes unrecorded, and nothing throws.
    */
   install(): void {
-    if (this.current() === this.original) tryDefineProperty(this.owner, this.key, bareDescriptor({ ...this.descriptor, value: this.wrapper }));
+    const current = this.current();
+    if (current === this.original) {
+      tryDefineProperty(this.owner, this.key, bareDescriptor({ ...this.descriptor, value: this.wrapper }));
+      return;
+    }
+    if (typeof current !== "function" || current === this.wrapper || this.inPageChain || this.over !== null) return;
+    const descriptor = ownDescriptor(this.owner, this.key)!;
+    const wrapper = disguise(this.wrap(current), current);
+    if (tryDefineProperty(this.owner, this.key, bareDescriptor({ ...descriptor, value: wrapper }))) this.over = { pageFunction: current, wrapper };
   }
 
   /**
-   * Puts the original back. If the page replaced the wrapper with its own (wrapping ours, as
-   * zone.js does), the page's stays: ours then stays in its chain and just passes calls through.
-   * So does ours where the page froze the owner while it was in place.
+   * Puts back what was there. If the page replaced the wrapper with its own meanwhile (wrapping
+   * ours, as zone.js does), the page's stays: ours then stays in its chain and just passes
+   * calls through. So does ours where the page froze the owner while it was in place.
    */
   uninstall(): void {
-    if (this.current() === this.wrapper) tryDefineProperty(this.owner, this.key, this.descriptor);
+    const current = this.current();
+    const over = this.over;
+    if (over !== null) {
+      this.over = null;
+      const descriptor = ownDescriptor(this.owner, this.key);
+      if (current === over.wrapper && descriptor !== undefined) tryDefineProperty(this.owner, this.key, bareDescriptor({ ...descriptor, value: over.pageFunction }));
+      return;
+    }
+    if (current === this.wrapper) tryDefineProperty(this.owner, this.key, this.descriptor);
+    else if (current !== this.original) this.inPageChain = true;
   }
 }
 
