@@ -8,7 +8,7 @@
 import type { Browser } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { closeBrowsers, launchBrowserWithExtension, openInspectedPage, serveFixturePage, startRecording, waitForTrace, type FixtureServer } from "./helpers.ts";
-import { launchWithoutExtension } from "./native-fixtures.ts";
+import { withoutExtension } from "./native-fixtures.ts";
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>frozen</title><script>
 for (const target of [Object, Object.prototype, Function, Function.prototype, Promise, Promise.prototype, Error, Error.prototype,
@@ -36,14 +36,7 @@ describe("a page that freezes its built-ins", () => {
 
   beforeAll(async () => {
     server = await serveFixturePage(PAGE);
-    const plain = await launchWithoutExtension();
-    try {
-      const page = await plain.newPage();
-      await page.goto(server.url);
-      expected = await page.evaluate("go()");
-    } finally {
-      await plain.close();
-    }
+    expected = await withoutExtension(server.url, (page) => page.evaluate("go()"));
     browser = await launchBrowserWithExtension();
   });
 

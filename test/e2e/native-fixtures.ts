@@ -89,6 +89,18 @@ export function launchWithoutExtension(): Promise<Browser> {
   return puppeteer.launch({ executablePath: chromiumPath(), headless: true, pipe: true, args: CHROMIUM_FLAGS });
 }
 
+/** What `run` gets from `url` in a Chromium without the extension: the reference a test compares with. */
+export async function withoutExtension<T>(url: string, run: (page: Page) => Promise<T>): Promise<T> {
+  const plain = await launchWithoutExtension();
+  try {
+    const page = await plain.newPage();
+    await page.goto(url);
+    return await run(page);
+  } finally {
+    await plain.close();
+  }
+}
+
 // ── Chrome's own view, on the page's clock ──────────────────────────────────────────────────
 
 export interface NetworkRequest {

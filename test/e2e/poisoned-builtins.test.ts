@@ -21,7 +21,7 @@ import { join } from "node:path";
 import type { Browser, CDPSession, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { closeBrowsers, EXTENSION_DIR, launchBrowserWithExtension, openInspectedPage, serveFixturePage, startRecording, waitForTrace, type FixtureServer } from "./helpers.ts";
-import { launchWithoutExtension } from "./native-fixtures.ts";
+import { withoutExtension } from "./native-fixtures.ts";
 import { PROTOTYPE_MEMBERS, POISONED } from "./poisoned-list.ts";
 
 /**
@@ -115,15 +115,21 @@ async function pageGlobal(cdp: CDPSession, name: string): Promise<unknown> {
   return result.value;
 }
 
-/** Runs the page's work and returns what it wrote down, with the count of traps that fired. */
-async function runPoisonedWork(page: Page): Promise<{ result: unknown; hits: unknown; firstHit: unknown; stackFormats: unknown; formatter: unknown }> {
-  const cdp = await page.createCDPSession();
+/** Runs the page's work (`go()`) and waits for what it wrote down, `__result`. */
+async function runWork(cdp: CDPSession): Promise<unknown> {
   await cdp.send("Runtime.evaluate", { expression: "go()" });
   const deadline = Date.now() + 20_000;
   let result: unknown;
   while ((result = await pageGlobal(cdp, "__result")) === undefined && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  return result;
+}
+
+/** Runs the page's work and returns what it wrote down, with the count of traps that fired. */
+async function runPoisonedWork(page: Page): Promise<{ result: unknown; hits: unknown; firstHit: unknown; stackFormats: unknown; formatter: unknown }> {
+  const cdp = await page.createCDPSession();
+  const result = await runWork(cdp);
   const outcome = {
     result, hits: await pageGlobal(cdp, "__hits"), firstHit: await pageGlobal(cdp, "__firstHit"), stackFormats: await pageGlobal(cdp, "__stackFormats"),
     // Still the page's own, after aioscope took creation sites with a prepareStackTrace of its own.
@@ -140,14 +146,7 @@ describe("a page that poisons the built-ins", () => {
 
   beforeAll(async () => {
     server = await serveFixturePage(poisonPage());
-    const plain = await launchWithoutExtension();
-    try {
-      const page = await plain.newPage();
-      await page.goto(server.url);
-      expected = await runPoisonedWork(page);
-    } finally {
-      await plain.close();
-    }
+    expected = await withoutExtension(server.url, runPoisonedWork);
     browser = await launchBrowserWithExtension();
   });
 
@@ -234,12 +233,7 @@ ${WORK}</script></head><body>watched</body></html>`;
 /** Runs the page's work and returns what it wrote down, with aioscope's accesses through Object.prototype. */
 async function runWatchedWork(page: Page): Promise<{ result: unknown; ours: unknown }> {
   const cdp = await page.createCDPSession();
-  await cdp.send("Runtime.evaluate", { expression: "go()" });
-  const deadline = Date.now() + 20_000;
-  let result: unknown;
-  while ((result = await pageGlobal(cdp, "__result")) === undefined && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const result = await runWork(cdp);
   const ours = await pageGlobal(cdp, "__ours");
   await cdp.detach();
   return { result, ours };
@@ -252,15 +246,10 @@ describe("a page that watches, on Object.prototype, every name aioscope's page s
 
   beforeAll(async () => {
     server = await serveFixturePage(watchPage(pageScriptNames()));
-    const plain = await launchWithoutExtension();
-    try {
-      const page = await plain.newPage();
-      await page.goto(server.url);
+    expected = await withoutExtension(server.url, async (page) => {
       expect(await page.evaluate(() => (window as unknown as { __watched: number }).__watched)).toBeGreaterThan(300);
-      expected = await runWatchedWork(page);
-    } finally {
-      await plain.close();
-    }
+      return runWatchedWork(page);
+    });
     browser = await launchBrowserWithExtension();
   });
 

@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import type { Browser, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { closeBrowsers, launchBrowserWithExtension, openInspectedPage, startRecording, stopRecording, waitForTrace } from "./helpers.ts";
-import { launchWithoutExtension, startNativeServer, type NativeServer } from "./native-fixtures.ts";
+import { startNativeServer, withoutExtension, type NativeServer } from "./native-fixtures.ts";
 
 const ZONE = readFileSync(createRequire(import.meta.url).resolve("zone.js"), "utf8");
 
@@ -57,14 +57,7 @@ describe.each([["early", EARLY], ["late", LATE]])("an app that loads zone.js %s"
 
   beforeAll(async () => {
     server = await startNativeServer({ "/": html });
-    const plain = await launchWithoutExtension();
-    try {
-      const page = await plain.newPage();
-      await page.goto(`${server.origin}/`);
-      expected = await runWork(page);
-    } finally {
-      await plain.close();
-    }
+    expected = await withoutExtension(`${server.origin}/`, runWork);
     browser = await launchBrowserWithExtension();
   });
 
