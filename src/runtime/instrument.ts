@@ -91,7 +91,6 @@ export interface Instrument {
   runStep?<R>(task: Task<unknown>, step: () => R): R;
 }
 
-/** The runtime as a page-wide hook sees it when a copy registers (see `__AIOSCOPE_HOOK__`). */
 /** Every hook of Instrument, by name: a record, so that a hook added to Instrument and not here fails to compile. */
 const HOOKS: Record<keyof Instrument, true> = {
   taskSpawned: true, taskScheduled: true, beforeTaskStep: true, afterTaskStep: true, taskExited: true, cancelRequested: true,
@@ -100,6 +99,7 @@ const HOOKS: Record<keyof Instrument, true> = {
 };
 export const INSTRUMENT_HOOKS = Object.keys(HOOKS) as readonly (keyof Instrument)[];
 
+/** The runtime as a page-wide hook sees it when a copy registers (see `__AIOSCOPE_HOOK__`). */
 export interface RegisteredRuntime {
   readonly version: string;
   addInstrument(instrument: Instrument): void;

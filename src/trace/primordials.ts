@@ -47,6 +47,7 @@ export function ownDescriptor(target: object, key: PropertyKey): PropertyDescrip
 function defineConstant(target: object, key: PropertyKey, value: unknown): void {
   defineProperty(target, key, bareDescriptor({ value }));
 }
+
 export const mathMax = Math.max;
 export const mathMin = Math.min;
 export const mathFloor = Math.floor;

@@ -68,25 +68,21 @@ export class Patch {
     return new Patch(owner, key, original, disguise(wrap(original), original), descriptor, wrap);
   }
 
-  private current(): unknown {
-    return ownDescriptor(this.owner, this.key)?.value;
-  }
-
   /**
    * Puts the wrapper in place: over the original, or over a function the page put here since
    * that calls the original. Where the page froze the owner (as SES's lockdown does), that
    * work goes unrecorded, and nothing throws.
    */
   install(): void {
-    const current = this.current();
+    const now = ownDescriptor(this.owner, this.key);
+    const current: unknown = now?.value;
     if (current === this.original) {
       tryDefineProperty(this.owner, this.key, bareDescriptor({ ...this.descriptor, value: this.wrapper }));
       return;
     }
-    if (typeof current !== "function" || current === this.wrapper || this.inPageChain || this.over !== null) return;
-    const descriptor = ownDescriptor(this.owner, this.key)!;
+    if (now === undefined || typeof current !== "function" || current === this.wrapper || this.inPageChain || this.over !== null) return;
     const wrapper = disguise(this.wrap(current), current);
-    if (tryDefineProperty(this.owner, this.key, bareDescriptor({ ...descriptor, value: wrapper }))) this.over = { pageFunction: current, wrapper };
+    if (tryDefineProperty(this.owner, this.key, bareDescriptor({ ...now, value: wrapper }))) this.over = { pageFunction: current, wrapper };
   }
 
   /**
@@ -95,12 +91,12 @@ export class Patch {
    * calls through. So does ours where the page froze the owner while it was in place.
    */
   uninstall(): void {
-    const current = this.current();
+    const now = ownDescriptor(this.owner, this.key);
+    const current: unknown = now?.value;
     const over = this.over;
     if (over !== null) {
       this.over = null;
-      const descriptor = ownDescriptor(this.owner, this.key);
-      if (current === over.wrapper && descriptor !== undefined) tryDefineProperty(this.owner, this.key, bareDescriptor({ ...descriptor, value: over.pageFunction }));
+      if (now !== undefined && current === over.wrapper) tryDefineProperty(this.owner, this.key, bareDescriptor({ ...now, value: over.pageFunction }));
       return;
     }
     if (current === this.wrapper) tryDefineProperty(this.owner, this.key, this.descriptor);
