@@ -11,7 +11,7 @@
  * synchronously through a wrapper, and `toString` of a wrapper seen from another realm (an
  * iframe's own `Function.prototype.toString`).
  */
-import { apply, defineProperty, ownDescriptor } from "./originals.ts";
+import { apply, defineProperty, ownDescriptor, pageWindow } from "./originals.ts";
 import { bareDescriptor, safeWeakMap, tryDefineProperty } from "../../trace/primordials.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- wrappers stand in for any function */
@@ -47,6 +47,8 @@ export class Patch {
   private inPageChain = false;
 
   private constructor(
+    /** `setTimeout`, `Promise.all`, `XMLHttpRequest.prototype.open`: the property, for messages. */
+    readonly name: string,
     readonly owner: object,
     readonly key: PropertyKey,
     readonly original: Function,
@@ -65,24 +67,23 @@ export class Patch {
     if (descriptor === undefined || typeof descriptor.value !== "function") return null;
     if (descriptor.configurable !== true && descriptor.writable !== true) return null;
     const original = descriptor.value as Function;
-    return new Patch(owner, key, original, disguise(wrap(original), original), descriptor, wrap);
+    return new Patch(propertyName(owner, key), owner, key, original, disguise(wrap(original), original), descriptor, wrap);
   }
 
   /**
    * Puts the wrapper in place: over the original, or over a function the page put here since
-   * that calls the original. Where the page froze the owner (as SES's lockdown does), that
-   * work goes unrecorded, and nothing throws.
+   * that calls the original. False where the page froze the owner (as SES's lockdown does):
+   * then that work goes unrecorded, and nothing throws.
    */
-  install(): void {
+  install(): boolean {
     const now = ownDescriptor(this.owner, this.key);
     const current: unknown = now?.value;
-    if (current === this.original) {
-      tryDefineProperty(this.owner, this.key, bareDescriptor({ ...this.descriptor, value: this.wrapper }));
-      return;
-    }
-    if (now === undefined || typeof current !== "function" || current === this.wrapper || this.inPageChain || this.over !== null) return;
+    if (current === this.original) return tryDefineProperty(this.owner, this.key, bareDescriptor({ ...this.descriptor, value: this.wrapper }));
+    if (now === undefined || typeof current !== "function" || current === this.wrapper || this.inPageChain || this.over !== null) return true;
     const wrapper = disguise(this.wrap(current), current);
-    if (tryDefineProperty(this.owner, this.key, bareDescriptor({ ...now, value: wrapper }))) this.over = { pageFunction: current, wrapper };
+    if (!tryDefineProperty(this.owner, this.key, bareDescriptor({ ...now, value: wrapper }))) return false;
+    this.over = { pageFunction: current, wrapper };
+    return true;
   }
 
   /**
@@ -102,6 +103,17 @@ export class Patch {
     if (current === this.wrapper) tryDefineProperty(this.owner, this.key, this.descriptor);
     else if (current !== this.original) this.inPageChain = true;
   }
+}
+
+/** `setTimeout`, `Promise.all`, `XMLHttpRequest.prototype.open`: read at start-up, from the owner's own `name` or its constructor's. */
+function propertyName(owner: object, key: PropertyKey): string {
+  const property = typeof key === "string" ? key : "[symbol]";
+  if (owner === pageWindow) return property;
+  const ownName: unknown = ownDescriptor(owner, "name")?.value;
+  if (typeof owner === "function" && typeof ownName === "string") return `${ownName}.${property}`;
+  const constructor: unknown = ownDescriptor(owner, "constructor")?.value;
+  const constructorName: unknown = typeof constructor === "function" ? ownDescriptor(constructor, "name")?.value : undefined;
+  return typeof constructorName === "string" ? `${constructorName}.prototype.${property}` : property;
 }
 
 /** `Function.prototype.toString`, answering for each wrapper with its original's source. */

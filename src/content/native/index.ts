@@ -27,7 +27,9 @@ import { watchCostlyDispatches, watchDispatches } from "./listeners.ts";
 import { LongTaskObserver } from "./long-tasks.ts";
 import { requestPatches } from "./requests.ts";
 import { ResourceObserver } from "./resources.ts";
+import { consoleWarn } from "./originals.ts";
 import { currentSink, setSink, taskTracker } from "./sink.ts";
+import { append, apply, indexOf } from "../../trace/primordials.ts";
 import { forgetTimers, timerPatches } from "./timers.ts";
 import { workerPatches } from "./workers.ts";
 
@@ -73,6 +75,8 @@ export const ALL_PATCHES: readonly Patch[] = [
 
 export class NativeInstrumentation implements NativeControl {
   private installed = false;
+  /** Properties said once, in the page's console, to be out of reach (frozen by the page). */
+  private readonly unreachable: string[] = [];
   private continuationsInstalled = false;
   private stopTracking: (() => void) | null = null;
   private readonly longTasks = new LongTaskObserver();
@@ -89,7 +93,7 @@ export class NativeInstrumentation implements NativeControl {
       setSink({ recorder, sites: options.creationSites });
     }
     if (!this.installed) {
-      for (let k = 0; k < ALL_PATCHES.length; k++) ALL_PATCHES[k]!.install();
+      for (let k = 0; k < ALL_PATCHES.length; k++) this.install(ALL_PATCHES[k]!);
       this.stopTracking = this.hook.onRuntime((runtime: RegisteredRuntime) => runtime.addInstrument(taskTracker));
       watchDispatches();
       this.installed = true;
@@ -97,13 +101,24 @@ export class NativeInstrumentation implements NativeControl {
     // A start-up or flight recording that becomes a requested one keeps its recorder: it gains
     // the continuations' causes from now on.
     if (options.recording === "requested" && !this.continuationsInstalled && thenPatch !== null) {
-      thenPatch.install();
+      this.install(thenPatch);
       this.continuationsInstalled = true;
     }
     if (sink?.recorder !== recorder) {
       this.longTasks.start();
       this.resources.start();
     }
+  }
+
+  /**
+   * Puts `patch` in place; where the page froze its owner, what goes through it is not
+   * recorded, and the page's console says so once a property, as DevTools is where the
+   * recording is looked at.
+   */
+  private install(patch: Patch): void {
+    if (patch.install() || indexOf(this.unreachable, patch.name) >= 0) return;
+    append(this.unreachable, patch.name);
+    apply(consoleWarn, console, [`aioscope: ${patch.name} is read-only on this page (frozen), so what goes through it is not recorded.`]);
   }
 
   detach(recorder?: Recorder): void {
