@@ -35,15 +35,17 @@ export function disguise<F extends Function>(wrapper: F, original: Function): F 
  * One property replaced by a wrapper: where, what was there, and what stands in for it.
  *
  * Libraries replace the same functions (zone.js: timers, fetch, XHR, listeners…), calling
- * what they found when they loaded. Loaded while our wrapper was in place (the start-up
- * recording's), one calls ours, which then records from inside its chain. Loaded after ours
- * was taken out, it calls the original: a recording then puts a second wrapper on top of the
- * library's function, made by the same `wrap`, which calls the library's.
+ * what they found when they loaded. Loaded while a wrapper of ours was in place (the start-up
+ * recording's, or one of ours on top of another library), one calls ours, which then records
+ * from inside its chain, and no other goes on top. Loaded after ours was taken out, it calls
+ * the original: a recording then puts a second wrapper on top of the library's function, made
+ * by the same `wrap`, which calls the library's. Either way a call meets one wrapper of ours
+ * (test/unit/content/cloak.test.ts).
  */
 export class Patch {
   /** Our wrapper of a function the page put here (see above), while it is in place. */
   private over: { readonly pageFunction: Function; readonly wrapper: Function } | null = null;
-  /** The page replaced our wrapper while it was in place: ours is in its chain and records from there. */
+  /** The page replaced a wrapper of ours while it was in place: ours is in its chain and records from there. */
   private inPageChain = false;
 
   private constructor(
@@ -98,6 +100,7 @@ export class Patch {
     if (over !== null) {
       this.over = null;
       if (now !== undefined && current === over.wrapper) tryDefineProperty(this.owner, this.key, bareDescriptor({ ...now, value: over.pageFunction }));
+      else this.inPageChain = true;
       return;
     }
     if (current === this.wrapper) tryDefineProperty(this.owner, this.key, this.descriptor);
