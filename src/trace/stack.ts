@@ -152,24 +152,8 @@ export function captureStack(depth = 32): string {
  * it gets no creation sites (never a wrong one) rather than its code run by ours.
  */
 export function captureSite(internal: FrameFilter = DEFAULT_INTERNAL_FRAMES, depth = 32): CreationSite | null {
-  const limit = ownDescriptor(errorClass, "stackTraceLimit");
-  if (callSiteMethods === null || limit === undefined) return firstExternalFrame(captureStack(depth), internal);
-  const prepare = ownDescriptor(errorClass, "prepareStackTrace");
-  if (!("value" in limit) || limit.writable !== true || typeof limit.value !== "number") return null;
-  if (prepare !== undefined && (!("value" in prepare) || prepare.writable !== true || prepare.configurable !== true)) return null;
-  let sites: unknown;
-  try {
-    errorClass.stackTraceLimit = depth;
-    defineProperty(errorClass, "prepareStackTrace", RETURN_CALL_SITES);
-    sites = new NativeError().stack;
-  } catch {
-    // Error is frozen (a page may do that): no site.
-    sites = null;
-  } finally {
-    defineProperty(errorClass, "stackTraceLimit", limit);
-    if (prepare === undefined) deleteProperty(errorClass, "prepareStackTrace");
-    else defineProperty(errorClass, "prepareStackTrace", prepare);
-  }
+  if (callSiteMethods === null || ownDescriptor(errorClass, "stackTraceLimit") === undefined) return firstExternalFrame(captureStack(depth), internal);
+  const sites = withStackSettings(depth, RETURN_CALL_SITES, () => new NativeError().stack);
   if (!isArray(sites)) return null;
   const m = callSiteMethods;
   const callSites = sites as unknown[];
@@ -191,6 +175,34 @@ export function captureSite(internal: FrameFilter = DEFAULT_INTERNAL_FRAMES, dep
     return { file, line, column, function: fn };
   }
   return null;
+}
+
+/**
+ * `read()` (which makes a stack and reads it), run while `Error.stackTraceLimit` is `depth` and
+ * `Error.prepareStackTrace` is `formatter`, both own properties of Error, and put back after.
+ * V8 looks `prepareStackTrace` up as any property, getters and all, through Function.prototype
+ * and Object.prototype, so it is an own property of ours meanwhile, and a page's own formatter
+ * is neither called nor able to change the result. Null when `read` throws, or when the page
+ * turned either property into an accessor or made it read-only: no stack rather than its code
+ * run by ours.
+ */
+export function withStackSettings<T>(depth: number, formatter: PropertyDescriptor, read: () => T): T | null {
+  const limit = ownDescriptor(errorClass, "stackTraceLimit");
+  const prepare = ownDescriptor(errorClass, "prepareStackTrace");
+  if (limit === undefined || !("value" in limit) || limit.writable !== true || typeof limit.value !== "number") return null;
+  if (prepare !== undefined && (!("value" in prepare) || prepare.writable !== true || prepare.configurable !== true)) return null;
+  try {
+    errorClass.stackTraceLimit = depth;
+    defineProperty(errorClass, "prepareStackTrace", formatter);
+    return read();
+  } catch {
+    // Error is not extensible (a page may do that): no stack.
+    return null;
+  } finally {
+    defineProperty(errorClass, "stackTraceLimit", limit);
+    if (prepare === undefined) deleteProperty(errorClass, "prepareStackTrace");
+    else defineProperty(errorClass, "prepareStackTrace", prepare);
+  }
 }
 
 /** Our `Error.prepareStackTrace` while a site is taken: the structured call sites themselves. */

@@ -10,10 +10,10 @@
  * while they are still pristine.
  */
 
-import { apply, defineProperty, getPrototypeOf, isArray, ownDescriptor } from "../../trace/primordials.ts";
+import { apply, defineProperty, getPrototypeOf, isArray, NativeError, ownDescriptor } from "../../trace/primordials.ts";
 import { parseStackFrame } from "../../trace/stack.ts";
 
-export { apply, defineProperty, getPrototypeOf, isArray, ownDescriptor };
+export { apply, defineProperty, getPrototypeOf, isArray, NativeError, ownDescriptor };
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- originals are any function by nature */
 
@@ -56,7 +56,6 @@ export const functionToString = Function.prototype.toString;
 /** `console.warn` as it was at document_start, for `apply(consoleWarn, console, [text])`. */
 export const consoleWarn = console.warn;
 
-export const NativeError = Error;
 export const captureStackTrace = (Error as { captureStackTrace?: (target: object, skip?: Function) => void }).captureStackTrace;
 
 export const NativePromise = Promise;

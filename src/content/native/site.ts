@@ -4,7 +4,7 @@
  * `Error.captureStackTrace(holder, wrapper)` drops the wrapper's own frame and everything
  * above it, and a limit of a few frames keeps both the capture and the formatting short. A
  * page's own `Error.prepareStackTrace` (source-map-support, for one) is put aside while the
- * stack is formatted (callerSite).
+ * stack is formatted (withStackSettings, in trace/stack.ts).
  *
  * Still, a stack costs about 3 µs, more than everything else a wrapper does: so sites are
  * taken at most SITE_RATE_PER_SECOND a second, in bursts of up to SITE_BURST. A page that sets
@@ -12,9 +12,9 @@
  * are never given a wrong one).
  */
 import type { CreationSite } from "../../trace/model.ts";
-import { parseStackFrame } from "../../trace/stack.ts";
-import { bareDescriptor, defineProperty, deleteProperty, hostNow, mathMin, ownDescriptor, stringIndexOf, stringSlice } from "../../trace/primordials.ts";
-import { captureStackTrace, NativeError, ownScriptFile } from "./originals.ts";
+import { parseStackFrame, withStackSettings } from "../../trace/stack.ts";
+import { bareDescriptor, hostNow, mathMin, stringIndexOf, stringSlice } from "../../trace/primordials.ts";
+import { captureStackTrace, ownScriptFile } from "./originals.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- any wrapper */
 
@@ -47,54 +47,34 @@ function takeSiteToken(): boolean {
   return true;
 }
 
-interface V8ErrorStatics {
-  stackTraceLimit?: number;
-}
-
-/** `Error.prepareStackTrace` while a site is taken: none, as an own property of Error. */
+/** `Error.prepareStackTrace` while a site is taken: none, so V8 formats the stack itself. */
 const NO_FORMATTER = bareDescriptor({ value: undefined, writable: true, configurable: true, enumerable: false });
 
 /**
- * The frame that called `wrapper`; null when the stack shows none with a position, or over the site budget.
- *
- * Error's `stackTraceLimit` and `prepareStackTrace` are read as own descriptors, and while the
- * stack is formatted `prepareStackTrace` is an own property of ours: V8 looks it up as any
- * property, getters and all, and a page may have put one on Function.prototype or
- * Object.prototype. A page's own formatter is put aside the same way (it is neither called nor
- * able to change the result); both are restored after.
+ * The frame that called `wrapper`; null when the stack shows none with a position, or over the
+ * site budget. The stack is taken and formatted with Error's settings of our own
+ * (withStackSettings), so nothing of the page's runs.
  */
 export function callerSite(wrapper: Function): CreationSite | null {
-  if (captureStackTrace === undefined || !takeSiteToken()) return null;
-  const statics = NativeError as V8ErrorStatics;
-  const limit = ownDescriptor(NativeError, "stackTraceLimit");
-  const prepare = ownDescriptor(NativeError, "prepareStackTrace");
-  if (prepare !== undefined && prepare.configurable !== true) return null;
-  const limited = limit !== undefined && limit.writable === true && typeof limit.value === "number";
+  const capture = captureStackTrace;
+  if (capture === undefined || !takeSiteToken()) return null;
   // No prototype: formatting reads the holder's `name` and `message`, and they must not reach
   // a getter the page put on Object.prototype.
   const holder: { stack?: unknown } = { __proto__: null } as { stack?: unknown };
-  try {
-    defineProperty(NativeError, "prepareStackTrace", NO_FORMATTER);
-    if (limited) statics.stackTraceLimit = SITE_FRAMES;
-    captureStackTrace(holder, wrapper);
-    const stack = holder.stack;
-    if (typeof stack !== "string") return null;
-    let start = stringIndexOf(stack, "\n") + 1;
-    while (start > 0 && start < stack.length) {
-      let end = stringIndexOf(stack, "\n", start);
-      if (end < 0) end = stack.length;
-      const site = parseStackFrame(stringSlice(stack, start, end));
-      if (site !== null) return site;
-      start = end + 1;
-    }
-    return null;
-  } catch {
-    return null;
-  } finally {
-    if (limited) statics.stackTraceLimit = limit.value as number;
-    if (prepare === undefined) deleteProperty(NativeError, "prepareStackTrace");
-    else defineProperty(NativeError, "prepareStackTrace", prepare);
+  const stack = withStackSettings(SITE_FRAMES, NO_FORMATTER, () => {
+    capture(holder, wrapper);
+    return holder.stack;
+  });
+  if (typeof stack !== "string") return null;
+  let start = stringIndexOf(stack, "\n") + 1;
+  while (start > 0 && start < stack.length) {
+    let end = stringIndexOf(stack, "\n", start);
+    if (end < 0) end = stack.length;
+    const site = parseStackFrame(stringSlice(stack, start, end));
+    if (site !== null) return site;
+    start = end + 1;
   }
+  return null;
 }
 
 /**
