@@ -84,7 +84,7 @@ export function formatSummary(trace: Trace, analysis: TraceAnalysis, paint: Pain
   } else {
     lines.push(paint("bold", `Warnings (${formatCount(warnings.length)})`));
     // The worst first: a deadlock, then errors, then the longest slow steps.
-    const rank = { deadlock: 0, droppedEvents: 1, unretrievedError: 2, pendingAtEnd: 3, slowStep: 4, longTask: 4 } as const;
+    const rank = { deadlock: 0, droppedEvents: 1, notRecorded: 1, unretrievedError: 2, pendingAtEnd: 3, slowStep: 4, longTask: 4 } as const;
     const ordered = [...warnings].sort((a, b) => rank[a.kind] - rank[b.kind]
       || ("duration" in a && "duration" in b ? b.duration - a.duration : 0));
     for (const warning of ordered.slice(0, WARNINGS_SHOWN)) lines.push(`  ${paint("yellow", "!")} ${clip(warning.message, 200)}`);

@@ -92,7 +92,7 @@ export const SITES_PER_FLUSH = 256;
 export const STARTUP_ANSWER_TIMEOUT_MS = 10_000;
 
 export interface AgentHost {
-  hello(): Omit<PageHello, "protocol" | "runtimes" | "bundledRuntimes" | "session">;
+  hello(): Omit<PageHello, "protocol" | "runtimes" | "bundledRuntimes" | "notRecorded" | "session">;
   setTimer(callback: () => void, ms: number): unknown;
   clearTimer(timer: unknown): void;
   /** The page's native instrumentation (fetch, timers…), fed while a recording asks for it. */
@@ -330,7 +330,7 @@ export class PageAgent {
     const state = this.state;
     if (state.name === "recording" && state.session === session) {
       // A repeat after a reconnect, or the same recording with native instrumentation toggled.
-      this.applyNative(state.stream.recorder, options, "requested");
+      if (this.applyNative(state.stream.recorder, options, "requested")) this.sendHello();
       return;
     }
     this.clearStartupTimer();
@@ -558,6 +558,7 @@ export class PageAgent {
         ...this.host.hello(),
         runtimes: this.runtimeVersions(),
         bundledRuntimes: this.bundledListed(),
+        notRecorded: this.notRecordedNames(),
         session: this.state.name === "recording" ? this.state.session : null,
         flightRecorder: this.flightWindowMs !== null,
       },
@@ -569,6 +570,14 @@ export class PageAgent {
     const total = this.hook.runtimes.length;
     const listed = mathMin(total, 16);
     return listed - mathMin(total - this.bundledRuntimes, listed);
+  }
+
+  /** What native instrumentation could not wrap, as the hello carries it (a copy: the list grows). */
+  private notRecordedNames(): string[] {
+    const names: string[] = [];
+    const found = this.host.native?.notRecorded ?? names;
+    for (let k = 0; k < found.length; k++) names[k] = found[k]!;
+    return names;
   }
 
   /** Versions of the registered runtime copies, as the hello carries them (at most 16, 32 characters each). */
@@ -600,10 +609,17 @@ export class PageAgent {
     this.detachers.set(recorder, this.hook.onRuntime((runtime: RegisteredRuntime) => runtime.addInstrument(recorder)));
   }
 
-  /** Native instrumentation records into `recorder` when the options ask for it, and is removed otherwise. */
-  private applyNative(recorder: Recorder, options: RecordingOptions, recording: NativeRecording): void {
-    if (options.native) this.host.native?.attach(recorder, { creationSites: options.creationSites, recording });
-    else this.host.native?.detach();
+  /**
+   * Native instrumentation records into `recorder` when the options ask for it, and is removed
+   * otherwise. True when it found functions it could not wrap that the hello has not named yet.
+   */
+  private applyNative(recorder: Recorder, options: RecordingOptions, recording: NativeRecording): boolean {
+    const native = this.host.native;
+    if (native === undefined) return false;
+    const known = native.notRecorded.length;
+    if (options.native) native.attach(recorder, { creationSites: options.creationSites, recording });
+    else native.detach();
+    return native.notRecorded.length > known;
   }
 
   private detachRecorder(recorder: Recorder): void {

@@ -7,7 +7,7 @@
  * order exactly once: a batch sent again after a service-worker restart is recognised by its
  * sequence number, acknowledged again and skipped.
  */
-import { SessionBuilder, type SourceOptions } from "../trace/session.ts";
+import { SessionBuilder, type SourceDescription, type SourceOptions } from "../trace/session.ts";
 import { SessionLogger, type SessionLog } from "./session/session-log.ts";
 import { localIdOf, type RuntimeCopy, type Trace } from "../trace/model.ts";
 import type { FrameSnapshot } from "../trace/analysis/snapshot.ts";
@@ -447,10 +447,12 @@ export class RecordingStore {
           // A page keeping its last 30 s says so: the option is on for the tab.
           if (event.data.flightRecorder === true) this.flightRecorder = true;
           if (event.data.isTopFrame) this.describeSession(event.data);
-          // A page may load a bundled runtime copy at any time: its source says so from then on.
+          // A page may load a bundled runtime copy, or freeze what a recording then cannot
+          // wrap, at any time: its source says so from then on.
           if (entry.source !== null && this.builder !== null) {
-            this.builder.setRuntimes(entry.source, runtimeCopies(event.data));
-            this.logger?.setRuntimes(entry.source, runtimeCopies(event.data));
+            const description = sourceDescription(event.data);
+            this.builder.describeSource(entry.source, description);
+            this.logger?.describeSource(entry.source, description);
             this.cachedTrace = null;
           }
         } else if (event.kind === "batch") {
@@ -508,7 +510,7 @@ export class RecordingStore {
         label: entry.hello?.isTopFrame === false ? `frame ${entry.frame.frameId}` : "page",
         url: entry.hello?.url ?? null,
         frameId: entry.frame.frameId,
-        runtimes: entry.hello === null ? undefined : runtimeCopies(entry.hello),
+        ...(entry.hello === null ? {} : sourceDescription(entry.hello)),
       };
       entry.source = this.builder.addSource(options);
       this.logger?.addSource(options);
@@ -571,8 +573,14 @@ export class RecordingStore {
   }
 }
 
-/** The runtime copies a page's hello lists, each with who made it part of the page. */
-function runtimeCopies(hello: PageHello): RuntimeCopy[] {
+/**
+ * What a page's hello says of its source: the runtime copies it lists, each with who made it
+ * part of the page, and what its recording could not wrap.
+ */
+function sourceDescription(hello: PageHello): SourceDescription {
   const firstBundled = hello.runtimes.length - hello.bundledRuntimes;
-  return hello.runtimes.map((version, k) => ({ version, origin: k >= firstBundled ? "page" : "aioscope" }));
+  return {
+    runtimes: hello.runtimes.map((version, k): RuntimeCopy => ({ version, origin: k >= firstBundled ? "page" : "aioscope" })),
+    notRecorded: hello.notRecorded,
+  };
 }

@@ -55,6 +55,11 @@ export interface PageHello {
    * aioscope's own, through the page hook, and what they report is page code's word.
    */
   readonly bundledRuntimes: number;
+  /**
+   * The page's functions a recording of this document needed to wrap and could not (the page
+   * froze them first), by name: `SourceInfo.notRecorded`. The list only grows: frozen is for good.
+   */
+  readonly notRecorded: readonly string[];
   readonly isTopFrame: boolean;
   /** The session this document is recording now, or null (after a service-worker restart it still is). */
   readonly session: string | null;

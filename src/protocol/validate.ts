@@ -20,6 +20,9 @@ const MAX_URL_CHARS = 8192;
 const MAX_TEXT_CHARS = 1024;
 const MAX_SESSION_CHARS = 64;
 const MAX_RUNTIMES = 16;
+/** Names in a hello's `notRecorded`: more than every function the instrumentation wraps. */
+const MAX_NOT_RECORDED = 64;
+const MAX_NAME_CHARS = 64;
 
 export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
@@ -32,7 +35,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 const MESSAGE_KEYS = ["kind", "data"] as const;
 const BATCH_EVENT_KEYS = ["session", "stream", "batch"] as const;
-const HELLO_KEYS = ["protocol", "url", "title", "userAgent", "timeOrigin", "runtimes", "bundledRuntimes", "isTopFrame", "session", "flightRecorder"] as const;
+const HELLO_KEYS = ["protocol", "url", "title", "userAgent", "timeOrigin", "runtimes", "bundledRuntimes", "notRecorded", "isTopFrame", "session", "flightRecorder"] as const;
 const STATUS_KEYS = ["session", "recorded", "droppedEvents", "query", "pendingTasks", "nativeInFlight"] as const;
 const SNAPSHOT_EVENT_KEYS = ["id", "snapshot"] as const;
 const CANCEL_RESULT_KEYS = ["task", "cancelled"] as const;
@@ -115,23 +118,35 @@ function checkHello(data: Record<string, unknown>): Checked<PageHello> {
   if (runtimes === null) return refuse("runtimes is not a short list of version strings");
   const bundled = data.bundledRuntimes;
   if (!isCount(bundled) || bundled > runtimes.length) return refuse("bundledRuntimes is not a count of at most the runtimes listed");
+  const notRecorded = checkNames(data.notRecorded);
+  if (notRecorded === null) return refuse(`notRecorded is not a list of at most ${MAX_NOT_RECORDED} names of at most ${MAX_NAME_CHARS} characters`);
   if (typeof data.isTopFrame !== "boolean") return refuse("isTopFrame is not a boolean");
   if (data.session !== null && !isString(data.session, MAX_SESSION_CHARS)) return refuse("session is not null or a short string");
   if (data.flightRecorder !== undefined && typeof data.flightRecorder !== "boolean") return refuse("flightRecorder is not a boolean");
   return ok({
     protocol: PROTOCOL_VERSION, url: data.url, title: data.title, userAgent: data.userAgent,
-    timeOrigin: data.timeOrigin, runtimes, bundledRuntimes: bundled, isTopFrame: data.isTopFrame,
+    timeOrigin: data.timeOrigin, runtimes, bundledRuntimes: bundled, notRecorded, isTopFrame: data.isTopFrame,
     session: data.session as string | null, flightRecorder: data.flightRecorder === true,
   });
 }
 
 /** A fresh list of at most MAX_RUNTIMES short version strings, or null. */
 function checkRuntimes(value: unknown): string[] | null {
-  if (!isArray(value) || value.length > MAX_RUNTIMES) return null;
+  return shortStrings(value, MAX_RUNTIMES, 0, 32);
+}
+
+/** A fresh list of at most MAX_NOT_RECORDED function names (`Promise.prototype.then`), or null. */
+function checkNames(value: unknown): string[] | null {
+  return shortStrings(value, MAX_NOT_RECORDED, 1, MAX_NAME_CHARS);
+}
+
+/** A fresh list of at most `maxItems` strings of `minChars` to `maxChars` characters each, or null. */
+function shortStrings(value: unknown, maxItems: number, minChars: number, maxChars: number): string[] | null {
+  if (!isArray(value) || value.length > maxItems) return null;
   const out: string[] = [];
   for (let k = 0; k < value.length; k++) {
     const v: unknown = value[k];
-    if (!isString(v, 32)) return null;
+    if (!isString(v, maxChars) || v.length < minChars) return null;
     out[k] = v;
   }
   return out;

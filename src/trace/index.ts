@@ -20,7 +20,7 @@ export type { RecorderClock, RecorderOptions, RecorderStats, TaskRef } from "./r
 export { BATCH_FORMAT, BATCH_VERSION, BYTES_PER_EVENT } from "./encoding.ts";
 export type { TraceBatch } from "./encoding.ts";
 export { SessionBuilder, traceOf } from "./session.ts";
-export type { AppendResult, SessionMetadataInput, SourceOptions } from "./session.ts";
+export type { AppendResult, SessionMetadataInput, SourceDescription, SourceOptions } from "./session.ts";
 export { DEFAULT_INTERNAL_FRAMES, RuntimeFrames, firstExternalFrame, parseStackFrame, type FrameFilter } from "./stack.ts";
 export { exportAioscope, AIOSCOPE_FILE_EXTENSION, AIOSCOPE_MEDIA_TYPE } from "./export-aioscope.ts";
 export { exportChrome, exportChromeBytes } from "./export-chrome.ts";

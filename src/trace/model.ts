@@ -138,6 +138,12 @@ export interface SourceInfo {
    * or in whole, through it (see `pageBundledRuntime`).
    */
   readonly runtimes?: readonly RuntimeCopy[];
+  /**
+   * The page's functions this source's recording needed to wrap and could not, because the page
+   * had frozen them (as SES `lockdown()` does), by name (`Promise.prototype.then`): what went
+   * through them is missing from the trace. Absent when every one was wrapped.
+   */
+  readonly notRecorded?: readonly string[];
 }
 
 /** A copy of the runtime that registered with the page hook. */

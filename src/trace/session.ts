@@ -30,12 +30,18 @@ export interface SessionMetadataInput {
   userAgent?: string | null;
 }
 
-export interface SourceOptions {
+/** What a source's page says of it, and may say again while it records. */
+export interface SourceDescription {
+  /** The runtime copies reporting into the source, if known (see `SourceInfo.runtimes`). */
+  runtimes?: readonly RuntimeCopy[];
+  /** What its recording could not wrap (see `SourceInfo.notRecorded`). */
+  notRecorded?: readonly string[];
+}
+
+export interface SourceOptions extends SourceDescription {
   label?: string;
   url?: string | null;
   frameId?: number | null;
-  /** The runtime copies reporting into the source, if known (see `SourceInfo.runtimes`). */
-  runtimes?: readonly RuntimeCopy[];
 }
 
 export type AppendResult = { readonly ok: true } | { readonly ok: false; readonly error: TraceError };
@@ -46,6 +52,7 @@ interface SourceState {
   readonly url: string | null;
   readonly frameId: number | null;
   runtimes: readonly RuntimeCopy[] | null;
+  notRecorded: readonly string[];
   timeOrigin: number | null;
   /** Added to the source's times to put them on the session's clock. */
   offset: number;
@@ -207,6 +214,7 @@ export class SessionBuilder {
       url: options.url ?? null,
       frameId: options.frameId ?? null,
       runtimes: options.runtimes ?? null,
+      notRecorded: options.notRecorded ?? [],
       timeOrigin: null,
       offset: 0,
       nextSeq: 0,
@@ -228,10 +236,15 @@ export class SessionBuilder {
     return source === null ? 0 : this.sources[source]?.nextSeq ?? 0;
   }
 
-  /** The runtime copies of `source` now (a page can load a bundled copy at any time). */
-  setRuntimes(source: number, runtimes: readonly RuntimeCopy[]): void {
+  /**
+   * What `source`'s page says of it now: a page can load a bundled runtime copy at any time,
+   * and freeze a function before a recording needs to wrap it. Members left out stay as they were.
+   */
+  describeSource(source: number, description: SourceDescription): void {
     const state = this.sources[source];
-    if (state !== undefined) state.runtimes = runtimes;
+    if (state === undefined) return;
+    if (description.runtimes !== undefined) state.runtimes = description.runtimes;
+    if (description.notRecorded !== undefined) state.notRecorded = description.notRecorded;
   }
 
   /** Adds a batch from `source`. A refused batch leaves the session exactly as it was. */
@@ -289,7 +302,11 @@ export class SessionBuilder {
       const info: SourceInfo = {
         id: s.id, label: s.label, url: s.url, frameId: s.frameId, timeOrigin: s.timeOrigin ?? this.sessionOrigin ?? 0, droppedEvents: s.dropped,
       };
-      return s.runtimes === null ? info : { ...info, runtimes: s.runtimes };
+      return {
+        ...info,
+        ...(s.runtimes === null ? {} : { runtimes: s.runtimes }),
+        ...(s.notRecorded.length === 0 ? {} : { notRecorded: s.notRecorded }),
+      };
     });
     const trace: Trace = {
       format: TRACE_FORMAT,

@@ -393,8 +393,18 @@ function readSources(list: unknown[]): SourceInfo[] {
       id, label: r.string(o, "label"), url: r.stringOrNull(o, "url"), frameId: r.intOrNull(o, "frameId"),
       timeOrigin: r.epoch(o, "timeOrigin"), droppedEvents: r.int(o, "droppedEvents"),
     };
-    return o.runtimes === undefined ? source : { ...source, runtimes: readRuntimeCopies(r, o.runtimes) };
+    return {
+      ...source,
+      ...(o.runtimes === undefined ? {} : { runtimes: readRuntimeCopies(r, o.runtimes) }),
+      ...(o.notRecorded === undefined ? {} : { notRecorded: readNotRecorded(r, o.notRecorded) }),
+    };
   });
+}
+
+/** A source's `notRecorded` (optional: absent when its recording wrapped everything it needed). */
+function readNotRecorded(r: Reader, value: unknown): string[] {
+  if (!Array.isArray(value)) return r.fail("notRecorded", `expected an array, got ${describe(value)}`);
+  return value.map((name, k) => (typeof name === "string" && name !== "" ? name : r.fail(`notRecorded[${k}]`, `expected a function's name, got ${describe(name)}`)));
 }
 
 /** A source's `runtimes` (optional: files without it do not know which copies reported). */

@@ -2,12 +2,17 @@
  * A page that hardens its built-ins, as SES `lockdown()` does (MetaMask, LavaMoat, Agoric):
  * once its first script ran, Object, Function, Promise, Error, Array and the DOM prototypes
  * aioscope wraps are frozen. The wrappers installed at document_start stay where they were
- * (they only pass calls through when nothing records), recording still works, and the page
- * does what it does without the extension.
+ * (they only pass calls through when nothing records), recording still works, the page does
+ * what it does without the extension, and what a recording could not wrap is named: in the
+ * page's console, in the trace and in the panel's warnings.
  */
 import type { Browser } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { closeBrowsers, launchBrowserWithExtension, openInspectedPage, serveFixturePage, startRecording, waitForTrace, type FixtureServer } from "./helpers.ts";
+import {
+  clickWhenStill, closeBrowsers, launchBrowserWithExtension, openInspectedPage, POLL, screenshotPanel, serveFixturePage, setDevToolsColorScheme, startRecording,
+  stopRecording, waitForTrace, type FixtureServer,
+} from "./helpers.ts";
+import { painted } from "./panel-driver.ts";
 import { withoutExtension } from "./native-fixtures.ts";
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>frozen</title><script>
@@ -53,7 +58,7 @@ describe("a page that freezes its built-ins", () => {
     await installed.goto(server.url);
     expect(await installed.evaluate("go()")).toBe(expected);
     await installed.close();
-    const { page, panel } = await openInspectedPage(browser, server.url);
+    const { page, devtools, panel } = await openInspectedPage(browser, server.url);
     const warnings: string[] = [];
     page.on("console", (message) => {
       if (message.type() === "warn") warnings.push(message.text());
@@ -65,6 +70,20 @@ describe("a page that freezes its built-ins", () => {
     // The wrappers frozen in place since start-up record; the one a recording adds (then, for
     // continuations' causes) cannot be put in place, and the page's console says so.
     expect(warnings).toEqual(["aioscope: Promise.prototype.then is read-only on this page (frozen), so what goes through it is not recorded."]);
+    // So do the recording's source, in the trace, and the panel's warnings.
+    expect(trace.sources.map((source) => source.notRecorded)).toEqual([["Promise.prototype.then"]]);
+    await stopRecording(panel);
+    await clickWhenStill(panel, '[data-testid="view-statistics"]');
+    const warning = await panel.waitForSelector('[data-testid="warning"][data-kind="notRecorded"]');
+    expect(await warning!.evaluate((item) => item.textContent)).toBe(
+      "Not recorded" + "the page froze Promise.prototype.then before the recording could wrap it: .then, .catch and .finally continuations carry no cause (which operation's callback started what)",
+    );
+    await painted(panel);
+    await screenshotPanel(devtools, panel, "panel-not-recorded-light");
+    await setDevToolsColorScheme(devtools, "dark");
+    await panel.waitForFunction(() => document.documentElement.dataset.theme === "dark", POLL);
+    await painted(panel);
+    await screenshotPanel(devtools, panel, "panel-not-recorded-dark");
     await page.close();
   });
 });

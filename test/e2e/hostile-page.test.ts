@@ -60,7 +60,7 @@ window.floodOversized = (session, batch) => {
     const time = new Float64Array(new ArrayBuffer(MB64), 0, batch.count);
     messages.push([{ kind: "batch", data: { session, stream: 0, batch: { ...batch, seq: k, time } } }, [time.buffer]]);
   }
-  const hello = { protocol: 1, url: "https://trap.example/", title: "t", userAgent: "u", timeOrigin: 1, runtimes: [], bundledRuntimes: 0, isTopFrame: true, session: null };
+  const hello = { protocol: 1, url: "https://trap.example/", title: "t", userAgent: "u", timeOrigin: 1, runtimes: [], bundledRuntimes: 0, notRecorded: [], isTopFrame: true, session: null };
   const traps = [
     { kind: "hello", data: { ...hello, protocol: { toString: 1, valueOf: 1 } } },
     { kind: "hello", data: { ...hello, extra: "property" } },

@@ -58,6 +58,11 @@ export interface NativeControl {
   attach(recorder: Recorder, options: NativeOptions): void;
   /** Stops recording native work (into `recorder` only, if given) and puts the originals back. */
   detach(recorder?: Recorder): void;
+  /**
+   * The functions a recording needed to wrap and could not (the page had frozen them), by
+   * name, in the order found. It only grows: a frozen property stays frozen.
+   */
+  readonly notRecorded: readonly string[];
 }
 
 /**
@@ -75,8 +80,8 @@ export const ALL_PATCHES: readonly Patch[] = [
 
 export class NativeInstrumentation implements NativeControl {
   private installed = false;
-  /** Properties said once, in the page's console, to be out of reach (frozen by the page). */
-  private readonly unreachable: string[] = [];
+  /** Properties out of reach (frozen by the page), each said once in the page's console. */
+  readonly notRecorded: string[] = [];
   private continuationsInstalled = false;
   private stopTracking: (() => void) | null = null;
   private readonly longTasks = new LongTaskObserver();
@@ -112,12 +117,12 @@ export class NativeInstrumentation implements NativeControl {
 
   /**
    * Puts `patch` in place; where the page froze its owner, what goes through it is not
-   * recorded, and the page's console says so once a property, as DevTools is where the
-   * recording is looked at.
+   * recorded: the recording's source says so (`notRecorded`, sent with the agent's hello), and
+   * the page's console once a property.
    */
   private install(patch: Patch): void {
-    if (patch.install() || indexOf(this.unreachable, patch.name) >= 0) return;
-    append(this.unreachable, patch.name);
+    if (patch.install() || indexOf(this.notRecorded, patch.name) >= 0) return;
+    append(this.notRecorded, patch.name);
     apply(consoleWarn, console, [`aioscope: ${patch.name} is read-only on this page (frozen), so what goes through it is not recorded.`]);
   }
 

@@ -6,9 +6,9 @@
  * Trace of a million records is a million objects to clone on the panel's thread — seconds
  * of a frozen panel, once a second.
  */
-import { SessionBuilder, type SessionMetadataInput, type SourceOptions } from "../../trace/session.ts";
+import { SessionBuilder, type SessionMetadataInput, type SourceDescription, type SourceOptions } from "../../trace/session.ts";
 import type { TraceBatch } from "../../trace/encoding.ts";
-import type { RuntimeCopy, Trace } from "../../trace/model.ts";
+import type { Trace } from "../../trace/model.ts";
 
 export const SESSION_LOG_FORMAT = "aioscope-session-log";
 
@@ -20,7 +20,7 @@ export interface LoggedBatch {
 export interface SessionLog {
   readonly format: typeof SESSION_LOG_FORMAT;
   readonly metadata: SessionMetadataInput;
-  /** Each source's options as they are now (a source's runtimes can change while it records). */
+  /** Each source's options as they are now (what its page says of it can change while it records). */
   readonly sources: readonly SourceOptions[];
   readonly batches: readonly LoggedBatch[];
 }
@@ -43,9 +43,9 @@ export class SessionLogger {
     this.sources.push(options);
   }
 
-  setRuntimes(source: number, runtimes: readonly RuntimeCopy[]): void {
+  describeSource(source: number, description: SourceDescription): void {
     const options = this.sources[source];
-    if (options !== undefined) this.sources[source] = { ...options, runtimes };
+    if (options !== undefined) this.sources[source] = { ...options, ...description };
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * What deserves attention, from the analysis: slow steps and long tasks that blocked the loop,
- * errors never retrieved, tasks pending at the end, a deadlock, dropped events. Each warning names its
- * task(s); clicking one selects it on the timeline.
+ * errors never retrieved, tasks pending at the end, a deadlock, dropped events, what the page
+ * kept from being recorded. Each warning names its task(s); clicking one selects it on the timeline.
  */
 import type { Warning } from "../../trace/analysis.ts";
 import type { TimelineModel } from "../timeline/model.ts";
@@ -13,6 +13,7 @@ const TITLES: Readonly<Record<Warning["kind"], string>> = {
   pendingAtEnd: "Pending at the end",
   deadlock: "Deadlock",
   droppedEvents: "Events dropped",
+  notRecorded: "Not recorded",
 };
 
 /** The tasks a warning is about, first the one to select. */
@@ -27,6 +28,7 @@ function tasksOf(warning: Warning): readonly number[] {
     case "deadlock":
       return warning.cycle ?? warning.tasks;
     case "droppedEvents":
+    case "notRecorded":
       return [];
   }
 }

@@ -1,9 +1,10 @@
 /**
  * What deserves a person's attention: slow steps that blocked the loop, long tasks that
  * blocked the main thread outside any task step, task errors nobody retrieved, tasks still
- * pending at the end, a deadlock, and a trace that misses events.
+ * pending at the end, a deadlock, and a trace that misses events (dropped, or never recorded
+ * because the page froze what the recording had to wrap).
  */
-import type { ErrorInfo } from "../model.ts";
+import type { ErrorInfo, SourceInfo } from "../model.ts";
 import { us, type TraceIndex } from "./trace-index.ts";
 import { awaitGraph, type AwaitEdge } from "./graph.ts";
 import { nativeStats, type NativeStats } from "./native.ts";
@@ -36,7 +37,14 @@ export type Warning =
     readonly tasks: readonly number[];
     readonly message: string;
   }
-  | { readonly kind: "droppedEvents"; readonly count: number; readonly message: string };
+  | { readonly kind: "droppedEvents"; readonly count: number; readonly message: string }
+  | {
+    readonly kind: "notRecorded";
+    readonly source: number;
+    /** The functions the page froze before the recording could wrap them (`SourceInfo.notRecorded`). */
+    readonly names: readonly string[];
+    readonly message: string;
+  };
 
 /** The browser's own threshold (ms): a task this long is a long task. */
 const LONG_TASK_MS = 50;
@@ -70,6 +78,9 @@ export function* warningsBuild(index: TraceIndex, options: WarningOptions, nativ
   const out: Warning[] = [];
   if (trace.droppedEvents > 0) {
     out.push({ kind: "droppedEvents", count: trace.droppedEvents, message: `${trace.droppedEvents} events were dropped (the recorder's buffer was full): the trace is incomplete, tasks shown pending may have finished, and no deadlock can be proven` });
+  }
+  for (const source of trace.sources) {
+    if (source.notRecorded !== undefined && source.notRecorded.length > 0) out.push(notRecorded(trace.sources.length > 1 ? source : null, source.id, source.notRecorded));
   }
   const slowSteps: LongStep[] = [];
   const longSteps: LongStep[] = [];
@@ -132,6 +143,30 @@ export function* warningsBuild(index: TraceIndex, options: WarningOptions, nativ
   const deadlock = trace.droppedEvents > 0 ? null : findDeadlock(index, pending);
   if (deadlock !== null) out.push(deadlock);
   return out;
+}
+
+/** What is missing where a recording could not wrap `names`; `source` is named when the trace has several. */
+function notRecorded(source: SourceInfo | null, id: number, names: readonly string[]): Warning {
+  const where = source === null ? "" : ` in ${source.label}${source.url === null ? "" : ` (${source.url})`}`;
+  const missing = names.filter((name) => NOT_RECORDED_MEANS[name] === undefined);
+  const consequences = [
+    ...(missing.length === 0 ? [] : [`what went through ${list(missing)} is missing from the trace`]),
+    ...names.flatMap((name) => NOT_RECORDED_MEANS[name] ?? []),
+  ];
+  return {
+    kind: "notRecorded", source: id, names,
+    message: `the page froze ${list(names)} before the recording could wrap ${names.length === 1 ? "it" : "them"}${where}: ${consequences.join("; ")}`,
+  };
+}
+
+/** What leaving a function unwrapped means, for those whose calls are not themselves recorded. */
+const NOT_RECORDED_MEANS: Readonly<Record<string, string>> = {
+  "Promise.prototype.then": ".then, .catch and .finally continuations carry no cause (which operation's callback started what)",
+  "Function.prototype.toString": "the page can tell aioscope's wrappers from its own functions by their source (nothing is missing)",
+};
+
+function list(items: readonly string[]): string {
+  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]!}`;
 }
 
 /**

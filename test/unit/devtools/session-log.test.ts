@@ -92,9 +92,10 @@ describe("session log", () => {
     logger.appended(first!, 0);
     const early = logger.log();
     logger.appended(second!, 0);
-    logger.setRuntimes(0, [{ version: "1.0.0", origin: "page" }]);
+    logger.describeSource(0, { runtimes: [{ version: "1.0.0", origin: "page" }], notRecorded: ["Promise.prototype.then"] });
     expect(early.batches).toHaveLength(1);
     expect(early.sources[0]!.runtimes).toBeUndefined();
-    expect(logger.log().sources[0]!.runtimes).toEqual([{ version: "1.0.0", origin: "page" }]);
+    expect(logger.log().sources[0]!).toEqual({ runtimes: [{ version: "1.0.0", origin: "page" }], notRecorded: ["Promise.prototype.then"] });
+    expect(replaySessionLog(logger.log()).sources[0]).toMatchObject({ notRecorded: ["Promise.prototype.then"] });
   });
 });

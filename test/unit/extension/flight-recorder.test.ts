@@ -219,7 +219,7 @@ function routerPort(name: string, sender: RouterPort["sender"]) {
 const PANEL_URL = "chrome-extension://x/src/devtools/panel.html";
 const hello = (flightRecorder: boolean): { kind: "hello"; data: PageHello } => ({
   kind: "hello",
-  data: { protocol: PROTOCOL_VERSION, url: "https://app.test/", title: "app", userAgent: "node", timeOrigin: 1, runtimes: [], bundledRuntimes: 0, isTopFrame: true, session: null, flightRecorder },
+  data: { protocol: PROTOCOL_VERSION, url: "https://app.test/", title: "app", userAgent: "node", timeOrigin: 1, runtimes: [], bundledRuntimes: 0, notRecorded: [], isTopFrame: true, session: null, flightRecorder },
 });
 
 describe("the flight recorder's option in the router", () => {

@@ -17,6 +17,7 @@ import {
   type PanelToBackgroundMessage, type Wall,
 } from "../../../src/protocol/messages.ts";
 import type { Trace } from "../../../src/trace/model.ts";
+import type { NativeControl } from "../../../src/content/native/index.ts";
 
 // The test realm's runtime registers with the hook as a page's would.
 if (pageHook.runtimes.length === 0) pageHook.registerRuntime({ version: RUNTIME_VERSION, addInstrument, removeInstrument });
@@ -142,7 +143,7 @@ class World {
     this.router = new Router({ setTimer: (callback, ms) => void this.timers.set(callback, ms), panelUrl: PANEL_URL });
   }
 
-  openPage(tabId: number): { bridge: Bridge; agent: PageAgent; window: EventTarget } {
+  openPage(tabId: number, native?: NativeControl): { bridge: Bridge; agent: PageAgent; window: EventTarget } {
     const documentId = `doc-${++this.documents}`;
     // The page's window, where a page script can post whatever it likes.
     const window = new EventTarget();
@@ -158,6 +159,7 @@ class World {
       hello: () => ({ url: `https://tab${tabId}.test/`, title: "t", userAgent: "node", timeOrigin: 1_700_000_000_000, isTopFrame: true }),
       setTimer: this.timers.set,
       clearTimer: this.timers.clear,
+      native,
     });
     return { bridge, agent, window };
   }
@@ -222,6 +224,36 @@ describe("the pipeline from page agent to panel store", () => {
     await run(() => jobs("job", 3), { clock: "virtual", name: "main" });
     world.timers.advance(100); // the agent's flush
     expect(tasksOf(store.trace())).toEqual(["main done", "job-0 done", "job-1 done", "job-2 done"]);
+    expect(store.snapshot().problems).toEqual([]);
+  });
+
+  test("what the page froze before a recording could wrap it reaches the session's source, also when found later", async () => {
+    // Native instrumentation on a page that froze what each attach wants: a name more at each.
+    const frozen = ["Promise.prototype.then", "fetch"];
+    const notRecorded: string[] = [];
+    const native: NativeControl = {
+      notRecorded,
+      attach: () => void (notRecorded.length < frozen.length && notRecorded.push(frozen[notRecorded.length]!)),
+      detach: () => {},
+    };
+    const world = new World();
+    const { store } = world.openPanel(1);
+    const { agent } = world.openPage(1, native);
+    agents.push(agent);
+    expect(notRecorded).toEqual(["Promise.prototype.then"]); // the start-up recording's attach
+    store.record();
+    await run(() => jobs("job", 1), { clock: "virtual", name: "main" });
+    world.timers.advance(100);
+    expect(store.trace()!.sources.map((source) => source.notRecorded)).toEqual([["Promise.prototype.then", "fetch"]]);
+    // Native off and on again in the same recording: what the new attach could not wrap is said too.
+    store.setNativeInstrumentation(false);
+    store.setNativeInstrumentation(true);
+    expect(notRecorded).toEqual(["Promise.prototype.then", "fetch"]);
+    frozen.push("setTimeout");
+    store.setNativeInstrumentation(false);
+    store.setNativeInstrumentation(true);
+    world.timers.advance(100);
+    expect(store.trace()!.sources.map((source) => source.notRecorded)).toEqual([["Promise.prototype.then", "fetch", "setTimeout"]]);
     expect(store.snapshot().problems).toEqual([]);
   });
 

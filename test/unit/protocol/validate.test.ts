@@ -18,7 +18,7 @@ function realBatch(): TraceBatch {
 const batchEvent = (batch: unknown): unknown => ({ kind: "batch", data: { session: "s", stream: 0, batch } });
 
 const hello = {
-  protocol: 1, url: "https://a.test/", title: "t", userAgent: "u", timeOrigin: 1, runtimes: ["1"], bundledRuntimes: 0, isTopFrame: true, session: null,
+  protocol: 1, url: "https://a.test/", title: "t", userAgent: "u", timeOrigin: 1, runtimes: ["1"], bundledRuntimes: 0, notRecorded: [], isTopFrame: true, session: null,
 };
 
 function reasonOf(message: unknown): string {
@@ -119,6 +119,18 @@ describe("runtime copies in a hello", () => {
     expect(reasonOf({ kind: "hello", data: { ...hello, bundledRuntimes: -1 } })).toBe("hello: bundledRuntimes is not a count of at most the runtimes listed");
     const { bundledRuntimes: _omitted, ...without } = hello;
     expect(reasonOf({ kind: "hello", data: without })).not.toBe("accepted");
+  });
+});
+
+describe("what a recording could not wrap, in a hello", () => {
+  test("is a short list of names; anything else is refused", () => {
+    expect(checkPageEvent({ kind: "hello", data: { ...hello, notRecorded: ["Promise.prototype.then"] } })).toEqual({
+      ok: true, value: { kind: "hello", data: { ...hello, notRecorded: ["Promise.prototype.then"], flightRecorder: false } },
+    });
+    const refused = "hello: notRecorded is not a list of at most 64 names of at most 64 characters";
+    for (const notRecorded of [undefined, "fetch", [""], [7], ["x".repeat(65)], Array.from({ length: 65 }, () => "fetch")]) {
+      expect(reasonOf({ kind: "hello", data: { ...hello, notRecorded } })).toBe(refused);
+    }
   });
 });
 

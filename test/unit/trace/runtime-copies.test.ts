@@ -30,7 +30,7 @@ async function twoFrames(): Promise<Trace> {
   builder.addSource({ label: "frame 3", url: "https://frame.test/", frameId: 3 });
   expect(builder.append(batch, page).ok).toBe(true);
   // The page loads its own bundled copy later: the source says so from then on.
-  builder.setRuntimes(page, [{ version: "1.0.0", origin: "aioscope" }, { version: "0.9.2", origin: "page" }]);
+  builder.describeSource(page, { runtimes: [{ version: "1.0.0", origin: "aioscope" }, { version: "0.9.2", origin: "page" }] });
   return builder.trace();
 }
 
