@@ -1,20 +1,23 @@
 /**
- * What a recording could not wrap because the page froze it first (`SourceInfo.notRecorded`)
- * is part of the trace: the session builder learns it from the page, both file formats carry
- * it, the importer checks it, and the warnings say what is missing because of it.
+ * What a page says of its source is part of the trace: which runtime copies reported into it
+ * (aioscope's injected one, or one the page bundled itself), and what its recording could not
+ * wrap because the page froze it first (`SourceInfo.notRecorded`). The session builder learns
+ * both from the page as they change, both file formats carry them, the importer checks them, a
+ * file without them (recorded outside the extension, or older) still reads, and the warnings
+ * say what a source's frozen functions leave out.
  */
 import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, test } from "vitest";
 import { addInstrument, createTask, gather, removeInstrument, run, sleep } from "../../../src/runtime/index.ts";
-import { analyze, exportAioscope, exportChrome, importTrace, SessionBuilder, type Trace } from "../../../src/trace/index.ts";
+import { analyze, exportAioscope, exportChrome, importTrace, SessionBuilder, type Trace, type TraceBatch } from "../../../src/trace/index.ts";
+import { pageBundledRuntime } from "../../../src/trace/model.ts";
 import { deterministicRecorder } from "./helpers.ts";
 
 const schema = JSON.parse(readFileSync(new URL("../../../docs/trace-format.schema.json", import.meta.url), "utf8")) as object;
 const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
 
-/** A page and a frame; the page froze `Promise.prototype.then` before its recording started, and `fetch` during it. */
-async function frozenPage(frames = 2): Promise<Trace> {
+async function recordedBatch(): Promise<TraceBatch> {
   const recorder = deterministicRecorder();
   addInstrument(recorder);
   try {
@@ -24,10 +27,60 @@ async function frozenPage(frames = 2): Promise<Trace> {
   } finally {
     removeInstrument(recorder);
   }
+  return recorder.takeBatch();
+}
+
+/** Whether both file formats give `trace` back, and the aioscope file is valid against the schema. */
+function expectBothFormatsCarry(trace: Trace): void {
+  const aioscope = exportAioscope(trace);
+  expect(validate(JSON.parse(aioscope))).toBe(true);
+  expect(importTrace(aioscope)).toEqual({ ok: true, trace, format: "aioscope" });
+  expect(importTrace(exportChrome(trace))).toEqual({ ok: true, trace, format: "chrome" });
+}
+
+async function twoFrames(): Promise<Trace> {
+  const batch = await recordedBatch();
+  const builder = new SessionBuilder({ url: "https://example.test/", title: "runtimes", userAgent: "vitest" });
+  const page = builder.addSource({ label: "page", url: "https://example.test/", frameId: 0, runtimes: [{ version: "1.0.0", origin: "aioscope" }] });
+  builder.addSource({ label: "frame 3", url: "https://frame.test/", frameId: 3 });
+  expect(builder.append(batch, page).ok).toBe(true);
+  // The page loads its own bundled copy later: the source says so from then on.
+  builder.describeSource(page, { runtimes: [{ version: "1.0.0", origin: "aioscope" }, { version: "0.9.2", origin: "page" }] });
+  return builder.trace();
+}
+
+describe("runtime copies of a source", () => {
+  test("a page-bundled copy marks its source; a source without the list knows nothing", async () => {
+    const trace = await twoFrames();
+    expect(trace.sources[0]!.runtimes).toEqual([{ version: "1.0.0", origin: "aioscope" }, { version: "0.9.2", origin: "page" }]);
+    expect(pageBundledRuntime(trace.sources[0])).toBe(true);
+    expect("runtimes" in trace.sources[1]!).toBe(false);
+    expect(pageBundledRuntime(trace.sources[1])).toBe(false);
+  });
+
+  test("both file formats carry the copies, and the aioscope file is valid against the schema", async () => {
+    expectBothFormatsCarry(await twoFrames());
+  });
+
+  test("a copy with an unknown origin is refused, with where and why", async () => {
+    const file = JSON.parse(exportAioscope(await twoFrames())) as { sources: { runtimes?: unknown[] }[] };
+    file.sources[0]!.runtimes = [{ version: "1.0.0", origin: "elsewhere" }];
+    const result = importTrace(JSON.stringify(file));
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.path).toBe("$.sources[0].runtimes[0].origin");
+      expect(result.error.message).toBe('expected one of "aioscope", "page", got the string "elsewhere"');
+    }
+  });
+});
+
+/** A page and a frame; the page froze `Promise.prototype.then` before its recording started, and `fetch` during it. */
+async function frozenPage(frames = 2): Promise<Trace> {
+  const batch = await recordedBatch();
   const builder = new SessionBuilder({ url: "https://wallet.test/", title: "frozen", userAgent: "vitest" });
   const page = builder.addSource({ label: "page", url: "https://wallet.test/", frameId: 0, notRecorded: ["Promise.prototype.then"] });
   if (frames > 1) builder.addSource({ label: "frame 3", url: "https://frame.test/", frameId: 3 });
-  expect(builder.append(recorder.takeBatch(), page).ok).toBe(true);
+  expect(builder.append(batch, page).ok).toBe(true);
   // A hello that says nothing of runtimes leaves them as they were.
   builder.describeSource(page, { notRecorded: ["Promise.prototype.then", "fetch"] });
   return builder.trace();
@@ -41,11 +94,7 @@ describe("functions a recording could not wrap", () => {
   });
 
   test("both file formats carry them, and the aioscope file is valid against the schema", async () => {
-    const trace = await frozenPage();
-    const aioscope = exportAioscope(trace);
-    expect(validate(JSON.parse(aioscope))).toBe(true);
-    expect(importTrace(aioscope)).toEqual({ ok: true, trace, format: "aioscope" });
-    expect(importTrace(exportChrome(trace))).toEqual({ ok: true, trace, format: "chrome" });
+    expectBothFormatsCarry(await frozenPage());
   });
 
   test("a name that is not a non-empty string is refused, with where and why", async () => {
