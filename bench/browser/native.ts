@@ -522,6 +522,11 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
   // A browser for each state with a page of its own (the "…, same page" states have none).
   const owners = VARIANTS.slice(1).filter((variant) => SAME_PAGE[variant] === undefined);
   const extensions = await Promise.all(owners.map((variant) => launchWithExtensionCopy(otherBuild(variant) ? AGAINST : undefined)));
+  // A browser that goes away mid-run (its process crashed) fails the next call to it with
+  // puppeteer's bare "Target closed": say whose it was.
+  const gone: string[] = [];
+  plain.on("disconnected", () => gone.push(VARIANTS[0]!));
+  extensions.forEach((extension, k) => extension.browser.on("disconnected", () => gone.push(owners[k]!)));
   try {
     const sides: Side[] = [];
     for (let k = 0; k < VARIANTS.length; k++) {
@@ -550,6 +555,9 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
     const counts = await nativeOnCounts(sides.find((s) => s.variant === "native on"), WARMUP_ROUNDS + ROUNDS + (profile ? PROFILE_ROUNDS : 0));
     for (const side of sides) if (SAME_PAGE[side.variant] === undefined) await side.page.close();
     return { sides, ...counts };
+  } catch (error) {
+    if (gone.length === 0) throw error;
+    throw new Error(`the browser of the state${gone.length === 1 ? "" : "s"} ${gone.join(", ")} went away during the run (its process ended)`, { cause: error });
   } finally {
     await Promise.all([plain.close(), ...extensions.map((e) => e.close())]);
   }
