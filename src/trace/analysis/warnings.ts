@@ -80,7 +80,7 @@ export function* warningsBuild(index: TraceIndex, options: WarningOptions, nativ
     out.push({ kind: "droppedEvents", count: trace.droppedEvents, message: `${trace.droppedEvents} events were dropped (the recorder's buffer was full): the trace is incomplete, tasks shown pending may have finished, and no deadlock can be proven` });
   }
   for (const source of trace.sources) {
-    if (source.notRecorded !== undefined && source.notRecorded.length > 0) out.push(notRecorded(trace.sources.length > 1 ? source : null, source.id, source.notRecorded));
+    if (source.notRecorded !== undefined && source.notRecorded.length > 0) out.push(notRecorded(source, source.notRecorded, trace.sources.length > 1));
   }
   const slowSteps: LongStep[] = [];
   const longSteps: LongStep[] = [];
@@ -145,25 +145,25 @@ export function* warningsBuild(index: TraceIndex, options: WarningOptions, nativ
   return out;
 }
 
-/** What is missing where a recording could not wrap `names`; `source` is named when the trace has several. */
-function notRecorded(source: SourceInfo | null, id: number, names: readonly string[]): Warning {
-  const where = source === null ? "" : ` in ${source.label}${source.url === null ? "" : ` (${source.url})`}`;
-  const missing = names.filter((name) => NOT_RECORDED_MEANS[name] === undefined);
+/** What is missing where `source`'s recording could not wrap its `notRecorded`; the source is named when the trace has several (`named`). */
+function notRecorded(source: SourceInfo, names: readonly string[], named: boolean): Warning {
+  const where = named ? ` in ${source.label}${source.url === null ? "" : ` (${source.url})`}` : "";
+  const missing = names.filter((name) => !NOT_RECORDED_MEANS.has(name));
   const consequences = [
     ...(missing.length === 0 ? [] : [`what went through ${list(missing)} is missing from the trace`]),
-    ...names.flatMap((name) => NOT_RECORDED_MEANS[name] ?? []),
+    ...names.flatMap((name) => NOT_RECORDED_MEANS.get(name) ?? []),
   ];
   return {
-    kind: "notRecorded", source: id, names,
+    kind: "notRecorded", source: source.id, names,
     message: `the page froze ${list(names)} before the recording could wrap ${names.length === 1 ? "it" : "them"}${where}: ${consequences.join("; ")}`,
   };
 }
 
-/** What leaving a function unwrapped means, for those whose calls are not themselves recorded. */
-const NOT_RECORDED_MEANS: Readonly<Record<string, string>> = {
-  "Promise.prototype.then": ".then, .catch and .finally continuations carry no cause (which operation's callback started what)",
-  "Function.prototype.toString": "the page can tell aioscope's wrappers from its own functions by their source (nothing is missing)",
-};
+/** What leaving a function unwrapped means, for those whose calls are not themselves recorded (a file may name anything). */
+const NOT_RECORDED_MEANS: ReadonlyMap<string, string> = new Map([
+  ["Promise.prototype.then", ".then, .catch and .finally continuations carry no cause (which operation's callback started what)"],
+  ["Function.prototype.toString", "the page can tell aioscope's wrappers from its own functions by their source (nothing is missing)"],
+]);
 
 function list(items: readonly string[]): string {
   return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]!}`;

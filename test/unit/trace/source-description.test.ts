@@ -119,6 +119,11 @@ describe("functions a recording could not wrap", () => {
       message: "the page froze Promise.prototype.then and fetch before the recording could wrap them: what went through fetch is missing from the trace; "
         + ".then, .catch and .finally continuations carry no cause (which operation's callback started what)",
     }]);
+    // A file may name anything, also what an object's prototype has.
+    const odd = analyze({ ...await frozenPage(1), sources: [{ ...(await frozenPage(1)).sources[0]!, notRecorded: ["constructor", "toString"] }] }).warnings;
+    expect(odd.filter((w) => w.kind === "notRecorded").map((w) => w.message)).toEqual([
+      "the page froze constructor and toString before the recording could wrap them: what went through constructor and toString is missing from the trace",
+    ]);
     const two = analyze(await frozenPage(2)).warnings.filter((w) => w.kind === "notRecorded");
     expect(two.map((w) => w.message)).toEqual([
       "the page froze Promise.prototype.then and fetch before the recording could wrap them in page (https://wallet.test/): what went through fetch is missing from the trace; "
