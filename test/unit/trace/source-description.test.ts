@@ -120,7 +120,8 @@ describe("functions a recording could not wrap", () => {
         + ".then, .catch and .finally continuations carry no cause (which operation's callback started what)",
     }]);
     // A file may name anything, also what an object's prototype has.
-    const odd = analyze({ ...await frozenPage(1), sources: [{ ...(await frozenPage(1)).sources[0]!, notRecorded: ["constructor", "toString"] }] }).warnings;
+    const lone = await frozenPage(1);
+    const odd = analyze({ ...lone, sources: [{ ...lone.sources[0]!, notRecorded: ["constructor", "toString"] }] }).warnings;
     expect(odd.filter((w) => w.kind === "notRecorded").map((w) => w.message)).toEqual([
       "the page froze constructor and toString before the recording could wrap them: what went through constructor and toString is missing from the trace",
     ]);
