@@ -64,6 +64,16 @@ export async function startNativeServer(pages: Readonly<Record<string, string>>)
 }
 
 /**
+ * Pages as a person's are with DevTools closed. By default puppeteer turns on the DevTools
+ * Protocol's Network and Audits domains in every page it drives, and the Network agent alone
+ * makes each request cost the page's main thread more (500 fetches: about 380 ms of CPU
+ * without it, 500 ms with it) — a cost no page pays unless DevTools is open, which would
+ * understate what our instrumentation adds to one. The tests watch the network through CDP
+ * sessions of their own (watchChrome), and DevTools, when they open it, turns its own on.
+ */
+const AS_WITHOUT_DEVTOOLS = { networkEnabled: false, issuesEnabled: false } as const;
+
+/**
  * Chromium with a copy of dist/extension (or of the build in `from`) taken now, so a rebuild
  * by someone else while the tests run (the build empties the folder) cannot pull files from
  * under the panel.
@@ -74,7 +84,9 @@ export async function launchWithExtensionCopy(from = EXTENSION_DIR): Promise<{ b
   }
   const copy = mkdtempSync(join(tmpdir(), "aioscope-native-ext-"));
   cpSync(from, copy, { recursive: true });
-  const browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, pipe: true, enableExtensions: [copy], args: CHROMIUM_FLAGS });
+  const browser = await puppeteer.launch({
+    executablePath: chromiumPath(), headless: true, pipe: true, enableExtensions: [copy], args: CHROMIUM_FLAGS, ...AS_WITHOUT_DEVTOOLS,
+  });
   return {
     browser,
     close: async () => {
@@ -86,7 +98,7 @@ export async function launchWithExtensionCopy(from = EXTENSION_DIR): Promise<{ b
 
 /** Launches Chromium without any extension, with the same flags. */
 export function launchWithoutExtension(): Promise<Browser> {
-  return puppeteer.launch({ executablePath: chromiumPath(), headless: true, pipe: true, args: CHROMIUM_FLAGS });
+  return puppeteer.launch({ executablePath: chromiumPath(), headless: true, pipe: true, args: CHROMIUM_FLAGS, ...AS_WITHOUT_DEVTOOLS });
 }
 
 /** What `run` gets from `url` in a Chromium without the extension: the reference a test compares with. */
