@@ -7,8 +7,8 @@
  */
 import type { CreationSite } from "./model.ts";
 import {
-  apply, bareDescriptor, callSiteMethods, defineProperty, deleteProperty, isArray, NativeError, ownDescriptor, regExpExec, regExpTest, stringIndexOf,
-  stringSlice, stringStartsWith,
+  apply, bareDescriptor, callSiteMethods, defineProperty, deleteProperty, getPrototypeOf, isArray, NativeError, ownDescriptor, regExpExec, regExpTest,
+  stringIndexOf, stringSlice, stringStartsWith,
 } from "./primordials.ts";
 
 /**
@@ -179,30 +179,50 @@ export function captureSite(internal: FrameFilter = DEFAULT_INTERNAL_FRAMES, dep
 
 /**
  * `read()` (which makes a stack and reads it), run while `Error.stackTraceLimit` is `depth` and
- * `Error.prepareStackTrace` is `formatter`, both own properties of Error, and put back after.
- * V8 looks `prepareStackTrace` up as any property, getters and all, through Function.prototype
- * and Object.prototype, so it is an own property of ours meanwhile, and a page's own formatter
- * is neither called nor able to change the result. Null when `read` throws, or when the page
- * turned either property into an accessor or made it read-only: no stack rather than its code
- * run by ours.
+ * `Error.prepareStackTrace` is `formatter` (null: none, V8 formats the stack itself), both own
+ * properties of Error, and put back after. V8 looks `prepareStackTrace` up as any property,
+ * getters and all, through Function.prototype and Object.prototype, so it is an own property
+ * of ours meanwhile, and a page's own formatter is neither called nor able to change the
+ * result. Null when `read` throws, or when the page turned either property into an accessor or
+ * made it read-only: no stack rather than its code run by ours.
  */
-export function withStackSettings<T>(depth: number, formatter: PropertyDescriptor, read: () => T): T | null {
+export function withStackSettings<T>(depth: number, formatter: PropertyDescriptor | null, read: () => T): T | null {
   const limit = ownDescriptor(errorClass, "stackTraceLimit");
   const prepare = ownDescriptor(errorClass, "prepareStackTrace");
   if (limit === undefined || !("value" in limit) || limit.writable !== true || typeof limit.value !== "number") return null;
   if (prepare !== undefined && (!("value" in prepare) || prepare.writable !== true || prepare.configurable !== true)) return null;
+  // No formatter wanted and none to be found (the usual page): nothing to put aside. Defining
+  // one and deleting it again would cost more than the stack itself (a change of Error's shape
+  // each way).
+  const replace = formatter !== null || prepare !== undefined || inherited(errorClass, "prepareStackTrace");
   try {
     errorClass.stackTraceLimit = depth;
-    defineProperty(errorClass, "prepareStackTrace", formatter);
+    if (replace) defineProperty(errorClass, "prepareStackTrace", formatter ?? NO_FORMATTER);
     return read();
   } catch {
     // Error is not extensible (a page may do that): no stack.
     return null;
   } finally {
     defineProperty(errorClass, "stackTraceLimit", limit);
-    if (prepare === undefined) deleteProperty(errorClass, "prepareStackTrace");
-    else defineProperty(errorClass, "prepareStackTrace", prepare);
+    if (!replace) {
+      // Nothing was defined.
+    } else if (prepare === undefined) {
+      deleteProperty(errorClass, "prepareStackTrace");
+    } else {
+      defineProperty(errorClass, "prepareStackTrace", prepare);
+    }
   }
+}
+
+/** `Error.prepareStackTrace` while no formatter is wanted but the page has one: none. */
+const NO_FORMATTER = bareDescriptor({ value: undefined, writable: true, configurable: true, enumerable: false });
+
+/** Whether one of `target`'s prototypes has a property `name` (no getter runs). */
+function inherited(target: object, name: PropertyKey): boolean {
+  for (let o = getPrototypeOf(target) as object | null; o !== null; o = getPrototypeOf(o) as object | null) {
+    if (ownDescriptor(o, name) !== undefined) return true;
+  }
+  return false;
 }
 
 /** Our `Error.prepareStackTrace` while a site is taken: the structured call sites themselves. */

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, test } from "vitest";
 import { callerSite } from "../../../src/content/native/site.ts";
+import { withStackSettings } from "../../../src/trace/stack.ts";
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- a wrapper stands in for any function */
 
@@ -50,5 +51,25 @@ describe("callerSite", () => {
     expect(calls).toBe(0);
     expect(site?.function).toBe("pageCode");
     expect(errorStatics.prepareStackTrace).toBe(formatter);
+  });
+});
+
+describe("withStackSettings", () => {
+  const formatterDuringRead = (): PropertyDescriptor | undefined =>
+    withStackSettings(3, null, () => Object.getOwnPropertyDescriptor(Error, "prepareStackTrace")) ?? undefined;
+
+  test("leaves Error's shape alone when no formatter is wanted and none would be found", () => {
+    delete errorStatics.prepareStackTrace;
+    expect(formatterDuringRead()).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(Error, "prepareStackTrace")).toBeUndefined();
+  });
+
+  test("puts a formatter the page put on Object.prototype aside with one of Error's own, then removes it", () => {
+    delete errorStatics.prepareStackTrace;
+    (Object.prototype as { prepareStackTrace?: unknown }).prepareStackTrace = () => "the page's";
+    const during = formatterDuringRead();
+    expect(during).toBeDefined();
+    expect(during?.value).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(Error, "prepareStackTrace")).toBeUndefined();
   });
 });
