@@ -10,7 +10,7 @@
  * while they are still pristine.
  */
 
-import { apply, defineProperty, getPrototypeOf, isArray, NativeError, ownDescriptor } from "../../trace/primordials.ts";
+import { apply, defineProperty, getPrototypeOf, isArray, NativeError, numberIsFinite, ownDescriptor } from "../../trace/primordials.ts";
 import { parseStackFrame } from "../../trace/stack.ts";
 
 export { apply, defineProperty, getPrototypeOf, isArray, NativeError, ownDescriptor };
@@ -18,6 +18,8 @@ export { apply, defineProperty, getPrototypeOf, isArray, NativeError, ownDescrip
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- originals are any function by nature */
 
 const stringify = JSON.stringify;
+const functionBind = Function.prototype.bind;
+const functionCall = Function.prototype.call;
 
 /**
  * The JSON text of a primitive, through `JSON.stringify` as the page's JSON was at
@@ -25,6 +27,9 @@ const stringify = JSON.stringify;
  * through its prototypes, where a page may have put one (Prototype.js did, on Array.prototype).
  */
 export function jsonPrimitive(value: string | number | boolean): string {
+  // Numbers and booleans are written by the language (the same text, no call): only strings need escaping.
+  if (typeof value === "number") return numberIsFinite(value) ? `${value}` : "null";
+  if (typeof value === "boolean") return value ? "true" : "false";
   return apply(stringify, JSON, [value]) as string;
 }
 
@@ -32,7 +37,10 @@ export function jsonPrimitive(value: string | number | boolean): string {
 export function getterOf<V>(proto: object | undefined, name: string): (target: unknown) => V | undefined {
   const get = proto === undefined ? undefined : ownDescriptor(proto, name)?.get;
   if (get === undefined) return () => undefined;
-  return (target) => apply(get, target, []) as V;
+  // `get.call` bound once: each getter a function of its own that calls its native getter
+  // directly, where one shared closure calling each through Reflect.apply made every such call
+  // site see every getter, and allocated an argument list a call.
+  return apply(functionBind, functionCall, [get]) as (target: unknown) => V;
 }
 
 /** The descriptor of `name` on `target` or the nearest prototype that has it (no getter runs). */

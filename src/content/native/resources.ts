@@ -22,12 +22,12 @@
  */
 import {
   apply, CAPTURE_PASSIVE, collectionAt, consoleWarn, documentReadyState, collectionLength, disconnect, documentScripts, entriesOf,
-  entryName, entryStartTime, eventTarget, eventType, isScriptElement, listen, NativePerformanceObserver, observe, ONCE_PASSIVE,
+  entryName, entryStartTime, eventTarget, eventType, isScriptElement, jsonPrimitive, listen, NativePerformanceObserver, observe, ONCE_PASSIVE,
   pageWindow, removeListener, resourceTiming,
   scriptSrc, scriptType, supportedEntryTypes,
 } from "./originals.ts";
 import { append, indexOf, mathMax, mathRound, safeMap, stringIndexOf, stringSlice } from "../../trace/primordials.ts";
-import { currentSink, describe, startOp, type Fields, type NativeOp, type Sink } from "./sink.ts";
+import { currentSink, describe, startOp, type NativeOp, type Sink } from "./sink.ts";
 
 const round = (ms: number): number => mathRound(ms * 10) / 10;
 
@@ -122,42 +122,44 @@ function takeRequest(url: string, start: number): WaitingRequest | null {
   return found;
 }
 
-/** The phases of a request's entry, in ms; null when the browser hides them (cross-origin). */
-function phasesOf(entry: PerformanceEntry, start: number): { sent: number; fields: Fields } | null {
+/**
+ * The detail of a request's `requestQueue` operation: the phases of its entry in ms, `sent`
+ * being its requestStart. Written as JSON text at once (numbers only, nothing to escape):
+ * one is written for every recorded request, so no object is built for it.
+ */
+function phasesDetail(entry: PerformanceEntry, start: number, sent: number): string {
   const t = resourceTiming;
-  const requestStart = t.requestStart(entry) ?? 0;
-  if (!(requestStart > 0)) return null;
   const fetchStart = t.fetchStart(entry) ?? start;
   const connectStart = t.connectStart(entry) ?? 0;
   const connectEnd = t.connectEnd(entry) ?? 0;
   const lookupStart = t.domainLookupStart(entry) ?? 0;
   const responseStart = t.responseStart(entry) ?? 0;
   const responseEnd = t.responseEnd(entry) ?? 0;
+  const transferSize = t.transferSize(entry);
   // A new connection starts with a lookup or a connect after fetchStart; a reused one shows
   // neither, and all the time before the request went out was spent waiting for it.
   const opening = lookupStart > fetchStart ? lookupStart : connectStart > fetchStart ? connectStart : 0;
-  const queuedUntil = opening > 0 ? opening : requestStart;
+  const queuedUntil = opening > 0 ? opening : sent;
   const connect = opening > 0 && connectEnd > opening ? connectEnd - opening : 0;
-  return {
-    sent: requestStart,
-    fields: {
-      queued: round(mathMax(0, queuedUntil - start)),
-      connect: connect > 0 ? round(connect) : undefined,
-      waiting: responseStart > 0 ? round(mathMax(0, responseStart - requestStart)) : undefined,
-      download: responseEnd > 0 && responseStart > 0 ? round(mathMax(0, responseEnd - responseStart)) : undefined,
-      transferSize: t.transferSize(entry),
-    },
-  };
+  let detail = `{"queued":${jsonPrimitive(round(mathMax(0, queuedUntil - start)))}`;
+  if (connect > 0) detail += `,"connect":${jsonPrimitive(round(connect))}`;
+  if (responseStart > 0) {
+    detail += `,"waiting":${jsonPrimitive(round(mathMax(0, responseStart - sent)))}`;
+    if (responseEnd > 0) detail += `,"download":${jsonPrimitive(round(mathMax(0, responseEnd - responseStart)))}`;
+  }
+  if (transferSize !== undefined) detail += `,"transferSize":${jsonPrimitive(transferSize)}`;
+  return `${detail}}`;
 }
 
 function reportRequest(into: Sink, entry: PerformanceEntry, url: string, start: number): void {
   const request = takeRequest(url, start);
   if (request === null || !request.op.live) return;
-  const phases = phasesOf(entry, start);
-  if (phases === null) return;
+  // No phases when the browser hides them (cross-origin without Timing-Allow-Origin): all 0.
+  const sent = resourceTiming.requestStart(entry) ?? 0;
+  if (!(sent > 0)) return;
   const recorder = into.recorder;
   const op = startOp(into, "requestQueue", "queued", null, { at: recorder.fromHostTime(start), task: 0, parent: request.op.id });
-  op.end("ok", phases.fields, recorder.fromHostTime(phases.sent));
+  op.endWithJson("ok", phasesDetail(entry, start, sent), recorder.fromHostTime(sent));
 }
 
 // ── Scripts ──────────────────────────────────────────────────────────────────────────────────

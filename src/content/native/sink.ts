@@ -127,7 +127,22 @@ export class NativeOp extends Cause {
 
   end(outcome: NativeOutcome, fields?: Fields, at?: number): void {
     if (sink !== this.sink) return;
-    endOptions.detail = detailOf(this.site, fields);
+    this.endDetailed(outcome, detailOf(this.site, fields), at);
+  }
+
+  /**
+   * Ends with a detail already written as a JSON object's text (with at least one member), by a
+   * caller that writes one for every operation of its kind (a request's phases) and builds no
+   * `Fields` for it.
+   */
+  endWithJson(outcome: NativeOutcome, json: string, at?: number): void {
+    if (sink !== this.sink) return;
+    const site = this.site;
+    this.endDetailed(outcome, site === null ? json : `${stringSlice(json, 0, json.length - 1)},"site":${jsonPrimitive(site)}}`, at);
+  }
+
+  private endDetailed(outcome: NativeOutcome, detail: string | undefined, at: number | undefined): void {
+    endOptions.detail = detail;
     endOptions.at = at;
     this.sink.recorder.nativeEnd(this.id, outcome, endOptions);
   }

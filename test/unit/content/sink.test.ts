@@ -18,6 +18,7 @@ function recordEnds(): readonly NativeOpRecord[] {
   startOp(sink, "setTimeout", "setTimeout(0)", SITE).end("ok");
   startOp(sink, "setTimeout", "setTimeout(1)", null).end("cancelled", { reason: undefined });
   startOp(sink, "other", "odd numbers", null).end("ok", { nan: Number.NaN, infinite: Infinity });
+  startOp(sink, "other", "numbers as JSON writes them", null).end("ok", { negativeZero: -0, big: 1e21, small: 1e-7, fraction: 1 / 3 });
   const builder = new SessionBuilder();
   builder.append(sink.recorder.takeBatch());
   return builder.trace().nativeOps;
@@ -38,6 +39,7 @@ describe("native operations' details", () => {
       JSON.stringify({ site: "load (https://app.example/main.js:12:5)" }),
       null,
       '{"nan":null,"infinite":null}',
+      JSON.stringify({ negativeZero: -0, big: 1e21, small: 1e-7, fraction: 1 / 3 }),
     ]);
   });
 
@@ -51,5 +53,18 @@ describe("native operations' details", () => {
     for (const target of traps) delete (target as { toJSON?: unknown }).toJSON;
     expect(calls).toBe(0);
     expect(details).toEqual(expected);
+  });
+
+  test("written as JSON by their caller get the site after their own members", () => {
+    const sink: Sink = { recorder: deterministicRecorder(), sites: true };
+    setSink(sink);
+    startOp(sink, "fetch", "GET /b", SITE).endWithJson("ok", '{"queued":1.5}');
+    startOp(sink, "requestQueue", "queued", null).endWithJson("ok", '{"queued":0,"connect":2}');
+    const builder = new SessionBuilder();
+    builder.append(sink.recorder.takeBatch());
+    expect(builder.trace().nativeOps.map((op) => op.detail)).toEqual([
+      JSON.stringify({ queued: 1.5, site: "load (https://app.example/main.js:12:5)" }),
+      '{"queued":0,"connect":2}',
+    ]);
   });
 });
