@@ -22,7 +22,7 @@ import type { Browser, CDPSession, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { closeBrowsers, EXTENSION_DIR, launchBrowserWithExtension, openInspectedPage, serveFixturePage, startRecording, waitForTrace, type FixtureServer } from "./helpers.ts";
 import { withoutExtension } from "./native-fixtures.ts";
-import { PROTOTYPE_MEMBERS, POISONED } from "./poisoned-list.ts";
+import { PROTOTYPE_MEMBERS, POISONED, POISONED_GETTERS } from "./poisoned-list.ts";
 
 /**
  * The page's work, the same on every page here: `go()` runs it and, once every part reported,
@@ -91,12 +91,23 @@ function poisonPage(): string {
   window.__where = () => { Error.prepareStackTrace = undefined; const stack = new Error().stack; Error.prepareStackTrace = formatter; return stack; };
   // Every owner is found before the first trap is set: this script uses split and push too.
   const owners = list.map(([path]) => path.split(".").reduce((o, part) => o[part], window));
+  const getterList = ${JSON.stringify(POISONED_GETTERS)};
+  const getterOwners = getterList.map(([path]) => path.split(".").reduce((o, part) => o[part], window));
   for (let k = 0; k < list.length; k++) {
     const [path, names] = list[k];
     const owner = owners[k];
     for (const name of names) {
       const label = path + "." + name;
       define(owner, name, { value: function () { window.__hits++; if (window.__firstHit === "") window.__firstHit = label + " " + window.__where(); throw new Error("poisoned " + label); }, writable: true, configurable: true });
+    }
+  }
+  // Getters of the performance entries our observers read: the native ones are taken at start-up.
+  for (let k = 0; k < getterList.length; k++) {
+    const [path, names] = getterList[k];
+    const owner = getterOwners[k];
+    for (const name of names) {
+      const label = path + "." + name;
+      define(owner, name, { get() { window.__hits++; if (window.__firstHit === "") window.__firstHit = label + " " + window.__where(); throw new Error("poisoned " + label); }, configurable: true });
     }
   }
   // Getters on Object.prototype for members our objects may leave out (PROTOTYPE_MEMBERS): read
@@ -173,6 +184,9 @@ describe("a page that poisons the built-ins", () => {
     const trace = await waitForTrace(panel, (t) => t.nativeOps.filter((op) => op.kind === "Promise.all" && op.end !== null).length >= 2
       && t.nativeOps.some((op) => op.kind === "longTask"));
     expect(trace.nativeOps.map((op) => op.kind)).toEqual(expect.arrayContaining(["setTimeout", "setInterval", "fetch", "xhr", "worker", "workerMessage", "longTask"]));
+    // The long task's attribution, read through the browser's own getters, not the page's traps.
+    const longTask = trace.nativeOps.find((op) => op.kind === "longTask");
+    expect(JSON.parse(longTask?.detail ?? "{}")).toMatchObject({ container: "window", duration: expect.any(Number) as unknown });
     // The group of two fetches names them, written without the page's Array.prototype.toJSON.
     const fetchIds = trace.nativeOps.filter((op) => op.kind === "fetch").map((op) => op.id);
     const groups = trace.nativeOps.filter((op) => op.kind === "Promise.all" && op.detail !== null).map((op) => JSON.parse(op.detail!) as { members?: unknown });

@@ -38,6 +38,23 @@ export const POISONED = [
 ] as const;
 
 /**
+ * Getters replaced by traps: the members of the performance entries our observers receive
+ * (resources, long tasks, long animation frames and their scripts), which the browser hands
+ * over as objects of the page's realm.
+ */
+export const POISONED_GETTERS = [
+  ["PerformanceEntry.prototype", ["name", "entryType", "startTime", "duration"]],
+  ["PerformanceResourceTiming.prototype", [
+    "initiatorType", "fetchStart", "domainLookupStart", "connectStart", "connectEnd", "requestStart", "responseStart", "responseEnd",
+    "transferSize", "encodedBodySize", "decodedBodySize", "responseStatus", "renderBlockingStatus",
+  ]],
+  ["PerformanceLongTaskTiming.prototype", ["attribution"]],
+  ["TaskAttributionTiming.prototype", ["containerType", "containerSrc", "containerId", "containerName"]],
+  ["PerformanceLongAnimationFrameTiming.prototype", ["blockingDuration", "scripts", "renderStart", "styleAndLayoutStart"]],
+  ["PerformanceScriptTiming.prototype", ["invoker", "invokerType", "sourceURL", "sourceFunctionName", "sourceCharPosition", "executionStart"]],
+] as const;
+
+/**
  * Names of members that page-side code's own objects may leave out: the option dictionaries it
  * hands the browser (`addEventListener`'s, `PerformanceObserver.observe`'s), its own options
  * objects (the recorder's, a native operation's start), and the optional fields of the messages

@@ -10,7 +10,10 @@
  * - long animation frame: `{"duration":…,"blocking":…,"scripts":["event-listener
  *   BUTTON#go.onclick · handler https://app/main.js:120 · 48 ms", …]}`, longest first.
  */
-import { consoleWarn, NativePerformanceObserver, observerMethods, supportedEntryTypes } from "./originals.ts";
+import {
+  consoleWarn, entryDuration, entryName, entryStartTime, frameTiming, longTaskTiming, NativePerformanceObserver, observerMethods,
+  supportedEntryTypes,
+} from "./originals.ts";
 import { append, apply, indexOf, mathMin, mathRound } from "../../trace/primordials.ts";
 import { currentSink, describe, startOp, type Fields } from "./sink.ts";
 import type { NativeKind } from "../../trace/model.ts";
@@ -23,62 +26,68 @@ const ENTRY_KINDS: readonly (readonly [string, NativeKind, string])[] = [
 /** The most scripts named for one long animation frame. */
 const MAX_SCRIPTS = 5;
 
-interface ScriptTiming {
-  readonly invoker?: string;
-  readonly invokerType?: string;
-  readonly sourceURL?: string;
-  readonly sourceFunctionName?: string;
-  readonly sourceCharPosition?: number;
-  readonly duration?: number;
-}
-
-interface LongEntry extends PerformanceEntry {
-  readonly attribution?: readonly { containerType?: string; containerSrc?: string; containerId?: string; containerName?: string }[];
-  readonly blockingDuration?: number;
-  readonly scripts?: readonly ScriptTiming[];
-}
-
 const round = (ms: number): number => mathRound(ms * 10) / 10;
+/** A number the browser gave, or 0 for anything else. */
+const numberOr0 = (value: unknown): number => (typeof value === "number" ? value : 0);
+/** A non-empty string the browser gave, or undefined. */
+const textOrNone = (value: unknown): string | undefined => (typeof value === "string" && value !== "" ? value : undefined);
 
-/** The `n` longest scripts, longest first, by plain loops (page-side code: primordials only). */
-function longestScripts(scripts: readonly ScriptTiming[] | undefined, n: number): string[] {
-  const chosen: ScriptTiming[] = [];
+/**
+ * The `n` longest of a frame's scripts, longest first, by plain loops. Every member of an entry
+ * is read through the native getters (originals.ts): the page may have replaced the
+ * prototypes' own, and they must neither run nor tell us anything.
+ */
+function longestScripts(scripts: readonly PerformanceEntry[] | undefined, n: number): string[] {
+  const chosen: PerformanceEntry[] = [];
+  const durations: number[] = [];
   if (scripts === undefined) return [];
   for (let k = 0; k < scripts.length; k++) {
     const script = scripts[k]!;
+    const duration = numberOr0(entryDuration(script));
     let at = chosen.length;
-    while (at > 0 && (chosen[at - 1]!.duration ?? 0) < (script.duration ?? 0)) at--;
+    while (at > 0 && durations[at - 1]! < duration) at--;
     if (at >= n) continue;
-    for (let j = mathMin(chosen.length, n - 1); j > at; j--) chosen[j] = chosen[j - 1]!;
+    for (let j = mathMin(chosen.length, n - 1); j > at; j--) {
+      chosen[j] = chosen[j - 1]!;
+      durations[j] = durations[j - 1]!;
+    }
     chosen[at] = script;
+    durations[at] = duration;
   }
   const described: string[] = [];
-  for (let k = 0; k < chosen.length; k++) described[k] = describeScript(chosen[k]!);
+  for (let k = 0; k < chosen.length; k++) described[k] = describeScript(chosen[k]!, durations[k]!);
   return described;
 }
 
-function describeScript(script: ScriptTiming): string {
-  const where = script.sourceURL ? ` ${script.sourceURL}${typeof script.sourceCharPosition === "number" && script.sourceCharPosition >= 0 ? `:${script.sourceCharPosition}` : ""}` : "";
-  const fn = script.sourceFunctionName ? ` · ${script.sourceFunctionName}` : "";
-  return `${script.invokerType ?? "script"} ${script.invoker ?? ""}${fn}${where} · ${round(script.duration ?? 0)} ms`;
+function describeScript(script: PerformanceEntry, duration: number): string {
+  const t = frameTiming;
+  const url = textOrNone(t.sourceURL(script));
+  const position = t.sourceCharPosition(script);
+  const where = url === undefined ? "" : ` ${url}${typeof position === "number" && position >= 0 ? `:${position}` : ""}`;
+  const name = textOrNone(t.sourceFunctionName(script));
+  const fn = name === undefined ? "" : ` · ${name}`;
+  return `${textOrNone(t.invokerType(script)) ?? "script"} ${textOrNone(t.invoker(script)) ?? ""}${fn}${where} · ${round(duration)} ms`;
 }
 
-function attributionOf(entry: LongEntry): Fields {
-  if (entry.entryType === "longtask") {
-    const container = entry.attribution?.[0];
+function attributionOf(entry: PerformanceEntry, kind: NativeKind): Fields {
+  const duration = round(numberOr0(entryDuration(entry)));
+  if (kind === "longTask") {
+    const container = longTaskTiming.attribution(entry)?.[0];
+    const t = longTaskTiming;
     return {
-      duration: round(entry.duration),
-      name: entry.name,
-      container: container?.containerType,
-      containerSrc: container?.containerSrc || undefined,
-      containerId: container?.containerId || undefined,
-      containerName: container?.containerName || undefined,
+      duration,
+      name: textOrNone(entryName(entry)),
+      container: container === undefined ? undefined : textOrNone(t.containerType(container)),
+      containerSrc: container === undefined ? undefined : textOrNone(t.containerSrc(container)),
+      containerId: container === undefined ? undefined : textOrNone(t.containerId(container)),
+      containerName: container === undefined ? undefined : textOrNone(t.containerName(container)),
     };
   }
-  const scripts = longestScripts(entry.scripts, MAX_SCRIPTS);
+  const blocking = frameTiming.blockingDuration(entry);
+  const scripts = longestScripts(frameTiming.scripts(entry), MAX_SCRIPTS);
   return {
-    duration: round(entry.duration),
-    blocking: typeof entry.blockingDuration === "number" ? round(entry.blockingDuration) : undefined,
+    duration,
+    blocking: typeof blocking === "number" ? round(blocking) : undefined,
     scripts: scripts.length > 0 ? scripts : undefined,
   };
 }
@@ -101,7 +110,7 @@ export class LongTaskObserver {
       try {
         const methods = observerMethods!;
         const observer = new NativePerformanceObserver((list) => {
-          const entries = methods.getEntries === undefined ? [] : apply(methods.getEntries, list, []) as LongEntry[];
+          const entries = methods.getEntries === undefined ? [] : apply(methods.getEntries, list, []) as PerformanceEntry[];
           this.report(entries, kind, label);
         });
         // No prototype: the browser reads every member by name, and none may reach a getter the page put on Object.prototype.
@@ -118,17 +127,18 @@ export class LongTaskObserver {
     this.observers = [];
   }
 
-  private report(entries: readonly LongEntry[], kind: NativeKind, label: string): void {
+  private report(entries: readonly PerformanceEntry[], kind: NativeKind, label: string): void {
     const into = currentSink();
     if (into === null) return;
     for (let k = 0; k < entries.length; k++) {
       const entry = entries[k]!;
       try {
-        const end = into.recorder.fromHostTime(entry.startTime + entry.duration);
+        const startTime = numberOr0(entryStartTime(entry));
+        const end = into.recorder.fromHostTime(startTime + numberOr0(entryDuration(entry)));
         if (end <= 0) continue; // before this recording began
-        const start = into.recorder.fromHostTime(entry.startTime);
+        const start = into.recorder.fromHostTime(startTime);
         const op = startOp(into, kind, label, null, { at: start, task: 0 });
-        op.end("ok", attributionOf(entry), end);
+        op.end("ok", attributionOf(entry, kind), end);
       } catch {
         // A malformed entry: skipped, never thrown into the page.
       }

@@ -188,7 +188,7 @@ export const ownScriptFile: string | null = (() => {
   return null;
 })();
 
-// ── Resource Timing, scripts and workers (resources.ts, workers.ts) ─────────────────────────
+// ── Performance entries: resources, long tasks, scripts, workers ─────────────────────────────
 
 const entryProto = proto(ctorOf("PerformanceEntry"));
 const resourceProto = proto(ctorOf("PerformanceResourceTiming"));
@@ -210,6 +210,27 @@ export const resourceTiming = {
   decodedBodySize: getterOf<number>(resourceProto, "decodedBodySize"),
   responseStatus: getterOf<number>(resourceProto, "responseStatus"),
   renderBlockingStatus: getterOf<string>(resourceProto, "renderBlockingStatus"),
+};
+const attributionProto = proto(ctorOf("TaskAttributionTiming"));
+/** A long task's attribution (the container it ran in), read through the native getters. */
+export const longTaskTiming = {
+  attribution: getterOf<readonly object[]>(proto(ctorOf("PerformanceLongTaskTiming")), "attribution"),
+  containerType: getterOf<string>(attributionProto, "containerType"),
+  containerSrc: getterOf<string>(attributionProto, "containerSrc"),
+  containerId: getterOf<string>(attributionProto, "containerId"),
+  containerName: getterOf<string>(attributionProto, "containerName"),
+};
+const frameProto = proto(ctorOf("PerformanceLongAnimationFrameTiming"));
+const scriptTimingProto = proto(ctorOf("PerformanceScriptTiming"));
+/** A long animation frame's blocking time and scripts, and each script's attribution, read through the native getters. */
+export const frameTiming = {
+  blockingDuration: getterOf<number>(frameProto, "blockingDuration"),
+  scripts: getterOf<readonly PerformanceEntry[]>(frameProto, "scripts"),
+  invoker: getterOf<string>(scriptTimingProto, "invoker"),
+  invokerType: getterOf<string>(scriptTimingProto, "invokerType"),
+  sourceURL: getterOf<string>(scriptTimingProto, "sourceURL"),
+  sourceFunctionName: getterOf<string>(scriptTimingProto, "sourceFunctionName"),
+  sourceCharPosition: getterOf<number>(scriptTimingProto, "sourceCharPosition"),
 };
 const entryListGetEntries = (proto(ctorOf("PerformanceObserverEntryList")) as PerformanceObserverEntryList | undefined)?.getEntries;
 /** `list.getEntries()` with the original method. */
