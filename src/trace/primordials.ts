@@ -43,6 +43,15 @@ export function ownDescriptor(target: object, key: PropertyKey): PropertyDescrip
   return descriptor === undefined ? undefined : bareDescriptor(descriptor);
 }
 
+/** The descriptor of `name` on `target` or the nearest prototype that has it (no getter runs). */
+export function findProperty(target: object, name: PropertyKey): PropertyDescriptor | undefined {
+  for (let o: object | null = target; o !== null; o = getPrototypeOf(o) as object | null) {
+    const descriptor = ownDescriptor(o, name);
+    if (descriptor !== undefined) return descriptor;
+  }
+  return undefined;
+}
+
 /** A property that only holds `value`: not writable, enumerable or configurable. */
 function defineConstant(target: object, key: PropertyKey, value: unknown): void {
   defineProperty(target, key, bareDescriptor({ value }));

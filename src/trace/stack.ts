@@ -7,7 +7,7 @@
  */
 import type { CreationSite } from "./model.ts";
 import {
-  apply, bareDescriptor, callSiteMethods, defineProperty, deleteProperty, getPrototypeOf, isArray, NativeError, ownDescriptor, regExpExec, regExpTest,
+  apply, bareDescriptor, callSiteMethods, defineProperty, deleteProperty, findProperty, isArray, NativeError, ownDescriptor, regExpExec, regExpTest,
   stringIndexOf, stringSlice, stringStartsWith,
 } from "./primordials.ts";
 
@@ -194,7 +194,7 @@ export function withStackSettings<T>(depth: number, formatter: PropertyDescripto
   // No formatter wanted and none to be found (the usual page): nothing to put aside. Defining
   // one and deleting it again would cost more than the stack itself (a change of Error's shape
   // each way).
-  const replace = formatter !== null || prepare !== undefined || inherited(errorClass, "prepareStackTrace");
+  const replace = formatter !== null || findProperty(errorClass, "prepareStackTrace") !== undefined;
   try {
     errorClass.stackTraceLimit = depth;
     if (replace) defineProperty(errorClass, "prepareStackTrace", formatter ?? NO_FORMATTER);
@@ -204,26 +204,15 @@ export function withStackSettings<T>(depth: number, formatter: PropertyDescripto
     return null;
   } finally {
     defineProperty(errorClass, "stackTraceLimit", limit);
-    if (!replace) {
-      // Nothing was defined.
-    } else if (prepare === undefined) {
-      deleteProperty(errorClass, "prepareStackTrace");
-    } else {
-      defineProperty(errorClass, "prepareStackTrace", prepare);
+    if (replace) {
+      if (prepare === undefined) deleteProperty(errorClass, "prepareStackTrace");
+      else defineProperty(errorClass, "prepareStackTrace", prepare);
     }
   }
 }
 
 /** `Error.prepareStackTrace` while no formatter is wanted but the page has one: none. */
 const NO_FORMATTER = bareDescriptor({ value: undefined, writable: true, configurable: true, enumerable: false });
-
-/** Whether one of `target`'s prototypes has a property `name` (no getter runs). */
-function inherited(target: object, name: PropertyKey): boolean {
-  for (let o = getPrototypeOf(target) as object | null; o !== null; o = getPrototypeOf(o) as object | null) {
-    if (ownDescriptor(o, name) !== undefined) return true;
-  }
-  return false;
-}
 
 /** Our `Error.prepareStackTrace` while a site is taken: the structured call sites themselves. */
 function returnCallSites(_error: Error, callSites: unknown[]): unknown[] {

@@ -10,10 +10,10 @@
  * while they are still pristine.
  */
 
-import { apply, defineProperty, getPrototypeOf, isArray, NativeError, numberIsFinite, ownDescriptor } from "../../trace/primordials.ts";
+import { apply, defineProperty, findProperty, getPrototypeOf, isArray, NativeError, numberIsFinite, ownDescriptor } from "../../trace/primordials.ts";
 import { parseStackFrame } from "../../trace/stack.ts";
 
-export { apply, defineProperty, getPrototypeOf, isArray, NativeError, ownDescriptor };
+export { apply, defineProperty, findProperty, getPrototypeOf, isArray, NativeError, ownDescriptor };
 
 /* eslint-disable @typescript-eslint/no-unsafe-function-type -- originals are any function by nature */
 
@@ -41,15 +41,6 @@ export function getterOf<V>(proto: object | undefined, name: string): (target: u
   // directly, where one shared closure calling each through Reflect.apply made every such call
   // site see every getter, and allocated an argument list a call.
   return apply(functionBind, functionCall, [get]) as (target: unknown) => V;
-}
-
-/** The descriptor of `name` on `target` or the nearest prototype that has it (no getter runs). */
-export function findProperty(target: object, name: PropertyKey): PropertyDescriptor | undefined {
-  for (let o: object | null = target; o !== null; o = getPrototypeOf(o) as object | null) {
-    const descriptor = ownDescriptor(o, name);
-    if (descriptor !== undefined) return descriptor;
-  }
-  return undefined;
 }
 
 /** A value read without running a getter: only data properties, own or inherited. */
