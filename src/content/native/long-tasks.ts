@@ -72,15 +72,17 @@ function describeScript(script: PerformanceEntry, duration: number): string {
 function attributionOf(entry: PerformanceEntry, kind: NativeKind): Fields {
   const duration = round(numberOr0(entryDuration(entry)));
   if (kind === "longTask") {
-    const container = longTaskTiming.attribution(entry)?.[0];
     const t = longTaskTiming;
+    const container = t.attribution(entry)?.[0];
+    const ofContainer = (read: (target: unknown) => string | undefined): string | undefined =>
+      container === undefined ? undefined : textOrNone(read(container));
     return {
       duration,
       name: textOrNone(entryName(entry)),
-      container: container === undefined ? undefined : textOrNone(t.containerType(container)),
-      containerSrc: container === undefined ? undefined : textOrNone(t.containerSrc(container)),
-      containerId: container === undefined ? undefined : textOrNone(t.containerId(container)),
-      containerName: container === undefined ? undefined : textOrNone(t.containerName(container)),
+      container: ofContainer(t.containerType),
+      containerSrc: ofContainer(t.containerSrc),
+      containerId: ofContainer(t.containerId),
+      containerName: ofContainer(t.containerName),
     };
   }
   const blocking = frameTiming.blockingDuration(entry);
