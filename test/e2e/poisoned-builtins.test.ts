@@ -89,6 +89,8 @@ function poisonPage(): string {
   // Where a trap fired, read past the page's own prepareStackTrace (it counts only the others).
   const formatter = Error.prepareStackTrace;
   window.__where = () => { Error.prepareStackTrace = undefined; const stack = new Error().stack; Error.prepareStackTrace = formatter; return stack; };
+  // What every trap does: count the call, note where the first came from, and throw.
+  const hit = (label) => { window.__hits++; if (window.__firstHit === "") window.__firstHit = label + " " + window.__where(); throw new Error("poisoned " + label); };
   // Every owner is found before the first trap is set: this script uses split and push too.
   const owners = list.map(([path]) => path.split(".").reduce((o, part) => o[part], window));
   const getterList = ${JSON.stringify(POISONED_GETTERS)};
@@ -98,7 +100,7 @@ function poisonPage(): string {
     const owner = owners[k];
     for (const name of names) {
       const label = path + "." + name;
-      define(owner, name, { value: function () { window.__hits++; if (window.__firstHit === "") window.__firstHit = label + " " + window.__where(); throw new Error("poisoned " + label); }, writable: true, configurable: true });
+      define(owner, name, { value: function () { hit(label); }, writable: true, configurable: true });
     }
   }
   // Getters of the performance entries our observers read: the native ones are taken at start-up.
@@ -107,14 +109,14 @@ function poisonPage(): string {
     const owner = getterOwners[k];
     for (const name of names) {
       const label = path + "." + name;
-      define(owner, name, { get() { window.__hits++; if (window.__firstHit === "") window.__firstHit = label + " " + window.__where(); throw new Error("poisoned " + label); }, configurable: true });
+      define(owner, name, { get() { hit(label); }, configurable: true });
     }
   }
   // Getters on Object.prototype for members our objects may leave out (PROTOTYPE_MEMBERS): read
   // through the prototype, by the browser or by our code, they would run the page's code.
   for (const name of ${JSON.stringify(PROTOTYPE_MEMBERS)}) {
     const label = "Object.prototype." + name;
-    define(Object.prototype, name, { get() { window.__hits++; if (window.__firstHit === "") window.__firstHit = label + " " + window.__where(); throw new Error("poisoned " + label); }, configurable: true });
+    define(Object.prototype, name, { get() { hit(label); }, configurable: true });
   }
 })();
 ${WORK}</script></head><body>poisoned</body></html>`;
