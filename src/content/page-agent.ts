@@ -307,6 +307,7 @@ export class PageAgent {
   private answer(session: string, query: number): void {
     const state = this.state;
     if (state.name !== "recording" || state.session !== session) return;
+    this.host.native?.catchUp();
     this.flush(state.stream, session);
     const { pendingTasks, nativeInFlight, recorded } = this.activity;
     this.wall.send({ kind: "status", data: { session, recorded, droppedEvents: this.lastDropped, query, pendingTasks, nativeInFlight } });
@@ -396,6 +397,7 @@ export class PageAgent {
    */
   private streamFromRing(flight: Stream, ring: FlightRing, session: string): Stream {
     const recorder = flight.recorder;
+    this.host.native?.catchUp();
     ring.keep(recorder.takeBatch(), recorder.now());
     const taken = ring.take();
     const seconds = mathRound(ring.limits.windowMs / 1000);
@@ -422,6 +424,7 @@ export class PageAgent {
       this.flushTimer = null;
       const state = this.state;
       if (state.name !== "flight" && state.name !== "recording") return;
+      this.host.native?.catchUp();
       this.refill(state.stream.recorder);
       if (state.name === "recording") {
         this.flushWhenDue(state.stream, state.session);

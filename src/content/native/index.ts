@@ -19,6 +19,7 @@ import type { PageHook } from "../install-hook.ts";
 import type { RegisteredRuntime } from "../../runtime/instrument.ts";
 import type { Recorder } from "../../trace/recorder.ts";
 import { abortPatches } from "./abort.ts";
+import { catchUp } from "./backlog.ts";
 import { type Patch, toStringPatch } from "./cloak.ts";
 import { combinatorPatches } from "./combinators.ts";
 import { forgetCauses } from "./causes.ts";
@@ -59,6 +60,11 @@ export interface NativeControl {
   /** Stops recording native work (into `recorder` only, if given) and puts the originals back. */
   detach(recorder?: Recorder): void;
   /**
+   * Records what was noticed and put off (backlog.ts): a settled fetch's end, timing entries.
+   * Called before a batch is taken on schedule, so that it has them.
+   */
+  catchUp(): void;
+  /**
    * The functions a recording needed to wrap and could not (the page had frozen them), by
    * name, in the order found. It only grows: a frozen property stays frozen.
    */
@@ -93,6 +99,7 @@ export class NativeInstrumentation implements NativeControl {
     if (options.recording !== "startup") watchCostlyDispatches();
     const sink = currentSink();
     if (sink === null || sink.recorder !== recorder || sink.sites !== options.creationSites) {
+      catchUp(); // into the recorder it was noticed for
       forgetTimers();
       forgetCauses();
       setSink({ recorder, sites: options.creationSites });
@@ -115,6 +122,10 @@ export class NativeInstrumentation implements NativeControl {
     }
   }
 
+  catchUp(): void {
+    catchUp();
+  }
+
   /**
    * Puts `patch` in place; where the page froze its owner, what goes through it is not
    * recorded: the recording's source says so (`notRecorded`, sent with the agent's hello), and
@@ -128,6 +139,7 @@ export class NativeInstrumentation implements NativeControl {
 
   detach(recorder?: Recorder): void {
     if (recorder !== undefined && currentSink()?.recorder !== recorder) return;
+    catchUp();
     setSink(null);
     forgetTimers();
     forgetCauses();

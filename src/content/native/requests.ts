@@ -31,6 +31,7 @@ import {
 } from "./originals.ts";
 import { abortCauseOf } from "./abort.ts";
 import { awaitTiming } from "./resources.ts";
+import { defer } from "./backlog.ts";
 import { callerSite } from "./site.ts";
 import { Cause, activeCause, enter } from "./causes.ts";
 import { currentSink, describe, onWindow, promiseOps, startOp, type NativeOp, type Sink } from "./sink.ts";
@@ -163,6 +164,11 @@ function endFailed(op: NativeOp, into: Sink, error: unknown, signals: readonly (
 
 const NO_SIGNALS: readonly (object | null)[] = [];
 
+/** A fetch whose promise resolved with `response` at `at`: its end, with status and size. */
+function endFetched(op: unknown, response: unknown, at: number): void {
+  (op as NativeOp).end("ok", { status: responseStatus(response), bytes: contentLength(response) }, at);
+}
+
 const fetchPatch = Patch.of(pageWindow, "fetch", (original) => {
   const wrapper: Function = {
     fetch(this: unknown, ...args: unknown[]): unknown {
@@ -202,11 +208,14 @@ const fetchPatch = Patch.of(pageWindow, "fetch", (original) => {
       // The page's promise follows the browser's; ours, registered after it, only watches. One
       // reaction could do both, but passing a rejection on from a handler means throwing it, and
       // with DevTools set to pause on exceptions, every failed fetch would then stop in our
-      // script: the page's debugging must not change because aioscope is installed.
+      // script: the page's debugging must not change because aioscope is installed. Ours only
+      // dates the response: the rest is read and written in the backlog's pass (backlog.ts).
       const result = originalThen(promise, undefined, undefined);
       originalThen(
         promise,
-        (response) => op.end("ok", { status: responseStatus(response), bytes: contentLength(response) }),
+        (response) => {
+          if (op.live) defer(endFetched, op, response, op.sink.recorder.now());
+        },
         (error: unknown) => endFailed(op, into, error, signals),
       );
       promiseOps.set(result, op);

@@ -28,6 +28,7 @@ import {
 } from "./originals.ts";
 import { append, indexOf, mathMax, mathRound, safeMap, stringIndexOf, stringSlice } from "../../trace/primordials.ts";
 import { currentSink, describe, startOp, type NativeOp, type Sink } from "./sink.ts";
+import { defer } from "./backlog.ts";
 
 const round = (ms: number): number => mathRound(ms * 10) / 10;
 
@@ -290,7 +291,12 @@ function report(entries: readonly PerformanceEntry[]): void {
   }
 }
 
-const onEntries = (list: PerformanceObserverEntryList): void => report(entriesOf(list));
+/** Entries are read in the backlog's pass (backlog.ts), with the fetches they belong to. */
+const onEntries = (list: PerformanceObserverEntryList): void => defer(reportListed, list, null, 0);
+
+function reportListed(list: unknown): void {
+  report(entriesOf(list as PerformanceObserverEntryList));
+}
 
 /** Observes `resource` entries into the current sink while started. */
 export class ResourceObserver {

@@ -235,6 +235,7 @@ describe("the pipeline from page agent to panel store", () => {
       notRecorded,
       attach: () => void (notRecorded.length < frozen.length && notRecorded.push(frozen[notRecorded.length]!)),
       detach: () => {},
+      catchUp: () => {},
     };
     const world = new World();
     const { store } = world.openPanel(1);
