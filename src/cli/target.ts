@@ -9,7 +9,6 @@ import type { Page } from "puppeteer-core";
 import { startDemoServer, type DemoServer } from "../../demo/server.ts";
 import { CliError, EXIT, firstLine } from "./errors.ts";
 import { packageFiles } from "./package-files.ts";
-import { terminalSafe } from "./terminal.ts";
 
 /** The scenario `aioscope record` runs on the demo when none is named. */
 export const DEFAULT_SCENARIO = "all";
@@ -89,9 +88,8 @@ export const PAGE_LOAD_TIMEOUT_MS = 60_000;
  * whose code may be worth recording.
  */
 export async function openPage(page: Page, url: string, note: (line: string) => void): Promise<void> {
-  let response;
   try {
-    response = await page.goto(url, { waitUntil: "load", timeout: PAGE_LOAD_TIMEOUT_MS });
+    await page.goto(url, { waitUntil: "load", timeout: PAGE_LOAD_TIMEOUT_MS });
   } catch (error) {
     const message = firstLine(error);
     const code = /net::(ERR_[A-Z_]+)/.exec(message)?.[1];
@@ -99,7 +97,33 @@ export async function openPage(page: Page, url: string, note: (line: string) => 
     if (/timeout/i.test(message)) throw new CliError(`cannot open ${url}: it did not finish loading within ${PAGE_LOAD_TIMEOUT_MS / 1000} s`, EXIT.unreachable);
     throw new CliError(`cannot open ${url}: ${message}`, EXIT.unreachable);
   }
-  if (response !== null && response.status() >= 400) note(`note: ${url} answered HTTP ${response.status()} ${terminalSafe(response.statusText())}; recording it anyway`);
+  const status = await documentStatus(page);
+  if (status !== null && status >= 400) note(`note: ${url} answered HTTP ${status}; recording it anyway`);
+}
+
+/**
+ * The HTTP status the page's document came with (its navigation entry's `responseStatus`),
+ * read in a world of our own, where nothing the page's scripts replaced is seen; null when
+ * there is none (a file: URL) or it cannot be read. The browser runs without puppeteer's
+ * network watching (browser.ts), so `goto` has no response to ask.
+ */
+async function documentStatus(page: Page): Promise<number | null> {
+  const cdp = await page.createCDPSession();
+  try {
+    const { frameTree } = await cdp.send("Page.getFrameTree");
+    const { executionContextId } = await cdp.send("Page.createIsolatedWorld", { frameId: frameTree.frame.id, worldName: "aioscope-cli" });
+    const { result } = await cdp.send("Runtime.evaluate", {
+      expression: `performance.getEntriesByType("navigation")[0]?.responseStatus`,
+      contextId: executionContextId,
+      returnByValue: true,
+    });
+    const status: unknown = result.value;
+    return typeof status === "number" && Number.isInteger(status) && status >= 100 && status <= 599 ? status : null;
+  } catch {
+    return null; // a page that navigated away meanwhile: no status to tell
+  } finally {
+    await cdp.detach().catch(() => {});
+  }
 }
 
 /** The demo's scenario names, as its page lists them. */

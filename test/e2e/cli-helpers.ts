@@ -108,8 +108,8 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-/** Serves `html` at / (and every other path), and counts requests to /tick. */
-export async function servePage(html: string): Promise<PageServer> {
+/** Serves `html` at / (and every other path) with `status`, and counts requests to /tick. */
+export async function servePage(html: string, status = 200): Promise<PageServer> {
   let ticks = 0;
   const server = createServer((request, response) => {
     if (request.url?.startsWith("/tick") === true) {
@@ -118,7 +118,7 @@ export async function servePage(html: string): Promise<PageServer> {
       response.end();
       return;
     }
-    response.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+    response.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
     response.end(html);
   });
   await new Promise<void>((listening, reject) => {

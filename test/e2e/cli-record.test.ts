@@ -313,6 +313,24 @@ describe("aioscope record", () => {
     expect(afterSignal, describeRun(run)).toBeLessThan(5000 + 10_000);
   });
 
+  test("a page that answers an HTTP error is recorded anyway, with a note its own scripts cannot change", { timeout: CLI_TIMEOUT_MS }, async () => {
+    // The page claims a 200 through the API the status is read from, in its own world.
+    const missing = await servePage(`<!doctype html><title>missing</title><script>
+      Performance.prototype.getEntriesByType = () => [{ responseStatus: 200 }];
+      fetch("/tick").then((response) => response.text());
+    </script>`, 404);
+    try {
+      const dir = scratchDir();
+      const run = await runCli(["record", missing.url], { cwd: dir });
+      expect(run.status, describeRun(run)).toBe(EXIT.ok);
+      expect(run.stderr).toContain(`note: ${missing.url} answered HTTP 404; recording it anyway`);
+      const trace = readTrace(join(dir, "trace.json"));
+      expect(trace.nativeOps.filter((op) => op.kind === "fetch" && op.label.endsWith("/tick")).map((op) => op.outcome)).toEqual(["ok"]);
+    } finally {
+      await missing.close();
+    }
+  });
+
   test("an unreachable URL: exit status 4 and one line saying why", { timeout: CLI_TIMEOUT_MS }, async () => {
     const dir = scratchDir();
     const url = `http://127.0.0.1:${await unusedPort()}/`;
