@@ -34,7 +34,7 @@ export function defer(job: DeferredJob, a: unknown, b: unknown, at: number): voi
   firsts[k] = a;
   seconds[k] = b;
   times[k] = at;
-  if (waiting >= MAX_BACKLOG && !catchingUp) catchUp();
+  if (waiting >= MAX_BACKLOG) catchUp(); // not again while catching up: that pass runs it
 }
 
 /**
