@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Page } from "puppeteer-core";
+import type { CDPSession, Page } from "puppeteer-core";
 import { startDemoServer, type DemoServer } from "../../demo/server.ts";
 import { CliError, EXIT, firstLine } from "./errors.ts";
 import { packageFiles } from "./package-files.ts";
@@ -108,8 +108,9 @@ export async function openPage(page: Page, url: string, note: (line: string) => 
  * network watching (browser.ts), so `goto` has no response to ask.
  */
 async function documentStatus(page: Page): Promise<number | null> {
-  const cdp = await page.createCDPSession();
+  let cdp: CDPSession | undefined;
   try {
+    cdp = await page.createCDPSession();
     const { frameTree } = await cdp.send("Page.getFrameTree");
     const { executionContextId } = await cdp.send("Page.createIsolatedWorld", { frameId: frameTree.frame.id, worldName: "aioscope-cli" });
     const { result } = await cdp.send("Runtime.evaluate", {
@@ -120,9 +121,9 @@ async function documentStatus(page: Page): Promise<number | null> {
     const status: unknown = result.value;
     return typeof status === "number" && Number.isInteger(status) && status >= 100 && status <= 599 ? status : null;
   } catch {
-    return null; // a page that navigated away meanwhile: no status to tell
+    return null; // a page that closed or navigated away meanwhile: no status to tell
   } finally {
-    await cdp.detach().catch(() => {});
+    await cdp?.detach().catch(() => {});
   }
 }
 
