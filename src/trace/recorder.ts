@@ -559,37 +559,50 @@ export class Recorder implements Instrument {
    * what is known of it already (its creation site), kept until its end brings the full detail.
    */
   nativeStart(kind: NativeKind, label: string, options: { task?: TaskRef; parent?: number; at?: number; cause?: number; detail?: string } = {}): number {
+    const task = ownOption(options, "task");
+    return this.nativeStartWith(
+      kind, label, task === undefined ? this.runningTask : taskIdOf(task),
+      ownOption(options, "parent"), ownOption(options, "at"), ownOption(options, "cause"), ownOption(options, "detail"),
+    );
+  }
+
+  /**
+   * `nativeStart` with its options as arguments, the task as an id: for the extension's
+   * wrappers, which start an operation per timer and per fetch, and then have no options
+   * object to read member by member.
+   */
+  nativeStartWith(kind: NativeKind, label: string, task: number, parent: number | undefined, at: number | undefined, cause: number | undefined, detail: string | undefined): number {
     const id = this.nextNativeId++;
     const code = nativeKindCode(kind);
     if (code < 0) return id;
-    const given = ownOption(options, "parent");
-    const parent = given !== undefined && given > 0 ? given | 0 : 0;
+    const parentId = parent !== undefined && parent > 0 ? parent | 0 : 0;
     // Only an earlier operation can be a cause: a later id would be a forged or broken link.
-    const causedBy = ownOption(options, "cause");
-    const cause = causedBy !== undefined && causedBy > 0 && causedBy < id ? causedBy | 0 : 0;
-    const detail = ownOption(options, "detail");
+    const causeId = cause !== undefined && cause > 0 && cause < id ? cause | 0 : 0;
     // The links' event, written with the start when there are any (and counted with it when dropped).
-    const linked = parent !== 0 || cause !== 0 || detail !== undefined;
+    const linked = parentId !== 0 || causeId !== 0 || detail !== undefined;
     if (!this.hasRoom()) {
       if (linked) this.dropped++;
       return id;
     }
-    const task = ownOption(options, "task");
-    const t = this.timeOf(ownOption(options, "at"));
-    this.write(EV_NATIVE_START, t, id, code, this.intern(toText(label)), task === undefined ? this.runningTask : taskIdOf(task));
+    const t = this.timeOf(at);
+    this.write(EV_NATIVE_START, t, id, code, this.intern(toText(label)), task | 0);
     if (linked && this.hasRoom()) {
       // At the start's time: the room for it may have been made by taking a batch (onFull).
-      this.write(EV_NATIVE_PARENT, t, id, parent, cause, detail === undefined ? 0 : this.intern(toText(detail)));
+      this.write(EV_NATIVE_PARENT, t, id, parentId, causeId, detail === undefined ? 0 : this.intern(toText(detail)));
     }
     return id;
   }
 
   /** A native operation ended: `ok`, `error`, `aborted` (an abort signal fired) or `cancelled` (cleared). */
   nativeEnd(id: number, outcome: NativeOutcome = "ok", options: { detail?: string; at?: number } = {}): void {
+    this.nativeEndWith(id, outcome, ownOption(options, "detail"), ownOption(options, "at"));
+  }
+
+  /** `nativeEnd` with its options as arguments (see `nativeStartWith`). */
+  nativeEndWith(id: number, outcome: NativeOutcome, detail: string | undefined, at: number | undefined): void {
     const code = nativeOutcomeCode(outcome);
     if (code < 0 || !this.hasRoom()) return;
-    const detail = ownOption(options, "detail");
-    this.write(EV_NATIVE_END, this.timeOf(ownOption(options, "at")), id | 0, code, detail === undefined ? 0 : this.intern(toText(detail)), 0);
+    this.write(EV_NATIVE_END, this.timeOf(at), id | 0, code, detail === undefined ? 0 : this.intern(toText(detail)), 0);
   }
 
   /** A repeating native operation fired (an interval's tick, a frame of a rAF loop). */

@@ -82,18 +82,13 @@ function dispatching(event: object): boolean {
   }
 }
 
-/** One options object for every call below: the recorder reads it at once and keeps nothing. */
-const startOptions: { task: number; at: number; cause: number } = { task: 0, at: 0, cause: 0 };
-const endOptions: { at: number } = { at: 0 };
-
 /** Ends a dispatch's span (if it was recorded) at `at`, when `live` is still the sink it was recorded into. */
 export function closeDispatch(frame: Cause, at: number, live: Sink | null): void {
   if (frame.closed) return;
   frame.closed = true;
   frame.lastSeen = at;
   if (frame.label !== null && frame.id !== 0 && frame.sink === live) {
-    endOptions.at = at;
-    live.recorder.nativeEnd(frame.id, "ok", endOptions);
+    live.recorder.nativeEndWith(frame.id, "ok", undefined, at);
   }
 }
 
@@ -125,13 +120,10 @@ export function causeIdOf(frame: Cause, into: Sink): number {
   if (target.sink !== into) return 0;
   if (target.label !== null) {
     if (target.id === 0) {
-      startOptions.task = target.task;
-      startOptions.at = target.start;
-      startOptions.cause = target.outer === null ? 0 : causeIdOf(target.outer, into);
-      target.id = into.recorder.nativeStart("event", target.label, startOptions);
+      const cause = target.outer === null ? 0 : causeIdOf(target.outer, into);
+      target.id = into.recorder.nativeStartWith("event", target.label, target.task, undefined, target.start, cause, undefined);
       if (target.closed) {
-        endOptions.at = target.lastSeen;
-        into.recorder.nativeEnd(target.id, "ok", endOptions);
+        into.recorder.nativeEndWith(target.id, "ok", undefined, target.lastSeen);
       } else {
         // Its end may never be seen (no bubble phase at the window, nothing looked up after):
         // by the next task the dispatch is over, so it ends then, at the last moment it was seen.

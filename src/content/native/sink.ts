@@ -142,9 +142,7 @@ export class NativeOp extends Cause {
   }
 
   private endDetailed(outcome: NativeOutcome, detail: string | undefined, at: number | undefined): void {
-    endOptions.detail = detail;
-    endOptions.at = at;
-    this.sink.recorder.nativeEnd(this.id, outcome, endOptions);
+    this.sink.recorder.nativeEndWith(this.id, outcome, detail, at);
   }
 }
 
@@ -162,32 +160,13 @@ export interface StartOptions {
   readonly cause?: number;
 }
 
-/** One options object for every nativeEnd call, as for nativeStart below. */
-const endOptions: { detail: string | undefined; at: number | undefined } = { detail: undefined, at: undefined };
-
-/** One options object for every nativeStart call: the recorder reads it at once and keeps nothing. */
-const startOptions: { task: number; parent: number | undefined; at: number | undefined; cause: number; detail: string | undefined } = {
-  task: 0, parent: undefined, at: undefined, cause: 0, detail: undefined,
-};
-
-function nativeStart(
-  recorder: Recorder, kind: NativeKind, label: string, task: number, parent: number | undefined, at: number | undefined, cause: number, detail?: string,
-): number {
-  startOptions.task = task;
-  startOptions.parent = parent;
-  startOptions.at = at;
-  startOptions.cause = cause;
-  startOptions.detail = detail;
-  return recorder.nativeStart(kind, label, startOptions);
-}
-
 /** Starts recording an operation into `into`. */
-export function startOp(into: Sink, kind: NativeKind, label: string, site: CreationSite | null, options: StartOptions = NO_OPTIONS): NativeOp {
+export function startOp(into: Sink, kind: NativeKind, label: string, site: CreationSite | null, options?: StartOptions): NativeOp {
   // Read as own properties (ownOption): the callers leave members out, and a page's
-  // Object.prototype must not fill them in.
-  const givenTask = ownOption(options, "task");
-  const givenCause = ownOption(options, "cause");
-  const at = ownOption(options, "at");
+  // Object.prototype must not fill them in. Most operations (every timer and fetch) give none.
+  const givenTask = options === undefined ? undefined : ownOption(options, "task");
+  const givenCause = options === undefined ? undefined : ownOption(options, "cause");
+  const at = options === undefined ? undefined : ownOption(options, "at");
   let task = givenTask ?? taskTracker.running;
   let cause = givenCause ?? 0;
   if (task === 0 && givenTask === undefined && at === undefined && givenCause === undefined) {
@@ -198,7 +177,8 @@ export function startOp(into: Sink, kind: NativeKind, label: string, site: Creat
   const formatted = into.sites && site !== null ? formatSite(site) : null;
   // The site goes out with the start: an operation still pending (the newest frame of a loop)
   // is then already known as a member of its series (kind, label and site), not only once it ends.
-  const id = nativeStart(into.recorder, kind, label, task, ownOption(options, "parent"), at, cause, detailOf(formatted, undefined));
+  const parent = options === undefined ? undefined : ownOption(options, "parent");
+  const id = into.recorder.nativeStartWith(kind, label, task, parent, at, cause, detailOf(formatted, undefined));
   return new NativeOp(into, id, formatted);
 }
 
@@ -209,8 +189,6 @@ export function startOp(into: Sink, kind: NativeKind, label: string, site: Creat
 export function causeNow(into: Sink): number {
   return taskTracker.running !== 0 ? 0 : lookUpCause(into).id;
 }
-
-const NO_OPTIONS: StartOptions = {};
 
 /**
  * Runs a page callback that `op` scheduled, as the browser calls it: `op` fires (a tick for a
@@ -239,10 +217,8 @@ export function fireAndRun(op: NativeOp, repeating: boolean, label: string, call
     if (sink === op.sink) {
       const done = recorder.now();
       if (done > fired || threw) {
-        const step = nativeStart(recorder, "other", label, 0, op.id, fired, op.id);
-        endOptions.detail = threw ? THREW : undefined;
-        endOptions.at = done;
-        recorder.nativeEnd(step, threw ? "error" : "ok", endOptions);
+        const step = recorder.nativeStartWith("other", label, 0, op.id, fired, op.id, undefined);
+        recorder.nativeEndWith(step, threw ? "error" : "ok", threw ? THREW : undefined, done);
       }
     }
   }

@@ -202,6 +202,29 @@ describe("the recorder", () => {
     builder.append(recorder.takeBatch());
     expect(builder.trace().nativeOps.map((op) => [op.id, op.end, op.detail])).toEqual([[first, 2, site], [second, null, site], [fetch, 9, '{"status":200}']]);
   });
+
+  test("the positional forms (the wrappers' hot path) write what the options forms write", () => {
+    const viaOptions = deterministicRecorder();
+    const positional = deterministicRecorder();
+    const site = '{"site":"load (https://app.test/main.js:1:1)"}';
+    const a = viaOptions.nativeStart("setInterval", "setInterval(5)", { task: 3, at: 1, detail: site });
+    const b = viaOptions.nativeStart("fetch", "GET /a", { task: null, parent: a, cause: a, at: 2 });
+    viaOptions.nativeStart("fetch", "GET /b", { task: null, cause: 99, at: 3 }); // a later cause is left out
+    viaOptions.nativeEnd(b, "ok", { detail: '{"status":200}', at: 4 });
+    viaOptions.nativeEnd(a, "cancelled", { at: 5 });
+    const c = positional.nativeStartWith("setInterval", "setInterval(5)", 3, undefined, 1, undefined, site);
+    const d = positional.nativeStartWith("fetch", "GET /a", 0, c, 2, c, undefined);
+    positional.nativeStartWith("fetch", "GET /b", 0, undefined, 3, 99, undefined);
+    positional.nativeEndWith(d, "ok", '{"status":200}', 4);
+    positional.nativeEndWith(c, "cancelled", undefined, 5);
+    const events = (recorder: Recorder) => {
+      const batch = recorder.takeBatch();
+      return { strings: batch.strings, time: [...batch.time], kind: [...batch.kind], ops: [...batch.ops] };
+    };
+    const written = events(positional);
+    expect(written.kind.length).toBe(7); // three starts, two with links, and two ends
+    expect(written).toEqual(events(viaOptions));
+  });
 });
 
 /**
