@@ -279,12 +279,16 @@ function report(entries: readonly PerformanceEntry[]): void {
   for (let k = 0; k < entries.length; k++) {
     const entry = entries[k]!;
     try {
+      // The initiator first: a page's images, styles and fonts are skipped without reading
+      // more (each getter makes a string or number of the entry's, ~2–7 µs in a delivery).
       const initiator = resourceTiming.initiatorType(entry);
+      const request = initiator === "fetch" || initiator === "xmlhttprequest";
+      if (!request && initiator !== "script") continue;
       const url = entryName(entry);
       const start = entryStartTime(entry);
       if (url === undefined || typeof start !== "number") continue;
-      if (initiator === "script") reportScript(into, entry, url, start);
-      else if (initiator === "fetch" || initiator === "xmlhttprequest") reportRequest(into, entry, url, start);
+      if (request) reportRequest(into, entry, url, start);
+      else reportScript(into, entry, url, start);
     } catch {
       // A malformed entry: skipped, never thrown into the page.
     }
