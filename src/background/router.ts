@@ -11,7 +11,7 @@ import {
   type BackgroundToBridgeMessage, type BackgroundToPanelMessage, type FrameRef, type PanelToBackgroundMessage,
   type RecordingState,
 } from "../protocol/messages.ts";
-import { checkForgedReport, checkPageEvent } from "../protocol/validate.ts";
+import { MAX_NETWORK_TIMINGS, checkForgedReport, checkPageEvent } from "../protocol/validate.ts";
 
 /** The part of chrome.runtime.Port the router uses (tests pass in-memory ports). */
 export interface RouterPort {
@@ -259,6 +259,12 @@ export class Router {
           entry.flightRecorder = enabled;
           this.broadcast(entry, flightRecorderCommand(enabled));
           this.flightRecorderChanged();
+        }
+      } else if (msg.kind === "networkEntries") {
+        // For the frames recording the current session: each bridge passes on its frame's part.
+        const entries = msg.data.entries;
+        if (entry.recording !== null && Array.isArray(entries) && entries.length <= MAX_NETWORK_TIMINGS) {
+          this.broadcast(entry, { kind: "networkEntries", data: { session: entry.recording.session, entries } });
         }
       } else if (msg.kind === "ack") {
         const bridge = entry.bridges.get(frameKey(msg.data.frame.frameId, msg.data.frame.documentId));

@@ -7,12 +7,15 @@
  * - Page → extension: a page event is checked (`checkPageEvent`: shape and bytes) and
  *   forwarded; a batch is kept until the panel acknowledges it, and the unacknowledged ones are
  *   sent again after a reconnect or when a panel (re)attaches.
- * - Extension → page: commands go to the page agent over the private channel only.
+ * - Extension → page: commands go to the page agent over the private channel only; of the
+ *   requests DevTools' network log saw, only what the page's Resource Timing would tell it
+ *   (network-timings.ts).
  * - Forgeries: anything that looks like our traffic but came another way (a window message
  *   with our tags, a second channel offer) is ignored and counted; the count goes to the panel.
  */
 import { BRIDGE_TAG, PAGE_TAG, PROTOCOL_VERSION, type BackgroundToBridgeMessage, type BridgeToBackground, type BridgeToPageMessage, type PageBatch, type Wall } from "../protocol/messages.ts";
 import { checkPageEvent } from "../protocol/validate.ts";
+import { timingsForFrame } from "./network-timings.ts";
 import { bridgeWall } from "./channel/bridge-port.ts";
 import { acceptChannel } from "./channel/handshake.ts";
 
@@ -44,6 +47,12 @@ export interface BridgeHost {
    * counted so the panel can say so.
    */
   readonly window?: EventTarget;
+  /**
+   * The frame's origin and its clock's start (epoch ms, `performance.timeOrigin`): what the
+   * network log's entries are filtered by and put on the page's clock with
+   * (network-timings.ts). Without it, the page is sent none.
+   */
+  readonly frame?: { readonly origin: string; readonly timeOrigin: number };
 }
 
 /** Bytes a batch holds: its columns (whole buffers, checkPageEvent makes sure) and its strings (UTF-16). */
@@ -167,6 +176,12 @@ export class Bridge {
       case "resend":
         for (const batch of this.retained) this.send({ kind: "batch", data: batch });
         return;
+      case "networkEntries": {
+        const frame = this.host.frame;
+        const timings = frame === undefined ? null : timingsForFrame(message.data.entries, frame.origin, frame.timeOrigin);
+        if (timings !== null) this.page?.send({ kind: "networkTimings", data: { session: message.data.session, timings } });
+        return;
+      }
       default:
         this.page?.send(message);
     }

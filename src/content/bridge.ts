@@ -2,7 +2,8 @@
  * The ISOLATED-world content script: the only path between a page and the extension. It
  * wires the real parts to the `Bridge` (bridge-relay.ts): the runtime port to the background,
  * the document where the page agent offers the private channel (channel/handshake.ts), the
- * window where messages pretending to be ours are counted, and the timers.
+ * window where messages pretending to be ours are counted, the frame's origin and clock, and
+ * the timers.
  *
  * It must run before the MAIN-world script (the manifest lists it first) so that its
  * listener is in place when the agent offers the channel.
@@ -16,4 +17,5 @@ new Bridge({
   setTimer: (callback, ms) => void setTimeout(callback, ms),
   channelTarget: document,
   window,
+  frame: { origin: location.origin, timeOrigin: performance.timeOrigin },
 });

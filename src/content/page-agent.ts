@@ -239,6 +239,11 @@ export class PageAgent {
       case "flightRecorder":
         this.setFlightRecorder(message.data.enabled ? message.data.windowMs : null);
         return;
+      case "networkTimings": {
+        const state = this.state;
+        if (state.name === "recording" && state.session === message.data.session) this.host.native?.networkTimings(state.stream.recorder, message.data.timings);
+        return;
+      }
     }
   }
 
@@ -620,7 +625,7 @@ export class PageAgent {
     const native = this.host.native;
     if (native === undefined) return false;
     const known = native.notRecorded.length;
-    if (options.native) native.attach(recorder, { creationSites: options.creationSites, recording });
+    if (options.native) native.attach(recorder, { creationSites: options.creationSites, recording, networkLog: options.networkLog === true });
     else native.detach();
     return native.notRecorded.length > known;
   }

@@ -25,6 +25,7 @@ const wall = connectToBackground(() => store?.attach());
 store = new RecordingStore(host.tabId, wall, {
   newSessionId: () => crypto.randomUUID(),
   reloadPage: () => host.reloadInspectedTab(),
+  networkLog: host.networkLog ?? undefined,
 });
 store.attach();
 const automation = exposeAutomation(window, store);

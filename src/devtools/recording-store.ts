@@ -10,6 +10,7 @@
 import { SessionBuilder, type SourceDescription, type SourceOptions } from "../trace/session.ts";
 import { SessionLogger, type SessionLog } from "./session/session-log.ts";
 import { localIdOf, type RuntimeCopy, type Trace } from "../trace/model.ts";
+import type { NetworkLog } from "./network-log.ts";
 import type { FrameSnapshot } from "../trace/analysis/snapshot.ts";
 import {
   PROTOCOL_VERSION,
@@ -122,6 +123,8 @@ export interface RecordingStoreHost {
   reloadPage(): void;
   /** Events one recording holds, at most; default MAX_SESSION_EVENTS (tests lower it). */
   readonly maxSessionEvents?: number;
+  /** DevTools' network log: recordings take request phases and script loads from it rather than the page (network-log.ts). */
+  readonly networkLog?: NetworkLog;
 }
 
 export class RecordingStore {
@@ -147,7 +150,9 @@ export class RecordingStore {
   private readonly cancelling = new Map<string, number>();
   private lastCancel: CancelOutcome | null = null;
   /** Native instrumentation (the page's fetch, timers…) is on by default. */
-  private options: RecordingOptions = { creationSites: true, native: true };
+  private options: RecordingOptions;
+  /** Stops passing the network log on to the pages, while a recording takes it. */
+  private stopNetworkLog: (() => void) | null = null;
 
   private performanceTracks = false;
   /** The flight recorder is on in this tab (the background keeps it while the tab lives). */
@@ -159,6 +164,7 @@ export class RecordingStore {
     private readonly host: RecordingStoreHost,
   ) {
     wall.listen((message) => this.receive(message));
+    this.options = { creationSites: true, native: true, networkLog: host.networkLog !== undefined };
   }
 
   /**
@@ -344,11 +350,14 @@ export class RecordingStore {
 
   /** A new, empty recording session (the old one is replaced), kept as it grows. */
   private beginSession(): void {
+    this.endNetworkLog();
     this.resetSession();
     this.recording = { session: this.host.newSessionId(), options: this.options };
     this.session = this.recording.session;
     this.builder = new SessionBuilder();
     this.logger = new SessionLogger();
+    const networkLog = this.host.networkLog;
+    if (networkLog !== undefined) this.stopNetworkLog = networkLog.listen((entries) => this.wall.send({ kind: "networkEntries", data: { entries } }));
     // What the top frame said of itself, if it already has: a reload tells again.
     for (const entry of this.frames.values()) if (entry.hello?.isTopFrame === true) this.describeSession(entry.hello);
     this.phase = "recording";
@@ -366,6 +375,7 @@ export class RecordingStore {
 
   stop(): void {
     if (this.phase !== "recording") return;
+    this.endNetworkLog();
     this.wall.send({ kind: "record", data: { recording: null, keepStartup: false } });
     this.recording = null;
     this.phase = "stopped";
@@ -374,6 +384,7 @@ export class RecordingStore {
 
   /** Forgets the session (and stops recording). */
   clear(): void {
+    this.endNetworkLog();
     if (this.phase === "recording") this.wall.send({ kind: "record", data: { recording: null, keepStartup: false } });
     this.recording = null;
     this.resetSession();
@@ -387,6 +398,7 @@ export class RecordingStore {
    * applied to it.
    */
   load(trace: Trace, session: LoadedSession): void {
+    this.endNetworkLog();
     if (this.phase === "recording") this.wall.send({ kind: "record", data: { recording: null, keepStartup: false } });
     this.recording = null;
     this.resetSession();
@@ -394,6 +406,13 @@ export class RecordingStore {
     this.events = recordCount(trace);
     this.phase = "stopped";
     this.changed();
+  }
+
+  /** Passes on what the network log still holds (the pages record it before they stop), and stops. */
+  private endNetworkLog(): void {
+    const stop = this.stopNetworkLog;
+    this.stopNetworkLog = null;
+    stop?.();
   }
 
   private resetSession(): void {

@@ -39,7 +39,68 @@ export interface RecordingOptions {
    * combinators, long tasks): the MAIN-world wrappers are installed only while this is on.
    */
   readonly native: boolean;
+  /**
+   * Request phases and script loads come from DevTools' own network log, which the panel
+   * passes on (`networkTimings`), instead of an observer of resource entries in the page: set
+   * by a panel in Chrome's DevTools, where that log records anyway. Absent means false.
+   */
+  readonly networkLog?: boolean;
 }
+
+/**
+ * A request of the inspected tab that finished, as the panel reads it from DevTools' network
+ * log (a HAR entry): the parts of it a Resource Timing entry has. Phases are in ms, -1 where
+ * one did not happen (a reused connection has no `dns` or `connect`).
+ */
+export interface NetworkEntry {
+  readonly url: string;
+  /** A fetch or XHR, or a classic script or module. */
+  readonly type: "request" | "script";
+  /** When it started, epoch ms (HAR `startedDateTime`). */
+  readonly startedAt: number;
+  /** Start to last byte, ms. */
+  readonly duration: number;
+  /** Waiting for a connection (HAR `blocked`). */
+  readonly blocked: number;
+  readonly dns: number;
+  /** Connecting, TLS included. */
+  readonly connect: number;
+  readonly send: number;
+  /** Request sent → first byte. */
+  readonly wait: number;
+  /** First byte → last byte. */
+  readonly receive: number;
+  readonly status: number;
+  /** Bytes: on the wire with headers, the body as sent, the body decoded; -1 when unknown. */
+  readonly transferSize: number;
+  readonly bodySize: number;
+  readonly decodedSize: number;
+  /** The response's `Timing-Allow-Origin` header, or null. */
+  readonly timingAllowOrigin: string | null;
+}
+
+/**
+ * What of NetworkEntries a frame's bridge passes on to its page, in columns (cheap to clone
+ * and to check on the page's thread): only what the page's own Resource Timing would tell it.
+ * A request of the frame's origin, or whose response allows it by `Timing-Allow-Origin`, has
+ * all of its fields; any other script only its URL, start and duration (the rest -1); any
+ * other request is left out.
+ */
+export interface NetworkTimings {
+  readonly urls: readonly string[];
+  /** NETWORK_TIMING_FIELDS.length numbers per URL, in that order; `start` on the page's clock (performance.now()). */
+  readonly values: Float64Array;
+}
+
+/** The columns of NetworkTimings.values; `type` is 0 for a request, 1 for a script. */
+export const NETWORK_TIMING_FIELDS = [
+  "type", "start", "duration", "blocked", "dns", "connect", "send", "wait", "receive", "status", "transferSize", "bodySize", "decodedSize",
+] as const;
+
+/** Each field's place in a row of NetworkTimings.values. */
+export const NETWORK_TIMING_COLUMN = Object.fromEntries(NETWORK_TIMING_FIELDS.map((name, k) => [name, k])) as {
+  readonly [Field in (typeof NETWORK_TIMING_FIELDS)[number]]: number;
+};
 
 export interface PageHello {
   readonly protocol: number;
@@ -144,6 +205,8 @@ export interface PageCommands {
   cancelTask: { readonly task: number };
   /** The flight recorder: keep the last `windowMs` of events on the page side while nobody records. */
   flightRecorder: { readonly enabled: boolean; readonly windowMs: number };
+  /** Requests DevTools' network log saw finish, for a recording whose options say `networkLog`. */
+  networkTimings: { readonly session: string; readonly timings: NetworkTimings };
 }
 export type PageCommand = Message<PageCommands>;
 
@@ -165,6 +228,8 @@ export type BridgeToBackground = PageEvent | Message<BridgeEvents>;
 
 /** Background → bridge: the page's commands, acknowledgements, and a request to send again. */
 export interface BackgroundToBridge extends Pick<BridgeToPage, "start" | "stop" | "query" | "performanceTracks" | "snapshot" | "cancelTask" | "flightRecorder"> {
+  /** Requests DevTools' network log saw finish in the tab: the bridge passes on its frame's (NetworkEntry). */
+  networkEntries: { readonly session: string; readonly entries: readonly NetworkEntry[] };
   /** The panel holds the batches of `session`'s `stream` up to `seq`: the bridge may forget them. */
   ack: { readonly session: string; readonly stream: number; readonly seq: number };
   /** A panel (re)attached: send every batch it has not acknowledged yet. */
@@ -207,6 +272,8 @@ export interface PanelToBackground {
   cancelTask: { readonly frame: FrameRef; readonly task: number };
   /** The flight recorder for every frame of the tab, now and after navigations, kept while the tab lives (sent after each attach). */
   flightRecorder: { readonly enabled: boolean };
+  /** Requests DevTools' network log saw finish, for every frame of the tab that records the current session. */
+  networkEntries: { readonly entries: readonly NetworkEntry[] };
 }
 export type PanelToBackgroundMessage = Message<PanelToBackground>;
 

@@ -4,11 +4,11 @@
  * checked by the trace's one batch checker (src/trace/batch-check.ts), with the page's bounds;
  * the SessionBuilder runs the same checker and adds what only it knows (sequence, string ids).
  */
-import { isArray, numberIsFinite, numberIsInteger, ownOption, stringSlice } from "../trace/primordials.ts";
+import { float64ArrayLength, isArray, numberIsFinite, numberIsInteger, ownOption, stringSlice } from "../trace/primordials.ts";
 import type { TraceBatch } from "../trace/encoding.ts";
 import { PAGE_BATCH_BOUNDS, checkBatch as checkTraceBatch, notPlainRecord, shortDescription } from "../trace/batch-check.ts";
 import { PROTOCOL_VERSION,
-  type BridgeToPageMessage, type PageEvent, type PageHello, type PageSnapshot, type PageStatus, type RecordingOptions,
+  NETWORK_TIMING_FIELDS, type BridgeToPageMessage, type NetworkTimings, type PageEvent, type PageHello, type PageSnapshot, type PageStatus, type RecordingOptions,
 } from "./messages.ts";
 import type { FrameSnapshot, SnapshotAwait, SnapshotRuntime, SnapshotTask } from "../trace/analysis/snapshot.ts";
 import type { CreationSite } from "../trace/model.ts";
@@ -16,13 +16,16 @@ import type { CreationSite } from "../trace/model.ts";
 export { MAX_BATCH_EVENTS, MAX_BATCH_STRINGS, MAX_BATCH_STRING_CHARS, MAX_STRING_CHARS } from "../trace/batch-check.ts";
 /** The flight recorder keeps at most this much time (10 minutes). */
 export const MAX_FLIGHT_WINDOW_MS = 600_000;
-const MAX_URL_CHARS = 8192;
+/** A URL from a page, or to one, at most. */
+export const MAX_URL_CHARS = 8192;
 const MAX_TEXT_CHARS = 1024;
 const MAX_SESSION_CHARS = 64;
 const MAX_RUNTIMES = 16;
 /** Names in a hello's `notRecorded`: more than every function the instrumentation wraps. */
 const MAX_NOT_RECORDED = 64;
 const MAX_NAME_CHARS = 64;
+/** Requests in one `networkTimings` command, at most (the panel sends them a few times a second). */
+export const MAX_NETWORK_TIMINGS = 1024;
 
 export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
 
@@ -182,7 +185,26 @@ function checkOptions(value: unknown): Checked<RecordingOptions> {
   const native = ownOption(value, "native");
   if (typeof creationSites !== "boolean") return refuse("options.creationSites is not a boolean");
   if (typeof native !== "boolean") return refuse("options.native is not a boolean");
-  return ok({ creationSites, native });
+  return ok({ creationSites, native, networkLog: ownOption(value, "networkLog") === true });
+}
+
+const NETWORK_TIMINGS_KEYS = ["urls", "values"] as const;
+const TIMING_FIELDS = NETWORK_TIMING_FIELDS.length;
+
+/**
+ * Network timings for the page (NetworkTimings): URLs of at most MAX_URL_CHARS, and for each
+ * the fields' finite numbers. A fresh object; the values are the message's own copy.
+ */
+function checkNetworkTimings(value: unknown): Checked<NetworkTimings> {
+  const notTimings = notPlainRecord(value, NETWORK_TIMINGS_KEYS);
+  if (notTimings !== null || !isRecord(value)) return refuse(notTimings ?? "not an object");
+  const urls = shortStrings(ownOption(value, "urls"), MAX_NETWORK_TIMINGS, 1, MAX_URL_CHARS);
+  if (urls === null) return refuse(`urls is not a list of at most ${MAX_NETWORK_TIMINGS} URLs`);
+  const values = ownOption(value, "values") as Float64Array;
+  const count = float64ArrayLength(values);
+  if (count !== urls.length * TIMING_FIELDS) return refuse(`values is not a Float64Array of ${TIMING_FIELDS} numbers a URL`);
+  for (let k = 0; k < count; k++) if (!numberIsFinite(values[k]!)) return refuse(`values[${k}] is not a finite number`);
+  return ok({ urls, values });
 }
 
 /**
@@ -237,6 +259,12 @@ export function checkBridgeMessage(message: unknown): Checked<BridgeToPageMessag
         return refuse(`flightRecorder: enabled is not a boolean or windowMs is not a count of 1 … ${MAX_FLIGHT_WINDOW_MS} ms`);
       }
       return ok({ kind, data: { enabled, windowMs } });
+    }
+    case "networkTimings": {
+      const session = field("session");
+      if (!isString(session, MAX_SESSION_CHARS)) return refuse("networkTimings: session is not a short string");
+      const timings = checkNetworkTimings(field("timings"));
+      return timings.ok ? ok({ kind, data: { session, timings: timings.value } }) : refuse(`networkTimings: ${timings.reason}`);
     }
     default:
       return refuse(`unknown kind ${shortDescription(kind)}`);

@@ -57,6 +57,19 @@ function defineConstant(target: object, key: PropertyKey, value: unknown): void 
   defineProperty(target, key, bareDescriptor({ value }));
 }
 
+const typedArrayPrototype = getPrototypeOf(Uint8Array.prototype) as object;
+const typedArrayTag = getOwnPropertyDescriptor(typedArrayPrototype, Symbol.toStringTag)!.get!;
+const typedArrayLength = getOwnPropertyDescriptor(typedArrayPrototype, "length")!.get!;
+
+/**
+ * The length of `value` if it is a Float64Array (of any realm: a message's clone is the
+ * page's), else -1. Neither `instanceof` nor `length` is asked: a page can replace the global
+ * constructor and redefine the prototype's getters.
+ */
+export function float64ArrayLength(value: unknown): number {
+  return apply(typedArrayTag, value, []) === "Float64Array" ? (apply(typedArrayLength, value, []) as number) : -1;
+}
+
 export const mathMax = Math.max;
 export const mathMin = Math.min;
 export const mathFloor = Math.floor;

@@ -3,15 +3,20 @@
  * extension and panel: its classic scripts and modules (a `<script>`, a `<script type=module>`,
  * a static `import` and a dynamic `import()`), a Web Worker it talks to both ways and then
  * terminates, and ten parallel requests to one slow HTTP/1.1 host — Chrome opens six
- * connections to it, so four wait for one to be free, and are recorded as queued. Then the
- * panel's filter by kind hides and shows rows, clicked as a person does.
+ * connections to it, so four wait for one to be free, and are recorded as queued. Recorded
+ * twice: by the Async panel in DevTools, which takes request phases and script loads from
+ * DevTools' network log, and by the flight recorder with DevTools closed, where an observer of
+ * resource entries in the page tells them. Then the panel's filter by kind hides and shows
+ * rows, clicked as a person does.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Frame, Page } from "puppeteer-core";
+import type { Browser, Frame, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { NativeOpRecord, Trace } from "../../src/trace/model.ts";
-import { clickWhenStill, openInspectedPage, POLL, screenshotPanel, setDevToolsColorScheme, stopRecording, waitForTrace } from "./helpers.ts";
+import {
+  clickWhenStill, openDevTools, openInspectedPage, POLL, screenshotPanel, setDevToolsColorScheme, showAsyncPanel, stopRecording, waitForTrace,
+} from "./helpers.ts";
 import { detailOf, launchWithExtensionCopy } from "./native-fixtures.ts";
 import { clickAt, painted, timelineRows, waitForSteadyFrame, type PanelView } from "./panel-driver.ts";
 
@@ -77,7 +82,56 @@ function serve(): Promise<{ origin: string; server: Server }> {
 
 const byUrl = (trace: Trace, kind: string, path: string): NativeOpRecord | undefined => trace.nativeOps.find((op) => op.kind === kind && op.label.endsWith(path));
 
-describe("script loads, workers and queued requests of a plain page", () => {
+/**
+ * The two ways request phases and script loads reach a recording: from DevTools' network log,
+ * when the Async panel records in DevTools, and from an observer of resource entries in the
+ * page, when DevTools is closed (the flight recorder, saved once DevTools is opened).
+ */
+const WAYS = ["the Async panel in DevTools", "the flight recorder"] as const;
+type Way = (typeof WAYS)[number];
+
+interface Recorded {
+  readonly page: Page;
+  readonly devtools: Page;
+  readonly panel: Frame;
+  readonly trace: Trace;
+}
+
+const recordedWhole = (t: Trace): boolean => t.nativeOps.filter((op) => op.kind === "requestQueue").length === PARALLEL
+  && t.nativeOps.some((op) => op.kind === "module" && op.label.endsWith("/lazy.mjs"))
+  && t.nativeOps.some((op) => op.kind === "script" && op.label.endsWith("/missing.js"));
+
+async function recordLoads(browser: Browser, origin: string, way: Way): Promise<Recorded> {
+  const inspected = await openInspectedPage(browser, `${origin}/blank`);
+  const { page } = inspected;
+  const loaded = async (): Promise<void> => {
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => (window as { fetched?: number }).fetched === 10, POLL);
+  };
+  if (way === "the Async panel in DevTools") {
+    const { devtools, panel } = inspected;
+    await panel.evaluate(() => window.__aioscopePanel?.record());
+    await waitForTrace(panel, (t) => t.markers.some((m) => m.kind === "recordingStart"), 30_000);
+    await loaded();
+    const trace = await waitForTrace(panel, recordedWhole, 30_000);
+    // Stopped, so that the rows stand still while they are clicked.
+    await stopRecording(panel);
+    return { page, devtools, panel, trace };
+  }
+  await inspected.panel.click("[data-testid=flight-recorder-toggle]");
+  await inspected.panel.waitForFunction(() => !(document.querySelector("[data-testid=flight-save-button]") as HTMLButtonElement).disabled, POLL);
+  await inspected.devtools.close();
+  await loaded();
+  const devtools = await openDevTools(page);
+  const panel = await showAsyncPanel(devtools);
+  await panel.waitForFunction(() => !(document.querySelector("[data-testid=flight-save-button]") as HTMLButtonElement | null)?.disabled, POLL);
+  await panel.click("[data-testid=flight-save-button]");
+  const trace = await waitForTrace(panel, (t) => t.markers.some((m) => m.kind === "recordingStop"), 30_000);
+  expect(recordedWhole(trace)).toBe(true);
+  return { page, devtools, panel, trace };
+}
+
+for (const way of WAYS) describe(`script loads, workers and queued requests of a plain page, recorded by ${way}`, () => {
   let launched: Awaited<ReturnType<typeof launchWithExtensionCopy>>;
   let origin: string;
   let server: Server;
@@ -88,16 +142,7 @@ describe("script loads, workers and queued requests of a plain page", () => {
 
   beforeAll(async () => {
     [launched, { origin, server }] = await Promise.all([launchWithExtensionCopy(), serve()]);
-    ({ page, devtools, panel } = await openInspectedPage(launched.browser, `${origin}/blank`));
-    await panel.evaluate(() => window.__aioscopePanel?.record());
-    await waitForTrace(panel, (t) => t.markers.some((m) => m.kind === "recordingStart"), 30_000);
-    await page.goto(`${origin}/`);
-    await page.waitForFunction(() => (window as { fetched?: number }).fetched === 10, POLL);
-    trace = await waitForTrace(panel, (t) => t.nativeOps.filter((op) => op.kind === "requestQueue").length === PARALLEL
-      && t.nativeOps.some((op) => op.kind === "module" && op.label.endsWith("/lazy.mjs"))
-      && t.nativeOps.some((op) => op.kind === "script" && op.label.endsWith("/missing.js")), 30_000);
-    // Stopped, so that the rows stand still while they are clicked.
-    await stopRecording(panel);
+    ({ page, devtools, panel, trace } = await recordLoads(launched.browser, origin, way));
   }, 120_000);
 
   afterAll(async () => {
@@ -188,6 +233,9 @@ describe("script loads, workers and queued requests of a plain page", () => {
     expect(prompt.length).toBeGreaterThanOrEqual(1);
     for (const f of prompt) expect(detailOf(queueOf.get(f.id)!).queued as number).toBeLessThan(SLOW_MS / 2);
   });
+
+  // What the panel shows of them, clicked as a person does: once.
+  if (way !== "the Async panel in DevTools") return;
 
   test("the filter by kind hides and shows the rows of a kind, and is remembered", async () => {
     const view: PanelView = { frame: panel, mousePage: devtools };

@@ -18,6 +18,7 @@
 import type { PageHook } from "../install-hook.ts";
 import type { RegisteredRuntime } from "../../runtime/instrument.ts";
 import type { Recorder } from "../../trace/recorder.ts";
+import type { NetworkTimings } from "../../protocol/messages.ts";
 import { abortPatches } from "./abort.ts";
 import { catchUp } from "./backlog.ts";
 import { type Patch, toStringPatch } from "./cloak.ts";
@@ -52,6 +53,14 @@ export interface NativeOptions {
    * as recorded, protocol/recorded-load.ts, is a requested recording from document_start.)
    */
   readonly recording: NativeRecording;
+  /**
+   * Request phases and script loads come from DevTools' network log (`networkTimings`) rather
+   * than an observer of resource entries: for a requested recording from a panel in Chrome's
+   * DevTools (RecordingOptions.networkLog). Such an observer costs the page more than the rest
+   * of a request's recording: with one, the browser makes an entry of every request and a task
+   * to deliver it, which it otherwise skips once the page's buffer of entries is full.
+   */
+  readonly networkLog?: boolean;
 }
 
 /** What the page agent needs: feed this recorder, or stop. */
@@ -64,6 +73,8 @@ export interface NativeControl {
    * Called before a batch is taken on schedule, so that it has them.
    */
   catchUp(): void;
+  /** Requests DevTools' network log saw finish, for `recorder`'s recording (see NativeOptions.networkLog). */
+  networkTimings(recorder: Recorder, timings: NetworkTimings): void;
   /**
    * The functions a recording needed to wrap and could not (the page had frozen them), by
    * name, in the order found. It only grows: a frozen property stays frozen.
@@ -116,10 +127,18 @@ export class NativeInstrumentation implements NativeControl {
       this.install(thenPatch);
       this.continuationsInstalled = true;
     }
+    // A start-up or flight recording that a panel in DevTools takes on stops observing entries.
+    const entries = !(options.networkLog === true && options.recording === "requested");
     if (sink?.recorder !== recorder) {
       this.longTasks.start();
-      this.resources.start();
+      this.resources.start(entries);
+    } else {
+      this.resources.observeEntries(entries);
     }
+  }
+
+  networkTimings(recorder: Recorder, timings: NetworkTimings): void {
+    if (currentSink()?.recorder === recorder) this.resources.takeTimings(timings);
   }
 
   catchUp(): void {

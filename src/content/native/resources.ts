@@ -1,7 +1,12 @@
 /**
  * Script and module loads, and how long requests waited before they were sent — both read
  * from Resource Timing, through a PerformanceObserver of ours (`resource` entries; the page's
- * own observers and performance buffer are untouched).
+ * own observers and performance buffer are untouched), or, for a recording from a panel in
+ * Chrome's DevTools, from DevTools' network log, which the panel passes on (NetworkTimings:
+ * the same facts, no more than the page's Resource Timing would tell; network-timings.ts in
+ * the bridge filters them). The observer is then not kept: with one, the browser makes an
+ * entry of every request and a task to deliver it, which costs the page more than the rest of
+ * a request's recording, while DevTools records the network anyway.
  *
  * - A `script` operation is a classic script's load (a `<script src>`, parser-inserted or
  *   added later, as AMD loaders do); a `module` operation a module's: a `<script type=module>`,
@@ -17,9 +22,12 @@
  *   `waiting` (request sent → first byte) and `download`. Cross-origin requests without
  *   Timing-Allow-Origin have no phases and get none.
  *
- * Entries arrive after the fact (when the body is in), so these operations are recorded with
- * their own start and end, like long tasks.
+ * Entries and timings arrive after the fact (when the body is in), so these operations are
+ * recorded with their own start and end, like long tasks. Whichever source tells of a request
+ * or script first is the one recorded (the observer of a start-up recording may have told of
+ * the first scripts before a panel's recording took the network log on).
  */
+import { NETWORK_TIMING_COLUMN, NETWORK_TIMING_FIELDS, type NetworkTimings } from "../../protocol/messages.ts";
 import {
   apply, CAPTURE_PASSIVE, collectionAt, consoleWarn, documentReadyState, collectionLength, disconnect, documentScripts, entriesOf,
   entryName, entryStartTime, eventTarget, eventType, isScriptElement, jsonPrimitive, listen, NativePerformanceObserver, observe, ONCE_PASSIVE,
@@ -158,9 +166,13 @@ function reportRequest(into: Sink, entry: PerformanceEntry, url: string, start: 
   // No phases when the browser hides them (cross-origin without Timing-Allow-Origin): all 0.
   const sent = resourceTiming.requestStart(entry) ?? 0;
   if (!(sent > 0)) return;
+  recordQueue(into, request, start, sent, phasesDetail(entry, start, sent));
+}
+
+function recordQueue(into: Sink, request: WaitingRequest, start: number, sent: number, detail: string): void {
   const recorder = into.recorder;
   const op = startOp(into, "requestQueue", "queued", null, { at: recorder.fromHostTime(start), task: 0, parent: request.op.id });
-  op.endWithJson("ok", phasesDetail(entry, start, sent), recorder.fromHostTime(sent));
+  op.endWithJson("ok", detail, recorder.fromHostTime(sent));
 }
 
 // ── Scripts ──────────────────────────────────────────────────────────────────────────────────
@@ -211,60 +223,153 @@ function scriptOrigin(url: string): { module: boolean; element: boolean; failed:
   return { module: true, element: false, failed: false };
 }
 
+/** What a script's resource entry, or the network log, tells of its load (host times in ms). */
+interface ScriptLoad {
+  readonly url: string;
+  readonly start: number;
+  /** Its last byte. */
+  readonly end: number;
+  readonly status: number | undefined;
+  readonly transferSize: number | undefined;
+  readonly bodySize: number | undefined;
+  readonly decodedSize: number | undefined;
+  readonly renderBlocking: boolean;
+}
+
+function scriptLoadOf(entry: PerformanceEntry, url: string, start: number): ScriptLoad {
+  const t = resourceTiming;
+  const status = t.responseStatus(entry);
+  return {
+    url, start, end: mathMax(start, t.responseEnd(entry) ?? start), status: status === 0 ? undefined : status,
+    transferSize: t.transferSize(entry), bodySize: t.encodedBodySize(entry), decodedSize: t.decodedBodySize(entry),
+    renderBlocking: t.renderBlockingStatus(entry) === "blocking",
+  };
+}
+
 /**
- * Script entries no element could be found for while the document was still being parsed: the
+ * Script loads no element could be found for while the document was still being parsed: the
  * browser's preload scanner fetches a page's scripts ahead of the parser, so an entry can
  * arrive before its `<script>` element exists. They are told apart once parsing is done.
  */
-let deferred: PerformanceEntry[] = [];
+let deferred: ScriptLoad[] = [];
 
 function reportDeferred(): void {
-  const entries = deferred;
+  const loads = deferred;
   deferred = [];
   const into = currentSink();
   if (into === null || !observing) return;
-  for (let k = 0; k < entries.length; k++) {
+  for (let k = 0; k < loads.length; k++) {
     try {
-      const entry = entries[k]!;
-      reportScript(into, entry, entryName(entry) ?? "", entryStartTime(entry) ?? 0, true);
+      reportScript(into, loads[k]!, true);
     } catch {
-      // A malformed entry: skipped.
+      // Never thrown into the page's event dispatch.
     }
   }
 }
 
-function reportScript(into: Sink, entry: PerformanceEntry, url: string, start: number, parsed = false): void {
-  const t = resourceTiming;
+/** URL → the starts of its loads recorded so far: the observer and the network log may both tell of one. */
+const scriptsReported = safeMap<string, number[]>();
+
+/** Whether a load of `url` starting at `start` was recorded already; if not, it is now. */
+function reportedBefore(url: string, start: number): boolean {
+  const starts = scriptsReported.get(url);
+  if (starts === undefined) {
+    if (scriptsReported.size < MAX_SCRIPTS_SEEN) scriptsReported.set(url, [start]);
+    return false;
+  }
+  for (let k = 0; k < starts.length; k++) {
+    const gap = starts[k]! > start ? starts[k]! - start : start - starts[k]!;
+    if (gap <= MATCH_WINDOW_MS) return true;
+  }
+  append(starts, start);
+  return false;
+}
+
+function reportScript(into: Sink, load: ScriptLoad, parsed = false): void {
   const recorder = into.recorder;
-  const how = scriptOrigin(url);
+  const how = scriptOrigin(load.url);
   const document = pageWindow?.document;
   if (!how.element && !parsed && document !== undefined && documentReadyState(document) === "loading") {
     if (deferred.length === 0) listen(document, "DOMContentLoaded", reportDeferred, ONCE_PASSIVE);
-    append(deferred, entry);
+    append(deferred, load);
     return;
   }
-  const endHost = t.responseEnd(entry) ?? start;
-  let end = recorder.fromHostTime(mathMax(start, endHost));
+  let end = recorder.fromHostTime(load.end);
   // Before this recording began: not this recording's, unless it began with the document, whose
   // first scripts the browser may have fetched before our script ran (time 0 is then the
   // earliest we can show; `duration` keeps the real length).
   if (end <= 0 && !fromDocumentStart) return;
   if (end <= 0) end = 0;
-  const status = t.responseStatus(entry);
-  const transferSize = t.transferSize(entry);
-  const decodedSize = t.decodedBodySize(entry);
+  if (reportedBefore(load.url, load.start)) return;
+  const { status, transferSize, decodedSize } = load;
   const failed = how.failed || (typeof status === "number" && status >= 400);
-  const op = startOp(into, how.module ? "module" : "script", url, null, { at: recorder.fromHostTime(start), task: 0 });
+  const op = startOp(into, how.module ? "module" : "script", load.url, null, { at: recorder.fromHostTime(load.start), task: 0 });
   op.end(failed ? "error" : "ok", {
-    status: status === 0 ? undefined : status,
+    status,
     transferSize,
-    bodySize: t.encodedBodySize(entry),
+    bodySize: load.bodySize,
     decodedSize,
     cached: transferSize === 0 && decodedSize !== undefined && decodedSize > 0 ? true : undefined,
-    renderBlocking: t.renderBlockingStatus(entry) === "blocking" ? true : undefined,
+    renderBlocking: load.renderBlocking ? true : undefined,
     loadedBy: how.element ? "element" : "import",
-    duration: round(mathMax(0, endHost - start)),
+    duration: round(load.end - load.start),
   }, end);
+}
+
+// ── DevTools' network log ────────────────────────────────────────────────────────────────────
+
+const FIELDS = NETWORK_TIMING_FIELDS.length;
+const C = NETWORK_TIMING_COLUMN;
+
+/** A size or status of the network log; -1 (unknown, or not the page's to know) is none. */
+const known = (value: number): number | undefined => (value < 0 ? undefined : value);
+
+/** Records what DevTools' network log told of requests and scripts (NetworkTimings, checked by the agent). */
+function reportTimings(timings: unknown): void {
+  const into = currentSink();
+  if (into === null || !observing) return;
+  const { urls, values } = timings as NetworkTimings;
+  for (let k = 0; k < urls.length; k++) {
+    const url = urls[k]!;
+    const row = k * FIELDS;
+    try {
+      if (values[row + C.type] === 0) {
+        reportLoggedRequest(into, url, values, row);
+        continue;
+      }
+      const start = values[row + C.start]!;
+      reportScript(into, {
+        url, start, end: start + mathMax(0, values[row + C.duration]!), status: known(values[row + C.status]!),
+        transferSize: known(values[row + C.transferSize]!), bodySize: known(values[row + C.bodySize]!), decodedSize: known(values[row + C.decodedSize]!),
+        renderBlocking: false,
+      });
+    } catch {
+      // Never thrown into the page.
+    }
+  }
+}
+
+/** A request's phases from the network log, as `phasesDetail` writes an entry's. */
+function reportLoggedRequest(into: Sink, url: string, values: Float64Array, row: number): void {
+  const blocked = values[row + C.blocked]!;
+  if (blocked < 0) return; // no phases
+  const request = takeRequest(url, values[row + C.start]!);
+  if (request === null || !request.op.live) return;
+  // The log dates a request to the ms, wall-clock; the call is dated exactly, and is no later.
+  const start = mathMax(request.at, values[row + C.start]!);
+  const connect = mathMax(0, values[row + C.dns]!) + mathMax(0, values[row + C.connect]!);
+  const sent = start + blocked + connect;
+  let detail = `{"queued":${jsonPrimitive(round(blocked))}`;
+  if (connect > 0) detail += `,"connect":${jsonPrimitive(round(connect))}`;
+  const wait = values[row + C.wait]!;
+  if (wait >= 0) {
+    detail += `,"waiting":${jsonPrimitive(round(mathMax(0, values[row + C.send]!) + wait))}`;
+    const receive = values[row + C.receive]!;
+    if (receive >= 0) detail += `,"download":${jsonPrimitive(round(receive))}`;
+  }
+  const transferSize = values[row + C.transferSize]!;
+  if (transferSize >= 0) detail += `,"transferSize":${jsonPrimitive(transferSize)}`;
+  recordQueue(into, request, start, sent, `${detail}}`);
 }
 
 // ── The observer ─────────────────────────────────────────────────────────────────────────────
@@ -288,7 +393,7 @@ function report(entries: readonly PerformanceEntry[]): void {
       const start = entryStartTime(entry);
       if (url === undefined || typeof start !== "number") continue;
       if (request) reportRequest(into, entry, url, start);
-      else reportScript(into, entry, url, start);
+      else reportScript(into, scriptLoadOf(entry, url, start));
     } catch {
       // A malformed entry: skipped, never thrown into the page.
     }
@@ -302,28 +407,51 @@ function reportListed(list: unknown): void {
   report(entriesOf(list as PerformanceObserverEntryList));
 }
 
-/** Observes `resource` entries into the current sink while started. */
+/**
+ * Records script loads and request phases into the current sink while started: from an
+ * observer of `resource` entries, or from the network log's timings (`takeTimings`) once
+ * `observeEntries(false)`.
+ */
 export class ResourceObserver {
   private observer: PerformanceObserver | null = null;
 
-  /** Starts observing, including the entries the browser buffered before (those of this recording only). */
-  start(): void {
+  /**
+   * Starts recording; with `entries`, observing resource entries (those the browser buffered
+   * before included: of this recording only), else waiting for the network log's timings.
+   */
+  start(entries: boolean): void {
     this.stop();
+    observing = true;
+    const document = pageWindow?.document;
+    fromDocumentStart = document !== undefined && documentReadyState(document) === "loading";
+    if (pageWindow !== undefined) {
+      listen(pageWindow, "load", onScriptEvent, CAPTURE_PASSIVE);
+      listen(pageWindow, "error", onScriptEvent, CAPTURE_PASSIVE);
+    }
+    this.observeEntries(entries);
+  }
+
+  /** Observes resource entries, or (false) leaves them to the network log's timings; what is waiting stays. */
+  observeEntries(on: boolean): void {
+    if (!observing || on === (this.observer !== null)) return;
+    if (!on) {
+      disconnect(this.observer!);
+      this.observer = null;
+      return;
+    }
     if (NativePerformanceObserver === undefined || indexOf(supportedEntryTypes, "resource") < 0) return;
     try {
       const observer = new NativePerformanceObserver(onEntries);
       observe(observer, OBSERVE);
       this.observer = observer;
-      observing = true;
-      const document = pageWindow?.document;
-      fromDocumentStart = document !== undefined && documentReadyState(document) === "loading";
-      if (pageWindow !== undefined) {
-        listen(pageWindow, "load", onScriptEvent, CAPTURE_PASSIVE);
-        listen(pageWindow, "error", onScriptEvent, CAPTURE_PASSIVE);
-      }
     } catch (error) {
       apply(consoleWarn, console, [`aioscope: cannot observe resource entries: ${describe(error)}`]);
     }
+  }
+
+  /** What DevTools' network log told of requests that finished (recorded in the backlog's pass, with the fetches they belong to). */
+  takeTimings(timings: NetworkTimings): void {
+    if (observing) defer(reportTimings, timings, null, 0);
   }
 
   stop(): void {
@@ -339,6 +467,7 @@ export class ResourceObserver {
     waitingCount = 0;
     deferred = [];
     scriptsSeen.clear();
+    scriptsReported.clear();
   }
 }
 

@@ -9,15 +9,17 @@ import { run, sleep, createTask, gather, addInstrument, removeInstrument, RUNTIM
 import { pageHook } from "../../../src/content/install-hook.ts";
 import { BATCH_BUFFER_EVENTS, BURST_EVENTS, EVENTS_PER_FLUSH, FLOOD_EVENTS_PER_FLUSH, FLOODING_EVENTS, MAX_BATCH_DELAY_MS, PageAgent } from "../../../src/content/page-agent.ts";
 import { Router, type RouterPort } from "../../../src/background/router.ts";
-import { Bridge } from "../../../src/content/bridge-relay.ts";
+import { Bridge, type BridgeHost } from "../../../src/content/bridge-relay.ts";
+import type { NetworkLog } from "../../../src/devtools/network-log.ts";
 import { RecordingStore } from "../../../src/devtools/recording-store.ts";
 import {
-  BRIDGE_PORT, BRIDGE_TAG, PAGE_TAG, PANEL_PORT,
-  type BackgroundToPanelMessage, type BridgeToPageMessage, type PageEvent,
+  BRIDGE_PORT, BRIDGE_TAG, NETWORK_TIMING_FIELDS, PAGE_TAG, PANEL_PORT,
+  type BackgroundToPanelMessage, type BridgeToPageMessage, type NetworkEntry, type NetworkTimings, type PageEvent,
   type PanelToBackgroundMessage, type Wall,
 } from "../../../src/protocol/messages.ts";
 import type { Trace } from "../../../src/trace/model.ts";
-import type { NativeControl } from "../../../src/content/native/index.ts";
+import type { NativeControl, NativeOptions } from "../../../src/content/native/index.ts";
+import type { Recorder } from "../../../src/trace/recorder.ts";
 
 // The test realm's runtime registers with the hook as a page's would.
 if (pageHook.runtimes.length === 0) pageHook.registerRuntime({ version: RUNTIME_VERSION, addInstrument, removeInstrument });
@@ -143,7 +145,7 @@ class World {
     this.router = new Router({ setTimer: (callback, ms) => void this.timers.set(callback, ms), panelUrl: PANEL_URL });
   }
 
-  openPage(tabId: number, native?: NativeControl): { bridge: Bridge; agent: PageAgent; window: EventTarget } {
+  openPage(tabId: number, native?: NativeControl, frame?: BridgeHost["frame"]): { bridge: Bridge; agent: PageAgent; window: EventTarget } {
     const documentId = `doc-${++this.documents}`;
     // The page's window, where a page script can post whatever it likes.
     const window = new EventTarget();
@@ -152,6 +154,7 @@ class World {
       connect: () => this.connect(BRIDGE_PORT, { tab: { id: tabId }, frameId: 0, documentId }),
       setTimer: (callback, ms) => void this.timers.set(callback, ms),
       window,
+      frame,
     });
     const channel = privateChannel();
     bridge.attachPage(channel.bridgeSide);
@@ -164,7 +167,9 @@ class World {
     return { bridge, agent, window };
   }
 
-  openPanel(tabId: number, sender: RouterPort["sender"] = { url: PANEL_URL }, maxSessionEvents?: number): { store: RecordingStore; reconnect(): void; close(): void } {
+  openPanel(
+    tabId: number, sender: RouterPort["sender"] = { url: PANEL_URL }, maxSessionEvents?: number, networkLog?: NetworkLog,
+  ): { store: RecordingStore; reconnect(): void; close(): void } {
     let port: RouterPort | null = null;
     const listeners = new Set<(m: BackgroundToPanelMessage) => void>();
     const connect = (): void => {
@@ -183,7 +188,7 @@ class World {
       },
     };
     let sessions = 0;
-    const store = new RecordingStore(tabId, wall, { newSessionId: () => `session-${tabId}-${++sessions}`, reloadPage: () => {}, maxSessionEvents });
+    const store = new RecordingStore(tabId, wall, { newSessionId: () => `session-${tabId}-${++sessions}`, reloadPage: () => {}, maxSessionEvents, networkLog });
     store.attach();
     return { store, reconnect: () => { connect(); store.attach(); }, close: () => port?.disconnect() };
   }
@@ -236,6 +241,7 @@ describe("the pipeline from page agent to panel store", () => {
       attach: () => void (notRecorded.length < frozen.length && notRecorded.push(frozen[notRecorded.length]!)),
       detach: () => {},
       catchUp: () => {},
+      networkTimings: () => {},
     };
     const world = new World();
     const { store } = world.openPanel(1);
@@ -316,6 +322,71 @@ describe("the pipeline from page agent to panel store", () => {
     world.timers.advance(60);
     expect(tasksOf(left.store.trace())).toEqual(["left-main done", "left-0 done"]);
     expect(tasksOf(right.store.trace())).toEqual(["right-main done", "right-0 done"]);
+  });
+});
+
+describe("request timings from DevTools' network log", () => {
+  const TIME_ORIGIN = 1_700_000_000_000;
+  const entry = (url: string, type: NetworkEntry["type"], startedAt: number, timingAllowOrigin: string | null = null): NetworkEntry => ({
+    url, type, startedAt, duration: 30, blocked: 4, dns: -1, connect: -1, send: 0.5, wait: 20, receive: 5.5,
+    status: 200, transferSize: 300, bodySize: 100, decodedSize: 120, timingAllowOrigin,
+  });
+
+  test("a recording from a panel with the log asks the page not to observe, and passes it each frame's share", () => {
+    const attached: NativeOptions[] = [];
+    const received: { recorder: Recorder; timings: NetworkTimings }[] = [];
+    const native: NativeControl = {
+      notRecorded: [],
+      attach: (_recorder, options) => void attached.push(options),
+      detach: () => {},
+      catchUp: () => {},
+      networkTimings: (recorder, timings) => void received.push({ recorder, timings }),
+    };
+    let passOn: ((entries: readonly NetworkEntry[]) => void) | null = null;
+    let stops = 0;
+    const networkLog: NetworkLog = {
+      listen(listener) {
+        passOn = listener;
+        return () => { passOn = null; stops++; };
+      },
+    };
+    const world = new World();
+    const { store } = world.openPanel(1, undefined, undefined, networkLog);
+    const { agent } = world.openPage(1, native, { origin: "https://tab1.test", timeOrigin: TIME_ORIGIN });
+    agents.push(agent);
+    expect(passOn).toBeNull(); // nothing is asked of DevTools until a recording starts
+    store.record();
+    expect(attached.at(-1)).toMatchObject({ recording: "requested", networkLog: true });
+    passOn!([
+      entry("https://tab1.test/data", "request", TIME_ORIGIN + 250.5),
+      entry("https://cdn.test/other", "request", TIME_ORIGIN + 260),
+      entry("https://cdn.test/lib.js", "script", TIME_ORIGIN + 270),
+      entry("https://api.test/open", "request", TIME_ORIGIN + 280, "https://elsewhere.test, https://tab1.test"),
+    ]);
+    expect(received).toHaveLength(1);
+    const { timings } = received[0]!;
+    // Another origin's request is left out; its script keeps URL, start and duration only.
+    expect(timings.urls).toEqual(["https://tab1.test/data", "https://cdn.test/lib.js", "https://api.test/open"]);
+    const row = (k: number): number[] => Array.from(timings.values.subarray(k * NETWORK_TIMING_FIELDS.length, (k + 1) * NETWORK_TIMING_FIELDS.length));
+    expect(row(0)).toEqual([0, 250.5, 30, 4, -1, -1, 0.5, 20, 5.5, 200, 300, 100, 120]);
+    expect(row(1)).toEqual([1, 270, 30, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1]);
+    expect(row(2).slice(0, 4)).toEqual([0, 280, 30, 4]);
+    store.stop();
+    expect(stops).toBe(1);
+    expect(passOn).toBeNull();
+  });
+
+  test("a panel without the log (a panel opened as a tab, Firefox's DevTools) leaves the page its observer", () => {
+    const attached: NativeOptions[] = [];
+    const native: NativeControl = {
+      notRecorded: [], attach: (_recorder, options) => void attached.push(options), detach: () => {}, catchUp: () => {}, networkTimings: () => {},
+    };
+    const world = new World();
+    const { store } = world.openPanel(1);
+    const { agent } = world.openPage(1, native, { origin: "https://tab1.test", timeOrigin: TIME_ORIGIN });
+    agents.push(agent);
+    store.record();
+    expect(attached.at(-1)).toMatchObject({ recording: "requested", networkLog: false });
   });
 });
 

@@ -3,7 +3,8 @@
  * in bytes. Hostile objects are refused with a reason, never thrown on.
  */
 import { describe, expect, test } from "vitest";
-import { MAX_BATCH_EVENTS, checkBridgeMessage, checkPageEvent } from "../../../src/protocol/validate.ts";
+import { MAX_BATCH_EVENTS, MAX_NETWORK_TIMINGS, MAX_URL_CHARS, checkBridgeMessage, checkPageEvent } from "../../../src/protocol/validate.ts";
+import { NETWORK_TIMING_FIELDS } from "../../../src/protocol/messages.ts";
 import { Recorder } from "../../../src/trace/recorder.ts";
 import { EV_MARK, OPS_PER_EVENT, type TraceBatch } from "../../../src/trace/encoding.ts";
 import { SessionBuilder } from "../../../src/trace/session.ts";
@@ -174,6 +175,45 @@ describe("a message to the page hook", () => {
     const data = Object.assign(Object.create(poisoned) as object, { session: "s", options: Object.assign(Object.create(poisoned) as object, { creationSites: false, native: true }) });
     const checked = checkBridgeMessage(Object.assign(Object.create(poisoned) as object, { kind: "start", data }));
     expect(read).toBe(0);
-    expect(checked).toEqual({ ok: true, value: { kind: "start", data: { session: "s", options: { creationSites: false, native: true }, keepStartup: false, fromFlightRecorder: false } } });
+    expect(checked).toEqual({ ok: true, value: { kind: "start", data: { session: "s", options: { creationSites: false, native: true, networkLog: false }, keepStartup: false, fromFlightRecorder: false } } });
+  });
+});
+
+describe("network timings for the page", () => {
+  const FIELDS = NETWORK_TIMING_FIELDS.length;
+  const message = (urls: unknown, values: unknown, extra: object = {}): unknown => ({ kind: "networkTimings", data: { session: "s", timings: { urls, values, ...extra } } });
+  const row = (): number[] => [0, 250, 30, 4, -1, -1, 0.5, 20, 5.5, 200, 300, 100, 120];
+
+  test("URLs with their fields' finite numbers are accepted", () => {
+    const values = Float64Array.from([...row(), ...row()]);
+    expect(checkBridgeMessage(message(["https://a.test/1", "https://a.test/2"], values))).toEqual({
+      ok: true, value: { kind: "networkTimings", data: { session: "s", timings: { urls: ["https://a.test/1", "https://a.test/2"], values } } },
+    });
+  });
+
+  test("a wrong count of numbers, a number that is not finite, a plain array, too many or too long URLs are refused", () => {
+    const refused = (urls: unknown, values: unknown, extra?: object): string => {
+      const checked = checkBridgeMessage(message(urls, values, extra));
+      return checked.ok ? "accepted" : checked.reason;
+    };
+    expect(refused(["https://a.test/"], new Float64Array(FIELDS - 1))).toMatch(/values is not a Float64Array/);
+    expect(refused(["https://a.test/"], Float64Array.from([...row().slice(1), NaN]))).toMatch(/values\[12\] is not a finite number/);
+    expect(refused(["https://a.test/"], row())).toMatch(/values is not a Float64Array/);
+    expect(refused(["https://a.test/"], new Float32Array(FIELDS))).toMatch(/values is not a Float64Array/);
+    expect(refused(Array.from({ length: MAX_NETWORK_TIMINGS + 1 }, () => "https://a.test/"), new Float64Array((MAX_NETWORK_TIMINGS + 1) * FIELDS))).toMatch(/urls is not a list/);
+    expect(refused([`https://a.test/${"x".repeat(MAX_URL_CHARS)}`], new Float64Array(FIELDS))).toMatch(/urls is not a list/);
+    expect(refused([""], new Float64Array(FIELDS))).toMatch(/urls is not a list/);
+    expect(refused(["https://a.test/"], new Float64Array(FIELDS), { more: 1 })).toMatch(/unexpected property/);
+  });
+
+  test("a Float64Array whose length getter the page redefined is read by the real one", () => {
+    const prototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+    const original = Object.getOwnPropertyDescriptor(prototype, "length")!;
+    Object.defineProperty(prototype, "length", { get: () => 1_000_000, configurable: true });
+    try {
+      expect(checkBridgeMessage(message(["https://a.test/"], Float64Array.from(row()))).ok).toBe(true);
+    } finally {
+      Object.defineProperty(prototype, "length", original);
+    }
   });
 });

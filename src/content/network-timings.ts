@@ -1,0 +1,58 @@
+/**
+ * What a frame's page may know of the requests DevTools' network log saw in its tab: the
+ * bridge's filter between the panel's NetworkEntries (every request of the tab, every origin)
+ * and the page agent, which gets NetworkTimings in its own clock.
+ *
+ * The page is told no more than its own Resource Timing would tell it (the network log knows
+ * more: phases of any origin's requests, other frames' requests). A request of the frame's
+ * origin, or whose response names it (or `*`) in `Timing-Allow-Origin`, keeps everything; a
+ * script of another origin keeps its URL, start and duration, as its resource entry would;
+ * another origin's fetch or XHR is left out (its entry would have no phases, and a request
+ * without phases gets none).
+ */
+import { NETWORK_TIMING_FIELDS, type NetworkEntry, type NetworkTimings } from "../protocol/messages.ts";
+
+const FIELDS = NETWORK_TIMING_FIELDS.length;
+
+function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `header` (a `Timing-Allow-Origin` value: a list of origins, or `*`) allows `origin`. */
+export function timingAllowed(header: string | null, origin: string): boolean {
+  if (header === null) return false;
+  for (const item of header.split(",")) {
+    const allowed = item.trim();
+    if (allowed === "*" || allowed === origin) return true;
+  }
+  return false;
+}
+
+/**
+ * The timings of `entries` the page of a frame of `origin`, whose clock started at epoch ms
+ * `timeOrigin`, may have; null when none.
+ */
+export function timingsForFrame(entries: readonly NetworkEntry[], origin: string, timeOrigin: number): NetworkTimings | null {
+  const urls: string[] = [];
+  const rows: number[] = [];
+  for (const entry of entries) {
+    const open = originOf(entry.url) === origin || timingAllowed(entry.timingAllowOrigin, origin);
+    if (!open && entry.type === "request") continue;
+    const start = entry.startedAt - timeOrigin;
+    const hidden = -1;
+    urls.push(entry.url);
+    rows.push(
+      entry.type === "request" ? 0 : 1, start, entry.duration,
+      open ? entry.blocked : hidden, open ? entry.dns : hidden, open ? entry.connect : hidden,
+      open ? entry.send : hidden, open ? entry.wait : hidden, open ? entry.receive : hidden,
+      open ? entry.status : hidden, open ? entry.transferSize : hidden, open ? entry.bodySize : hidden, open ? entry.decodedSize : hidden,
+    );
+  }
+  if (urls.length === 0) return null;
+  const values = Float64Array.from(rows, (value) => (Number.isFinite(value) ? value : -1));
+  return values.length === urls.length * FIELDS ? { urls, values } : null;
+}
