@@ -10,9 +10,10 @@
  * another origin's fetch or XHR is left out (its entry would have no phases, and a request
  * without phases gets none).
  */
-import { NETWORK_TIMING_FIELDS, type NetworkEntry, type NetworkTimings } from "../protocol/messages.ts";
+import type { NetworkEntry, NetworkTimings } from "../protocol/messages.ts";
 
-const FIELDS = NETWORK_TIMING_FIELDS.length;
+/** A field the page may not know (NetworkTimings). */
+const HIDDEN = -1;
 
 function originOf(url: string): string | null {
   try {
@@ -42,17 +43,16 @@ export function timingsForFrame(entries: readonly NetworkEntry[], origin: string
   for (const entry of entries) {
     const open = originOf(entry.url) === origin || timingAllowed(entry.timingAllowOrigin, origin);
     if (!open && entry.type === "request") continue;
-    const start = entry.startedAt - timeOrigin;
-    const hidden = -1;
     urls.push(entry.url);
+    // In the order of NETWORK_TIMING_FIELDS.
     rows.push(
-      entry.type === "request" ? 0 : 1, start, entry.duration,
-      open ? entry.blocked : hidden, open ? entry.dns : hidden, open ? entry.connect : hidden,
-      open ? entry.send : hidden, open ? entry.wait : hidden, open ? entry.receive : hidden,
-      open ? entry.status : hidden, open ? entry.transferSize : hidden, open ? entry.bodySize : hidden, open ? entry.decodedSize : hidden,
+      entry.type === "request" ? 0 : 1, entry.startedAt - timeOrigin, entry.duration,
+      open ? entry.blocked : HIDDEN, open ? entry.dns : HIDDEN, open ? entry.connect : HIDDEN,
+      open ? entry.send : HIDDEN, open ? entry.wait : HIDDEN, open ? entry.receive : HIDDEN,
+      open ? entry.status : HIDDEN, open ? entry.transferSize : HIDDEN, open ? entry.bodySize : HIDDEN, open ? entry.decodedSize : HIDDEN,
     );
   }
   if (urls.length === 0) return null;
-  const values = Float64Array.from(rows, (value) => (Number.isFinite(value) ? value : -1));
-  return values.length === urls.length * FIELDS ? { urls, values } : null;
+  // The page refuses a message with a number that is not finite: one bad field costs its own.
+  return { urls, values: Float64Array.from(rows, (value) => (Number.isFinite(value) ? value : HIDDEN)) };
 }

@@ -42,6 +42,11 @@ describe("a frame's share of the network log", () => {
     expect(Array.from(timings.values.subarray(NETWORK_TIMING_FIELDS.length))).toEqual([1, 250, 30, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1]);
   });
 
+  test("a number that is not finite is sent as unknown, so the page does not refuse the others with it", () => {
+    const timings = timingsForFrame([{ ...entry(`${ORIGIN}/a`, "request"), duration: Number.NaN, wait: Infinity }], ORIGIN, 1_000_000)!;
+    expect(Array.from(timings.values)).toEqual([0, 250, -1, 4, 1, 2, 0.5, -1, 2.5, 200, 300, 100, 120]);
+  });
+
   test("nothing at all is no message; a sandboxed frame's opaque origin matches no URL", () => {
     expect(timingsForFrame([entry("https://cdn.test/x", "request")], ORIGIN, 0)).toBeNull();
     expect(timingsForFrame([], ORIGIN, 0)).toBeNull();
