@@ -132,10 +132,23 @@ function takeRequest(url: string, start: number): WaitingRequest | null {
 }
 
 /**
- * The detail of a request's `requestQueue` operation: the phases of its entry in ms, `sent`
- * being its requestStart. Written as JSON text at once (numbers only, nothing to escape):
- * one is written for every recorded request, so no object is built for it.
+ * The detail of a request's `requestQueue` operation, its phases in ms: `waiting` and
+ * `download` left out when negative (unknown; `download` only after a `waiting`), `connect`
+ * when 0, `transferSize` when unknown. Written as JSON text at once (numbers only, nothing to
+ * escape): one is written for every recorded request, so no object is built for it.
  */
+function phasesJson(queued: number, connect: number, waiting: number, download: number, transferSize: number | undefined): string {
+  let detail = `{"queued":${jsonPrimitive(round(queued))}`;
+  if (connect > 0) detail += `,"connect":${jsonPrimitive(round(connect))}`;
+  if (waiting >= 0) {
+    detail += `,"waiting":${jsonPrimitive(round(waiting))}`;
+    if (download >= 0) detail += `,"download":${jsonPrimitive(round(download))}`;
+  }
+  if (transferSize !== undefined) detail += `,"transferSize":${jsonPrimitive(transferSize)}`;
+  return `${detail}}`;
+}
+
+/** The phases of a request's resource entry (phasesJson), `sent` being its requestStart. */
 function phasesDetail(entry: PerformanceEntry, start: number, sent: number): string {
   const t = resourceTiming;
   const fetchStart = t.fetchStart(entry) ?? start;
@@ -144,20 +157,17 @@ function phasesDetail(entry: PerformanceEntry, start: number, sent: number): str
   const lookupStart = t.domainLookupStart(entry) ?? 0;
   const responseStart = t.responseStart(entry) ?? 0;
   const responseEnd = t.responseEnd(entry) ?? 0;
-  const transferSize = t.transferSize(entry);
   // A new connection starts with a lookup or a connect after fetchStart; a reused one shows
   // neither, and all the time before the request went out was spent waiting for it.
   const opening = lookupStart > fetchStart ? lookupStart : connectStart > fetchStart ? connectStart : 0;
   const queuedUntil = opening > 0 ? opening : sent;
   const connect = opening > 0 && connectEnd > opening ? connectEnd - opening : 0;
-  let detail = `{"queued":${jsonPrimitive(round(mathMax(0, queuedUntil - start)))}`;
-  if (connect > 0) detail += `,"connect":${jsonPrimitive(round(connect))}`;
-  if (responseStart > 0) {
-    detail += `,"waiting":${jsonPrimitive(round(mathMax(0, responseStart - sent)))}`;
-    if (responseEnd > 0) detail += `,"download":${jsonPrimitive(round(mathMax(0, responseEnd - responseStart)))}`;
-  }
-  if (transferSize !== undefined) detail += `,"transferSize":${jsonPrimitive(transferSize)}`;
-  return `${detail}}`;
+  const responded = responseStart > 0;
+  return phasesJson(
+    mathMax(0, queuedUntil - start), connect,
+    responded ? mathMax(0, responseStart - sent) : -1, responded && responseEnd > 0 ? mathMax(0, responseEnd - responseStart) : -1,
+    t.transferSize(entry),
+  );
 }
 
 function reportRequest(into: Sink, entry: PerformanceEntry, url: string, start: number): void {
@@ -349,7 +359,7 @@ function reportTimings(timings: unknown): void {
   }
 }
 
-/** A request's phases from the network log, as `phasesDetail` writes an entry's. */
+/** A request's phases from the network log: `queued` its blocked time, `connect` its lookup and connect, `waiting` send and wait, `download` receive. */
 function reportLoggedRequest(into: Sink, url: string, values: Float64Array, row: number): void {
   const blocked = values[row + C.blocked]!;
   if (blocked < 0) return; // no phases
@@ -359,17 +369,9 @@ function reportLoggedRequest(into: Sink, url: string, values: Float64Array, row:
   const start = mathMax(request.at, values[row + C.start]!);
   const connect = mathMax(0, values[row + C.dns]!) + mathMax(0, values[row + C.connect]!);
   const sent = start + blocked + connect;
-  let detail = `{"queued":${jsonPrimitive(round(blocked))}`;
-  if (connect > 0) detail += `,"connect":${jsonPrimitive(round(connect))}`;
   const wait = values[row + C.wait]!;
-  if (wait >= 0) {
-    detail += `,"waiting":${jsonPrimitive(round(mathMax(0, values[row + C.send]!) + wait))}`;
-    const receive = values[row + C.receive]!;
-    if (receive >= 0) detail += `,"download":${jsonPrimitive(round(receive))}`;
-  }
-  const transferSize = values[row + C.transferSize]!;
-  if (transferSize >= 0) detail += `,"transferSize":${jsonPrimitive(transferSize)}`;
-  recordQueue(into, request, start, sent, `${detail}}`);
+  const waiting = wait < 0 ? -1 : mathMax(0, values[row + C.send]!) + wait;
+  recordQueue(into, request, start, sent, phasesJson(blocked, connect, waiting, values[row + C.receive]!, known(values[row + C.transferSize]!)));
 }
 
 // ── The observer ─────────────────────────────────────────────────────────────────────────────
