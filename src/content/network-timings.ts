@@ -15,13 +15,20 @@ import type { NetworkEntry, NetworkTimings } from "../protocol/messages.ts";
 /** A field the page may not know (NetworkTimings). */
 const HIDDEN = -1;
 
-function originOf(url: string): string | null {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return null;
-  }
+/**
+ * Whether `url` (as the network log writes it: serialized, so `scheme://host[:port]/…`) is of
+ * `origin` (serialized too). A string comparison, not a URL parse: the bridge runs on the page's
+ * thread, for every request of the tab. A URL it does not recognize so (userinfo, `blob:`) is
+ * taken for another origin's, which tells the page less, not more; and an opaque origin
+ * ("null") owns no URL.
+ */
+export function ofOrigin(url: string, origin: string): boolean {
+  return origin !== OPAQUE && url.length > origin.length && url.charCodeAt(origin.length) === SLASH && url.startsWith(origin);
 }
+
+const SLASH = 0x2f;
+/** An opaque origin's serialization. */
+const OPAQUE = "null";
 
 /** Whether `header` (a `Timing-Allow-Origin` value: a list of origins, or `*`) allows `origin`. */
 export function timingAllowed(header: string | null, origin: string): boolean {
@@ -41,7 +48,7 @@ export function timingsForFrame(entries: readonly NetworkEntry[], origin: string
   const urls: string[] = [];
   const rows: number[] = [];
   for (const entry of entries) {
-    const open = originOf(entry.url) === origin || timingAllowed(entry.timingAllowOrigin, origin);
+    const open = ofOrigin(entry.url, origin) || timingAllowed(entry.timingAllowOrigin, origin);
     if (!open && entry.type === "request") continue;
     urls.push(entry.url);
     // In the order of NETWORK_TIMING_FIELDS.
