@@ -338,6 +338,7 @@ export class RecordingStore {
     this.options = { ...this.options, native: on };
     if (this.recording !== null) {
       this.recording = { ...this.recording, options: this.options };
+      this.followNetworkLog();
       this.wall.send({ kind: "record", data: { recording: this.recording, keepStartup: false } });
     }
     this.changed();
@@ -356,8 +357,7 @@ export class RecordingStore {
     this.session = this.recording.session;
     this.builder = new SessionBuilder();
     this.logger = new SessionLogger();
-    const networkLog = this.host.networkLog;
-    if (networkLog !== undefined) this.stopNetworkLog = networkLog.listen((entries) => this.wall.send({ kind: "networkEntries", data: { entries } }));
+    this.followNetworkLog();
     // What the top frame said of itself, if it already has: a reload tells again.
     for (const entry of this.frames.values()) if (entry.hello?.isTopFrame === true) this.describeSession(entry.hello);
     this.phase = "recording";
@@ -406,6 +406,21 @@ export class RecordingStore {
     this.events = recordCount(trace);
     this.phase = "stopped";
     this.changed();
+  }
+
+  /**
+   * Listens to DevTools' network log while a recording with native instrumentation runs, and
+   * only then: the log's entries are of use to no page that does not record its requests, and
+   * each bridge pays to sort them.
+   */
+  private followNetworkLog(): void {
+    const networkLog = this.host.networkLog;
+    const wanted = networkLog !== undefined && this.recording !== null && this.options.native;
+    if (!wanted) {
+      this.endNetworkLog();
+    } else if (this.stopNetworkLog === null) {
+      this.stopNetworkLog = networkLog.listen((entries) => this.wall.send({ kind: "networkEntries", data: { entries } }));
+    }
   }
 
   /** Passes on what the network log still holds (the pages record it before they stop), and stops. */

@@ -371,8 +371,17 @@ describe("request timings from DevTools' network log", () => {
     expect(row(0)).toEqual([0, 250.5, 30, 4, -1, -1, 0.5, 20, 5.5, 200, 300, 100, 120]);
     expect(row(1)).toEqual([1, 270, 30, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1]);
     expect(row(2).slice(0, 4)).toEqual([0, 280, 30, 4]);
-    store.stop();
+    // With the "Native" box unticked the pages record no requests: the log is not read then.
+    store.setNativeInstrumentation(false);
     expect(stops).toBe(1);
+    expect(passOn).toBeNull();
+    store.setNativeInstrumentation(true);
+    expect(passOn).not.toBeNull();
+    store.stop();
+    expect(stops).toBe(2);
+    expect(passOn).toBeNull();
+    store.setNativeInstrumentation(false);
+    store.record();
     expect(passOn).toBeNull();
   });
 
