@@ -26,9 +26,37 @@ export interface BenchRow {
   readonly note?: string;
 }
 
-/** The median of `values` (the upper one of an even count), as every figure here reports it. */
+/** The median of `values` (of an even count, the mean of the middle two), as every figure here reports it. */
 export function median(values: readonly number[]): number {
-  return [...values].sort((a, b) => a - b)[values.length >> 1]!;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * A distribution-free 95% confidence interval of the median of `values` (its order statistics
+ * whose ranks a Binomial(n, ½) keeps between them with at least that probability): how far the
+ * median of another run of the same size could fall. A budget's figure within a few percent of
+ * its limit means nothing unless this interval is on one side of it. Null under 6 values,
+ * which cannot give 95%.
+ */
+export function medianInterval(values: readonly number[]): readonly [number, number] | null {
+  const n = values.length;
+  // P(X < k) for X ~ Binomial(n, ½): the largest k with P ≤ 2.5% leaves ranks k+1…n−k (1-based).
+  let below = 0;
+  let coefficient = 1; // C(n, k)
+  const half = 0.5 ** n;
+  let k = 0;
+  while (k < n) {
+    const next = below + coefficient * half;
+    if (next > 0.025) break;
+    below = next;
+    coefficient = (coefficient * (n - k)) / (k + 1);
+    k++;
+  }
+  if (k === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return [sorted[k - 1]!, sorted[n - k]!];
 }
 
 export interface MeasureOptions {

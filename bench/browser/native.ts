@@ -55,7 +55,9 @@
  * flips each round; a ratio's figure is the median over rounds of the ratio of the two states'
  * runs in the same round, so the drift in a shared machine's load hits both sides of every
  * ratio alike; and the browsers are launched afresh a few times (generations), so that a
- * lucky or unlucky renderer process does not decide a figure either.
+ * lucky or unlucky renderer process does not decide a figure either. Each ratio's note gives the
+ * median's 95% interval too: whole runs of 36 rounds have put the same build's ratios 4% apart,
+ * and a figure that close to its budget says nothing until the interval is on one side of it.
  *
  * The fetch wrapper alone, without a budget: in the native-on page and in the flight-recorder
  * page, FETCHES fetches through the original `fetch` (taken while the page was not recorded)
@@ -110,7 +112,7 @@
 import { writeFileSync } from "node:fs";
 import type { Browser, CDPSession, Frame, Page, Protocol } from "puppeteer-core";
 import { clickWhenStill, openDevTools, openInspectedPage, showAsyncPanel, startRecording } from "../../test/e2e/helpers.ts";
-import type { BenchFigure } from "../harness.ts";
+import { median, medianInterval, type BenchFigure } from "../harness.ts";
 import { launchWithExtensionCopy, launchWithoutExtension, startNativeServer } from "../../test/e2e/native-fixtures.ts";
 
 const FETCHES = Number(process.env.NATIVE_BENCH_FETCHES ?? 500);
@@ -290,17 +292,18 @@ interface Side extends Samples {
   readonly fetchPairEvents: number[];
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** The interquartile range of `ratios`, as the figures' notes give it: `1.023–1.104`. */
 function interquartile(ratios: readonly number[]): string {
   const sorted = [...ratios].sort((a, b) => a - b);
   const quartile = (q: number): string => sorted[Math.floor(q * (sorted.length - 1))]!.toFixed(3);
   return `${quartile(0.25)}–${quartile(0.75)}`;
+}
+
+/** How far the median of `ratios` could move in another run of as many rounds (harness.ts). */
+function spread(ratios: readonly number[]): string {
+  const interval = medianInterval(ratios);
+  const within = interval === null ? "" : `, the median's 95% interval ${interval[0].toFixed(3)}–${interval[1].toFixed(3)}`;
+  return `ratios' interquartile range ${interquartile(ratios)}${within}`;
 }
 
 /** The main thread's CPU seconds (ThreadTime) and seconds in tasks (TaskDuration) so far. */
@@ -625,7 +628,7 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
           value: median(ratios),
           unit: "×",
           ...(budgeted && budget !== null ? { budget: { max: budget } } : {}),
-          note: `medians ${median(values).toFixed(1)} ms vs ${median(baseline).toFixed(1)} ms; ratios' interquartile range ${interquartile(ratios)} over ${ratios.length} rounds in ${GENERATIONS} browser generations`,
+          note: `medians ${median(values).toFixed(1)} ms vs ${median(baseline).toFixed(1)} ms; ${spread(ratios)} over ${ratios.length} rounds in ${GENERATIONS} browser generations`,
         });
       }
     }
@@ -644,7 +647,7 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
             name: `${mine}, this build / the other build (${AGAINST}), ${measure}`,
             value: median(ratios),
             unit: "×",
-            note: `medians ${median(on[key]).toFixed(1)} ms vs ${median(other[key]).toFixed(1)} ms over ${ratios.length} rounds`,
+            note: `medians ${median(on[key]).toFixed(1)} ms vs ${median(other[key]).toFixed(1)} ms; ${spread(ratios)} over ${ratios.length} rounds`,
           });
         }
       }
@@ -658,7 +661,7 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
         name: `${FETCHES} fetches alone, main-thread CPU time, through the fetch wrapper / through the original fetch, in the same page: ${variant}`,
         value: median(ratios),
         unit: "×",
-        note: `medians ${median(wrapped).toFixed(1)} ms vs ${median(original).toFixed(1)} ms over ${ratios.length} rounds`,
+        note: `medians ${median(wrapped).toFixed(1)} ms vs ${median(original).toFixed(1)} ms; ${spread(ratios)} over ${ratios.length} rounds`,
       });
     }
     // The floor of any recording wrapper, shown without a budget (see runFloorPair).
@@ -669,7 +672,7 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
         name: `${FETCHES} fetches + ${TIMERS} timers, main-thread CPU time, through minimal wrappers of the page's own / through the browser's functions, in the same page: ${variant === "absent" ? "extension absent (DevTools closed)" : "native off (DevTools open)"}`,
         value: median(ratios),
         unit: "×",
-        note: `the floor of any recording wrapper; medians ${median(wrapped).toFixed(1)} ms vs ${median(unwrapped).toFixed(1)} ms; ratios' interquartile range ${interquartile(ratios)} over ${ratios.length} rounds`,
+        note: `the floor of any recording wrapper; medians ${median(wrapped).toFixed(1)} ms vs ${median(unwrapped).toFixed(1)} ms; ${spread(ratios)} over ${ratios.length} rounds`,
       });
     }
     // Each state against the extension absent, shown without a budget: the then wrapper's cost
@@ -689,7 +692,7 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
           name: `${work}, main-thread CPU time, ${variant} / extension absent`,
           value: median(ratios),
           unit: "×",
-          note: `medians ${median(values).toFixed(1)} ms vs ${median(absent[key]).toFixed(1)} ms; ratios' interquartile range ${interquartile(ratios)} over ${ratios.length} rounds`,
+          note: `medians ${median(values).toFixed(1)} ms vs ${median(absent[key]).toFixed(1)} ms; ${spread(ratios)} over ${ratios.length} rounds`,
         });
       }
     }

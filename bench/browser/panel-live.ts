@@ -21,7 +21,7 @@
  */
 import { writeFileSync } from "node:fs";
 import type { Frame } from "puppeteer-core";
-import type { BenchFigure } from "../harness.ts";
+import { median, type BenchFigure } from "../harness.ts";
 import { openInspectedPage, startRecording } from "../../test/e2e/helpers.ts";
 import { launchWithExtensionCopy, startNativeServer } from "../../test/e2e/native-fixtures.ts";
 import { PANEL_PAGE } from "../../src/cli/browser.ts";
@@ -207,10 +207,6 @@ async function liveRun(extensionDir: string | undefined, profile: string | undef
   } finally {
     await Promise.all([launched.close(), server.close()]);
   }
-}
-
-function median(values: readonly number[]): number {
-  return percentile(values, 50);
 }
 
 /**
