@@ -32,6 +32,7 @@ const WORK = `
 window.go = () => {
   const parts = { timeout: "-", interval: "-", raf: "-", fetch: "-", xhr: "-", abort: "-", all: "-", allFetches: "-", race: "-", signalTimeout: "-", message: "-", microtask: "-", idle: "-", worker: "-", long: "-" };
   let pending = 15;
+  window.__parts = parts;
   const done = (name, value) => {
     parts[name] = value;
     pending--;
@@ -128,16 +129,22 @@ async function pageGlobal(cdp: CDPSession, name: string): Promise<unknown> {
   return result.value;
 }
 
-/** Runs the page's work (`go()`) and waits for what it wrote down, `__result`. */
+/**
+ * Runs the page's work (`go()`) and waits for what it wrote down, `__result`; when it does not
+ * come, the failure names the parts that had not reported ("-").
+ */
 async function runWork(cdp: CDPSession): Promise<unknown> {
   await cdp.send("Runtime.evaluate", { expression: "go()" });
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + WORK_DEADLINE_MS;
   let result: unknown;
-  while ((result = await pageGlobal(cdp, "__result")) === undefined && Date.now() < deadline) {
+  while ((result = await pageGlobal(cdp, "__result")) === undefined) {
+    if (Date.now() > deadline) throw new Error(`the page's work did not finish in ${WORK_DEADLINE_MS / 1000} s; its parts: ${JSON.stringify(await pageGlobal(cdp, "__parts"))}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return result;
 }
+
+const WORK_DEADLINE_MS = 20_000;
 
 /** Runs the page's work and returns what it wrote down, with the count of traps that fired. */
 async function runPoisonedWork(page: Page): Promise<{ result: unknown; hits: unknown; firstHit: unknown; stackFormats: unknown; formatter: unknown }> {
