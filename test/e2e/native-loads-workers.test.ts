@@ -15,7 +15,7 @@ import type { Browser, Frame, Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { NativeOpRecord, Trace } from "../../src/trace/model.ts";
 import {
-  clickWhenStill, openDevTools, openInspectedPage, POLL, screenshotPanel, setDevToolsColorScheme, showAsyncPanel, stopRecording, waitForTrace,
+  clickWhenStill, openDevTools, openInspectedPage, panelTrace, POLL, screenshotPanel, setDevToolsColorScheme, showAsyncPanel, stopRecording, waitForTrace,
 } from "./helpers.ts";
 import { detailOf, launchWithExtensionCopy } from "./native-fixtures.ts";
 import { clickAt, painted, timelineRows, waitForSteadyFrame, type PanelView } from "./panel-driver.ts";
@@ -101,6 +101,14 @@ const recordedWhole = (t: Trace): boolean => t.nativeOps.filter((op) => op.kind 
   && t.nativeOps.some((op) => op.kind === "module" && op.label.endsWith("/lazy.mjs"))
   && t.nativeOps.some((op) => op.kind === "script" && op.label.endsWith("/missing.js"));
 
+/** What of `recordedWhole` a trace has: the requests with their phases, and the loads. */
+function loadsOf(t: Trace): string {
+  const fetches = t.nativeOps.filter((op) => op.kind === "fetch");
+  const loads = t.nativeOps.filter((op) => op.kind === "script" || op.kind === "module").map((op) => `${op.kind} ${op.label}`);
+  return `${fetches.length} fetches (${fetches.filter((op) => op.end !== null).length} ended), `
+    + `${t.nativeOps.filter((op) => op.kind === "requestQueue").length} of ${PARALLEL} queued phases; loads: ${loads.join(", ")}`;
+}
+
 async function recordLoads(browser: Browser, origin: string, way: Way): Promise<Recorded> {
   const inspected = await openInspectedPage(browser, `${origin}/blank`);
   const { page } = inspected;
@@ -113,7 +121,9 @@ async function recordLoads(browser: Browser, origin: string, way: Way): Promise<
     await panel.evaluate(() => window.__aioscopePanel?.record());
     await waitForTrace(panel, (t) => t.markers.some((m) => m.kind === "recordingStart"), 30_000);
     await loaded();
-    const trace = await waitForTrace(panel, recordedWhole, 30_000);
+    const trace = await waitForTrace(panel, recordedWhole, 30_000).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}\nRecorded: ${loadsOf(await panelTrace(panel))}`);
+    });
     // Stopped, so that the rows stand still while they are clicked.
     await stopRecording(panel);
     return { page, devtools, panel, trace };
