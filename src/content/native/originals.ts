@@ -237,6 +237,11 @@ export function observe(observer: PerformanceObserver, options: PerformanceObser
 export function disconnect(observer: PerformanceObserver): void {
   if (observerDisconnect !== undefined) apply(observerDisconnect, observer, []);
 }
+const observerTakeRecords = observerProto?.takeRecords;
+/** The entries `observer` has queued and not yet delivered, taken off its queue. */
+export function takeRecords(observer: PerformanceObserver): readonly PerformanceEntry[] {
+  return observerTakeRecords === undefined ? [] : (apply(observerTakeRecords, observer, []) as PerformanceEntry[]);
+}
 
 const scriptProto = proto(ctorOf("HTMLScriptElement"));
 export const NativeHTMLScriptElement = ctorOf<typeof HTMLScriptElement>("HTMLScriptElement");

@@ -32,7 +32,7 @@ import {
   apply, CAPTURE_PASSIVE, collectionAt, consoleWarn, documentReadyState, collectionLength, disconnect, documentScripts, entriesOf,
   entryName, entryStartTime, eventTarget, eventType, isScriptElement, jsonPrimitive, listen, NativePerformanceObserver, observe, ONCE_PASSIVE,
   pageWindow, removeListener, resourceTiming,
-  scriptSrc, scriptType, supportedEntryTypes,
+  scriptSrc, scriptType, supportedEntryTypes, takeRecords,
 } from "./originals.ts";
 import { append, indexOf, mathMax, mathRound, safeMap, stringIndexOf, stringSlice } from "../../trace/primordials.ts";
 import { currentSink, describe, startOp, type NativeOp, type Sink } from "./sink.ts";
@@ -409,6 +409,10 @@ function reportListed(list: unknown): void {
   report(entriesOf(list as PerformanceObserverEntryList));
 }
 
+function reportTaken(entries: unknown): void {
+  report(entries as readonly PerformanceEntry[]);
+}
+
 /**
  * Records script loads and request phases into the current sink while started: from an
  * observer of `resource` entries, or from the network log's timings (`takeTimings`) once
@@ -433,12 +437,19 @@ export class ResourceObserver {
     this.observeEntries(entries);
   }
 
-  /** Observes resource entries, or (false) leaves them to the network log's timings; what is waiting stays. */
+  /**
+   * Observes resource entries, or (false) leaves them to the network log's timings; what is
+   * waiting stays. Entries the observer holds undelivered are still recorded: requests that
+   * finished before a panel took the recording on are in no log the panel passes on.
+   */
   observeEntries(on: boolean): void {
     if (!observing || on === (this.observer !== null)) return;
     if (!on) {
-      disconnect(this.observer!);
+      const observer = this.observer!;
+      const undelivered = takeRecords(observer);
+      disconnect(observer);
       this.observer = null;
+      if (undelivered.length > 0) defer(reportTaken, undelivered, null, 0);
       return;
     }
     if (NativePerformanceObserver === undefined || indexOf(supportedEntryTypes, "resource") < 0) return;
