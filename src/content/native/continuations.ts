@@ -14,6 +14,11 @@
  * reactions `Promise.all` and friends attach to their members (their own resolve and reject
  * functions, which run no page code) carry no cause: the combinator's watch joins them
  * instead (combinators.ts), and what the combined promise's continuations start has its cause.
+ * Nor do a promise's resolving functions, which the language passes to `then` when a promise
+ * is resolved with another: both kinds go to the original as the browser's own calls do
+ * (`originalThen`), so that DevTools' debugger, which captures a stack for every `then` a
+ * script calls, does not for these (without the wrapper it never did: the caller was the
+ * browser).
  *
  * What the page sees: `then` has the original's name, length and source; it is called with the
  * page's `this` and arguments, and returns the original's result. Non-callable arguments pass
@@ -24,7 +29,7 @@
  */
 import { Patch } from "./cloak.ts";
 import { Cause, activeCause, enter, leave } from "./causes.ts";
-import { apply, hasPromisePrototype, promisePrototype } from "./originals.ts";
+import { apply, hasPromisePrototype, nativeReactions, originalThen, promisePrototype } from "./originals.ts";
 import { currentSink, promiseOps, taskTracker } from "./sink.ts";
 import { joinReaction } from "./combinators.ts";
 
@@ -47,9 +52,13 @@ function continuation(callback: Function, frame: Cause): Function {
 export const thenPatch = Patch.of(promisePrototype, "then", (original) => ({
   then(this: unknown, ...args: unknown[]): unknown {
     const into = currentSink();
+    // Promise.all and friends attaching their own reactions to their members: no cause to
+    // carry, and called as the browser calls them (see originalThen).
+    if (into !== null && joinReaction(this, args)) return originalThen(this as Promise<unknown>, args[0] as never, args[1] as never);
+    // A promise resolved with one of ours, or a page passing a promise's resolve and reject on:
+    // what those reactions start is the promise's business, not theirs.
+    if (hasPromisePrototype(this) && nativeReactions(args[0], args[1])) return originalThen(this, args[0] as never, args[1] as never);
     if (into === null) return apply(original, this, args);
-    // Promise.all and friends attaching their own reactions to their members: no cause to carry.
-    if (joinReaction(this, args)) return apply(original, this, args);
     const settledBy = typeof this === "object" && this !== null ? promiseOps.get(this) : undefined;
     let frame: Cause | null = null;
     if (settledBy !== undefined && settledBy.live) {
