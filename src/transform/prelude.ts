@@ -69,6 +69,19 @@ const weakMapDelete = WeakMap.prototype.delete;
 const arrayPush = Array.prototype.push;
 const arraySplice = Array.prototype.splice;
 const arrayIndexOf = Array.prototype.indexOf;
+const arrayReduce = Array.prototype.reduce;
+const functionBind = Function.prototype.bind;
+/** `promiseThen.call` as a function of its own. */
+const thenCall = reflectApply(functionBind, Function.prototype.call, [promiseThen]) as (...args: unknown[]) => unknown;
+/**
+ * `promise.then(onFulfilled, onRejected)`, called from `Array.prototype.reduce`: V8 tells a
+ * debugger of a `then` only when a script's function calls it, and DevTools then captures a
+ * stack for the reaction (microseconds a call). The prelude's reactions run none of the app's
+ * code, so they need none, and the app's `await`s keep theirs.
+ */
+function quietThen(promise: unknown, onFulfilled: (value: unknown) => void, onRejected: (reason: unknown) => void): void {
+  reflectApply(arrayReduce, [onRejected], [reflectApply(functionBind, thenCall, [undefined, promise]), onFulfilled]);
+}
 const enqueueMicrotask: (callback: () => void) => void =
   typeof queueMicrotask === "function" ? queueMicrotask : (callback) => void reflectApply(promiseThen, NativePromise.resolve(), [callback]);
 const reportError: (...args: unknown[]) => void = typeof console !== "undefined" && typeof console.error === "function"
@@ -250,7 +263,7 @@ function suspend<T>(call: AsyncCall | null, value: T, label: string, flags = 0):
   } else if (typeof value === "object" && value !== null) {
     if (getPrototypeOf(value) === promisePrototype) {
       try {
-        reflectApply(promiseThen, value, [onSettled, onRejected]);
+        quietThen(value, onSettled, onRejected);
       } catch {
         // Not a real promise after all: `resumed` will notice the resumption.
       }
