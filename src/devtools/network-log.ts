@@ -74,8 +74,11 @@ export function networkEntryOf(har: unknown): NetworkEntry | null {
   // Dated to the ms, rounded down: the middle of that ms is the closer guess.
   const startedAt = typeof entry.startedDateTime === "string" ? Date.parse(entry.startedDateTime) + 0.5 : NaN;
   if (type === undefined || typeof url !== "string" || url.length === 0 || url.length > MAX_URL_CHARS || !Number.isFinite(startedAt)) return null;
-  // A request that failed has no response to time (nor a resource entry).
-  if ((typeof response._error === "string" && response._error !== "") || amount(response.status) <= 0) return null;
+  // A request that failed has no response to time (nor a resource entry). A script answered
+  // with an error status failed after its response came: Chrome aborts its body
+  // ("net::ERR_ABORTED" beside the 404), and it has a resource entry, as its load has a row.
+  const failed = typeof response._error === "string" && response._error !== "";
+  if (amount(response.status) <= 0 || (failed && type !== "script")) return null;
   if (type === "script" && !pageScript(entry, request)) return null;
   return {
     url, type, startedAt,

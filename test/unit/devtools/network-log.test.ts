@@ -74,6 +74,10 @@ describe("a HAR entry as a NetworkEntry", () => {
 
   test("an HTTP error is still a response to time", () => {
     expect(networkEntryOf(har({ type: "script", status: 404 }))?.status).toBe(404);
+    // As Chrome logs a <script> answered 404: its body aborted after the response came.
+    expect(networkEntryOf(har({ type: "script", status: 404, error: "net::ERR_ABORTED" }))?.status).toBe(404);
+    // A fetch cut off after its response (an abort): left out, as before.
+    expect(networkEntryOf(har({ type: "fetch", status: 200, error: "net::ERR_ABORTED" }))).toBeNull();
   });
 });
 
