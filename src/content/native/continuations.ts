@@ -55,8 +55,8 @@ export const thenPatch = Patch.of(promisePrototype, "then", (original) => ({
     // Promise.all and friends attaching their own reactions to their members: no cause to
     // carry, and called as the browser calls them (see originalThen).
     if (into !== null && joinReaction(this, args)) return originalThen(this as Promise<unknown>, args[0] as never, args[1] as never);
-    // A promise resolved with one of ours, or a page passing a promise's resolve and reject on:
-    // what those reactions start is the promise's business, not theirs.
+    // A promise resolved with another (the language calls the other's `then` with its resolving
+    // functions), or a page passing a promise's resolve and reject on: no page code to carry a cause into.
     if (hasPromisePrototype(this) && nativeReactions(args[0], args[1])) return originalThen(this, args[0] as never, args[1] as never);
     if (into === null) return apply(original, this, args);
     const settledBy = typeof this === "object" && this !== null ? promiseOps.get(this) : undefined;
