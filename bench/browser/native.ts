@@ -59,11 +59,14 @@
  * median's 95% interval too: whole runs of 36 rounds have put the same build's ratios 4% apart,
  * and a figure that close to its budget says nothing until the interval is on one side of it.
  *
- * The fetch wrapper alone, without a budget: in the native-on page and in the flight-recorder
- * page, FETCHES fetches through the original `fetch` (taken while the page was not recorded)
- * and through `window.fetch`, the wrapper, one after the other in an order that flips each
- * round. Both run in the same page, with the same observers, `then` wrapper and recording: the
- * ratio is what the wrapper adds, with DevTools open and without.
+ * The fetch wrapper and the timer wrappers alone, without a budget: in the native-on page and
+ * in the flight-recorder page, FETCHES fetches through the original `fetch` (taken while the
+ * page was not recorded) and through `window.fetch`, the wrapper, one after the other in an
+ * order that flips each round; then TIMERS timers the same way, through the original
+ * `setTimeout` and `clearTimeout` and through the wrappers. Both run in the same page, with the
+ * same observers, `then` wrapper and recording: the ratio is what the wrappers add, with
+ * DevTools open and without, and the median of the paired differences is what one fetch or
+ * one timer costs (µs) — a figure that moves far less between runs than the work's ratios do.
  *
  * The floor, without a budget: in the extension-absent page (DevTools closed) and the native-off
  * page (DevTools open, the page's functions its own), the same work through minimal wrappers
@@ -178,13 +181,16 @@ window.takeFloorOriginals = () => {
     wrapped ? workWith(minimalSetTimeout, clearTimeout, minimalFetch, fetches, timers) : workWith(setTimeout, clearTimeout, fetch, fetches, timers);
 };
 // Fetches alone, through the browser's fetch as the page held it before recording began
-// (originalFetch) or through window.fetch as it is now.
+// (originalFetch) or through window.fetch as it is now; timers alone, the same way.
 window.fetchWork = async (fetches, original) => {
   const call = original ? window.originalFetch : window.fetch;
   const requests = [];
   for (let i = 0; i < fetches; i++) requests.push(call("/data?id=f" + i + "&bytes=256").then((r) => r.text()));
   await Promise.all(requests);
 };
+window.timerWork = (timers, original) => original
+  ? workWith(window.originalSetTimeout, window.originalClearTimeout, null, 0, timers)
+  : workWith(window.setTimeout, window.clearTimeout, null, 0, timers);
 // Promise continuations: a chain of n .then, registered in a timer's callback (the worst case
 // for the then wrapper while recording: a cause to carry, so every callback is wrapped).
 window.thenWork = (n) => new Promise((resolve) => setTimeout(() => {
@@ -257,8 +263,8 @@ const flight = (variant: Variant): boolean => variant === "flight recorder" || v
 /** Recorded through the Async panel, DevTools open on the page throughout. */
 const recording = (variant: Variant): boolean => variant === "native off" || nativeOn(variant);
 const nativeOn = (variant: Variant): boolean => variant === "native on" || variant === "native on, other build";
-/** The states whose page also times fetches through the wrapper against the original (runFetchPair). */
-const pairsFetches = (variant: Variant): boolean => nativeOn(variant) || flight(variant);
+/** The states whose page also times fetches and timers through the wrappers against the originals (runWrapperPairs). */
+const pairsWrappers = (variant: Variant): boolean => nativeOn(variant) || flight(variant);
 /**
  * The states whose page also times the work through minimal wrappers of its own against none
  * (runFloorPair): the floor of any recording wrapper, with DevTools closed and open.
@@ -269,15 +275,15 @@ const FLOOR_VARIANTS: readonly Variant[] = (["absent", "native off"] as const).f
  * What a side measures, one value a run (ms): main-thread CPU, time in tasks and wall time of
  * the work; main-thread CPU of the .then chain (thenWork) and of the page's own promises
  * (promiseWork); for a QUIET_VARIANTS side, main-thread CPU a second while the page does nothing
- * (one value a generation); for a native-on side, main-thread CPU
- * of fetchWork through the wrapper, and through the original fetch; for a floor side, of the
+ * (one value a generation); for a native-on or flight-recorder side, main-thread CPU of
+ * fetchWork and of timerWork through the wrappers, and through the originals; for a floor side, of the
  * work through minimal wrappers of the page's own, and through the browser's functions.
  */
-const SAMPLE_KEYS = ["cpu", "busy", "wall", "thenCpu", "promiseCpu", "quietCpu", "wrappedFetchCpu", "originalFetchCpu", "minimalWrapperCpu", "unwrappedCpu"] as const;
+const SAMPLE_KEYS = ["cpu", "busy", "wall", "thenCpu", "promiseCpu", "quietCpu", "wrappedFetchCpu", "originalFetchCpu", "wrappedTimerCpu", "originalTimerCpu", "minimalWrapperCpu", "unwrappedCpu"] as const;
 type Samples = Record<(typeof SAMPLE_KEYS)[number], number[]>;
 
 function noSamples(): Samples {
-  return { cpu: [], busy: [], wall: [], thenCpu: [], promiseCpu: [], quietCpu: [], wrappedFetchCpu: [], originalFetchCpu: [], minimalWrapperCpu: [], unwrappedCpu: [] };
+  return { cpu: [], busy: [], wall: [], thenCpu: [], promiseCpu: [], quietCpu: [], wrappedFetchCpu: [], originalFetchCpu: [], wrappedTimerCpu: [], originalTimerCpu: [], minimalWrapperCpu: [], unwrappedCpu: [] };
 }
 
 interface Side extends Samples {
@@ -288,8 +294,8 @@ interface Side extends Samples {
   readonly panel: Frame | null;
   /** For a page measured in two states (SAME_PAGE): its instrumentation now, and how to turn it. */
   readonly toggle: Toggle | null;
-  /** Events the panel received during each pair of those runs (warm-up included): not the budgeted work's. */
-  readonly fetchPairEvents: number[];
+  /** Events the panel received during each round's wrapper pairs (warm-up included): not the budgeted work's. */
+  readonly pairEvents: number[];
 }
 
 /** The interquartile range of `ratios`, as the figures' notes give it: `1.023–1.104`. */
@@ -322,8 +328,10 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
     // Not recorded: the extension answers at once, and the wrappers go.
     await waitForWrappers(page, false);
     await page.evaluate(() => {
-      const own = window as unknown as { originalFetch: typeof fetch };
+      const own = window as unknown as { originalFetch: typeof fetch; originalSetTimeout: typeof setTimeout; originalClearTimeout: typeof clearTimeout };
       own.originalFetch = window.fetch;
+      own.originalSetTimeout = window.setTimeout;
+      own.originalClearTimeout = window.clearTimeout;
     });
   }
   if (FLOOR_VARIANTS.includes(variant)) await page.evaluate(() => (window as unknown as { takeFloorOriginals(): void }).takeFloorOriginals());
@@ -348,7 +356,7 @@ async function openSide(browser: Browser, url: string, variant: Variant): Promis
   let toggle: Toggle | null = null;
   if (variant === "native on") toggle = { on: true, turn: (on) => setNativeBox(page, panel!, on) };
   if (variant === "flight recorder") toggle = { on: true, turn: (on) => setFlightRecorder(page, on) };
-  return { variant, page, cdp, panel: recording(variant) ? panel : null, toggle, ...noSamples(), fetchPairEvents: [] };
+  return { variant, page, cdp, panel: recording(variant) ? panel : null, toggle, ...noSamples(), pairEvents: [] };
 }
 
 interface Toggle {
@@ -430,16 +438,27 @@ async function cpuOf(side: Side, work: () => Promise<unknown>): Promise<number> 
   return ((await threadSeconds(side.cdp)).cpu - before.cpu) * 1000;
 }
 
-/** The fetch wrapper against the original, in the same page, in an order that flips with `round`. */
-async function runFetchPair(side: Side, round: number): Promise<void> {
-  const fetchWork = (original: boolean) => () => side.page.evaluate(
-    (n: number, o: boolean) => (window as unknown as { fetchWork(n: number, o: boolean): Promise<void> }).fetchWork(n, o), FETCHES, original,
-  );
+/**
+ * The fetch wrapper against the original, then the timer wrappers against the originals, in
+ * the same page, each pair in an order that flips with `round`.
+ */
+async function runWrapperPairs(side: Side, round: number): Promise<void> {
+  const pairs = [
+    { work: "fetchWork", count: FETCHES, wrapped: side.wrappedFetchCpu, original: side.originalFetchCpu },
+    { work: "timerWork", count: TIMERS, wrapped: side.wrappedTimerCpu, original: side.originalTimerCpu },
+  ] as const;
   const before = await panelEvents(side);
-  for (const original of round % 2 === 0 ? [true, false] : [false, true]) {
-    (original ? side.originalFetchCpu : side.wrappedFetchCpu).push(await cpuOf(side, fetchWork(original)));
+  for (const pair of pairs) {
+    if (pair.count === 0) continue;
+    for (const original of round % 2 === 0 ? [true, false] : [false, true]) {
+      const run = () => side.page.evaluate(
+        (work: string, n: number, o: boolean) => (window as unknown as Record<string, (n: number, o: boolean) => Promise<unknown>>)[work]!(n, o),
+        pair.work, pair.count, original,
+      );
+      (original ? pair.original : pair.wrapped).push(await cpuOf(side, run));
+    }
   }
-  side.fetchPairEvents.push((await panelEvents(side)) - before);
+  side.pairEvents.push((await panelEvents(side)) - before);
 }
 
 /** The work through minimal wrappers of the page's own against none, in an order that flips with `round`. */
@@ -507,7 +526,7 @@ async function profileRuns(sides: readonly Side[]): Promise<void> {
   }
   for (let k = 0; k < PROFILE_ROUNDS; k++) {
     for (const side of sides) {
-      const copy: Side = { ...side, ...noSamples(), fetchPairEvents: [] };
+      const copy: Side = { ...side, ...noSamples(), pairEvents: [] };
       const into = profiles.get(side.variant) ?? [];
       profiles.set(side.variant, into);
       if (side.toggle !== null) await turn(side, SAME_PAGE[side.variant] === undefined);
@@ -538,7 +557,7 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
       if (host !== undefined) {
         // The host state's page (and toggle), measured with its instrumentation turned off.
         const hosting = sides.find((side) => side.variant === host)!;
-        sides.push({ ...hosting, variant, panel: null, ...noSamples(), fetchPairEvents: [] });
+        sides.push({ ...hosting, variant, panel: null, ...noSamples(), pairEvents: [] });
       } else sides.push(await openSide(k === 0 ? plain : extensions[owners.indexOf(variant)]!.browser, url, variant));
     }
     for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round++) {
@@ -546,7 +565,7 @@ async function generation(url: string, profile: boolean): Promise<{ sides: Side[
       for (const side of order) {
         if (side.toggle !== null) await turn(side, SAME_PAGE[side.variant] === undefined);
         await runOnce(side);
-        if (pairsFetches(side.variant) && FETCHES > 0) await runFetchPair(side, round);
+        if (pairsWrappers(side.variant)) await runWrapperPairs(side, round);
         if (FLOOR_VARIANTS.includes(side.variant)) await runFloorPair(side, round);
       }
       if (round === WARMUP_ROUNDS - 1) for (const side of sides) for (const key of SAMPLE_KEYS) side[key].length = 0;
@@ -574,7 +593,7 @@ async function nativeOnCounts(on: Side | undefined, runs: number): Promise<{ shi
     const snapshot = window.__aioscopePanel?.snapshot();
     return { events: snapshot?.events ?? 0, droppedEvents: snapshot?.droppedEvents ?? 0 };
   });
-  const pairEvents = on.fetchPairEvents.reduce((sum, count) => sum + count, 0);
+  const pairEvents = on.pairEvents.reduce((sum, count) => sum + count, 0);
   return { shipped: (events - pairEvents) / runs, dropped: droppedEvents / runs };
 }
 
@@ -652,17 +671,25 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
         }
       }
     }
-    // The fetch wrapper's cost, in the same page (see the header): shown without a budget.
-    for (const variant of VARIANTS.filter(pairsFetches)) {
-      const { wrappedFetchCpu: wrapped, originalFetchCpu: original } = samples.get(variant)!;
-      if (wrapped.length === 0) continue;
-      const ratios = wrapped.map((value, round) => value / original[round]!);
-      figures.push({
-        name: `${FETCHES} fetches alone, main-thread CPU time, through the fetch wrapper / through the original fetch, in the same page: ${variant}`,
-        value: median(ratios),
-        unit: "×",
-        note: `medians ${median(wrapped).toFixed(1)} ms vs ${median(original).toFixed(1)} ms; ${spread(ratios)} over ${ratios.length} rounds`,
-      });
+    // The wrappers' cost, in the same page (see the header): shown without a budget.
+    const wrapperPairs = [
+      { work: `${FETCHES} fetches alone`, wrapper: "the fetch wrapper", original: "the original fetch", count: FETCHES, unit: "fetch", wrapped: "wrappedFetchCpu", originals: "originalFetchCpu" },
+      { work: `${TIMERS} timers alone (a tenth cleared)`, wrapper: "the timer wrappers", original: "the original setTimeout and clearTimeout", count: TIMERS, unit: "timer", wrapped: "wrappedTimerCpu", originals: "originalTimerCpu" },
+    ] as const;
+    for (const variant of VARIANTS.filter(pairsWrappers)) {
+      for (const pair of wrapperPairs) {
+        const wrapped = samples.get(variant)![pair.wrapped];
+        const original = samples.get(variant)![pair.originals];
+        if (wrapped.length === 0) continue;
+        const ratios = wrapped.map((value, round) => value / original[round]!);
+        const each = (median(wrapped.map((value, round) => value - original[round]!)) * 1000) / pair.count;
+        figures.push({
+          name: `${pair.work}, main-thread CPU time, through ${pair.wrapper} / through ${pair.original}, in the same page: ${variant}`,
+          value: median(ratios),
+          unit: "×",
+          note: `${each.toFixed(2)} µs a ${pair.unit} (the median of the rounds' differences); medians ${median(wrapped).toFixed(1)} ms vs ${median(original).toFixed(1)} ms; ${spread(ratios)} over ${ratios.length} rounds`,
+        });
+      }
     }
     // The floor of any recording wrapper, shown without a budget (see runFloorPair).
     for (const variant of FLOOR_VARIANTS) {
