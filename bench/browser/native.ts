@@ -439,23 +439,32 @@ async function cpuOf(side: Side, work: () => Promise<unknown>): Promise<number> 
 }
 
 /**
- * The fetch wrapper against the original, then the timer wrappers against the originals, in
- * the same page, each pair in an order that flips with `round`.
+ * The wrapper pairs (runWrapperPairs): the page's function that runs the work (`pageWork`, with
+ * `count` and whether through the originals), the samples each side goes into, and how the
+ * figures name them.
  */
+const WRAPPER_PAIRS = [
+  {
+    pageWork: "fetchWork", count: FETCHES, wrapped: "wrappedFetchCpu", original: "originalFetchCpu",
+    work: `${FETCHES} fetches alone`, wrapperName: "the fetch wrapper", originalName: "the original fetch", unit: "fetch",
+  },
+  {
+    pageWork: "timerWork", count: TIMERS, wrapped: "wrappedTimerCpu", original: "originalTimerCpu",
+    work: `${TIMERS} timers alone (a tenth cleared)`, wrapperName: "the timer wrappers", originalName: "the original setTimeout and clearTimeout", unit: "timer",
+  },
+] as const;
+
+/** Each wrapper pair in turn, in the same page, each in an order that flips with `round`. */
 async function runWrapperPairs(side: Side, round: number): Promise<void> {
-  const pairs = [
-    { work: "fetchWork", count: FETCHES, wrapped: side.wrappedFetchCpu, original: side.originalFetchCpu },
-    { work: "timerWork", count: TIMERS, wrapped: side.wrappedTimerCpu, original: side.originalTimerCpu },
-  ] as const;
   const before = await panelEvents(side);
-  for (const pair of pairs) {
+  for (const pair of WRAPPER_PAIRS) {
     if (pair.count === 0) continue;
     for (const original of round % 2 === 0 ? [true, false] : [false, true]) {
       const run = () => side.page.evaluate(
         (work: string, n: number, o: boolean) => (window as unknown as Record<string, (n: number, o: boolean) => Promise<unknown>>)[work]!(n, o),
-        pair.work, pair.count, original,
+        pair.pageWork, pair.count, original,
       );
-      (original ? pair.original : pair.wrapped).push(await cpuOf(side, run));
+      side[original ? pair.original : pair.wrapped].push(await cpuOf(side, run));
     }
   }
   side.pairEvents.push((await panelEvents(side)) - before);
@@ -672,19 +681,15 @@ export async function nativeFigures(): Promise<BenchFigure[]> {
       }
     }
     // The wrappers' cost, in the same page (see the header): shown without a budget.
-    const wrapperPairs = [
-      { work: `${FETCHES} fetches alone`, wrapper: "the fetch wrapper", original: "the original fetch", count: FETCHES, unit: "fetch", wrapped: "wrappedFetchCpu", originals: "originalFetchCpu" },
-      { work: `${TIMERS} timers alone (a tenth cleared)`, wrapper: "the timer wrappers", original: "the original setTimeout and clearTimeout", count: TIMERS, unit: "timer", wrapped: "wrappedTimerCpu", originals: "originalTimerCpu" },
-    ] as const;
     for (const variant of VARIANTS.filter(pairsWrappers)) {
-      for (const pair of wrapperPairs) {
+      for (const pair of WRAPPER_PAIRS) {
         const wrapped = samples.get(variant)![pair.wrapped];
-        const original = samples.get(variant)![pair.originals];
+        const original = samples.get(variant)![pair.original];
         if (wrapped.length === 0) continue;
         const ratios = wrapped.map((value, round) => value / original[round]!);
         const each = (median(wrapped.map((value, round) => value - original[round]!)) * 1000) / pair.count;
         figures.push({
-          name: `${pair.work}, main-thread CPU time, through ${pair.wrapper} / through ${pair.original}, in the same page: ${variant}`,
+          name: `${pair.work}, main-thread CPU time, through ${pair.wrapperName} / through ${pair.originalName}, in the same page: ${variant}`,
           value: median(ratios),
           unit: "×",
           note: `${each.toFixed(2)} µs a ${pair.unit} (the median of the rounds' differences); medians ${median(wrapped).toFixed(1)} ms vs ${median(original).toFixed(1)} ms; ${spread(ratios)} over ${ratios.length} rounds`,
