@@ -283,7 +283,7 @@ const SAMPLE_KEYS = ["cpu", "busy", "wall", "thenCpu", "promiseCpu", "quietCpu",
 type Samples = Record<(typeof SAMPLE_KEYS)[number], number[]>;
 
 function noSamples(): Samples {
-  return { cpu: [], busy: [], wall: [], thenCpu: [], promiseCpu: [], quietCpu: [], wrappedFetchCpu: [], originalFetchCpu: [], wrappedTimerCpu: [], originalTimerCpu: [], minimalWrapperCpu: [], unwrappedCpu: [] };
+  return Object.fromEntries(SAMPLE_KEYS.map((key) => [key, []])) as unknown as Samples;
 }
 
 interface Side extends Samples {
